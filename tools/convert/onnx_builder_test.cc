@@ -1,0 +1,132 @@
+// Copyright 2026 The Candor Authors.
+//
+// OnnxBuilder: the graphs it writes load in OpenCV 4.6 DNN and compute what
+// they should, including the OpenCV-specific idioms, at batch 1 and 3.
+
+#include "onnx_builder.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <opencv2/dnn.hpp>
+
+namespace candor::convert {
+namespace {
+
+cv::dnn::Net Load(const OnnxBuilder& b) {
+  std::string bytes = b.Serialize();
+  return cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+}
+
+cv::Mat RandomBlob(std::vector<int> shape, int seed) {
+  cv::Mat m(shape, CV_32F);
+  cv::RNG rng(seed);
+  rng.fill(m, cv::RNG::UNIFORM, -2.0, 2.0);
+  return m;
+}
+
+TEST(OnnxBuilder, PReluClipAndChannelConstWorkAtBatchOneAndThree) {
+  OnnxBuilder b("t");
+  b.AddInput("x", {kDynamic, 2, 3, 3});
+  std::string p = b.PRelu("x", {0.5f, -0.25f}, "p");
+  std::string c = b.Op("Add", {p, b.AddChannelConst("bias", {1.f, -1.f})});
+  std::string y = b.Clip(c, 0.f, 1.5f, "y");
+  b.AddOutput(y, {kDynamic, 2, 3, 3});
+  for (int n : {1, 3}) {
+    cv::dnn::Net net = Load(b);
+    cv::Mat x = RandomBlob({n, 2, 3, 3}, n);
+    net.setInput(x);
+    cv::Mat out = net.forward();
+    ASSERT_EQ(out.size[0], n);
+    const float* xi = x.ptr<float>();
+    const float* yo = out.ptr<float>();
+    for (int i = 0; i < static_cast<int>(x.total()); ++i) {
+      const int ch = (i / 9) % 2;
+      float v = xi[i] >= 0 ? xi[i] : xi[i] * (ch == 0 ? 0.5f : -0.25f);
+      v += ch == 0 ? 1.f : -1.f;
+      v = std::min(1.5f, std::max(0.f, v));
+      EXPECT_NEAR(yo[i], v, 1e-6) << "n=" << n << " i=" << i;
+    }
+  }
+}
+
+TEST(OnnxBuilder, GemmAndL2NormalizeMatchHandComputation) {
+  OnnxBuilder b("t");
+  b.AddInput("x", {kDynamic, 3});
+  std::string g = b.Gemm("x", {1, 0, 0, 0, 1, 0, 1, 1, 1, 2, 0, -1}, 4, 3, {0, 0, 1, 0}, "fc");
+  std::string y = b.L2Normalize(g, 1, "emb");
+  b.AddOutput(y, {kDynamic, 4});
+  cv::dnn::Net net = Load(b);
+  cv::Mat x = (cv::Mat_<float>(2, 3) << 1, 2, 3, -1, 0, 2);
+  net.setInput(x);
+  cv::Mat out = net.forward();
+  ASSERT_EQ(out.size[0], 2);
+  ASSERT_EQ(out.size[1], 4);
+  for (int r = 0; r < 2; ++r) {
+    const float* xi = x.ptr<float>(r);
+    float v[4] = {xi[0], xi[1], xi[0] + xi[1] + xi[2] + 1, 2 * xi[0] - xi[2]};
+    float n = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(out.ptr<float>(r)[k], v[k] / n, 1e-6);
+  }
+}
+
+TEST(OnnxBuilder, DepthToSpaceKeepsBatchDynamic) {
+  OnnxBuilder b("t");
+  b.AddInput("x", {kDynamic, 4, 1, 2});
+  std::string y = b.DepthToSpace("x", 2, 4, 1, 2, "y");
+  b.AddOutput(y, {kDynamic, 1, 2, 4});
+  for (int n : {1, 2}) {
+    cv::dnn::Net net = Load(b);
+    cv::Mat x = RandomBlob({n, 4, 1, 2}, 7 + n);
+    net.setInput(x);
+    cv::Mat out = net.forward();
+    ASSERT_EQ(out.size[0], n);
+    // DCR: out[b,0,h*2+i,w*2+j] = in[b,(i*2+j),h,w]
+    for (int bb = 0; bb < n; ++bb)
+      for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j)
+          for (int w = 0; w < 2; ++w) {
+            int idx_out[4] = {bb, 0, i, w * 2 + j};
+            int idx_in[4] = {bb, i * 2 + j, 0, w};
+            EXPECT_EQ(out.at<float>(idx_out), x.at<float>(idx_in));
+          }
+  }
+}
+
+TEST(OnnxBuilder, UniqueNamesNeverCollide) {
+  OnnxBuilder b("t");
+  std::set<std::string> seen;
+  for (const char* h : {"a", "a", "a__1", "a", "a/b:0", "a/b:0"}) {
+    EXPECT_TRUE(seen.insert(b.UniqueName(h)).second) << h;
+  }
+}
+
+TEST(OnnxBuilder, SaveIsDurableAndLeavesNoTempFiles) {
+  const auto dir = std::filesystem::temp_directory_path() / ("candor_ob_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  OnnxBuilder b("t");
+  b.AddInput("x", {1, 2});
+  b.AddOutput(b.Op("Relu", {"x"}), {1, 2});
+  ASSERT_TRUE(b.Save(dir / "sub" / "m.onnx").ok());
+  std::ifstream in(dir / "sub" / "m.onnx", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, b.Serialize());
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir / "sub")) { (void)e; ++files; }
+  EXPECT_EQ(files, 1);
+  // A path whose parent is a regular file fails with a Status, not a crash.
+  Status s = b.Save(dir / "sub" / "m.onnx" / "x.onnx");
+  EXPECT_FALSE(s.ok());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(OnnxBuilder, Sha256MatchesKnownVector) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace candor::convert
