@@ -1,0 +1,214 @@
+// Copyright 2026 The Candor Authors.
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "candor/audit.h"
+#include "common/file_util.h"
+#include "common/hash.h"
+#include "govern/audit_record.h"
+
+namespace candor {
+namespace {
+
+using namespace audit_internal;
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ErrnoStatus(const std::string& what) {
+  return InternalError(what + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("audit log write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return OkStatus();
+}
+
+std::filesystem::path AnchorPath(const std::filesystem::path& log) {
+  return std::filesystem::path(log.string() + ".anchor");
+}
+
+}  // namespace
+
+AuditLog::AuditLog(std::filesystem::path path, AuditSigningKey key, AuditLogOptions options)
+    : path_(std::move(path)), key_(std::move(key)), options_(std::move(options)), head_(32, 0) {}
+
+AuditLog::~AuditLog() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ >= 0) {
+    if (!broken_ && count_ > last_checkpoint_count_) CheckpointLocked().IgnoreError();
+    ::close(fd_);
+  }
+}
+
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& path,
+                                                   AuditSigningKey key, AuditLogOptions options) {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  if (key.secret.size() != crypto_sign_SECRETKEYBYTES ||
+      key.public_key.size() != crypto_sign_PUBLICKEYBYTES) {
+    return InvalidArgumentError("audit signing key has the wrong size");
+  }
+  if (options.checkpoint_every == 0) return InvalidArgumentError("checkpoint_every must be >= 1");
+  if (!options.clock) options.clock = SystemNowMs;
+  std::unique_ptr<AuditLog> log(new AuditLog(path, std::move(key), std::move(options)));
+
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  log->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (log->fd_ < 0) return ErrnoStatus("open " + path.string());
+  if (::flock(log->fd_, LOCK_EX | LOCK_NB) != 0) {
+    return UnavailableError("audit log " + path.string() + " is open in another process");
+  }
+  if (!existed && path.has_parent_path()) CANDOR_RETURN_IF_ERROR(SyncDir(path.parent_path()));
+
+  // Replay: rebuild the chain head and find a torn tail.
+  std::string data;
+  {
+    off_t size = ::lseek(log->fd_, 0, SEEK_END);
+    if (size < 0) return ErrnoStatus("seek " + path.string());
+    data.resize(static_cast<size_t>(size));
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::pread(log->fd_, data.data() + done, data.size() - done, done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoStatus("read " + path.string());
+      done += static_cast<size_t>(n);
+    }
+  }
+  ScanResult scan = ScanRecords(data);
+  if (scan.end == ScanEnd::kCorrupt) {
+    return DataLossError("audit log " + path.string() + " is corrupt: " + scan.problem +
+                         " (run `candor audit verify`)");
+  }
+  for (const Record& rec : scan.records) {
+    if (rec.type == kTypeEntry) {
+      std::string prev;
+      CANDOR_ASSIGN_OR_RETURN(AuditEntry e, DecodeEntry(rec.payload, &prev));
+      if (e.seq != log->count_ + 1 || prev != Hex(log->head_)) {
+        return DataLossError("audit log chain breaks at seq " + std::to_string(e.seq) +
+                             " (byte " + std::to_string(rec.offset) + "); run `candor audit verify`");
+      }
+      log->head_ = ChainStep(log->head_, rec.payload);
+      ++log->count_;
+    } else {
+      CANDOR_ASSIGN_OR_RETURN(audit_internal::Checkpoint c, DecodeCheckpoint(rec.payload));
+      log->last_checkpoint_count_ = c.count;
+    }
+  }
+  // The anchor must not attest more than we hold: that would be truncation.
+  if (std::filesystem::exists(AnchorPath(path), ec)) {
+    auto raw = ReadFile(AnchorPath(path), 1 << 16);
+    if (raw.ok()) {
+      auto c = DecodeCheckpoint(std::string(raw->begin(), raw->end()));
+      if (c.ok() && c->count > log->count_) {
+        return DataLossError("audit log " + path.string() + " holds " +
+                             std::to_string(log->count_) + " entries but its anchor attests " +
+                             std::to_string(c->count) + ": entries were removed");
+      }
+    }
+  }
+  if (scan.end == ScanEnd::kTornTail) {
+    const uint64_t torn = data.size() - scan.good_bytes;
+    if (::ftruncate(log->fd_, static_cast<off_t>(scan.good_bytes)) != 0 || ::fsync(log->fd_) != 0) {
+      return ErrnoStatus("truncate torn tail of " + path.string());
+    }
+    ::lseek(log->fd_, 0, SEEK_END);
+    AuditEntry e;
+    e.actor = "candor";
+    e.role = "system";
+    e.action = "audit.recovered";
+    e.outcome = "ok";
+    e.reason = "truncated a torn tail of " + std::to_string(torn) + " bytes at byte " +
+               std::to_string(scan.good_bytes) + ": " + scan.problem;
+    std::lock_guard<std::mutex> lock(log->mu_);
+    CANDOR_RETURN_IF_ERROR(log->AppendLocked(std::move(e)).status());
+  }
+  ::lseek(log->fd_, 0, SEEK_END);
+  return log;
+}
+
+Status AuditLog::WriteRecordLocked(uint8_t type, const std::string& payload) {
+  Status s = WriteAll(fd_, EncodeRecord(type, payload));
+  if (s.ok() && ::fdatasync(fd_) != 0) s = ErrnoStatus("fdatasync audit log");
+  if (!s.ok()) broken_ = true;
+  return s;
+}
+
+StatusOr<uint64_t> AuditLog::Append(AuditEntry entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return AppendLocked(std::move(entry));
+}
+
+StatusOr<uint64_t> AuditLog::AppendLocked(AuditEntry entry) {
+  if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
+  entry.seq = count_ + 1;
+  entry.time_ms = options_.clock();
+  const std::string payload = EncodeEntry(entry, head_);
+  if (payload.size() > kMaxPayload) return InvalidArgumentError("audit entry too large");
+  CANDOR_RETURN_IF_ERROR(WriteRecordLocked(kTypeEntry, payload));
+  head_ = ChainStep(head_, payload);
+  ++count_;
+  if (count_ - last_checkpoint_count_ >= options_.checkpoint_every) {
+    CANDOR_RETURN_IF_ERROR(CheckpointLocked());
+  } else if (options_.write_anchor) {
+    CANDOR_RETURN_IF_ERROR(WriteAnchorLocked());
+  }
+  return entry.seq;
+}
+
+Status AuditLog::Checkpoint() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
+  return CheckpointLocked();
+}
+
+Status AuditLog::CheckpointLocked() {
+  const std::string payload = EncodeCheckpoint(count_, head_, options_.clock(), key_);
+  CANDOR_RETURN_IF_ERROR(WriteRecordLocked(kTypeCheckpoint, payload));
+  last_checkpoint_count_ = count_;
+  if (options_.write_anchor) {
+    Status s = WriteFileAtomic(AnchorPath(path_), payload + "\n");
+    if (!s.ok()) broken_ = true;
+    return s;
+  }
+  return OkStatus();
+}
+
+Status AuditLog::WriteAnchorLocked() {
+  const std::string payload = EncodeCheckpoint(count_, head_, options_.clock(), key_);
+  Status s = WriteFileAtomic(AnchorPath(path_), payload + "\n");
+  if (!s.ok()) broken_ = true;
+  return s;
+}
+
+uint64_t AuditLog::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return count_;
+}
+
+std::string AuditLog::head_hex() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Hex(head_);
+}
+
+}  // namespace candor
