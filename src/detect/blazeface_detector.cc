@@ -1,0 +1,232 @@
+// Copyright 2026 The Candor Authors.
+//
+// BlazeFace decoding after MediaPipe's SsdAnchorsCalculator and
+// TensorsToDetectionsCalculator (fixed-size anchors, offset 0.5; 16x16x2 +
+// 8x8x6 = 896 anchors for both the 256-px back and the 128-px front model),
+// plus the pyramid of tiles that finds small faces in large photos.
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "candor/detector.h"
+
+namespace candor {
+namespace {
+
+constexpr int kNumAnchors = 896;
+constexpr int kCoords = 16;           // box (4) + 6 keypoints (12)
+constexpr float kMinFaceInNet = 28;   // smallest face BlazeFace finds reliably, network px
+
+std::vector<cv::Point2f> MakeAnchors() {
+  std::vector<cv::Point2f> anchors;
+  anchors.reserve(kNumAnchors);
+  // Grid 16x16 with 2 anchors per cell, then 8x8 with 6 per cell.
+  const struct { int grid, per_cell; } layers[] = {{16, 2}, {8, 6}};
+  for (const auto& l : layers) {
+    for (int y = 0; y < l.grid; ++y)
+      for (int x = 0; x < l.grid; ++x)
+        for (int k = 0; k < l.per_cell; ++k)
+          anchors.emplace_back((x + 0.5f) / l.grid, (y + 0.5f) / l.grid);
+  }
+  return anchors;
+}
+
+float Sigmoid(float x) {
+  x = std::clamp(x, -100.f, 100.f);
+  return 1.f / (1.f + std::exp(-x));
+}
+
+float Iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float inter = (a & b).area();
+  const float uni = a.area() + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.f;
+}
+
+}  // namespace
+
+std::vector<FaceDetection> WeightedNms(std::vector<FaceDetection> cands, float iou) {
+  std::sort(cands.begin(), cands.end(),
+            [](const FaceDetection& a, const FaceDetection& b) { return a.score > b.score; });
+  std::vector<FaceDetection> kept;
+  std::vector<bool> used(cands.size(), false);
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (used[i]) continue;
+    float wsum = 0;
+    cv::Rect2f box(0, 0, 0, 0);
+    std::array<cv::Point2f, 6> kps{};
+    bool cut = false;
+    for (size_t j = i; j < cands.size(); ++j) {
+      if (used[j] || Iou(cands[i].box, cands[j].box) <= iou) continue;
+      used[j] = true;
+      const float w = cands[j].score;
+      wsum += w;
+      box.x += w * cands[j].box.x;
+      box.y += w * cands[j].box.y;
+      box.width += w * cands[j].box.width;
+      box.height += w * cands[j].box.height;
+      for (int k = 0; k < 6; ++k) kps[k] += w * cands[j].keypoints[k];
+      cut = cut || cands[j].cut_by_border;
+    }
+    FaceDetection d;
+    d.score = cands[i].score;
+    d.box = cv::Rect2f(box.x / wsum, box.y / wsum, box.width / wsum, box.height / wsum);
+    for (int k = 0; k < 6; ++k) d.keypoints[k] = kps[k] / wsum;
+    d.cut_by_border = cut;
+    kept.push_back(d);
+  }
+  return kept;
+}
+
+FaceDetector::FaceDetector(std::unique_ptr<Network> net, DetectorOptions options, int input_size)
+    : net_(std::move(net)), options_(std::move(options)), input_size_(input_size),
+      anchors_(MakeAnchors()) {}
+
+StatusOr<std::unique_ptr<FaceDetector>> FaceDetector::Open(const std::filesystem::path& model_dir,
+                                                           const DetectorOptions& options,
+                                                           int instances) {
+  CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, options.model_id));
+  int size = info.input_h;
+  if (size == 0) size = options.model_id.find("128") != std::string::npos ? 128 : 256;
+  info.input_h = info.input_w = size;
+  CANDOR_ASSIGN_OR_RETURN(auto net, OpenOpenCvNetwork(info, instances));
+  return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(net), options, size));
+}
+
+Status FaceDetector::RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* out) const {
+  // BlazeFace input: RGB scaled to [-1, 1].
+  cv::Mat blob = MakeRgbBlob({patch}, cv::Scalar::all(127.5), cv::Scalar::all(1.0 / 127.5));
+  CANDOR_ASSIGN_OR_RETURN(std::vector<cv::Mat> outs, net_->Run(blob));
+  const float *reg_a = nullptr, *reg_b = nullptr, *cls_a = nullptr, *cls_b = nullptr;
+  for (const cv::Mat& m : outs) {
+    switch (m.total()) {
+      case 512 * kCoords: reg_a = m.ptr<float>(); break;
+      case 384 * kCoords: reg_b = m.ptr<float>(); break;
+      case 512: cls_a = m.ptr<float>(); break;
+      case 384: cls_b = m.ptr<float>(); break;
+      default: break;
+    }
+  }
+  if (!reg_a || !reg_b || !cls_a || !cls_b) {
+    return InternalError("detector " + model().id + ": unexpected output shapes");
+  }
+  const float s = static_cast<float>(input_size_);
+  for (int i = 0; i < kNumAnchors; ++i) {
+    const float raw_score = i < 512 ? cls_a[i] : cls_b[i - 512];
+    const float score = Sigmoid(raw_score);
+    if (score < options_.score_threshold) continue;
+    const float* r = i < 512 ? reg_a + i * kCoords : reg_b + (i - 512) * kCoords;
+    const cv::Point2f a = anchors_[i];
+    // Regressors are in input pixels relative to the anchor centre.
+    const float cx = r[0] + a.x * s, cy = r[1] + a.y * s, w = r[2], h = r[3];
+    if (w <= 0 || h <= 0) continue;
+    FaceDetection d;
+    d.score = score;
+    d.box = cv::Rect2f(cx - w / 2, cy - h / 2, w, h);
+    for (int k = 0; k < 6; ++k) {
+      d.keypoints[k] = cv::Point2f(r[4 + 2 * k] + a.x * s, r[5 + 2 * k] + a.y * s);
+    }
+    out->push_back(d);
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) const {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return InvalidArgumentError("detector expects a non-empty 8-bit BGR image");
+  }
+  const int n = input_size_;
+  const int long_side = std::max(bgr.cols, bgr.rows);
+  std::vector<FaceDetection> cands;
+
+  // Level 0: the whole image letterboxed (padded right/bottom) into one patch.
+  {
+    const float scale = static_cast<float>(n) / long_side;
+    cv::Mat resized, patch = cv::Mat::zeros(n, n, CV_8UC3);
+    const int w = std::max(1, static_cast<int>(std::lround(bgr.cols * scale)));
+    const int h = std::max(1, static_cast<int>(std::lround(bgr.rows * scale)));
+    cv::resize(bgr, resized, cv::Size(w, h), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    resized.copyTo(patch(cv::Rect(0, 0, w, h)));
+    std::vector<FaceDetection> local;
+    CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
+    const float sx = static_cast<float>(bgr.cols) / w, sy = static_cast<float>(bgr.rows) / h;
+    for (auto& d : local) {
+      d.box = cv::Rect2f(d.box.x * sx, d.box.y * sy, d.box.width * sx, d.box.height * sy);
+      for (auto& k : d.keypoints) k = cv::Point2f(k.x * sx, k.y * sy);
+      cands.push_back(d);
+    }
+  }
+
+  // Finer levels: overlapping n x n tiles of the image resized so that a face
+  // of min_face_px spans kMinFaceInNet network pixels (never upsampled).
+  if (options_.min_face_px > 0) {
+    const float needed = std::min<float>(long_side, kMinFaceInNet * long_side / options_.min_face_px);
+    std::vector<float> levels;  // long side of each level
+    for (float l = n * 3.f; l < needed; l *= 3.f) levels.push_back(l);
+    if (needed > n * 1.25f) levels.push_back(needed);
+    int budget = options_.max_tiles;
+    const int stride = std::max(n / 4, n - options_.tile_overlap);
+    for (float level : levels) {
+      const float scale = level / long_side;
+      cv::Mat img;
+      if (scale < 0.999f) {
+        cv::resize(bgr, img, cv::Size(), scale, scale, cv::INTER_AREA);
+      } else {
+        img = bgr;
+      }
+      auto starts = [&](int extent) {
+        std::vector<int> v;
+        if (extent <= n) return std::vector<int>{0};
+        for (int p = 0;; p += stride) {
+          if (p + n >= extent) {
+            v.push_back(extent - n);
+            break;
+          }
+          v.push_back(p);
+        }
+        return v;
+      };
+      const auto xs = starts(img.cols), ys = starts(img.rows);
+      const float inv_x = static_cast<float>(bgr.cols) / img.cols;
+      const float inv_y = static_cast<float>(bgr.rows) / img.rows;
+      for (int ty : ys) {
+        for (int tx : xs) {
+          if (budget-- <= 0) break;
+          cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
+          const cv::Rect roi(tx, ty, std::min(n, img.cols - tx), std::min(n, img.rows - ty));
+          img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
+          std::vector<FaceDetection> local;
+          CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
+          for (auto& d : local) {
+            // Drop faces cut by an inner tile edge: a neighbouring tile or a
+            // coarser level sees them whole.
+            constexpr float kEdge = 2;
+            const bool cut_left = d.box.x < kEdge && tx > 0;
+            const bool cut_top = d.box.y < kEdge && ty > 0;
+            const bool cut_right = d.box.br().x > roi.width - kEdge && tx + roi.width < img.cols;
+            const bool cut_bottom = d.box.br().y > roi.height - kEdge && ty + roi.height < img.rows;
+            if (cut_left || cut_top || cut_right || cut_bottom) continue;
+            d.box = cv::Rect2f((d.box.x + tx) * inv_x, (d.box.y + ty) * inv_y,
+                               d.box.width * inv_x, d.box.height * inv_y);
+            for (auto& k : d.keypoints) k = cv::Point2f((k.x + tx) * inv_x, (k.y + ty) * inv_y);
+            cands.push_back(d);
+          }
+        }
+      }
+    }
+  }
+
+  std::vector<FaceDetection> faces = WeightedNms(std::move(cands), options_.nms_iou);
+  for (auto& f : faces) {
+    const float tol = 0.02f * std::max(f.box.width, f.box.height);
+    f.cut_by_border = f.box.x < -tol || f.box.y < -tol || f.box.br().x > bgr.cols + tol ||
+                      f.box.br().y > bgr.rows + tol;
+  }
+  std::sort(faces.begin(), faces.end(), [](const FaceDetection& a, const FaceDetection& b) {
+    return a.box.area() > b.box.area();
+  });
+  return faces;
+}
+
+}  // namespace candor
