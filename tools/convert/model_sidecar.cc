@@ -15,6 +15,7 @@ nlohmann::json SpecJson(const TensorSpec& s) {
   if (!s.layout.empty()) j["layout"] = s.layout;
   if (!s.preprocessing.empty()) j["preprocessing"] = s.preprocessing;
   if (!s.description.empty()) j["description"] = s.description;
+  if (!s.source.empty()) j["source"] = s.source;
   return j;
 }
 

@@ -35,6 +35,7 @@ struct TensorSpec {
   std::string layout;             // e.g. "NCHW RGB" (inputs) or "" (outputs)
   std::string preprocessing;      // inputs: what the caller must do to pixels
   std::string description;        // outputs: what the values mean
+  std::string source;             // the source model's tensor name (e.g. "Identity_2:0")
 };
 
 struct Provenance {
