@@ -1,0 +1,44 @@
+// Copyright 2026 The Candor Authors.
+//
+// Helpers for image tests: build encoded images at test time (never stored in
+// the repository). Test-only; not thread-safe where noted.
+
+#ifndef CANDOR_IMAGE_TEST_IMAGES_H_
+#define CANDOR_IMAGE_TEST_IMAGES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+namespace candor::testing_images {
+
+// cv::imencode to `ext` (".png", ".jpg", ...); aborts the test on failure.
+std::vector<uint8_t> Encode(const cv::Mat& img, const std::string& ext, std::vector<int> params = {});
+
+// JPEG bytes with an EXIF APP1 segment carrying `orientation` inserted after SOI.
+std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int orientation, bool big_endian = false);
+
+// A PNG with the given colour type (0 grey, 2 RGB, 4 grey+alpha, 6 RGBA), 8-bit,
+// written with zlib; `pixels` is row-major interleaved samples.
+std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::vector<uint8_t>& pixels);
+
+// A syntactically valid PNG whose IHDR declares width x height but holds only a
+// tiny IDAT (a decompression-bomb shaped header).
+std::vector<uint8_t> BombPng(uint32_t width, uint32_t height);
+
+// A CMYK JPEG written with libjpeg (Adobe marker, inverted CMYK as Photoshop
+// writes it) whose decoded colours should equal `bgr`.
+std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr);
+
+// Mean absolute difference over all channels; images must have equal size/type.
+double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b);
+
+// A real LFW face (250x250 BGR) with a white square marking its top-left
+// corner, so that every flip/rotation is distinguishable; empty without data.
+cv::Mat MarkedFace();
+
+}  // namespace candor::testing_images
+
+#endif  // CANDOR_IMAGE_TEST_IMAGES_H_
