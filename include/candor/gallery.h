@@ -1,0 +1,228 @@
+// Copyright 2026 The Candor Authors.
+//
+// The gallery store: named galleries of enrolled subjects and their face
+// templates, in one data directory, encrypted at rest, crash-safe, with
+// 1:1 verification and exact 1:N identification over an in-memory index.
+//
+// Data model
+//   Gallery  name, what it holds, the legal basis for holding it, a retention
+//            class (ISO-8601 period such as "P10Y", or "indefinite"), the legal
+//            bases allowed to search it (enforced by the service; validated and
+//            stored here), and the model (id + SHA-256 + dimension) its
+//            templates come from, fixed by the first enrollment or at creation.
+//  Subject   a stable external id unique in its gallery, an optional opaque
+//            record reference (no personal data is required), a per-subject
+//            data key (stored only wrapped by the store master key) and one or
+//            more templates.
+//  Template  the embedding (sealed with the subject's data key), capture date,
+//            quality score, SHA-256 of the source image, model id + hash.
+//
+// On-disk format and guarantees: docs/STORE.md. In short: SQLite (WAL,
+// synchronous=FULL, secure_delete) holds metadata and wrapped keys; sealed
+// templates go to append-only checksummed segment files; an enrollment is
+// durable when Enroll returns OK; deleting a subject destroys its data key so
+// its templates are unrecoverable (crypto-shredding).
+//
+// Errors (as Status codes): NOT_FOUND unknown gallery or subject;
+// ALREADY_EXISTS duplicate gallery or subject id; FAILED_PRECONDITION a
+// template from another model, dimension or template format version, or a store
+// locked by another writer; UNAUTHENTICATED missing or wrong store key;
+// DATA_LOSS corrupt files (the message names the file and offset);
+// RESOURCE_EXHAUSTED disk full (nothing half-written remains);
+// INVALID_ARGUMENT malformed input.
+//
+// Thread safety: a Store may be used from many threads. Verify, Identify and
+// the read accessors run concurrently; Enroll and Delete are serialised and
+// atomic: readers observe a subject with all of its templates or not at all.
+// Only one process may open a directory for writing (flock on LOCK); more may
+// open it read-only.
+
+#ifndef CANDOR_GALLERY_H_
+#define CANDOR_GALLERY_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "candor/status.h"
+#include "candor/template.h"
+
+namespace candor {
+
+using Sha256Bytes = std::array<uint8_t, 32>;
+using StoreKey = std::array<uint8_t, 32>;  // the store master key
+
+struct GalleryInfo {
+  std::string name;                // [A-Za-z0-9._-]{1,64}
+  std::string description;         // what it holds, e.g. "state licence photos"
+  std::string legal_basis;         // the legal basis for holding it
+  std::string retention_class;     // "P<n>D|M|Y" or "indefinite"
+  std::vector<std::string> allowed_search_bases;  // non-empty tokens [a-z0-9._:-]
+  // The model its templates come from; empty until set at creation or by the
+  // first enrollment.
+  std::string model_id;
+  Sha256Bytes model_sha256{};
+  int dim = 0;
+  // Filled by the store on read.
+  int64_t subjects = 0;
+  int64_t templates = 0;
+  std::string created_at;  // UTC ISO-8601
+};
+
+// INVALID_ARGUMENT naming the first bad field, or OK.
+Status ValidateGalleryInfo(const GalleryInfo& info);
+
+struct TemplateInput {
+  Template tmpl;               // L2-normalised on enrollment
+  std::string capture_date;    // ISO-8601 date or date-time; may be empty
+  float quality = 0.0f;        // the quality score the pipeline measured
+  Sha256Bytes image_sha256{};  // SHA-256 of the source image bytes
+};
+
+struct EnrollRequest {
+  std::string subject_id;   // the stable external id, 1..128 printable chars
+  std::string record_ref;   // optional opaque reference, <= 256 chars
+  std::vector<TemplateInput> templates;  // >= 1
+  // false: an existing subject id is ALREADY_EXISTS. true: templates are added
+  // to the existing subject (its record_ref is left unchanged).
+  bool append_to_existing = false;
+};
+
+struct StoredTemplate {
+  int64_t template_id = 0;
+  std::string capture_date;
+  float quality = 0.0f;
+  Sha256Bytes image_sha256{};
+  std::string model_id;
+  Sha256Bytes model_sha256{};
+  std::string enrolled_at;
+  std::vector<float> values;  // decrypted, unit-norm; only when asked for
+};
+
+struct SubjectInfo {
+  std::string subject_id;
+  std::string record_ref;
+  std::string created_at;
+  std::vector<StoredTemplate> templates;
+};
+
+// Score -> estimated false-match rate (1:1), from a calibration.
+using FmrFunction = std::function<double(float score)>;
+// (score, gallery size in subjects) -> estimated FPIR (1:N), from a calibration.
+using FpirFunction = std::function<double(float score, int64_t gallery_size)>;
+
+struct VerifyParams {
+  float threshold = 0.0f;  // decision threshold from a calibration; required
+  FmrFunction fmr;         // optional
+};
+
+struct VerifyResult {
+  float score = -1.0f;           // best cosine over the subject's templates
+  bool match = false;            // score >= threshold
+  float threshold = 0.0f;
+  std::optional<double> fmr;     // false-match rate at `score`, if a calibration was given
+  int templates_compared = 0;
+  int64_t best_template_id = 0;
+};
+
+struct IdentifyParams {
+  int k = 10;              // candidates (distinct subjects) returned at most, 1..1000
+  float threshold = 0.0f;  // from a calibration (target FPIR, default 0.1 %); required
+  FpirFunction fpir;       // optional
+  int threads = 0;         // scan threads; 0 = all cores
+};
+
+struct IdentifyCandidate {
+  std::string subject_id;
+  std::string record_ref;
+  float score = 0.0f;
+  std::optional<double> fpir;  // FPIR at this score and this gallery's size
+  int64_t template_id = 0;
+};
+
+struct IdentifyResult {
+  // Best first, distinct subjects, all with score >= threshold. Empty means
+  // the explicit outcome "no candidate above threshold".
+  std::vector<IdentifyCandidate> candidates;
+  bool no_candidate_above_threshold = true;
+  float threshold = 0.0f;
+  int64_t gallery_subjects = 0;
+  int64_t gallery_templates = 0;
+};
+
+struct StoreOptions {
+  StoreKey master_key{};              // see LoadStoreKey
+  bool create_if_missing = false;
+  bool read_only = false;             // no lock, no recovery writes, no mutation
+  std::string index_spec = "Flat,int8";  // see candor/index.h MakeIndex
+  uint64_t max_segment_bytes = 1ull << 30;
+  bool check_metadata = true;         // PRAGMA quick_check at open
+  void* env = nullptr;                // test hook: a candor::gallery::Env*
+};
+
+// Store key from `key_file` (if non-empty), else $CANDOR_KEY_FILE, else
+// $CANDOR_KEY (64 hex digits). UNAUTHENTICATED if none is configured.
+StatusOr<StoreKey> LoadStoreKey(const std::string& key_file);
+
+// The default store directory: $CANDOR_STORE, or INVALID_ARGUMENT if unset.
+StatusOr<std::string> DefaultStoreDir(const std::string& flag_value);
+
+// Statistics of the last Open, for benchmarks and operators.
+struct OpenStats {
+  int64_t templates_loaded = 0;
+  int64_t subjects_loaded = 0;
+  uint64_t tail_bytes_truncated = 0;  // a torn or uncommitted tail removed at recovery
+  double seconds = 0.0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (or with create_if_missing creates) the store in `dir`, verifies the
+  // key, recovers (truncating a torn segment tail), and loads every template
+  // into per-gallery search indexes.
+  static StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                               const StoreOptions& options);
+
+  virtual Status CreateGallery(const GalleryInfo& info) = 0;
+  virtual StatusOr<std::vector<GalleryInfo>> ListGalleries() const = 0;
+  virtual StatusOr<GalleryInfo> GetGallery(const std::string& name) const = 0;
+
+  // Enrolls subjects into `gallery` as one atomic, durable group commit: on OK
+  // every request is stored and searchable; on error none is (and the store
+  // stays consistent). The gallery's model is fixed by the first template if
+  // not set at creation; later templates must match it.
+  virtual Status Enroll(const std::string& gallery, std::span<const EnrollRequest> requests) = 0;
+
+  // True if a template whose source image has this SHA-256 is enrolled in the
+  // gallery (resumable bulk enrollment).
+  virtual StatusOr<bool> HasImage(const std::string& gallery, const Sha256Bytes& sha) const = 0;
+
+  virtual StatusOr<SubjectInfo> GetSubject(const std::string& gallery,
+                                           const std::string& subject_id,
+                                           bool with_values) const = 0;
+
+  // Deletes the subject and crypto-shreds its templates (see docs/STORE.md).
+  virtual Status DeleteSubject(const std::string& gallery, const std::string& subject_id) = 0;
+
+  // 1:1: the probe against every template of the subject; best score.
+  virtual StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
+                                        const Template& probe,
+                                        const VerifyParams& params) const = 0;
+
+  // 1:N: up to k distinct subjects scoring >= threshold, best first.
+  virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
+                                            const IdentifyParams& params) const = 0;
+
+  virtual const OpenStats& open_stats() const = 0;
+};
+
+}  // namespace candor
+
+#endif  // CANDOR_GALLERY_H_

@@ -1,0 +1,65 @@
+// Copyright 2026 The Candor Authors.
+//
+// Validation of gallery metadata and the key / directory helpers of
+// include/candor/gallery.h.
+
+#include <cstdlib>
+#include <regex>
+#include <set>
+
+#include "candor/gallery.h"
+#include "gallery/crypto.h"
+
+namespace candor {
+
+Status ValidateGalleryInfo(const GalleryInfo& info) {
+  static const std::regex kName("[A-Za-z0-9._-]{1,64}");
+  static const std::regex kRetention("P[1-9][0-9]{0,3}[DMY]|indefinite");
+  static const std::regex kBasis("[a-z0-9._:-]{1,64}");
+  if (!std::regex_match(info.name, kName)) {
+    return InvalidArgumentError("gallery name '" + info.name +
+                                "' must be 1-64 characters of [A-Za-z0-9._-]");
+  }
+  if (info.description.empty() || info.description.size() > 1024) {
+    return InvalidArgumentError("gallery description (what it holds) must be 1-1024 characters");
+  }
+  if (info.legal_basis.empty() || info.legal_basis.size() > 1024) {
+    return InvalidArgumentError("gallery legal basis for holding the data must be 1-1024 characters");
+  }
+  if (!std::regex_match(info.retention_class, kRetention)) {
+    return InvalidArgumentError("retention class '" + info.retention_class +
+                                "' must be an ISO-8601 period like P10Y, P6M, P30D, or 'indefinite'");
+  }
+  if (info.allowed_search_bases.empty()) {
+    return InvalidArgumentError("a gallery needs at least one allowed search basis");
+  }
+  std::set<std::string> seen;
+  for (const std::string& b : info.allowed_search_bases) {
+    if (!std::regex_match(b, kBasis)) {
+      return InvalidArgumentError("search basis '" + b + "' must be 1-64 characters of [a-z0-9._:-]");
+    }
+    if (!seen.insert(b).second) return InvalidArgumentError("search basis '" + b + "' repeats");
+  }
+  if (info.dim < 0 || info.dim > static_cast<int>(kMaxTemplateDim)) {
+    return InvalidArgumentError("gallery dimension out of range");
+  }
+  if (!info.model_id.empty() && info.dim == 0) {
+    return InvalidArgumentError("a gallery bound to a model needs its dimension");
+  }
+  return OkStatus();
+}
+
+StatusOr<StoreKey> LoadStoreKey(const std::string& key_file) {
+  CANDOR_ASSIGN_OR_RETURN(gallery::Key key, gallery::LoadMasterKey(key_file));
+  StoreKey out;
+  std::copy(key.bytes().begin(), key.bytes().end(), out.begin());
+  return out;
+}
+
+StatusOr<std::string> DefaultStoreDir(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv("CANDOR_STORE"); env && *env) return std::string(env);
+  return InvalidArgumentError("no store directory: pass --store DIR or set CANDOR_STORE");
+}
+
+}  // namespace candor
