@@ -1,0 +1,84 @@
+// Copyright 2026 The Candor Authors.
+//
+// Int8Codec: one signed byte per vector component with one global, symmetric
+// scale (step = clip / 127), stored offset by +128 as an unsigned byte so the
+// AVX-512 VNNI instruction (unsigned x signed bytes) can consume stored rows
+// directly. The query is quantised per query with its own scale
+// (max|q| / 127, never clipped); the +128 offset is removed exactly with one
+// per-query integer correction (128 * sum of query codes), so no per-template
+// side data is stored: a template costs exactly dim bytes.
+//
+// Why one global scale: templates are unit vectors whose components are small
+// and similarly spread, so a fixed scale needs no training and lets any Add come
+// first. The clip and its rank-1 loss against fp32 are measured in
+// search_accuracy_test and bench/search_bench.cc.
+//
+// Thread safety: immutable after construction; all methods are const.
+
+#ifndef CANDOR_SEARCH_INT8_CODEC_H_
+#define CANDOR_SEARCH_INT8_CODEC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "search/kernels.h"
+
+namespace candor::search {
+
+class Int8Codec {
+ public:
+  using Code = uint8_t;
+  struct Query {
+    std::vector<int8_t> codes;  // dim signed bytes in [-127, 127]
+    float scale = 0;            // score = (raw + offset) * scale
+    int32_t offset = 0;         // -128 * sum(codes)
+    float maxabs = 0;           // max |q_d| of the float query
+  };
+
+  // The default clip for unit vectors of this dimension: min(1, 6 / sqrt(dim)),
+  // six standard deviations of an isotropic unit vector's component.
+  static float DefaultClip(int dim);
+
+  // `clip` in (0, 1]: components beyond +-clip are saturated.
+  Int8Codec(int dim, Kernels kernels, float clip);
+
+  int dim() const { return dim_; }
+  size_t code_size() const { return static_cast<size_t>(dim_); }  // Codes per row
+  float clip() const { return clip_; }
+  float step() const { return step_; }
+  std::string name() const { return "int8"; }
+
+  // Encodes one row of dim floats into dim codes. Returns how many components
+  // were clipped (0 for typical embeddings).
+  int Encode(const float* x, Code* out) const;
+  // The float value a stored code stands for.
+  float Decode(Code c) const { return (static_cast<int>(c) - 128) * step_; }
+
+  Query Prepare(const float* q) const;
+
+  // scores[i] = approximate inner product of row i with the query, for n rows.
+  // `scratch` holds at least n int32.
+  void Score(const Code* rows, size_t n, const Query& q, float* scores, int32_t* scratch) const;
+
+  const Kernels& kernels() const { return kernels_; }
+
+ private:
+  int dim_;
+  Kernels kernels_;
+  float clip_;
+  float step_;
+  float inv_step_;
+};
+
+// Upper bound on |int8 score - exact inner product| for a unit query whose
+// largest |component| is query_maxabs, against a unit row with no component
+// beyond `clip`: each stored component errs by at most step/2 and each query
+// component by at most query_maxabs/254, so by Cauchy-Schwarz the error is at
+// most sqrt(dim) * (qstep/2) * (1 + sqrt(dim) * step/2) + sqrt(dim) * step/2.
+double Int8ScoreErrorBound(int dim, float clip, float query_maxabs);
+
+}  // namespace candor::search
+
+#endif  // CANDOR_SEARCH_INT8_CODEC_H_

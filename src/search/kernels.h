@@ -1,0 +1,51 @@
+// Copyright 2026 The Candor Authors.
+//
+// Scan kernels: inner products of one query with n consecutive stored rows.
+// Each ISA has its own translation unit compiled with that ISA's flags; callers
+// pick one through GetKernels(isa) after checking IsaSupported(isa), never by
+// calling an ISA-specific function directly.
+//
+// Contracts (all kernels):
+//   rows: n * dim elements, row-major, no padding; q: dim elements.
+//   out[i] = sum_d rows[i * dim + d] * q[d], for i in [0, n).
+//   n may be 0; dim >= 1 and any value (no multiple-of-16/64 requirement).
+//   DotU8S8: rows unsigned bytes, q signed bytes in [-127, 127]. The result is
+//   exact (int32; no saturation for dim <= 65536), so every ISA returns
+//   bit-identical values.
+//   DotF32: float; results equal up to summation order (relative ~1e-6).
+// Thread safety: pure functions of their arguments.
+
+#ifndef CANDOR_SEARCH_KERNELS_H_
+#define CANDOR_SEARCH_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "search/cpu_features.h"
+
+namespace candor::search {
+
+using DotU8S8Fn = void (*)(const uint8_t* rows, size_t n, size_t dim, const int8_t* q,
+                           int32_t* out);
+using DotF32Fn = void (*)(const float* rows, size_t n, size_t dim, const float* q, float* out);
+
+struct Kernels {
+  Isa isa;
+  DotU8S8Fn dot_u8s8;
+  DotF32Fn dot_f32;
+};
+
+// The kernels for `isa`. Precondition: IsaSupported(isa).
+Kernels GetKernels(Isa isa);
+
+// Per-ISA entry points (defined in kernels_<isa>.cc).
+void DotU8S8Scalar(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int32_t* out);
+void DotF32Scalar(const float* rows, size_t n, size_t dim, const float* q, float* out);
+void DotU8S8Avx2(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int32_t* out);
+void DotF32Avx2(const float* rows, size_t n, size_t dim, const float* q, float* out);
+void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int32_t* out);
+void DotF32Avx512(const float* rows, size_t n, size_t dim, const float* q, float* out);
+
+}  // namespace candor::search
+
+#endif  // CANDOR_SEARCH_KERNELS_H_
