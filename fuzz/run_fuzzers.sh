@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds Candor's libFuzzer targets with clang and runs one of them, nice'd,
+# on one core. Usage (from the repository root):
+#   fuzz/run_fuzzers.sh decode 600     # target, seconds
+#   fuzz/run_fuzzers.sh template 120
+# The seed corpus is assembled at run time from fuzz/corpus/ (small synthetic
+# images kept in git) plus a sample of real files from $CANDOR_DATA (never
+# copied into the repository). Findings land in build-fuzz/findings-<target>/.
+set -euo pipefail
+target=${1:-decode}
+seconds=${2:-600}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CANDOR_FUZZ_BUILD:-$root/build-fuzz}
+data=${CANDOR_DATA:-$root/../shared/data}
+
+if [ ! -x "$build/fuzz/${target}_fuzzer" ]; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCANDOR_FUZZ=ON \
+    -DCANDOR_BUILD_TESTS=OFF -DCANDOR_BUILD_BENCH=OFF -DCANDOR_BUILD_TOOLS=OFF >/dev/null
+  nice cmake --build "$build" --target "${target}_fuzzer" -j2
+fi
+
+corpus=$build/corpus-$target
+findings=$build/findings-$target
+mkdir -p "$corpus" "$findings"
+set +o pipefail  # head closes pipes early on purpose
+if [ "$target" = decode ]; then
+  cp -n "$root"/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
+  if [ -d "$data/faces" ]; then
+    find "$data/faces/lfw" -name '*.jpg' 2>/dev/null | sort | head -40 | xargs -r cp -n -t "$corpus"
+    find "$data/faces/att-orl/s1" -name '*.pgm' 2>/dev/null | head -5 | xargs -r cp -n -t "$corpus"
+    find "$data/fingerprints" -name '*_1.tif' 2>/dev/null | head -3 | xargs -r cp -n -t "$corpus"
+    cp -n "$data/faces/wild/img47.jpg" "$corpus/wild_img47_webp" 2>/dev/null || true
+  fi
+  extra=(-dict="$root/fuzz/image.dict" -max_len=65536)
+else
+  extra=(-max_len=4096)
+fi
+cd "$findings"
+exec nice -n 19 "$build/fuzz/${target}_fuzzer" "$corpus" "${extra[@]}" -max_total_time="$seconds" \
+  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$findings/"
