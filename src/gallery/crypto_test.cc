@@ -74,12 +74,14 @@ TEST(TemplateRecord, BindsIdsAndRejectsWrongKey) {
   EXPECT_EQ(DecodeTemplateRecord(Key::Random(), rec, 42, 7, out, "w").code(), Code::kDataLoss);
 
   Key master = Key::Random();
-  auto wrapped = WrapSubjectKey(master, k, 7);
-  auto back = UnwrapSubjectKey(master, wrapped, 7);
+  auto wrapped = WrapSubjectKey(master, k, {7, 1, "alice"});
+  auto back = UnwrapSubjectKey(master, wrapped, {7, 1, "alice"});
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(std::equal(back->bytes().begin(), back->bytes().end(), k.bytes().begin()));
-  EXPECT_FALSE(UnwrapSubjectKey(master, wrapped, 8).ok());
-  EXPECT_FALSE(UnwrapSubjectKey(Key::Random(), wrapped, 7).ok());
+  EXPECT_FALSE(UnwrapSubjectKey(master, wrapped, {8, 1, "alice"}).ok());
+  EXPECT_FALSE(UnwrapSubjectKey(master, wrapped, {7, 2, "alice"}).ok());
+  EXPECT_FALSE(UnwrapSubjectKey(master, wrapped, {7, 1, "alicf"}).ok());
+  EXPECT_FALSE(UnwrapSubjectKey(Key::Random(), wrapped, {7, 1, "alice"}).ok());
 }
 
 }  // namespace

@@ -331,7 +331,8 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
   CANDOR_ASSIGN_OR_RETURN(
       Stmt q, Stmt::Prepare(*db_,
                             "SELECT t.id, t.subject_id, t.gallery_id, t.segment, t.offset, "
-                            "t.length, s.wrapped_key FROM templates t JOIN subjects s ON "
+                            "t.length, s.wrapped_key, s.gallery_id, s.external_id FROM templates t "
+                            "JOIN subjects s ON "
                             "s.id = t.subject_id ORDER BY t.id"));
   std::map<uint32_t, std::unique_ptr<Mapping>> maps;
   int64_t key_row = -1;
@@ -352,7 +353,12 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
     }
     GalleryState& g = *git->second;
     if (srow != key_row) {
-      CANDOR_ASSIGN_OR_RETURN(key, gallery::UnwrapSubjectKey(master_, q.Blob(6), srow));
+      if (q.Int(7) != grow) {
+        return DataLossError("metadata: template " + std::to_string(tid) +
+                             " and its subject disagree on the gallery");
+      }
+      const std::string ext = q.Text(8);
+      CANDOR_ASSIGN_OR_RETURN(key, gallery::UnwrapSubjectKey(master_, q.Blob(6), {srow, grow, ext}));
       key_row = srow;
     }
     auto& m = maps[seg];
@@ -601,8 +607,10 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     if (exists) {
       prepared[i].subject_row = find.Int(0);
       prepared[i].is_new = false;
-      CANDOR_ASSIGN_OR_RETURN(prepared[i].key, gallery::UnwrapSubjectKey(
-                                                   master_, find.Blob(1), prepared[i].subject_row));
+      CANDOR_ASSIGN_OR_RETURN(
+          prepared[i].key,
+          gallery::UnwrapSubjectKey(master_, find.Blob(1),
+                                    {prepared[i].subject_row, g->row, r.subject_id}));
     } else {
       prepared[i].is_new = true;
       prepared[i].key = Key::Random();
@@ -671,7 +679,8 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     if (p.is_new) {
       ins_s->Reset();
       ins_s->Bind(1, p.subject_row).Bind(2, g->row).Bind(3, r.subject_id).Bind(4, r.record_ref);
-      ins_s->BindBlob(5, gallery::WrapSubjectKey(master_, p.key, p.subject_row)).Bind(6, now);
+      ins_s->BindBlob(5, gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id}));
+      ins_s->Bind(6, now);
       if (Status s = ins_s->Run(); !s.ok()) return fail(s);
     }
     for (size_t j = 0; j < p.template_ids.size(); ++j) {
@@ -772,7 +781,8 @@ StatusOr<SubjectInfo> StoreImpl::GetSubject(const std::string& gallery,
   info.created_at = q.Text(2);
   Key key;
   if (with_values) {
-    CANDOR_ASSIGN_OR_RETURN(key, gallery::UnwrapSubjectKey(master_, q.Blob(3), srow));
+    CANDOR_ASSIGN_OR_RETURN(key,
+                            gallery::UnwrapSubjectKey(master_, q.Blob(3), {srow, g->row, subject_id}));
   }
   CANDOR_ASSIGN_OR_RETURN(
       Stmt t, Stmt::Prepare(*db_,

@@ -61,27 +61,33 @@ Status DecodeTemplateRecord(const Key& data_key, std::span<const uint8_t> payloa
   return OkStatus();
 }
 
-std::vector<uint8_t> WrapSubjectKey(const Key& master, const Key& data_key, int64_t subject_row) {
-  uint8_t ad[16] = {'c', 'n', 'd', 'r', 's', 'k', 'e', 'y'};
-  PutU64(ad + 8, static_cast<uint64_t>(subject_row));
+std::vector<uint8_t> KeyAd(const SubjectBinding& who) {
+  std::vector<uint8_t> ad = {'c', 'n', 'd', 'r', 's', 'k', 'e', 'y'};
+  ad.resize(24);
+  PutU64(ad.data() + 8, static_cast<uint64_t>(who.subject_row));
+  PutU64(ad.data() + 16, static_cast<uint64_t>(who.gallery_row));
+  ad.insert(ad.end(), who.external_id.begin(), who.external_id.end());
+  return ad;
+}
+
+std::vector<uint8_t> WrapSubjectKey(const Key& master, const Key& data_key,
+                                    const SubjectBinding& who) {
   std::vector<uint8_t> out;
-  Seal(master, data_key.bytes(), ad, out);
+  Seal(master, data_key.bytes(), KeyAd(who), out);
   return out;
 }
 
 StatusOr<Key> UnwrapSubjectKey(const Key& master, std::span<const uint8_t> wrapped,
-                               int64_t subject_row) {
-  uint8_t ad[16] = {'c', 'n', 'd', 'r', 's', 'k', 'e', 'y'};
-  PutU64(ad + 8, static_cast<uint64_t>(subject_row));
+                               const SubjectBinding& who) {
   std::array<uint8_t, kKeyBytes> raw{};
+  const std::string which = "subject row " + std::to_string(who.subject_row);
   if (wrapped.size() != kKeyBytes + kSealOverhead) {
-    return DataLossError("wrapped key of subject row " + std::to_string(subject_row) +
-                         " has the wrong size");
+    return DataLossError("metadata: wrapped key of " + which + " has the wrong size");
   }
-  Status s = Open(master, wrapped, ad, raw);
+  Status s = Open(master, wrapped, KeyAd(who), raw);
   if (!s.ok()) {
-    return DataLossError("wrapped key of subject row " + std::to_string(subject_row) +
-                         " fails authentication (corrupt metadata)");
+    return DataLossError("metadata: " + which +
+                         " fails authentication (corrupt or altered store.db row)");
   }
   Key k(raw);
   std::memset(raw.data(), 0, raw.size());

@@ -39,11 +39,19 @@ Status DecodeTemplateRecord(const Key& data_key, std::span<const uint8_t> payloa
                             int64_t template_id, int64_t subject_row, std::span<float> values,
                             const std::string& where);
 
-// Wraps / unwraps a subject's data key under the master key (AD binds it to
-// the subject row id): 72 bytes.
-std::vector<uint8_t> WrapSubjectKey(const Key& master, const Key& data_key, int64_t subject_row);
+// Wraps / unwraps a subject's data key under the master key: 72 bytes. The
+// AD binds it to the subject row, its gallery row and its external id, so a
+// corrupted or swapped metadata row fails authentication (DATA_LOSS) instead
+// of silently naming the wrong subject.
+struct SubjectBinding {
+  int64_t subject_row;
+  int64_t gallery_row;
+  std::string_view external_id;
+};
+std::vector<uint8_t> WrapSubjectKey(const Key& master, const Key& data_key,
+                                    const SubjectBinding& who);
 StatusOr<Key> UnwrapSubjectKey(const Key& master, std::span<const uint8_t> wrapped,
-                               int64_t subject_row);
+                               const SubjectBinding& who);
 
 }  // namespace candor::gallery
 
