@@ -98,7 +98,7 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
     }
     auto lock = WriteLock();
     for (int64_t id : ids) {
-      if (row_of_.count(id)) {
+      if (row_of_.Find(id) >= 0) {
         return AlreadyExistsError("Add: id " + std::to_string(id) + " is already in the index");
       }
     }
@@ -114,8 +114,8 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
     grow(codes_, (rows + n) * cs);
     grow(ids_, rows + n);
     grow(dead_, (rows + n + 63) / 64);
-    row_of_.reserve(row_of_.size() + n);
-    // Nothing below allocates except row_of_ inserts (reserved above).
+    row_of_.Reserve(row_of_.size() + n);
+    // Nothing below allocates: every container has its room.
     codes_.resize((rows + n) * cs);
     int64_t clipped = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -123,7 +123,7 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
     }
     ids_.insert(ids_.end(), ids.begin(), ids.end());
     dead_.resize((rows + n + 63) / 64, 0);
-    for (size_t i = 0; i < n; ++i) row_of_.emplace(ids[i], static_cast<int64_t>(rows + i));
+    for (size_t i = 0; i < n; ++i) row_of_.Insert(static_cast<int64_t>(rows + i));
     clipped_ += clipped;
     return OkStatus();
   } catch (const std::bad_alloc&) {
@@ -143,15 +143,14 @@ Status FlatIndex<Codec>::Remove(std::span<const int64_t> ids) {
     }
     auto lock = WriteLock();
     for (int64_t id : ids) {
-      if (!row_of_.count(id)) {
+      if (row_of_.Find(id) < 0) {
         return NotFoundError("Remove: id " + std::to_string(id) + " is not in the index");
       }
     }
     for (int64_t id : ids) {
-      auto it = row_of_.find(id);
-      const auto row = static_cast<size_t>(it->second);
+      const auto row = static_cast<size_t>(row_of_.Find(id));
       dead_[row >> 6] |= uint64_t{1} << (row & 63);
-      row_of_.erase(it);
+      row_of_.Erase(id);
       ++dead_rows_;
     }
     if (dead_rows_ * 4 >= static_cast<int64_t>(ids_.size()) && dead_rows_ > 0) CompactLocked();
@@ -178,7 +177,6 @@ void FlatIndex<Codec>::CompactLocked() {
       std::copy_n(codes_.begin() + static_cast<std::ptrdiff_t>(r * cs), cs,
                   codes_.begin() + static_cast<std::ptrdiff_t>(w * cs));
       ids_[w] = ids_[r];
-      row_of_[ids_[w]] = static_cast<int64_t>(w);  // existing key: no allocation
     }
     ++w;
   }
@@ -186,6 +184,8 @@ void FlatIndex<Codec>::CompactLocked() {
   ids_.resize(w);
   dead_.assign((w + 63) / 64, 0);
   dead_rows_ = 0;
+  row_of_.Clear();  // rows moved: re-point every entry (capacity is kept)
+  for (size_t r = 0; r < w; ++r) row_of_.Insert(static_cast<int64_t>(r));
 }
 
 template <typename Codec>
@@ -288,11 +288,8 @@ StatusOr<std::vector<std::vector<Candidate>>> FlatIndex<Codec>::SearchBatch(
 template <typename Codec>
 double FlatIndex<Codec>::BytesPerTemplate() const {
   auto lock = ReadLock();
-  if (row_of_.empty()) return 0;
-  // unordered_map: one node (key, value, next pointer, malloc header) per entry
-  // plus one bucket pointer.
-  const double map_bytes = static_cast<double>(row_of_.size()) * (3 * 8 + 8) +
-                           static_cast<double>(row_of_.bucket_count()) * 8;
+  if (row_of_.size() == 0) return 0;
+  const double map_bytes = static_cast<double>(row_of_.bytes());
   const double bytes = static_cast<double>(codes_.capacity() * sizeof(typename Codec::Code) +
                                            ids_.capacity() * 8 + dead_.capacity() * 8) +
                        map_bytes;

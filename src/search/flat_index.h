@@ -22,11 +22,11 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "candor/index.h"
 #include "search/fp32_codec.h"
+#include "search/id_map.h"
 #include "search/int8_codec.h"
 
 namespace candor::search {
@@ -81,7 +81,7 @@ class FlatIndex final : public Index {
   std::vector<typename Codec::Code> codes_;  // rows * code_size()
   std::vector<int64_t> ids_;                 // rows
   std::vector<uint64_t> dead_;               // tombstone bits, ceil(rows / 64)
-  std::unordered_map<int64_t, int64_t> row_of_;  // live id -> row
+  IdMap row_of_{&ids_};                      // live id -> row
   int64_t dead_rows_ = 0;
   int64_t clipped_ = 0;
 };
