@@ -171,7 +171,7 @@ class Governance {
   int64_t Now() const { return options_.clock(); }
 
  private:
-  Governance(GovernanceOptions options) : options_(std::move(options)) {}
+  explicit Governance(GovernanceOptions options);
   StatusOr<Principal> LoadPrincipal(const std::string& username);
   StatusOr<Authorization> LoadAuthorization(const std::string& id);
   StatusOr<SearchRecord> LoadSearch(const std::string& id);

@@ -125,6 +125,7 @@ bool SplitToken(const std::string& token, std::string* id, std::string* secret) 
 
 }  // namespace
 
+Governance::Governance(GovernanceOptions options) : options_(std::move(options)) {}
 Governance::~Governance() = default;
 
 StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::path& store_dir,
