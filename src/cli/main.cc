@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <map>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -20,9 +22,25 @@ int main(int argc, char** argv) {
 
   cli::RunFn run;
   std::vector<std::pair<CLI::App*, cli::SetupFn>> subs;
+  std::map<std::string, CLI::App*> top;  // top-level commands by name
   for (const cli::Command& command : cli::RegisteredCommands()) {
-    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    // A name "parent child" (e.g. "eval identify") adds a subcommand to the
+    // command "parent" (created if absent); names sort parents first.
+    CLI::App* parent = &app;
+    std::string name = command.name;
+    if (const auto sp = name.find(' '); sp != std::string::npos) {
+      const std::string head = name.substr(0, sp);
+      auto it = top.find(head);
+      if (it == top.end()) {
+        it = top.emplace(head, app.add_subcommand(head, "")).first;
+        it->second->fallthrough();
+      }
+      parent = it->second;
+      name = name.substr(sp + 1);
+    }
+    CLI::App* sub = parent->add_subcommand(name, command.description);
     sub->fallthrough();  // --json may follow the subcommand
+    if (parent == &app) top.emplace(name, sub);
     subs.emplace_back(sub, command.setup);
   }
   std::vector<std::pair<CLI::App*, cli::RunFn>> runs;
@@ -38,7 +56,11 @@ int main(int argc, char** argv) {
   Status status;
   try {
     for (auto& [sub, fn] : runs) {
-      if (sub->parsed()) status = fn();
+      if (!sub->parsed()) continue;
+      // A parent does not run when one of its registered children was parsed.
+      bool child_parsed = false;
+      for (auto& [other, unused] : runs) child_parsed |= other->get_parent() == sub && other->parsed();
+      if (!child_parsed) status = fn();
     }
   } catch (const std::exception& e) {  // last-resort boundary: never crash
     status = InternalError(std::string("unexpected exception: ") + e.what());
