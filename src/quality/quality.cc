@@ -62,8 +62,8 @@ StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face, cons
   const bool cut = face.cut_by_border || OutsideImage(face, image.size());
 
   // Factors in 0..1 (docs/QUALITY.md, "Score").
-  const float f_size = Ramp(iod, 12.f, 40.f);
-  const float f_sharp = Ramp(q.sharpness, 0.10f, 0.45f);
+  const float f_size = Ramp(iod, 12.f, 48.f);
+  const float f_sharp = Ramp(q.sharpness, 0.10f, 0.55f);
   const float f_yaw = 1.f - Ramp(std::fabs(q.yaw_deg), 10.f, 50.f);
   const float f_pitch = 1.f - Ramp(std::fabs(q.pitch_deg), 10.f, 45.f);
   const float f_roll = 1.f - 0.5f * Ramp(std::fabs(q.roll_deg), 20.f, 60.f);
