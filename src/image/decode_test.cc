@@ -207,6 +207,13 @@ TEST(DecodeTest, ExifOrientationMakesPhotosUpright) {
       }
     }
   }
+  // PNG carries EXIF in an eXIf chunk (OpenCV 4.6 ignores it; we apply it).
+  for (int o : {3, 6, 8}) {
+    auto png = WithPngExifOrientation(Encode(StoredFor(upright, o), ".png"), o);
+    auto img = DecodeImage(png);
+    ExpectBgr(img, upright.cols, upright.rows);
+    EXPECT_EQ(MeanAbsDiff(*img, upright), 0.0) << "png orientation " << o;
+  }
   // Invalid orientation values are ignored.
   auto bad = WithExifOrientation(Encode(upright, ".jpg"), 9);
   ExpectBgr(DecodeImage(bad), upright.cols, upright.rows);

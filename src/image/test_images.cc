@@ -113,6 +113,20 @@ std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::v
   return png;
 }
 
+std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int orientation) {
+  // The EXIF blob is the TIFF structure that WithExifOrientation puts after "Exif\0\0".
+  std::vector<uint8_t> fake_jpeg = {0xFF, 0xD8};
+  auto app1 = WithExifOrientation(fake_jpeg, orientation);
+  std::vector<uint8_t> tiff(app1.begin() + 2 + 4 + 6, app1.end());
+  std::vector<uint8_t> chunk;
+  Chunk(chunk, "eXIf", tiff);
+  const size_t after_ihdr = 8 + 12 + 13;
+  std::vector<uint8_t> out(png.begin(), png.begin() + after_ihdr);
+  out.insert(out.end(), chunk.begin(), chunk.end());
+  out.insert(out.end(), png.begin() + after_ihdr, png.end());
+  return out;
+}
+
 std::vector<uint8_t> BombPng(uint32_t width, uint32_t height) {
   std::vector<uint8_t> raw(64, 0);
   uLongf zlen = compressBound(64);

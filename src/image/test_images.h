@@ -24,6 +24,9 @@ std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int o
 // written with zlib; `pixels` is row-major interleaved samples.
 std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::vector<uint8_t>& pixels);
 
+// `png` with an eXIf chunk carrying `orientation` inserted after IHDR.
+std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int orientation);
+
 // A syntactically valid PNG whose IHDR declares width x height but holds only a
 // tiny IDAT (a decompression-bomb shaped header).
 std::vector<uint8_t> BombPng(uint32_t width, uint32_t height);
