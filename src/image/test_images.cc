@@ -77,7 +77,7 @@ void Chunk(std::vector<uint8_t>& png, const char* type, const std::vector<uint8_
   PutBe32(png, static_cast<uint32_t>(data.size()));
   size_t start = png.size();
   png.insert(png.end(), type, type + 4);
-  png.insert(png.end(), data.begin(), data.end());
+  if (!data.empty()) png.insert(png.end(), data.begin(), data.end());
   uLong crc = crc32(0, png.data() + start, static_cast<uInt>(png.size() - start));
   PutBe32(png, static_cast<uint32_t>(crc));
 }
