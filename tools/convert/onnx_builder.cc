@@ -188,6 +188,17 @@ std::vector<std::string> OnnxBuilder::OpN(std::string_view op_type,
   return outs;
 }
 
+std::string OnnxBuilder::OpExact(std::string_view op_type, const std::vector<std::string>& inputs,
+                                 const std::string& out, const std::vector<Attr>& attrs) {
+  onnx::NodeProto* node = model_.mutable_graph()->add_node();
+  node->set_op_type(std::string(op_type));
+  node->set_name(UniqueName(out + "_node"));
+  for (const auto& in : inputs) node->add_input(in);
+  node->add_output(out);
+  for (const auto& a : attrs) a.ApplyTo(*node);
+  return out;
+}
+
 std::string OnnxBuilder::Clip(const std::string& x, float lo, float hi, std::string_view out) {
   if (opset_ > 10) Die("Clip with attributes needs opset <= 10 (OpenCV 4.6 rejects the opset-11 form)");
   return Op("Clip", {x}, {Attr("min", lo), Attr("max", hi)}, out);

@@ -107,6 +107,10 @@ class OnnxBuilder {
   // (uniquified); empty means derived from op_type.
   std::string Op(std::string_view op_type, const std::vector<std::string>& inputs,
                  const std::vector<Attr>& attrs = {}, std::string_view out = "");
+  // Adds a node whose single output is named exactly `out` (which the caller
+  // reserved with UniqueName, e.g. a graph output's public name).
+  std::string OpExact(std::string_view op_type, const std::vector<std::string>& inputs,
+                      const std::string& out, const std::vector<Attr>& attrs = {});
   // Adds a node with several outputs.
   std::vector<std::string> OpN(std::string_view op_type, const std::vector<std::string>& inputs,
                                int num_outputs, const std::vector<Attr>& attrs = {},
