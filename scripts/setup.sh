@@ -55,6 +55,12 @@ while read -r spec sha; do
   fi
 done < "$ROOT/scripts/models.lock"
 
+# 2b. The TF.js reference used by the conversion-equivalence tests (tools/reference).
+if [ -f "$ROOT/tools/reference/package-lock.json" ] && [ ! -d "$ROOT/tools/reference/node_modules" ]; then
+  log "installing tools/reference (npm ci)"
+  (cd "$ROOT/tools/reference" && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
+
 # 3. Build.
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   log "configuring $BUILD"
