@@ -6,16 +6,25 @@
 //
 //   search_bench [--sizes 1000000,10000000] [--dims 128,192] [--threads 1,2]
 //                [--queries 50] [--k 10] [--no-faiss] [--mate-cosine 0.7]
+//                [--sq8-max 1000000] [--batch 32] [--no-study]
 //                [--templates FILE.f32 --labels FILE.txt --dim D]
+//                [--embeddings CACHE_FILE]
+//
+// First it compares int8 scale choices (global clip 6/sqrt(d) as Flat,int8
+// uses, global data max, per-dimension data max) by score error and rank-1 on
+// synthetic data (--no-study skips this).
 //
 // Data: synthetic face-like templates. Each gallery row is a random unit vector
 // (an identity's enrolled sample); each probe is normalise(row + noise) of a
 // random enrolled row with the noise set for a mate cosine of --mate-cosine, so
 // every probe has one true mate and the bench also reports rank-1 hits.
 //
-// --templates/--labels (the LFW hook): raw little-endian float32 templates, D
-// per row, and one integer identity label per line. The first template of each
-// identity is enrolled, every other one probes; prints rank-1 for fp32 and int8.
+// Real templates (the LFW hook): --embeddings reads the pipeline's embedding
+// cache (src/calibrate/embedding_set.h, written by candor calibrate / eval);
+// --templates/--labels read raw little-endian float32 templates, D per row, and
+// one identity label per line. The first template of each identity is enrolled,
+// every other one probes; prints rank-1 for Flat,fp32 and Flat,int8 and the
+// int8 scale study on that data.
 //
 // For FAISS run with OMP_PROC_BIND=true OMP_PLACES=cores (unpinned OpenMP
 // regions stall here; see ../shared/docs/search-facts.md). Debian's libfaiss-dev
@@ -49,6 +58,9 @@
 #include "search/kernels.h"
 #include "search/synthetic_data.h"
 
+#ifdef CANDOR_HAVE_EMBEDDING_SET
+#include "calibrate/embedding_set.h"
+#endif
 #ifdef CANDOR_HAVE_FAISS
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexScalarQuantizer.h>
@@ -237,7 +249,128 @@ double LoadAverage() {
   return getloadavg(l, 1) == 1 ? l[0] : -1;
 }
 
-// --- LFW hook ---------------------------------------------------------------
+// --- int8 scale study and real-template hook ----------------------------------
+
+// Scores every probe against every gallery row with a simulated int8 codec
+// (per-dimension steps `step`, query quantised per query as Int8Codec does) and
+// reports the score error against fp32 and the rank-1 hits of both.
+void StudyScales(const std::vector<float>& gallery, const std::vector<float>& probes,
+                 const std::vector<int64_t>& mates, int dim, const char* data_name) {
+  const size_t d = static_cast<size_t>(dim);
+  const size_t ng = gallery.size() / d, np = probes.size() / d;
+  float gmax = 0;
+  std::vector<float> dmax(d, 0);
+  for (size_t i = 0; i < gallery.size(); ++i) {
+    gmax = std::max(gmax, std::fabs(gallery[i]));
+    dmax[i % d] = std::max(dmax[i % d], std::fabs(gallery[i]));
+  }
+  struct Variant {
+    std::string name;
+    std::vector<float> step;
+  };
+  std::vector<Variant> variants;
+  const float def = Int8Codec::DefaultClip(dim);
+  variants.push_back({"global clip 6/sqrt(d) = " + std::to_string(def).substr(0, 5) +
+                          " (Flat,int8)",
+                      std::vector<float>(d, def / 127)});
+  variants.push_back({"global clip = max|x| = " + std::to_string(gmax).substr(0, 5),
+                      std::vector<float>(d, gmax / 127)});
+  std::vector<float> pd(d);
+  for (size_t k = 0; k < d; ++k) pd[k] = std::max(dmax[k], 1e-6f) / 127;
+  variants.push_back({"per-dimension clip = max|x_d|", pd});
+  std::vector<double> exact(ng * np);
+  int fp32_hits = 0;
+  for (size_t j = 0; j < np; ++j) {
+    size_t best = 0;
+    for (size_t i = 0; i < ng; ++i) {
+      double s = 0;
+      for (size_t k = 0; k < d; ++k) s += static_cast<double>(probes[j * d + k]) * gallery[i * d + k];
+      exact[j * ng + i] = s;
+      if (s > exact[j * ng + best]) best = i;
+    }
+    fp32_hits += static_cast<int64_t>(best) == mates[j];
+  }
+  for (const auto& v : variants) {
+    std::vector<float> codes(gallery.size());
+    for (size_t i = 0; i < gallery.size(); ++i) {
+      codes[i] = std::clamp(std::nearbyint(gallery[i] / v.step[i % d]), -127.0f, 127.0f);
+    }
+    double sum_err = 0, max_err = 0;
+    int hits = 0;
+    std::vector<float> qq(d);
+    for (size_t j = 0; j < np; ++j) {
+      float qmax = 0;
+      for (size_t k = 0; k < d; ++k) qmax = std::max(qmax, std::fabs(probes[j * d + k] * v.step[k]));
+      const float qstep = qmax / 127;
+      for (size_t k = 0; k < d; ++k) qq[k] = std::nearbyint(probes[j * d + k] * v.step[k] / qstep);
+      size_t best = 0;
+      double best_s = -1e9;
+      for (size_t i = 0; i < ng; ++i) {
+        double s = 0;
+        for (size_t k = 0; k < d; ++k) s += static_cast<double>(qq[k]) * codes[i * d + k];
+        s *= qstep;
+        const double e = std::fabs(s - exact[j * ng + i]);
+        sum_err += e;
+        max_err = std::max(max_err, e);
+        if (s > best_s) { best_s = s; best = i; }
+      }
+      hits += static_cast<int64_t>(best) == mates[j];
+    }
+    std::printf("| %s | %d | %s | %.5f | %.4f | %d/%zu | %d/%zu |\n", data_name, dim,
+                v.name.c_str(), sum_err / static_cast<double>(ng * np), max_err, fp32_hits, np,
+                hits, np);
+  }
+}
+
+void StudyHeader() {
+  std::printf("\n| data | dim | int8 scale | mean abs score error | max abs score error | "
+              "fp32 rank-1 | int8 rank-1 |\n|---|---|---|---|---|---|---|\n");
+}
+
+// Rank-1 of Flat,fp32 and Flat,int8 on labelled real templates: the first
+// template of each identity is enrolled, every other one probes.
+int EvaluateLabelled(std::vector<float> all, const std::vector<std::string>& labels, int dim,
+                     const char* data_name) {
+  const size_t n = all.size() / static_cast<size_t>(dim);
+  if (n == 0 || labels.size() != n) {
+    std::fprintf(stderr, "templates: %zu rows but %zu labels\n", n, labels.size());
+    return 2;
+  }
+  candor::search::NormaliseRows(all, dim);
+  std::map<std::string, int64_t> first;
+  std::vector<float> gallery, probes;
+  std::vector<int64_t> gallery_ids, probe_mates;
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = all.data() + i * static_cast<size_t>(dim);
+    if (first.emplace(labels[i], static_cast<int64_t>(gallery_ids.size())).second) {
+      gallery.insert(gallery.end(), row, row + dim);
+      gallery_ids.push_back(static_cast<int64_t>(gallery_ids.size()));
+    } else {
+      probes.insert(probes.end(), row, row + dim);
+      probe_mates.push_back(first[labels[i]]);
+    }
+  }
+  if (probe_mates.empty()) {
+    std::fprintf(stderr, "templates: no identity has two templates\n");
+    return 2;
+  }
+  for (const char* spec : {"Flat,fp32", "Flat,int8"}) {
+    auto idx = std::move(*candor::MakeIndex(spec, dim));
+    if (auto s = idx->Add(gallery, gallery_ids); !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.ToString().c_str());
+      return 1;
+    }
+    auto res = *idx->SearchBatch(probes, {.k = 1});
+    int hits = 0;
+    for (size_t j = 0; j < res.size(); ++j) hits += !res[j].empty() && res[j][0].id == probe_mates[j];
+    std::printf("%s %s: %zu enrolled, %zu probes, rank-1 %d (%.3f %%)\n", data_name, spec,
+                gallery_ids.size(), probe_mates.size(), hits,
+                100.0 * hits / static_cast<double>(probe_mates.size()));
+  }
+  StudyHeader();
+  StudyScales(gallery, probes, probe_mates, dim, data_name);
+  return 0;
+}
 
 int RunTemplates(const char* path, const char* labels_path, int dim) {
   std::ifstream fb(path, std::ios::binary | std::ios::ate);
@@ -250,42 +383,35 @@ int RunTemplates(const char* path, const char* labels_path, int dim) {
   std::vector<float> all(bytes / 4, 0.0f);
   fb.read(reinterpret_cast<char*>(all.data()), static_cast<std::streamsize>(bytes));
   std::ifstream fl(labels_path);
-  std::vector<int64_t> labels;
-  for (int64_t x; fl >> x;) labels.push_back(x);
-  const size_t n = all.size() / static_cast<size_t>(dim);
-  if (n == 0 || labels.size() != n) {
-    std::fprintf(stderr, "templates: %zu rows but %zu labels\n", n, labels.size());
-    return 2;
+  std::vector<std::string> labels;
+  for (std::string x; std::getline(fl, x);) {
+    if (!x.empty()) labels.push_back(x);
   }
-  candor::search::NormaliseRows(all, dim);
-  std::map<int64_t, size_t> first;
-  std::vector<float> gallery, probes;
-  std::vector<int64_t> gallery_ids, probe_mates;
-  for (size_t i = 0; i < n; ++i) {
-    const float* row = all.data() + i * static_cast<size_t>(dim);
-    if (first.emplace(labels[i], i).second) {
-      gallery.insert(gallery.end(), row, row + dim);
-      gallery_ids.push_back(labels[i]);
-    } else {
-      probes.insert(probes.end(), row, row + dim);
-      probe_mates.push_back(labels[i]);
-    }
-  }
-  for (const char* spec : {"Flat,fp32", "Flat,int8"}) {
-    auto idx = std::move(*candor::MakeIndex(spec, dim));
-    if (auto s = idx->Add(gallery, gallery_ids); !s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
-    auto res = *idx->SearchBatch(probes, {.k = 1});
-    int hits = 0;
-    for (size_t j = 0; j < res.size(); ++j) hits += !res[j].empty() && res[j][0].id == probe_mates[j];
-    std::printf("templates %s: %zu enrolled, %zu probes, rank-1 %d (%.3f %%)\n", spec,
-                gallery_ids.size(), probe_mates.size(), hits,
-                100.0 * hits / static_cast<double>(probe_mates.size()));
-  }
-  return 0;
+  return EvaluateLabelled(std::move(all), labels, dim, "templates");
 }
+
+#ifdef CANDOR_HAVE_EMBEDDING_SET
+// The pipeline's cached embeddings (candor calibrate / eval: LFW), see
+// src/calibrate/embedding_set.h.
+int RunEmbeddingSet(const char* path) {
+  auto set = candor::eval::LoadEmbeddingSet(path);
+  if (!set.ok()) {
+    std::fprintf(stderr, "%s\n", set.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<float> all;
+  std::vector<std::string> labels;
+  int dim = 0;
+  for (const auto& im : set->images) {
+    if (!im.ok) continue;
+    dim = static_cast<int>(im.v.size());
+    all.insert(all.end(), im.v.begin(), im.v.end());
+    labels.push_back(im.identity);
+  }
+  std::printf("embeddings of model %s (%s)\n", set->model_id.c_str(), path);
+  return EvaluateLabelled(std::move(all), labels, dim, "LFW embeddings");
+}
+#endif
 
 }  // namespace
 
@@ -297,6 +423,10 @@ int main(int argc, char** argv) {
   const char* templates = nullptr;
   const char* labels = nullptr;
   int tdim = 0;
+  const char* embeddings = nullptr;
+  long sq8_max = 1000000;  // the generic FAISS SQ8 is slow: skip it above this N
+  int batch = 32;
+  bool study = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -316,6 +446,10 @@ int main(int argc, char** argv) {
     else if (a == "--templates") templates = next();
     else if (a == "--labels") labels = next();
     else if (a == "--dim") tdim = std::atoi(next());
+    else if (a == "--embeddings") embeddings = next();
+    else if (a == "--sq8-max") sq8_max = std::atol(next());
+    else if (a == "--batch") batch = std::atoi(next());
+    else if (a == "--no-study") study = false;
     else {
       std::fprintf(stderr, "unknown argument %s (see the header of bench/search_bench.cc)\n",
                    a.c_str());
@@ -328,6 +462,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     return RunTemplates(templates, labels, tdim);
+  }
+  if (embeddings) {
+#ifdef CANDOR_HAVE_EMBEDDING_SET
+    return RunEmbeddingSet(embeddings);
+#else
+    std::fprintf(stderr, "--embeddings needs the calibrate module (candor_calibrate)\n");
+    return 2;
+#endif
   }
 #ifndef CANDOR_HAVE_FAISS
   faiss = false;
@@ -345,6 +487,24 @@ int main(int argc, char** argv) {
     bw[t] = MeasureBandwidth(static_cast<int>(t));
     std::printf("memory read bandwidth, %ld thread(s): %.1f GB/s (2 GiB buffer, best of 5)\n", t,
                 bw[t]);
+  }
+  if (study) {
+    StudyHeader();
+    for (long dim_l : dims) {
+      const int dim = static_cast<int>(dim_l);
+      for (float cosine : {0.7f, 0.45f}) {
+        const int ng = 5000, np = 1000;
+        const auto centres = candor::search::RandomUnitVectors(ng, dim, 77);
+        std::vector<int64_t> all_ids(ng), probe_ids(np);
+        for (int i = 0; i < ng; ++i) all_ids[static_cast<size_t>(i)] = i;
+        for (int i = 0; i < np; ++i) probe_ids[static_cast<size_t>(i)] = i * 5;
+        const float noise = candor::search::NoiseForMateCosine(cosine);
+        const auto g = candor::search::SampleIdentities(centres, dim, all_ids, noise, 78);
+        const auto q = candor::search::SampleIdentities(centres, dim, probe_ids, noise, 79);
+        const std::string name = "synthetic, mate cosine " + std::to_string(cosine).substr(0, 4);
+        StudyScales(g, q, probe_ids, dim, name.c_str());
+      }
+    }
   }
   std::printf(
       "\n| engine | N | dim | threads | p50 ms | p99 ms | GB/s | %% of bandwidth | bytes/template "
@@ -383,12 +543,27 @@ int main(int argc, char** argv) {
                       n, dim, t, l.p50_ms, l.p99_ms, gbs, 100 * gbs / bw[t],
                       idx->BytesPerTemplate(), l.rank1, queries);
         }
+        if (batch > 0) {
+          std::vector<float> qs;
+          for (int i = 0; i < batch; ++i) {
+            const size_t j = static_cast<size_t>(i) % probes.mates.size();
+            qs.insert(qs.end(), probes.vectors.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                      probes.vectors.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim));
+          }
+          const long t = threads.back();
+          const candor::SearchParams p{.k = k, .threads = static_cast<int>(t)};
+          const auto t0 = Clock::now();
+          auto r = idx->SearchBatch(qs, p);
+          const double ms = Seconds(t0, Clock::now()) * 1e3;
+          std::printf("| candor Flat,int8, batch of %d | %ld | %d | %ld | %.2f per query (%.1f per batch) | | | | | %s |\n",
+                      batch, n, dim, t, ms / batch, ms, r.ok() ? "ok" : "error");
+        }
         std::printf("  (candor: built in %.1f s, RSS +%.2f GiB = %.1f bytes/template)\n", build_s,
                     rss, rss * 1024 * 1024 * 1024 / static_cast<double>(n));
       }
 #ifdef CANDOR_HAVE_FAISS
       if (faiss) {
-        for (int kind = 0; kind < 2; ++kind) {
+        for (int kind = 0; kind < (n <= sq8_max ? 2 : 1); ++kind) {
           const double rss0 = RssGiB();
           std::unique_ptr<faiss::Index> fi;
           if (kind == 0) {
