@@ -7,7 +7,6 @@
 #include <mutex>
 #include <new>
 #include <thread>
-#include <unordered_set>
 
 #include "search/cpu_features.h"
 #include "search/thread_pool.h"
@@ -89,19 +88,7 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
                                            "Add: vector " + std::to_string(i)));
   }
   try {
-    std::unordered_set<int64_t> batch;
-    batch.reserve(n);
-    for (int64_t id : ids) {
-      if (!batch.insert(id).second) {
-        return InvalidArgumentError("Add: id " + std::to_string(id) + " repeats in the batch");
-      }
-    }
     auto lock = WriteLock();
-    for (int64_t id : ids) {
-      if (row_of_.Find(id) >= 0) {
-        return AlreadyExistsError("Add: id " + std::to_string(id) + " is already in the index");
-      }
-    }
     const size_t rows = ids_.size();
     if (static_cast<int64_t>(rows + n) > kMaxRows) {
       return ResourceExhaustedError("Add: index capacity of 2^40 templates exceeded");
@@ -123,7 +110,21 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
     }
     ids_.insert(ids_.end(), ids.begin(), ids.end());
     dead_.resize((rows + n + 63) / 64, 0);
-    for (size_t i = 0; i < n; ++i) row_of_.Insert(static_cast<int64_t>(rows + i));
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t found = row_of_.Find(ids[i]);
+      if (found >= 0) {  // duplicate: undo this call entirely
+        for (size_t r = 0; r < i; ++r) row_of_.Erase(ids[r]);
+        codes_.resize(rows * cs);
+        ids_.resize(rows);
+        dead_.resize((rows + 63) / 64);
+        const std::string id = std::to_string(ids[i]);
+        if (found >= static_cast<int64_t>(rows)) {
+          return InvalidArgumentError("Add: id " + id + " repeats in the batch");
+        }
+        return AlreadyExistsError("Add: id " + id + " is already in the index");
+      }
+      row_of_.Insert(static_cast<int64_t>(rows + i));
+    }
     clipped_ += clipped;
     return OkStatus();
   } catch (const std::bad_alloc&) {
@@ -134,13 +135,8 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
 template <typename Codec>
 Status FlatIndex<Codec>::Remove(std::span<const int64_t> ids) {
   try {
-    std::unordered_set<int64_t> batch;
-    batch.reserve(ids.size());
-    for (int64_t id : ids) {
-      if (!batch.insert(id).second) {
-        return InvalidArgumentError("Remove: id " + std::to_string(id) + " repeats in the call");
-      }
-    }
+    std::vector<int64_t> removed;  // rows, for undo
+    removed.reserve(ids.size());
     auto lock = WriteLock();
     for (int64_t id : ids) {
       if (row_of_.Find(id) < 0) {
@@ -148,12 +144,23 @@ Status FlatIndex<Codec>::Remove(std::span<const int64_t> ids) {
       }
     }
     for (int64_t id : ids) {
-      const auto row = static_cast<size_t>(row_of_.Find(id));
-      dead_[row >> 6] |= uint64_t{1} << (row & 63);
+      const int64_t row = row_of_.Find(id);
+      if (row < 0) {  // present before this call, so repeated in it: undo
+        for (int64_t r : removed) {
+          const auto u = static_cast<size_t>(r);
+          dead_[u >> 6] &= ~(uint64_t{1} << (u & 63));
+          row_of_.Insert(r);  // the map only shrank: no allocation
+        }
+        dead_rows_ -= static_cast<int64_t>(removed.size());
+        return InvalidArgumentError("Remove: id " + std::to_string(id) + " repeats in the call");
+      }
+      const auto u = static_cast<size_t>(row);
+      dead_[u >> 6] |= uint64_t{1} << (u & 63);
       row_of_.Erase(id);
+      removed.push_back(row);
       ++dead_rows_;
     }
-    if (dead_rows_ * 4 >= static_cast<int64_t>(ids_.size()) && dead_rows_ > 0) CompactLocked();
+    if (dead_rows_ > 0 && dead_rows_ * 4 >= static_cast<int64_t>(ids_.size())) CompactLocked();
     return OkStatus();
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("Remove: out of memory");

@@ -106,7 +106,19 @@ TEST(FlatIndexTest, RejectsBadInputAndStaysUnchanged) {
             Code::kInvalidArgument);
   EXPECT_EQ(idx->Remove(std::vector<int64_t>{0, 99}).code(), Code::kNotFound);
   EXPECT_EQ(idx->Remove(std::vector<int64_t>{1, 1}).code(), Code::kInvalidArgument);
+  EXPECT_EQ(idx->Remove(std::vector<int64_t>{2, 0, 2}).code(), Code::kInvalidArgument);
+  EXPECT_EQ(idx->Add(w, std::vector<int64_t>{8, 8}).code(), Code::kInvalidArgument);
   EXPECT_EQ(idx->size(), 3);
+  // After the failed calls every original id is still found, none of the new.
+  for (int64_t id = 0; id < 3; ++id) {
+    auto r = idx->Search(std::span<const float>(v).subspan(id * kDim, kDim), {.k = 1});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ((*r)[0].id, id);
+  }
+  auto all = idx->Search(q, {.k = 10});
+  EXPECT_EQ(all->size(), 3u);
+  ASSERT_TRUE(idx->Add(w, std::vector<int64_t>{7, 8}).ok());  // the rejected ids are free
+  EXPECT_EQ(idx->size(), 5);
 }
 
 TEST(FlatIndexTest, EmptyOneAndKBeyondSize) {
