@@ -30,7 +30,8 @@ Status ReadJpeg(std::span<const uint8_t> b, HeaderInfo* info) {
       // Entropy-coded data: 0xFF is followed by 0x00 (stuffing) or RSTn inside a scan.
       while (pos < n) {
         if (b[pos] != 0xFF) {
-          ++pos;
+          const void* ff = std::memchr(b.data() + pos, 0xFF, n - pos);
+          pos = ff ? static_cast<size_t>(static_cast<const uint8_t*>(ff) - b.data()) : n;
           continue;
         }
         if (pos + 1 >= n) break;
