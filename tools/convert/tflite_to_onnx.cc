@@ -14,12 +14,6 @@ struct Val {
   bool nchw = false;  // a 4-D activation kept channels-first
 };
 
-int64_t Product(const std::vector<int32_t>& s) {
-  int64_t p = 1;
-  for (int32_t d : s) p *= d;
-  return p;
-}
-
 // TF "SAME" padding: {begin, end} for one spatial axis.
 std::pair<int64_t, int64_t> SamePads(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d) {
   const int64_t total = std::max<int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
@@ -116,19 +110,24 @@ class Converter {
         if (rt < 0 || mt < 0) break;
         const auto* relu = prod(rt, TfliteOp::kRelu);
         const auto* mul = prod(mt, TfliteOp::kMul);
-        if (!relu || !mul || mul->inputs.size() != 2) continue;
+        if (!relu || !mul || relu->inputs.size() != 1 || relu->inputs[0] < 0 ||
+            mul->inputs.size() != 2 || mul->inputs[0] < 0 || mul->inputs[1] < 0) {
+          continue;
+        }
         const int32_t x = relu->inputs[0];
         int ci = m_.IsConstant(mul->inputs[0]) ? 0 : (m_.IsConstant(mul->inputs[1]) ? 1 : -1);
         if (ci < 0) continue;
         const int32_t st = mul->inputs[1 - ci];
         const auto* sub = prod(st, TfliteOp::kSub);
         if (!sub || sub->inputs.size() != 2 || sub->inputs[0] != x) continue;
+        if (sub->inputs[1] < 0) continue;
         const auto* abs = prod(sub->inputs[1], TfliteOp::kAbs);
-        if (!abs || abs->inputs[0] != x) continue;
+        if (!abs || abs->inputs.size() != 1 || abs->inputs[0] != x) continue;
         const auto& xs = m_.tensors[x].shape;
         std::vector<float> c = m_.FloatData(mul->inputs[ci]);
         if (xs.empty() || c.empty()) continue;
         const int64_t channels = xs.back();
+        if (channels < 1 || channels > (1 << 24)) continue;
         if (c.size() == 1) c.assign(channels, c[0]);
         if (static_cast<int64_t>(c.size()) != channels) continue;
         for (float& v : c) v *= 2.0f;  // x - |x| = 2 min(x, 0)
@@ -140,6 +139,7 @@ class Converter {
   }
 
   StatusOr<Val> Get(int32_t t) const {
+    if (t < 0 || static_cast<size_t>(t) >= m_.tensors.size()) return DataLossError("missing input");
     auto v = vals_.find(t);
     if (v == vals_.end()) {
       if (m_.IsConstant(t)) return UnimplementedError("constant tensor '" + m_.tensors[t].name + "' used as data");
@@ -174,6 +174,15 @@ class Converter {
       case 4: return b_.Op("Tanh", {x});
       default: return x;
     }
+  }
+
+  // Static shapes the layout and padding arithmetic relies on: every dimension
+  // in 1..2^24 (a corrupted file may say -1 or 2^31).
+  static Status CheckDims(std::initializer_list<std::vector<int32_t>> shapes) {
+    for (const auto& s : shapes)
+      for (int32_t d : s)
+        if (d < 1 || d > (1 << 24)) return DataLossError("tensor dimension " + std::to_string(d));
+    return OkStatus();
   }
 
   Status CheckActivation(int8_t act) const {
@@ -215,6 +224,7 @@ class Converter {
         if (!x.nchw || xs.size() != 4 || ys.size() != 4 || ws.size() != 4) {
           return DataLossError("convolution on tensors that are not 4-D");
         }
+        CANDOR_RETURN_IF_ERROR(CheckDims({xs, ys, ws}));
         CANDOR_ASSIGN_OR_RETURN(std::vector<float> w, ConstFloat(op.inputs[1], "filter"));
         std::vector<float> bias;
         if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
@@ -316,6 +326,7 @@ class Converter {
         CANDOR_ASSIGN_OR_RETURN(std::vector<float> a, ConstFloat(op.inputs[1], "alpha"));
         const auto& xs = m_.tensors[op.inputs[0]].shape;
         if (!x.nchw || xs.size() != 4) return UnimplementedError("PRELU on a non-4-D tensor");
+        CANDOR_RETURN_IF_ERROR(CheckDims({xs}));
         if (a.size() == 1) a.assign(xs[3], a[0]);
         if (static_cast<int64_t>(a.size()) != xs[3]) return UnimplementedError("PRELU alpha not per channel");
         Set(op, b_.PRelu(x.name, a), true);
@@ -328,6 +339,7 @@ class Converter {
         const auto& xs = m_.tensors[op.inputs[0]].shape;
         const auto& ys = m_.tensors[op.outputs[0]].shape;
         if (!x.nchw || xs.size() != 4 || ys.size() != 4) return DataLossError("pooling on a non-4-D tensor");
+        CANDOR_RETURN_IF_ERROR(CheckDims({xs, ys}));
         if (o.filter_h < 1 || o.filter_w < 1 || o.stride_h < 1 || o.stride_w < 1) {
           return DataLossError("pool size or stride below 1");
         }
@@ -355,7 +367,7 @@ class Converter {
         }
         const int64_t rank = static_cast<int64_t>(m_.tensors[op.outputs[0]].shape.size());
         int64_t axis = o.axis < 0 ? o.axis + rank : o.axis;
-        if (axis < 0 || axis >= rank) return DataLossError("concatenation axis out of range");
+        if (axis < 0 || axis >= rank || (nchw && rank != 4)) return DataLossError("concatenation axis out of range");
         if (nchw) axis = std::vector<int64_t>{0, 2, 3, 1}[axis];
         Set(op, Activate(b_.Op("Concat", ins, {Attr("axis", axis)}), o.activation), nchw);
         return OkStatus();
