@@ -638,6 +638,10 @@ StatusOr<Val> Impl::SqueezeOp(const TfNode& n) {
   for (int i = 0; i < x.rank(); ++i)
     if (!ds.count(i)) shape.push_back(x.shape[i]);
   const bool hw = x.rank() == 4 && x.nchw && ds == std::set<int64_t>{1, 2};
+  if (hw && x.shape[3] > 0) {  // [N,C,1,1] -> [N,C] as a Reshape (batch stays free)
+    std::string s = b_.AddShape(n.name + "/shape", {-1, x.shape[3]});
+    return Out(b_.Op("Reshape", {x.name, s}, {}, n.name), shape, false, n);
+  }
   std::vector<int64_t> axes;
   std::string in;
   if (hw) {

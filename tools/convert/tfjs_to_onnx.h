@@ -21,6 +21,8 @@
 // Idioms fused for OpenCV: relu(x) + c*(x - |x|), relu(x) + c*min(x, 0) and
 // x + c*(x - |x|) -> PRelu (see TryPreluIdiom in the .cc for the repair); x * rsqrt(max(sum(x^2), eps)) -> ReduceL2 + Div; max/min with a
 // scalar constant -> Clip.
+// A Squeeze of H and W is emitted as Reshape [-1, C]: OpenCV 4.6 froze the
+// batch after a Squeeze (a following ReduceL2 + Div broke at batch > 1).
 // Only nodes that an output depends on are converted.
 //
 // Errors: Unimplemented for an op or attribute combination outside that list
