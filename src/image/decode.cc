@@ -12,6 +12,7 @@
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "image/header.h"
+#include "image/jpeg_decoder.h"
 #include "image/orientation.h"
 
 namespace candor {
@@ -99,10 +100,14 @@ StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits
   cv::Mat decoded;
   try {
     cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
-    // IMREAD_UNCHANGED keeps 16-bit depth and never applies EXIF orientation
-    // (we apply it ourselves, for every format, below). OpenCV converts
-    // Adobe (inverted) CMYK and YCCK JPEG to BGR itself.
-    decoded = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+    if (h.format == ImageFormat::kJpeg) {
+      // Straight libjpeg: silent on corrupt data, exact CMYK/YCCK conversion.
+      CANDOR_ASSIGN_OR_RETURN(decoded, image_internal::DecodeJpeg(bytes));
+    } else {
+      // IMREAD_UNCHANGED keeps 16-bit depth and alpha and never applies EXIF
+      // orientation (we apply it ourselves, for every format, below).
+      decoded = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+    }
   } catch (const cv::Exception& e) {
     return InvalidArgumentError("cannot decode " + fmt + " image: " + e.what());
   } catch (const std::exception& e) {

@@ -157,13 +157,43 @@ TEST(DecodeTest, CmykJpegColoursAreRight) {
   for (int q = 0; q < 4; ++q) {
     patches(cv::Rect((q % 2) * 32, (q / 2) * 32, 32, 32)).setTo(cv::Scalar(colours[q][0], colours[q][1], colours[q][2]));
   }
-  auto bytes = CmykJpeg(patches);
-  auto img = DecodeImage(bytes);
-  ExpectBgr(img, 64, 64);
-  for (int q = 0; q < 4; ++q) {
-    cv::Vec3b got = img->at<cv::Vec3b>((q / 2) * 32 + 16, (q % 2) * 32 + 16);
-    for (int c = 0; c < 3; ++c) EXPECT_NEAR(got[c], colours[q][c], 6) << "patch " << q << " channel " << c;
+  for (bool adobe : {true, false}) {
+    auto bytes = CmykJpeg(patches, adobe);
+    auto img = DecodeImage(bytes);
+    ExpectBgr(img, 64, 64);
+    for (int q = 0; q < 4; ++q) {
+      cv::Vec3b got = img->at<cv::Vec3b>((q / 2) * 32 + 16, (q % 2) * 32 + 16);
+      for (int c = 0; c < 3; ++c) {
+        EXPECT_NEAR(got[c], colours[q][c], 6) << "adobe " << adobe << " patch " << q << " channel " << c;
+      }
+    }
   }
+}
+
+TEST(DecodeTest, JpegMatchesOpenCvOnRealPhotos) {
+  CANDOR_REQUIRE_DATA(data);
+  for (const char* name : {"couple.jpg", "img1.jpg", "img10.jpg", "selfie-many-people.jpg"}) {
+    auto bytes = FileBytes(data / "faces/wild" / name);
+    auto ours = DecodeImage(bytes);
+    ASSERT_TRUE(ours.ok()) << name << ": " << ours.status().ToString();
+    cv::Mat theirs = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    EXPECT_LT(MeanAbsDiff(*ours, theirs), 0.01) << name;
+  }
+}
+
+TEST(DecodeTest, CorruptJpegIsQuietOnStderr) {
+  CANDOR_REQUIRE_DATA(data);
+  auto bytes = FileBytes(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
+  // Scribble over the middle of the entropy-coded data (structure intact).
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i) bytes[i] = static_cast<uint8_t>(i * 37);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i) {
+    if (bytes[i] == 0xFF) bytes[i] = 0xFE;
+  }
+  ::testing::internal::CaptureStderr();
+  auto r = DecodeImage(bytes);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err, "");
+  if (r.ok()) EXPECT_EQ(r->type(), CV_8UC3);
 }
 
 // Stored images are the upright picture transformed by the inverse of what

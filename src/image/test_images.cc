@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -140,7 +141,7 @@ std::vector<uint8_t> BombPng(uint32_t width, uint32_t height) {
   return png;
 }
 
-std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr) {
+std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr, bool adobe) {
   jpeg_compress_struct c;
   jpeg_error_mgr err;
   c.err = jpeg_std_error(&err);
@@ -154,6 +155,7 @@ std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr) {
   c.in_color_space = JCS_CMYK;
   jpeg_set_defaults(&c);
   jpeg_set_quality(&c, 95, TRUE);
+  c.write_Adobe_marker = adobe ? TRUE : FALSE;
   jpeg_start_compress(&c, TRUE);
   std::vector<uint8_t> row(size_t(bgr.cols) * 4);
   while (c.next_scanline < c.image_height) {
@@ -165,10 +167,11 @@ std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr) {
       double m = k < 1 ? (1 - g - k) / (1 - k) : 0;
       double y = k < 1 ? (1 - b - k) / (1 - k) : 0;
       // Adobe convention: stored values are inverted (255 = no ink).
-      row[4 * x + 0] = static_cast<uint8_t>(std::lround(255 * (1 - cc)));
-      row[4 * x + 1] = static_cast<uint8_t>(std::lround(255 * (1 - m)));
-      row[4 * x + 2] = static_cast<uint8_t>(std::lround(255 * (1 - y)));
-      row[4 * x + 3] = static_cast<uint8_t>(std::lround(255 * (1 - k)));
+      double inv = adobe ? 1.0 : 0.0;
+      row[4 * x + 0] = static_cast<uint8_t>(std::lround(255 * std::fabs(inv - cc)));
+      row[4 * x + 1] = static_cast<uint8_t>(std::lround(255 * std::fabs(inv - m)));
+      row[4 * x + 2] = static_cast<uint8_t>(std::lround(255 * std::fabs(inv - y)));
+      row[4 * x + 3] = static_cast<uint8_t>(std::lround(255 * std::fabs(inv - k)));
     }
     JSAMPROW rp = row.data();
     jpeg_write_scanlines(&c, &rp, 1);

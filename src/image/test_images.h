@@ -31,9 +31,10 @@ std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int
 // tiny IDAT (a decompression-bomb shaped header).
 std::vector<uint8_t> BombPng(uint32_t width, uint32_t height);
 
-// A CMYK JPEG written with libjpeg (Adobe marker, inverted CMYK as Photoshop
-// writes it) whose decoded colours should equal `bgr`.
-std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr);
+// A CMYK JPEG written with libjpeg whose decoded colours should equal `bgr`:
+// with `adobe`, an Adobe marker and inverted CMYK as Photoshop writes it;
+// without, plain CMYK and no Adobe marker.
+std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr, bool adobe = true);
 
 // Mean absolute difference over all channels; images must have equal size/type.
 double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b);
