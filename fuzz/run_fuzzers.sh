@@ -4,7 +4,7 @@
 #   fuzz/run_fuzzers.sh decode 600     # target, seconds
 #   fuzz/run_fuzzers.sh template 120
 # The seed corpus is assembled at run time from fuzz/corpus/ (small synthetic
-# images kept in git) plus a sample of real files from $CANDOR_DATA (never
+# images kept in git; fuzz/corpus_template/ for templates) plus a sample of real files from $CANDOR_DATA (never
 # copied into the repository). Findings land in build-fuzz/findings-<target>/.
 set -euo pipefail
 target=${1:-decode}
@@ -33,6 +33,7 @@ if [ "$target" = decode ]; then
   fi
   extra=(-dict="$root/fuzz/image.dict" -max_len=65536)
 else
+  cp -n "$root"/fuzz/corpus_template/* "$corpus"/ 2>/dev/null || true
   extra=(-max_len=4096)
 fi
 cd "$findings"
