@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "common/hash.h"
 #include "template/half.h"
@@ -123,7 +124,8 @@ StatusOr<std::vector<uint8_t>> SerializeTemplate(const Template& t) {
     case TemplateElementType::kInt8: {
       float max_abs = 0;
       for (float v : t.values) max_abs = std::max(max_abs, std::fabs(v));
-      float scale = max_abs > 0 ? max_abs / 127.f : 1.f;
+      // A normal (not subnormal) positive scale, as ParseTemplate requires.
+      float scale = max_abs > 0 ? std::max(max_abs / 127.f, std::numeric_limits<float>::min()) : 1.f;
       PutF32(out, scale);
       for (float v : t.values) {
         long q = std::lround(v / scale);
@@ -187,7 +189,9 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
   if (scale_bytes) {
     scale = GetF32(q);
     q += 4;
-    if (!std::isfinite(scale) || scale <= 0) return DataLossError("template int8 scale is invalid");
+    if (!std::isfinite(scale) || !(scale >= std::numeric_limits<float>::min())) {
+      return DataLossError("template int8 scale is invalid");
+    }
   }
   t.values.resize(dim);
   for (uint32_t i = 0; i < dim; ++i) {

@@ -79,6 +79,20 @@ TEST(TemplateTest, QuantizedFormsStayClose) {
   }
 }
 
+// Found by template_fuzzer: int8 values so small that max|v|/127 underflowed
+// to a subnormal/zero scale, which Parse then refused.
+TEST(TemplateTest, TinyInt8ValuesStillRoundTrip) {
+  for (float tiny : {7.8e-44f, 1e-40f, 1e-38f}) {
+    auto t = MakeTemplate("m", Sha256("m"), {tiny, -tiny, 0.f}, 0, TemplateElementType::kInt8);
+    ASSERT_TRUE(t.ok());
+    auto bytes = SerializeTemplate(*t);
+    ASSERT_TRUE(bytes.ok());
+    auto back = ParseTemplate(*bytes);
+    ASSERT_TRUE(back.ok()) << tiny << ": " << back.status().ToString();
+    EXPECT_TRUE(SerializeTemplate(*back).ok());
+  }
+}
+
 TEST(TemplateTest, CosineIsCorrect) {
   Template a = Make("m", "x", {1, 0, 0});
   Template b = Make("m", "x", {1, 1, 0});
