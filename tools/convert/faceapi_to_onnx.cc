@@ -111,8 +111,8 @@ class Builder {
     std::vector<float> w_out_in(128 * 256);
     for (int o = 0; o < 128; ++o)
       for (int i = 0; i < 256; ++i) w_out_in[o * 256 + i] = fc->values[i * 128 + o];
-    std::string y = b_.Gemm(x, w_out_in, 128, 256, std::vector<float>(128, 0.0f), "fc");
-    b_.Op("Identity", {y}, {}, names.output);
+    // The Gemm itself carries the output name (OpenCV 4.6 drops Identity nodes).
+    names.output = b_.Gemm(x, w_out_in, 128, 256, std::vector<float>(128, 0.0f), names.output);
     b_.AddOutput(names.output, {kDynamic, 128});
     return names;
   }

@@ -64,13 +64,17 @@ class Converter {
       if (v == vals_.end()) return DataLossError("graph output '" + m_.tensors[t].name + "' is never computed");
       const auto& shape = m_.tensors[t].shape;
       std::string want = k < output_names.size() ? output_names[k] : m_.tensors[t].name;
-      std::string name = b_.UniqueName(want);
       std::vector<int64_t> dims(shape.begin(), shape.end());
       if (!dims.empty()) dims[0] = kDynamic;
+      std::string name;
       if (v->second.nchw) {  // back to the TFLite layout
-        b_.Op("Transpose", {v->second.name}, {Attr("perm", {0, 2, 3, 1})}, name);
+        name = b_.Op("Transpose", {v->second.name}, {Attr("perm", {0, 2, 3, 1})}, want);
       } else {
-        b_.Op("Identity", {v->second.name}, {}, name);
+        // A real layer carries the output name: OpenCV 4.6 drops Identity
+        // nodes and then cannot find an output named after one.
+        std::vector<int64_t> to = {-1};
+        for (size_t k2 = 1; k2 < shape.size(); ++k2) to.push_back(shape[k2]);
+        name = b_.Op("Reshape", {v->second.name, b_.AddShape(want + "_shape", to)}, {}, want);
       }
       b_.AddOutput(name, dims);
       r.output_names.push_back(name);
