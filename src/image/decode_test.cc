@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -244,6 +246,18 @@ TEST(DecodeTest, ExifOrientationMakesPhotosUpright) {
     ExpectBgr(img, upright.cols, upright.rows);
     EXPECT_EQ(MeanAbsDiff(*img, upright), 0.0) << "png orientation " << o;
   }
+  // WebP carries EXIF in an EXIF chunk of the extended (VP8X) format.
+  for (int o : {3, 6}) {
+    cv::Mat stored = StoredFor(upright, o);
+    auto webp = WithWebpExifOrientation(Encode(stored, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101}), stored.cols,
+                                        stored.rows, o);
+    auto info = ProbeImage(webp);
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(info->exif_orientation, o);
+    auto img = DecodeImage(webp);
+    ExpectBgr(img, upright.cols, upright.rows);
+    EXPECT_EQ(MeanAbsDiff(*img, upright), 0.0) << "webp orientation " << o;
+  }
   // Invalid orientation values are ignored.
   auto bad = WithExifOrientation(Encode(upright, ".jpg"), 9);
   ExpectBgr(DecodeImage(bad), upright.cols, upright.rows);
@@ -348,6 +362,29 @@ TEST(DecodeTest, GarbageGetsClearErrors) {
       }
     }
   }
+}
+
+TEST(DecodeTest, ConcurrentDecodesAgree) {
+  CANDOR_REQUIRE_DATA(data);
+  auto jpeg = FileBytes(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
+  auto webp = FileBytes(data / "faces/wild/img47.jpg");
+  auto want_jpeg = DecodeImage(jpeg);
+  ASSERT_TRUE(want_jpeg.ok());
+  std::vector<uint8_t> truncated(jpeg.begin(), jpeg.begin() + jpeg.size() / 2);
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto a = DecodeImage(jpeg);
+        if (!a.ok() || MeanAbsDiff(*a, *want_jpeg) != 0.0) ++mismatches;
+        if (DecodeImage(truncated).ok()) ++mismatches;
+        if (t % 2 == 0 && i < 2 && !DecodeImage(webp).ok()) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(ReadImageTest, FileErrors) {

@@ -128,6 +128,34 @@ std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int
   return out;
 }
 
+std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width, int height,
+                                             int orientation) {
+  auto le32 = [](std::vector<uint8_t>& v, uint32_t x) {
+    for (int i = 0; i < 4; ++i) v.push_back(static_cast<uint8_t>(x >> (8 * i)));
+  };
+  std::vector<uint8_t> fake_jpeg = {0xFF, 0xD8};
+  auto app1 = WithExifOrientation(fake_jpeg, orientation);
+  std::vector<uint8_t> tiff(app1.begin() + 2 + 4 + 6, app1.end());
+  std::vector<uint8_t> body = {'W', 'E', 'B', 'P', 'V', 'P', '8', 'X'};
+  le32(body, 10);
+  body.push_back(0x08);  // EXIF present
+  body.insert(body.end(), {0, 0, 0});
+  for (int v : {width - 1, height - 1}) {
+    body.push_back(static_cast<uint8_t>(v));
+    body.push_back(static_cast<uint8_t>(v >> 8));
+    body.push_back(static_cast<uint8_t>(v >> 16));
+  }
+  body.insert(body.end(), webp.begin() + 12, webp.end());  // the original image chunk(s)
+  body.insert(body.end(), {'E', 'X', 'I', 'F'});
+  le32(body, static_cast<uint32_t>(tiff.size()));
+  body.insert(body.end(), tiff.begin(), tiff.end());
+  if (tiff.size() & 1) body.push_back(0);
+  std::vector<uint8_t> out = {'R', 'I', 'F', 'F'};
+  le32(out, static_cast<uint32_t>(body.size()));
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
 std::vector<uint8_t> BombPng(uint32_t width, uint32_t height) {
   std::vector<uint8_t> raw(64, 0);
   uLongf zlen = compressBound(64);

@@ -27,6 +27,11 @@ std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::v
 // `png` with an eXIf chunk carrying `orientation` inserted after IHDR.
 std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int orientation);
 
+// A simple (VP8/VP8L) WebP rewritten as an extended (VP8X) WebP with an EXIF
+// chunk carrying `orientation`.
+std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width, int height,
+                                             int orientation);
+
 // A syntactically valid PNG whose IHDR declares width x height but holds only a
 // tiny IDAT (a decompression-bomb shaped header).
 std::vector<uint8_t> BombPng(uint32_t width, uint32_t height);
