@@ -36,6 +36,7 @@
 #include "candor/embedder.h"
 #include "candor/face.h"
 #include "candor/image.h"
+#include "candor/landmarker.h"
 #include "candor/status.h"
 #include "candor/template.h"
 
@@ -96,7 +97,7 @@ class Pipeline {
 
   PipelineOptions options_;
   std::unique_ptr<FaceDetector> detector_;
-  std::unique_ptr<class Landmarker> landmarker_;
+  std::unique_ptr<Landmarker> landmarker_;
   std::unique_ptr<Embedder> embedder_;
 };
 

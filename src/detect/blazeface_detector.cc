@@ -105,6 +105,10 @@ Status FaceDetector::RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* 
       case 384 * kCoords: reg_b = m.ptr<float>(); break;
       case 512: cls_a = m.ptr<float>(); break;
       case 384: cls_b = m.ptr<float>(); break;
+      case kNumAnchors * kCoords:  // both layers concatenated, 512 first
+        reg_a = m.ptr<float>(), reg_b = reg_a + 512 * kCoords;
+        break;
+      case kNumAnchors: cls_a = m.ptr<float>(), cls_b = cls_a + 512; break;
       default: break;
     }
   }
@@ -207,6 +211,9 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) co
             const bool cut_right = d.box.br().x > roi.width - kEdge && tx + roi.width < img.cols;
             const bool cut_bottom = d.box.br().y > roi.height - kEdge && ty + roi.height < img.rows;
             if (cut_left || cut_top || cut_right || cut_bottom) continue;
+            // A face this large in a fine level is seen whole by the coarser
+            // one; here it is most likely a part of a larger face.
+            if (std::max(d.box.width, d.box.height) > options_.tile_overlap) continue;
             d.box = cv::Rect2f((d.box.x + tx) * inv_x, (d.box.y + ty) * inv_y,
                                d.box.width * inv_x, d.box.height * inv_y);
             for (auto& k : d.keypoints) k = cv::Point2f((k.x + tx) * inv_x, (k.y + ty) * inv_y);
@@ -217,7 +224,20 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) co
     }
   }
 
-  std::vector<FaceDetection> faces = WeightedNms(std::move(cands), options_.nms_iou);
+  std::vector<FaceDetection> merged = WeightedNms(std::move(cands), options_.nms_iou);
+  // Drop a face that lies mostly inside a larger one: real faces do not nest,
+  // but parts of a big face can look like a small one.
+  std::sort(merged.begin(), merged.end(), [](const FaceDetection& a, const FaceDetection& b) {
+    return a.box.area() > b.box.area();
+  });
+  std::vector<FaceDetection> faces;
+  for (const auto& d : merged) {
+    bool nested = false;
+    for (const auto& big : faces) {
+      if ((d.box & big.box).area() > 0.5f * d.box.area()) nested = true;
+    }
+    if (!nested) faces.push_back(d);
+  }
   for (auto& f : faces) {
     const float tol = 0.02f * std::max(f.box.width, f.box.height);
     f.cut_by_border = f.box.x < -tol || f.box.y < -tol || f.box.br().x > bgr.cols + tol ||

@@ -65,7 +65,7 @@ StatusOr<std::vector<Face>> Pipeline::Detect(const cv::Mat& bgr) const {
 StatusOr<std::vector<Template>> Pipeline::Embed(const cv::Mat& bgr, std::span<const Face> faces) const {
   CANDOR_ASSIGN_OR_RETURN(auto vectors, embedder_->Embed(bgr, faces));
   CANDOR_ASSIGN_OR_RETURN(Sha256Digest digest, ParseHexDigest(embedder_->model().onnx_sha256));
-  uint32_t flags = kTemplateL2Normalized | (options_.flip_average ? kTemplateFlipAveraged : 0);
+  uint32_t flags = kTemplateL2Normalized | (options_.flip_average ? uint32_t{kTemplateFlipAveraged} : 0u);
   std::vector<Template> out;
   for (auto& v : vectors) {
     CANDOR_ASSIGN_OR_RETURN(Template t, MakeTemplate(embedder_->model().id, digest, std::move(v), flags));

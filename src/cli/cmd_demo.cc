@@ -1,0 +1,198 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor demo [--data DIR] : the README's main job for now. Enrolls every photo
+// of faces/wild listed in identity_clusters.csv (largest face) in memory, then
+// searches each photo against all the others (leave-one-out) and prints, per
+// probe, the best candidates with scores and whether they share its cluster,
+// and a summary at the calibrated threshold. Results are investigative leads
+// for trained human review, never identifications.
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "candor/calibration.h"
+#include "cli/command.h"
+#include "cli/pipeline_flags.h"
+#include "common/hash.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  std::string data, calibration;
+  double target_fmr = 1e-3;
+  int top = 3;
+  PipelineFlags flags;
+};
+
+struct Entry {
+  std::string image;
+  int cluster = -1;
+  Template tmpl;
+  int quality = 0;
+  size_t faces = 0;
+};
+
+Status Run(const Args& a, bool json) {
+  std::filesystem::path dir;
+  if (!a.data.empty()) {
+    dir = a.data;
+  } else {
+    const auto root = DataDir();
+    if (!root) return NotFoundError("no --data and no data directory (set CANDOR_DATA)");
+    dir = *root / "faces/wild";
+  }
+  std::ifstream csv(dir / "identity_clusters.csv");
+  if (!csv) return NotFoundError("cannot open " + (dir / "identity_clusters.csv").string());
+  std::vector<Entry> listed;
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    Entry e;
+    e.image = line.substr(0, comma);
+    e.cluster = std::atoi(line.c_str() + comma + 1);
+    listed.push_back(e);
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(ToPipelineOptions(a.flags)));
+  const ModelInfo& model = pipeline->embedder_model();
+
+  // Threshold from the model's calibration.
+  double threshold = std::nan("");
+  std::string threshold_source;
+  {
+    const char* env = std::getenv("CANDOR_CALIBRATION_DIR");
+    const std::filesystem::path cal_path =
+        !a.calibration.empty() ? std::filesystem::path(a.calibration)
+                               : ((env && *env) ? std::filesystem::path(env) : SourceDir() / "calibration") /
+                                     (model.id + ".json");
+    auto cal = Calibration::Load(cal_path);
+    if (cal.ok() && cal->CheckModel(model.id, model.onnx_sha256).ok()) {
+      auto choice = cal->ThresholdForFmr(a.target_fmr);
+      if (choice.ok()) {
+        threshold = choice->threshold;
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "calibrated on LFW impostors for FMR %.0e (%s)", a.target_fmr,
+                      cal_path.filename().string().c_str());
+        threshold_source = buf;
+      }
+    }
+    if (std::isnan(threshold)) {
+      return FailedPreconditionError("no usable calibration for model " + model.id + " at " + cal_path.string() +
+                                     ": run `candor eval lfw --calibration-out " + cal_path.string() + "`");
+    }
+  }
+
+  std::vector<Entry> enrolled;
+  std::vector<std::string> skipped;
+  for (Entry e : listed) {
+    auto faces = pipeline->ProcessFile(dir / e.image);
+    if (!faces.ok() || faces->empty()) {
+      skipped.push_back(e.image + (faces.ok() ? ": no face found" : ": " + faces.status().ToString()));
+      continue;
+    }
+    e.faces = faces->size();
+    e.tmpl = (*faces)[0].tmpl;
+    e.quality = (*faces)[0].face.quality.score;
+    enrolled.push_back(std::move(e));
+  }
+
+  nlohmann::json doc = {{"note", "Candidates are investigative leads for trained human review, not identifications."},
+                        {"model", {{"id", model.id}, {"onnx_sha256", model.onnx_sha256}}}, {"threshold", threshold},
+                        {"threshold_source", threshold_source}, {"skipped", skipped},
+                        {"probes", nlohmann::json::array()}};
+  int top1_correct = 0, top1_wrong = 0, mates_missed = 0, no_candidate_ok = 0;
+  int pairs_same_above = 0, pairs_same_below = 0, pairs_diff_above = 0, pairs_diff_below = 0;
+  if (!json) {
+    std::printf("Candor demo: %zu photos of %s enrolled by identity cluster (model %s).\n", enrolled.size(),
+                dir.string().c_str(), model.id.c_str());
+    std::printf("Threshold %.3f, %s.\n", threshold, threshold_source.c_str());
+    std::printf("Candidates are INVESTIGATIVE LEADS for trained human review, NOT identifications.\n\n");
+    std::printf("%-24s %-4s  %s\n", "probe (cluster)", "", "best candidates: image(cluster) score [= same cluster, x different; * above threshold]");
+  }
+  for (size_t i = 0; i < enrolled.size(); ++i) {
+    std::vector<std::pair<float, size_t>> scored;
+    bool has_mate = false;
+    for (size_t j = 0; j < enrolled.size(); ++j) {
+      if (j == i) continue;
+      auto s = CompareTemplates(enrolled[i].tmpl, enrolled[j].tmpl);
+      if (!s.ok()) return s.status();
+      scored.emplace_back(*s, j);
+      const bool same = enrolled[i].cluster == enrolled[j].cluster;
+      has_mate = has_mate || same;
+      if (j > i) {
+        if (same) (*s >= threshold ? pairs_same_above : pairs_same_below)++;
+        else (*s >= threshold ? pairs_diff_above : pairs_diff_below)++;
+      }
+    }
+    std::sort(scored.begin(), scored.end(), std::greater<>());
+    const bool top_above = !scored.empty() && scored[0].first >= threshold;
+    const bool top_same = !scored.empty() && enrolled[scored[0].second].cluster == enrolled[i].cluster;
+    if (top_above && top_same) ++top1_correct;
+    else if (top_above) ++top1_wrong;
+    else if (has_mate) ++mates_missed;
+    else ++no_candidate_ok;
+    nlohmann::json pj = {{"probe", enrolled[i].image}, {"cluster", enrolled[i].cluster},
+                         {"quality", enrolled[i].quality}, {"candidates", nlohmann::json::array()}};
+    std::string row;
+    for (int k = 0; k < a.top && k < static_cast<int>(scored.size()); ++k) {
+      const Entry& c = enrolled[scored[k].second];
+      const bool same = c.cluster == enrolled[i].cluster;
+      const bool above = scored[k].first >= threshold;
+      pj["candidates"].push_back({{"image", c.image}, {"cluster", c.cluster}, {"score", scored[k].first},
+                                  {"same_cluster", same}, {"above_threshold", above}});
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s(%d) %.3f%s%s  ", c.image.c_str(), c.cluster, scored[k].first,
+                    same ? "=" : "x", above ? "*" : " ");
+      row += buf;
+    }
+    doc["probes"].push_back(pj);
+    if (!json) {
+      char probe[64];
+      std::snprintf(probe, sizeof probe, "%s (%d)", enrolled[i].image.c_str(), enrolled[i].cluster);
+      std::printf("%-24s %-4s  %s\n", probe, top_above ? (top_same ? "ok" : "FP") : (has_mate ? "miss" : "-"),
+                  row.c_str());
+    }
+  }
+  doc["summary"] = {{"probes", enrolled.size()},
+                    {"top1_correct_above_threshold", top1_correct},
+                    {"top1_wrong_cluster_above_threshold", top1_wrong},
+                    {"mate_present_but_nothing_above_threshold", mates_missed},
+                    {"no_mate_and_nothing_above_threshold", no_candidate_ok},
+                    {"pairs_same_above", pairs_same_above}, {"pairs_same_below", pairs_same_below},
+                    {"pairs_different_above", pairs_diff_above}, {"pairs_different_below", pairs_diff_below}};
+  if (json) {
+    std::cout << doc.dump(2) << std::endl;
+  } else {
+    std::printf("\nSummary over %zu probes at threshold %.3f:\n", enrolled.size(), threshold);
+    std::printf("  best candidate above threshold and same cluster : %d\n", top1_correct);
+    std::printf("  best candidate above threshold, OTHER cluster    : %d\n", top1_wrong);
+    std::printf("  mate enrolled but no candidate above threshold   : %d\n", mates_missed);
+    std::printf("  no mate enrolled, no candidate (correct)         : %d\n", no_candidate_ok);
+    std::printf("  pairs: same cluster %d above / %d below; different clusters %d above / %d below\n",
+                pairs_same_above, pairs_same_below, pairs_diff_above, pairs_diff_below);
+    for (const auto& s : skipped) std::printf("  skipped %s\n", s.c_str());
+    std::printf("Every candidate above needs review by a trained examiner before any action.\n");
+  }
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "demo", "Enroll faces/wild by identity cluster in memory and show who matches whom (leads, not identifications)",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--data", a->data, "Folder with identity_clusters.csv (default $CANDOR_DATA/faces/wild)");
+      sub.add_option("--calibration", a->calibration, "Calibration file (default calibration/<model>.json)");
+      sub.add_option("--target-fmr", a->target_fmr, "False-match rate the threshold is set for")->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--top", a->top, "Candidates shown per probe")->check(CLI::Range(1, 20));
+      AddPipelineFlags(sub, &a->flags);
+      return [a, &global] { return Run(*a, global.json); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli
