@@ -2,6 +2,7 @@
 
 #include "calibrate/embed_folder.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -121,6 +122,36 @@ StatusOr<EmbeddingSet> EmbedLabelledImages(const Pipeline& pipeline,
   if (!first_error.ok()) return first_error;
   if (!cache_file.empty() && !todo.empty()) CANDOR_RETURN_IF_ERROR(SaveEmbeddingSet(set, cache_file));
   return set;
+}
+
+StatusOr<EmbeddingSet> EmbedFolder(const FolderEmbedRequest& r) {
+  CANDOR_ASSIGN_OR_RETURN(auto scanned, ScanLabelledFolder(r.data));
+  // Identities in a stable pseudo-random order (SHA-256 of the name): a
+  // --max-images subset is a prefix of it, and an interrupted run's cache holds
+  // such a prefix, so the next run with that many images reuses all of it.
+  std::map<std::string, std::vector<LabelledImage>> by_id;
+  for (auto& im : scanned) by_id[im.identity].push_back(im);
+  std::vector<std::pair<std::string, std::string>> order;  // (hash, identity)
+  for (const auto& [id, v] : by_id) order.emplace_back(HexDigest(Sha256("subset\n" + id)), id);
+  std::sort(order.begin(), order.end());
+  std::vector<LabelledImage> images;
+  for (const auto& [h, id] : order) {
+    const auto& v = by_id[id];
+    if (r.max_images > 0 && images.size() + v.size() > r.max_images) {
+      if (images.size() >= r.max_images) break;
+      continue;
+    }
+    images.insert(images.end(), v.begin(), v.end());
+  }
+  PipelineOptions po;
+  if (!r.model_dir.empty()) po.model_dir = r.model_dir;
+  po.embedder = r.model;
+  po.threads = std::max(1, r.threads);
+  CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
+  EmbedFolderOptions eo;
+  eo.cache_dir = r.cache_dir;
+  eo.threads = po.threads;
+  return EmbedLabelledImages(*pipeline, r.data, images, eo);
 }
 
 }  // namespace candor::eval

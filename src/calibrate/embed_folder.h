@@ -37,6 +37,20 @@ StatusOr<EmbeddingSet> EmbedLabelledImages(const Pipeline& pipeline,
                                            const std::vector<LabelledImage>& images,
                                            const EmbedFolderOptions& options);
 
+// What `candor calibrate` and `candor eval identify` ask for: open the
+// Pipeline, scan the folder, optionally keep a deterministic subset of
+// identities (by SHA-256 of the name, so the subset is stable) holding at most
+// `max_images` images, and embed with the cache.
+struct FolderEmbedRequest {
+  std::filesystem::path data;       // labelled folder
+  std::string model;                // embedder id; empty: the Pipeline's default
+  std::filesystem::path model_dir;  // empty: ModelDir()
+  int threads = 2;
+  std::filesystem::path cache_dir;  // empty: no cache
+  std::size_t max_images = 0;       // 0: all
+};
+StatusOr<EmbeddingSet> EmbedFolder(const FolderEmbedRequest& request);
+
 }  // namespace candor::eval
 
 #endif  // CANDOR_CALIBRATE_EMBED_FOLDER_H_

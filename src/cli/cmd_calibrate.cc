@@ -1,0 +1,130 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor calibrate [--data DIR | --embeddings FILE] --out FILE [--model ID] ...
+//
+// Builds the calibration file verify and identify use (include/candor/
+// calibration.h) from the calibration side of an identity split of a labelled
+// folder (default $CANDOR_DATA/faces/lfw): 1:1 impostor and genuine scores and
+// non-mated searches. The evaluation identities are never used, so `candor
+// eval identify` with the same --split-seed measures on disjoint identities.
+// Prints the thresholds for common targets and what the data cannot support.
+
+#include <cstdio>
+#include <iostream>
+
+#ifdef CANDOR_HAVE_PIPELINE
+#include "calibrate/embed_folder.h"
+#endif
+#include "calibrate/embedding_set.h"
+#include "calibrate/identify_eval.h"
+#include "cli/command.h"
+#include "common/paths.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  std::string data, embeddings, out, cache_dir, model, models_dir;
+  int threads = 2;
+  std::size_t max_images = 0;
+  eval::IdentifyOptions options;
+};
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  eval::EmbeddingSet set;
+  if (!a.embeddings.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
+  } else {
+    eval::FolderEmbedRequest r;
+    auto d = DataDir();
+    r.data = !a.data.empty() ? std::filesystem::path(a.data)
+                             : (d ? *d : std::filesystem::path("../shared/data")) / "faces/lfw";
+    r.model = a.model;
+    r.model_dir = a.models_dir;
+    r.threads = a.threads;
+    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
+                                      : std::filesystem::path(a.cache_dir);
+    r.max_images = a.max_images;
+#ifdef CANDOR_HAVE_PIPELINE
+    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
+#else
+    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
+#endif
+  }
+  // The protocol's calibration side; the evaluation side is computed too but
+  // only its split is used here (cheap next to embedding).
+  eval::IdentifyOptions o = a.options;
+  o.synthetic_gallery_sizes.clear();
+  o.bootstrap_replicates = 10;
+  CANDOR_ASSIGN_OR_RETURN(auto out, eval::RunIdentifyEvaluation(set, nullptr, o));
+  out.calibration_input.provenance["command"] = "candor calibrate";
+  out.calibration_input.provenance["embedding_settings"] = set.settings;
+  CANDOR_ASSIGN_OR_RETURN(auto cal, Calibration::Build(out.calibration_input));
+  CANDOR_RETURN_IF_ERROR(cal.Save(a.out));
+  nlohmann::json summary = {{"file", a.out},
+                            {"model", cal.model_id()},
+                            {"model_sha256", cal.model_sha256()},
+                            {"impostor_comparisons", cal.impostor_count()},
+                            {"genuine_comparisons", cal.genuine_count()},
+                            {"min_supported_fmr", cal.MinSupportedFmr()},
+                            {"nonmated_searches", cal.nonmated_searches()},
+                            {"calibration_gallery_size", cal.calibration_gallery_size()},
+                            {"thresholds", nlohmann::json::array()}};
+  for (double fmr : {1e-2, 1e-3, 1e-4, 1e-5, 1e-6}) {
+    auto t = cal.ThresholdForFmr(fmr);
+    nlohmann::json row = {{"target", "FMR"}, {"rate", fmr}};
+    if (t.ok()) {
+      row["threshold"] = t->threshold;
+      row["fnmr"] = cal.FnmrAt(t->threshold).value;
+    } else {
+      auto x = cal.ThresholdForFmr(fmr, /*allow_extrapolation=*/true);
+      row["unsupported"] = t.status().message();
+      if (x.ok()) row["extrapolated_threshold"] = x->threshold;
+    }
+    summary["thresholds"].push_back(row);
+  }
+  for (uint64_t n : {1000ull, 100000ull, 10000000ull}) {
+    auto t = cal.ThresholdForFpir(0.01, n);
+    nlohmann::json row = {{"target", "FPIR"}, {"rate", 0.01}, {"gallery_size", n}};
+    if (t.ok()) {
+      row["threshold"] = t->threshold;
+      row["extrapolated"] = t->rate.extrapolated;
+    } else {
+      row["unsupported"] = t.status().message();
+    }
+    summary["thresholds"].push_back(row);
+  }
+  if (global.json) {
+    std::cout << summary.dump(1) << std::endl;
+  } else {
+    std::cout << "wrote " << a.out << " for " << cal.model_id() << " from "
+              << cal.impostor_count() << " impostor comparisons (lowest supported FMR "
+              << cal.MinSupportedFmr() << ")\n";
+    for (const auto& row : summary["thresholds"]) std::cout << "  " << row.dump() << "\n";
+  }
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "calibrate",
+    "Build a calibration file (score -> FMR, (score, N) -> FPIR) from a labelled folder",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--out", a->out, "Calibration file to write (JSON)")->required();
+      sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
+      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--max-images", a->max_images, "Use a stable subset of identities with at most this many images (0 = all)");
+      sub.add_option("--split-seed", a->options.split_seed, "Seed of the identity split (same as eval identify)");
+      sub.add_option("--calibration-fraction", a->options.calibration_fraction, "Share of identities used for calibration")
+          ->check(CLI::Range(0.05, 0.95));
+      sub.add_option("--impostor-images", a->options.max_calibration_images,
+                     "1:1 impostor scores: all cross-identity pairs among this many images");
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli

@@ -1,0 +1,135 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor eval identify [--data DIR] [--labels DIR] [--embeddings FILE]
+//                      [--json-out FILE] [--html FILE] [--calibration-out FILE] ...
+//
+// Open-set 1:N evaluation in the NIST FRTE style on a labelled folder (default
+// $CANDOR_DATA/faces/lfw): identities split into calibration and evaluation
+// sets; gallery = one image per enrolled identity; mated probes = their other
+// images; non-mated probes = identities never enrolled; FNIR at FPIR 0.3/1/10 %,
+// CMC, DET, FPIR as the gallery grows, per-group differentials at the
+// calibrated operating threshold. Protocol: src/calibrate/identify_eval.h;
+// methods: docs/EVALUATION.md. Embeddings come from the Pipeline (cached under
+// build/eval-cache keyed by the model's hash) or from --embeddings.
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#ifdef CANDOR_HAVE_PIPELINE
+#include "calibrate/embed_folder.h"
+#endif
+#include "calibrate/embedding_set.h"
+#include "calibrate/identify_eval.h"
+#include "calibrate/report.h"
+#include "cli/command.h"
+#include "common/file_util.h"
+#include "common/paths.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  std::string data, labels, embeddings, json_out, html, calibration_out, cache_dir;
+  std::string model, models_dir;
+  int threads = 2;
+  std::size_t max_images = 0;
+  eval::IdentifyOptions options;
+  bool no_labels = false;
+};
+
+std::filesystem::path DataOr(const std::string& given, const char* rel) {
+  if (!given.empty()) return given;
+  auto d = DataDir();
+  return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
+}
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  eval::EmbeddingSet set;
+  if (!a.embeddings.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
+  } else {
+    eval::FolderEmbedRequest r;
+    r.data = DataOr(a.data, "faces/lfw");
+    r.model = a.model;
+    r.model_dir = a.models_dir;
+    r.threads = a.threads;
+    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
+                                      : std::filesystem::path(a.cache_dir);
+    r.max_images = a.max_images;
+#ifdef CANDOR_HAVE_PIPELINE
+    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
+#else
+    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
+#endif
+  }
+  std::optional<eval::GroupLabels> labels;
+  if (!a.no_labels) {
+    auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
+    if (!l.ok()) return l.status().WithContext("group labels (use --no-labels to skip)");
+    labels = std::move(*l);
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto out, eval::RunIdentifyEvaluation(
+                                        set, labels ? &*labels : nullptr, a.options));
+  out.report["command"] = "candor eval identify";
+  if (!a.calibration_out.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(auto cal, Calibration::Build(out.calibration_input));
+    CANDOR_RETURN_IF_ERROR(cal.Save(a.calibration_out));
+    out.report["calibration_file"] = a.calibration_out;
+  }
+  if (!a.json_out.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.json_out, out.report.dump(1)));
+  if (!a.html.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(std::string html,
+                            eval::RenderHtml({{out.report, nullptr}}, "Candor open-set evaluation"));
+    CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.html, html));
+  }
+  if (global.json) {
+    std::cout << out.report.dump(1) << std::endl;
+  } else {
+    const auto& r = out.report;
+    std::cout << "model " << r["model"]["id"].get<std::string>() << ": "
+              << r["counts"]["enrolled"] << " enrolled, " << r["counts"]["mated_probes"]
+              << " mated and " << r["counts"]["nonmated_probes"] << " non-mated searches\n";
+    for (const auto& p : r["fnir_at_fpir"]) {
+      std::cout << "  FNIR at FPIR " << 100 * p["fpir"].get<double>() << " %: "
+                << 100 * p["fnir"].get<double>() << " % (threshold " << p["threshold"] << ")"
+                << (p["supported"].get<bool>() ? "" : "  [below what the searches support]")
+                << "\n";
+    }
+    std::cout << "  rank-1 / 5 / 20 / 50: " << r["cmc"]["hit_rate"][0] << " / "
+              << r["cmc"]["hit_rate"][4] << " / " << r["cmc"]["hit_rate"][19] << " / "
+              << r["cmc"]["hit_rate"][49] << "\n";
+  }
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "eval identify",
+    "Open-set 1:N evaluation (FNIR at FPIR, CMC, DET, gallery growth, per-group differentials)",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--labels", a->labels, "LFW protocol folder with gender/race labels (default $CANDOR_DATA/faces/lfw-protocol)");
+      sub.add_flag("--no-labels", a->no_labels, "Skip the demographic analysis");
+      sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
+      sub.add_option("--json-out", a->json_out, "Write the machine-readable result here");
+      sub.add_option("--html", a->html, "Write the HTML report (inline SVG) here");
+      sub.add_option("--calibration-out", a->calibration_out, "Also write the calibration built from the calibration identities");
+      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--max-images", a->max_images, "Use a stable subset of identities with at most this many images (0 = all)");
+      sub.add_option("--split-seed", a->options.split_seed, "Seed of the identity split");
+      sub.add_option("--calibration-fraction", a->options.calibration_fraction, "Share of identities used for calibration")
+          ->check(CLI::Range(0.05, 0.95));
+      sub.add_option("--nonmated", a->options.max_nonmated, "Non-mated searches (other singletons become distractors)");
+      sub.add_option("--operating-fmr", a->options.operating_fmr, "FMR the demographic operating threshold is calibrated for")
+          ->check(CLI::Range(1e-9, 0.5));
+      sub.add_option("--bootstrap", a->options.bootstrap_replicates, "Bootstrap replicates")->check(CLI::Range(10, 100000));
+      sub.add_option("--synthetic-sizes", a->options.synthetic_gallery_sizes, "Gallery sizes with synthetic distractors");
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli

@@ -1,0 +1,99 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor report --results R.json [--results R2.json ...] [--lfw L.json]
+//               [--html FILE] [--json-out FILE] [--accuracy-md docs/ACCURACY.md]
+//
+// Turns `candor eval identify --json-out` results (one per model) and,
+// optionally, `candor --json eval lfw` output into a self-contained HTML report
+// (inline SVG: DET per model and per group, CMC, histograms, gallery growth),
+// a combined machine-readable JSON, and the comparison table inside
+// docs/ACCURACY.md (between its candor-report markers; the rest of the file is
+// left as it is).
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "calibrate/report.h"
+#include "cli/command.h"
+#include "common/file_util.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  std::vector<std::string> results;
+  std::string lfw, html, json_out, accuracy_md, title = "Candor accuracy report";
+};
+
+StatusOr<nlohmann::json> ReadJson(const std::string& path) {
+  CANDOR_ASSIGN_OR_RETURN(auto bytes, ReadFile(path));
+  try {
+    return nlohmann::json::parse(bytes.begin(), bytes.end());
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(path + ": not JSON (" + e.what() + ")");
+  }
+}
+
+std::string CommandLine(const Args& a) {
+  std::string c = "candor report";
+  for (const auto& r : a.results) c += " --results " + r;
+  if (!a.lfw.empty()) c += " --lfw " + a.lfw;
+  if (!a.accuracy_md.empty()) c += " --accuracy-md " + a.accuracy_md;
+  return c;
+}
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  nlohmann::json lfw = nullptr;
+  if (!a.lfw.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(lfw, ReadJson(a.lfw));
+  }
+  std::vector<eval::ModelResults> models;
+  nlohmann::json combined = {{"models", nlohmann::json::array()}, {"lfw", lfw}};
+  for (const auto& path : a.results) {
+    CANDOR_ASSIGN_OR_RETURN(auto r, ReadJson(path));
+    models.push_back({r, lfw});
+    combined["models"].push_back(r);
+  }
+  if (!a.html.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(std::string html, eval::RenderHtml(models, a.title));
+    CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.html, html));
+  }
+  if (!a.json_out.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.json_out, combined.dump(1)));
+  CANDOR_ASSIGN_OR_RETURN(std::string table, eval::AccuracyTable(models, CommandLine(a)));
+  if (!a.accuracy_md.empty()) {
+    std::string doc;
+    auto existing = ReadFile(a.accuracy_md);
+    if (existing.ok()) {
+      doc.assign(existing->begin(), existing->end());
+    } else if (existing.status().code() != Code::kNotFound) {
+      return existing.status();
+    }
+    CANDOR_RETURN_IF_ERROR(
+        WriteFileAtomic(a.accuracy_md, eval::ReplaceMarkedBlock(doc, "comparison", table)));
+  }
+  if (global.json) {
+    std::cout << nlohmann::json{{"table", table}}.dump(1) << std::endl;
+  } else {
+    std::cout << table;
+  }
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "report",
+    "HTML + JSON accuracy report from eval results; regenerates docs/ACCURACY.md's comparison table",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--results", a->results, "Result JSON of `candor eval identify --json-out` (repeat per model)")
+          ->required();
+      sub.add_option("--lfw", a->lfw, "Output of `candor --json eval lfw` (LFW 10-fold accuracy, TAR at FAR)");
+      sub.add_option("--html", a->html, "Write the HTML report here");
+      sub.add_option("--json-out", a->json_out, "Write the combined JSON here");
+      sub.add_option("--accuracy-md", a->accuracy_md, "Update the comparison table in this Markdown file");
+      sub.add_option("--title", a->title, "Report title");
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli
