@@ -120,6 +120,14 @@ StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits
   }
   cv::Mat bgr;
   try {
+    // OpenCV 4.6 returns PGM/PPM samples unscaled when maxval is not 255 or
+    // 65535 (binary files; ASCII files above 255): scale them to full range.
+    const bool binary = h.pnm_kind == 5 || h.pnm_kind == 6, ascii = h.pnm_kind == 2 || h.pnm_kind == 3;
+    if (h.format == ImageFormat::kPnm && h.pnm_maxval != 255 && h.pnm_maxval != 65535 &&
+        (binary || (ascii && h.pnm_maxval > 255))) {
+      const double full = decoded.depth() == CV_16U ? 65535.0 : 255.0;
+      decoded.convertTo(decoded, decoded.depth(), full / h.pnm_maxval);
+    }
     CANDOR_ASSIGN_OR_RETURN(bgr, ToBgr8(std::move(decoded), h));
     if (limits.apply_exif_orientation) bgr = image_internal::ApplyOrientation(bgr, h.exif_orientation);
   } catch (const cv::Exception& e) {

@@ -147,6 +147,21 @@ TEST(DecodeTest, GreyGreyAlphaAndBgraBecomeBgr) {
   auto a = DecodeImage(std::vector<uint8_t>(p2.begin(), p2.end()));
   ExpectBgr(a, 3, 2);
   EXPECT_EQ(a->at<cv::Vec3b>(0, 1)[0], 128);
+  // Any maxval maps to the full 0..255 range, binary or ASCII, 8- or 16-bit.
+  const std::vector<std::pair<std::string, int>> maxval_cases = {
+      {std::string("P5\n2 1\n15\n\x00\x0f", 13), 255},
+      {std::string("P5\n2 1\n1000\n\x00\x00\x03\xe8", 16), 255},
+      {std::string("P5\n2 1\n1000\n\x00\x00\x01\xf4", 16), 128},
+      {"P2\n2 1\n15\n0 15\n", 255},
+      {"P2\n2 1\n1000\n0 1000\n", 255},
+      {"P3\n2 1\n1000\n0 0 0 1000 1000 1000\n", 255},
+      {std::string("P6\n2 1\n100\n\x00\x00\x00\x32\x32\x32", 18), 128}};
+  for (const auto& [text, want] : maxval_cases) {
+    auto m = DecodeImage(std::vector<uint8_t>(text.begin(), text.end()));
+    ExpectBgr(m, 2, 1);
+    EXPECT_NEAR(m->at<cv::Vec3b>(0, 1)[0], want, 1) << text;
+    EXPECT_EQ(m->at<cv::Vec3b>(0, 0)[0], 0) << text;
+  }
   std::string p1 = "P1\n4 1\n0101";
   auto b = DecodeImage(std::vector<uint8_t>(p1.begin(), p1.end()));
   ExpectBgr(b, 4, 1);

@@ -210,6 +210,8 @@ Status ReadPnm(std::span<const uint8_t> b, HeaderInfo* info) {
     if (!number(&maxval) || maxval == 0 || maxval > 65535) return Malformed("PNM", "bad maximum value");
   }
   if (w == 0 || h == 0) return Malformed("PNM", "zero size");
+  info->pnm_kind = kind;
+  info->pnm_maxval = static_cast<uint32_t>(maxval);
   info->width = static_cast<uint32_t>(w);
   info->height = static_cast<uint32_t>(h);
   const uint64_t channels = (kind == 3 || kind == 6) ? 3 : 1;

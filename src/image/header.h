@@ -26,6 +26,8 @@ struct HeaderInfo {
   int jpeg_components = 0;       // JPEG: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK
   bool jpeg_adobe = false;       // JPEG: Adobe APP14 marker present
   int jpeg_adobe_transform = 0;  // its transform byte (0 none/CMYK, 1 YCbCr, 2 YCCK)
+  int pnm_kind = 0;              // PNM: 1..6 for P1..P6
+  uint32_t pnm_maxval = 0;       // PNM: maximum sample value (1 for PBM)
 };
 
 StatusOr<HeaderInfo> ReadHeader(std::span<const uint8_t> bytes);
