@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <onnx/checker.h>
 #include <opencv2/dnn.hpp>
 
 namespace candor::convert {
@@ -95,6 +96,26 @@ TEST(OnnxBuilder, DepthToSpaceKeepsBatchDynamic) {
             EXPECT_EQ(out.at<float>(idx_out), x.at<float>(idx_in));
           }
   }
+}
+
+// Every idiom the builder emits passes ONNX's own model checker at opset 10.
+TEST(OnnxBuilder, GraphsPassTheOnnxChecker) {
+  OnnxBuilder b("t");
+  b.AddInput("x", {kDynamic, 4, 2, 2});
+  std::string p = b.PRelu("x", {0.5f, -0.25f, 1.f, 0.f}, "p");
+  std::string c = b.Clip(b.Op("Add", {p, b.AddChannelConst("bias", {1.f, -1.f, 0.f, 2.f})}), 0.f, 6.f);
+  std::string d = b.DepthToSpace(c, 2, 4, 2, 2, "d2s");
+  std::string f = b.Op("Reshape", {d, b.AddShape("flat", {-1, 16})});
+  std::string g = b.Gemm(f, std::vector<float>(3 * 16, 0.1f), 3, 16, {1.f, 2.f, 3.f}, "fc");
+  b.AddOutput(b.L2Normalize(g, 1, "emb"), {kDynamic, 3});
+  onnx::ModelProto m = b.model();
+  EXPECT_NO_THROW(onnx::checker::check_model(m));
+  // The checker is live: a node reading an undefined tensor is rejected.
+  OnnxBuilder bad("t");
+  bad.AddInput("x", {1, 2});
+  bad.AddOutput(bad.Op("Add", {"x", "nowhere"}), {1, 2});
+  onnx::ModelProto mb = bad.model();
+  EXPECT_ANY_THROW(onnx::checker::check_model(mb));
 }
 
 TEST(OnnxBuilder, UniqueNamesNeverCollide) {

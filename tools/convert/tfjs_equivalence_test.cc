@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <onnx/checker.h>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -180,6 +181,12 @@ class TfjsEquivalence : public ::testing::Test {
     CANDOR_REQUIRE_DATA(data);
     std::vector<cv::Mat> faces = LoadFaces(data);
     ASSERT_EQ(faces.size(), 3u) << "need 3 LFW images";
+    {  // A valid ONNX model by ONNX's own checker.
+      std::ifstream f(onnx, std::ios::binary);
+      ::onnx::ModelProto proto;
+      ASSERT_TRUE(proto.ParseFromIstream(&f)) << onnx;
+      EXPECT_NO_THROW(::onnx::checker::check_model(proto)) << onnx;
+    }
     const nlohmann::json side = ReadJson(onnx.parent_path() / (c.id + ".json"));
     ASSERT_TRUE(side.is_object()) << "sidecar " << c.id << ".json missing";
     std::vector<std::string> onnx_names, sources;
