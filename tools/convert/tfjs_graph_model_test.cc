@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/dnn.hpp>
 
 #include "onnx_builder.h"
@@ -221,6 +222,47 @@ TEST_F(TfjsGraphModelTest, ConvertedConvolutionsMatchDirectNhwcComputation) {
     ASSERT_EQ(out.total(), want.size() * n);
     for (int bb = 0; bb < n; ++bb)
       for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(out.ptr<float>()[bb * want.size() + i], want[i], 1e-5);
+  }
+}
+
+// Attributes of the wrong type or value give an error Status, never a crash.
+TEST_F(TfjsGraphModelTest, MalformedAttributesAreErrorsNotCrashes) {
+  Write("w.bin", Bytes(std::vector<float>(2 * 2 * 1 * 1, 1.f)) + Bytes(std::vector<int32_t>{1, -1}));
+  const json shape4 = {{"shape", {{"shape", {{"dim", json::array({{{"size", "1"}}, {{"size", "4"}},
+                                                                   {{"size", "4"}}, {{"size", "1"}}})}}}}}};
+  const std::vector<json> bad_attrs = {
+      {{"strides", {{"list", {{"i", {"1", "0", "0", "1"}}}}}}, {"padding", {{"s", "U0FNRQ=="}}}},  // stride 0
+      {{"strides", "oops"}},                                                                      // wrong type
+      {{"padding", {{"s", 42}}}},                                                                 // wrong type
+      {{"ksize", {{"list", {{"i", {"1", "9", "9", "1"}}}}}},
+       {"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}}},  // window larger than input
+      {{"strides", {{"list", {{"i", {"1", "x", "1", "1"}}}}}}},  // not a number
+  };
+  // Conv2D tolerates a missing/non-list `strides` (defaults to 1) and ignores `ksize`.
+  const std::map<std::string, std::vector<bool>> expect_error = {{"Conv2D", {true, false, true, false, true}},
+                                                                 {"MaxPool", {true, true, true, true, true}}};
+  for (const char* op : {"Conv2D", "MaxPool"}) {
+    for (size_t k = 0; k < bad_attrs.size(); ++k) {
+      const json& attr = bad_attrs[k];
+      std::vector<std::string> ins = {"x"};
+      if (std::string(op) == "Conv2D") ins.push_back("f");
+      json m = {{"format", "graph-model"},
+                {"modelTopology",
+                 {{"node", json::array({Node("x", "Placeholder", {}, shape4), Node("f", "Const"),
+                                        Node("y", op, ins, attr)})}}},
+                {"weightsManifest",
+                 json::array({{{"paths", {"w.bin"}},
+                               {"weights", json::array({{{"name", "f"}, {"shape", {2, 2, 1, 1}}, {"dtype", "float32"}},
+                                                        {{"name", "s"}, {"shape", {2}}, {"dtype", "int32"}}})}}})}};
+      Write("m.json", m.dump());
+      StatusOr<TfGraphModel> g = LoadTfjsGraphModel(dir_ / "m.json");
+      ASSERT_TRUE(g.ok()) << g.status().ToString();
+      OnnxBuilder b("t");
+      TfjsConvertOptions o;
+      o.outputs = {"y"};
+      StatusOr<TfjsConvertReport> r = ConvertTfjsGraph(*g, o, b);
+      EXPECT_EQ(!r.ok(), expect_error.at(op)[k]) << op << " " << attr.dump() << " " << r.status().ToString();
+    }
   }
 }
 

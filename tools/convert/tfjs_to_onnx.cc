@@ -427,6 +427,7 @@ StatusOr<Val> Impl::Pool(const TfNode& n) {
   if (x.rank() != 4 || x.shape[1] <= 0 || x.shape[2] <= 0) return Unimpl(n, "needs a 4-D input of known size");
   std::vector<int64_t> k = AttrInts(n, "ksize"), st = AttrInts(n, "strides");
   if (k.size() != 4 || st.size() != 4 || k[0] != 1 || k[3] != 1) return Unimpl(n, "ksize/strides");
+  if (k[1] <= 0 || k[2] <= 0 || st[1] <= 0 || st[2] <= 0) return InvalidArgumentError(n.name + ": bad ksize/strides");
   const std::string padding = AttrString(n, "padding", "VALID");
   const int64_t ih = x.shape[1], iw = x.shape[2];
   int64_t oh, ow, pt = 0, pl = 0, pb = 0, pr = 0;
@@ -445,6 +446,7 @@ StatusOr<Val> Impl::Pool(const TfNode& n) {
   } else {
     return Unimpl(n, "padding " + padding);
   }
+  if (ih < k[1] || iw < k[2]) return InvalidArgumentError(n.name + ": pooling window larger than input");
   std::vector<Attr> attrs = {Attr("kernel_shape", std::vector<int64_t>{k[1], k[2]}),
                              Attr("strides", std::vector<int64_t>{st[1], st[2]}),
                              Attr("pads", std::vector<int64_t>{pt, pl, pb, pr})};
@@ -907,7 +909,11 @@ StatusOr<TfjsConvertReport> ConvertTfjsGraph(const TfGraphModel& model, const Tf
                                              OnnxBuilder& builder) {
   TfjsConvertReport report;
   Impl impl(model, options, builder, report);
-  CANDOR_RETURN_IF_ERROR(impl.Run());
+  try {
+    CANDOR_RETURN_IF_ERROR(impl.Run());
+  } catch (const std::exception& e) {  // malformed attributes (wrong JSON types, bad numbers)
+    return InvalidArgumentError(std::string("malformed graph model: ") + e.what());
+  }
   return report;
 }
 
