@@ -13,9 +13,11 @@
 // 32 zero bytes, and each payload also names head_{n-1} in "prev" so a break can
 // be located. Every `checkpoint_every` entries (and on Close) a checkpoint signed
 // with Ed25519 commits to (count, head). After every acknowledged append the
-// signed head is also written atomically to an anchor file (`<log>.anchor`) that
+// signed head is also written durably to an anchor file (`<log>.anchor`) that
 // auditors copy off the machine: it detects truncation after the last
-// checkpoint and a wholesale rewrite of the file.
+// checkpoint and a wholesale rewrite of the file. The anchor holds two fixed
+// 512-byte slots written alternately in place, so a crash mid-write leaves the
+// other slot valid.
 //
 // Durability: Append returns only after the record is fsync'ed. On Open a torn
 // tail (an incomplete or checksum-failing last record, left by a crash) is
@@ -111,6 +113,7 @@ class AuditLog {
   Status WriteRecordLocked(uint8_t type, const std::string& payload);
   Status CheckpointLocked();
   Status WriteAnchorLocked();
+  Status WriteAnchorSlotLocked(const std::string& payload);
   StatusOr<uint64_t> AppendLocked(AuditEntry entry);
 
   const std::filesystem::path path_;
@@ -118,6 +121,7 @@ class AuditLog {
   const AuditLogOptions options_;
   mutable std::mutex mu_;
   int fd_ = -1;
+  int anchor_fd_ = -1;
   bool broken_ = false;
   uint64_t count_ = 0;
   uint64_t last_checkpoint_count_ = 0;

@@ -58,6 +58,7 @@ AuditLog::~AuditLog() {
     if (!broken_ && count_ > last_checkpoint_count_) CheckpointLocked().IgnoreError();
     ::close(fd_);
   }
+  if (anchor_fd_ >= 0) ::close(anchor_fd_);
 }
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& path,
@@ -119,12 +120,21 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
   if (std::filesystem::exists(AnchorPath(path), ec)) {
     auto raw = ReadFile(AnchorPath(path), 1 << 16);
     if (raw.ok()) {
-      auto c = DecodeCheckpoint(std::string(raw->begin(), raw->end()));
+      auto c = ParseAnchor(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()),
+                           log->key_.public_key);
       if (c.ok() && c->count > log->count_) {
         return DataLossError("audit log " + path.string() + " holds " +
                              std::to_string(log->count_) + " entries but its anchor attests " +
                              std::to_string(c->count) + ": entries were removed");
       }
+    }
+  }
+  if (log->options_.write_anchor) {
+    const bool anchor_existed = std::filesystem::exists(AnchorPath(path), ec);
+    log->anchor_fd_ = ::open(AnchorPath(path).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (log->anchor_fd_ < 0) return ErrnoStatus("open " + AnchorPath(path).string());
+    if (!anchor_existed && path.has_parent_path()) {
+      CANDOR_RETURN_IF_ERROR(SyncDir(path.parent_path()));
     }
   }
   if (scan.end == ScanEnd::kTornTail) {
@@ -186,19 +196,32 @@ Status AuditLog::CheckpointLocked() {
   const std::string payload = EncodeCheckpoint(count_, head_, options_.clock(), key_);
   CANDOR_RETURN_IF_ERROR(WriteRecordLocked(kTypeCheckpoint, payload));
   last_checkpoint_count_ = count_;
-  if (options_.write_anchor) {
-    Status s = WriteFileAtomic(AnchorPath(path_), payload + "\n");
-    if (!s.ok()) broken_ = true;
-    return s;
-  }
+  if (options_.write_anchor) return WriteAnchorSlotLocked(payload);
   return OkStatus();
 }
 
 Status AuditLog::WriteAnchorLocked() {
-  const std::string payload = EncodeCheckpoint(count_, head_, options_.clock(), key_);
-  Status s = WriteFileAtomic(AnchorPath(path_), payload + "\n");
-  if (!s.ok()) broken_ = true;
-  return s;
+  return WriteAnchorSlotLocked(EncodeCheckpoint(count_, head_, options_.clock(), key_));
+}
+
+Status AuditLog::WriteAnchorSlotLocked(const std::string& payload) {
+  const std::string slot = AnchorSlot(payload);
+  const off_t off = static_cast<off_t>((count_ % 2) * kAnchorSlotSize);
+  size_t done = 0;
+  while (done < slot.size()) {
+    ssize_t n = ::pwrite(anchor_fd_, slot.data() + done, slot.size() - done, off + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      broken_ = true;
+      return ErrnoStatus("write audit anchor");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fdatasync(anchor_fd_) != 0) {
+    broken_ = true;
+    return ErrnoStatus("fdatasync audit anchor");
+  }
+  return OkStatus();
 }
 
 uint64_t AuditLog::size() const {

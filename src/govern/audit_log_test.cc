@@ -352,6 +352,25 @@ TEST_F(AuditLogTest, CorruptionInTheMiddleIsNeverTruncatedAway) {
   EXPECT_EQ(ReadAll(), s);  // nothing was removed
 }
 
+TEST_F(AuditLogTest, TornAnchorSlotFallsBackToTheOtherSlot) {
+  WriteEntries(7, /*every=*/100);  // 7 appends + final checkpoint: slot 1 holds count 7
+  auto raw = *ReadFile(anchor_);
+  ASSERT_EQ(raw.size(), 2 * kAnchorSlotSize);
+  for (size_t i = kAnchorSlotSize; i < kAnchorSlotSize + 100; ++i) raw[i] = 'x';  // torn slot 1
+  std::ofstream(anchor_, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+  auto c = ParseAnchor(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()),
+                       key_.public_key);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->count, 6u);
+  EXPECT_TRUE(Verify().ok);
+  // Both slots destroyed: the anchor is reported, not silently ignored.
+  std::ofstream(anchor_, std::ios::binary | std::ios::trunc) << std::string(1024, 'x');
+  AuditVerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problem.find("anchor"), std::string::npos);
+}
+
 TEST_F(AuditLogTest, SecondWriterIsRefused) {
   auto a = AuditLog::Open(log_, key_);
   ASSERT_TRUE(a.ok());

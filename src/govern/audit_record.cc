@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "common/hash.h"
@@ -184,6 +185,26 @@ bool CheckpointSignatureValid(const Checkpoint& c, const std::vector<uint8_t>& p
   const std::string msg = CheckpointMessage(c.count, c.head_hex, c.time_ms);
   return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(msg.data()),
                                      msg.size(), public_key.data()) == 0;
+}
+
+std::string AnchorSlot(std::string_view checkpoint_payload) {
+  std::string slot(checkpoint_payload);
+  if (slot.size() + 1 > kAnchorSlotSize) slot.resize(kAnchorSlotSize - 1);  // never: ~260 bytes
+  slot.resize(kAnchorSlotSize - 1, ' ');
+  slot.push_back('\n');
+  return slot;
+}
+
+StatusOr<Checkpoint> ParseAnchor(std::string_view data, const std::vector<uint8_t>& public_key) {
+  std::optional<Checkpoint> best;
+  for (size_t off = 0; off < data.size(); off += kAnchorSlotSize) {
+    std::string_view slot = data.substr(off, kAnchorSlotSize);
+    auto c = DecodeCheckpoint(slot);
+    if (!c.ok() || !CheckpointSignatureValid(*c, public_key)) continue;
+    if (!best || c->count > best->count) best = *c;
+  }
+  if (!best) return NotFoundError("no validly signed checkpoint in the anchor");
+  return *best;
 }
 
 }  // namespace candor::audit_internal

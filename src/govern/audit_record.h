@@ -73,6 +73,16 @@ bool CheckpointSignatureValid(const Checkpoint& c, const std::vector<uint8_t>& p
 
 std::string Hex(const std::vector<uint8_t>& bytes);
 
+// The anchor file holds two fixed-size slots written alternately in place
+// (pwrite + fdatasync: no rename, no directory sync per append). A torn slot
+// fails its signature and is ignored; the valid slot with the higher count wins.
+inline constexpr size_t kAnchorSlotSize = 512;
+// The slot bytes for a checkpoint payload (padded with spaces, newline-ended).
+std::string AnchorSlot(std::string_view checkpoint_payload);
+// The newest validly signed checkpoint in an anchor file's bytes; NOT_FOUND if
+// no slot verifies under `public_key`.
+StatusOr<Checkpoint> ParseAnchor(std::string_view data, const std::vector<uint8_t>& public_key);
+
 }  // namespace candor::audit_internal
 
 #endif  // CANDOR_GOVERN_AUDIT_RECORD_H_

@@ -105,8 +105,9 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
   }
   if (!anchor_path.empty()) {
     CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> araw, ReadFile(anchor_path, 1 << 16));
-    auto c = DecodeCheckpoint(std::string(araw.begin(), araw.end()));
-    if (!c.ok() || !CheckpointSignatureValid(*c, public_key)) {
+    auto c = ParseAnchor(std::string_view(reinterpret_cast<const char*>(araw.data()), araw.size()),
+                         public_key);
+    if (!c.ok()) {
       return Break(r, 0, 0, "anchor " + anchor_path.string() + " is malformed or its signature "
                             "is invalid");
     }
