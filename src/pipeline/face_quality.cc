@@ -4,13 +4,26 @@
 
 #include <cmath>
 
+#include "candor/quality.h"
+
 namespace candor {
 
 void AssessFaceQuality(const cv::Mat& bgr, Face* face) {
-  FaceQuality& q = face->quality;
+  auto q = AssessQuality(bgr, *face, cv::Mat());
+  if (q.ok()) {
+    face->quality = *q;
+  } else {
+    // Degenerate landmarks: report the geometry we have and a zero score.
+    face->quality = FaceQuality();
+    face->quality.issues.push_back("landmarks unusable: " + q.status().message());
+  }
   const cv::Point2f d = face->landmarks[kImageRightEye] - face->landmarks[kImageLeftEye];
-  q.inter_eye_px = std::hypot(d.x, d.y);
-  q.roll_deg = static_cast<float>(std::atan2(d.y, d.x) * 180.0 / M_PI);
+  face->quality.inter_eye_px = std::hypot(d.x, d.y);
+  if (face->cut_by_border) {
+    bool listed = false;
+    for (const auto& i : face->quality.issues) listed = listed || i == "cut by border";
+    if (!listed) face->quality.issues.push_back("cut by border");
+  }
 }
 
 }  // namespace candor
