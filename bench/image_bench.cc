@@ -35,7 +35,9 @@ void DecodeBytes(benchmark::State& state, const std::vector<uint8_t>& bytes) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
-void BM_DecodeJpeg250(benchmark::State& s) { DecodeBytes(s, Load("faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg")); }
+void BM_DecodeJpeg250(benchmark::State& s) {
+  DecodeBytes(s, Load("faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
+}
 void BM_DecodeJpeg3061x4600(benchmark::State& s) { DecodeBytes(s, Load("faces/wild/img40.jpg")); }
 void BM_DecodeWebp1350x1800(benchmark::State& s) { DecodeBytes(s, Load("faces/wild/img47.jpg")); }
 
@@ -58,8 +60,8 @@ void BM_AssessQualityLfw(benchmark::State& state) {
   if (bytes.empty()) return state.SkipWithError("data not found");
   cv::Mat img = *candor::DecodeImage(bytes);
   candor::Face f;
-  f.landmarks = {cv::Point2f(104, 115), cv::Point2f(146, 115), cv::Point2f(125, 142), cv::Point2f(108, 165),
-                 cv::Point2f(142, 165)};
+  f.landmarks = {cv::Point2f(104, 115), cv::Point2f(146, 115), cv::Point2f(125, 142),
+                 cv::Point2f(108, 165), cv::Point2f(142, 165)};
   f.box = cv::Rect2f(72, 75, 106, 120);
   for (auto _ : state) benchmark::DoNotOptimize(candor::AssessQuality(img, f, cv::Mat()));
 }

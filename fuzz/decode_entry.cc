@@ -16,7 +16,8 @@ DecodeLimits FuzzDecodeLimits() {
   return l;
 }
 
-int RunDecodeEntry(const uint8_t* data, size_t size, const std::function<void(const cv::Mat&)>& next) {
+int RunDecodeEntry(const uint8_t* data, size_t size,
+                   const std::function<void(const cv::Mat&)>& next) {
   const DecodeLimits limits = FuzzDecodeLimits();
   std::span<const uint8_t> bytes(data, size);
   auto img = DecodeImage(bytes, limits);
@@ -35,7 +36,8 @@ int RunDecodeEntry(const uint8_t* data, size_t size, const std::function<void(co
   }
   const cv::Mat& m = *img;
   if (m.type() != CV_8UC3 || m.empty()) fail("not a CV_8UC3 image");
-  if (static_cast<uint64_t>(m.cols) * m.rows > limits.max_pixels) fail("image above the pixel limit");
+  if (static_cast<uint64_t>(m.cols) * m.rows > limits.max_pixels)
+    fail("image above the pixel limit");
   // Probe must agree with decode about the size (modulo EXIF rotation).
   auto info = ProbeImage(bytes, limits);
   if (!info.ok()) fail("decoded but ProbeImage failed");

@@ -19,7 +19,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-
 #include <opencv2/core/mat.hpp>
 
 #include "candor/image.h"
@@ -31,7 +30,8 @@ DecodeLimits FuzzDecodeLimits();
 
 // Decodes; calls `next` on a successfully decoded image. Returns 0 (libFuzzer's
 // convention) or aborts on a contract violation.
-int RunDecodeEntry(const uint8_t* data, size_t size, const std::function<void(const cv::Mat&)>& next = {});
+int RunDecodeEntry(const uint8_t* data, size_t size,
+                   const std::function<void(const cv::Mat&)>& next = {});
 
 }  // namespace candor::fuzz
 

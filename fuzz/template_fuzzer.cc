@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool fix_crc = data[0] & 1;
   std::vector<uint8_t> bytes(data + 1, data + size);
   if (fix_crc && bytes.size() >= 4) {
-    uint32_t crc = candor::Crc32cMask(candor::Crc32c(std::span<const uint8_t>(bytes.data(), bytes.size() - 4)));
+    uint32_t crc = candor::Crc32cMask(
+        candor::Crc32c(std::span<const uint8_t>(bytes.data(), bytes.size() - 4)));
     for (int i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
   }
   auto t = candor::ParseTemplate(bytes);
@@ -33,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto back = candor::SerializeTemplate(*t);
   if (!back.ok()) {
-    std::fprintf(stderr, "parsed template does not serialize: %s\n", back.status().ToString().c_str());
+    std::fprintf(stderr, "parsed template does not serialize: %s\n",
+                 back.status().ToString().c_str());
     std::abort();
   }
   // int8 re-derives its scale, and f16 may hold a value whose re-encoding

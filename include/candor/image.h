@@ -31,11 +31,10 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <opencv2/core/mat.hpp>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <opencv2/core/mat.hpp>
 
 #include "candor/status.h"
 
@@ -58,16 +57,16 @@ std::string_view ImageFormatName(ImageFormat format);
 ImageFormat DetectFormat(std::span<const uint8_t> bytes);
 
 struct DecodeLimits {
-  uint64_t max_bytes = 64ull << 20;     // encoded size
-  uint64_t max_pixels = 50'000'000;     // width * height as declared by the header
-  int max_side = 65535;                 // largest width or height
+  uint64_t max_bytes = 64ull << 20;  // encoded size
+  uint64_t max_pixels = 50'000'000;  // width * height as declared by the header
+  int max_side = 65535;              // largest width or height
   bool apply_exif_orientation = true;
 };
 
 // What the header says, read without decoding pixels.
 struct ImageInfo {
   ImageFormat format = ImageFormat::kUnknown;
-  int width = 0;   // as stored, before EXIF rotation
+  int width = 0;  // as stored, before EXIF rotation
   int height = 0;
   int exif_orientation = 1;  // 1..8 (1 = as stored); 1 when absent or invalid
 };

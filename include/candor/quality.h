@@ -30,17 +30,18 @@ namespace candor {
 
 struct QualityThresholds {
   // An issue is reported when a measure crosses its threshold.
-  float min_inter_eye_px = 24;     // "too small"
-  float min_sharpness = 0.25f;     // "blurred"
-  float max_yaw_deg = 25;          // "turned" (also pitch)
+  float min_inter_eye_px = 24;  // "too small"
+  float min_sharpness = 0.25f;  // "blurred"
+  float max_yaw_deg = 25;       // "turned" (also pitch)
   float max_pitch_deg = 25;
-  float max_roll_deg = 30;         // "turned" when the head is tilted this far
-  float min_brightness = 60;       // "too dark"
-  float max_brightness = 200;      // "too bright"
-  float max_clipped = 0.15f;       // "too dark"/"too bright" by clipped pixels
+  float max_roll_deg = 30;     // "turned" when the head is tilted this far
+  float min_brightness = 60;   // "too dark"
+  float max_brightness = 200;  // "too bright"
+  float max_clipped = 0.15f;   // "too dark"/"too bright" by clipped pixels
 };
 
-StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face, const cv::Mat& aligned_crop,
+StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face,
+                                    const cv::Mat& aligned_crop,
                                     const QualityThresholds& thresholds = {});
 
 }  // namespace candor

@@ -57,8 +57,10 @@ StatusOr<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint6
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return OpenError(path, errno);
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return DataLossError("cannot stat " + path.string() + ": " + Errno(errno));
-  if (S_ISDIR(st.st_mode)) return InvalidArgumentError("is a directory, not a file: " + path.string());
+  if (::fstat(fd.get(), &st) != 0)
+    return DataLossError("cannot stat " + path.string() + ": " + Errno(errno));
+  if (S_ISDIR(st.st_mode))
+    return InvalidArgumentError("is a directory, not a file: " + path.string());
   if (!S_ISREG(st.st_mode)) return InvalidArgumentError("not a regular file: " + path.string());
   uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > max_bytes) {
@@ -71,7 +73,8 @@ StatusOr<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint6
     ssize_t n = ::read(fd.get(), out.data() + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EISDIR) return InvalidArgumentError("is a directory, not a file: " + path.string());
+      if (errno == EISDIR)
+        return InvalidArgumentError("is a directory, not a file: " + path.string());
       return DataLossError("read error on " + path.string() + ": " + Errno(errno));
     }
     if (n == 0) return DataLossError("file " + path.string() + " shrank while being read");
@@ -91,12 +94,14 @@ Status SyncDir(const std::filesystem::path& dir) {
   std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
   Fd fd(::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return OpenError(d, errno);
-  if (::fsync(fd.get()) != 0) return DataLossError("fsync of directory " + d.string() + " failed: " + Errno(errno));
+  if (::fsync(fd.get()) != 0)
+    return DataLossError("fsync of directory " + d.string() + " failed: " + Errno(errno));
   return OkStatus();
 }
 
 Status WriteFileAtomic(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
-  if (path.empty() || !path.has_filename()) return InvalidArgumentError("no file name in path '" + path.string() + "'");
+  if (path.empty() || !path.has_filename())
+    return InvalidArgumentError("no file name in path '" + path.string() + "'");
   std::filesystem::path dir = path.parent_path();
   std::filesystem::path tmp = path;
   tmp += TempSuffix();
@@ -113,12 +118,14 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::span<const uint8_
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
-      if (e == ENOSPC || e == EDQUOT) return fail(ResourceExhaustedError("no space writing " + tmp.string()));
+      if (e == ENOSPC || e == EDQUOT)
+        return fail(ResourceExhaustedError("no space writing " + tmp.string()));
       return fail(DataLossError("write to " + tmp.string() + " failed: " + Errno(e)));
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return fail(DataLossError("fsync of " + tmp.string() + " failed: " + Errno(errno)));
+  if (::fsync(fd.get()) != 0)
+    return fail(DataLossError("fsync of " + tmp.string() + " failed: " + Errno(errno)));
   if (::close(fd.release()) != 0) {
     ::unlink(tmp.c_str());
     return DataLossError("close of " + tmp.string() + " failed: " + Errno(errno));
@@ -126,8 +133,10 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::span<const uint8_
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
-    if (e == EISDIR) return InvalidArgumentError("cannot replace directory " + path.string() + " with a file");
-    return DataLossError("rename " + tmp.string() + " -> " + path.string() + " failed: " + Errno(e));
+    if (e == EISDIR)
+      return InvalidArgumentError("cannot replace directory " + path.string() + " with a file");
+    return DataLossError("rename " + tmp.string() + " -> " + path.string() +
+                         " failed: " + Errno(e));
   }
   return SyncDir(dir);
 }

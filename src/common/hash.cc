@@ -89,16 +89,19 @@ Sha256Digest Sha256(std::span<const uint8_t> data) {
 }
 
 Sha256Digest Sha256(std::string_view data) {
-  return Sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  return Sha256(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
 }
 
 StatusOr<Sha256Digest> Sha256File(const std::filesystem::path& path) {
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st)) return NotFoundError("no such file: " + path.string());
-  if (std::filesystem::is_directory(st)) return InvalidArgumentError("is a directory: " + path.string());
+  if (std::filesystem::is_directory(st))
+    return InvalidArgumentError("is a directory: " + path.string());
   std::ifstream in(path, std::ios::binary);
-  if (!in) return PermissionDeniedError("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (!in)
+    return PermissionDeniedError("cannot open " + path.string() + ": " + std::strerror(errno));
   MdCtx ctx = NewSha256Ctx();
   if (!ctx) return InternalError("OpenSSL SHA-256 initialisation failed");
   std::vector<char> buf(1 << 16);
@@ -112,7 +115,8 @@ StatusOr<Sha256Digest> Sha256File(const std::filesystem::path& path) {
   if (in.bad()) return DataLossError("read error on " + path.string());
   Sha256Digest out{};
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) return InternalError("OpenSSL SHA-256 final failed");
+  if (EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1)
+    return InternalError("OpenSSL SHA-256 final failed");
   return out;
 }
 
@@ -128,7 +132,9 @@ std::string HexEncode(std::span<const uint8_t> bytes) {
 }
 
 StatusOr<Sha256Digest> ParseHexDigest(std::string_view hex) {
-  if (hex.size() != 64) return InvalidArgumentError("SHA-256 hex digest must have 64 characters, got " + std::to_string(hex.size()));
+  if (hex.size() != 64)
+    return InvalidArgumentError("SHA-256 hex digest must have 64 characters, got " +
+                                std::to_string(hex.size()));
   auto nib = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -149,7 +155,8 @@ uint32_t Crc32cExtendPortable(uint32_t crc, std::span<const uint8_t> data) {
   size_t n = data.size();
   uint32_t c = ~crc;
   while (n >= 8) {
-    uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
+    uint32_t lo =
+        c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
     c = kTable.t[7][lo & 0xff] ^ kTable.t[6][(lo >> 8) & 0xff] ^ kTable.t[5][(lo >> 16) & 0xff] ^
         kTable.t[4][lo >> 24] ^ kTable.t[3][p[4]] ^ kTable.t[2][p[5]] ^ kTable.t[1][p[6]] ^
         kTable.t[0][p[7]];

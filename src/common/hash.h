@@ -48,7 +48,8 @@ StatusOr<Sha256Digest> ParseHexDigest(std::string_view hex);
 uint32_t Crc32cExtend(uint32_t crc, std::span<const uint8_t> data);
 inline uint32_t Crc32c(std::span<const uint8_t> data) { return Crc32cExtend(0, data); }
 inline uint32_t Crc32c(std::string_view data) {
-  return Crc32c(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  return Crc32c(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
 }
 
 // The portable table implementation, exposed so tests can check the hardware

@@ -13,14 +13,17 @@ namespace candor {
 namespace {
 
 TEST(Sha256Test, KnownVectors) {
-  EXPECT_EQ(HexDigest(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(HexDigest(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(HexDigest(Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(HexDigest(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(HexDigest(Sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST(Sha256Test, FileMatchesMemoryAndErrors) {
-  auto path = std::filesystem::temp_directory_path() / ("candor_hash_test_" + std::to_string(::getpid()));
+  auto path =
+      std::filesystem::temp_directory_path() / ("candor_hash_test_" + std::to_string(::getpid()));
   std::string content(200000, 'x');
   for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7);
   { std::ofstream(path, std::ios::binary) << content; }
@@ -29,7 +32,8 @@ TEST(Sha256Test, FileMatchesMemoryAndErrors) {
   EXPECT_EQ(*d, Sha256(content));
   std::filesystem::remove(path);
   EXPECT_EQ(Sha256File(path).status().code(), Code::kNotFound);
-  EXPECT_EQ(Sha256File(std::filesystem::temp_directory_path()).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Sha256File(std::filesystem::temp_directory_path()).status().code(),
+            Code::kInvalidArgument);
 }
 
 TEST(HexTest, RoundTripAndRejects) {
@@ -72,8 +76,8 @@ TEST(Crc32cTest, HardwareMatchesPortableAtEveryAlignmentAndLength) {
 TEST(Crc32cTest, ExtendEqualsWhole) {
   std::string a = "hello ", b = "world";
   uint32_t whole = Crc32c(a + b);
-  uint32_t part = Crc32cExtend(Crc32c(a), std::span<const uint8_t>(
-                                              reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+  uint32_t part = Crc32cExtend(
+      Crc32c(a), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
   EXPECT_EQ(whole, part);
   EXPECT_NE(Crc32c("a"), Crc32c("foo"));
 }

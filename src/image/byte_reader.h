@@ -15,8 +15,7 @@ namespace candor::image_internal {
 
 class ByteReader {
  public:
-  ByteReader(std::span<const uint8_t> data, bool little_endian)
-      : data_(data), le_(little_endian) {}
+  ByteReader(std::span<const uint8_t> data, bool little_endian) : data_(data), le_(little_endian) {}
 
   size_t size() const { return data_.size(); }
   bool Has(size_t off, size_t n) const { return off <= data_.size() && n <= data_.size() - off; }

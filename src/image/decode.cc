@@ -1,12 +1,11 @@
 // Copyright 2026 The Candor Authors.
 
 #include <mutex>
-#include <string>
-
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 #include "candor/image.h"
 #include "common/file_util.h"
@@ -34,12 +33,15 @@ std::string Dims(uint64_t w, uint64_t h) { return std::to_string(w) + "x" + std:
 Status CheckLimits(const HeaderInfo& h, const DecodeLimits& limits) {
   uint64_t pixels = uint64_t{h.width} * h.height;
   if (pixels > limits.max_pixels) {
-    return ResourceExhaustedError("image " + Dims(h.width, h.height) + " = " + std::to_string(pixels) +
-                                  " pixels exceeds the limit of " + std::to_string(limits.max_pixels) +
+    return ResourceExhaustedError("image " + Dims(h.width, h.height) + " = " +
+                                  std::to_string(pixels) + " pixels exceeds the limit of " +
+                                  std::to_string(limits.max_pixels) +
                                   " pixels (decompression-bomb guard)");
   }
-  if (h.width > static_cast<uint64_t>(limits.max_side) || h.height > static_cast<uint64_t>(limits.max_side)) {
-    return ResourceExhaustedError("image " + Dims(h.width, h.height) + " exceeds the largest allowed side of " +
+  if (h.width > static_cast<uint64_t>(limits.max_side) ||
+      h.height > static_cast<uint64_t>(limits.max_side)) {
+    return ResourceExhaustedError("image " + Dims(h.width, h.height) +
+                                  " exceeds the largest allowed side of " +
                                   std::to_string(limits.max_side) + " pixels");
   }
   return OkStatus();
@@ -49,22 +51,34 @@ Status CheckLimits(const HeaderInfo& h, const DecodeLimits& limits) {
 StatusOr<cv::Mat> ToBgr8(cv::Mat m, const HeaderInfo& h) {
   cv::Mat out;
   switch (m.depth()) {
-    case CV_8U: break;
-    case CV_16U: m.convertTo(m, CV_8U, 1.0 / 257.0); break;
-    case CV_32F: m.convertTo(m, CV_8U, 255.0); break;  // float TIFF in [0,1]
+    case CV_8U:
+      break;
+    case CV_16U:
+      m.convertTo(m, CV_8U, 1.0 / 257.0);
+      break;
+    case CV_32F:
+      m.convertTo(m, CV_8U, 255.0);
+      break;  // float TIFF in [0,1]
     default:
-      return InvalidArgumentError("unsupported sample type in " + std::string(ImageFormatName(h.format)) + " image");
+      return InvalidArgumentError("unsupported sample type in " +
+                                  std::string(ImageFormatName(h.format)) + " image");
   }
   switch (m.channels()) {
-    case 1: cv::cvtColor(m, out, cv::COLOR_GRAY2BGR); break;
+    case 1:
+      cv::cvtColor(m, out, cv::COLOR_GRAY2BGR);
+      break;
     case 2: {  // grey + alpha
       cv::Mat grey;
       cv::extractChannel(m, grey, 0);
       cv::cvtColor(grey, out, cv::COLOR_GRAY2BGR);
       break;
     }
-    case 3: out = m; break;
-    case 4: cv::cvtColor(m, out, cv::COLOR_BGRA2BGR); break;
+    case 3:
+      out = m;
+      break;
+    case 4:
+      cv::cvtColor(m, out, cv::COLOR_BGRA2BGR);
+      break;
     default:
       return InvalidArgumentError("unsupported channel count " + std::to_string(m.channels()));
   }
@@ -75,8 +89,8 @@ StatusOr<cv::Mat> ToBgr8(cv::Mat m, const HeaderInfo& h) {
 
 StatusOr<ImageInfo> ProbeImage(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_bytes) {
-    return ResourceExhaustedError("image is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
-                                  std::to_string(limits.max_bytes));
+    return ResourceExhaustedError("image is " + std::to_string(bytes.size()) +
+                                  " bytes, over the limit of " + std::to_string(limits.max_bytes));
   }
   CANDOR_ASSIGN_OR_RETURN(HeaderInfo h, image_internal::ReadHeader(bytes));
   CANDOR_RETURN_IF_ERROR(CheckLimits(h, limits));
@@ -91,8 +105,8 @@ StatusOr<ImageInfo> ProbeImage(std::span<const uint8_t> bytes, const DecodeLimit
 StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits& limits) {
   QuietOpenCvOnce();
   if (bytes.size() > limits.max_bytes) {
-    return ResourceExhaustedError("image is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
-                                  std::to_string(limits.max_bytes));
+    return ResourceExhaustedError("image is " + std::to_string(bytes.size()) +
+                                  " bytes, over the limit of " + std::to_string(limits.max_bytes));
   }
   CANDOR_ASSIGN_OR_RETURN(HeaderInfo h, image_internal::ReadHeader(bytes));
   CANDOR_RETURN_IF_ERROR(CheckLimits(h, limits));
@@ -113,8 +127,10 @@ StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits
   } catch (const std::exception& e) {
     return InvalidArgumentError("cannot decode " + fmt + " image: " + e.what());
   }
-  if (decoded.empty()) return InvalidArgumentError("cannot decode " + fmt + " image: the data is corrupt");
-  if (static_cast<uint32_t>(decoded.cols) != h.width || static_cast<uint32_t>(decoded.rows) != h.height) {
+  if (decoded.empty())
+    return InvalidArgumentError("cannot decode " + fmt + " image: the data is corrupt");
+  if (static_cast<uint32_t>(decoded.cols) != h.width ||
+      static_cast<uint32_t>(decoded.rows) != h.height) {
     return InvalidArgumentError("decoded " + fmt + " image is " + Dims(decoded.cols, decoded.rows) +
                                 " but its header says " + Dims(h.width, h.height));
   }
@@ -122,14 +138,16 @@ StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits
   try {
     // OpenCV 4.6 returns PGM/PPM samples unscaled when maxval is not 255 or
     // 65535 (binary files; ASCII files above 255): scale them to full range.
-    const bool binary = h.pnm_kind == 5 || h.pnm_kind == 6, ascii = h.pnm_kind == 2 || h.pnm_kind == 3;
+    const bool binary = h.pnm_kind == 5 || h.pnm_kind == 6,
+               ascii = h.pnm_kind == 2 || h.pnm_kind == 3;
     if (h.format == ImageFormat::kPnm && h.pnm_maxval != 255 && h.pnm_maxval != 65535 &&
         (binary || (ascii && h.pnm_maxval > 255))) {
       const double full = decoded.depth() == CV_16U ? 65535.0 : 255.0;
       decoded.convertTo(decoded, decoded.depth(), full / h.pnm_maxval);
     }
     CANDOR_ASSIGN_OR_RETURN(bgr, ToBgr8(std::move(decoded), h));
-    if (limits.apply_exif_orientation) bgr = image_internal::ApplyOrientation(bgr, h.exif_orientation);
+    if (limits.apply_exif_orientation)
+      bgr = image_internal::ApplyOrientation(bgr, h.exif_orientation);
   } catch (const cv::Exception& e) {
     return InternalError(std::string("image conversion failed: ") + e.what());
   }

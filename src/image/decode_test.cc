@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <atomic>
-#include <random>
-#include <thread>
-
+#include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
+#include <thread>
 
 #include "candor/image.h"
 #include "common/file_util.h"
@@ -172,7 +171,8 @@ TEST(DecodeTest, CmykJpegColoursAreRight) {
   cv::Mat patches(64, 64, CV_8UC3);
   const cv::Vec3b colours[4] = {{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {40, 160, 220}};
   for (int q = 0; q < 4; ++q) {
-    patches(cv::Rect((q % 2) * 32, (q / 2) * 32, 32, 32)).setTo(cv::Scalar(colours[q][0], colours[q][1], colours[q][2]));
+    patches(cv::Rect((q % 2) * 32, (q / 2) * 32, 32, 32))
+        .setTo(cv::Scalar(colours[q][0], colours[q][1], colours[q][2]));
   }
   for (bool adobe : {true, false}) {
     auto bytes = CmykJpeg(patches, adobe);
@@ -181,7 +181,8 @@ TEST(DecodeTest, CmykJpegColoursAreRight) {
     for (int q = 0; q < 4; ++q) {
       cv::Vec3b got = img->at<cv::Vec3b>((q / 2) * 32 + 16, (q % 2) * 32 + 16);
       for (int c = 0; c < 3; ++c) {
-        EXPECT_NEAR(got[c], colours[q][c], 6) << "adobe " << adobe << " patch " << q << " channel " << c;
+        EXPECT_NEAR(got[c], colours[q][c], 6)
+            << "adobe " << adobe << " patch " << q << " channel " << c;
       }
     }
   }
@@ -202,7 +203,8 @@ TEST(DecodeTest, CorruptJpegIsQuietOnStderr) {
   CANDOR_REQUIRE_DATA(data);
   auto bytes = FileBytes(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");
   // Scribble over the middle of the entropy-coded data (structure intact).
-  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i) bytes[i] = static_cast<uint8_t>(i * 37);
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i)
+    bytes[i] = static_cast<uint8_t>(i * 37);
   for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 200; ++i) {
     if (bytes[i] == 0xFF) bytes[i] = 0xFE;
   }
@@ -218,14 +220,32 @@ TEST(DecodeTest, CorruptJpegIsQuietOnStderr) {
 cv::Mat StoredFor(const cv::Mat& upright, int o) {
   cv::Mat s;
   switch (o) {
-    case 1: s = upright.clone(); break;
-    case 2: cv::flip(upright, s, 1); break;                               // mirror horizontal
-    case 3: cv::rotate(upright, s, cv::ROTATE_180); break;                // rotate 180
-    case 4: cv::flip(upright, s, 0); break;                               // mirror vertical
-    case 5: cv::rotate(upright, s, cv::ROTATE_90_CLOCKWISE); cv::flip(s, s, 1); break;  // mirror h + rotate 270 CW
-    case 6: cv::rotate(upright, s, cv::ROTATE_90_COUNTERCLOCKWISE); break;              // rotate 90 CW
-    case 7: cv::rotate(upright, s, cv::ROTATE_90_COUNTERCLOCKWISE); cv::flip(s, s, 1); break;  // mirror h + rotate 90 CW
-    case 8: cv::rotate(upright, s, cv::ROTATE_90_CLOCKWISE); break;      // rotate 270 CW
+    case 1:
+      s = upright.clone();
+      break;
+    case 2:
+      cv::flip(upright, s, 1);
+      break;  // mirror horizontal
+    case 3:
+      cv::rotate(upright, s, cv::ROTATE_180);
+      break;  // rotate 180
+    case 4:
+      cv::flip(upright, s, 0);
+      break;  // mirror vertical
+    case 5:
+      cv::rotate(upright, s, cv::ROTATE_90_CLOCKWISE);
+      cv::flip(s, s, 1);
+      break;  // mirror h + rotate 270 CW
+    case 6:
+      cv::rotate(upright, s, cv::ROTATE_90_COUNTERCLOCKWISE);
+      break;  // rotate 90 CW
+    case 7:
+      cv::rotate(upright, s, cv::ROTATE_90_COUNTERCLOCKWISE);
+      cv::flip(s, s, 1);
+      break;  // mirror h + rotate 90 CW
+    case 8:
+      cv::rotate(upright, s, cv::ROTATE_90_CLOCKWISE);
+      break;  // rotate 270 CW
   }
   return s;
 }
@@ -236,7 +256,8 @@ TEST(DecodeTest, ExifOrientationMakesPhotosUpright) {
   ASSERT_FALSE(upright.empty());
   for (int o = 1; o <= 8; ++o) {
     for (bool be : {false, true}) {
-      auto jpeg = WithExifOrientation(Encode(StoredFor(upright, o), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95}), o, be);
+      auto jpeg = WithExifOrientation(
+          Encode(StoredFor(upright, o), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95}), o, be);
       auto info = ProbeImage(jpeg);
       ASSERT_TRUE(info.ok()) << info.status().ToString();
       EXPECT_EQ(info->exif_orientation, o);
@@ -264,8 +285,8 @@ TEST(DecodeTest, ExifOrientationMakesPhotosUpright) {
   // WebP carries EXIF in an EXIF chunk of the extended (VP8X) format.
   for (int o : {3, 6}) {
     cv::Mat stored = StoredFor(upright, o);
-    auto webp = WithWebpExifOrientation(Encode(stored, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101}), stored.cols,
-                                        stored.rows, o);
+    auto webp = WithWebpExifOrientation(Encode(stored, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101}),
+                                        stored.cols, stored.rows, o);
     auto info = ProbeImage(webp);
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     EXPECT_EQ(info->exif_orientation, o);
@@ -285,9 +306,13 @@ TEST(DecodeTest, TruncatedRealFilesAreRefusedAsTruncated) {
   auto webp = FileBytes(data / "faces/wild/img47.jpg");
   cv::Mat face = cv::imdecode(lfw, cv::IMREAD_COLOR);
   std::vector<std::pair<std::string, std::vector<uint8_t>>> files = {
-      {"lfw jpeg", lfw}, {"wild jpeg", wild}, {"wild webp", webp},
-      {"png", Encode(face, ".png")}, {"bmp", Encode(face, ".bmp")},
-      {"ppm", Encode(face, ".ppm")}, {"tiff", Encode(face, ".tiff")}};
+      {"lfw jpeg", lfw},
+      {"wild jpeg", wild},
+      {"wild webp", webp},
+      {"png", Encode(face, ".png")},
+      {"bmp", Encode(face, ".bmp")},
+      {"ppm", Encode(face, ".ppm")},
+      {"tiff", Encode(face, ".tiff")}};
   for (const auto& [name, bytes] : files) {
     for (double frac : {0.2, 0.5, 0.9, 0.999}) {
       size_t n = static_cast<size_t>(bytes.size() * frac);
@@ -373,7 +398,8 @@ TEST(DecodeTest, GarbageGetsClearErrors) {
       if (r.ok()) {
         EXPECT_EQ(r->type(), CV_8UC3);
       } else {
-        EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << ext << ": " << r.status().ToString();
+        EXPECT_EQ(r.status().code(), Code::kInvalidArgument)
+            << ext << ": " << r.status().ToString();
       }
     }
   }

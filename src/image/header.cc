@@ -102,15 +102,18 @@ Status ReadPng(std::span<const uint8_t> b, HeaderInfo* info) {
     uint32_t len, type_be;
     if (!r.U32(pos, &len) || !r.U32(pos + 4, &type_be)) return Truncated("PNG", "no IEND chunk");
     if (len > 0x7fffffffu) return Malformed("PNG", "chunk length too large");
-    if (!r.Has(pos + 8, uint64_t{len} + 4)) return Truncated("PNG", "chunk extends past the end of the data");
+    if (!r.Has(pos + 8, uint64_t{len} + 4))
+      return Truncated("PNG", "chunk extends past the end of the data");
     const uint8_t* type = b.data() + pos + 4;
     std::span<const uint8_t> data = b.subspan(pos + 8, len);
     if (first) {
-      if (std::memcmp(type, "IHDR", 4) != 0 || len != 13) return Malformed("PNG", "first chunk is not IHDR");
+      if (std::memcmp(type, "IHDR", 4) != 0 || len != 13)
+        return Malformed("PNG", "first chunk is not IHDR");
       ByteReader h(data, false);
       h.U32(0, &info->width);
       h.U32(4, &info->height);
-      if (info->width == 0 || info->height == 0 || info->width > 0x7fffffffu || info->height > 0x7fffffffu) {
+      if (info->width == 0 || info->height == 0 || info->width > 0x7fffffffu ||
+          info->height > 0x7fffffffu) {
         return Malformed("PNG", "invalid size");
       }
       first = false;
@@ -145,7 +148,8 @@ Status ReadBmp(std::span<const uint8_t> b, HeaderInfo* info) {
   } else if (dib >= 40 && dib <= 124) {
     uint32_t w, h, comp;
     uint16_t planes, bits;
-    if (!r.U32(18, &w) || !r.U32(22, &h) || !r.U16(26, &planes) || !r.U16(28, &bits) || !r.U32(30, &comp)) {
+    if (!r.U32(18, &w) || !r.U32(22, &h) || !r.U16(26, &planes) || !r.U16(28, &bits) ||
+        !r.U32(30, &comp)) {
       return Truncated("BMP", "header cut");
     }
     int32_t sw = static_cast<int32_t>(w), sh = static_cast<int32_t>(h);
@@ -168,7 +172,8 @@ Status ReadBmp(std::span<const uint8_t> b, HeaderInfo* info) {
     uint64_t stride = ((width * bpp + 31) / 32) * 4;
     uint64_t need = uint64_t{off_bits} + stride * rows;
     if (need > b.size()) {
-      return Truncated("BMP", "pixel data needs " + std::to_string(need) + " bytes, have " + std::to_string(b.size()));
+      return Truncated("BMP", "pixel data needs " + std::to_string(need) + " bytes, have " +
+                                  std::to_string(b.size()));
     }
   } else if (off_bits >= b.size()) {
     return Truncated("BMP", "no pixel data");
@@ -184,8 +189,8 @@ Status ReadPnm(std::span<const uint8_t> b, HeaderInfo* info) {
     while (pos < b.size()) {
       if (b[pos] == '#') {
         while (pos < b.size() && b[pos] != '\n' && b[pos] != '\r') ++pos;
-      } else if (b[pos] == ' ' || b[pos] == '\t' || b[pos] == '\n' || b[pos] == '\r' || b[pos] == '\v' ||
-                 b[pos] == '\f') {
+      } else if (b[pos] == ' ' || b[pos] == '\t' || b[pos] == '\n' || b[pos] == '\r' ||
+                 b[pos] == '\v' || b[pos] == '\f') {
         ++pos;
       } else {
         break;
@@ -207,7 +212,8 @@ Status ReadPnm(std::span<const uint8_t> b, HeaderInfo* info) {
   uint64_t w, h, maxval = 1;
   if (!number(&w) || !number(&h)) return Malformed("PNM", "bad width/height");
   if (kind != 1 && kind != 4) {
-    if (!number(&maxval) || maxval == 0 || maxval > 65535) return Malformed("PNM", "bad maximum value");
+    if (!number(&maxval) || maxval == 0 || maxval > 65535)
+      return Malformed("PNM", "bad maximum value");
   }
   if (w == 0 || h == 0) return Malformed("PNM", "zero size");
   info->pnm_kind = kind;
@@ -221,7 +227,8 @@ Status ReadPnm(std::span<const uint8_t> b, HeaderInfo* info) {
     uint64_t need = kind == 4 ? ((w + 7) / 8) * h : w * h * channels * (maxval > 255 ? 2 : 1);
     uint64_t have = b.size() - pos;
     if (need > have) {
-      return Truncated("PNM", "pixel data needs " + std::to_string(need) + " bytes, have " + std::to_string(have));
+      return Truncated("PNM", "pixel data needs " + std::to_string(need) + " bytes, have " +
+                                  std::to_string(have));
     }
   } else {
     // ASCII: count the samples present (P1 digits may be unseparated).
@@ -238,7 +245,8 @@ Status ReadPnm(std::span<const uint8_t> b, HeaderInfo* info) {
       ++count;
     }
     if (count < need) {
-      return Truncated("PNM", std::to_string(count) + " of " + std::to_string(need) + " samples present");
+      return Truncated("PNM",
+                       std::to_string(count) + " of " + std::to_string(need) + " samples present");
     }
   }
   return OkStatus();
@@ -262,14 +270,16 @@ Status ReadTiff(std::span<const uint8_t> b, HeaderInfo* info) {
     const TiffEntry* offs = ifd->Find(off_tag);
     const TiffEntry* cnts = ifd->Find(cnt_tag);
     if (!offs) continue;
-    if (!cnts || cnts->count != offs->count) return Malformed("TIFF", "strip/tile byte counts missing");
+    if (!cnts || cnts->count != offs->count)
+      return Malformed("TIFF", "strip/tile byte counts missing");
     if (offs->count > 10'000'000) return Malformed("TIFF", "too many strips");
     for (uint32_t i = 0; i < offs->count; ++i) {
       auto o = ifd->Value(b, *offs, i), c = ifd->Value(b, *cnts, i);
       if (!o || !c) return Malformed("TIFF", "unreadable strip table");
       if (uint64_t{*o} + *c > b.size()) {
-        return Truncated("TIFF", "strip " + std::to_string(i) + " ends at byte " + std::to_string(uint64_t{*o} + *c) +
-                                     ", have " + std::to_string(b.size()));
+        return Truncated("TIFF", "strip " + std::to_string(i) + " ends at byte " +
+                                     std::to_string(uint64_t{*o} + *c) + ", have " +
+                                     std::to_string(b.size()));
       }
     }
   }
@@ -284,8 +294,8 @@ Status ReadWebp(std::span<const uint8_t> b, HeaderInfo* info) {
   r.U32(4, &riff_size);
   if (riff_size < 4) return Malformed("WebP", "bad RIFF size");
   if (uint64_t{riff_size} + 8 > b.size()) {
-    return Truncated("WebP", "RIFF declares " + std::to_string(uint64_t{riff_size} + 8) + " bytes, have " +
-                                 std::to_string(b.size()));
+    return Truncated("WebP", "RIFF declares " + std::to_string(uint64_t{riff_size} + 8) +
+                                 " bytes, have " + std::to_string(b.size()));
   }
   std::span<const uint8_t> body = b.subspan(12, riff_size - 4);
   ByteReader br(body, true);
@@ -304,7 +314,8 @@ Status ReadWebp(std::span<const uint8_t> b, HeaderInfo* info) {
       info->height = 1 + (uint32_t(c[7]) | uint32_t(c[8]) << 8 | uint32_t(c[9]) << 16);
       have_canvas = true;
     } else if (std::memcmp(fourcc, "VP8 ", 4) == 0) {
-      if (len < 10 || c[3] != 0x9d || c[4] != 0x01 || c[5] != 0x2a) return Malformed("WebP", "bad VP8 frame");
+      if (len < 10 || c[3] != 0x9d || c[4] != 0x01 || c[5] != 0x2a)
+        return Malformed("WebP", "bad VP8 frame");
       if (!have_canvas) {
         info->width = (uint32_t(c[6]) | uint32_t(c[7]) << 8) & 0x3fff;
         info->height = (uint32_t(c[8]) | uint32_t(c[9]) << 8) & 0x3fff;
@@ -312,7 +323,8 @@ Status ReadWebp(std::span<const uint8_t> b, HeaderInfo* info) {
       have_image = true;
     } else if (std::memcmp(fourcc, "VP8L", 4) == 0) {
       if (len < 5 || c[0] != 0x2f) return Malformed("WebP", "bad VP8L frame");
-      uint32_t bits = uint32_t(c[1]) | uint32_t(c[2]) << 8 | uint32_t(c[3]) << 16 | uint32_t(c[4]) << 24;
+      uint32_t bits =
+          uint32_t(c[1]) | uint32_t(c[2]) << 8 | uint32_t(c[3]) << 16 | uint32_t(c[4]) << 24;
       if (!have_canvas) {
         info->width = (bits & 0x3fff) + 1;
         info->height = ((bits >> 14) & 0x3fff) + 1;
@@ -339,15 +351,28 @@ StatusOr<HeaderInfo> ReadHeader(std::span<const uint8_t> bytes) {
   info.format = DetectFormat(bytes);
   Status s;
   switch (info.format) {
-    case ImageFormat::kJpeg: s = ReadJpeg(bytes, &info); break;
-    case ImageFormat::kPng: s = ReadPng(bytes, &info); break;
-    case ImageFormat::kBmp: s = ReadBmp(bytes, &info); break;
-    case ImageFormat::kPnm: s = ReadPnm(bytes, &info); break;
-    case ImageFormat::kTiff: s = ReadTiff(bytes, &info); break;
-    case ImageFormat::kWebp: s = ReadWebp(bytes, &info); break;
+    case ImageFormat::kJpeg:
+      s = ReadJpeg(bytes, &info);
+      break;
+    case ImageFormat::kPng:
+      s = ReadPng(bytes, &info);
+      break;
+    case ImageFormat::kBmp:
+      s = ReadBmp(bytes, &info);
+      break;
+    case ImageFormat::kPnm:
+      s = ReadPnm(bytes, &info);
+      break;
+    case ImageFormat::kTiff:
+      s = ReadTiff(bytes, &info);
+      break;
+    case ImageFormat::kWebp:
+      s = ReadWebp(bytes, &info);
+      break;
     case ImageFormat::kUnknown:
-      return InvalidArgumentError("unsupported or unrecognised image format (supported: JPEG, PNG, BMP, "
-                                  "PBM/PGM/PPM, TIFF, WebP; detected by content, not file name)");
+      return InvalidArgumentError(
+          "unsupported or unrecognised image format (supported: JPEG, PNG, BMP, "
+          "PBM/PGM/PPM, TIFF, WebP; detected by content, not file name)");
   }
   if (!s.ok()) return s;
   return info;

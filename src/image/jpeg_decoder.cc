@@ -113,7 +113,8 @@ StatusOr<cv::Mat> DecodeJpeg(std::span<const uint8_t> bytes, int* warnings) {
     rows.resize(static_cast<size_t>(h));
   } catch (const std::exception& e) {
     Destroy(&d);
-    return ResourceExhaustedError(std::string("cannot allocate the decoded jpeg image: ") + e.what());
+    return ResourceExhaustedError(std::string("cannot allocate the decoded jpeg image: ") +
+                                  e.what());
   }
   for (int y = 0; y < h; ++y) rows[static_cast<size_t>(y)] = raw.ptr<uint8_t>(y);
   bool ok = ReadRows(&d, rows.data());

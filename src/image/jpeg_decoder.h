@@ -15,9 +15,8 @@
 #define CANDOR_IMAGE_JPEG_DECODER_H_
 
 #include <cstdint>
-#include <span>
-
 #include <opencv2/core/mat.hpp>
+#include <span>
 
 #include "candor/status.h"
 

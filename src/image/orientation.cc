@@ -9,11 +9,19 @@ namespace candor::image_internal {
 cv::Mat ApplyOrientation(const cv::Mat& image, int o) {
   cv::Mat out;
   switch (o) {
-    case 2: cv::flip(image, out, 1); break;   // mirrored horizontally
-    case 3: cv::flip(image, out, -1); break;  // rotated 180
-    case 4: cv::flip(image, out, 0); break;   // mirrored vertically
-    case 5: cv::transpose(image, out); break; // mirrored along the main diagonal
-    case 6:                                   // stored rotated 90 CCW: rotate 90 CW
+    case 2:
+      cv::flip(image, out, 1);
+      break;  // mirrored horizontally
+    case 3:
+      cv::flip(image, out, -1);
+      break;  // rotated 180
+    case 4:
+      cv::flip(image, out, 0);
+      break;  // mirrored vertically
+    case 5:
+      cv::transpose(image, out);
+      break;  // mirrored along the main diagonal
+    case 6:   // stored rotated 90 CCW: rotate 90 CW
       cv::transpose(image, out);
       cv::flip(out, out, 1);
       break;
@@ -25,7 +33,9 @@ cv::Mat ApplyOrientation(const cv::Mat& image, int o) {
       cv::transpose(image, out);
       cv::flip(out, out, 0);
       break;
-    default: out = image; break;
+    default:
+      out = image;
+      break;
   }
   return out;
 }

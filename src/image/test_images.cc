@@ -3,14 +3,12 @@
 #include "image/test_images.h"
 
 #include <gtest/gtest.h>
+#include <jpeglib.h>
 #include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-
-#include <jpeglib.h>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -26,7 +24,8 @@ std::vector<uint8_t> Encode(const cv::Mat& img, const std::string& ext, std::vec
   return out;
 }
 
-std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int orientation, bool big_endian) {
+std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int orientation,
+                                         bool big_endian) {
   std::vector<uint8_t> tiff;
   auto u16 = [&](uint16_t v) {
     if (big_endian) {
@@ -50,13 +49,13 @@ std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int o
   tiff.push_back(big_endian ? 'M' : 'I');
   u16(42);
   u32(8);
-  u16(1);            // one entry
-  u16(0x0112);       // Orientation
-  u16(3);            // SHORT
-  u32(1);            // count
+  u16(1);       // one entry
+  u16(0x0112);  // Orientation
+  u16(3);       // SHORT
+  u32(1);       // count
   u16(static_cast<uint16_t>(orientation));
-  u16(0);            // padding of the 4-byte value field
-  u32(0);            // no next IFD
+  u16(0);  // padding of the 4-byte value field
+  u32(0);  // no next IFD
   std::vector<uint8_t> app1 = {0xFF, 0xE1};
   uint16_t len = static_cast<uint16_t>(2 + 6 + tiff.size());
   app1.push_back(len >> 8);
@@ -96,12 +95,14 @@ std::vector<uint8_t> Ihdr(uint32_t w, uint32_t h, int color_type) {
 const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 }  // namespace
 
-std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::vector<uint8_t>& pixels) {
+std::vector<uint8_t> MakePng(int width, int height, int color_type,
+                             const std::vector<uint8_t>& pixels) {
   int ch = color_type == 0 ? 1 : color_type == 2 ? 3 : color_type == 4 ? 2 : 4;
   std::vector<uint8_t> raw;
   for (int y = 0; y < height; ++y) {
     raw.push_back(0);  // filter: none
-    raw.insert(raw.end(), pixels.begin() + size_t(y) * width * ch, pixels.begin() + size_t(y + 1) * width * ch);
+    raw.insert(raw.end(), pixels.begin() + size_t(y) * width * ch,
+               pixels.begin() + size_t(y + 1) * width * ch);
   }
   uLongf zlen = compressBound(static_cast<uLong>(raw.size()));
   std::vector<uint8_t> z(zlen);
@@ -128,8 +129,8 @@ std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int
   return out;
 }
 
-std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width, int height,
-                                             int orientation) {
+std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width,
+                                             int height, int orientation) {
   auto le32 = [](std::vector<uint8_t>& v, uint32_t x) {
     for (int i = 0; i < 4; ++i) v.push_back(static_cast<uint8_t>(x >> (8 * i)));
   };
@@ -224,7 +225,8 @@ double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b) {
 cv::Mat MarkedFace() {
   auto data = DataDir();
   if (!data) return {};
-  cv::Mat img = cv::imread((*data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg").string(), cv::IMREAD_COLOR);
+  cv::Mat img = cv::imread((*data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg").string(),
+                           cv::IMREAD_COLOR);
   if (img.empty()) return {};
   img = img(cv::Rect(0, 0, 250, 200)).clone();  // non-square, so rotations change the shape
   cv::rectangle(img, cv::Rect(5, 5, 40, 40), cv::Scalar(255, 255, 255), cv::FILLED);

@@ -7,30 +7,32 @@
 #define CANDOR_IMAGE_TEST_IMAGES_H_
 
 #include <cstdint>
+#include <opencv2/core/mat.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core/mat.hpp>
 
 namespace candor::testing_images {
 
 // cv::imencode to `ext` (".png", ".jpg", ...); aborts the test on failure.
-std::vector<uint8_t> Encode(const cv::Mat& img, const std::string& ext, std::vector<int> params = {});
+std::vector<uint8_t> Encode(const cv::Mat& img, const std::string& ext,
+                            std::vector<int> params = {});
 
 // JPEG bytes with an EXIF APP1 segment carrying `orientation` inserted after SOI.
-std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int orientation, bool big_endian = false);
+std::vector<uint8_t> WithExifOrientation(const std::vector<uint8_t>& jpeg, int orientation,
+                                         bool big_endian = false);
 
 // A PNG with the given colour type (0 grey, 2 RGB, 4 grey+alpha, 6 RGBA), 8-bit,
 // written with zlib; `pixels` is row-major interleaved samples.
-std::vector<uint8_t> MakePng(int width, int height, int color_type, const std::vector<uint8_t>& pixels);
+std::vector<uint8_t> MakePng(int width, int height, int color_type,
+                             const std::vector<uint8_t>& pixels);
 
 // `png` with an eXIf chunk carrying `orientation` inserted after IHDR.
 std::vector<uint8_t> WithPngExifOrientation(const std::vector<uint8_t>& png, int orientation);
 
 // A simple (VP8/VP8L) WebP rewritten as an extended (VP8X) WebP with an EXIF
 // chunk carrying `orientation`.
-std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width, int height,
-                                             int orientation);
+std::vector<uint8_t> WithWebpExifOrientation(const std::vector<uint8_t>& webp, int width,
+                                             int height, int orientation);
 
 // A syntactically valid PNG whose IHDR declares width x height but holds only a
 // tiny IDAT (a decompression-bomb shaped header).

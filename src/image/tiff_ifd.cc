@@ -13,7 +13,8 @@ const TiffEntry* TiffIfd::Find(uint16_t tag) const {
   return nullptr;
 }
 
-std::optional<uint32_t> TiffIfd::Value(std::span<const uint8_t> tiff, const TiffEntry& e, uint32_t i) const {
+std::optional<uint32_t> TiffIfd::Value(std::span<const uint8_t> tiff, const TiffEntry& e,
+                                       uint32_t i) const {
   if (i >= e.count) return std::nullopt;
   ByteReader r(tiff, little_endian);
   if (e.type == 3) {
@@ -55,11 +56,28 @@ std::optional<TiffIfd> ReadFirstIfd(std::span<const uint8_t> tiff, size_t max_en
     r.U32(p + 4, &e.count);
     size_t unit = 0;
     switch (e.type) {
-      case 1: case 2: case 6: case 7: unit = 1; break;
-      case 3: case 8: unit = 2; break;
-      case 4: case 9: case 11: unit = 4; break;
-      case 5: case 10: case 12: unit = 8; break;
-      default: unit = 0;
+      case 1:
+      case 2:
+      case 6:
+      case 7:
+        unit = 1;
+        break;
+      case 3:
+      case 8:
+        unit = 2;
+        break;
+      case 4:
+      case 9:
+      case 11:
+        unit = 4;
+        break;
+      case 5:
+      case 10:
+      case 12:
+        unit = 8;
+        break;
+      default:
+        unit = 0;
     }
     uint64_t bytes = uint64_t{unit} * e.count;
     if (bytes <= 4) {

@@ -17,7 +17,7 @@ namespace candor::image_internal {
 
 struct TiffEntry {
   uint16_t tag = 0;
-  uint16_t type = 0;   // 3 = SHORT, 4 = LONG, others kept but not read as numbers
+  uint16_t type = 0;  // 3 = SHORT, 4 = LONG, others kept but not read as numbers
   uint32_t count = 0;
   size_t value_offset = 0;  // where the value(s) start inside the span
 };
@@ -28,7 +28,8 @@ struct TiffIfd {
 
   const TiffEntry* Find(uint16_t tag) const;
   // Value i of a SHORT or LONG entry; nullopt when out of range or another type.
-  std::optional<uint32_t> Value(std::span<const uint8_t> tiff, const TiffEntry& e, uint32_t i) const;
+  std::optional<uint32_t> Value(std::span<const uint8_t> tiff, const TiffEntry& e,
+                                uint32_t i) const;
 };
 
 // Parses the first IFD of a TIFF-structured blob (`tiff` starts at the byte

@@ -5,14 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-
 #include <opencv2/imgproc.hpp>
 
 namespace candor::quality {
 
 const std::array<cv::Point2f, 5> kReference112 = {
-    cv::Point2f(38.2946f, 51.6963f), cv::Point2f(73.5318f, 51.5014f), cv::Point2f(56.0252f, 71.7366f),
-    cv::Point2f(41.5493f, 92.3655f), cv::Point2f(70.7299f, 92.2041f)};
+    cv::Point2f(38.2946f, 51.6963f), cv::Point2f(73.5318f, 51.5014f),
+    cv::Point2f(56.0252f, 71.7366f), cv::Point2f(41.5493f, 92.3655f),
+    cv::Point2f(70.7299f, 92.2041f)};
 
 namespace {
 constexpr float kPi = 3.14159265358979f;

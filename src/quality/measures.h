@@ -8,7 +8,6 @@
 #define CANDOR_QUALITY_MEASURES_H_
 
 #include <array>
-
 #include <opencv2/core/mat.hpp>
 #include <opencv2/core/types.hpp>
 
@@ -19,7 +18,8 @@ extern const std::array<cv::Point2f, 5> kReference112;
 
 // A 112x112 crop whose eyes land on the reference eye positions (similarity
 // transform from the two eyes).
-cv::Mat EyeAlignedCrop(const cv::Mat& bgr, const cv::Point2f& left_eye, const cv::Point2f& right_eye);
+cv::Mat EyeAlignedCrop(const cv::Mat& bgr, const cv::Point2f& left_eye,
+                       const cv::Point2f& right_eye);
 
 // Normalised Laplacian energy of the crop's inner face region, mapped to 0..1
 // (higher = sharper); independent of crop size and of global gain.
@@ -32,10 +32,10 @@ struct Pose {
 Pose PoseFrom5(const std::array<cv::Point2f, 5>& lm);
 
 struct Exposure {
-  float brightness = 0;   // mean luma 0..255
-  float contrast = 0;     // luma standard deviation
-  float clipped_dark = 0;   // fraction of pixels with luma <= 2
-  float clipped_bright = 0; // fraction of pixels with luma >= 253
+  float brightness = 0;      // mean luma 0..255
+  float contrast = 0;        // luma standard deviation
+  float clipped_dark = 0;    // fraction of pixels with luma <= 2
+  float clipped_bright = 0;  // fraction of pixels with luma >= 253
 };
 // Exposure of the crop's inner face region.
 Exposure MeasureExposure(const cv::Mat& crop_bgr);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 #include "quality/measures.h"
@@ -22,7 +21,8 @@ bool Finite(cv::Point2f p) { return std::isfinite(p.x) && std::isfinite(p.y); }
 bool OutsideImage(const Face& f, const cv::Size& size) {
   const cv::Rect2f& b = f.box;
   if (b.width > 0 && b.height > 0) {
-    if (b.x < 0 || b.y < 0 || b.x + b.width > size.width || b.y + b.height > size.height) return true;
+    if (b.x < 0 || b.y < 0 || b.x + b.width > size.width || b.y + b.height > size.height)
+      return true;
   }
   for (const auto& p : f.landmarks) {
     if (p.x < 0 || p.y < 0 || p.x >= size.width || p.y >= size.height) return true;
@@ -32,9 +32,10 @@ bool OutsideImage(const Face& f, const cv::Size& size) {
 
 }  // namespace
 
-StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face, const cv::Mat& aligned_crop,
-                                    const QualityThresholds& th) {
-  if (image.empty() || image.type() != CV_8UC3) return InvalidArgumentError("quality needs a non-empty BGR image");
+StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face,
+                                    const cv::Mat& aligned_crop, const QualityThresholds& th) {
+  if (image.empty() || image.type() != CV_8UC3)
+    return InvalidArgumentError("quality needs a non-empty BGR image");
   for (const auto& p : face.landmarks) {
     if (!Finite(p)) return InvalidArgumentError("face landmarks are not finite");
   }
@@ -71,7 +72,8 @@ StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face, cons
   const float f_contrast = Ramp(q.contrast, 8.f, 30.f);
   const float f_clip = 1.f - Ramp(q.clipped, 0.05f, 0.40f);
   const float f_border = cut ? 0.5f : 1.f;
-  float score = 100.f * f_size * f_sharp * f_yaw * f_pitch * f_roll * f_light * f_contrast * f_clip * f_border;
+  float score = 100.f * f_size * f_sharp * f_yaw * f_pitch * f_roll * f_light * f_contrast *
+                f_clip * f_border;
   q.score = static_cast<int>(std::lround(std::clamp(score, 0.f, 100.f)));
 
   if (iod < th.min_inter_eye_px) q.issues.push_back("too small");
@@ -80,8 +82,10 @@ StatusOr<FaceQuality> AssessQuality(const cv::Mat& image, const Face& face, cons
       std::fabs(q.roll_deg) > th.max_roll_deg) {
     q.issues.push_back("turned");
   }
-  if (q.brightness < th.min_brightness || e.clipped_dark > th.max_clipped) q.issues.push_back("too dark");
-  if (q.brightness > th.max_brightness || e.clipped_bright > th.max_clipped) q.issues.push_back("too bright");
+  if (q.brightness < th.min_brightness || e.clipped_dark > th.max_clipped)
+    q.issues.push_back("too dark");
+  if (q.brightness > th.max_brightness || e.clipped_bright > th.max_clipped)
+    q.issues.push_back("too bright");
   if (cut) q.issues.push_back("cut by border");
   return q;
 }

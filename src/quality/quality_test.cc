@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-
 #include <opencv2/imgproc.hpp>
 
 #include "candor/image.h"
@@ -26,8 +25,8 @@ namespace fs = std::filesystem;
 
 Face LfwFace() {
   Face f;
-  f.landmarks = {cv::Point2f(104, 115), cv::Point2f(146, 115), cv::Point2f(125, 142), cv::Point2f(108, 165),
-                 cv::Point2f(142, 165)};
+  f.landmarks = {cv::Point2f(104, 115), cv::Point2f(146, 115), cv::Point2f(125, 142),
+                 cv::Point2f(108, 165), cv::Point2f(142, 165)};
   f.box = cv::Rect2f(72, 75, 106, 120);
   return f;
 }
@@ -90,10 +89,14 @@ TEST(QualityTest, LfwDistribution) {
   }
   std::sort(sharp.begin(), sharp.end());
   std::sort(score.begin(), score.end());
-  auto pct = [](const std::vector<float>& v, double p) { return v[static_cast<size_t>(p * (v.size() - 1))]; };
-  std::printf("LFW n=%zu sharpness p5 %.3f p50 %.3f p95 %.3f | score p5 %.0f p50 %.0f p95 %.0f | with issues %d\n",
-              sharp.size(), pct(sharp, 0.05), pct(sharp, 0.5), pct(sharp, 0.95), pct(score, 0.05),
-              pct(score, 0.5), pct(score, 0.95), with_issues);
+  auto pct = [](const std::vector<float>& v, double p) {
+    return v[static_cast<size_t>(p * (v.size() - 1))];
+  };
+  std::printf(
+      "LFW n=%zu sharpness p5 %.3f p50 %.3f p95 %.3f | score p5 %.0f p50 %.0f p95 %.0f | with "
+      "issues %d\n",
+      sharp.size(), pct(sharp, 0.05), pct(sharp, 0.5), pct(sharp, 0.95), pct(score, 0.05),
+      pct(score, 0.5), pct(score, 0.95), with_issues);
   EXPECT_GE(sharp.size(), 190u);
   EXPECT_GE(pct(score, 0.5), 50.f);
   EXPECT_LT(with_issues, static_cast<int>(sharp.size() / 5));
@@ -192,8 +195,10 @@ TEST(QualityTest, RotationIsMeasuredAsRoll) {
     cv::warpAffine(img, rotated, m, img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     Face f = LfwFace();
     for (auto& p : f.landmarks) {
-      cv::Point2f q(static_cast<float>(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2)),
-                    static_cast<float>(m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2)));
+      cv::Point2f q(static_cast<float>(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y +
+                                       m.at<double>(0, 2)),
+                    static_cast<float>(m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y +
+                                       m.at<double>(1, 2)));
       p = q;
     }
     FaceQuality q = Assess(rotated, f);
@@ -279,7 +284,8 @@ TEST(QualityTest, BadInputsAreErrors) {
   EXPECT_EQ(AssessQuality(cv::Mat(), f, cv::Mat()).status().code(), Code::kInvalidArgument);
   cv::Mat grey(100, 100, CV_8UC1, cv::Scalar(1));
   EXPECT_EQ(AssessQuality(grey, f, cv::Mat()).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(AssessQuality(img, f, cv::Mat(10, 10, CV_8UC3)).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(AssessQuality(img, f, cv::Mat(10, 10, CV_8UC3)).status().code(),
+            Code::kInvalidArgument);
   f.landmarks[2].x = NAN;
   EXPECT_EQ(AssessQuality(img, f, cv::Mat()).status().code(), Code::kInvalidArgument);
   // A flat grey image: no detail, no contrast -> low score, "blurred".

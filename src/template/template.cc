@@ -18,9 +18,12 @@ constexpr size_t kFixedHeader = 48;
 
 size_t ElementSize(TemplateElementType t) {
   switch (t) {
-    case TemplateElementType::kFloat32: return 4;
-    case TemplateElementType::kFloat16: return 2;
-    case TemplateElementType::kInt8: return 1;
+    case TemplateElementType::kFloat32:
+      return 4;
+    case TemplateElementType::kFloat16:
+      return 2;
+    case TemplateElementType::kInt8:
+      return 1;
   }
   return 0;
 }
@@ -52,26 +55,30 @@ Status ValidateModelId(const std::string& id) {
   if (id.empty()) return InvalidArgumentError("template model id is empty");
   if (id.size() > kMaxModelIdLength) {
     return InvalidArgumentError("template model id is " + std::to_string(id.size()) +
-                                " characters, over the limit of " + std::to_string(kMaxModelIdLength));
+                                " characters, over the limit of " +
+                                std::to_string(kMaxModelIdLength));
   }
   for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return InvalidArgumentError("template model id must be printable ASCII without spaces");
+    if (c < 0x21 || c > 0x7e)
+      return InvalidArgumentError("template model id must be printable ASCII without spaces");
   }
   return OkStatus();
 }
 
 Status ValidateFields(const Template& t) {
   if (t.format_version != kTemplateFormatVersion) {
-    return InvalidArgumentError("cannot write template format version " + std::to_string(t.format_version));
+    return InvalidArgumentError("cannot write template format version " +
+                                std::to_string(t.format_version));
   }
   CANDOR_RETURN_IF_ERROR(ValidateModelId(t.model_id));
-  if (ElementSize(t.element_type) == 0) return InvalidArgumentError("unknown template element type");
+  if (ElementSize(t.element_type) == 0)
+    return InvalidArgumentError("unknown template element type");
   if (t.flags & ~static_cast<uint32_t>(kTemplateKnownFlags)) {
     return InvalidArgumentError("unknown template flags " + std::to_string(t.flags));
   }
   if (t.values.empty() || t.values.size() > kMaxTemplateDim) {
-    return InvalidArgumentError("template dimension " + std::to_string(t.values.size()) + " is not in 1.." +
-                                std::to_string(kMaxTemplateDim));
+    return InvalidArgumentError("template dimension " + std::to_string(t.values.size()) +
+                                " is not in 1.." + std::to_string(kMaxTemplateDim));
   }
   for (float v : t.values) {
     if (!std::isfinite(v)) return InvalidArgumentError("template contains a non-finite value");
@@ -83,14 +90,16 @@ Status ValidateFields(const Template& t) {
 }
 
 std::string Describe(const Template& t) {
-  return "model '" + t.model_id + "' (sha256 " + HexEncode(t.model_sha256).substr(0, 12) + "..., dim " +
-         std::to_string(t.values.size()) + ", format v" + std::to_string(t.format_version) + ")";
+  return "model '" + t.model_id + "' (sha256 " + HexEncode(t.model_sha256).substr(0, 12) +
+         "..., dim " + std::to_string(t.values.size()) + ", format v" +
+         std::to_string(t.format_version) + ")";
 }
 
 }  // namespace
 
 StatusOr<Template> MakeTemplate(std::string model_id, const std::array<uint8_t, 32>& model_sha256,
-                                std::vector<float> values, uint32_t flags, TemplateElementType element_type) {
+                                std::vector<float> values, uint32_t flags,
+                                TemplateElementType element_type) {
   Template t;
   t.model_id = std::move(model_id);
   t.model_sha256 = model_sha256;
@@ -125,7 +134,8 @@ StatusOr<std::vector<uint8_t>> SerializeTemplate(const Template& t) {
       float max_abs = 0;
       for (float v : t.values) max_abs = std::max(max_abs, std::fabs(v));
       // A normal (not subnormal) positive scale, as ParseTemplate requires.
-      float scale = max_abs > 0 ? std::max(max_abs / 127.f, std::numeric_limits<float>::min()) : 1.f;
+      float scale =
+          max_abs > 0 ? std::max(max_abs / 127.f, std::numeric_limits<float>::min()) : 1.f;
       PutF32(out, scale);
       for (float v : t.values) {
         long q = std::lround(v / scale);
@@ -144,8 +154,8 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
     return InvalidArgumentError("not a Candor template (bad magic)");
   }
   if (bytes.size() < kFixedHeader + 4) {
-    return DataLossError("template truncated: " + std::to_string(bytes.size()) + " bytes, header needs " +
-                         std::to_string(kFixedHeader + 4));
+    return DataLossError("template truncated: " + std::to_string(bytes.size()) +
+                         " bytes, header needs " + std::to_string(kFixedHeader + 4));
   }
   const uint8_t* p = bytes.data();
   Template t;
@@ -156,7 +166,8 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
                                    std::to_string(kTemplateFormatVersion) + ")");
   }
   uint8_t et = p[6];
-  if (et < 1 || et > 3) return DataLossError("template has unknown element type " + std::to_string(et));
+  if (et < 1 || et > 3)
+    return DataLossError("template has unknown element type " + std::to_string(et));
   t.element_type = static_cast<TemplateElementType>(et);
   size_t id_len = p[7];
   if (id_len == 0 || id_len > kMaxModelIdLength) {
@@ -164,7 +175,8 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
   }
   t.flags = GetU32(p + 8);
   if (t.flags & ~static_cast<uint32_t>(kTemplateKnownFlags)) {
-    return DataLossError("template has unknown flags 0x" + HexEncode(std::span<const uint8_t>(p + 8, 4)));
+    return DataLossError("template has unknown flags 0x" +
+                         HexEncode(std::span<const uint8_t>(p + 8, 4)));
   }
   uint32_t dim = GetU32(p + 12);
   if (dim == 0 || dim > kMaxTemplateDim) {
@@ -175,15 +187,17 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
   size_t scale_bytes = t.element_type == TemplateElementType::kInt8 ? 4 : 0;
   size_t expected = kFixedHeader + id_len + scale_bytes + size_t{dim} * esize + 4;
   if (bytes.size() != expected) {
-    return DataLossError("template length " + std::to_string(bytes.size()) + " does not match its header (" +
-                         std::to_string(expected) + " bytes expected)");
+    return DataLossError("template length " + std::to_string(bytes.size()) +
+                         " does not match its header (" + std::to_string(expected) +
+                         " bytes expected)");
   }
   uint32_t stored = Crc32cUnmask(GetU32(p + expected - 4));
   uint32_t actual = Crc32c(bytes.first(expected - 4));
   if (stored != actual) return DataLossError("template checksum mismatch: the template is corrupt");
   std::memcpy(t.model_sha256.data(), p + 16, 32);
   t.model_id.assign(reinterpret_cast<const char*>(p + kFixedHeader), id_len);
-  if (!ValidateModelId(t.model_id).ok()) return DataLossError("template model id is not printable ASCII");
+  if (!ValidateModelId(t.model_id).ok())
+    return DataLossError("template model id is not printable ASCII");
   const uint8_t* q = p + kFixedHeader + id_len;
   float scale = 1.f;
   if (scale_bytes) {
@@ -197,11 +211,18 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
   for (uint32_t i = 0; i < dim; ++i) {
     float v = 0;
     switch (t.element_type) {
-      case TemplateElementType::kFloat32: v = GetF32(q + 4 * i); break;
-      case TemplateElementType::kFloat16: v = HalfToFloat(GetU16(q + 2 * i)); break;
-      case TemplateElementType::kInt8: v = static_cast<float>(static_cast<int8_t>(q[i])) * scale; break;
+      case TemplateElementType::kFloat32:
+        v = GetF32(q + 4 * i);
+        break;
+      case TemplateElementType::kFloat16:
+        v = HalfToFloat(GetU16(q + 2 * i));
+        break;
+      case TemplateElementType::kInt8:
+        v = static_cast<float>(static_cast<int8_t>(q[i])) * scale;
+        break;
     }
-    if (!std::isfinite(v)) return DataLossError("template contains a non-finite value at index " + std::to_string(i));
+    if (!std::isfinite(v))
+      return DataLossError("template contains a non-finite value at index " + std::to_string(i));
     t.values[i] = v;
   }
   return t;
@@ -209,8 +230,8 @@ StatusOr<Template> ParseTemplate(std::span<const uint8_t> bytes) {
 
 Status CheckComparable(const Template& a, const Template& b) {
   auto refuse = [&](const std::string& what) {
-    return FailedPreconditionError("templates are not comparable: " + what + " differ: " + Describe(a) +
-                                   " vs " + Describe(b));
+    return FailedPreconditionError("templates are not comparable: " + what +
+                                   " differ: " + Describe(a) + " vs " + Describe(b));
   };
   if (a.format_version != b.format_version) return refuse("format versions");
   if (a.model_id != b.model_id) return refuse("models");

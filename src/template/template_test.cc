@@ -115,10 +115,12 @@ TEST(TemplateTest, RefusesDifferentModelsHashesDimsVersions) {
     auto r = CompareTemplates(base, *t);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
-    EXPECT_NE(r.status().message().find("not comparable"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("not comparable"), std::string::npos)
+        << r.status().message();
     EXPECT_FALSE(CompareTemplates(*t, base).ok());
   }
-  EXPECT_NE(CompareTemplates(base, other_hash).status().message().find("model hashes"), std::string::npos);
+  EXPECT_NE(CompareTemplates(base, other_hash).status().message().find("model hashes"),
+            std::string::npos);
 }
 
 TEST(TemplateTest, EveryTruncationAndEveryBitFlipIsRejected) {
@@ -146,7 +148,8 @@ TEST(TemplateTest, FutureVersionIsFailedPrecondition) {
   auto r = ParseTemplate(bytes);
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(r.status().message().find("version 2"), std::string::npos);
-  EXPECT_EQ(ParseTemplate(std::vector<uint8_t>{'J', 'U', 'N', 'K', 0}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseTemplate(std::vector<uint8_t>{'J', 'U', 'N', 'K', 0}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(ParseTemplate(std::vector<uint8_t>{}).status().code(), Code::kInvalidArgument);
 }
 
