@@ -10,8 +10,8 @@
 //                [--templates FILE.f32 --labels FILE.txt --dim D]
 //                [--embeddings CACHE_FILE]
 //
-// First it compares int8 scale choices (global clip 6/sqrt(d) as Flat,int8
-// uses, global data max, per-dimension data max) by score error and rank-1 on
+// First it compares int8 scale choices (global clip 1.0 as Flat,int8 uses,
+// 6/sqrt(d), 8/sqrt(d), global data max, per-dimension data max) by score error and rank-1 on
 // synthetic data (--no-study skips this).
 //
 // Data: synthetic face-like templates. Each gallery row is a random unit vector
@@ -290,9 +290,12 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
   };
   std::vector<Variant> variants;
   const float def = Int8Codec::DefaultClip(dim);
-  variants.push_back({"global clip 6/sqrt(d) = " + std::to_string(def).substr(0, 5) +
-                          " (Flat,int8)",
+  variants.push_back({"global clip " + std::to_string(def).substr(0, 5) + " (Flat,int8 default)",
                       std::vector<float>(d, def / 127)});
+  for (float c : {6.0f / std::sqrt(static_cast<float>(dim)), 8.0f / std::sqrt(static_cast<float>(dim))}) {
+    variants.push_back({"global clip " + std::to_string(c).substr(0, 5),
+                        std::vector<float>(d, c / 127)});
+  }
   variants.push_back({"global clip = max|x| = " + std::to_string(gmax).substr(0, 5),
                       std::vector<float>(d, gmax / 127)});
   std::vector<float> pd(d);

@@ -95,9 +95,8 @@ class Index {
 
 // Builds an empty index from a spec string:
 //   "Flat,int8" (also "" or "Flat"): exact scan over 1-byte codes, dim bytes per
-//       template. Scores differ from fp32 by at most
-//       Int8ScoreErrorBound(dim) (see src/search/int8_codec.h) for unit vectors
-//       whose components lie within the codec's clip range.
+//       template (plus id and id map, ~22 bytes). Scores differ from fp32 by at
+//       most Int8ScoreErrorBound() (src/search/int8_codec.h; typically ~0.002).
 //   "Flat,fp32": exact scan over the float vectors, 4 * dim bytes per template.
 // Errors: INVALID_ARGUMENT for an unknown spec or dim outside [1, 4096].
 StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim);

@@ -331,3 +331,41 @@ TEST(Int8CodecTest, ScoreErrorWithinProvenBound) {
 
 }  // namespace
 }  // namespace candor::search
+
+namespace candor::search {
+namespace {
+
+// Real templates can have a large component (LFW MobileFaceNet: up to 0.55);
+// the default codec must never clip a unit vector, whatever its shape.
+TEST(Int8CodecTest, DefaultNeverClipsAnyUnitVector) {
+  const int dim = 192;
+  Int8Codec codec(dim, GetKernels(BestIsa()), Int8Codec::DefaultClip(dim));
+  FlatIndex<Int8Codec> idx(codec);
+  std::vector<float> spiky(3 * dim, 0.0f);
+  spiky[0] = 1.0f;                                       // one-hot
+  spiky[dim + 5] = -0.9f;                                // one large negative component
+  for (int d = 0; d < dim; ++d) spiky[2 * dim + d] = (d == 7 ? 0.0f : 0.01f);
+  for (int d = 0; d < dim; ++d) {
+    if (d != 5) spiky[dim + d] = 0.01f * std::sqrt((1 - 0.81f) / (0.0001f * (dim - 1)));
+  }
+  spiky[2 * dim + 7] = 0.7f;
+  NormaliseRows(spiky, dim);
+  ASSERT_TRUE(idx.Add(spiky, Range(0, 3)).ok());
+  EXPECT_EQ(idx.clipped_components(), 0);
+  for (int j = 0; j < 3; ++j) {
+    std::span<const float> q(spiky.data() + j * dim, dim);
+    float maxabs = 0;
+    for (float x : q) maxabs = std::max(maxabs, std::fabs(x));
+    auto r = *idx.Search(q, {.k = 3});
+    for (const auto& c : r) {
+      double exact = 0;
+      for (int d = 0; d < dim; ++d) exact += static_cast<double>(q[d]) * spiky[c.id * dim + d];
+      EXPECT_LE(std::fabs(c.score - exact), Int8ScoreErrorBound(dim, codec.clip(), maxabs))
+          << j << " vs " << c.id;
+    }
+    EXPECT_EQ(r[0].id, j);
+  }
+}
+
+}  // namespace
+}  // namespace candor::search

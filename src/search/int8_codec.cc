@@ -7,9 +7,7 @@
 
 namespace candor::search {
 
-float Int8Codec::DefaultClip(int dim) {
-  return std::min(1.0f, 6.0f / std::sqrt(static_cast<float>(std::max(dim, 1))));
-}
+float Int8Codec::DefaultClip(int /*dim*/) { return 1.0f; }
 
 Int8Codec::Int8Codec(int dim, Kernels kernels, float clip)
     : dim_(dim), kernels_(kernels), clip_(clip), step_(clip / 127.0f), inv_step_(127.0f / clip) {}
