@@ -1,5 +1,6 @@
 // Copyright 2026 The Candor Authors.
 
+#include <limits>
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -107,6 +108,10 @@ StatusOr<cv::Mat> DecodeImage(std::span<const uint8_t> bytes, const DecodeLimits
   if (bytes.size() > limits.max_bytes) {
     return ResourceExhaustedError("image is " + std::to_string(bytes.size()) +
                                   " bytes, over the limit of " + std::to_string(limits.max_bytes));
+  }
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return ResourceExhaustedError("image of " + std::to_string(bytes.size()) +
+                                  " bytes is larger than the decoder accepts (2 GiB)");
   }
   CANDOR_ASSIGN_OR_RETURN(HeaderInfo h, image_internal::ReadHeader(bytes));
   CANDOR_RETURN_IF_ERROR(CheckLimits(h, limits));
