@@ -56,7 +56,9 @@ while read -r spec sha; do
 done < "$ROOT/scripts/models.lock"
 
 # 2b. The TF.js reference used by the conversion-equivalence tests (tools/reference).
-if [ -f "$ROOT/tools/reference/package-lock.json" ] && [ ! -d "$ROOT/tools/reference/node_modules" ]; then
+REF="$ROOT/tools/reference"
+if [ -f "$REF/package-lock.json" ] && { [ ! -f "$REF/node_modules/.package-lock.json" ] ||
+    [ "$REF/package-lock.json" -nt "$REF/node_modules/.package-lock.json" ]; }; then
   log "installing tools/reference (npm ci)"
   (cd "$ROOT/tools/reference" && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
