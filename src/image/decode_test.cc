@@ -199,6 +199,17 @@ TEST(DecodeTest, JpegMatchesOpenCvOnRealPhotos) {
   }
 }
 
+TEST(DecodeTest, JpegWithPaddingBetweenSegmentsDecodes) {
+  cv::Mat m(16, 16, CV_8UC3, cv::Scalar(10, 120, 230));
+  auto jpeg = Encode(m, ".jpg");
+  // Insert zero padding after the APP0 segment (libjpeg tolerates this).
+  size_t app0_end = 4 + ((size_t{jpeg[4]} << 8) | jpeg[5]);
+  jpeg.insert(jpeg.begin() + static_cast<long>(app0_end), 3, 0x00);
+  auto img = DecodeImage(jpeg);
+  ExpectBgr(img, 16, 16);
+  EXPECT_LT(MeanAbsDiff(*img, m), 3.0);
+}
+
 TEST(DecodeTest, CorruptJpegIsQuietOnStderr) {
   CANDOR_REQUIRE_DATA(data);
   auto bytes = FileBytes(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");

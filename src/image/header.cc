@@ -48,11 +48,13 @@ Status ReadJpeg(std::span<const uint8_t> b, HeaderInfo* info) {
       }
       in_scan = false;
     }
-    // Expect a marker, possibly preceded by fill bytes.
-    if (pos >= n || b[pos] != 0xFF) {
-      if (pos >= n) return Truncated("JPEG", "no end-of-image marker");
-      return Malformed("JPEG", "expected a marker at byte " + std::to_string(pos));
+    // Expect a marker, possibly preceded by fill bytes. Like libjpeg, skip
+    // extraneous bytes before a marker (some encoders pad segments).
+    if (pos < n && b[pos] != 0xFF) {
+      const void* ff = std::memchr(b.data() + pos, 0xFF, n - pos);
+      pos = ff ? static_cast<size_t>(static_cast<const uint8_t*>(ff) - b.data()) : n;
     }
+    if (pos >= n) return Truncated("JPEG", "no end-of-image marker");
     while (pos < n && b[pos] == 0xFF) ++pos;
     if (pos >= n) return Truncated("JPEG", "no end-of-image marker");
     uint8_t m = b[pos++];
