@@ -19,7 +19,8 @@
 // 512-byte slots written alternately in place, so a crash mid-write leaves the
 // other slot valid.
 //
-// Durability: Append returns only after the record is fsync'ed. On Open a torn
+// Durability: Append returns only after the record is fsync'ed (group commit:
+// concurrent appends share one fdatasync and one anchor write). On Open a torn
 // tail (an incomplete or checksum-failing last record, left by a crash) is
 // truncated and the truncation itself is appended as an "audit.recovered"
 // entry. Corruption that is not at the tail is never repaired: Open fails with
@@ -36,6 +37,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -110,16 +112,21 @@ class AuditLog {
 
  private:
   AuditLog(std::filesystem::path path, AuditSigningKey key, AuditLogOptions options);
-  Status WriteRecordLocked(uint8_t type, const std::string& payload);
-  Status CheckpointLocked();
-  Status WriteAnchorLocked();
-  Status WriteAnchorSlotLocked(const std::string& payload);
-  StatusOr<uint64_t> AppendLocked(AuditEntry entry);
+  Status WriteRecordLocked(uint8_t type, const std::string& payload);  // no sync
+  Status WriteCheckpointLocked();                                      // no sync
+  StatusOr<uint64_t> WriteEntryLocked(AuditEntry entry);               // no sync
+  Status AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t op);
+  Status WriteAnchorSlot(const std::string& payload);
 
   const std::filesystem::path path_;
   const AuditSigningKey key_;
   const AuditLogOptions options_;
   mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool syncing_ = false;       // a thread is syncing with mu_ released
+  uint64_t written_ops_ = 0;   // records written (page cache)
+  uint64_t synced_ops_ = 0;    // records known durable
+  int anchor_slot_ = 0;        // slot last written (syncer only)
   int fd_ = -1;
   int anchor_fd_ = -1;
   bool broken_ = false;

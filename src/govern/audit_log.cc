@@ -53,9 +53,11 @@ AuditLog::AuditLog(std::filesystem::path path, AuditSigningKey key, AuditLogOpti
     : path_(std::move(path)), key_(std::move(key)), options_(std::move(options)), head_(32, 0) {}
 
 AuditLog::~AuditLog() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (fd_ >= 0) {
-    if (!broken_ && count_ > last_checkpoint_count_) CheckpointLocked().IgnoreError();
+    if (!broken_ && count_ > last_checkpoint_count_ && WriteCheckpointLocked().ok()) {
+      AwaitDurableLocked(lock, written_ops_).IgnoreError();
+    }
     ::close(fd_);
   }
   if (anchor_fd_ >= 0) ::close(anchor_fd_);
@@ -150,8 +152,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
     e.outcome = "ok";
     e.reason = "truncated a torn tail of " + std::to_string(torn) + " bytes at byte " +
                std::to_string(scan.good_bytes) + ": " + scan.problem;
-    std::lock_guard<std::mutex> lock(log->mu_);
-    CANDOR_RETURN_IF_ERROR(log->AppendLocked(std::move(e)).status());
+    ::lseek(log->fd_, 0, SEEK_END);
+    CANDOR_RETURN_IF_ERROR(log->Append(std::move(e)).status());
   }
   ::lseek(log->fd_, 0, SEEK_END);
   return log;
@@ -159,17 +161,56 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
 
 Status AuditLog::WriteRecordLocked(uint8_t type, const std::string& payload) {
   Status s = WriteAll(fd_, EncodeRecord(type, payload));
-  if (s.ok() && ::fdatasync(fd_) != 0) s = ErrnoStatus("fdatasync audit log");
-  if (!s.ok()) broken_ = true;
-  return s;
+  if (!s.ok()) {
+    broken_ = true;
+    return s;
+  }
+  ++written_ops_;
+  return OkStatus();
+}
+
+// Group commit: the first waiter becomes the syncer and makes everything
+// written so far durable (log fdatasync, then the anchor slot) with the lock
+// released; the others wait for it. One sync serves every entry written
+// before it started.
+Status AuditLog::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t op) {
+  while (synced_ops_ < op) {
+    if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
+    if (syncing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const uint64_t target = written_ops_;
+    const uint64_t count = count_;
+    const std::vector<uint8_t> head = head_;
+    lock.unlock();
+    Status s;
+    if (::fdatasync(fd_) != 0) s = ErrnoStatus("fdatasync audit log");
+    if (s.ok() && options_.write_anchor) {
+      s = WriteAnchorSlot(EncodeCheckpoint(count, head, options_.clock(), key_));
+    }
+    lock.lock();
+    syncing_ = false;
+    if (s.ok()) {
+      synced_ops_ = target;
+    } else {
+      broken_ = true;
+    }
+    cv_.notify_all();
+    if (!s.ok()) return s;
+  }
+  return OkStatus();
 }
 
 StatusOr<uint64_t> AuditLog::Append(AuditEntry entry) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return AppendLocked(std::move(entry));
+  std::unique_lock<std::mutex> lock(mu_);
+  CANDOR_ASSIGN_OR_RETURN(uint64_t seq, WriteEntryLocked(std::move(entry)));
+  CANDOR_RETURN_IF_ERROR(AwaitDurableLocked(lock, written_ops_));
+  return seq;
 }
 
-StatusOr<uint64_t> AuditLog::AppendLocked(AuditEntry entry) {
+StatusOr<uint64_t> AuditLog::WriteEntryLocked(AuditEntry entry) {
   if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
   entry.seq = count_ + 1;
   entry.time_ms = options_.clock();
@@ -179,48 +220,38 @@ StatusOr<uint64_t> AuditLog::AppendLocked(AuditEntry entry) {
   head_ = ChainStep(head_, payload);
   ++count_;
   if (count_ - last_checkpoint_count_ >= options_.checkpoint_every) {
-    CANDOR_RETURN_IF_ERROR(CheckpointLocked());
-  } else if (options_.write_anchor) {
-    CANDOR_RETURN_IF_ERROR(WriteAnchorLocked());
+    CANDOR_RETURN_IF_ERROR(WriteCheckpointLocked());
   }
   return entry.seq;
 }
 
 Status AuditLog::Checkpoint() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
-  return CheckpointLocked();
+  CANDOR_RETURN_IF_ERROR(WriteCheckpointLocked());
+  return AwaitDurableLocked(lock, written_ops_);
 }
 
-Status AuditLog::CheckpointLocked() {
+Status AuditLog::WriteCheckpointLocked() {
   const std::string payload = EncodeCheckpoint(count_, head_, options_.clock(), key_);
   CANDOR_RETURN_IF_ERROR(WriteRecordLocked(kTypeCheckpoint, payload));
   last_checkpoint_count_ = count_;
-  if (options_.write_anchor) return WriteAnchorSlotLocked(payload);
   return OkStatus();
 }
 
-Status AuditLog::WriteAnchorLocked() {
-  return WriteAnchorSlotLocked(EncodeCheckpoint(count_, head_, options_.clock(), key_));
-}
-
-Status AuditLog::WriteAnchorSlotLocked(const std::string& payload) {
+// Only the syncer (one at a time) writes the anchor.
+Status AuditLog::WriteAnchorSlot(const std::string& payload) {
   const std::string slot = AnchorSlot(payload);
-  const off_t off = static_cast<off_t>((count_ % 2) * kAnchorSlotSize);
+  anchor_slot_ ^= 1;
+  const off_t off = static_cast<off_t>(anchor_slot_ * kAnchorSlotSize);
   size_t done = 0;
   while (done < slot.size()) {
     ssize_t n = ::pwrite(anchor_fd_, slot.data() + done, slot.size() - done, off + done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      broken_ = true;
-      return ErrnoStatus("write audit anchor");
-    }
+    if (n <= 0) return ErrnoStatus("write audit anchor");
     done += static_cast<size_t>(n);
   }
-  if (::fdatasync(anchor_fd_) != 0) {
-    broken_ = true;
-    return ErrnoStatus("fdatasync audit anchor");
-  }
+  if (::fdatasync(anchor_fd_) != 0) return ErrnoStatus("fdatasync audit anchor");
   return OkStatus();
 }
 
