@@ -97,7 +97,7 @@ const bool kRegistered = RegisterConverter({
     "TF.js graph model (model.json + shards) -> ONNX for OpenCV DNN",
     [](CLI::App& sub) -> ConvertFn {
       auto o = std::make_shared<Options>();
-      sub.add_option("--model", o->model, "the model's .json (weight shards beside it)")->required()->check(CLI::ExistingFile);
+      sub.add_option("--model", o->model, "the model's .json (weight shards beside it)")->required();
       sub.add_option("--out", o->out, "output .onnx path; the sidecar <id>.json goes beside it")->required();
       sub.add_option("--id", o->id, "model id (default: the output file's stem)");
       sub.add_flag("--repair-prelu-signs", o->repair,

@@ -9,6 +9,7 @@
 #include "tfjs_graph_model.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -282,6 +283,33 @@ TEST_F(TfjsGraphModelTest, UnsupportedOpIsNamedInTheError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kUnimplemented);
   EXPECT_NE(r.status().message().find("Cumsum"), std::string::npos) << r.status().message();
+}
+
+// The command line maps errors to the documented exit codes (candor::ExitCode):
+// 3 for a missing model, 2 for a malformed one, 0 and two files on success.
+TEST_F(TfjsGraphModelTest, CommandLineExitCodes) {
+  auto run = [&](const std::string& model, const std::string& out) {
+    const std::string cmd = std::string("'") + CANDOR_CONVERT_BIN + "' tfjs-graph --model '" + model + "' --out '" +
+                            out + "' > /dev/null 2>&1";
+    const int rc = std::system(cmd.c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  EXPECT_EQ(run((dir_ / "absent.json").string(), (dir_ / "a.onnx").string()), 3);
+  Write("bad.json", "{\"modelTopology\": 1}");
+  EXPECT_EQ(run((dir_ / "bad.json").string(), (dir_ / "b.onnx").string()), 2);
+  EXPECT_FALSE(fs::exists(dir_ / "b.onnx"));
+  // A minimal valid model: x -> Relu.
+  Write("r.bin", "");
+  json m = {{"format", "graph-model"},
+            {"modelTopology",
+             {{"node", json::array({Node("x", "Placeholder", {},
+                                         {{"shape", {{"shape", {{"dim", json::array({{{"size", "1"}}, {{"size", "8"}}})}}}}}}),
+                                    Node("y", "Relu", {"x"})})}}},
+            {"weightsManifest", json::array({{{"paths", {"r.bin"}}, {"weights", json::array()}}})}};
+  Write("r.json", m.dump());
+  EXPECT_EQ(run((dir_ / "r.json").string(), (dir_ / "out" / "relu.onnx").string()), 0);
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "relu.onnx"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "relu.json"));
 }
 
 }  // namespace
