@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "candor/status.h"
@@ -28,7 +29,9 @@ namespace candor::convert {
 
 class FbTable;
 
-// A vector field: `size()` elements of `elem_size` bytes starting at `data_pos`.
+// A vector field: `size()` elements starting at `data_pos`, bounds-checked at
+// creation for the element width the caller gave to FbTable::Vector. Table()
+// and Int32s() are only for vectors created with a width of 4.
 class FbVector {
  public:
   FbVector() = default;
