@@ -285,6 +285,53 @@ TEST_F(TfjsGraphModelTest, UnsupportedOpIsNamedInTheError) {
   EXPECT_NE(r.status().message().find("Cumsum"), std::string::npos) << r.status().message();
 }
 
+// A zero spatial Pad before a VALID depthwise convolution is folded into the
+// convolution's padding, with the same result (3x3 box sums with zero borders).
+TEST_F(TfjsGraphModelTest, ZeroPadIsFoldedIntoTheNextConvolution) {
+  std::vector<float> ones(3 * 3, 1.f);
+  std::vector<int32_t> pads = {0, 0, 1, 2, 1, 0, 0, 0};  // H: 1 before, 2 after; W: 1 before
+  Write("p.bin", Bytes(ones) + Bytes(pads));
+  json m = {{"format", "graph-model"},
+            {"modelTopology",
+             {{"node", json::array({Node("x", "Placeholder", {},
+                                         {{"shape", {{"shape", {{"dim", json::array({{{"size", "1"}}, {{"size", "4"}},
+                                                                                      {{"size", "4"}}, {{"size", "1"}}})}}}}}}),
+                                    Node("k", "Const"), Node("pads", "Const"), Node("p", "Pad", {"x", "pads"}),
+                                    Node("y", "DepthwiseConv2dNative", {"p", "k"})})}}},
+            {"weightsManifest",
+             json::array({{{"paths", {"p.bin"}},
+                           {"weights", json::array({{{"name", "k"}, {"shape", {3, 3, 1, 1}}, {"dtype", "float32"}},
+                                                    {{"name", "pads"}, {"shape", {4, 2}}, {"dtype", "int32"}}})}}})}};
+  Write("p.json", m.dump());
+  StatusOr<TfGraphModel> g = LoadTfjsGraphModel(dir_ / "p.json");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  OnnxBuilder b("t");
+  TfjsConvertOptions o;
+  o.outputs = {"y"};
+  StatusOr<TfjsConvertReport> r = ConvertTfjsGraph(*g, o, b);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->pads_folded, 1);
+  // Padded input is 7 x 5; VALID 3x3 gives 5 x 3.
+  EXPECT_EQ(r->outputs[0].shape, (std::vector<int64_t>{-1, 5, 3, 1}));
+  cv::Mat blob({1, 1, 4, 4}, CV_32F);
+  for (int i = 0; i < 16; ++i) blob.ptr<float>()[i] = static_cast<float>(i + 1);
+  std::string bytes = b.Serialize();
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+  net.setInput(blob);
+  cv::Mat out = net.forward("y");
+  ASSERT_EQ(out.total(), 15u);
+  for (int oy = 0; oy < 5; ++oy)
+    for (int ox = 0; ox < 3; ++ox) {
+      float s = 0;
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx) {
+          const int iy = oy + ky - 1, ix = ox + kx - 1;
+          if (iy >= 0 && ix >= 0 && iy < 4 && ix < 4) s += blob.ptr<float>()[iy * 4 + ix];
+        }
+      EXPECT_EQ(out.ptr<float>()[oy * 3 + ox], s) << oy << "," << ox;
+    }
+}
+
 // The command line maps errors to the documented exit codes (candor::ExitCode):
 // 3 for a missing model, 2 for a malformed one, 0 and two files on success.
 TEST_F(TfjsGraphModelTest, CommandLineExitCodes) {
