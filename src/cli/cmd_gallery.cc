@@ -1,0 +1,109 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor gallery create|list|show|keygen: manage galleries in a store.
+//   create --name G --description TEXT --legal-basis TEXT --retention P10Y
+//          --search-basis warrant [--search-basis ...]   (creates the store if missing)
+//   list                      every gallery with its counts
+//   show G                    one gallery's metadata
+//   keygen --out FILE         a new random store key (mode 0600)
+
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/gallery_flags.h"
+#include "gallery/crypto.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  StoreFlags store;
+  GalleryInfo info;
+  std::string show_name;
+  std::string key_out;
+  CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr;
+};
+
+void PrintGallery(const GalleryInfo& g, bool json) {
+  if (json) {
+    std::cout << GalleryJson(g).dump(2) << std::endl;
+    return;
+  }
+  std::cout << g.name << ": " << g.description << "\n  legal basis: " << g.legal_basis
+            << "\n  retention: " << g.retention_class << "\n  searchable under:";
+  for (const auto& b : g.allowed_search_bases) std::cout << " " << b;
+  std::cout << "\n  model: " << (g.model_id.empty() ? "(set by the first enrollment)" : g.model_id)
+            << (g.dim ? " dim " + std::to_string(g.dim) : "") << "\n  subjects: " << g.subjects
+            << ", templates: " << g.templates << "\n  created: " << g.created_at << std::endl;
+}
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  if (a.keygen->parsed()) {
+    CANDOR_RETURN_IF_ERROR(gallery::WriteNewKeyFile(a.key_out));
+    if (global.json) {
+      std::cout << nlohmann::json{{"key_file", a.key_out}}.dump(2) << std::endl;
+    } else {
+      std::cout << "wrote a new store key to " << a.key_out
+                << " (keep it apart from the store; losing it loses the store)" << std::endl;
+    }
+    return OkStatus();
+  }
+  if (a.create->parsed()) {
+    CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(a.info));
+    CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, /*create=*/true, false));
+    CANDOR_RETURN_IF_ERROR(store->CreateGallery(a.info));
+    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.info.name));
+    PrintGallery(g, global.json);
+    return OkStatus();
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
+  if (a.show->parsed()) {
+    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.show_name));
+    PrintGallery(g, global.json);
+    return OkStatus();
+  }
+  CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> all, store->ListGalleries());
+  if (global.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& g : all) arr.push_back(GalleryJson(g));
+    std::cout << nlohmann::json{{"galleries", arr}}.dump(2) << std::endl;
+  } else {
+    if (all.empty()) std::cout << "no galleries" << std::endl;
+    for (const auto& g : all) {
+      std::cout << g.name << "\t" << g.subjects << " subjects\t" << g.templates << " templates\t"
+                << g.description << std::endl;
+    }
+  }
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "gallery", "Create, list and show galleries; generate a store key",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.require_subcommand(1);
+      a->create = sub.add_subcommand("create", "Create a gallery (and the store if missing)");
+      a->create->add_option("--name", a->info.name, "Gallery name [A-Za-z0-9._-]")->required();
+      a->create->add_option("--description", a->info.description,
+                            "What it holds, e.g. 'state licence photos'")->required();
+      a->create->add_option("--legal-basis", a->info.legal_basis,
+                            "The legal basis for holding these data")->required();
+      a->create->add_option("--retention", a->info.retention_class,
+                            "Retention class: ISO-8601 period (P10Y, P6M, P30D) or 'indefinite'")
+          ->required();
+      a->create->add_option("--search-basis", a->info.allowed_search_bases,
+                            "A legal basis under which it may be searched (repeatable)")
+          ->required();
+      a->list = sub.add_subcommand("list", "List galleries");
+      a->show = sub.add_subcommand("show", "Show one gallery");
+      a->show->add_option("name", a->show_name, "Gallery name")->required();
+      a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
+      a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
+      for (CLI::App* s : {a->create, a->list, a->show}) AddStoreFlags(*s, &a->store);
+      for (CLI::App* s : {a->create, a->list, a->show, a->keygen}) s->fallthrough();
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli

@@ -1,0 +1,90 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor identify --gallery G [-k N] IMG: 1:N identification of the largest
+// face in IMG (or a template file): up to k candidates scoring at or above the
+// threshold calibrated for --target-fpir (default 0.1 %) at this gallery's
+// size, each with the FPIR its score stands for. "No candidate above
+// threshold" is an explicit outcome (exit 0).
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/gallery_flags.h"
+#include "cli/pipeline_flags.h"
+#include "cli/probe_util.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  StoreFlags store;
+  PipelineFlags flags;
+  std::string gallery, image, calibration;
+  int k = 10;
+  double target_fpir = 1e-3;
+};
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
+  if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
+  PipelineOptions po = ToPipelineOptions(a.flags);
+  if (po.embedder.empty()) po.embedder = g.model_id;
+  CANDOR_ASSIGN_OR_RETURN(Template probe, LoadProbe(a.image, po));
+  CANDOR_ASSIGN_OR_RETURN(Calibration cal, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+  const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
+  CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, cal.ThresholdForFpir(a.target_fpir, n));
+  IdentifyParams ip;
+  ip.k = a.k;
+  ip.threshold = static_cast<float>(choice.threshold);
+  CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, store->Identify(a.gallery, probe, ip));
+  nlohmann::json cands = nlohmann::json::array();
+  for (const auto& c : r.candidates) {
+    cands.push_back({{"subject", c.subject_id}, {"record_ref", c.record_ref}, {"score", c.score},
+                     {"fpir_at_score", RateJson(cal.FpirAt(c.score, n))}});
+  }
+  nlohmann::json doc = {{"gallery", a.gallery},
+                        {"probe", a.image},
+                        {"gallery_subjects", r.gallery_subjects},
+                        {"k", a.k},
+                        {"target_fpir", a.target_fpir},
+                        {"threshold", choice.threshold},
+                        {"outcome", r.no_candidate_above_threshold ? "no candidate above threshold"
+                                                                   : "candidates"},
+                        {"candidates", cands},
+                        {"note", kLeadNote}};
+  if (global.json) {
+    std::cout << doc.dump(2) << std::endl;
+    return OkStatus();
+  }
+  std::printf("gallery %s (%lld subjects), threshold %.4f for FPIR %.1e\n", a.gallery.c_str(),
+              static_cast<long long>(r.gallery_subjects), choice.threshold, a.target_fpir);
+  if (r.no_candidate_above_threshold) std::printf("no candidate above threshold\n");
+  int rank = 1;
+  for (const auto& c : r.candidates) {
+    std::printf("%2d. %-32s score %.4f  FPIR at this score %.2e\n", rank++, c.subject_id.c_str(),
+                c.score, cal.FpirAt(c.score, n).value);
+  }
+  std::printf("%s\n", kLeadNote);
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "identify", "1:N: candidates for a probe image above the calibrated threshold, with FPIR",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--gallery", a->gallery, "Gallery name")->required();
+      sub.add_option("-k", a->k, "Candidates returned at most")->check(CLI::Range(1, 1000));
+      sub.add_option("image", a->image, "Probe image or template file")->required();
+      sub.add_option("--calibration", a->calibration,
+                     "Calibration file (default calibration/<model>.json)");
+      sub.add_option("--target-fpir", a->target_fpir,
+                     "False-positive identification rate the threshold is set for")
+          ->check(CLI::Range(0.0, 1.0));
+      AddStoreFlags(sub, &a->store);
+      AddPipelineFlags(sub, &a->flags);
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli

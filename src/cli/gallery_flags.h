@@ -1,0 +1,98 @@
+// Copyright 2026 The Candor Authors.
+//
+// Flags shared by the gallery commands (gallery, enroll, verify, identify,
+// delete): where the store is and which key opens it, plus the calibration
+// lookup. Header-only; used only by the CLI.
+//   --store DIR       the store directory (else $CANDOR_STORE)
+//   --key-file FILE   the store key (else $CANDOR_KEY_FILE, else $CANDOR_KEY hex)
+
+#ifndef CANDOR_CLI_GALLERY_FLAGS_H_
+#define CANDOR_CLI_GALLERY_FLAGS_H_
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "candor/calibration.h"
+#include "candor/gallery.h"
+#include "common/hash.h"
+#include "common/paths.h"
+
+namespace candor::cli {
+
+struct StoreFlags {
+  std::string store;
+  std::string key_file;
+};
+
+inline void AddStoreFlags(CLI::App& sub, StoreFlags* f) {
+  sub.add_option("--store", f->store, "Store directory (default $CANDOR_STORE)");
+  sub.add_option("--key-file", f->key_file,
+                 "Store key file, 64 hex digits, mode 0600 (default $CANDOR_KEY_FILE, else $CANDOR_KEY)");
+}
+
+inline StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& f, bool create, bool read_only) {
+  CANDOR_ASSIGN_OR_RETURN(std::string dir, DefaultStoreDir(f.store));
+  CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(f.key_file));
+  StoreOptions o;
+  o.master_key = key;
+  o.create_if_missing = create;
+  o.read_only = read_only;
+  auto store = Store::Open(dir, o);
+  std::fill(o.master_key.begin(), o.master_key.end(), 0);
+  std::fill(key.begin(), key.end(), 0);
+  return store;
+}
+
+// The calibration for a model: `explicit_path`, else
+// $CANDOR_CALIBRATION_DIR/<model>.json, else <source>/calibration/<model>.json.
+// Refuses a calibration made for another model or model build.
+inline StatusOr<Calibration> LoadCalibrationFor(const std::string& explicit_path,
+                                                const std::string& model_id,
+                                                const Sha256Bytes& model_sha256) {
+  std::filesystem::path path = explicit_path;
+  if (path.empty()) {
+    const char* env = std::getenv("CANDOR_CALIBRATION_DIR");
+    const std::filesystem::path dir =
+        (env && *env) ? std::filesystem::path(env) : SourceDir() / "calibration";
+    path = dir / (model_id + ".json");
+  }
+  auto cal = Calibration::Load(path);
+  if (!cal.ok()) {
+    return FailedPreconditionError("no usable calibration for model '" + model_id + "' (" +
+                                   cal.status().message() +
+                                   "): thresholds come from a calibration, never a fixed number; "
+                                   "pass --calibration FILE");
+  }
+  CANDOR_RETURN_IF_ERROR(cal->CheckModel(model_id, HexEncode(model_sha256)));
+  return cal;
+}
+
+inline nlohmann::json RateJson(const RateEstimate& r) {
+  return {{"value", r.value}, {"lower95", r.lower}, {"upper95", r.upper},
+          {"extrapolated", r.extrapolated}, {"below_support", r.below_support}};
+}
+
+inline nlohmann::json GalleryJson(const GalleryInfo& g) {
+  return {{"name", g.name},
+          {"description", g.description},
+          {"legal_basis", g.legal_basis},
+          {"retention_class", g.retention_class},
+          {"allowed_search_bases", g.allowed_search_bases},
+          {"model_id", g.model_id},
+          {"model_sha256", g.model_id.empty() ? std::string() : HexEncode(g.model_sha256)},
+          {"dim", g.dim},
+          {"subjects", g.subjects},
+          {"templates", g.templates},
+          {"created_at", g.created_at}};
+}
+
+inline constexpr char kLeadNote[] =
+    "Candidates are investigative leads for trained human review, never identifications.";
+
+}  // namespace candor::cli
+
+#endif  // CANDOR_CLI_GALLERY_FLAGS_H_
