@@ -1,0 +1,160 @@
+// Probe capture: the device camera (rear camera preferred) or a photo file,
+// with live feedback from the server's quality check (POST /v1/quality) drawn
+// over the picture: face boxes and what is wrong ("too small", "blurred",
+// "turned", "several faces"). Calls onReady(base64Jpeg, report) whenever the
+// chosen photo changes; nothing is sent to /v1/identify from here.
+
+import {api, QualityReport} from './api.js';
+import {errorText, h} from './dom.js';
+
+const HINTS: Record<string, string> = {
+  'no face': 'No face found: point the camera at one face.',
+  'several faces': 'Several faces: frame only the person of interest.',
+  'too small': 'Face too small: move closer.',
+  'blurred': 'Blurred: hold still and make sure the face is in focus.',
+  'turned': 'Face turned away: ask for, or wait for, a frontal view.',
+  'too dark': 'Too dark: find more light.',
+  'too bright': 'Over-exposed: avoid direct light.',
+  'cut by border': 'Face cut by the edge of the picture.',
+};
+export function hint(issue: string): string { return HINTS[issue] ?? issue; }
+
+const LIVE_INTERVAL_MS = 1500;
+const MAX_SIDE = 1280;
+
+export interface Capture { root: HTMLElement; stop(): void; }
+
+export function captureWidget(onReady: (image: string | null, report: QualityReport | null) => void): Capture {
+  const video = h('video', {playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera preview'}) as HTMLVideoElement;
+  const still = h('img', {alt: 'The photo to search with', hidden: true}) as HTMLImageElement;
+  const overlay = h('canvas', {class: 'overlay', 'aria-hidden': 'true'}) as HTMLCanvasElement;
+  const stage = h('div', {class: 'stage'}, video, still, overlay);
+  const feedback = h('div', {class: 'feedback', role: 'status', 'aria-live': 'polite'}, 'No photo yet.');
+  const startBtn = h('button', {type: 'button', class: 'secondary'}, 'Start camera') as HTMLButtonElement;
+  const shootBtn = h('button', {type: 'button', disabled: true}, 'Take photo') as HTMLButtonElement;
+  const file = h('input', {type: 'file', id: 'probe-file', accept: 'image/*', capture: 'environment'}) as HTMLInputElement;
+  const fileLabel = h('label', {for: 'probe-file', class: 'file-label'}, 'Or upload a photo');
+  const root = h('section', {class: 'capture', 'aria-labelledby': 'cap-h'},
+    h('h3', {id: 'cap-h'}, 'Probe photo'), stage, feedback,
+    h('div', {class: 'row'}, startBtn, shootBtn), h('div', {class: 'row'}, fileLabel, file));
+  stage.hidden = true;
+
+  let stream: MediaStream | null = null;
+  let timer = 0;
+  let inFlight = false;
+  let generation = 0;
+
+  function frameJpeg(src: CanvasImageSource, w: number, hgt: number, maxSide = MAX_SIDE): string {
+    const s = Math.min(1, maxSide / Math.max(w, hgt));
+    const c = document.createElement('canvas');
+    c.width = Math.round(w * s); c.height = Math.round(hgt * s);
+    c.getContext('2d')!.drawImage(src, 0, 0, c.width, c.height);
+    return c.toDataURL('image/jpeg', 0.9).split(',')[1];
+  }
+
+  function draw(report: QualityReport | null, shownW: number, shownH: number): void {
+    overlay.width = shownW; overlay.height = shownH;
+    const g = overlay.getContext('2d')!;
+    g.clearRect(0, 0, shownW, shownH);
+    if (!report || !report.width || !report.height) return;
+    const sx = shownW / report.width, sy = shownH / report.height;
+    for (const f of report.faces) {
+      const ok = f.quality.issues.length === 0 && report.faces.length === 1;
+      g.lineWidth = 3; g.strokeStyle = ok ? '#1b873f' : '#c9370d';
+      g.strokeRect(f.box.x * sx, f.box.y * sy, f.box.width * sx, f.box.height * sy);
+    }
+  }
+
+  function show(report: QualityReport): void {
+    const issues = report.issues.length ? report.issues : report.faces.flatMap((f) => f.quality.issues);
+    feedback.replaceChildren();
+    if (report.usable) {
+      const score = report.faces[0]?.quality.score;
+      feedback.append(h('p', {class: 'ok'}, `Good photo: one face${score !== undefined ? `, quality ${score}/100` : ''}.`));
+    }
+    if (issues.length) feedback.append(h('ul', {class: 'issues'}, ...[...new Set(issues)].map((i) => h('li', {}, hint(i)))));
+    feedback.dataset.usable = String(report.usable);
+  }
+
+  async function check(image: string, shown: HTMLElement, gen: number): Promise<QualityReport | null> {
+    try {
+      const r = await api.quality(image);
+      if (gen !== generation) return null;
+      show(r);
+      draw(r, shown.clientWidth, shown.clientHeight);
+      return r;
+    } catch (e) {
+      if (gen === generation) feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'Quality check failed: ' + errorText(e)));
+      return null;
+    }
+  }
+
+  function stopCamera(): void {
+    window.clearInterval(timer); timer = 0;
+    if (stream) for (const t of stream.getTracks()) t.stop();
+    stream = null; shootBtn.disabled = true; startBtn.textContent = 'Start camera';
+  }
+
+  async function live(): Promise<void> {
+    if (inFlight || !stream || video.videoWidth === 0) return;
+    inFlight = true;
+    await check(frameJpeg(video, video.videoWidth, video.videoHeight, 640), video, generation);
+    inFlight = false;
+  }
+
+  startBtn.addEventListener('click', async () => {
+    if (stream) { stopCamera(); return; }
+    generation++;
+    onReady(null, null);
+    if (!navigator.mediaDevices?.getUserMedia) {
+      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'This browser cannot use the camera here (it needs HTTPS). Upload a photo instead.'));
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: {ideal: 'environment'}, width: {ideal: 1280}}, audio: false});
+    } catch (e) {
+      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'Camera not available: ' + errorText(e) + '. Upload a photo instead.'));
+      return;
+    }
+    video.srcObject = stream; video.hidden = false; still.hidden = true; stage.hidden = false;
+    await video.play().catch(() => undefined);
+    startBtn.textContent = 'Stop camera'; shootBtn.disabled = false;
+    feedback.textContent = 'Checking the picture…';
+    timer = window.setInterval(live, LIVE_INTERVAL_MS);
+    void live();
+  });
+
+  async function useStill(image: string): Promise<void> {
+    const gen = ++generation;
+    still.src = 'data:image/jpeg;base64,' + image;
+    still.hidden = false; video.hidden = true; stage.hidden = false;
+    await still.decode().catch(() => undefined);
+    feedback.textContent = 'Checking the photo…';
+    const r = await check(image, still, gen);
+    if (gen === generation) onReady(image, r);
+  }
+
+  shootBtn.addEventListener('click', async () => {
+    if (!stream || video.videoWidth === 0) return;
+    const image = frameJpeg(video, video.videoWidth, video.videoHeight);
+    stopCamera();
+    await useStill(image);
+  });
+
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    stopCamera();
+    try {
+      const bmp = await createImageBitmap(f);
+      const image = frameJpeg(bmp, bmp.width, bmp.height);
+      bmp.close();
+      await useStill(image);
+    } catch {
+      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'That file is not a photo this browser can read.'));
+      onReady(null, null);
+    }
+  });
+
+  return {root, stop: stopCamera};
+}
