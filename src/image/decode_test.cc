@@ -210,6 +210,24 @@ TEST(DecodeTest, JpegWithPaddingBetweenSegmentsDecodes) {
   EXPECT_LT(MeanAbsDiff(*img, m), 3.0);
 }
 
+TEST(DecodeTest, BadBmpHeadersAreRefusedQuietly) {
+  cv::Mat m(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
+  auto bmp = Encode(m, ".bmp");
+  auto palette = bmp;
+  palette[46] = 0x00;
+  palette[47] = 0x10;  // 4096 colours
+  auto compression = bmp;
+  compression[30] = 9;
+  ::testing::internal::CaptureStderr();
+  auto a = DecodeImage(palette);
+  auto b = DecodeImage(compression);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(a.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(a.status().message().find("palette"), std::string::npos) << a.status().message();
+  EXPECT_EQ(b.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(b.status().message().find("compression"), std::string::npos) << b.status().message();
+}
+
 TEST(DecodeTest, CorruptJpegIsQuietOnStderr) {
   CANDOR_REQUIRE_DATA(data);
   auto bytes = FileBytes(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg");

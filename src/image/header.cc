@@ -160,6 +160,13 @@ Status ReadBmp(std::span<const uint8_t> b, HeaderInfo* info) {
     rows = static_cast<uint64_t>(sh < 0 ? -int64_t{sh} : sh);
     bpp = bits;
     compression = comp;
+    // Refuse what OpenCV's BMP reader would reject only after printing to
+    // stderr: compression other than RGB/RLE8/RLE4/BITFIELDS, > 256 palette colours.
+    if (comp > 3) return Malformed("BMP", "unsupported compression " + std::to_string(comp));
+    uint32_t clr_used = 0;
+    if (dib >= 40 && r.U32(46, &clr_used) && clr_used > 256) {
+      return Malformed("BMP", "palette of " + std::to_string(clr_used) + " colours");
+    }
   } else {
     return Malformed("BMP", "unsupported header size " + std::to_string(dib));
   }
