@@ -505,8 +505,9 @@ StatusOr<IdentifyOutput> RunIdentifyEvaluation(const EmbeddingSet& set, const Gr
              {"note", g.note}});
       }
       auto ratio = [](const metrics::Ratio& r) {
-        return Json{{"value", std::isinf(r.value) ? Json("inf") : NumberOrNull(r.value)},
-                    {"ci", {NumberOrNull(r.lower), NumberOrNull(r.upper)}},
+        auto num = [](double v) { return std::isinf(v) ? Json("inf") : NumberOrNull(v); };
+        return Json{{"value", num(r.value)},
+                    {"ci", {num(r.lower), num(r.upper)}},
                     {"max_group", r.max_group},
                     {"min_group", r.min_group},
                     {"note", r.note}};

@@ -263,6 +263,7 @@ StatusOr<std::string> AccuracyTable(const std::vector<ModelResults>& results,
     auto ratio = [&](const char* attribute) -> std::string {
       if (!r.contains("demographics") || !r["demographics"].contains(attribute)) return "n/a";
       const auto& q = r["demographics"][attribute]["fmr_ratio"];
+      if (q["value"].is_null()) return "n/a: " + q.value("note", std::string());
       return Num(q["value"]) + " (" + Num(q["ci"][0]) + "–" + Num(q["ci"][1]) + ", " +
              q["max_group"].get<std::string>() + "/" + q["min_group"].get<std::string>() + ")";
     };
