@@ -24,8 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path TempDir(const char* name) {
-  fs::path d = fs::temp_directory_path() / (std::string("candor_bench_") + name + "_" +
-                                            std::to_string(::getpid()));
+  fs::path d = fs::temp_directory_path() /
+               (std::string("candor_bench_") + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -111,8 +111,9 @@ struct GovFixture {
                              gov->Now() + 365 * kMsPerDay);
     alice = *gov->LocalPrincipal("alice");
     (void)gov->SetGalleryPolicy(admin, {"licences", {LegalBasis::kWarrant}, "standard"});
-    AuthorizationSpec spec{LegalBasis::kWarrant, "W-1", "Court", "case-1", "robbery",
-                           {"licences"}, gov->Now() + 30 * kMsPerDay, 100000};
+    AuthorizationSpec spec{
+        LegalBasis::kWarrant,        "W-1", "Court", "case-1", "robbery", {"licences"},
+        gov->Now() + 30 * kMsPerDay, 100000};
     auth = gov->CreateAuthorization(alice, spec)->id;
     (void)gov->ApproveAuthorization(*gov->LocalPrincipal("sue"), auth);
   }

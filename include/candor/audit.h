@@ -33,11 +33,11 @@
 #ifndef CANDOR_AUDIT_H_
 #define CANDOR_AUDIT_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -47,18 +47,18 @@
 namespace candor {
 
 struct AuditEntry {
-  uint64_t seq = 0;      // assigned by Append (1-based, dense)
-  int64_t time_ms = 0;   // assigned by Append from the log's clock (Unix ms)
-  std::string actor;     // account name, or "-" for an unauthenticated caller
-  std::string role;      // the actor's role at the time
-  std::string action;    // e.g. "search.identify", "account.create", "auth.signin"
+  uint64_t seq = 0;     // assigned by Append (1-based, dense)
+  int64_t time_ms = 0;  // assigned by Append from the log's clock (Unix ms)
+  std::string actor;    // account name, or "-" for an unauthenticated caller
+  std::string role;     // the actor's role at the time
+  std::string action;   // e.g. "search.identify", "account.create", "auth.signin"
   std::string authorization_id;
   std::string gallery;
-  std::string probe_hash;       // hex SHA-256 of the probe image, never the image
+  std::string probe_hash;            // hex SHA-256 of the probe image, never the image
   int64_t candidates_returned = -1;  // -1 = not applicable
-  std::string decision;  // "allow" | "deny" | "" (not a policy decision)
-  std::string outcome;   // "ok" | "error" | "no_candidate" | "candidates" | ...
-  std::string reason;    // refusal reason or free-text detail (no biometric data)
+  std::string decision;              // "allow" | "deny" | "" (not a policy decision)
+  std::string outcome;               // "ok" | "error" | "no_candidate" | "candidates" | ...
+  std::string reason;                // refusal reason or free-text detail (no biometric data)
 };
 
 // Ed25519 signing key for checkpoints. The secret key never leaves this struct
@@ -106,8 +106,8 @@ class AuditLog {
   // Writes a signed checkpoint now.
   Status Checkpoint();
 
-  uint64_t size() const;            // entries in the log
-  std::string head_hex() const;     // current chain head
+  uint64_t size() const;         // entries in the log
+  std::string head_hex() const;  // current chain head
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -123,10 +123,10 @@ class AuditLog {
   const AuditLogOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool syncing_ = false;       // a thread is syncing with mu_ released
-  uint64_t written_ops_ = 0;   // records written (page cache)
-  uint64_t synced_ops_ = 0;    // records known durable
-  int anchor_slot_ = 0;        // slot last written (syncer only)
+  bool syncing_ = false;      // a thread is syncing with mu_ released
+  uint64_t written_ops_ = 0;  // records written (page cache)
+  uint64_t synced_ops_ = 0;   // records known durable
+  int anchor_slot_ = 0;       // slot last written (syncer only)
   int fd_ = -1;
   int anchor_fd_ = -1;
   bool broken_ = false;
@@ -138,12 +138,12 @@ class AuditLog {
 // Result of VerifyAuditLog.
 struct AuditVerifyReport {
   bool ok = false;
-  uint64_t entries = 0;        // entries verified before any break
-  uint64_t checkpoints = 0;    // valid signed checkpoints seen
-  uint64_t break_seq = 0;      // first entry seq at which the chain breaks (0 = none)
-  uint64_t break_offset = 0;   // byte offset of the offending record
-  std::string problem;         // human-readable: what is wrong and where
-  std::string head_hex;        // chain head after the last verified entry
+  uint64_t entries = 0;       // entries verified before any break
+  uint64_t checkpoints = 0;   // valid signed checkpoints seen
+  uint64_t break_seq = 0;     // first entry seq at which the chain breaks (0 = none)
+  uint64_t break_offset = 0;  // byte offset of the offending record
+  std::string problem;        // human-readable: what is wrong and where
+  std::string head_hex;       // chain head after the last verified entry
 };
 
 // Verifies the whole log: framing and checksums, dense increasing seq, hash

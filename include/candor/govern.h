@@ -61,10 +61,10 @@ class Db;
 inline constexpr int64_t kMsPerDay = 24ll * 3600 * 1000;
 
 struct GovernanceOptions {
-  std::function<int64_t()> clock;               // Unix ms; default: system clock
-  PolicyParams policy;                          // candidate list size, exigent window
-  int64_t session_ttl_ms = 30ll * 60 * 1000;    // session tokens: 30 minutes
-  int64_t api_token_ttl_ms = 90 * kMsPerDay;    // API tokens: 90 days
+  std::function<int64_t()> clock;             // Unix ms; default: system clock
+  PolicyParams policy;                        // candidate list size, exigent window
+  int64_t session_ttl_ms = 30ll * 60 * 1000;  // session tokens: 30 minutes
+  int64_t api_token_ttl_ms = 90 * kMsPerDay;  // API tokens: 90 days
   int64_t default_retention_ms = 30 * kMsPerDay;
   // Gallery retention classes -> how long probes and results are kept.
   std::map<std::string, int64_t> retention_classes = {
@@ -120,7 +120,8 @@ class Governance {
   // ---- Authorizations ---------------------------------------------------------
   // Investigator or supervisor. Non-exigent ones start pending; exigent ones
   // (supervisor only) are active at once and must be backed within the window.
-  StatusOr<Authorization> CreateAuthorization(const Principal& actor, const AuthorizationSpec& spec);
+  StatusOr<Authorization> CreateAuthorization(const Principal& actor,
+                                              const AuthorizationSpec& spec);
   // Supervisor other than the creator.
   Status ApproveAuthorization(const Principal& actor, const std::string& id);
   // Supervisor or admin.

@@ -22,11 +22,11 @@ namespace candor {
 // approves authorizations, runs exigent searches, gives second confirmations;
 // auditor: reads the audit log and reports, never biometric data or identities.
 enum class Role { kAdmin, kEnroller, kInvestigator, kExaminer, kSupervisor, kAuditor };
-std::string_view RoleName(Role role);                // "admin", "investigator", ...
-StatusOr<Role> ParseRole(std::string_view name);     // INVALID_ARGUMENT if unknown
+std::string_view RoleName(Role role);             // "admin", "investigator", ...
+StatusOr<Role> ParseRole(std::string_view name);  // INVALID_ARGUMENT if unknown
 
 enum class LegalBasis { kWarrant, kCourtOrder, kSubpoena, kConsent, kExigent };
-std::string_view BasisName(LegalBasis basis);        // "warrant", "court_order", ...
+std::string_view BasisName(LegalBasis basis);  // "warrant", "court_order", ...
 StatusOr<LegalBasis> ParseBasis(std::string_view name);
 // Warrant and court order: issued by a judge; they can back an exigent search.
 bool IsJudicial(LegalBasis basis);
@@ -54,10 +54,10 @@ struct AuthorizationSpec {
   std::string reference;          // warrant / order / consent-form number
   std::string issuing_authority;  // court, judge, agency
   std::string case_id;
-  std::string purpose;            // offence or purpose
+  std::string purpose;                 // offence or purpose
   std::vector<std::string> galleries;  // galleries in scope (non-empty)
   int64_t expires_ms = 0;
-  int64_t max_searches = 1;       // 1..100000
+  int64_t max_searches = 1;  // 1..100000
 };
 
 enum class AuthorizationStatus { kPending, kActive, kRevoked, kLapsed };
@@ -69,10 +69,10 @@ struct Authorization {
   AuthorizationStatus status = AuthorizationStatus::kPending;
   std::string created_by;
   int64_t created_ms = 0;
-  std::string approved_by;   // a supervisor other than the creator (exigent: the creator)
+  std::string approved_by;  // a supervisor other than the creator (exigent: the creator)
   int64_t approved_ms = 0;
   int64_t searches_used = 0;
-  std::string backed_by;     // exigent only: the judicial authorization backing it
+  std::string backed_by;  // exigent only: the judicial authorization backing it
   int64_t backed_ms = 0;
 };
 
@@ -90,10 +90,10 @@ enum class SearchKind { kIdentify /* 1:N */, kVerify /* 1:1 */ };
 struct SearchRequest {
   SearchKind kind = SearchKind::kIdentify;
   std::string gallery;
-  std::string authorization_id;   // required unless a consent-based 1:1
-  bool consent_verify = false;    // 1:1 with the subject's recorded consent
-  int candidate_list_size = 0;    // 0: the policy default
-  std::string probe_hash;         // hex SHA-256 of the probe image
+  std::string authorization_id;  // required unless a consent-based 1:1
+  bool consent_verify = false;   // 1:1 with the subject's recorded consent
+  int candidate_list_size = 0;   // 0: the policy default
+  std::string probe_hash;        // hex SHA-256 of the probe image
 };
 
 // The policy's answer. When !allowed, `code` is PERMISSION_DENIED (HTTP 403),
@@ -132,7 +132,7 @@ struct SearchRecord {
   std::string requester;
   std::string requester_role;
   std::string authorization_id;
-  std::string basis;          // "" for consent 1:1 without an authorization
+  std::string basis;  // "" for consent 1:1 without an authorization
   std::string gallery;
   std::string case_id;
   int64_t created_ms = 0;
@@ -140,9 +140,9 @@ struct SearchRecord {
   SearchOutcome outcome = SearchOutcome::kPending;
   std::vector<Candidate> candidates;  // empty once purged
   int64_t retain_until_ms = 0;
-  int64_t purged_ms = 0;      // 0 = not purged
+  int64_t purged_ms = 0;  // 0 = not purged
   std::string purge_reason;
-  int64_t released_ms = 0;    // 0 = lead not released
+  int64_t released_ms = 0;  // 0 = lead not released
 };
 
 enum class ReviewDecision { kConfirm, kReject };
@@ -165,13 +165,13 @@ struct Lead {
 };
 
 struct Session {
-  std::string token;      // shown once; only its Argon2id hash is stored
+  std::string token;  // shown once; only its Argon2id hash is stored
   int64_t expires_ms = 0;
 };
 
 struct PurgeSummary {
-  int64_t searches_purged = 0;         // retention period over, no open case
-  int64_t exigent_searches_purged = 0; // exigent without judicial backing in time
+  int64_t searches_purged = 0;          // retention period over, no open case
+  int64_t exigent_searches_purged = 0;  // exigent without judicial backing in time
   int64_t authorizations_lapsed = 0;
   int64_t sessions_removed = 0;
 };

@@ -20,18 +20,18 @@ struct TransparencyReport {
   int64_t from_ms = 0;  // inclusive
   int64_t to_ms = 0;    // exclusive
   int64_t generated_ms = 0;
-  int64_t searches = 0;                          // requests, refused included
+  int64_t searches = 0;  // requests, refused included
   int64_t refused = 0;
-  std::map<std::string, int64_t> by_basis;       // allowed searches; "consent_1to1" for exempt
-  std::map<std::string, int64_t> by_gallery;     // allowed searches
+  std::map<std::string, int64_t> by_basis;    // allowed searches; "consent_1to1" for exempt
+  std::map<std::string, int64_t> by_gallery;  // allowed searches
   // "no_candidate", "candidates", "confirmed_lead", "pending" (no result yet)
   std::map<std::string, int64_t> by_outcome;
-  std::map<std::string, int64_t> by_role;        // requests by requester role
+  std::map<std::string, int64_t> by_role;                  // requests by requester role
   std::map<std::string, int64_t> refusals_by_reason_kind;  // e.g. "training expired"
   int64_t exigent_searches = 0;
   int64_t exigent_later_authorized = 0;
   int64_t exigent_purged = 0;
-  int64_t exigent_pending = 0;   // still within the window, not yet backed
+  int64_t exigent_pending = 0;  // still within the window, not yet backed
   int64_t searches_purged_by_retention = 0;
   int64_t leads_released = 0;
   int64_t reviews_confirm = 0;

@@ -55,19 +55,22 @@ Status Run(const Args& a, const GlobalOptions& global) {
     CANDOR_ASSIGN_OR_RETURN(Role role, ParseRole(a.role));
     CANDOR_ASSIGN_OR_RETURN(Account acc,
                             gov->CreateAccount(op, a.username, role, Password(a), expires));
-    std::cout << (global.json ? AccountJson(acc).dump(2)
-                              : "created " + std::string(RoleName(role)) + " '" + acc.username + "'")
+    std::cout << (global.json
+                      ? AccountJson(acc).dump(2)
+                      : "created " + std::string(RoleName(role)) + " '" + acc.username + "'")
               << std::endl;
   } else if (a.training->parsed()) {
     CANDOR_RETURN_IF_ERROR(gov->SetTrainingExpiry(op, a.username, expires));
     std::cout << "training of '" << a.username << "' valid until " << a.expires << std::endl;
   } else if (a.disable->parsed() || a.enable->parsed()) {
     CANDOR_RETURN_IF_ERROR(gov->SetDisabled(op, a.username, a.disable->parsed()));
-    std::cout << (a.disable->parsed() ? "disabled '" : "enabled '") << a.username << "'" << std::endl;
+    std::cout << (a.disable->parsed() ? "disabled '" : "enabled '") << a.username << "'"
+              << std::endl;
   } else if (a.token->parsed()) {
     CANDOR_ASSIGN_OR_RETURN(Session s, gov->CreateApiToken(op, a.username));
     if (global.json) {
-      std::cout << nlohmann::json{{"token", s.token}, {"expires_ms", s.expires_ms}}.dump(2) << std::endl;
+      std::cout << nlohmann::json{{"token", s.token}, {"expires_ms", s.expires_ms}}.dump(2)
+                << std::endl;
     } else {
       std::cout << s.token << "\n(shown once; only its Argon2id hash is stored)" << std::endl;
     }
@@ -87,37 +90,41 @@ Status Run(const Args& a, const GlobalOptions& global) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "account", "Accounts and roles: bootstrap the first admin, create accounts, training expiry, "
-               "API tokens",
-    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.require_subcommand(1);
-      auto add = [&](const char* name, const char* help, bool with_as) {
-        CLI::App* s = sub.add_subcommand(name, help);
-        AddGovernFlags(*s, &a->gov, with_as);
-        s->add_option("--username", a->username, "Account name")->required();
-        s->add_option("--password-env", a->password_env,
-                      "Environment variable holding the password (default CANDOR_PASSWORD)");
-        return s;
-      };
-      a->bootstrap = add("bootstrap", "Create the first admin account (and the audit key)", false);
-      a->bootstrap->add_option("--training-expires", a->expires, "Certification expiry (YYYY-MM-DD)");
-      a->create = add("create", "Create an account (admin)", true);
-      a->create->add_option("--role", a->role,
-                            "admin, enroller, investigator, examiner, supervisor, auditor")
-          ->required();
-      a->create->add_option("--training-expires", a->expires, "Certification expiry (YYYY-MM-DD)")
-          ->required();
-      a->training = add("training", "Set an account's training/certification expiry (admin)", true);
-      a->training->add_option("--expires", a->expires, "YYYY-MM-DD")->required();
-      a->disable = add("disable", "Disable an account (admin)", true);
-      a->enable = add("enable", "Re-enable an account (admin)", true);
-      a->token = add("token", "Issue an API token for a machine account (admin)", true);
-      a->list = sub.add_subcommand("list", "List accounts (admin, auditor)");
-      AddGovernFlags(*a->list, &a->gov, true);
-      return [a, &global] { return Run(*a, global); };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"account",
+     "Accounts and roles: bootstrap the first admin, create accounts, training expiry, "
+     "API tokens",
+     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+       auto a = std::make_shared<Args>();
+       sub.require_subcommand(1);
+       auto add = [&](const char* name, const char* help, bool with_as) {
+         CLI::App* s = sub.add_subcommand(name, help);
+         AddGovernFlags(*s, &a->gov, with_as);
+         s->add_option("--username", a->username, "Account name")->required();
+         s->add_option("--password-env", a->password_env,
+                       "Environment variable holding the password (default CANDOR_PASSWORD)");
+         return s;
+       };
+       a->bootstrap = add("bootstrap", "Create the first admin account (and the audit key)", false);
+       a->bootstrap->add_option("--training-expires", a->expires,
+                                "Certification expiry (YYYY-MM-DD)");
+       a->create = add("create", "Create an account (admin)", true);
+       a->create
+           ->add_option("--role", a->role,
+                        "admin, enroller, investigator, examiner, supervisor, auditor")
+           ->required();
+       a->create->add_option("--training-expires", a->expires, "Certification expiry (YYYY-MM-DD)")
+           ->required();
+       a->training =
+           add("training", "Set an account's training/certification expiry (admin)", true);
+       a->training->add_option("--expires", a->expires, "YYYY-MM-DD")->required();
+       a->disable = add("disable", "Disable an account (admin)", true);
+       a->enable = add("enable", "Re-enable an account (admin)", true);
+       a->token = add("token", "Issue an API token for a machine account (admin)", true);
+       a->list = sub.add_subcommand("list", "List accounts (admin, auditor)");
+       AddGovernFlags(*a->list, &a->gov, true);
+       return [a, &global] { return Run(*a, global); };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

@@ -67,28 +67,29 @@ Status Keygen(const Args& a) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "audit", "Verify the tamper-evident audit log; make audit signing keys",
-    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.require_subcommand(1);
-      a->verify = sub.add_subcommand("verify", "Check the hash chain, checksums, signed checkpoints "
-                                               "and anchor; exit 6 and say where it breaks");
-      AddGovernFlags(*a->verify, &a->gov, /*with_as=*/false);
-      a->verify->add_option("--log", a->log, "Audit log file (default <store>/audit.log)");
-      a->verify->add_option("--public-key", a->public_key,
-                            "Auditor's public key file (default <audit-key>.pub)");
-      a->verify->add_option("--anchor", a->anchor,
-                            "Signed anchor kept off the machine (default <log>.anchor)");
-      a->verify->add_flag("--no-anchor", a->no_anchor, "Verify without an anchor");
-      a->keygen = sub.add_subcommand("keygen", "Make a new Ed25519 audit key pair");
-      a->keygen->add_option("--secret", a->secret_out, "Secret key file (mode 0600)")->required();
-      a->keygen->add_option("--public", a->public_out, "Public key file (default <secret>.pub)");
-      return [a, &global]() -> Status {
-        if (a->keygen->parsed()) return Keygen(*a);
-        return Verify(*a, global);
-      };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"audit", "Verify the tamper-evident audit log; make audit signing keys",
+     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+       auto a = std::make_shared<Args>();
+       sub.require_subcommand(1);
+       a->verify = sub.add_subcommand("verify",
+                                      "Check the hash chain, checksums, signed checkpoints "
+                                      "and anchor; exit 6 and say where it breaks");
+       AddGovernFlags(*a->verify, &a->gov, /*with_as=*/false);
+       a->verify->add_option("--log", a->log, "Audit log file (default <store>/audit.log)");
+       a->verify->add_option("--public-key", a->public_key,
+                             "Auditor's public key file (default <audit-key>.pub)");
+       a->verify->add_option("--anchor", a->anchor,
+                             "Signed anchor kept off the machine (default <log>.anchor)");
+       a->verify->add_flag("--no-anchor", a->no_anchor, "Verify without an anchor");
+       a->keygen = sub.add_subcommand("keygen", "Make a new Ed25519 audit key pair");
+       a->keygen->add_option("--secret", a->secret_out, "Secret key file (mode 0600)")->required();
+       a->keygen->add_option("--public", a->public_out, "Public key file (default <secret>.pub)");
+       return [a, &global]() -> Status {
+         if (a->keygen->parsed()) return Keygen(*a);
+         return Verify(*a, global);
+       };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

@@ -59,9 +59,9 @@ Status Run(const Args& a, const GlobalOptions& global) {
     CANDOR_ASSIGN_OR_RETURN(spec.expires_ms, ParseTime(a.expires));
     spec.max_searches = a.max_searches;
     CANDOR_ASSIGN_OR_RETURN(Authorization auth, gov->CreateAuthorization(op, spec));
-    std::cout << (global.json ? AuthJson(auth).dump(2)
-                              : auth.id + " (" + std::string(AuthorizationStatusName(auth.status)) +
-                                    ")")
+    std::cout << (global.json
+                      ? AuthJson(auth).dump(2)
+                      : auth.id + " (" + std::string(AuthorizationStatusName(auth.status)) + ")")
               << std::endl;
   } else if (a.approve->parsed()) {
     CANDOR_RETURN_IF_ERROR(gov->ApproveAuthorization(op, a.id));
@@ -91,42 +91,49 @@ Status Run(const Args& a, const GlobalOptions& global) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "authorization", "Authorizations for searches: create, approve, revoke, back an exigent one, "
-                     "list; gallery search policies",
-    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.require_subcommand(1);
-      auto add = [&](const char* name, const char* help) {
-        CLI::App* s = sub.add_subcommand(name, help);
-        AddGovernFlags(*s, &a->gov, true);
-        return s;
-      };
-      a->create = add("create", "Record an authorization (pending until a supervisor approves)");
-      a->create->add_option("--basis", a->basis, "warrant, court_order, subpoena, consent, exigent")
-          ->required();
-      a->create->add_option("--reference", a->reference, "Warrant/order/consent number")->required();
-      a->create->add_option("--authority", a->authority, "Issuing authority")->required();
-      a->create->add_option("--case", a->case_id, "Case id")->required();
-      a->create->add_option("--purpose", a->purpose, "Offence or purpose")->required();
-      a->create->add_option("--gallery", a->galleries, "Gallery in scope (repeat)")->required();
-      a->create->add_option("--expires", a->expires, "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")->required();
-      a->create->add_option("--max-searches", a->max_searches, "Maximum number of searches")->required();
-      a->approve = add("approve", "Approve (supervisor, not the creator)");
-      a->approve->add_option("--id", a->id)->required();
-      a->revoke = add("revoke", "Revoke");
-      a->revoke->add_option("--id", a->id)->required();
-      a->revoke->add_option("--reason", a->reason)->required();
-      a->back = add("back", "Back an exigent authorization with a warrant or court order");
-      a->back->add_option("--id", a->id, "The exigent authorization")->required();
-      a->back->add_option("--judicial", a->judicial, "The warrant/court order authorization")->required();
-      a->list = add("list", "List authorizations");
-      a->policy = add("gallery-policy", "Set which legal bases a gallery accepts and its retention class");
-      a->policy->add_option("--gallery", a->galleries, "Gallery name")->required()->expected(1);
-      a->policy->add_option("--basis", a->bases, "Accepted basis (repeat; none = any)");
-      a->policy->add_option("--retention", a->retention, "short, standard or extended");
-      return [a, &global] { return Run(*a, global); };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"authorization",
+     "Authorizations for searches: create, approve, revoke, back an exigent one, "
+     "list; gallery search policies",
+     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+       auto a = std::make_shared<Args>();
+       sub.require_subcommand(1);
+       auto add = [&](const char* name, const char* help) {
+         CLI::App* s = sub.add_subcommand(name, help);
+         AddGovernFlags(*s, &a->gov, true);
+         return s;
+       };
+       a->create = add("create", "Record an authorization (pending until a supervisor approves)");
+       a->create
+           ->add_option("--basis", a->basis, "warrant, court_order, subpoena, consent, exigent")
+           ->required();
+       a->create->add_option("--reference", a->reference, "Warrant/order/consent number")
+           ->required();
+       a->create->add_option("--authority", a->authority, "Issuing authority")->required();
+       a->create->add_option("--case", a->case_id, "Case id")->required();
+       a->create->add_option("--purpose", a->purpose, "Offence or purpose")->required();
+       a->create->add_option("--gallery", a->galleries, "Gallery in scope (repeat)")->required();
+       a->create->add_option("--expires", a->expires, "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+           ->required();
+       a->create->add_option("--max-searches", a->max_searches, "Maximum number of searches")
+           ->required();
+       a->approve = add("approve", "Approve (supervisor, not the creator)");
+       a->approve->add_option("--id", a->id)->required();
+       a->revoke = add("revoke", "Revoke");
+       a->revoke->add_option("--id", a->id)->required();
+       a->revoke->add_option("--reason", a->reason)->required();
+       a->back = add("back", "Back an exigent authorization with a warrant or court order");
+       a->back->add_option("--id", a->id, "The exigent authorization")->required();
+       a->back->add_option("--judicial", a->judicial, "The warrant/court order authorization")
+           ->required();
+       a->list = add("list", "List authorizations");
+       a->policy =
+           add("gallery-policy", "Set which legal bases a gallery accepts and its retention class");
+       a->policy->add_option("--gallery", a->galleries, "Gallery name")->required()->expected(1);
+       a->policy->add_option("--basis", a->bases, "Accepted basis (repeat; none = any)");
+       a->policy->add_option("--retention", a->retention, "short, standard or extended");
+       return [a, &global] { return Run(*a, global); };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

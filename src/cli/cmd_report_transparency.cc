@@ -37,19 +37,20 @@ Status Run(const Args& a) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "report-transparency",
-    "Transparency report: searches by legal basis, gallery, outcome, role; exigent searches "
-    "(JSON + HTML, no biometric data or identities)",
-    [](CLI::App& sub, const GlobalOptions&) -> RunFn {
-      auto a = std::make_shared<Args>();
-      AddGovernFlags(sub, &a->gov, true);
-      sub.add_option("--from", a->from, "Start, inclusive (YYYY-MM-DD or ...THH:MM:SSZ)")->required();
-      sub.add_option("--to", a->to, "End, exclusive")->required();
-      sub.add_option("--json-out", a->json_out, "Also write the JSON here");
-      sub.add_option("--html", a->html, "Write the HTML page here");
-      return [a] { return Run(*a); };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"report-transparency",
+     "Transparency report: searches by legal basis, gallery, outcome, role; exigent searches "
+     "(JSON + HTML, no biometric data or identities)",
+     [](CLI::App& sub, const GlobalOptions&) -> RunFn {
+       auto a = std::make_shared<Args>();
+       AddGovernFlags(sub, &a->gov, true);
+       sub.add_option("--from", a->from, "Start, inclusive (YYYY-MM-DD or ...THH:MM:SSZ)")
+           ->required();
+       sub.add_option("--to", a->to, "End, exclusive")->required();
+       sub.add_option("--json-out", a->json_out, "Also write the JSON here");
+       sub.add_option("--html", a->html, "Write the HTML page here");
+       return [a] { return Run(*a); };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

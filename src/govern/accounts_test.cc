@@ -43,9 +43,13 @@ TEST_F(AccountsTest, OnlyAdminsCreateAccountsAndRefusalsAreAudited) {
     EXPECT_EQ(e.decision, "deny");
   }
   EXPECT_EQ(gov_->GetAccount("mallory").status().code(), Code::kNotFound);
-  EXPECT_EQ(gov_->CreateAccount(admin_, "alice", Role::kAdmin, "whatever-password", kStart).status().code(),
+  EXPECT_EQ(gov_->CreateAccount(admin_, "alice", Role::kAdmin, "whatever-password", kStart)
+                .status()
+                .code(),
             Code::kAlreadyExists);
-  EXPECT_EQ(gov_->CreateAccount(admin_, "Bad Name", Role::kAdmin, "whatever-password", kStart).status().code(),
+  EXPECT_EQ(gov_->CreateAccount(admin_, "Bad Name", Role::kAdmin, "whatever-password", kStart)
+                .status()
+                .code(),
             Code::kInvalidArgument);
   EXPECT_EQ(gov_->CreateAccount(admin_, "shorty", Role::kAdmin, "short", kStart).status().code(),
             Code::kInvalidArgument);

@@ -23,7 +23,8 @@ StatusOr<std::vector<uint8_t>> ReadHexFile(const std::filesystem::path& path, si
   std::vector<uint8_t> out(bytes);
   size_t len = 0;
   if (text.size() != 2 * bytes ||
-      sodium_hex2bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr) != 0 ||
+      sodium_hex2bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, nullptr) !=
+          0 ||
       len != bytes) {
     return InvalidArgumentError(path.string() + ": expected " + std::to_string(2 * bytes) +
                                 " hex characters");
@@ -48,7 +49,8 @@ Status WriteAuditKey(const AuditSigningKey& key, const std::filesystem::path& se
   if (std::filesystem::exists(secret_path, ec)) {
     return AlreadyExistsError(secret_path.string() + " exists; refusing to overwrite an audit key");
   }
-  if (secret_path.has_parent_path()) std::filesystem::create_directories(secret_path.parent_path(), ec);
+  if (secret_path.has_parent_path())
+    std::filesystem::create_directories(secret_path.parent_path(), ec);
   const mode_t old = umask(077);
   Status s = WriteFileAtomic(secret_path, HexEncode(key.secret) + "\n");
   umask(old);

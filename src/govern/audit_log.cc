@@ -108,8 +108,8 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
       std::string prev;
       CANDOR_ASSIGN_OR_RETURN(AuditEntry e, DecodeEntry(rec.payload, &prev));
       if (e.seq != log->count_ + 1 || prev != Hex(log->head_)) {
-        return DataLossError("audit log chain breaks at seq " + std::to_string(e.seq) +
-                             " (byte " + std::to_string(rec.offset) + "); run `candor audit verify`");
+        return DataLossError("audit log chain breaks at seq " + std::to_string(e.seq) + " (byte " +
+                             std::to_string(rec.offset) + "); run `candor audit verify`");
       }
       log->head_ = ChainStep(log->head_, rec.payload);
       ++log->count_;
@@ -122,8 +122,9 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
   if (std::filesystem::exists(AnchorPath(path), ec)) {
     auto raw = ReadFile(AnchorPath(path), 1 << 16);
     if (raw.ok()) {
-      auto c = ParseAnchor(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()),
-                           log->key_.public_key);
+      auto c =
+          ParseAnchor(std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()),
+                      log->key_.public_key);
       if (c.ok() && c->count > log->count_) {
         return DataLossError("audit log " + path.string() + " holds " +
                              std::to_string(log->count_) + " entries but its anchor attests " +

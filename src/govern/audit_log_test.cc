@@ -230,7 +230,8 @@ TEST_F(AuditLogTest, DetectsInsertedEntry) {
   AuditEntry forged = Entry(99);
   forged.seq = 6;
   forged.reason = "forged";
-  recs.insert(recs.begin() + static_cast<long>(i) + 1, Record{kTypeEntry, EncodeEntry(forged, head), 0});
+  recs.insert(recs.begin() + static_cast<long>(i) + 1,
+              Record{kTypeEntry, EncodeEntry(forged, head), 0});
   WriteRecords(recs);
   AuditVerifyReport r = Verify();
   EXPECT_FALSE(r.ok);

@@ -5,8 +5,8 @@
 #include <sodium.h>
 
 #include <cstring>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/hash.h"
 
@@ -23,8 +23,8 @@ uint32_t GetU32(const char* p) {
 }
 uint32_t RecordCrc(uint8_t type, std::string_view payload) {
   uint32_t crc = Crc32cExtend(0, std::span<const uint8_t>(&type, 1));
-  crc = Crc32cExtend(crc, std::span<const uint8_t>(
-                              reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
+  crc = Crc32cExtend(crc, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
+                                                   payload.size()));
   return Crc32cMask(crc);
 }
 
@@ -93,19 +93,12 @@ ScanResult ScanRecords(std::string_view data) {
 }
 
 std::string EncodeEntry(const AuditEntry& e, const std::vector<uint8_t>& prev) {
-  nlohmann::json j = {{"seq", e.seq},
-                      {"time_ms", e.time_ms},
-                      {"actor", e.actor},
-                      {"role", e.role},
-                      {"action", e.action},
-                      {"authorization", e.authorization_id},
-                      {"gallery", e.gallery},
-                      {"probe_hash", e.probe_hash},
-                      {"candidates", e.candidates_returned},
-                      {"decision", e.decision},
-                      {"outcome", e.outcome},
-                      {"reason", e.reason},
-                      {"prev", Hex(prev)}};
+  nlohmann::json j = {
+      {"seq", e.seq},           {"time_ms", e.time_ms},       {"actor", e.actor},
+      {"role", e.role},         {"action", e.action},         {"authorization", e.authorization_id},
+      {"gallery", e.gallery},   {"probe_hash", e.probe_hash}, {"candidates", e.candidates_returned},
+      {"decision", e.decision}, {"outcome", e.outcome},       {"reason", e.reason},
+      {"prev", Hex(prev)}};
   // nlohmann::json objects are key-sorted: the dump is canonical.
   return j.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
@@ -142,8 +135,8 @@ std::vector<uint8_t> ChainStep(const std::vector<uint8_t>& prev, std::string_vie
 }
 
 std::string CheckpointMessage(uint64_t count, std::string_view head_hex, int64_t time_ms) {
-  return "candor.audit.checkpoint.v1|" + std::to_string(count) + "|" + std::string(head_hex) +
-         "|" + std::to_string(time_ms);
+  return "candor.audit.checkpoint.v1|" + std::to_string(count) + "|" + std::string(head_hex) + "|" +
+         std::to_string(time_ms);
 }
 
 std::string EncodeCheckpoint(uint64_t count, const std::vector<uint8_t>& head, int64_t time_ms,
@@ -153,7 +146,8 @@ std::string EncodeCheckpoint(uint64_t count, const std::vector<uint8_t>& head, i
   std::vector<uint8_t> sig(crypto_sign_BYTES);
   crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(msg.data()),
                        msg.size(), key.secret.data());
-  nlohmann::json j = {{"count", count}, {"head", head_hex}, {"time_ms", time_ms}, {"sig", Hex(sig)}};
+  nlohmann::json j = {
+      {"count", count}, {"head", head_hex}, {"time_ms", time_ms}, {"sig", Hex(sig)}};
   return j.dump();
 }
 

@@ -33,9 +33,9 @@ struct Record {
 };
 
 enum class ScanEnd {
-  kClean,      // the data ended exactly at a record boundary
-  kTornTail,   // the last record is incomplete or fails its checksum and is last
-  kCorrupt,    // a bad record followed by more data
+  kClean,     // the data ended exactly at a record boundary
+  kTornTail,  // the last record is incomplete or fails its checksum and is last
+  kCorrupt,   // a bad record followed by more data
 };
 
 struct ScanResult {

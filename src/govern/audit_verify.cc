@@ -50,8 +50,9 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
       auto e = DecodeEntry(rec.payload, &prev);
       const uint64_t expect = r.entries + 1;
       if (!e.ok()) {
-        return Break(r, expect, rec.offset, "entry at byte " + std::to_string(rec.offset) +
-                                                " is malformed: " + e.status().message());
+        return Break(r, expect, rec.offset,
+                     "entry at byte " + std::to_string(rec.offset) +
+                         " is malformed: " + e.status().message());
       }
       if (e->seq != expect) {
         std::string kind = e->seq > expect   ? "entries deleted before it"
@@ -59,15 +60,16 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
                                              : "";
         return Break(r, expect, rec.offset,
                      "expected entry seq " + std::to_string(expect) + " but found seq " +
-                         std::to_string(e->seq) + " at byte " + std::to_string(rec.offset) +
-                         " (" + kind + ")");
+                         std::to_string(e->seq) + " at byte " + std::to_string(rec.offset) + " (" +
+                         kind + ")");
       }
       if (prev != Hex(head)) {
         return Break(r, expect, rec.offset,
                      "hash chain breaks at seq " + std::to_string(expect) + " (byte " +
                          std::to_string(rec.offset) + "): it does not commit to entry seq " +
                          std::to_string(expect - 1) + " as stored (seq " +
-                         std::to_string(expect - 1) + " was modified, or this entry was "
+                         std::to_string(expect - 1) +
+                         " was modified, or this entry was "
                          "inserted or moved)");
       }
       head = ChainStep(head, rec.payload);
@@ -108,8 +110,10 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
     auto c = ParseAnchor(std::string_view(reinterpret_cast<const char*>(araw.data()), araw.size()),
                          public_key);
     if (!c.ok()) {
-      return Break(r, 0, 0, "anchor " + anchor_path.string() + " is malformed or its signature "
-                            "is invalid");
+      return Break(r, 0, 0,
+                   "anchor " + anchor_path.string() +
+                       " is malformed or its signature "
+                       "is invalid");
     }
     if (c->count > r.entries) {
       return Break(r, r.entries + 1, scan.good_bytes,
@@ -135,7 +139,8 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
 
 StatusOr<std::vector<AuditEntry>> ReadAuditEntries(const std::filesystem::path& log_path) {
   CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, ReadFile(log_path, kMaxLogBytes));
-  ScanResult scan = ScanRecords(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  ScanResult scan =
+      ScanRecords(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
   if (scan.end == ScanEnd::kCorrupt) return DataLossError(scan.problem);
   std::vector<AuditEntry> out;
   for (const Record& rec : scan.records) {

@@ -66,7 +66,8 @@ Status ValidateSpec(const AuthorizationSpec& spec, int64_t now) {
     if (!len_ok(g)) return bad("gallery names must be 1-256 characters");
   }
   if (spec.expires_ms <= now) return bad("expiry must be in the future");
-  if (spec.max_searches < 1 || spec.max_searches > 100000) return bad("max searches must be 1-100000");
+  if (spec.max_searches < 1 || spec.max_searches > 100000)
+    return bad("max searches must be 1-100000");
   return OkStatus();
 }
 
@@ -86,8 +87,8 @@ AuditEntry AuthEntry(const Principal& who, const char* action, const std::string
 }  // namespace
 
 StatusOr<Authorization> Governance::LoadAuthorization(const std::string& id) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAuthCols +
-                                               " FROM authorizations WHERE id=?"));
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare(std::string("SELECT ") + kAuthCols + " FROM authorizations WHERE id=?"));
   s->Bind(1, id);
   CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NotFoundError("authorization '" + id + "' not found");
@@ -106,8 +107,9 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
   }
   const bool exigent = spec.basis == LegalBasis::kExigent;
   if (exigent && who.role != Role::kSupervisor) {
-    return Refuse(&who, "authorization.create",
-                  PermissionDeniedError("exigent authorizations may be declared by a supervisor only"));
+    return Refuse(
+        &who, "authorization.create",
+        PermissionDeniedError("exigent authorizations may be declared by a supervisor only"));
   }
   Authorization a;
   a.id = "auth-" + govern_internal::RandomHex(8);
@@ -120,22 +122,32 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
     a.approved_ms = now;
   }
   nlohmann::json galleries = spec.galleries;
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO authorizations(id, basis, reference, authority, "
-                                      "case_id, purpose, galleries, expires_ms, max_searches, "
-                                      "status, created_by, created_ms, approved_by, approved_ms) "
-                                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  s->Bind(1, a.id).Bind(2, BasisName(spec.basis)).Bind(3, spec.reference)
-      .Bind(4, spec.issuing_authority).Bind(5, spec.case_id).Bind(6, spec.purpose)
-      .Bind(7, galleries.dump()).Bind(8, spec.expires_ms).Bind(9, spec.max_searches)
-      .Bind(10, AuthorizationStatusName(a.status)).Bind(11, a.created_by).Bind(12, now)
-      .Bind(13, a.approved_by).Bind(14, a.approved_ms);
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("INSERT INTO authorizations(id, basis, reference, authority, "
+                           "case_id, purpose, galleries, expires_ms, max_searches, "
+                           "status, created_by, created_ms, approved_by, approved_ms) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s->Bind(1, a.id)
+      .Bind(2, BasisName(spec.basis))
+      .Bind(3, spec.reference)
+      .Bind(4, spec.issuing_authority)
+      .Bind(5, spec.case_id)
+      .Bind(6, spec.purpose)
+      .Bind(7, galleries.dump())
+      .Bind(8, spec.expires_ms)
+      .Bind(9, spec.max_searches)
+      .Bind(10, AuthorizationStatusName(a.status))
+      .Bind(11, a.created_by)
+      .Bind(12, now)
+      .Bind(13, a.approved_by)
+      .Bind(14, a.approved_ms);
   CANDOR_RETURN_IF_ERROR(s->Run());
-  CANDOR_RETURN_IF_ERROR(AuditOrFail(AuthEntry(
-      who, "authorization.create", a.id,
-      std::string(BasisName(spec.basis)) + " " + spec.reference + " by " + spec.issuing_authority +
-          ", case " + spec.case_id + ", galleries " + galleries.dump() + ", max " +
-          std::to_string(spec.max_searches) + (exigent ? " (exigent: active, must be backed)" : ""))));
+  CANDOR_RETURN_IF_ERROR(
+      AuditOrFail(AuthEntry(who, "authorization.create", a.id,
+                            std::string(BasisName(spec.basis)) + " " + spec.reference + " by " +
+                                spec.issuing_authority + ", case " + spec.case_id + ", galleries " +
+                                galleries.dump() + ", max " + std::to_string(spec.max_searches) +
+                                (exigent ? " (exigent: active, must be backed)" : ""))));
   return a;
 }
 
@@ -146,22 +158,24 @@ Status Governance::ApproveAuthorization(const Principal& actor, const std::strin
   auto a = LoadAuthorization(id);
   if (!a.ok()) return Refuse(&who, "authorization.approve", a.status());
   if (a->created_by == who.username) {
-    return Refuse(&who, "authorization.approve",
-                  PermissionDeniedError("a supervisor may not approve an authorization they created"));
+    return Refuse(
+        &who, "authorization.approve",
+        PermissionDeniedError("a supervisor may not approve an authorization they created"));
   }
   if (a->status != AuthorizationStatus::kPending) {
-    return Refuse(&who, "authorization.approve",
-                  FailedPreconditionError("authorization '" + id + "' is " +
-                                          std::string(AuthorizationStatusName(a->status)) +
-                                          ", not pending"));
+    return Refuse(
+        &who, "authorization.approve",
+        FailedPreconditionError("authorization '" + id + "' is " +
+                                std::string(AuthorizationStatusName(a->status)) + ", not pending"));
   }
   if (options_.clock() >= who.training_expires_ms) {
-    return Refuse(&who, "authorization.approve",
-                  PermissionDeniedError("training/certification of '" + who.username + "' expired"));
+    return Refuse(
+        &who, "authorization.approve",
+        PermissionDeniedError("training/certification of '" + who.username + "' expired"));
   }
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "UPDATE authorizations SET status='active', approved_by=?, "
-                                      "approved_ms=? WHERE id=? AND status='pending'"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE authorizations SET status='active', approved_by=?, "
+                                       "approved_ms=? WHERE id=? AND status='pending'"));
   s->Bind(1, who.username).Bind(2, options_.clock()).Bind(3, id);
   CANDOR_RETURN_IF_ERROR(s->Run());
   return AuditOrFail(AuthEntry(who, "authorization.approve", id, "approved"));
@@ -175,8 +189,8 @@ Status Governance::RevokeAuthorization(const Principal& actor, const std::string
       RequireRole(who, {Role::kSupervisor, Role::kAdmin}, "authorization.revoke"));
   auto a = LoadAuthorization(id);
   if (!a.ok()) return Refuse(&who, "authorization.revoke", a.status());
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "UPDATE authorizations SET status='revoked' WHERE id=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE authorizations SET status='revoked' WHERE id=?"));
   s->Bind(1, id);
   CANDOR_RETURN_IF_ERROR(s->Run());
   return AuditOrFail(AuthEntry(who, "authorization.revoke", id, why));
@@ -205,15 +219,18 @@ Status Governance::BackExigent(const Principal& actor, const std::string& exigen
   if (now >= ex->created_ms + options_.policy.exigent_window_ms) {
     return refuse("the exigent window for '" + exigent_id + "' has closed");
   }
-  if (!IsJudicial(jd->spec.basis)) return refuse("'" + judicial_id + "' is not a warrant or court order");
-  if (jd->status != AuthorizationStatus::kActive) return refuse("'" + judicial_id + "' is not active");
-  if (jd->spec.case_id != ex->spec.case_id) return refuse("the authorizations concern different cases");
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "UPDATE authorizations SET backed_by=?, backed_ms=? WHERE id=?"));
+  if (!IsJudicial(jd->spec.basis))
+    return refuse("'" + judicial_id + "' is not a warrant or court order");
+  if (jd->status != AuthorizationStatus::kActive)
+    return refuse("'" + judicial_id + "' is not active");
+  if (jd->spec.case_id != ex->spec.case_id)
+    return refuse("the authorizations concern different cases");
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("UPDATE authorizations SET backed_by=?, backed_ms=? WHERE id=?"));
   s->Bind(1, judicial_id).Bind(2, now).Bind(3, exigent_id);
   CANDOR_RETURN_IF_ERROR(s->Run());
-  return AuditOrFail(AuthEntry(who, "authorization.back_exigent", exigent_id,
-                               "backed by " + judicial_id));
+  return AuditOrFail(
+      AuthEntry(who, "authorization.back_exigent", exigent_id, "backed by " + judicial_id));
 }
 
 StatusOr<Authorization> Governance::GetAuthorization(const std::string& id) {
@@ -224,9 +241,9 @@ StatusOr<Authorization> Governance::GetAuthorization(const std::string& id) {
 StatusOr<std::vector<Authorization>> Governance::ListAuthorizations(const Principal& actor) {
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
-  CANDOR_RETURN_IF_ERROR(RequireRole(
-      who, {Role::kSupervisor, Role::kAdmin, Role::kAuditor, Role::kInvestigator},
-      "authorization.list"));
+  CANDOR_RETURN_IF_ERROR(
+      RequireRole(who, {Role::kSupervisor, Role::kAdmin, Role::kAuditor, Role::kInvestigator},
+                  "authorization.list"));
   CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAuthCols +
                                                " FROM authorizations ORDER BY created_ms, id"));
   std::vector<Authorization> out;
@@ -244,10 +261,10 @@ Status Governance::SetCaseOpen(const Principal& actor, const std::string& case_i
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kSupervisor, Role::kAdmin}, "case.update"));
   if (case_id.empty()) return InvalidArgumentError("case id is required");
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO cases(case_id, open, updated_ms) VALUES(?,?,?) "
-                                      "ON CONFLICT(case_id) DO UPDATE SET open=excluded.open, "
-                                      "updated_ms=excluded.updated_ms"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO cases(case_id, open, updated_ms) VALUES(?,?,?) "
+                                       "ON CONFLICT(case_id) DO UPDATE SET open=excluded.open, "
+                                       "updated_ms=excluded.updated_ms"));
   s->Bind(1, case_id).Bind(2, open ? 1 : 0).Bind(3, options_.clock());
   CANDOR_RETURN_IF_ERROR(s->Run());
   AuditEntry e = AuthEntry(who, open ? "case.open" : "case.close", "", "case " + case_id);

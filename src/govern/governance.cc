@@ -136,8 +136,9 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
   const PolicyParams& p = options.policy;
   if (p.min_candidates < 2 || p.max_candidates > 50 || p.min_candidates > p.max_candidates ||
       p.default_candidates < p.min_candidates || p.default_candidates > p.max_candidates) {
-    return InvalidArgumentError("candidate list size policy must satisfy 2 <= min <= default <= "
-                                "max <= 50");
+    return InvalidArgumentError(
+        "candidate list size policy must satisfy 2 <= min <= default <= "
+        "max <= 50");
   }
   if (p.exigent_window_ms <= 0) return InvalidArgumentError("exigent window must be positive");
   std::error_code ec;
@@ -215,20 +216,24 @@ StatusOr<Account> Governance::InsertAccount(const std::string& actor, const std:
   if (password.size() > 1024) return InvalidArgumentError("password too long");
   std::string hash = "!";  // no password: token-only account
   if (!password.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(hash, govern_internal::HashSecret(
-                                      password, options_.fast_password_hashing
-                                                    ? HashCost::kTestOnlyMinimal
-                                                    : HashCost::kPassword));
+    CANDOR_ASSIGN_OR_RETURN(hash,
+                            govern_internal::HashSecret(password, options_.fast_password_hashing
+                                                                      ? HashCost::kTestOnlyMinimal
+                                                                      : HashCost::kPassword));
   }
   const int64_t now = options_.clock();
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO accounts(username, role, pw_hash, "
-                                      "training_expires_ms, created_ms, created_by) "
-                                      "VALUES(?,?,?,?,?,?)"));
-  s->Bind(1, username).Bind(2, RoleName(role)).Bind(3, hash).Bind(4, training_expires_ms)
-      .Bind(5, now).Bind(6, actor);
+  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO accounts(username, role, pw_hash, "
+                                               "training_expires_ms, created_ms, created_by) "
+                                               "VALUES(?,?,?,?,?,?)"));
+  s->Bind(1, username)
+      .Bind(2, RoleName(role))
+      .Bind(3, hash)
+      .Bind(4, training_expires_ms)
+      .Bind(5, now)
+      .Bind(6, actor);
   Status st = s->Run();
-  if (st.code() == Code::kAlreadyExists) return AlreadyExistsError("account '" + username + "' exists");
+  if (st.code() == Code::kAlreadyExists)
+    return AlreadyExistsError("account '" + username + "' exists");
   CANDOR_RETURN_IF_ERROR(st);
   AuditEntry e;
   e.actor = actor;
@@ -276,12 +281,22 @@ Status Governance::SetTrainingExpiry(const Principal& actor, const std::string& 
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kAdmin}, "account.training"));
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "UPDATE accounts SET training_expires_ms=? WHERE username=?"));
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("UPDATE accounts SET training_expires_ms=? WHERE username=?"));
   s->Bind(1, expires_ms).Bind(2, username);
   CANDOR_RETURN_IF_ERROR(s->Run());
   if (db_->Changes() == 0) return NotFoundError("no account '" + username + "'");
-  AuditEntry e{0, 0, who.username, "admin", "account.training", "", "", "", -1, "allow", "ok",
+  AuditEntry e{0,
+               0,
+               who.username,
+               "admin",
+               "account.training",
+               "",
+               "",
+               "",
+               -1,
+               "allow",
+               "ok",
                "training of '" + username + "' valid until " + std::to_string(expires_ms)};
   return AuditOrFail(e);
 }
@@ -294,8 +309,10 @@ Status Governance::SetDisabled(const Principal& actor, const std::string& userna
   s->Bind(1, disabled ? 1 : 0).Bind(2, username);
   CANDOR_RETURN_IF_ERROR(s->Run());
   if (db_->Changes() == 0) return NotFoundError("no account '" + username + "'");
-  AuditEntry e{0, 0, who.username, "admin", disabled ? "account.disable" : "account.enable",
-               "", "", "", -1, "allow", "ok", username};
+  AuditEntry e{
+      0,    0,       who.username, "admin", disabled ? "account.disable" : "account.enable",
+      "",   "",      "",           -1,      "allow",
+      "ok", username};
   return AuditOrFail(e);
 }
 
@@ -331,9 +348,9 @@ StatusOr<Session> Governance::IssueToken(int64_t account_id, const std::string& 
   const std::string secret = govern_internal::RandomBase64Url(32);
   CANDOR_ASSIGN_OR_RETURN(std::string hash, govern_internal::HashSecret(secret, HashCost::kToken));
   const int64_t now = options_.clock();
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO tokens(token_id, account_id, kind, hash, "
-                                      "expires_ms, created_ms) VALUES(?,?,?,?,?,?)"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO tokens(token_id, account_id, kind, hash, "
+                                       "expires_ms, created_ms) VALUES(?,?,?,?,?,?)"));
   s->Bind(1, id).Bind(2, account_id).Bind(3, kind).Bind(4, hash).Bind(5, now + ttl_ms).Bind(6, now);
   CANDOR_RETURN_IF_ERROR(s->Run());
   return Session{"cnd_" + id + "." + secret, now + ttl_ms};
@@ -342,17 +359,15 @@ StatusOr<Session> Governance::IssueToken(int64_t account_id, const std::string& 
 StatusOr<Session> Governance::SignIn(const std::string& username, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   const Status bad = UnauthenticatedError("unknown account or wrong password");
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "SELECT id, pw_hash, disabled, role FROM accounts "
-                                      "WHERE username=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT id, pw_hash, disabled, role FROM accounts "
+                                               "WHERE username=?"));
   s->Bind(1, username);
   CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
   Principal attempted{0, ValidUsername(username) ? username : "-", Role::kInvestigator, 0, false};
   if (!row) {
     // Spend the same time as a real check so timing does not reveal accounts.
-    govern_internal::HashSecret(password, options_.fast_password_hashing
-                                              ? HashCost::kTestOnlyMinimal
-                                              : HashCost::kPassword)
+    govern_internal::HashSecret(
+        password, options_.fast_password_hashing ? HashCost::kTestOnlyMinimal : HashCost::kPassword)
         .status()
         .IgnoreError();
     return Refuse(nullptr, "auth.signin", bad, "username " + attempted.username);
@@ -363,10 +378,21 @@ StatusOr<Session> Governance::SignIn(const std::string& username, const std::str
   auto role = ParseRole(s->Text(3));
   if (role.ok()) attempted.role = *role;
   if (!govern_internal::VerifySecret(password, hash)) return Refuse(&attempted, "auth.signin", bad);
-  if (disabled) return Refuse(&attempted, "auth.signin", UnauthenticatedError("account is disabled"));
+  if (disabled)
+    return Refuse(&attempted, "auth.signin", UnauthenticatedError("account is disabled"));
   CANDOR_ASSIGN_OR_RETURN(Session session, IssueToken(id, "session", options_.session_ttl_ms));
-  AuditEntry e{0, 0, username, std::string(RoleName(attempted.role)), "auth.signin", "", "", "",
-               -1, "allow", "ok", "session token " + session.token.substr(4, 16)};
+  AuditEntry e{0,
+               0,
+               username,
+               std::string(RoleName(attempted.role)),
+               "auth.signin",
+               "",
+               "",
+               "",
+               -1,
+               "allow",
+               "ok",
+               "session token " + session.token.substr(4, 16)};
   CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
   return session;
 }
@@ -378,7 +404,17 @@ StatusOr<Session> Governance::CreateApiToken(const Principal& actor, const std::
   CANDOR_ASSIGN_OR_RETURN(Principal target, LoadPrincipal(username));
   CANDOR_ASSIGN_OR_RETURN(Session session,
                           IssueToken(target.account_id, "api", options_.api_token_ttl_ms));
-  AuditEntry e{0, 0, who.username, "admin", "auth.api_token", "", "", "", -1, "allow", "ok",
+  AuditEntry e{0,
+               0,
+               who.username,
+               "admin",
+               "auth.api_token",
+               "",
+               "",
+               "",
+               -1,
+               "allow",
+               "ok",
                "API token " + session.token.substr(4, 16) + " for '" + username + "'"};
   CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
   return session;
@@ -390,10 +426,10 @@ StatusOr<Principal> Governance::Authenticate(const std::string& token) {
   if (!SplitToken(token, &id, &secret)) {
     return Refuse(nullptr, "auth.token", UnauthenticatedError("malformed token"));
   }
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "SELECT t.hash, t.expires_ms, t.revoked, a.username "
-                                      "FROM tokens t JOIN accounts a ON a.id = t.account_id "
-                                      "WHERE t.token_id=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("SELECT t.hash, t.expires_ms, t.revoked, a.username "
+                                       "FROM tokens t JOIN accounts a ON a.id = t.account_id "
+                                       "WHERE t.token_id=?"));
   s->Bind(1, id);
   CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row || !govern_internal::VerifySecret(secret, s->Text(0))) {
@@ -403,7 +439,8 @@ StatusOr<Principal> Governance::Authenticate(const std::string& token) {
   const bool revoked = s->Int(2) != 0;
   const std::string username = s->Text(3);
   CANDOR_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(username));
-  if (revoked) return Refuse(&p, "auth.token", UnauthenticatedError("token was revoked"), "token " + id);
+  if (revoked)
+    return Refuse(&p, "auth.token", UnauthenticatedError("token was revoked"), "token " + id);
   if (options_.clock() >= expires) {
     return Refuse(&p, "auth.token", UnauthenticatedError("token expired"), "token " + id);
   }
@@ -433,9 +470,9 @@ StatusOr<Principal> Governance::LocalPrincipal(const std::string& username) {
 }
 
 StatusOr<std::optional<GalleryPolicy>> Governance::LoadGallery(const std::string& name) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "SELECT allowed_bases, retention_class FROM galleries "
-                                      "WHERE name=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("SELECT allowed_bases, retention_class FROM galleries "
+                                       "WHERE name=?"));
   s->Bind(1, name);
   CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<GalleryPolicy>();
@@ -464,13 +501,23 @@ Status Governance::SetGalleryPolicy(const Principal& actor, const GalleryPolicy&
   }
   nlohmann::json bases = nlohmann::json::array();
   for (LegalBasis b : policy.allowed_bases) bases.push_back(std::string(BasisName(b)));
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT OR REPLACE INTO galleries(name, allowed_bases, "
-                                      "retention_class) VALUES(?,?,?)"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT OR REPLACE INTO galleries(name, allowed_bases, "
+                                       "retention_class) VALUES(?,?,?)"));
   s->Bind(1, policy.name).Bind(2, bases.dump()).Bind(3, policy.retention_class);
   CANDOR_RETURN_IF_ERROR(s->Run());
-  AuditEntry e{0, 0, who.username, "admin", "gallery.policy", "", policy.name, "", -1, "allow",
-               "ok", "allowed bases " + bases.dump() + ", retention " + policy.retention_class};
+  AuditEntry e{0,
+               0,
+               who.username,
+               "admin",
+               "gallery.policy",
+               "",
+               policy.name,
+               "",
+               -1,
+               "allow",
+               "ok",
+               "allowed bases " + bases.dump() + ", retention " + policy.retention_class};
   return AuditOrFail(e);
 }
 

@@ -46,8 +46,10 @@ class GovernanceTest : public ::testing::Test {
     ed_ = Make("edna", Role::kExaminer);
     aud_ = Make("aud", Role::kAuditor);
     enr_ = Make("enr", Role::kEnroller);
-    ASSERT_TRUE(gov_->SetGalleryPolicy(
-        admin_, {"licences", {LegalBasis::kWarrant, LegalBasis::kCourtOrder}, "standard"}).ok());
+    ASSERT_TRUE(
+        gov_->SetGalleryPolicy(
+                admin_, {"licences", {LegalBasis::kWarrant, LegalBasis::kCourtOrder}, "standard"})
+            .ok());
     ASSERT_TRUE(gov_->SetGalleryPolicy(admin_, {"bookings", {}, "short"}).ok());
   }
   void TearDown() override {
@@ -79,8 +81,14 @@ class GovernanceTest : public ::testing::Test {
   // An approved authorization for `galleries`.
   std::string Authorize(LegalBasis basis, std::vector<std::string> galleries,
                         int64_t max_searches = 10, const std::string& case_id = "case-7") {
-    AuthorizationSpec spec{basis, "REF-1", "District Court", case_id, "armed robbery",
-                           std::move(galleries), now_ + 30 * kDay, max_searches};
+    AuthorizationSpec spec{basis,
+                           "REF-1",
+                           "District Court",
+                           case_id,
+                           "armed robbery",
+                           std::move(galleries),
+                           now_ + 30 * kDay,
+                           max_searches};
     const Principal& creator = basis == LegalBasis::kExigent ? sam_ : alice_;
     auto a = gov_->CreateAuthorization(creator, spec);
     EXPECT_TRUE(a.ok()) << a.status().ToString();

@@ -8,12 +8,18 @@ namespace candor {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kEnroller: return "enroller";
-    case Role::kInvestigator: return "investigator";
-    case Role::kExaminer: return "examiner";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kAuditor: return "auditor";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kEnroller:
+      return "enroller";
+    case Role::kInvestigator:
+      return "investigator";
+    case Role::kExaminer:
+      return "examiner";
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kAuditor:
+      return "auditor";
   }
   return "unknown";
 }
@@ -29,11 +35,16 @@ StatusOr<Role> ParseRole(std::string_view name) {
 
 std::string_view BasisName(LegalBasis basis) {
   switch (basis) {
-    case LegalBasis::kWarrant: return "warrant";
-    case LegalBasis::kCourtOrder: return "court_order";
-    case LegalBasis::kSubpoena: return "subpoena";
-    case LegalBasis::kConsent: return "consent";
-    case LegalBasis::kExigent: return "exigent";
+    case LegalBasis::kWarrant:
+      return "warrant";
+    case LegalBasis::kCourtOrder:
+      return "court_order";
+    case LegalBasis::kSubpoena:
+      return "subpoena";
+    case LegalBasis::kConsent:
+      return "consent";
+    case LegalBasis::kExigent:
+      return "exigent";
   }
   return "unknown";
 }
@@ -53,20 +64,28 @@ bool IsJudicial(LegalBasis basis) {
 
 std::string_view AuthorizationStatusName(AuthorizationStatus s) {
   switch (s) {
-    case AuthorizationStatus::kPending: return "pending";
-    case AuthorizationStatus::kActive: return "active";
-    case AuthorizationStatus::kRevoked: return "revoked";
-    case AuthorizationStatus::kLapsed: return "lapsed";
+    case AuthorizationStatus::kPending:
+      return "pending";
+    case AuthorizationStatus::kActive:
+      return "active";
+    case AuthorizationStatus::kRevoked:
+      return "revoked";
+    case AuthorizationStatus::kLapsed:
+      return "lapsed";
   }
   return "unknown";
 }
 
 std::string_view SearchOutcomeName(SearchOutcome o) {
   switch (o) {
-    case SearchOutcome::kPending: return "pending";
-    case SearchOutcome::kRefused: return "refused";
-    case SearchOutcome::kNoCandidate: return "no_candidate";
-    case SearchOutcome::kCandidates: return "candidates";
+    case SearchOutcome::kPending:
+      return "pending";
+    case SearchOutcome::kRefused:
+      return "refused";
+    case SearchOutcome::kNoCandidate:
+      return "no_candidate";
+    case SearchOutcome::kCandidates:
+      return "candidates";
   }
   return "unknown";
 }

@@ -41,7 +41,8 @@ std::string BasesList(const GalleryPolicy& g) {
 PolicyDecision DecideSearch(const PolicyInputs& in) {
   const Principal& who = in.who;
   const SearchRequest& req = in.request;
-  if (who.disabled) return Deny(Code::kPermissionDenied, "account '" + who.username + "' is disabled");
+  if (who.disabled)
+    return Deny(Code::kPermissionDenied, "account '" + who.username + "' is disabled");
   if (who.role != Role::kInvestigator && who.role != Role::kSupervisor) {
     return Deny(Code::kPermissionDenied,
                 "role '" + std::string(RoleName(who.role)) + "' may not request searches");
@@ -108,8 +109,9 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
   }
   if (std::find(a.spec.galleries.begin(), a.spec.galleries.end(), req.gallery) ==
       a.spec.galleries.end()) {
-    return Deny(Code::kPermissionDenied,
-                "gallery '" + req.gallery + "' is not in the scope of authorization '" + a.id + "'");
+    return Deny(
+        Code::kPermissionDenied,
+        "gallery '" + req.gallery + "' is not in the scope of authorization '" + a.id + "'");
   }
   if (!GalleryAccepts(g, a.spec.basis)) {
     return Deny(Code::kPermissionDenied, "gallery '" + g.name + "' accepts only " + BasesList(g) +
@@ -121,9 +123,9 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
       return Deny(Code::kPermissionDenied, "exigent searches may be run by a supervisor only");
     }
     if (a.backed_by.empty() && in.now_ms >= a.created_ms + p.exigent_window_ms) {
-      return Deny(Code::kPermissionDenied,
-                  "exigent authorization '" + a.id + "' was not backed by a judicial authorization "
-                  "within the exigent window");
+      return Deny(Code::kPermissionDenied, "exigent authorization '" + a.id +
+                                               "' was not backed by a judicial authorization "
+                                               "within the exigent window");
     }
   }
   allow.reason = std::string(BasisName(a.spec.basis)) + " " + a.spec.reference;

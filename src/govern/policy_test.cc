@@ -19,7 +19,8 @@ class PolicyTest : public ::testing::Test {
     in_.request.kind = SearchKind::kIdentify;
     in_.request.gallery = "licences";
     in_.request.authorization_id = "auth-1";
-    in_.gallery = GalleryPolicy{"licences", {LegalBasis::kWarrant, LegalBasis::kCourtOrder}, "standard"};
+    in_.gallery =
+        GalleryPolicy{"licences", {LegalBasis::kWarrant, LegalBasis::kCourtOrder}, "standard"};
     Authorization a;
     a.id = "auth-1";
     a.spec.basis = LegalBasis::kWarrant;

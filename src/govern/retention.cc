@@ -31,15 +31,14 @@ Status Governance::PurgeSearchLocked(const SearchRecord& s, const std::string& r
   }
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
-  CANDOR_ASSIGN_OR_RETURN(auto u, db_->Prepare(
-                                      "UPDATE searches SET candidates='[]', purged_ms=?, "
-                                      "purge_reason=? WHERE id=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto u, db_->Prepare("UPDATE searches SET candidates='[]', purged_ms=?, "
+                                               "purge_reason=? WHERE id=?"));
   u->Bind(1, now_ms).Bind(2, reason).Bind(3, s.id);
   CANDOR_RETURN_IF_ERROR(u->Run());
   // Reviews name subjects and carry notes: keep only the fact of the decision.
-  CANDOR_ASSIGN_OR_RETURN(auto r, db_->Prepare(
-                                      "UPDATE reviews SET subject_ref='purged-' || rowid, notes='' "
-                                      "WHERE search_id=?"));
+  CANDOR_ASSIGN_OR_RETURN(
+      auto r, db_->Prepare("UPDATE reviews SET subject_ref='purged-' || rowid, notes='' "
+                           "WHERE search_id=?"));
   r->Bind(1, s.id);
   CANDOR_RETURN_IF_ERROR(r->Run());
   e.outcome = "purged";
@@ -55,9 +54,9 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
   // 1. Exigent authorizations not backed by a judicial one within the window.
   std::vector<std::string> lapsed;
   {
-    CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                        "SELECT id FROM authorizations WHERE basis='exigent' AND "
-                                        "status='active' AND backed_by='' AND created_ms + ? <= ?"));
+    CANDOR_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare("SELECT id FROM authorizations WHERE basis='exigent' AND "
+                             "status='active' AND backed_by='' AND created_ms + ? <= ?"));
     s->Bind(1, options_.policy.exigent_window_ms).Bind(2, now_ms);
     while (true) {
       CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -69,12 +68,12 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
       "exigent search not backed by a judicial authorization within " +
       std::to_string(options_.policy.exigent_window_ms / 3600000) + " h";
   for (const std::string& id : lapsed) {
-    CANDOR_ASSIGN_OR_RETURN(auto u, db_->Prepare(
-                                        "UPDATE authorizations SET status='lapsed' WHERE id=?"));
+    CANDOR_ASSIGN_OR_RETURN(auto u,
+                            db_->Prepare("UPDATE authorizations SET status='lapsed' WHERE id=?"));
     u->Bind(1, id);
     CANDOR_RETURN_IF_ERROR(u->Run());
-    AuditEntry e{0, 0, "candor", "system", "authorization.lapse", id, "", "", -1, "", "lapsed",
-                 exigent_reason};
+    AuditEntry e{0,  0,  "candor", "system", "authorization.lapse", id, "",
+                 "", -1, "",       "lapsed", exigent_reason};
     CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
     ++sum.authorizations_lapsed;
   }
@@ -82,10 +81,10 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
   // purge failed) are purged regardless of case holds.
   std::vector<std::pair<std::string, std::string>> due;  // id, reason
   {
-    CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                        "SELECT s.id FROM searches s JOIN authorizations a ON "
-                                        "a.id = s.authorization_id WHERE a.status='lapsed' AND "
-                                        "s.purged_ms=0 AND s.outcome != 'refused'"));
+    CANDOR_ASSIGN_OR_RETURN(auto s,
+                            db_->Prepare("SELECT s.id FROM searches s JOIN authorizations a ON "
+                                         "a.id = s.authorization_id WHERE a.status='lapsed' AND "
+                                         "s.purged_ms=0 AND s.outcome != 'refused'"));
     while (true) {
       CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
       if (!row) break;
@@ -95,10 +94,10 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
   const size_t exigent_due = due.size();
   // 2. Retention period over and no open case holding the search.
   {
-    CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                        "SELECT id FROM searches WHERE purged_ms=0 AND "
-                                        "outcome != 'refused' AND retain_until_ms <= ? AND "
-                                        "case_id NOT IN (SELECT case_id FROM cases WHERE open=1)"));
+    CANDOR_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare("SELECT id FROM searches WHERE purged_ms=0 AND "
+                             "outcome != 'refused' AND retain_until_ms <= ? AND "
+                             "case_id NOT IN (SELECT case_id FROM cases WHERE open=1)"));
     s->Bind(1, now_ms);
     while (true) {
       CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());

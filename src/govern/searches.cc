@@ -77,8 +77,8 @@ bool QualifiedReviewer(Role r) { return r == Role::kExaminer || r == Role::kSupe
 }  // namespace
 
 StatusOr<SearchRecord> Governance::LoadSearch(const std::string& id) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kSearchCols +
-                                               " FROM searches WHERE id=?"));
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare(std::string("SELECT ") + kSearchCols + " FROM searches WHERE id=?"));
   s->Bind(1, id);
   CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return NotFoundError("search '" + id + "' not found");
@@ -86,10 +86,10 @@ StatusOr<SearchRecord> Governance::LoadSearch(const std::string& id) {
 }
 
 StatusOr<std::vector<Review>> Governance::LoadReviews(const std::string& search_id) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "SELECT reviewer, reviewer_role, subject_ref, decision, "
-                                      "notes, created_ms FROM reviews WHERE search_id=? "
-                                      "ORDER BY created_ms, reviewer"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("SELECT reviewer, reviewer_role, subject_ref, decision, "
+                                       "notes, created_ms FROM reviews WHERE search_id=? "
+                                       "ORDER BY created_ms, reviewer"));
   s->Bind(1, search_id);
   std::vector<Review> out;
   while (true) {
@@ -112,7 +112,8 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
   PolicyInputs in;
   auto who = LoadPrincipal(caller.username);
   if (!who.ok()) {
-    return Refuse(nullptr, "search.begin", UnauthenticatedError("no account '" + caller.username + "'"));
+    return Refuse(nullptr, "search.begin",
+                  UnauthenticatedError("no account '" + caller.username + "'"));
   }
   in.who = *who;
   in.request = req;
@@ -154,21 +155,29 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
 
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO searches(id, kind, requester, requester_role, "
-                                      "authorization_id, basis, gallery, case_id, created_ms, "
-                                      "candidate_list_size, outcome, refusal, retain_until_ms) "
-                                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  s->Bind(1, rec.id).Bind(2, KindName(req.kind)).Bind(3, rec.requester).Bind(4, rec.requester_role)
-      .Bind(5, rec.authorization_id).Bind(6, rec.basis).Bind(7, rec.gallery).Bind(8, rec.case_id)
-      .Bind(9, rec.created_ms).Bind(10, rec.candidate_list_size)
-      .Bind(11, SearchOutcomeName(rec.outcome)).Bind(12, d.allowed ? "" : d.reason)
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO searches(id, kind, requester, requester_role, "
+                                       "authorization_id, basis, gallery, case_id, created_ms, "
+                                       "candidate_list_size, outcome, refusal, retain_until_ms) "
+                                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s->Bind(1, rec.id)
+      .Bind(2, KindName(req.kind))
+      .Bind(3, rec.requester)
+      .Bind(4, rec.requester_role)
+      .Bind(5, rec.authorization_id)
+      .Bind(6, rec.basis)
+      .Bind(7, rec.gallery)
+      .Bind(8, rec.case_id)
+      .Bind(9, rec.created_ms)
+      .Bind(10, rec.candidate_list_size)
+      .Bind(11, SearchOutcomeName(rec.outcome))
+      .Bind(12, d.allowed ? "" : d.reason)
       .Bind(13, rec.retain_until_ms);
   CANDOR_RETURN_IF_ERROR(s->Run());
   if (d.allowed && in.authorization) {
-    CANDOR_ASSIGN_OR_RETURN(auto u, db_->Prepare(
-                                        "UPDATE authorizations SET searches_used=searches_used+1 "
-                                        "WHERE id=? AND searches_used < max_searches"));
+    CANDOR_ASSIGN_OR_RETURN(auto u,
+                            db_->Prepare("UPDATE authorizations SET searches_used=searches_used+1 "
+                                         "WHERE id=? AND searches_used < max_searches"));
     u->Bind(1, req.authorization_id);
     CANDOR_RETURN_IF_ERROR(u->Run());
     if (db_->Changes() != 1) return AbortedError("authorization count changed concurrently");
@@ -216,8 +225,8 @@ Status Governance::RecordResult(const std::string& search_id,
   }
   const SearchOutcome outcome =
       candidates.empty() ? SearchOutcome::kNoCandidate : SearchOutcome::kCandidates;
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "UPDATE searches SET outcome=?, candidates=? WHERE id=?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE searches SET outcome=?, candidates=? WHERE id=?"));
   s->Bind(1, SearchOutcomeName(outcome)).Bind(2, j.dump()).Bind(3, search_id);
   CANDOR_RETURN_IF_ERROR(s->Run());
   AuditEntry e;
@@ -247,9 +256,9 @@ StatusOr<SearchRecord> Governance::GetSearchForReview(const Principal& caller,
                   PermissionDeniedError("the requester may not review their own search"));
   }
   if (rec->purged_ms != 0) {
-    return Refuse(&who, "search.review_view",
-                  FailedPreconditionError("search '" + search_id + "' was purged: " +
-                                          rec->purge_reason));
+    return Refuse(
+        &who, "search.review_view",
+        FailedPreconditionError("search '" + search_id + "' was purged: " + rec->purge_reason));
   }
   AuditEntry e = SearchEntry(who, "search.review_view", *rec);
   e.candidates_returned = static_cast<int64_t>(rec->candidates.size());
@@ -266,47 +275,57 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kExaminer, Role::kSupervisor}, action));
   const int64_t now = options_.clock();
   if (now >= who.training_expires_ms) {
-    return Refuse(&who, action,
-                  PermissionDeniedError("training/certification of '" + who.username + "' expired"));
+    return Refuse(
+        &who, action,
+        PermissionDeniedError("training/certification of '" + who.username + "' expired"));
   }
   auto rec = LoadSearch(search_id);
   if (!rec.ok()) return Refuse(&who, action, rec.status());
   if (rec->requester == who.username) {
-    return Refuse(&who, action, PermissionDeniedError("the requester may not review their own search"));
+    return Refuse(&who, action,
+                  PermissionDeniedError("the requester may not review their own search"));
   }
   if (rec->purged_ms != 0) {
     return Refuse(&who, action, FailedPreconditionError("search '" + search_id + "' was purged"));
   }
   if (rec->outcome != SearchOutcome::kCandidates) {
-    return Refuse(&who, action, FailedPreconditionError("search '" + search_id +
-                                                        "' has no candidates to review"));
+    return Refuse(
+        &who, action,
+        FailedPreconditionError("search '" + search_id + "' has no candidates to review"));
   }
   if (std::none_of(rec->candidates.begin(), rec->candidates.end(),
                    [&](const Candidate& c) { return c.subject_ref == subject_ref; })) {
-    return Refuse(&who, action, InvalidArgumentError("'" + subject_ref +
-                                                     "' is not a candidate of this search"));
+    return Refuse(&who, action,
+                  InvalidArgumentError("'" + subject_ref + "' is not a candidate of this search"));
   }
   if (notes.size() > 4096) return InvalidArgumentError("review notes are limited to 4096 bytes");
   const char* dec = decision == ReviewDecision::kConfirm ? "confirm" : "reject";
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "INSERT INTO reviews(search_id, reviewer, reviewer_role, "
-                                      "subject_ref, decision, notes, created_ms) "
-                                      "VALUES(?,?,?,?,?,?,?)"));
-  s->Bind(1, search_id).Bind(2, who.username).Bind(3, RoleName(who.role)).Bind(4, subject_ref)
-      .Bind(5, dec).Bind(6, notes).Bind(7, now);
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO reviews(search_id, reviewer, reviewer_role, "
+                                       "subject_ref, decision, notes, created_ms) "
+                                       "VALUES(?,?,?,?,?,?,?)"));
+  s->Bind(1, search_id)
+      .Bind(2, who.username)
+      .Bind(3, RoleName(who.role))
+      .Bind(4, subject_ref)
+      .Bind(5, dec)
+      .Bind(6, notes)
+      .Bind(7, now);
   Status st = s->Run();
   if (st.code() == Code::kAlreadyExists) {
     return Refuse(&who, action,
-                  AlreadyExistsError("'" + who.username + "' already reviewed this candidate; "
+                  AlreadyExistsError("'" + who.username +
+                                     "' already reviewed this candidate; "
                                      "the second review must come from another person"));
   }
   CANDOR_RETURN_IF_ERROR(st);
   AuditEntry e = SearchEntry(who, action, *rec);
   e.outcome = dec;
-  e.reason = "search " + search_id + ": " + dec + " candidate " + std::to_string(
-      std::find_if(rec->candidates.begin(), rec->candidates.end(),
-                   [&](const Candidate& c) { return c.subject_ref == subject_ref; }) -
-      rec->candidates.begin() + 1);
+  e.reason = "search " + search_id + ": " + dec + " candidate " +
+             std::to_string(
+                 std::find_if(rec->candidates.begin(), rec->candidates.end(),
+                              [&](const Candidate& c) { return c.subject_ref == subject_ref; }) -
+                 rec->candidates.begin() + 1);
   return AuditOrFail(std::move(e));
 }
 
@@ -317,8 +336,9 @@ StatusOr<Lead> Governance::ReleaseLead(const Principal& caller, const std::strin
   auto rec = LoadSearch(search_id);
   if (!rec.ok()) return Refuse(&who, action, rec.status());
   if (rec->requester != who.username) {
-    return Refuse(&who, action,
-                  PermissionDeniedError("a lead is released only to the investigator who requested it"));
+    return Refuse(
+        &who, action,
+        PermissionDeniedError("a lead is released only to the investigator who requested it"));
   }
   if (rec->purged_ms != 0) {
     return Refuse(&who, action, FailedPreconditionError("search was purged: " + rec->purge_reason));

@@ -9,7 +9,8 @@ StatusOr<bool> Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   if (rc == SQLITE_CONSTRAINT) return AlreadyExistsError(sqlite3_errmsg(db_));
-  if (rc == SQLITE_BUSY) return UnavailableError(std::string("database busy: ") + sqlite3_errmsg(db_));
+  if (rc == SQLITE_BUSY)
+    return UnavailableError(std::string("database busy: ") + sqlite3_errmsg(db_));
   return InternalError(std::string("sqlite: ") + sqlite3_errmsg(db_));
 }
 
@@ -29,9 +30,9 @@ std::string Stmt::Text(int col) const {
 
 StatusOr<std::unique_ptr<Db>> Db::Open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
     sqlite3_close(raw);

@@ -3,12 +3,13 @@
 // Governance::Transparency (counts from govern.db) and the JSON / HTML
 // renderings of a TransparencyReport.
 
+#include "candor/transparency.h"
+
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "candor/govern.h"
-#include "candor/transparency.h"
 #include "govern/sqlite_db.h"
 
 namespace candor {
@@ -47,12 +48,23 @@ std::string Escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += "&#39;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -107,8 +119,9 @@ std::string TransparencyToJson(const TransparencyReport& r) {
       {"searches_purged_by_retention", r.searches_purged_by_retention},
       {"leads_released", r.leads_released},
       {"reviews", {{"confirm", r.reviews_confirm}, {"reject", r.reviews_reject}}},
-      {"note", "Counts only: no biometric data and no subject identities. Every result is an "
-               "investigative lead, not a positive identification."}};
+      {"note",
+       "Counts only: no biometric data and no subject identities. Every result is an "
+       "investigative lead, not a positive identification."}};
   return j.dump(2);
 }
 
@@ -133,8 +146,7 @@ std::string TransparencyToHtml(const TransparencyReport& r) {
     << "</td></tr><tr><th>Searches purged at end of retention</th><td>"
     << r.searches_purged_by_retention << "</td></tr><tr><th>Leads released after two-person "
     << "review</th><td>" << r.leads_released << "</td></tr><tr><th>Examiner reviews: confirm / "
-    << "reject</th><td>" << r.reviews_confirm << " / " << r.reviews_reject
-    << "</td></tr></table>\n"
+    << "reject</th><td>" << r.reviews_confirm << " / " << r.reviews_reject << "</td></tr></table>\n"
     << BarChart("Searches by legal basis", r.by_basis)
     << BarChart("Searches by gallery", r.by_gallery)
     << BarChart("Searches by outcome", r.by_outcome)
@@ -154,12 +166,12 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
   r.from_ms = from_ms;
   r.to_ms = to_ms;
   r.generated_ms = options_.clock();
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-                                      "SELECT s.requester_role, s.basis, s.gallery, s.outcome, "
-                                      "s.refusal, s.released_ms, s.purged_ms, s.purge_reason, "
-                                      "COALESCE(a.backed_by, '') FROM searches s LEFT JOIN "
-                                      "authorizations a ON a.id = s.authorization_id "
-                                      "WHERE s.created_ms >= ? AND s.created_ms < ?"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("SELECT s.requester_role, s.basis, s.gallery, s.outcome, "
+                                       "s.refusal, s.released_ms, s.purged_ms, s.purge_reason, "
+                                       "COALESCE(a.backed_by, '') FROM searches s LEFT JOIN "
+                                       "authorizations a ON a.id = s.authorization_id "
+                                       "WHERE s.created_ms >= ? AND s.created_ms < ?"));
   s->Bind(1, from_ms).Bind(2, to_ms);
   while (true) {
     CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -192,18 +204,28 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
       }
     }
   }
-  CANDOR_ASSIGN_OR_RETURN(auto v, db_->Prepare(
-                                      "SELECT v.decision, COUNT(*) FROM reviews v JOIN searches s "
-                                      "ON s.id = v.search_id WHERE s.created_ms >= ? AND "
-                                      "s.created_ms < ? GROUP BY v.decision"));
+  CANDOR_ASSIGN_OR_RETURN(auto v,
+                          db_->Prepare("SELECT v.decision, COUNT(*) FROM reviews v JOIN searches s "
+                                       "ON s.id = v.search_id WHERE s.created_ms >= ? AND "
+                                       "s.created_ms < ? GROUP BY v.decision"));
   v->Bind(1, from_ms).Bind(2, to_ms);
   while (true) {
     CANDOR_ASSIGN_OR_RETURN(bool row, v->Step());
     if (!row) break;
     (v->Text(0) == "confirm" ? r.reviews_confirm : r.reviews_reject) = v->Int(1);
   }
-  AuditEntry e{0, 0, who.username, std::string(RoleName(who.role)), "report.transparency", "", "",
-               "", -1, "allow", "ok", Iso(from_ms) + " to " + Iso(to_ms)};
+  AuditEntry e{0,
+               0,
+               who.username,
+               std::string(RoleName(who.role)),
+               "report.transparency",
+               "",
+               "",
+               "",
+               -1,
+               "allow",
+               "ok",
+               Iso(from_ms) + " to " + Iso(to_ms)};
   CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
   return r;
 }

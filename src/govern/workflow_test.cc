@@ -22,8 +22,8 @@ std::vector<Candidate> Cands(int n) {
 }
 
 TEST_F(WorkflowTest, AuthorizationNeedsApprovalByAnotherSupervisor) {
-  AuthorizationSpec spec{LegalBasis::kWarrant, "W-2026-77", "Judge Ortiz", "case-9", "homicide",
-                         {"licences"}, now_ + kDay, 5};
+  AuthorizationSpec spec{LegalBasis::kWarrant, "W-2026-77",  "Judge Ortiz", "case-9",
+                         "homicide",           {"licences"}, now_ + kDay,   5};
   EXPECT_EQ(gov_->CreateAuthorization(eve_, spec).status().code(), Code::kPermissionDenied);
   AuthorizationSpec bad = spec;
   bad.reference.clear();
@@ -74,11 +74,15 @@ TEST_F(WorkflowTest, EveryRequestIsGatedCountedAndAuditedIncludingRefusals) {
             Code::kPermissionDenied);
   EXPECT_EQ(gov_->BeginSearch(aud_, Identify("bookings", subpoena)).status().code(),
             Code::kPermissionDenied);
-  EXPECT_NE(gov_->BeginSearch(alice_, Identify("bookings", "")).status().message().find(
-                "requires an authorization"),
+  EXPECT_NE(gov_->BeginSearch(alice_, Identify("bookings", ""))
+                .status()
+                .message()
+                .find("requires an authorization"),
             std::string::npos);
-  EXPECT_NE(gov_->BeginSearch(alice_, Identify("passports", subpoena)).status().message().find(
-                "no governance policy"),
+  EXPECT_NE(gov_->BeginSearch(alice_, Identify("passports", subpoena))
+                .status()
+                .message()
+                .find("no governance policy"),
             std::string::npos);
   Principal ghost{99, "ghost", Role::kSupervisor, kStart + kDay, false};
   EXPECT_EQ(gov_->BeginSearch(ghost, Identify("bookings", subpoena)).status().code(),
@@ -159,9 +163,11 @@ TEST_F(WorkflowTest, LeadIsReleasedOnlyAfterExaminerAndSecondDistinctQualifiedPe
   EXPECT_EQ(gov_->GetSearchForReview(aud_, id).status().code(), Code::kPermissionDenied);
   // Examiner confirms; the same person cannot confirm twice.
   ASSERT_TRUE(gov_->ReviewCandidate(eve_, id, "subject-1002", ReviewDecision::kConfirm,
-                                    "ear shape and scar match").ok());
-  EXPECT_EQ(gov_->ReviewCandidate(eve_, id, "subject-1002", ReviewDecision::kConfirm, "again").code(),
-            Code::kAlreadyExists);
+                                    "ear shape and scar match")
+                  .ok());
+  EXPECT_EQ(
+      gov_->ReviewCandidate(eve_, id, "subject-1002", ReviewDecision::kConfirm, "again").code(),
+      Code::kAlreadyExists);
   EXPECT_EQ(gov_->ReleaseLead(alice_, id).status().code(), Code::kFailedPrecondition);
   EXPECT_EQ(LastAudit("lead.release").decision, "deny");
   // Investigators are not qualified reviewers; unknown candidates are rejected.
@@ -170,7 +176,8 @@ TEST_F(WorkflowTest, LeadIsReleasedOnlyAfterExaminerAndSecondDistinctQualifiedPe
   EXPECT_EQ(gov_->ReviewCandidate(sue_, id, "subject-9999", ReviewDecision::kConfirm, "").code(),
             Code::kInvalidArgument);
   // A supervisor gives the second confirmation: released, to the requester only.
-  ASSERT_TRUE(gov_->ReviewCandidate(sue_, id, "subject-1002", ReviewDecision::kConfirm, "agree").ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(sue_, id, "subject-1002", ReviewDecision::kConfirm, "agree").ok());
   EXPECT_EQ(gov_->ReleaseLead(bob_, id).status().code(), Code::kPermissionDenied);
   auto lead = gov_->ReleaseLead(alice_, id);
   ASSERT_TRUE(lead.ok()) << lead.status().ToString();
@@ -187,19 +194,26 @@ TEST_F(WorkflowTest, TwoSupervisorsWithoutAnExaminerOrAnyRejectionBlockRelease) 
   auto t = gov_->BeginSearch(alice_, Identify("licences", w));
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(gov_->RecordResult(t->search_id, Cands(2)).ok());
-  ASSERT_TRUE(gov_->ReviewCandidate(sam_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
-  ASSERT_TRUE(gov_->ReviewCandidate(sue_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(sam_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(sue_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
   EXPECT_EQ(gov_->ReleaseLead(alice_, t->search_id).status().code(), Code::kFailedPrecondition);
-  ASSERT_TRUE(gov_->ReviewCandidate(eve_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(eve_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
   ASSERT_TRUE(gov_->ReviewCandidate(ed_, t->search_id, "subject-1001", ReviewDecision::kReject,
-                                    "different nose").ok());
-  ASSERT_TRUE(gov_->ReviewCandidate(sue_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
+                                    "different nose")
+                  .ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(sue_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
   EXPECT_EQ(gov_->ReleaseLead(alice_, t->search_id).status().code(), Code::kFailedPrecondition);
   // An expired examiner may not review.
   ASSERT_TRUE(gov_->SetTrainingExpiry(admin_, "edna", now_).ok());
-  EXPECT_EQ(gov_->ReviewCandidate(ed_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").code(),
-            Code::kPermissionDenied);
-  ASSERT_TRUE(gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+  EXPECT_EQ(
+      gov_->ReviewCandidate(ed_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").code(),
+      Code::kPermissionDenied);
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
   auto lead = gov_->ReleaseLead(alice_, t->search_id);
   ASSERT_TRUE(lead.ok());
   EXPECT_EQ(lead->confirmed_subject_refs, std::vector<std::string>{"subject-1000"});
@@ -214,7 +228,8 @@ TEST_F(WorkflowTest, RetentionPurgesProbesAndResultsUnlessAnOpenCaseHoldsThem) {
   ASSERT_TRUE(gov_->RecordResult(a->search_id, Cands(3)).ok());
   ASSERT_TRUE(gov_->RecordResult(b->search_id, Cands(3)).ok());
   ASSERT_TRUE(gov_->ReviewCandidate(eve_, a->search_id, "subject-1001", ReviewDecision::kConfirm,
-                                    "notes naming a person").ok());
+                                    "notes naming a person")
+                  .ok());
   ASSERT_TRUE(gov_->SetCaseOpen(sam_, "case-B", true).ok());
   EXPECT_EQ(gov_->SetCaseOpen(alice_, "case-B", true).code(), Code::kPermissionDenied);
 
@@ -281,8 +296,8 @@ TEST_F(WorkflowTest, FailedProbeDeletionIsRetriedAndAudited) {
 
 TEST_F(WorkflowTest, UnbackedExigentSearchesArePurgedAfterTheWindowAndAudited) {
   // Supervisor only.
-  AuthorizationSpec spec{LegalBasis::kExigent, "EX-1", "Duty supervisor", "case-X",
-                         "child abduction in progress", {"bookings"}, now_ + 10 * kDay, 5};
+  AuthorizationSpec spec{LegalBasis::kExigent,          "EX-1",       "Duty supervisor", "case-X",
+                         "child abduction in progress", {"bookings"}, now_ + 10 * kDay,  5};
   EXPECT_EQ(gov_->CreateAuthorization(alice_, spec).status().code(), Code::kPermissionDenied);
   const std::string ex = Authorize(LegalBasis::kExigent, {"bookings"}, 5, "case-X");
   EXPECT_EQ(gov_->GetAuthorization(ex)->status, AuthorizationStatus::kActive);
@@ -347,8 +362,11 @@ TEST_F(WorkflowTest, TransparencyReportCountsWithoutIdentitiesOrBiometrics) {
   ASSERT_TRUE(gov_->RecordResult(t1->search_id, Cands(3)).ok());
   ASSERT_TRUE(gov_->RecordResult(t2->search_id, {}).ok());
   ASSERT_TRUE(gov_->RecordResult(t3->search_id, Cands(1)).ok());
-  ASSERT_TRUE(gov_->ReviewCandidate(eve_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
-  ASSERT_TRUE(gov_->ReviewCandidate(ed_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(eve_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "")
+          .ok());
+  ASSERT_TRUE(
+      gov_->ReviewCandidate(ed_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
   ASSERT_TRUE(gov_->ReleaseLead(alice_, t1->search_id).ok());
   now_ = kStart + 3 * kDay;
   ASSERT_TRUE(gov_->Purge(now_).ok());  // the exigent search lapses
@@ -385,8 +403,9 @@ TEST_F(WorkflowTest, TransparencyReportCountsWithoutIdentitiesOrBiometrics) {
   EXPECT_EQ(j["exigent"]["purged"], 1);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  for (const std::string& secret : {std::string("subject-100"), std::string(64, 'f'),
-                                    std::string("alice"), std::string("REF-1"), std::string("case-")}) {
+  for (const std::string& secret :
+       {std::string("subject-100"), std::string(64, 'f'), std::string("alice"),
+        std::string("REF-1"), std::string("case-")}) {
     EXPECT_EQ(json.find(secret), std::string::npos) << secret;
     EXPECT_EQ(html.find(secret), std::string::npos) << secret;
   }
