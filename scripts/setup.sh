@@ -63,6 +63,19 @@ if [ -f "$REF/package-lock.json" ] && { [ ! -f "$REF/node_modules/.package-lock.
   (cd "$ROOT/tools/reference" && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
+# 2c. The web client (web/dist), built with the pinned TypeScript when its sources changed.
+WEB="$ROOT/web"
+if [ -f "$WEB/package-lock.json" ]; then
+  if [ ! -f "$WEB/node_modules/.package-lock.json" ] || [ "$WEB/package-lock.json" -nt "$WEB/node_modules/.package-lock.json" ]; then
+    log "installing web/ (npm ci)"
+    (cd "$WEB" && npm ci --silent --no-audit --no-fund >/dev/null)
+  fi
+  if [ ! -f "$WEB/dist/.stamp" ] || [ -n "$(find "$WEB/src" "$WEB/build.mjs" "$WEB/tsconfig.json" -newer "$WEB/dist/.stamp" 2>/dev/null | head -1)" ]; then
+    log "building the web client into web/dist"
+    (cd "$WEB" && node build.mjs >/dev/null)
+  fi
+fi
+
 # 3. Build.
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   log "configuring $BUILD"
