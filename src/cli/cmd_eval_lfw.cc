@@ -316,7 +316,7 @@ Status Run(Args a) {
     summaries.push_back(std::move(s));
   }
 
-  nlohmann::json doc = {{"protocol", "LFW View 2, 10-fold, threshold per fold from the other 9"},
+  nlohmann::json doc = {{"protocol", "LFW View 2, first " + std::to_string(a.limit_folds) + " of 10 folds, each fold's threshold chosen on the other folds"},
                         {"pairs", pairs.size()}, {"images", images.size()}, {"results", nlohmann::json::array()}};
   std::vector<plot::Series> series;
   for (size_t i = 0; i < summaries.size(); ++i) {
