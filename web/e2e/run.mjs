@@ -29,7 +29,7 @@ if (!BASE) { console.error('set CANDOR_URL'); process.exit(2); }
 const MOCK = process.env.CANDOR_E2E_MOCK === '1';
 const DATA = resolve(process.env.CANDOR_DATA || join(here, '../../../shared/data'));
 const SCREENS = resolve(process.env.CANDOR_E2E_SCREENS || join(here, '../../test-artifacts/screens'));
-mkdirSync(SCREENS, {recursive: true});
+mkdirSync(join(SCREENS, 'masked'), {recursive: true});
 
 const results = [];
 let browser, work, fixture;
@@ -61,7 +61,13 @@ async function as(user, viewport = MOBILE) {
   await page.locator('#whoami').waitFor({timeout: 10000});
   return {ctx, page};
 }
-const shot = (page, name) => page.screenshot({path: join(SCREENS, name + '.png'), fullPage: true});
+// Each screen twice: as seen, and with every photo masked (masked/: the only
+// ones fit to publish, since the photos come from LFW).
+async function shot(page, name) {
+  await page.screenshot({path: join(SCREENS, name + '.png'), fullPage: true});
+  await page.screenshot({path: join(SCREENS, 'masked', name + '.png'), fullPage: true,
+    mask: [page.locator('img, video, .stage')], maskColor: '#9aa5b1'});
+}
 
 /** Decodes a JPEG in the browser, letterboxes it into W x H, returns RGBA. */
 async function decodeToRgba(jpegPath, W, H) {
@@ -161,7 +167,16 @@ async function main() {
 
   async function review(user, screen) {
     const {ctx, page} = await as(user, DESKTOP);
-    await page.locator(`[data-search="${searchId}"]`).click();
+    // The review queue (GET /v1/searches); if the server does not list the
+    // search there, open it by its reference, and say so.
+    await page.locator('.queue h3').waitFor();
+    const link = page.locator(`[data-search="${searchId}"]`);
+    if (await link.count()) await link.click();
+    else {
+      console.log(`     note: search ${searchId} is not in ${user}'s review queue; opened by reference`);
+      await page.getByLabel('Open a search by its reference').fill(searchId);
+      await page.getByRole('button', {name: 'Open', exact: true}).click();
+    }
     const cand = page.locator(`.candidate[data-subject="${fixture.probeIdentity}"]`);
     await cand.waitFor();
     assert((await page.locator('.review').textContent()).toLowerCase().includes('not a positive identification'), 'lead label on review');

@@ -106,9 +106,15 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     (body.querySelector('h3') as HTMLElement).focus();
   }
 
+  const refInput = h('input', {id: 'search-ref', autocomplete: 'off', autocapitalize: 'none', placeholder: 'e.g. the id the requester gave you'}) as HTMLInputElement;
+  const byRef = h('form', {class: 'by-ref'},
+    h('div', {class: 'field'}, h('label', {for: 'search-ref'}, 'Open a search by its reference'), refInput),
+    h('button', {type: 'submit', class: 'secondary'}, 'Open'));
+  byRef.addEventListener('submit', (ev) => { ev.preventDefault(); if (refInput.value.trim()) void openSearch(refInput.value.trim()); });
+
   clear(root);
   root.append(h('h2', {}, me.role === 'supervisor' ? 'Review and supervise' : 'Examiner review'),
-    h('p', {class: 'label-lead'}, LEAD_LABEL), queue, detail);
+    h('p', {class: 'label-lead'}, LEAD_LABEL), queue, byRef, detail);
   void loadQueue();
   poll = window.setInterval(loadQueue, 8000);
   return () => { window.clearInterval(poll); revokeUrls(); };
