@@ -117,8 +117,8 @@ __attribute__((target("avx512f"))) uint64_t ReadAvx512(const uint8_t* p, size_t 
     a2 = _mm512_add_epi64(a2, _mm512_load_si512(p + i + 128));
     a3 = _mm512_add_epi64(a3, _mm512_load_si512(p + i + 192));
   }
-  return static_cast<uint64_t>(
-      _mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3))));
+  return static_cast<uint64_t>(_mm512_reduce_add_epi64(
+      _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3))));
 }
 
 uint64_t ReadScalar(const uint8_t* p, size_t n) {
@@ -292,9 +292,10 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
   const float def = Int8Codec::DefaultClip(dim);
   variants.push_back({"global clip " + std::to_string(def).substr(0, 5) + " (Flat,int8 default)",
                       std::vector<float>(d, def / 127)});
-  for (float c : {6.0f / std::sqrt(static_cast<float>(dim)), 8.0f / std::sqrt(static_cast<float>(dim))}) {
-    variants.push_back({"global clip " + std::to_string(c).substr(0, 5),
-                        std::vector<float>(d, c / 127)});
+  for (float c :
+       {6.0f / std::sqrt(static_cast<float>(dim)), 8.0f / std::sqrt(static_cast<float>(dim))}) {
+    variants.push_back(
+        {"global clip " + std::to_string(c).substr(0, 5), std::vector<float>(d, c / 127)});
   }
   variants.push_back({"global clip = max|x| = " + std::to_string(gmax).substr(0, 5),
                       std::vector<float>(d, gmax / 127)});
@@ -307,7 +308,8 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
     size_t best = 0;
     for (size_t i = 0; i < ng; ++i) {
       double s = 0;
-      for (size_t k = 0; k < d; ++k) s += static_cast<double>(probes[j * d + k]) * gallery[i * d + k];
+      for (size_t k = 0; k < d; ++k)
+        s += static_cast<double>(probes[j * d + k]) * gallery[i * d + k];
       exact[j * ng + i] = s;
       if (s > exact[j * ng + best]) best = i;
     }
@@ -323,7 +325,8 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
     std::vector<float> qq(d);
     for (size_t j = 0; j < np; ++j) {
       float qmax = 0;
-      for (size_t k = 0; k < d; ++k) qmax = std::max(qmax, std::fabs(probes[j * d + k] * v.step[k]));
+      for (size_t k = 0; k < d; ++k)
+        qmax = std::max(qmax, std::fabs(probes[j * d + k] * v.step[k]));
       const float qstep = qmax / 127;
       for (size_t k = 0; k < d; ++k) qq[k] = std::nearbyint(probes[j * d + k] * v.step[k] / qstep);
       size_t best = 0;
@@ -335,7 +338,10 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
         const double e = std::fabs(s - exact[j * ng + i]);
         sum_err += e;
         max_err = std::max(max_err, e);
-        if (s > best_s) { best_s = s; best = i; }
+        if (s > best_s) {
+          best_s = s;
+          best = i;
+        }
       }
       hits += static_cast<int64_t>(best) == mates[j];
     }
@@ -346,8 +352,9 @@ void StudyScales(const std::vector<float>& gallery, const std::vector<float>& pr
 }
 
 void StudyHeader() {
-  std::printf("\n| data | dim | int8 scale | mean abs score error | max abs score error | "
-              "fp32 rank-1 | int8 rank-1 |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "\n| data | dim | int8 scale | mean abs score error | max abs score error | "
+      "fp32 rank-1 | int8 rank-1 |\n|---|---|---|---|---|---|---|\n");
 }
 
 // Rank-1 of Flat,fp32 and Flat,int8 on labelled real templates: the first
@@ -385,7 +392,8 @@ int EvaluateLabelled(std::vector<float> all, const std::vector<std::string>& lab
     }
     auto res = *idx->SearchBatch(probes, {.k = 1});
     int hits = 0;
-    for (size_t j = 0; j < res.size(); ++j) hits += !res[j].empty() && res[j][0].id == probe_mates[j];
+    for (size_t j = 0; j < res.size(); ++j)
+      hits += !res[j].empty() && res[j][0].id == probe_mates[j];
     std::printf("%s %s: %zu enrolled, %zu probes, rank-1 %d (%.3f %%)\n", data_name, spec,
                 gallery_ids.size(), probe_mates.size(), hits,
                 100.0 * hits / static_cast<double>(probe_mates.size()));
@@ -459,20 +467,34 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--sizes") sizes = ParseList(next());
-    else if (a == "--dims") dims = ParseList(next());
-    else if (a == "--threads") threads = ParseList(next());
-    else if (a == "--queries") queries = std::atoi(next());
-    else if (a == "--k") k = std::atoi(next());
-    else if (a == "--no-faiss") faiss = false;
-    else if (a == "--mate-cosine") mate_cosine = static_cast<float>(std::atof(next()));
-    else if (a == "--templates") templates = next();
-    else if (a == "--labels") labels = next();
-    else if (a == "--dim") tdim = std::atoi(next());
-    else if (a == "--embeddings") embeddings = next();
-    else if (a == "--sq8-max") sq8_max = std::atol(next());
-    else if (a == "--batch") batch = std::atoi(next());
-    else if (a == "--no-study") study = false;
+    if (a == "--sizes")
+      sizes = ParseList(next());
+    else if (a == "--dims")
+      dims = ParseList(next());
+    else if (a == "--threads")
+      threads = ParseList(next());
+    else if (a == "--queries")
+      queries = std::atoi(next());
+    else if (a == "--k")
+      k = std::atoi(next());
+    else if (a == "--no-faiss")
+      faiss = false;
+    else if (a == "--mate-cosine")
+      mate_cosine = static_cast<float>(std::atof(next()));
+    else if (a == "--templates")
+      templates = next();
+    else if (a == "--labels")
+      labels = next();
+    else if (a == "--dim")
+      tdim = std::atoi(next());
+    else if (a == "--embeddings")
+      embeddings = next();
+    else if (a == "--sq8-max")
+      sq8_max = std::atol(next());
+    else if (a == "--batch")
+      batch = std::atoi(next());
+    else if (a == "--no-study")
+      study = false;
     else {
       std::fprintf(stderr, "unknown argument %s (see the header of bench/search_bench.cc)\n",
                    a.c_str());
@@ -498,7 +520,8 @@ int main(int argc, char** argv) {
   faiss = false;
 #else
   if (faiss && (!std::getenv("OMP_PROC_BIND") || !std::getenv("OMP_PLACES"))) {
-    std::printf("warning: OMP_PROC_BIND/OMP_PLACES unset; FAISS timings may include OpenMP stalls\n");
+    std::printf(
+        "warning: OMP_PROC_BIND/OMP_PLACES unset; FAISS timings may include OpenMP stalls\n");
   }
 #endif
 
@@ -508,9 +531,10 @@ int main(int argc, char** argv) {
   std::map<long, Bandwidth> bw;
   for (long t : threads) {
     bw[t] = MeasureBandwidth(static_cast<int>(t));
-    std::printf("memory read bandwidth, %ld thread(s): %.1f GB/s wall, %.1f GB/s per CPU time "
-                "(2 GiB buffer, best of 5)\n",
-                t, bw[t].wall, bw[t].cpu);
+    std::printf(
+        "memory read bandwidth, %ld thread(s): %.1f GB/s wall, %.1f GB/s per CPU time "
+        "(2 GiB buffer, best of 5)\n",
+        t, bw[t].wall, bw[t].cpu);
   }
   if (study) {
     StudyHeader();
@@ -561,17 +585,18 @@ int main(int argc, char** argv) {
           // Re-measured next to each timing: other load on the machine moves it.
           bw[t] = MeasureBandwidth(static_cast<int>(t));
           (void)idx->Search(std::span<const float>(probes.vectors.data(), dim), p);  // warm
-          const Latency l = TimeQueries(probes, dim, static_cast<int>(t), [&](const float* q) -> int64_t {
-            auto r = idx->Search(std::span<const float>(q, dim), p);
-            return r.ok() && !r->empty() ? (*r)[0].id : -1;
-          });
+          const Latency l =
+              TimeQueries(probes, dim, static_cast<int>(t), [&](const float* q) -> int64_t {
+                auto r = idx->Search(std::span<const float>(q, dim), p);
+                return r.ok() && !r->empty() ? (*r)[0].id : -1;
+              });
           const double gbs = static_cast<double>(n) * dim / (l.p50_ms * 1e-3) / 1e9;
           const double cgbs = static_cast<double>(n) * dim / (l.p50_cpu_ms * 1e-3) / 1e9;
-          std::printf("| candor Flat,int8 | %ld | %d | %ld | %.2f | %.2f | %.1f | %.0f %% (%.1f) | "
-                      "%.2f | %.1f | %.0f %% (%.1f) | %.1f | %d/%d |\n",
-                      n, dim, t, l.p50_ms, l.p99_ms, gbs, 100 * gbs / bw[t].wall, bw[t].wall,
-                      l.p50_cpu_ms, cgbs, 100 * cgbs / bw[t].cpu, bw[t].cpu,
-                      idx->BytesPerTemplate(), l.rank1, queries);
+          std::printf(
+              "| candor Flat,int8 | %ld | %d | %ld | %.2f | %.2f | %.1f | %.0f %% (%.1f) | "
+              "%.2f | %.1f | %.0f %% (%.1f) | %.1f | %d/%d |\n",
+              n, dim, t, l.p50_ms, l.p99_ms, gbs, 100 * gbs / bw[t].wall, bw[t].wall, l.p50_cpu_ms,
+              cgbs, 100 * cgbs / bw[t].cpu, bw[t].cpu, idx->BytesPerTemplate(), l.rank1, queries);
         }
         if (batch > 0) {
           std::vector<float> qs;
@@ -585,8 +610,10 @@ int main(int argc, char** argv) {
           const auto t0 = Clock::now();
           auto r = idx->SearchBatch(qs, p);
           const double ms = Seconds(t0, Clock::now()) * 1e3;
-          std::printf("| candor Flat,int8, batch of %d | %ld | %d | %ld | %.2f per query (%.1f per batch) | | | | | %s |\n",
-                      batch, n, dim, t, ms / batch, ms, r.ok() ? "ok" : "error");
+          std::printf(
+              "| candor Flat,int8, batch of %d | %ld | %d | %ld | %.2f per query (%.1f per batch) "
+              "| | | | | %s |\n",
+              batch, n, dim, t, ms / batch, ms, r.ok() ? "ok" : "error");
         }
         std::printf("  (candor: built in %.1f s, RSS +%.2f GiB = %.1f bytes/template)\n", build_s,
                     rss, rss * 1024 * 1024 * 1024 / static_cast<double>(n));
@@ -599,8 +626,8 @@ int main(int argc, char** argv) {
           if (kind == 0) {
             fi = std::make_unique<faiss::IndexFlatIP>(dim);
           } else {
-            fi = std::make_unique<faiss::IndexScalarQuantizer>(
-                dim, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT);
+            fi = std::make_unique<faiss::IndexScalarQuantizer>(dim, faiss::ScalarQuantizer::QT_8bit,
+                                                               faiss::METRIC_INNER_PRODUCT);
             auto train = GalleryChunk(0, std::min<int64_t>(n, 100000), dim);
             fi->train(std::min<int64_t>(n, 100000), train.data());
           }
@@ -617,17 +644,18 @@ int main(int argc, char** argv) {
             std::vector<float> dist(static_cast<size_t>(k));
             std::vector<faiss::Index::idx_t> lab(static_cast<size_t>(k));
             fi->search(1, probes.vectors.data(), k, dist.data(), lab.data());  // warm
-            const Latency l = TimeQueries(probes, dim, static_cast<int>(t), [&](const float* q) -> int64_t {
-              fi->search(1, q, k, dist.data(), lab.data());
-              return lab[0];
-            });
+            const Latency l =
+                TimeQueries(probes, dim, static_cast<int>(t), [&](const float* q) -> int64_t {
+                  fi->search(1, q, k, dist.data(), lab.data());
+                  return lab[0];
+                });
             const double gbs = static_cast<double>(n) * bytes_per / (l.p50_ms * 1e-3) / 1e9;
             const double cgbs = static_cast<double>(n) * bytes_per / (l.p50_cpu_ms * 1e-3) / 1e9;
-            std::printf("| %s | %ld | %d | %ld | %.2f | %.2f | %.1f | %.0f %% (%.1f) | %.2f | %.1f | "
-                        "%.0f %% (%.1f) | %.0f | %d/%d |\n",
-                        name, n, dim, t, l.p50_ms, l.p99_ms, gbs, 100 * gbs / bw[t].wall,
-                        bw[t].wall, l.p50_cpu_ms, cgbs, 100 * cgbs / bw[t].cpu, bw[t].cpu,
-                        bytes_per, l.rank1, queries);
+            std::printf(
+                "| %s | %ld | %d | %ld | %.2f | %.2f | %.1f | %.0f %% (%.1f) | %.2f | %.1f | "
+                "%.0f %% (%.1f) | %.0f | %d/%d |\n",
+                name, n, dim, t, l.p50_ms, l.p99_ms, gbs, 100 * gbs / bw[t].wall, bw[t].wall,
+                l.p50_cpu_ms, cgbs, 100 * cgbs / bw[t].cpu, bw[t].cpu, bytes_per, l.rank1, queries);
           }
           std::printf("  (%s: RSS +%.2f GiB)\n", name, rss);
         }

@@ -57,8 +57,9 @@ Rank1 Measure(int dim, float mate_cosine, int identities, int probes, uint64_t s
     }
     mate += dot;
   }
-  std::printf("dim=%d mate cosine %.3f (asked %.2f): fp32 rank-1 %d/%d, int8 %d/%d, top-1 agree %d\n",
-              dim, mate / probes, mate_cosine, r.fp32_hits, probes, r.int8_hits, probes, r.agree);
+  std::printf(
+      "dim=%d mate cosine %.3f (asked %.2f): fp32 rank-1 %d/%d, int8 %d/%d, top-1 agree %d\n", dim,
+      mate / probes, mate_cosine, r.fp32_hits, probes, r.int8_hits, probes, r.agree);
   EXPECT_NEAR(mate / probes, mate_cosine, 0.05);  // the data is what it claims to be
   return r;
 }

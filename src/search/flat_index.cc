@@ -30,7 +30,8 @@ int HardwareThreads() { return std::max(1, static_cast<int>(std::thread::hardwar
 Status CheckUnitVector(std::span<const float> v, std::string_view what) {
   double sq = 0;
   for (float x : v) {
-    if (!std::isfinite(x)) return InvalidArgumentError(std::string(what) + " has a non-finite value");
+    if (!std::isfinite(x))
+      return InvalidArgumentError(std::string(what) + " has a non-finite value");
     sq += static_cast<double>(x) * x;
   }
   const double norm = std::sqrt(sq);
@@ -84,8 +85,8 @@ Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int
                                 std::to_string(n) + " ids of dimension " + std::to_string(dim));
   }
   for (size_t i = 0; i < n; ++i) {
-    CANDOR_RETURN_IF_ERROR(CheckUnitVector(vectors.subspan(i * dim, dim),
-                                           "Add: vector " + std::to_string(i)));
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(vectors.subspan(i * dim, dim), "Add: vector " + std::to_string(i)));
   }
   try {
     auto lock = WriteLock();
@@ -205,13 +206,14 @@ std::vector<std::vector<Candidate>> FlatIndex<Codec>::ScanLocked(const float* qu
   prepared.reserve(nq);
   for (size_t j = 0; j < nq; ++j) prepared.push_back(codec_.Prepare(queries + j * dim));
 
-  const int want = p.threads > 0 ? p.threads : HardwareThreads();
+  // More tasks than 4x the cores only adds merge work and per-task buffers.
+  const int want = p.threads > 0 ? std::min(p.threads, 4 * HardwareThreads()) : HardwareThreads();
   const size_t by_size = std::max<size_t>(1, rows / options_.min_rows_per_task);
   const int tasks = static_cast<int>(std::min<size_t>(static_cast<size_t>(want), by_size));
 
   // parts[t][j]: task t's candidates for query j. Allocated before threads run.
-  std::vector<std::vector<std::vector<Candidate>>> parts(
-      static_cast<size_t>(tasks), std::vector<std::vector<Candidate>>(nq));
+  std::vector<std::vector<std::vector<Candidate>>> parts(static_cast<size_t>(tasks),
+                                                         std::vector<std::vector<Candidate>>(nq));
   const size_t block = std::min(options_.block_rows, std::max<size_t>(rows, 1));
   std::vector<std::vector<float>> scores(static_cast<size_t>(tasks), std::vector<float>(block));
   std::vector<std::vector<int32_t>> scratch(static_cast<size_t>(tasks),
@@ -281,8 +283,8 @@ StatusOr<std::vector<std::vector<Candidate>>> FlatIndex<Codec>::SearchBatch(
   if (std::isnan(p.threshold)) return InvalidArgumentError("Search: threshold is NaN");
   const size_t nq = queries.size() / dim;
   for (size_t j = 0; j < nq; ++j) {
-    CANDOR_RETURN_IF_ERROR(CheckUnitVector(queries.subspan(j * dim, dim),
-                                           "Search: query " + std::to_string(j)));
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(queries.subspan(j * dim, dim), "Search: query " + std::to_string(j)));
   }
   try {
     auto lock = ReadLock();

@@ -50,8 +50,8 @@ class FlatIndex final : public Index {
   Status Remove(std::span<const int64_t> ids) override;
   StatusOr<std::vector<Candidate>> Search(std::span<const float> query,
                                           const SearchParams& p) const override;
-  StatusOr<std::vector<std::vector<Candidate>>> SearchBatch(
-      std::span<const float> queries, const SearchParams& p) const override;
+  StatusOr<std::vector<std::vector<Candidate>>> SearchBatch(std::span<const float> queries,
+                                                            const SearchParams& p) const override;
   double BytesPerTemplate() const override;
   std::string Describe() const override;
 

@@ -79,9 +79,10 @@ TEST(FlatIndexTest, RejectsBadInputAndStaysUnchanged) {
   auto v = RandomUnitVectors(3, kDim, 1);
   ASSERT_TRUE(idx->Add(v, Range(0, 3)).ok());
   auto w = RandomUnitVectors(2, kDim, 2);
-  EXPECT_EQ(idx->Add(w, Range(10, 3)).code(), Code::kInvalidArgument);       // size mismatch
-  EXPECT_EQ(idx->Add(w, std::vector<int64_t>{5, 5}).code(), Code::kInvalidArgument);  // dup in batch
-  EXPECT_EQ(idx->Add(w, std::vector<int64_t>{7, 2}).code(), Code::kAlreadyExists);    // dup live
+  EXPECT_EQ(idx->Add(w, Range(10, 3)).code(), Code::kInvalidArgument);  // size mismatch
+  EXPECT_EQ(idx->Add(w, std::vector<int64_t>{5, 5}).code(),
+            Code::kInvalidArgument);                                                // dup in batch
+  EXPECT_EQ(idx->Add(w, std::vector<int64_t>{7, 2}).code(), Code::kAlreadyExists);  // dup live
   auto bad = w;
   bad[3] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(idx->Add(bad, Range(10, 2)).code(), Code::kInvalidArgument);
@@ -171,7 +172,9 @@ void CheckMatchesBruteForce(Codec codec) {
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_EQ(got[i].id, want[i].id) << "query " << j << " rank " << i;
         EXPECT_NEAR(got[i].score, want[i].score, 1e-5);
-        if (i > 0) { EXPECT_TRUE(Better(got[i - 1], got[i])); }
+        if (i > 0) {
+          EXPECT_TRUE(Better(got[i - 1], got[i]));
+        }
         EXPECT_GE(got[i].score, threshold);
       }
       auto single = idx.Search(std::span<const float>(queries).subspan(j * dim, dim), p);
@@ -342,8 +345,8 @@ TEST(Int8CodecTest, DefaultNeverClipsAnyUnitVector) {
   Int8Codec codec(dim, GetKernels(BestIsa()), Int8Codec::DefaultClip(dim));
   FlatIndex<Int8Codec> idx(codec);
   std::vector<float> spiky(3 * dim, 0.0f);
-  spiky[0] = 1.0f;                                       // one-hot
-  spiky[dim + 5] = -0.9f;                                // one large negative component
+  spiky[0] = 1.0f;         // one-hot
+  spiky[dim + 5] = -0.9f;  // one large negative component
   for (int d = 0; d < dim; ++d) spiky[2 * dim + d] = (d == 7 ? 0.0f : 0.01f);
   for (int d = 0; d < dim; ++d) {
     if (d != 5) spiky[dim + d] = 0.01f * std::sqrt((1 - 0.81f) / (0.0001f * (dim - 1)));

@@ -24,8 +24,8 @@ StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim) {
           search::Int8Codec(dim, kernels, search::Int8Codec::DefaultClip(dim))));
     }
     if (spec == "Flat,fp32") {
-      return std::unique_ptr<Index>(std::make_unique<search::FlatIndex<search::Fp32Codec>>(
-          search::Fp32Codec(dim, kernels)));
+      return std::unique_ptr<Index>(
+          std::make_unique<search::FlatIndex<search::Fp32Codec>>(search::Fp32Codec(dim, kernels)));
     }
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("MakeIndex: out of memory");

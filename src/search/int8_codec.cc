@@ -16,8 +16,14 @@ int Int8Codec::Encode(const float* x, Code* out) const {
   int clipped = 0;
   for (int d = 0; d < dim_; ++d) {
     float v = std::nearbyint(x[d] * inv_step_);
-    if (v > 127.0f) { v = 127.0f; ++clipped; }
-    if (v < -127.0f) { v = -127.0f; ++clipped; }
+    if (v > 127.0f) {
+      v = 127.0f;
+      ++clipped;
+    }
+    if (v < -127.0f) {
+      v = -127.0f;
+      ++clipped;
+    }
     out[d] = static_cast<Code>(static_cast<int>(v) + 128);
   }
   return clipped;

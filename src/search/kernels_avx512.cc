@@ -121,15 +121,20 @@ void DotF32Generic(const float* rows, size_t n, size_t dim, const float* q, floa
 
 }  // namespace
 
-void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* q,
-                       int32_t* out) {
+void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int32_t* out) {
   switch (dim) {
-    case 64: return DotU8S8Impl<1>(rows, n, dim, q, out);
-    case 128: return DotU8S8Impl<2>(rows, n, dim, q, out);
-    case 192: return DotU8S8Impl<3>(rows, n, dim, q, out);
-    case 256: return DotU8S8Impl<4>(rows, n, dim, q, out);
-    case 512: return DotU8S8Impl<8>(rows, n, dim, q, out);
-    default: return DotU8S8Impl<0>(rows, n, dim, q, out);
+    case 64:
+      return DotU8S8Impl<1>(rows, n, dim, q, out);
+    case 128:
+      return DotU8S8Impl<2>(rows, n, dim, q, out);
+    case 192:
+      return DotU8S8Impl<3>(rows, n, dim, q, out);
+    case 256:
+      return DotU8S8Impl<4>(rows, n, dim, q, out);
+    case 512:
+      return DotU8S8Impl<8>(rows, n, dim, q, out);
+    default:
+      return DotU8S8Impl<0>(rows, n, dim, q, out);
   }
 }
 

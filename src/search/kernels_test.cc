@@ -16,7 +16,8 @@
 namespace candor::search {
 namespace {
 
-const size_t kDims[] = {1, 3, 15, 16, 17, 31, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 256, 512, 515};
+const size_t kDims[] = {1,   3,   15,  16,  17,  31,  63,  64,  65, 100,
+                        127, 128, 129, 191, 192, 193, 256, 512, 515};
 
 TEST(CpuFeaturesTest, BestIsaIsSupportedAndNamed) {
   EXPECT_TRUE(IsaSupported(Isa::kScalar));
@@ -52,8 +53,8 @@ TEST(KernelsTest, U8S8ExtremesDoNotSaturate) {
     for (size_t dim : {64, 128, 129, 4096}) {
       std::vector<uint8_t> rows(2 * dim);
       std::vector<int8_t> q(dim, -127);
-      for (size_t d = 0; d < dim; ++d) rows[d] = 255;       // row 0: max * min
-      for (size_t d = 0; d < dim; ++d) rows[dim + d] = 0;   // row 1: zero
+      for (size_t d = 0; d < dim; ++d) rows[d] = 255;      // row 0: max * min
+      for (size_t d = 0; d < dim; ++d) rows[dim + d] = 0;  // row 1: zero
       int32_t out[2];
       k.dot_u8s8(rows.data(), 2, dim, q.data(), out);
       EXPECT_EQ(out[0], -255 * 127 * static_cast<int32_t>(dim)) << IsaName(isa) << " " << dim;
