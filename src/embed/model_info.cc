@@ -78,7 +78,9 @@ StatusOr<ModelInfo> LoadModelInfo(const std::filesystem::path& model_dir, const 
     if (j.is_discarded() || !j.is_object()) {
       return InvalidArgumentError("model sidecar " + sidecar.string() + " is not a JSON object");
     }
-    info.version = FindString(j, {"version", "package_version", "source_version", "package"});
+    const std::string pkg = FindString(j, {"source_package"});
+    const std::string ver = FindString(j, {"source_version", "version"});
+    info.version = pkg.empty() ? ver : pkg + "@" + ver;
     info.licence = FindString(j, {"licence", "license"});
     const std::string stated = FindString(j, {"onnx_sha256", "sha256_onnx", "sha256"});
     if (stated.size() == 64 && stated != info.onnx_sha256) {
