@@ -1,0 +1,151 @@
+// Copyright 2026 The Candor Authors.
+//
+// The Candor HTTP service: the JSON API of docs/openapi.yaml over the gallery
+// store (gallery.h), the face pipeline (pipeline.h) and the governance core
+// (govern.h). Every identify / verify goes through Governance::BeginSearch
+// (authorization, role, training, gallery bases, search limits), is audited,
+// and its result is a lead for two-person review.
+//
+//   Service  the request handler, independent of sockets: Handle() takes a
+//            parsed request and returns the response. Used by HttpServer, by
+//            the tests and by the fuzzer.
+//   HttpServer  cpp-httplib (HTTPS with OpenSSL, or plain HTTP on loopback
+//            only) in front of a Service, plus the periodic retention purge.
+//
+// Errors: every response that is not 2xx has the body
+//   {"error": {"code": "PERMISSION_DENIED", "message": "..."}}
+// with the HTTP status of candor::HttpStatus(code), except 413 (body or image
+// too large) and 422 (no usable face in the image). Handle() never throws:
+// every exception is caught at the boundary and answered as 500 INTERNAL.
+//
+// Ownership: Service borrows the Governance, Store and Pipeline (which must
+// outlive it). Pipeline may be null (then image routes answer 503).
+// Thread safety: Handle() may be called from many threads at once.
+
+#ifndef CANDOR_SERVER_H_
+#define CANDOR_SERVER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "candor/gallery.h"
+#include "candor/govern.h"
+#include "candor/status.h"
+
+namespace candor {
+
+class Pipeline;
+
+namespace server {
+class Metrics;
+class RateLimiter;
+class ProbeVault;
+}  // namespace server
+
+struct ApiRequest {
+  std::string method;                         // "GET", "POST", ...
+  std::string path;                           // "/v1/identify" (no query string)
+  std::map<std::string, std::string> query;   // decoded query parameters
+  std::map<std::string, std::string> headers; // keys lower-case
+  std::string body;
+  std::string remote_addr;                    // "127.0.0.1"
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// The decision threshold for a search in a gallery: from a calibration (at a
+// target FPIR for identify / FMR for verify). FAILED_PRECONDITION if none.
+using ThresholdFunction =
+    std::function<StatusOr<float>(const GalleryInfo& gallery, SearchKind kind)>;
+
+struct ServerOptions {
+  size_t max_body_bytes = 12u << 20;   // whole request body (413 beyond)
+  size_t max_image_bytes = 8u << 20;   // decoded image bytes (413 beyond)
+  int rate_limit_per_minute = 600;     // per account (or per address when unauthenticated)
+  int rate_burst = 120;
+  std::function<int64_t()> clock;      // Unix ms; default: system clock
+  ThresholdFunction threshold;         // required for identify / verify
+  std::filesystem::path probe_dir;     // where probe images are kept (sealed)
+  StoreKey probe_key{};                // seals probe images at rest
+  std::vector<uint8_t> audit_public_key;  // for GET /v1/audit/verify
+};
+
+class Service {
+ public:
+  Service(Governance* governance, Store* store, const Pipeline* pipeline, ServerOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Answers one request. Never throws.
+  ApiResponse Handle(const ApiRequest& request) noexcept;
+
+  // Runs the retention purge at the current clock (probe images go through
+  // the vault). Called periodically by HttpServer; tests call it directly.
+  StatusOr<PurgeSummary> RunPurge();
+
+  // Deletes a stored probe image (the Governance purge_probe callback).
+  Status DeleteProbe(const std::string& search_id);
+
+  int64_t Now() const;
+
+  struct Ctx;  // per-request context (internal to src/server/)
+
+ private:
+  friend struct ServiceRoutes;
+
+  Governance* gov_;
+  Store* store_;
+  const Pipeline* pipeline_;
+  ServerOptions options_;
+  std::unique_ptr<server::Metrics> metrics_;
+  std::unique_ptr<server::RateLimiter> limiter_;
+  std::unique_ptr<server::ProbeVault> vault_;
+  std::mutex summaries_mu_;
+  std::map<std::string, std::string> summaries_;  // search id -> requester's Search JSON
+};
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                         // 0: an ephemeral port
+  bool tls = false;                     // plain HTTP is refused unless host is loopback
+  std::filesystem::path cert_file, key_file;
+  int read_timeout_s = 10, write_timeout_s = 10;
+  int64_t purge_interval_ms = 60'000;   // 0: no background purge
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving on a background thread. INVALID_ARGUMENT for plain
+  // HTTP on a non-loopback address; UNAVAILABLE if the address cannot be bound.
+  static StatusOr<std::unique_ptr<HttpServer>> Start(Service* service, HttpServerOptions options);
+  ~HttpServer();  // stops
+  int port() const { return port_; }
+  void Stop();
+  // Blocks until Stop() is called from another thread or a signal handler.
+  void Wait();
+
+ private:
+  HttpServer() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(const std::string& host);
+
+}  // namespace candor
+
+#endif  // CANDOR_SERVER_H_

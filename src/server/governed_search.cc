@@ -1,0 +1,91 @@
+// Copyright 2026 The Candor Authors.
+
+#include "server/governed_search.h"
+
+namespace candor {
+
+namespace {
+AuditEntry Entry(const Principal& who, const SearchRequest& r, const std::string& action) {
+  AuditEntry e;
+  e.actor = who.username;
+  e.role = std::string(RoleName(who.role));
+  e.action = action;
+  e.authorization_id = r.authorization_id;
+  e.gallery = r.gallery;
+  e.probe_hash = r.probe_hash;
+  return e;
+}
+
+// The gallery must exist before the gate (a precise 404, audited).
+StatusOr<GalleryInfo> GalleryOrRefuse(Governance& gov, const Store& store, const Principal& who,
+                                      const SearchRequest& r) {
+  auto g = store.GetGallery(r.gallery);
+  if (!g.ok()) {
+    AuditEntry e = Entry(who, r, r.kind == SearchKind::kIdentify ? "search.identify" : "search.verify");
+    e.decision = "deny";
+    e.outcome = "refused";
+    e.reason = g.status().message();
+    (void)gov.Audit(std::move(e));
+  }
+  return g;
+}
+
+Status ProbeFailed(Governance& gov, const Principal& who, const SearchRequest& r,
+                   const std::string& search_id, const Status& why) {
+  AuditEntry e = Entry(who, r, "search.probe_failed");
+  e.decision = "allow";
+  e.outcome = "error";
+  e.reason = "search " + search_id + ": " + why.message();
+  (void)gov.Audit(std::move(e));
+  return why;
+}
+}  // namespace
+
+StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& store,
+                                                  const Principal& who,
+                                                  const SearchRequest& request,
+                                                  const ProbeFactory& make_probe,
+                                                  const GalleryThreshold& threshold) {
+  if (request.kind != SearchKind::kIdentify) return InvalidArgumentError("not an identify request");
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(gov, store, who, request));
+  CANDOR_ASSIGN_OR_RETURN(SearchTicket ticket, gov.BeginSearch(who, request));
+  auto fail = [&](const Status& s) { return ProbeFailed(gov, who, request, ticket.search_id, s); };
+  auto thr = threshold(g, SearchKind::kIdentify);
+  if (!thr.ok()) return fail(thr.status());
+  auto probe = make_probe();
+  if (!probe.ok()) return fail(probe.status());
+  IdentifyParams p;
+  p.k = ticket.candidate_list_size;
+  p.threshold = *thr;
+  auto r = store.Identify(request.gallery, *probe, p);
+  if (!r.ok()) return fail(r.status());
+  std::vector<Candidate> cands;
+  for (const auto& c : r->candidates) cands.push_back({c.subject_id, c.score});
+  CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
+  return GovernedIdentifyResult{std::move(ticket), std::move(r).value()};
+}
+
+StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& store,
+                                              const Principal& who, const SearchRequest& request,
+                                              const std::string& subject_id,
+                                              const ProbeFactory& make_probe,
+                                              const GalleryThreshold& threshold) {
+  if (request.kind != SearchKind::kVerify) return InvalidArgumentError("not a verify request");
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(gov, store, who, request));
+  CANDOR_ASSIGN_OR_RETURN(SearchTicket ticket, gov.BeginSearch(who, request));
+  auto fail = [&](const Status& s) { return ProbeFailed(gov, who, request, ticket.search_id, s); };
+  auto thr = threshold(g, SearchKind::kVerify);
+  if (!thr.ok()) return fail(thr.status());
+  auto probe = make_probe();
+  if (!probe.ok()) return fail(probe.status());
+  VerifyParams p;
+  p.threshold = *thr;
+  auto r = store.Verify(request.gallery, subject_id, *probe, p);
+  if (!r.ok()) return fail(r.status());
+  std::vector<Candidate> cands;
+  if (r->match) cands.push_back({subject_id, r->score});
+  CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
+  return GovernedVerifyResult{std::move(ticket), std::move(r).value()};
+}
+
+}  // namespace candor

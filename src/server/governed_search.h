@@ -1,0 +1,57 @@
+// Copyright 2026 The Candor Authors.
+//
+// The one path every search takes, from the server and from the CLI alike:
+//   1. Governance::BeginSearch (authorization, role, training, gallery bases,
+//      search limit, exigent window; audits allow and deny);
+//   2. only then the probe is turned into a template (`make_probe`), so no
+//      biometric processing happens for a refused request;
+//   3. the store's 1:N Identify / 1:1 Verify at the calibrated threshold;
+//   4. Governance::RecordResult with what was returned (empty = "no candidate
+//      above threshold"), audited with the count.
+// A probe failure (no face, undecodable) after an allowed gate is audited as
+// "search.probe_failed" and returned. Errors are the first failing step's.
+// Thread safety: as safe as the Governance and Store passed in (both are).
+
+#ifndef CANDOR_SERVER_GOVERNED_SEARCH_H_
+#define CANDOR_SERVER_GOVERNED_SEARCH_H_
+
+#include <functional>
+#include <string>
+
+#include "candor/gallery.h"
+#include "candor/govern.h"
+#include "candor/template.h"
+
+namespace candor {
+
+using ProbeFactory = std::function<StatusOr<Template>()>;
+using GalleryThreshold = std::function<StatusOr<float>(const GalleryInfo&, SearchKind)>;
+
+struct GovernedIdentifyResult {
+  SearchTicket ticket;
+  IdentifyResult result;
+};
+
+// `request.kind` must be kIdentify; request.probe_hash is the hex SHA-256 of
+// the probe bytes. NOT_FOUND if the gallery does not exist (audited).
+StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& store,
+                                                  const Principal& who,
+                                                  const SearchRequest& request,
+                                                  const ProbeFactory& make_probe,
+                                                  const GalleryThreshold& threshold);
+
+struct GovernedVerifyResult {
+  SearchTicket ticket;
+  VerifyResult result;
+};
+
+// `request.kind` must be kVerify.
+StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& store,
+                                              const Principal& who, const SearchRequest& request,
+                                              const std::string& subject_id,
+                                              const ProbeFactory& make_probe,
+                                              const GalleryThreshold& threshold);
+
+}  // namespace candor
+
+#endif  // CANDOR_SERVER_GOVERNED_SEARCH_H_

@@ -1,0 +1,27 @@
+// Copyright 2026 The Candor Authors.
+
+#include "server/rate_limiter.h"
+
+#include <algorithm>
+
+namespace candor::server {
+
+bool RateLimiter::Allow(const std::string& key, int64_t now_ms) {
+  if (per_minute_ <= 0) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (buckets_.size() > 100000) buckets_.clear();  // bound memory under address floods
+  auto [it, fresh] = buckets_.try_emplace(key);
+  Bucket& b = it->second;
+  if (fresh) {
+    b.tokens = burst_;
+    b.last_ms = now_ms;
+  }
+  const double refill = std::max<int64_t>(0, now_ms - b.last_ms) * per_minute_ / 60000.0;
+  b.tokens = std::min<double>(burst_, b.tokens + refill);
+  b.last_ms = std::max(b.last_ms, now_ms);
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+}  // namespace candor::server

@@ -1,0 +1,223 @@
+// Copyright 2026 The Candor Authors.
+//
+// Sessions, accounts, galleries and enrollment.
+
+#include "candor/pipeline.h"
+#include "common/hash.h"
+#include "server/service_internal.h"
+
+namespace candor::server {
+
+namespace {
+std::string Token(const Ctx& c) { return c.req.headers.at("authorization").substr(7); }
+
+void AuditOk(Ctx& c, const std::string& action, const std::string& gallery,
+             const std::string& detail) {
+  AuditEntry e;
+  e.actor = c.who->username;
+  e.role = std::string(RoleName(c.who->role));
+  e.action = action;
+  e.gallery = gallery;
+  e.decision = "allow";
+  e.outcome = "ok";
+  e.reason = detail;
+  auto r = ServiceRoutes::Gov(c).Audit(std::move(e));
+  if (!r.ok()) throw std::runtime_error("audit append failed: " + r.status().message());
+}
+}  // namespace
+
+ApiResponse HandleSignIn(Ctx& c) {
+  auto body = ParseStrict(c.req.body, {{"username", JType::kString, true},
+                                       {"password", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, "auth.signin", body.status());
+  Governance& gov = ServiceRoutes::Gov(c);
+  auto s = gov.SignIn((*body)["username"], (*body)["password"]);
+  if (!s.ok()) return ErrorResponse(s.status());  // audited by governance
+  auto a = gov.GetAccount((*body)["username"]);
+  if (!a.ok()) return ErrorResponse(a.status());
+  return JsonResponse(201, {{"token", s->token},
+                            {"expires_at", IsoTime(s->expires_ms)},
+                            {"account", AccountJson(*a)}});
+}
+
+ApiResponse HandleSignOut(Ctx& c) {
+  Status s = ServiceRoutes::Gov(c).SignOut(Token(c));
+  if (!s.ok()) return ErrorResponse(s);
+  ApiResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+ApiResponse HandleWhoami(Ctx& c) {
+  auto a = ServiceRoutes::Gov(c).GetAccount(c.who->username);
+  if (!a.ok()) return ErrorResponse(a.status());
+  return JsonResponse(200, AccountJson(*a));
+}
+
+ApiResponse HandleListAccounts(Ctx& c) {
+  auto v = ServiceRoutes::Gov(c).ListAccounts(*c.who);
+  if (!v.ok()) return ErrorResponse(v.status());
+  json arr = json::array();
+  for (const auto& a : *v) arr.push_back(AccountJson(a));
+  return JsonResponse(200, {{"accounts", arr}});
+}
+
+ApiResponse HandleCreateAccount(Ctx& c) {
+  auto body = ParseStrict(c.req.body, {{"username", JType::kString, true},
+                                       {"role", JType::kString, true},
+                                       {"password", JType::kString, false},
+                                       {"training_expires_at", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, "account.create", body.status());
+  auto role = ParseRole((*body)["role"].get<std::string>());
+  if (!role.ok()) return Refuse(c, "account.create", role.status());
+  auto expires = ParseIsoTime((*body)["training_expires_at"]);
+  if (!expires.ok()) return Refuse(c, "account.create", expires.status());
+  auto a = ServiceRoutes::Gov(c).CreateAccount(*c.who, (*body)["username"], *role,
+                                               body->value("password", std::string()), *expires);
+  if (!a.ok()) return ErrorResponse(a.status());
+  return JsonResponse(201, AccountJson(*a));
+}
+
+ApiResponse HandleUpdateAccount(Ctx& c) {
+  if (Status s = CheckRole(c, {Role::kAdmin}, "account.update"); !s.ok()) {
+    return Refuse(c, "account.update", s);
+  }
+  auto body = ParseStrict(c.req.body, {{"training_expires_at", JType::kString, false},
+                                       {"disabled", JType::kBool, false}});
+  if (!body.ok()) return Refuse(c, "account.update", body.status());
+  Governance& gov = ServiceRoutes::Gov(c);
+  const std::string& user = c.params[0];
+  if (body->contains("training_expires_at")) {
+    auto expires = ParseIsoTime((*body)["training_expires_at"]);
+    if (!expires.ok()) return Refuse(c, "account.update", expires.status());
+    Status s = gov.SetTrainingExpiry(*c.who, user, *expires);
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  if (body->contains("disabled")) {
+    Status s = gov.SetDisabled(*c.who, user, (*body)["disabled"].get<bool>());
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  auto a = gov.GetAccount(user);
+  if (!a.ok()) return ErrorResponse(a.status());
+  return JsonResponse(200, AccountJson(*a));
+}
+
+ApiResponse HandleCreateApiToken(Ctx& c) {
+  if (!c.req.body.empty() && c.req.body.find_first_not_of(" \t\r\n{}") != std::string::npos) {
+    return Refuse(c, "account.api_token", InvalidArgumentError("this route takes no body"));
+  }
+  auto t = ServiceRoutes::Gov(c).CreateApiToken(*c.who, c.params[0]);
+  if (!t.ok()) return ErrorResponse(t.status());
+  return JsonResponse(201, {{"token", t->token}, {"expires_at", IsoTime(t->expires_ms)}});
+}
+
+ApiResponse HandleListGalleries(Ctx& c) {
+  auto v = ServiceRoutes::GalleryStore(c).ListGalleries();
+  if (!v.ok()) return ErrorResponse(v.status());
+  json arr = json::array();
+  for (const auto& g : *v) arr.push_back(GalleryJson(g));
+  return JsonResponse(200, {{"galleries", arr}});
+}
+
+ApiResponse HandleGetGallery(Ctx& c) {
+  auto g = ServiceRoutes::GalleryStore(c).GetGallery(c.params[0]);
+  if (!g.ok()) return ErrorResponse(g.status());
+  return JsonResponse(200, GalleryJson(*g));
+}
+
+ApiResponse HandleCreateGallery(Ctx& c) {
+  const char* action = "gallery.create";
+  if (Status s = CheckRole(c, {Role::kAdmin}, action); !s.ok()) return Refuse(c, action, s);
+  auto body = ParseStrict(c.req.body, {{"name", JType::kString, true},
+                                       {"description", JType::kString, true},
+                                       {"legal_basis", JType::kString, true},
+                                       {"retention_class", JType::kString, true},
+                                       {"allowed_search_bases", JType::kStringArray, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  GalleryInfo info;
+  info.name = (*body)["name"];
+  info.description = (*body)["description"];
+  info.legal_basis = (*body)["legal_basis"];
+  info.retention_class = (*body)["retention_class"];
+  info.allowed_search_bases = (*body)["allowed_search_bases"].get<std::vector<std::string>>();
+  GalleryPolicy policy;
+  policy.name = info.name;
+  for (const auto& b : info.allowed_search_bases) {
+    auto basis = ParseBasis(b);
+    if (!basis.ok()) return Refuse(c, action, basis.status());
+    policy.allowed_bases.push_back(*basis);
+  }
+  if (Status s = ValidateGalleryInfo(info); !s.ok()) return Refuse(c, action, s);
+  Store& store = ServiceRoutes::GalleryStore(c);
+  if (store.GetGallery(info.name).ok()) {
+    return Refuse(c, action, AlreadyExistsError("gallery '" + info.name + "' exists"));
+  }
+  // Governance first: a gallery without a policy could never be searched.
+  if (Status s = ServiceRoutes::Gov(c).SetGalleryPolicy(*c.who, policy); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  if (Status s = store.CreateGallery(info); !s.ok()) return ErrorResponse(s);
+  AuditOk(c, action, info.name, "");
+  auto g = store.GetGallery(info.name);
+  if (!g.ok()) return ErrorResponse(g.status());
+  return JsonResponse(201, GalleryJson(*g));
+}
+
+ApiResponse HandleEnroll(Ctx& c) {
+  const char* action = "gallery.enroll";
+  const std::string& gallery = c.params[0];
+  if (Status s = CheckRole(c, {Role::kEnroller, Role::kAdmin}, action); !s.ok()) {
+    return Refuse(c, action, s);
+  }
+  auto body = ParseStrict(c.req.body, {{"subject_id", JType::kString, true},
+                                       {"record_ref", JType::kString, false},
+                                       {"capture_date", JType::kString, false},
+                                       {"image", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  Store& store = ServiceRoutes::GalleryStore(c);
+  if (auto g = store.GetGallery(gallery); !g.ok()) return Refuse(c, action, g.status());
+  auto image = DecodeBase64((*body)["image"]);
+  if (!image.ok()) return Refuse(c, action, image.status());
+  if (image->size() > ServiceRoutes::Options(c).max_image_bytes) {
+    return Refuse(c, action, ResourceExhaustedError("image exceeds the size limit"), 413);
+  }
+  const Pipeline* pipe = ServiceRoutes::Pipe(c);
+  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(image->data()), image->size());
+  auto mat = pipe->Decode(bytes);
+  if (!mat.ok()) return Refuse(c, action, mat.status());
+  auto face = pipe->ProcessSingle(*mat);
+  if (!face.ok()) {
+    return Refuse(c, action, InvalidArgumentError("no usable face: " + face.status().message()), 422);
+  }
+  EnrollRequest er;
+  er.subject_id = (*body)["subject_id"];
+  er.record_ref = body->value("record_ref", std::string());
+  TemplateInput ti;
+  ti.tmpl = face->tmpl;
+  ti.capture_date = body->value("capture_date", std::string());
+  ti.quality = static_cast<float>(face->face.quality.score);
+  ti.image_sha256 = Sha256(std::string_view(*image));
+  er.templates.push_back(std::move(ti));
+  Status s = store.Enroll(gallery, std::span<const EnrollRequest>(&er, 1));
+  if (!s.ok()) return Refuse(c, action, s);
+  AuditOk(c, action, gallery, "1 subject enrolled");
+  return JsonResponse(201, {{"gallery", gallery},
+                            {"subject_id", er.subject_id},
+                            {"quality", QualityJson(face->face.quality)}});
+}
+
+ApiResponse HandleDeleteSubject(Ctx& c) {
+  const char* action = "gallery.delete_subject";
+  if (Status s = CheckRole(c, {Role::kAdmin}, action); !s.ok()) return Refuse(c, action, s);
+  Status s = ServiceRoutes::GalleryStore(c).DeleteSubject(c.params[0], c.params[1]);
+  if (!s.ok()) return Refuse(c, action, s);
+  AuditOk(c, action, c.params[0], "subject crypto-shredded");
+  ApiResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+}  // namespace candor::server

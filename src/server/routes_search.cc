@@ -1,0 +1,347 @@
+// Copyright 2026 The Candor Authors.
+//
+// Quality check, identify, verify, searches, two-person review and leads.
+// The requester never sees candidates before release; examiners and
+// supervisors (not the requester) see them for review; auditors never do.
+
+#include <spdlog/spdlog.h>
+
+#include "candor/pipeline.h"
+#include "common/hash.h"
+#include "server/governed_search.h"
+#include "server/probe_vault.h"
+#include "server/service_internal.h"
+
+namespace candor::server {
+
+namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// Base64 image from a parsed body, within the size limit. `http` gets 413
+// for an oversized image.
+StatusOr<std::string> ImageField(Ctx& c, const json& body, int* http) {
+  CANDOR_ASSIGN_OR_RETURN(std::string image, DecodeBase64(body["image"].get<std::string>()));
+  if (image.empty()) return InvalidArgumentError("field 'image' is empty");
+  if (image.size() > ServiceRoutes::Options(c).max_image_bytes) {
+    *http = 413;
+    return ResourceExhaustedError("image of " + std::to_string(image.size()) +
+                                  " bytes exceeds the limit of " +
+                                  std::to_string(ServiceRoutes::Options(c).max_image_bytes));
+  }
+  return image;
+}
+
+const char* ContentTypeOf(const std::string& img) {
+  if (img.size() > 4 && img.compare(0, 4, "\x89PNG") == 0) return "image/png";
+  return "image/jpeg";
+}
+
+std::string StatusOf(const SearchRecord& r) {
+  if (r.purged_ms) return "purged";
+  if (r.outcome == SearchOutcome::kRefused) return "refused";
+  if (r.released_ms) return "lead_released";
+  if (r.outcome == SearchOutcome::kNoCandidate) return "no_candidate";
+  return "pending_review";
+}
+
+// The examiner's view: candidates included.
+json ReviewView(const SearchRecord& r) {
+  json cands = json::array();
+  int rank = 1;
+  for (const auto& cand : r.candidates) {
+    cands.push_back({{"rank", rank++}, {"subject_id", cand.subject_ref}, {"score", cand.score}});
+  }
+  json j = {{"id", r.id},
+            {"kind", r.kind == SearchKind::kIdentify ? "identify" : "verify"},
+            {"label", std::string(kLeadLabel)},
+            {"status", StatusOf(r)},
+            {"outcome", std::string(SearchOutcomeName(r.outcome))},
+            {"no_candidate_above_threshold", r.outcome == SearchOutcome::kNoCandidate},
+            {"candidate_count", static_cast<int64_t>(r.candidates.size())},
+            {"gallery", r.gallery},
+            {"requester", r.requester},
+            {"created_at", IsoTime(r.created_ms)},
+            {"candidates", cands}};
+  if (!r.authorization_id.empty()) j["authorization_id"] = r.authorization_id;
+  if (!r.case_id.empty()) j["case_id"] = r.case_id;
+  if (r.retain_until_ms) j["retain_until"] = IsoTime(r.retain_until_ms);
+  return j;
+}
+
+// Fields of the requester's view shared by identify and verify.
+json RequesterView(Ctx& c, const SearchRequest& req, const SearchTicket& t, bool no_candidate,
+                   int64_t count, float threshold) {
+  json j = {{"id", t.search_id},
+            {"kind", req.kind == SearchKind::kIdentify ? "identify" : "verify"},
+            {"label", t.label},
+            {"status", no_candidate ? "no_candidate" : "pending_review"},
+            {"outcome", no_candidate ? "no_candidate" : "candidates"},
+            {"no_candidate_above_threshold", no_candidate},
+            {"candidate_count", count},
+            {"threshold", threshold},
+            {"gallery", req.gallery},
+            {"requester", c.who->username},
+            {"created_at", IsoTime(c.svc.Now())}};
+  if (!req.authorization_id.empty()) {
+    j["authorization_id"] = req.authorization_id;
+    if (auto a = ServiceRoutes::Gov(c).GetAuthorization(req.authorization_id); a.ok()) {
+      j["case_id"] = a->spec.case_id;
+    }
+  }
+  return j;
+}
+
+// Turns the probe bytes into a template; marks "no face" for a 422.
+ProbeFactory MakeProbe(const Pipeline* pipe, const std::string& image, bool* no_face) {
+  return [pipe, &image, no_face]() -> StatusOr<Template> {
+    CANDOR_ASSIGN_OR_RETURN(cv::Mat mat, pipe->Decode(Bytes(image)));
+    auto face = pipe->ProcessSingle(mat);
+    if (!face.ok()) {
+      if (face.status().code() == Code::kNotFound) *no_face = true;
+      return face.status();
+    }
+    return face->tmpl;
+  };
+}
+
+ApiResponse SearchError(Ctx& c, const Status& s, bool no_face) {
+  c.search_outcome = s.code() == Code::kPermissionDenied || s.code() == Code::kUnauthenticated
+                         ? "refused"
+                         : "error";
+  if (no_face) return ErrorResponse(InvalidArgumentError("no usable face in the probe: " + s.message()), 422);
+  return ErrorResponse(s);
+}
+
+void KeepProbe(Ctx& c, const std::string& id, const std::string& image) {
+  if (Status s = ServiceRoutes::Vault(c).Put(id, image); !s.ok()) {
+    spdlog::error(R"({{"event":"probe_store_failed","message":{}}})", json(s.message()).dump());
+  }
+}
+
+}  // namespace
+
+ApiResponse HandleQuality(Ctx& c) {
+  const char* action = "quality.check";
+  if (Status s = CheckRole(c, {Role::kInvestigator, Role::kEnroller, Role::kExaminer,
+                               Role::kSupervisor, Role::kAdmin}, action);
+      !s.ok()) {
+    return Refuse(c, action, s);
+  }
+  auto body = ParseStrict(c.req.body, {{"image", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  int http = 0;
+  auto image = ImageField(c, *body, &http);
+  if (!image.ok()) return Refuse(c, action, image.status(), http);
+  const Pipeline* pipe = ServiceRoutes::Pipe(c);
+  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  auto mat = pipe->Decode(Bytes(*image));
+  if (!mat.ok()) return Refuse(c, action, mat.status());
+  auto faces = pipe->Detect(*mat);
+  if (!faces.ok()) return ErrorResponse(faces.status());
+  json arr = json::array();
+  for (const auto& f : *faces) {
+    json lm = json::array();
+    for (const auto& p : f.landmarks) lm.push_back({p.x, p.y});
+    arr.push_back({{"box", {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width},
+                            {"height", f.box.height}}},
+                   {"landmarks", lm},
+                   {"detector_score", f.detector_score},
+                   {"cut_by_border", f.cut_by_border},
+                   {"quality", QualityJson(f.quality)}});
+  }
+  std::vector<std::string> issues;
+  if (faces->empty()) issues.push_back("no face found");
+  if (faces->size() > 1) issues.push_back("more than one face: the largest is used");
+  if (!faces->empty()) {
+    for (const auto& i : faces->front().quality.issues) issues.push_back(i);
+  }
+  const bool usable = !faces->empty() && faces->front().quality.issues.empty();
+  return JsonResponse(200, {{"width", mat->cols},
+                            {"height", mat->rows},
+                            {"faces", arr},
+                            {"usable", usable},
+                            {"issues", issues}});
+}
+
+ApiResponse HandleIdentify(Ctx& c) {
+  const char* action = "search.identify";
+  auto body = ParseStrict(c.req.body, {{"authorization_id", JType::kString, true},
+                                       {"gallery", JType::kString, true},
+                                       {"image", JType::kString, true},
+                                       {"k", JType::kInt, false}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  int http = 0;
+  auto image = ImageField(c, *body, &http);
+  if (!image.ok()) return Refuse(c, action, image.status(), http);
+  const Pipeline* pipe = ServiceRoutes::Pipe(c);
+  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  const int64_t k = body->value("k", int64_t{0});
+  if (k < 0 || k > 1000) return Refuse(c, action, InvalidArgumentError("k must be in [2, 50]"));
+  SearchRequest req;
+  req.kind = SearchKind::kIdentify;
+  req.gallery = (*body)["gallery"];
+  req.authorization_id = (*body)["authorization_id"];
+  req.candidate_list_size = static_cast<int>(k);
+  req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
+  bool no_face = false;
+  auto r = GovernedIdentify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
+                            MakeProbe(pipe, *image, &no_face), ServiceRoutes::Options(c).threshold);
+  if (!r.ok()) return SearchError(c, r.status(), no_face);
+  KeepProbe(c, r->ticket.search_id, *image);
+  const bool none = r->result.candidates.empty();
+  c.search_outcome = none ? "no_candidate" : "candidates";
+  json j = RequesterView(c, req, r->ticket, none,
+                         static_cast<int64_t>(r->result.candidates.size()), r->result.threshold);
+  j["gallery_size"] = r->result.gallery_subjects;
+  ServiceRoutes::Remember(c, r->ticket.search_id, j.dump());
+  return JsonResponse(201, j);
+}
+
+ApiResponse HandleVerify(Ctx& c) {
+  const char* action = "search.verify";
+  auto body = ParseStrict(c.req.body, {{"authorization_id", JType::kString, false},
+                                       {"consent", JType::kBool, false},
+                                       {"gallery", JType::kString, true},
+                                       {"subject_id", JType::kString, true},
+                                       {"image", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  int http = 0;
+  auto image = ImageField(c, *body, &http);
+  if (!image.ok()) return Refuse(c, action, image.status(), http);
+  const Pipeline* pipe = ServiceRoutes::Pipe(c);
+  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  SearchRequest req;
+  req.kind = SearchKind::kVerify;
+  req.gallery = (*body)["gallery"];
+  req.authorization_id = body->value("authorization_id", std::string());
+  req.consent_verify = body->value("consent", false);
+  req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
+  bool no_face = false;
+  auto r = GovernedVerify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
+                          (*body)["subject_id"], MakeProbe(pipe, *image, &no_face),
+                          ServiceRoutes::Options(c).threshold);
+  if (!r.ok()) return SearchError(c, r.status(), no_face);
+  KeepProbe(c, r->ticket.search_id, *image);
+  const bool none = !r->result.match;
+  c.search_outcome = none ? "no_candidate" : "candidates";
+  json j = RequesterView(c, req, r->ticket, none, none ? 0 : 1, r->result.threshold);
+  j["score"] = r->result.score;
+  j["match"] = r->result.match;
+  if (r->result.fmr) j["fmr"] = *r->result.fmr;
+  ServiceRoutes::Remember(c, r->ticket.search_id, j.dump());
+  return JsonResponse(201, j);
+}
+
+ApiResponse HandleListSearches(Ctx& c) {
+  const char* action = "search.list";
+  if (Status s = CheckRole(c, {Role::kInvestigator, Role::kExaminer, Role::kSupervisor}, action);
+      !s.ok()) {
+    return Refuse(c, action, s);
+  }
+  std::string status;
+  if (auto it = c.req.query.find("status"); it != c.req.query.end()) status = it->second;
+  json arr = json::array();
+  for (const auto& s : ServiceRoutes::AllSummaries(c)) {
+    json j = json::parse(s);
+    if (j["requester"] != c.who->username) continue;
+    if (!status.empty() && j["status"] != status) continue;
+    arr.push_back(std::move(j));
+  }
+  return JsonResponse(200, {{"searches", arr}});
+}
+
+ApiResponse HandleGetSearch(Ctx& c) {
+  const char* action = "search.view";
+  const std::string& id = c.params[0];
+  Governance& gov = ServiceRoutes::Gov(c);
+  auto summary = ServiceRoutes::Recall(c, id);
+  json mine;
+  if (summary) mine = json::parse(*summary);
+  const bool requester = summary && mine["requester"] == c.who->username;
+  if (!requester && (c.who->role == Role::kExaminer || c.who->role == Role::kSupervisor)) {
+    auto rec = gov.GetSearchForReview(*c.who, id);
+    if (!rec.ok()) return ErrorResponse(rec.status());
+    return JsonResponse(200, ReviewView(*rec));
+  }
+  if (!requester) {
+    if (c.who->role == Role::kInvestigator) {
+      // Perhaps the requester of a search from before a restart: governance decides.
+      auto lead = gov.ReleaseLead(*c.who, id);
+      if (!lead.ok()) return ErrorResponse(lead.status());
+      return JsonResponse(200, {{"id", id},
+                                {"kind", "identify"},
+                                {"label", lead->label},
+                                {"status", "lead_released"},
+                                {"outcome", "candidates"},
+                                {"no_candidate_above_threshold", false},
+                                {"candidate_count", lead->confirmed_subject_refs.size()},
+                                {"gallery", ""},
+                                {"created_at", IsoTime(0)},
+                                {"lead", LeadJson(*lead)}});
+    }
+    return Refuse(c, action,
+                  PermissionDeniedError("searches are visible to their requester, examiners and "
+                                        "supervisors only"));
+  }
+  if (mine["status"] == "no_candidate") return JsonResponse(200, mine);
+  auto lead = gov.ReleaseLead(*c.who, id);
+  if (lead.ok()) {
+    mine["status"] = "lead_released";
+    mine["lead"] = LeadJson(*lead);
+  } else if (lead.status().code() == Code::kFailedPrecondition &&
+             lead.status().message().find("purged") != std::string::npos) {
+    mine["status"] = "purged";
+  } else if (lead.status().code() != Code::kFailedPrecondition) {
+    return ErrorResponse(lead.status());
+  }
+  return JsonResponse(200, mine);
+}
+
+ApiResponse HandleGetProbe(Ctx& c) {
+  auto rec = ServiceRoutes::Gov(c).GetSearchForReview(*c.who, c.params[0]);  // role + audit
+  if (!rec.ok()) return ErrorResponse(rec.status());
+  auto img = ServiceRoutes::Vault(c).Get(c.params[0]);
+  if (!img.ok()) return ErrorResponse(img.status());
+  ApiResponse r;
+  r.content_type = ContentTypeOf(*img);
+  r.body = std::move(img).value();
+  return r;
+}
+
+ApiResponse HandleGetCandidateImage(Ctx& c) {
+  auto rec = ServiceRoutes::Gov(c).GetSearchForReview(*c.who, c.params[0]);  // role + audit
+  if (!rec.ok()) return ErrorResponse(rec.status());
+  return ErrorResponse(NotFoundError(
+      "the gallery store keeps templates, not enrollment images: no candidate image is available"));
+}
+
+ApiResponse HandleReview(Ctx& c) {
+  const char* action = "lead.review";
+  auto body = ParseStrict(c.req.body, {{"subject_id", JType::kString, true},
+                                       {"decision", JType::kString, true},
+                                       {"notes", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  const std::string d = (*body)["decision"];
+  if (d != "confirm" && d != "reject") {
+    return Refuse(c, action, InvalidArgumentError("decision must be confirm or reject"));
+  }
+  Governance& gov = ServiceRoutes::Gov(c);
+  Status s = gov.ReviewCandidate(*c.who, c.params[0], (*body)["subject_id"],
+                                 d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject,
+                                 (*body)["notes"]);
+  if (!s.ok()) return ErrorResponse(s);
+  auto rec = gov.GetSearchForReview(*c.who, c.params[0]);
+  if (!rec.ok()) return ErrorResponse(rec.status());
+  return JsonResponse(201, ReviewView(*rec));
+}
+
+ApiResponse HandleGetLead(Ctx& c) {
+  auto lead = ServiceRoutes::Gov(c).ReleaseLead(*c.who, c.params[0]);
+  if (!lead.ok()) return ErrorResponse(lead.status());
+  return JsonResponse(200, LeadJson(*lead));
+}
+
+}  // namespace candor::server

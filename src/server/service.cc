@@ -1,0 +1,217 @@
+// Copyright 2026 The Candor Authors.
+//
+// Service: limits, authentication, rate limits, routing, the exception
+// boundary, metrics and structured logs. The routes live in routes_*.cc.
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <string_view>
+
+#include "candor/pipeline.h"
+#include "server/metrics.h"
+#include "server/probe_vault.h"
+#include "server/rate_limiter.h"
+#include "server/service_internal.h"
+
+namespace candor {
+
+using server::json;
+
+namespace {
+
+using Handler = ApiResponse (*)(Service::Ctx&);
+
+struct Route {
+  const char* method;
+  const char* pattern;
+  Handler handler;
+  bool authenticated;
+};
+
+const Route kRoutes[] = {
+    {"GET", "/healthz", server::HandleHealth, false},
+    {"GET", "/metrics", server::HandleMetrics, false},
+    {"POST", "/v1/sessions", server::HandleSignIn, false},
+    {"DELETE", "/v1/sessions", server::HandleSignOut, true},
+    {"GET", "/v1/whoami", server::HandleWhoami, true},
+    {"GET", "/v1/accounts", server::HandleListAccounts, true},
+    {"POST", "/v1/accounts", server::HandleCreateAccount, true},
+    {"PATCH", "/v1/accounts/{username}", server::HandleUpdateAccount, true},
+    {"POST", "/v1/accounts/{username}/api-tokens", server::HandleCreateApiToken, true},
+    {"GET", "/v1/galleries", server::HandleListGalleries, true},
+    {"POST", "/v1/galleries", server::HandleCreateGallery, true},
+    {"GET", "/v1/galleries/{gallery}", server::HandleGetGallery, true},
+    {"POST", "/v1/galleries/{gallery}/subjects", server::HandleEnroll, true},
+    {"DELETE", "/v1/galleries/{gallery}/subjects/{subject}", server::HandleDeleteSubject, true},
+    {"GET", "/v1/authorizations", server::HandleListAuthorizations, true},
+    {"POST", "/v1/authorizations", server::HandleCreateAuthorization, true},
+    {"GET", "/v1/authorizations/{id}", server::HandleGetAuthorization, true},
+    {"POST", "/v1/authorizations/{id}/approve", server::HandleApproveAuthorization, true},
+    {"POST", "/v1/authorizations/{id}/revoke", server::HandleRevokeAuthorization, true},
+    {"POST", "/v1/authorizations/{id}/back", server::HandleBackAuthorization, true},
+    {"PUT", "/v1/cases/{case}", server::HandleSetCase, true},
+    {"POST", "/v1/quality", server::HandleQuality, true},
+    {"POST", "/v1/identify", server::HandleIdentify, true},
+    {"POST", "/v1/verify", server::HandleVerify, true},
+    {"GET", "/v1/searches", server::HandleListSearches, true},
+    {"GET", "/v1/searches/{id}", server::HandleGetSearch, true},
+    {"GET", "/v1/searches/{id}/probe", server::HandleGetProbe, true},
+    {"GET", "/v1/searches/{id}/candidates/{rank}/image", server::HandleGetCandidateImage, true},
+    {"POST", "/v1/searches/{id}/reviews", server::HandleReview, true},
+    {"GET", "/v1/searches/{id}/lead", server::HandleGetLead, true},
+    {"GET", "/v1/audit", server::HandleAudit, true},
+    {"GET", "/v1/audit/verify", server::HandleAuditVerify, true},
+    {"GET", "/v1/reports/transparency", server::HandleTransparency, true},
+};
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// True if `path` matches `pattern`; fills path parameters.
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  auto ps = Split(pattern), xs = Split(path);
+  if (ps.size() != xs.size()) return false;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (!ps[i].empty() && ps[i].front() == '{') {
+      if (xs[i].empty()) return false;
+      out.emplace_back(xs[i]);
+    } else if (ps[i] != xs[i]) {
+      return false;
+    }
+  }
+  *params = std::move(out);
+  return true;
+}
+
+int64_t SystemMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter& limiter) {
+  const ApiRequest& req = ctx.req;
+  const ServerOptions& opt = ServiceRoutes::Options(ctx);
+  if (req.body.size() > opt.max_body_bytes) {
+    return server::Refuse(ctx, "http.refused",
+                          ResourceExhaustedError("request body exceeds " +
+                                                 std::to_string(opt.max_body_bytes) + " bytes"),
+                          413);
+  }
+  if (route.authenticated) {
+    auto it = req.headers.find("authorization");
+    if (it == req.headers.end()) {
+      return server::Refuse(ctx, "auth.token",
+                            UnauthenticatedError("missing credentials: send Authorization: Bearer <token>"));
+    }
+    std::string_view v = it->second;
+    if (v.size() < 8 || v.substr(0, 7) != "Bearer ") {
+      return server::Refuse(ctx, "auth.token",
+                            UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
+    }
+    auto who = ServiceRoutes::Gov(ctx).Authenticate(std::string(v.substr(7)));
+    if (!who.ok()) return server::ErrorResponse(who.status());  // audited by governance
+    ctx.who = *who;
+  }
+  const std::string key = ctx.who ? "acct:" + ctx.who->username : "addr:" + req.remote_addr;
+  if (!limiter.Allow(key, ServiceRoutes::Options(ctx).clock())) {
+    return server::Refuse(ctx, "http.rate_limited",
+                          ResourceExhaustedError("rate limit exceeded; retry later"), 429);
+  }
+  return route.handler(ctx);
+}
+
+}  // namespace
+
+Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
+                 ServerOptions options)
+    : gov_(governance), store_(store), pipeline_(pipeline), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = SystemMs;
+  metrics_ = std::make_unique<server::Metrics>();
+  limiter_ = std::make_unique<server::RateLimiter>(options_.rate_limit_per_minute,
+                                                   options_.rate_burst);
+  vault_ = std::make_unique<server::ProbeVault>(options_.probe_dir, options_.probe_key);
+}
+
+Service::~Service() = default;
+
+int64_t Service::Now() const { return options_.clock(); }
+
+Status Service::DeleteProbe(const std::string& search_id) { return vault_->Delete(search_id); }
+
+StatusOr<PurgeSummary> Service::RunPurge() { return gov_->Purge(Now()); }
+
+ApiResponse Service::Handle(const ApiRequest& req) noexcept {
+  const auto t0 = std::chrono::steady_clock::now();
+  ApiResponse resp;
+  std::string route = "unmatched";
+  std::string actor = "-";
+  try {
+    Ctx ctx{req, *this, {}, {}, {}, {}};
+    const Route* found = nullptr;
+    bool path_known = false;
+    for (const Route& r : kRoutes) {
+      std::vector<std::string> params;
+      if (Match(r.pattern, req.path, &params)) {
+        path_known = true;
+        if (req.method == r.method) {
+          found = &r;
+          ctx.params = std::move(params);
+          ctx.route = r.pattern;
+          break;
+        }
+      }
+    }
+    if (found == nullptr) {
+      resp = path_known ? server::ErrorResponse(InvalidArgumentError(
+                                                    "method " + req.method.substr(0, 16) +
+                                                    " is not allowed on this route"),
+                                                405)
+                        : server::ErrorResponse(NotFoundError("no such route"));
+    } else {
+      route = ctx.route;
+      resp = Dispatch(ctx, *found, *limiter_);
+      if (ctx.who) actor = ctx.who->username;
+      if (!ctx.search_outcome.empty()) {
+        metrics_->CountSearch(route == "/v1/verify" ? "verify" : "identify", ctx.search_outcome);
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error(R"({{"event":"exception","route":"{}","what":{}}})", route,
+                  json(std::string(e.what())).dump());
+    resp = server::ErrorResponse(InternalError("internal error"));
+  } catch (...) {
+    resp = server::ErrorResponse(InternalError("internal error"));
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  try {
+    metrics_->ObserveRequest(req.method.size() <= 8 ? req.method : "OTHER", route, resp.status,
+                             secs);
+    // Structured log: route template only (no ids, tokens or biometric data).
+    spdlog::info(R"({{"event":"request","method":{},"route":"{}","status":{},"ms":{:.2f},"actor":{}}})",
+                 json(req.method.substr(0, 8)).dump(-1, ' ', false, json::error_handler_t::replace), route,
+                 resp.status, secs * 1000, json(actor).dump(-1, ' ', false, json::error_handler_t::replace));
+  } catch (...) {
+  }
+  return resp;
+}
+
+}  // namespace candor

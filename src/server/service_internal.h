@@ -1,0 +1,121 @@
+// Copyright 2026 The Candor Authors.
+//
+// Internals shared by the service's route files: the per-request context,
+// error responses, role checks and JSON encoders of the API's schemas
+// (docs/openapi.yaml). Not a public API.
+
+#ifndef CANDOR_SERVER_SERVICE_INTERNAL_H_
+#define CANDOR_SERVER_SERVICE_INTERNAL_H_
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "candor/face.h"
+#include "candor/gallery.h"
+#include "candor/govern.h"
+#include "candor/server.h"
+#include "server/json_util.h"
+
+namespace candor {
+
+struct Service::Ctx {
+  const ApiRequest& req;
+  Service& svc;
+  std::string route;                 // route template, e.g. "/v1/searches/{id}"
+  std::vector<std::string> params;   // path parameters in order
+  std::optional<Principal> who;      // set for authenticated routes
+  std::string search_outcome;        // for metrics: set by identify/verify
+};
+
+namespace server {
+
+using Ctx = Service::Ctx;
+using nlohmann::json;
+
+// {"error": {...}} with HttpStatus(code) unless `http` overrides it.
+ApiResponse ErrorResponse(const Status& s, int http = 0);
+ApiResponse JsonResponse(int status, const json& body);
+
+// An audit entry for a refusal decided by the server itself (malformed input,
+// size limits, rate limits, role checks outside governance), then the error.
+ApiResponse Refuse(Ctx& ctx, const std::string& action, const Status& s, int http = 0);
+
+// PERMISSION_DENIED unless the caller has one of `roles`.
+Status CheckRole(const Ctx& ctx, std::initializer_list<Role> roles, const char* action);
+
+json AccountJson(const Account& a);
+json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_window_ms);
+json GalleryJson(const GalleryInfo& g);
+json ReviewJson(const Review& r);
+json LeadJson(const Lead& l);
+json QualityJson(const FaceQuality& q);
+
+// Route handlers (one group per file).
+ApiResponse HandleSignIn(Ctx& c);
+ApiResponse HandleSignOut(Ctx& c);
+ApiResponse HandleWhoami(Ctx& c);
+ApiResponse HandleListAccounts(Ctx& c);
+ApiResponse HandleCreateAccount(Ctx& c);
+ApiResponse HandleUpdateAccount(Ctx& c);
+ApiResponse HandleCreateApiToken(Ctx& c);
+ApiResponse HandleListGalleries(Ctx& c);
+ApiResponse HandleCreateGallery(Ctx& c);
+ApiResponse HandleGetGallery(Ctx& c);
+ApiResponse HandleEnroll(Ctx& c);
+ApiResponse HandleDeleteSubject(Ctx& c);
+ApiResponse HandleListAuthorizations(Ctx& c);
+ApiResponse HandleCreateAuthorization(Ctx& c);
+ApiResponse HandleGetAuthorization(Ctx& c);
+ApiResponse HandleApproveAuthorization(Ctx& c);
+ApiResponse HandleRevokeAuthorization(Ctx& c);
+ApiResponse HandleBackAuthorization(Ctx& c);
+ApiResponse HandleSetCase(Ctx& c);
+ApiResponse HandleQuality(Ctx& c);
+ApiResponse HandleIdentify(Ctx& c);
+ApiResponse HandleVerify(Ctx& c);
+ApiResponse HandleListSearches(Ctx& c);
+ApiResponse HandleGetSearch(Ctx& c);
+ApiResponse HandleGetProbe(Ctx& c);
+ApiResponse HandleGetCandidateImage(Ctx& c);
+ApiResponse HandleReview(Ctx& c);
+ApiResponse HandleGetLead(Ctx& c);
+ApiResponse HandleAudit(Ctx& c);
+ApiResponse HandleAuditVerify(Ctx& c);
+ApiResponse HandleTransparency(Ctx& c);
+ApiResponse HandleMetrics(Ctx& c);
+ApiResponse HandleHealth(Ctx& c);
+
+}  // namespace server
+
+// Access to Service's private members for the route files.
+struct ServiceRoutes {
+  static Governance& Gov(Service::Ctx& c) { return *c.svc.gov_; }
+  static Store& GalleryStore(Service::Ctx& c) { return *c.svc.store_; }
+  static const Pipeline* Pipe(Service::Ctx& c) { return c.svc.pipeline_; }
+  static const ServerOptions& Options(Service::Ctx& c) { return c.svc.options_; }
+  static server::Metrics& MetricsOf(Service::Ctx& c) { return *c.svc.metrics_; }
+  static server::ProbeVault& Vault(Service::Ctx& c) { return *c.svc.vault_; }
+  static void Remember(Service::Ctx& c, const std::string& id, const std::string& json) {
+    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
+    c.svc.summaries_[id] = json;
+  }
+  static std::optional<std::string> Recall(Service::Ctx& c, const std::string& id) {
+    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
+    auto it = c.svc.summaries_.find(id);
+    if (it == c.svc.summaries_.end()) return std::nullopt;
+    return it->second;
+  }
+  static std::vector<std::string> AllSummaries(Service::Ctx& c) {
+    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
+    std::vector<std::string> v;
+    for (const auto& [k, s] : c.svc.summaries_) v.push_back(s);
+    return v;
+  }
+};
+
+}  // namespace candor
+
+#endif  // CANDOR_SERVER_SERVICE_INTERNAL_H_
