@@ -132,7 +132,17 @@ ApiResponse HandleTransparency(Ctx& c) {
 ApiResponse HandleMetrics(Ctx& c) {
   const std::string& a = c.req.remote_addr;
   if (!(a.rfind("127.", 0) == 0 || a == "::1" || a.empty())) {
-    return ErrorResponse(PermissionDeniedError("/metrics is served on loopback only"), 403);
+    // Off loopback: an auditor's or admin's token.
+    auto h = c.req.headers.find("authorization");
+    if (h == c.req.headers.end() || h->second.rfind("Bearer ", 0) != 0) {
+      return Refuse(c, "metrics.read", UnauthenticatedError("credentials required off loopback"));
+    }
+    auto who = ServiceRoutes::Gov(c).Authenticate(h->second.substr(7));
+    if (!who.ok()) return ErrorResponse(who.status());
+    c.who = *who;
+    if (Status s = CheckRole(c, {Role::kAuditor, Role::kAdmin}, "metrics.read"); !s.ok()) {
+      return Refuse(c, "metrics.read", s);
+    }
   }
   std::vector<std::tuple<std::string, int64_t, int64_t>> sizes;
   if (auto gs = ServiceRoutes::GalleryStore(c).ListGalleries(); gs.ok()) {

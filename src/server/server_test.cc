@@ -1,0 +1,475 @@
+// Copyright 2026 The Candor Authors.
+//
+// The service end to end: a real server on 127.0.0.1 (ephemeral port) over a
+// temporary store, governance with an injectable clock, and the real face
+// pipeline on LFW photos; called with httplib::Client. Every response is
+// checked against docs/openapi.yaml (route, status, content type, body schema).
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "candor/pipeline.h"
+#include "candor/server.h"
+#include "common/paths.h"
+#include "common/test_env.h"
+#include "server/openapi_conformance.h"
+
+namespace candor {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int64_t kHour = 3600 * 1000;
+constexpr int64_t kDay = 24 * kHour;
+constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15
+// Tests only: the LFW best-accuracy cosine threshold of the default embedder
+// (../shared/docs/model-facts.md). The server itself takes thresholds from a
+// calibration (cmd_serve).
+constexpr float kTestThreshold = 0.362f;
+
+std::string Iso(int64_t ms) {
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+std::string ReadBytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string B64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);
+  return out;
+}
+
+const Pipeline* SharedPipeline() {
+  static std::unique_ptr<Pipeline> p = [] {
+    auto r = Pipeline::Open({});
+    return r.ok() ? std::move(r).value() : nullptr;
+  }();
+  return p.get();
+}
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string raw;
+  json body;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CANDOR_REQUIRE_DATA(data);
+    CANDOR_REQUIRE_MODEL(DefaultEmbedderId() + ".onnx");
+    lfw_ = data / "faces" / "lfw";
+    ASSERT_NE(SharedPipeline(), nullptr);
+    dir_ = fs::temp_directory_path() /
+           ("candor_srv_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    now_ = kStart;
+    randombytes_buf(key_.data(), key_.size());
+    StoreOptions so;
+    so.master_key = key_;
+    so.create_if_missing = true;
+    auto st = Store::Open((dir_ / "store").string(), so);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store_ = std::move(st).value();
+    audit_key_ = GenerateAuditKey();
+    GovernanceOptions go;
+    go.clock = [this] { return now_.load(); };
+    go.fast_password_hashing = true;
+    go.purge_probe = [this](const std::string& id) {
+      return service_ ? service_->DeleteProbe(id) : OkStatus();
+    };
+    auto g = Governance::Open(dir_ / "store", audit_key_, go);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    gov_ = std::move(g).value();
+    ASSERT_TRUE(gov_->BootstrapAdmin("admin", "admin-password-123", kStart + 365 * kDay).ok());
+    StartService();
+    admin_ = SignIn("admin", "admin-password-123");
+  }
+
+  void StartService(int rate_per_minute = 6000, int burst = 1000) {
+    http_.reset();
+    service_.reset();
+    ServerOptions o;
+    o.clock = [this] { return now_.load(); };
+    o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kTestThreshold; };
+    o.probe_dir = dir_ / "probes";
+    o.probe_key = key_;
+    o.audit_public_key = audit_key_.public_key;
+    o.max_image_bytes = 1 << 20;
+    o.rate_limit_per_minute = rate_per_minute;
+    o.rate_burst = burst;
+    service_ = std::make_unique<Service>(gov_.get(), store_.get(), SharedPipeline(), o);
+    HttpServerOptions ho;
+    ho.purge_interval_ms = 0;  // tests drive the purge with the clock
+    auto h = HttpServer::Start(service_.get(), ho);
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    http_ = std::move(h).value();
+  }
+
+  void TearDown() override {
+    if (!HasFatalFailure() && !IsSkipped()) {
+      static const server::OpenApiSpec spec = server::OpenApiSpec::Load();
+      for (const auto& [method, path, r] : log_) {
+        EXPECT_EQ(spec.Check(method, path, r.status, r.content_type, r.raw), "")
+            << method << " " << path << " -> " << r.status << " " << r.raw.substr(0, 300);
+      }
+    }
+    http_.reset();
+    service_.reset();
+    gov_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  Reply Call(const std::string& method, const std::string& path, const std::string& token,
+             const std::string& body = "", const std::string& ctype = "application/json") {
+    httplib::Client cli("127.0.0.1", http_->port());
+    cli.set_read_timeout(120, 0);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    auto send = [&]() -> httplib::Result {
+      if (method == "POST") return cli.Post(path.c_str(), h, body, ctype.c_str());
+      if (method == "PUT") return cli.Put(path.c_str(), h, body, ctype.c_str());
+      if (method == "PATCH") return cli.Patch(path.c_str(), h, body, ctype.c_str());
+      if (method == "DELETE") return cli.Delete(path.c_str(), h);
+      return cli.Get(path.c_str(), h);
+    };
+    httplib::Result res = send();
+    Reply r;
+    if (!res) {
+      ADD_FAILURE() << "no response for " << method << " " << path;
+      return r;
+    }
+    r.status = res->status;
+    r.content_type = res->get_header_value("Content-Type");
+    r.raw = res->body;
+    if (r.content_type.rfind("application/json", 0) == 0) r.body = json::parse(r.raw, nullptr, false);
+    log_.emplace_back(method, path.substr(0, path.find('?')), r);
+    return r;
+  }
+  Reply Post(const std::string& path, const std::string& token, const json& body) {
+    return Call("POST", path, token, body.dump());
+  }
+
+  std::string SignIn(const std::string& user, const std::string& password) {
+    Reply r = Post("/v1/sessions", "", {{"username", user}, {"password", password}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.value("token", "");
+  }
+
+  // Admin creates an account; returns its session token.
+  std::string Person(const std::string& user, const std::string& role) {
+    Reply r = Post("/v1/accounts", admin_, {{"username", user}, {"role", role},
+                                            {"password", user + "-password-123"},
+                                            {"training_expires_at", Iso(kStart + 180 * kDay)}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return SignIn(user, user + "-password-123");
+  }
+
+  std::string Photo(const std::string& name, int n) {
+    char file[256];
+    std::snprintf(file, sizeof file, "%s_%04d.jpg", name.c_str(), n);
+    return ReadBytes(lfw_ / name / file);
+  }
+
+  // Gallery `name` with bases; enrolls the first photo of each identity.
+  void Gallery(const std::string& name, const std::vector<std::string>& bases) {
+    Reply r = Post("/v1/galleries", admin_,
+                   {{"name", name}, {"description", "test bookings"}, {"legal_basis", "statute"},
+                    {"retention_class", "P10Y"}, {"allowed_search_bases", bases}});
+    ASSERT_EQ(r.status, 201) << r.raw;
+  }
+  void Enroll(const std::string& gallery, const std::string& token) {
+    for (const auto& who : kPeople) {
+      Reply r = Post("/v1/galleries/" + gallery + "/subjects", token,
+                     {{"subject_id", who}, {"image", B64(Photo(who, 1))}});
+      ASSERT_EQ(r.status, 201) << r.raw;
+    }
+  }
+
+  // An authorization created by `inv` and approved by `sup`; returns its id.
+  std::string Authorize(const std::string& inv, const std::string& sup, const std::string& basis,
+                        const std::vector<std::string>& galleries, int max_searches = 5,
+                        int64_t expires = kStart + 30 * kDay) {
+    Reply r = Post("/v1/authorizations", inv,
+                   {{"basis", basis}, {"reference", "W-2027-001"}, {"issuing_authority", "Court"},
+                    {"case_id", "case-1"}, {"purpose", "robbery"}, {"galleries", galleries},
+                    {"expires_at", Iso(expires)}, {"max_searches", max_searches}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    const std::string id = r.body.value("id", "");
+    if (!sup.empty()) {
+      Reply a = Call("POST", "/v1/authorizations/" + id + "/approve", sup);
+      EXPECT_EQ(a.status, 200) << a.raw;
+    }
+    return id;
+  }
+
+  Reply Identify(const std::string& token, const std::string& auth, const std::string& gallery,
+                 const std::string& image) {
+    return Post("/v1/identify", token,
+                {{"authorization_id", auth}, {"gallery", gallery}, {"image", B64(image)}});
+  }
+
+  int64_t AuditCount(const std::string& action, const std::string& decision) {
+    auto entries = ReadAuditEntries(gov_->audit_log_path());
+    EXPECT_TRUE(entries.ok());
+    int64_t n = 0;
+    for (const auto& e : *entries) n += e.action == action && e.decision == decision;
+    return n;
+  }
+
+  const std::vector<std::string> kPeople = {"Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody",
+                                            "Alejandro_Toledo", "Ari_Fleischer"};
+  fs::path lfw_, dir_;
+  std::atomic<int64_t> now_{kStart};
+  StoreKey key_{};
+  AuditSigningKey audit_key_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Governance> gov_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<HttpServer> http_;
+  std::string admin_;
+  std::vector<std::tuple<std::string, std::string, Reply>> log_;
+};
+
+TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string exb = Person("emil", "examiner");
+  const std::string aud = Person("audra", "auditor");
+  const std::string enr = Person("enzo", "enroller");
+  EXPECT_EQ(Call("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/whoami", inv).body["role"], "investigator");
+  Gallery("bookings", {"warrant", "court_order", "subpoena", "consent", "exigent"});
+  Enroll("bookings", enr);
+  EXPECT_EQ(Call("GET", "/v1/galleries/bookings", inv).body["subjects"], 5);
+  EXPECT_EQ(Call("GET", "/v1/galleries", inv).status, 200);
+  Reply qual = Post("/v1/quality", inv, {{"image", B64(Photo("Adrien_Brody", 2))}});
+  ASSERT_EQ(qual.status, 200) << qual.raw;
+  EXPECT_GE(qual.body["faces"].size(), 1u);  // LFW photos can hold background faces too
+  EXPECT_GT(qual.body["faces"][0]["box"]["width"].get<double>(), 50);
+
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, inv).body["status"], "active");
+  EXPECT_EQ(Call("GET", "/v1/authorizations", inv).status, 200);
+  const std::string probe = Photo("Adrien_Brody", 2);
+  Reply s = Identify(inv, auth, "bookings", probe);
+  ASSERT_EQ(s.status, 201) << s.raw;
+  EXPECT_EQ(s.body["status"], "pending_review");
+  EXPECT_FALSE(s.body.contains("candidates"));  // the requester sees no candidates yet
+  EXPECT_NE(s.body["label"].get<std::string>().find("NOT A POSITIVE IDENTIFICATION"), std::string::npos);
+  const std::string id = s.body["id"];
+
+  // Before review: no lead for the requester.
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/lead", inv).status, 412);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id, inv).body["status"], "pending_review");
+  EXPECT_EQ(Call("GET", "/v1/searches", inv).body["searches"].size(), 1u);
+
+  // The examiner sees candidates and the probe; the mate ranks first.
+  Reply v = Call("GET", "/v1/searches/" + id, exa);
+  ASSERT_EQ(v.status, 200) << v.raw;
+  ASSERT_GE(v.body["candidates"].size(), 1u);
+  EXPECT_EQ(v.body["candidates"][0]["subject_id"], "Adrien_Brody");
+  Reply img = Call("GET", "/v1/searches/" + id + "/probe", exa);
+  EXPECT_EQ(img.status, 200);
+  EXPECT_EQ(img.raw, probe);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/candidates/1/image", exa).status, 404);
+
+  json confirm = {{"subject_id", "Adrien_Brody"}, {"decision", "confirm"}, {"notes", "ear, scar"}};
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 201);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/lead", inv).status, 412);  // one confirmation
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 409);  // same person
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", inv, confirm).status, 403);  // requester
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exb, confirm).status, 201);
+
+  Reply lead = Call("GET", "/v1/searches/" + id + "/lead", inv);
+  ASSERT_EQ(lead.status, 200) << lead.raw;
+  EXPECT_EQ(lead.body["confirmed_subject_ids"], json::array({"Adrien_Brody"}));
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id, inv).body["status"], "lead_released");
+
+  // The auditor reads an intact audit log but never images or candidates.
+  Reply page = Call("GET", "/v1/audit?limit=1000", aud);
+  ASSERT_EQ(page.status, 200);
+  bool saw_identify = false;
+  for (const auto& e : page.body["entries"]) {
+    saw_identify |= e["action"] == "search.identify" && e["decision"] == "allow";
+    EXPECT_EQ(e.dump().find(B64(probe).substr(0, 40)), std::string::npos);
+  }
+  EXPECT_TRUE(saw_identify);
+  Reply ver = Call("GET", "/v1/audit/verify", aud);
+  EXPECT_EQ(ver.status, 200);
+  EXPECT_EQ(ver.body["intact"], true) << ver.raw;
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", aud).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id, aud).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/audit", inv).status, 403);
+  const std::string q = "?from=" + Iso(kStart - kDay) + "&to=" + Iso(kStart + kDay);
+  Reply tr = Call("GET", "/v1/reports/transparency" + q, aud);
+  ASSERT_EQ(tr.status, 200);
+  EXPECT_GE(tr.body["leads_released"].get<int64_t>(), 1);
+  EXPECT_EQ(Call("GET", "/v1/reports/transparency" + q + "&format=html", aud).content_type.rfind("text/html", 0), 0u);
+  Reply m = Call("GET", "/metrics", "");
+  EXPECT_NE(m.raw.find("candor_searches_total{kind=\"identify\",outcome=\"candidates\"} 1"), std::string::npos);
+  EXPECT_NE(m.raw.find("candor_gallery_subjects{gallery=\"bookings\"} 5"), std::string::npos);
+  EXPECT_EQ(Call("DELETE", "/v1/sessions", inv).status, 204);
+  EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
+}
+
+TEST_F(ServerTest, PolicyRefusalsHaveExactStatusesAndAreAudited) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "subpoena"});
+  Gallery("licences", {"warrant", "court_order"});
+  Enroll("bookings", enr);
+  Enroll("licences", enr);
+  const std::string probe = Photo("Abdullah_Gul", 2);
+  const int64_t denied0 = AuditCount("search.identify", "deny");
+
+  // No authorization / unknown authorization.
+  EXPECT_EQ(Identify(inv, "", "bookings", probe).status, 403);
+  EXPECT_EQ(Identify(inv, "no-such-auth", "bookings", probe).status, 403);
+  // Pending (not approved).
+  const std::string pending = Authorize(inv, "", "warrant", {"bookings"});
+  EXPECT_EQ(Identify(inv, pending, "bookings", probe).status, 403);
+  // Out-of-scope gallery; unknown gallery.
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"}, 2, kStart + 2 * kDay);
+  EXPECT_EQ(Identify(inv, auth, "licences", probe).status, 403);
+  EXPECT_EQ(Identify(inv, auth, "nowhere", probe).status, 404);
+  // Basis the gallery does not accept.
+  const std::string subpoena = Authorize(inv, sup, "subpoena", {"licences", "bookings"});
+  EXPECT_EQ(Identify(inv, subpoena, "licences", probe).status, 403);
+  // Wrong role.
+  EXPECT_EQ(Identify(exa, auth, "bookings", probe).status, 403);
+  // Max searches: 2 allowed, the third is refused.
+  EXPECT_EQ(Identify(inv, auth, "bookings", probe).status, 201);
+  EXPECT_EQ(Identify(inv, auth, "bookings", probe).status, 201);
+  EXPECT_EQ(Identify(inv, auth, "bookings", probe).status, 403);
+  // Expired authorization.
+  const std::string later = Authorize(inv, sup, "warrant", {"bookings"}, 5, kStart + 3 * kDay);
+  now_ += 4 * kDay;
+  const std::string inv2 = SignIn("ivan", "ivan-password-123");
+  EXPECT_EQ(Identify(inv2, later, "bookings", probe).status, 403);
+  // Training lapsed.
+  const std::string admin = SignIn("admin", "admin-password-123");
+  const std::string fresh = Authorize(inv2, SignIn("sara", "sara-password-123"), "warrant", {"bookings"});
+  Reply p = Call("PATCH", "/v1/accounts/ivan", admin,
+                 json{{"training_expires_at", Iso(now_ - kDay)}}.dump());
+  EXPECT_EQ(p.status, 200) << p.raw;
+  EXPECT_EQ(Identify(inv2, fresh, "bookings", probe).status, 403);
+  EXPECT_GE(AuditCount("search.identify", "deny") - denied0, 8);
+}
+
+TEST_F(ServerTest, CredentialsAndMalformedRequestsGetPrecise4xx) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  const int64_t refused0 = AuditCount("search.identify", "deny") + AuditCount("auth.token", "deny");
+
+  EXPECT_EQ(Call("GET", "/v1/whoami", "").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/whoami", "not-a-token").status, 401);
+  EXPECT_EQ(Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "wrong-password-1"}}).status, 401);
+  EXPECT_EQ(Call("POST", "/v1/identify", inv, "{not json").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/identify", inv, "[1,2]").status, 400);
+  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
+                                        {"image", B64(Photo("Abdullah_Gul", 2))}, {"extra", 1}}).status, 400);
+  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", 7}, {"gallery", "bookings"},
+                                        {"image", "AAAA"}}).status, 400);
+  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
+                                        {"image", "!!!not base64"}}).status, 400);
+  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
+                                        {"image", B64(std::string(2 << 20, 'x'))}}).status, 413);
+  // A photo with no face: 422 (the search was allowed, the probe failed: audited).
+  std::vector<uchar> gray;
+  cv::imencode(".jpg", cv::Mat(200, 200, CV_8UC3, cv::Scalar(128, 128, 128)), gray);
+  EXPECT_EQ(Identify(inv, auth, "bookings", std::string(gray.begin(), gray.end())).status, 422);
+  EXPECT_GE(AuditCount("search.probe_failed", "allow"), 1);
+  // Wrong role for admin routes.
+  EXPECT_EQ(Call("GET", "/v1/accounts", inv).status, 403);
+  EXPECT_EQ(Post("/v1/accounts", admin_, {{"username", "x1y"}, {"role", "wizard"},
+                                          {"training_expires_at", Iso(kStart)}}).status, 400);
+  EXPECT_EQ(Post("/v1/accounts", admin_, {{"username", "ivan"}, {"role", "examiner"},
+                                          {"password", "long-enough-pass"},
+                                          {"training_expires_at", Iso(kStart)}}).status, 409);
+  // Expired session (30 minutes).
+  now_ += 31 * 60 * 1000;
+  EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
+  EXPECT_GT(AuditCount("search.identify", "deny") + AuditCount("auth.token", "deny"), refused0);
+}
+
+TEST_F(ServerTest, RateLimitAnswers429) {
+  StartService(/*rate_per_minute=*/60, /*burst=*/5);
+  const std::string t = SignIn("admin", "admin-password-123");
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 8; ++i) {
+    const int s = Call("GET", "/v1/whoami", t).status;
+    ok += s == 200;
+    limited += s == 429;
+  }
+  EXPECT_EQ(ok, 5);  // the account's burst (sign-in counted against the address)
+  EXPECT_EQ(limited, 3);
+  EXPECT_GE(AuditCount("http.rate_limited", "deny"), 3);
+  now_ += 60 * 1000;  // a minute refills the bucket
+  EXPECT_EQ(Call("GET", "/v1/whoami", t).status, 200);
+}
+
+TEST_F(ServerTest, ExigentSearchWithoutBackingIsPurgedWithItsProbe) {
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "exigent"});
+  Enroll("bookings", enr);
+  Reply a = Post("/v1/authorizations", sup,
+                 {{"basis", "exigent"}, {"reference", "E-1"}, {"issuing_authority", "duty sgt"},
+                  {"case_id", "case-9"}, {"purpose", "missing child"}, {"galleries", {"bookings"}},
+                  {"expires_at", Iso(kStart + 2 * kDay)}, {"max_searches", 3}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  EXPECT_TRUE(a.body.contains("exigent_deadline"));
+  Reply s = Identify(sup, a.body["id"], "bookings", Photo("Ari_Fleischer", 2));
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa).status, 200);
+  now_ += 49 * kHour;
+  auto purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->exigent_searches_purged, 1);
+  EXPECT_FALSE(fs::exists(dir_ / "probes" / (id + ".probe")));
+  const std::string exa2 = SignIn("erin", "erin-password-123");
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa2).status, 412);
+}
+
+TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
+  HttpServerOptions o;
+  o.host = "0.0.0.0";
+  auto h = HttpServer::Start(service_.get(), o);
+  EXPECT_EQ(h.status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace candor
