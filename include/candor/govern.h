@@ -145,7 +145,7 @@ class Governance {
   StatusOr<SearchTicket> BeginSearch(const Principal& who, const SearchRequest& request);
   // Records what the search returned (at most the ticket's list size; empty =
   // "no candidate above threshold"). Audited with the number returned.
-  Status RecordResult(const std::string& search_id, const std::vector<Candidate>& candidates);
+  Status RecordResult(const std::string& search_id, const std::vector<LeadCandidate>& candidates);
   // Examiners and supervisors (not the requester) see the candidates for review.
   StatusOr<SearchRecord> GetSearchForReview(const Principal& who, const std::string& search_id);
   // Examiner or supervisor with valid training; not the requester; one review

@@ -118,7 +118,7 @@ struct SearchTicket {
   std::string label{kLeadLabel};
 };
 
-struct Candidate {
+struct LeadCandidate {
   std::string subject_ref;  // gallery subject reference
   double score = 0;
 };
@@ -138,7 +138,7 @@ struct SearchRecord {
   int64_t created_ms = 0;
   int candidate_list_size = 0;
   SearchOutcome outcome = SearchOutcome::kPending;
-  std::vector<Candidate> candidates;  // empty once purged
+  std::vector<LeadCandidate> candidates;  // empty once purged
   int64_t retain_until_ms = 0;
   int64_t purged_ms = 0;  // 0 = not purged
   std::string purge_reason;

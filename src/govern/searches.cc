@@ -48,7 +48,7 @@ StatusOr<SearchRecord> SearchFromRow(const Stmt& s) {
   if (!c.is_array()) return DataLossError("search " + r.id + " has corrupt candidates");
   for (const auto& x : c) {
     if (!x.is_object() || !x.contains("ref") || !x.contains("score")) continue;
-    r.candidates.push_back(Candidate{x["ref"].get<std::string>(), x["score"].get<double>()});
+    r.candidates.push_back(LeadCandidate{x["ref"].get<std::string>(), x["score"].get<double>()});
   }
   r.retain_until_ms = s.Int(12);
   r.purged_ms = s.Int(13);
@@ -205,7 +205,7 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
 }
 
 Status Governance::RecordResult(const std::string& search_id,
-                                const std::vector<Candidate>& candidates) {
+                                const std::vector<LeadCandidate>& candidates) {
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(SearchRecord rec, LoadSearch(search_id));
   if (rec.outcome != SearchOutcome::kPending) {
@@ -219,7 +219,7 @@ Status Governance::RecordResult(const std::string& search_id,
                                 std::to_string(rec.candidate_list_size));
   }
   nlohmann::json j = nlohmann::json::array();
-  for (const Candidate& c : candidates) {
+  for (const LeadCandidate& c : candidates) {
     if (c.subject_ref.empty()) return InvalidArgumentError("candidate without a subject reference");
     j.push_back({{"ref", c.subject_ref}, {"score", c.score}});
   }
@@ -294,7 +294,7 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
         FailedPreconditionError("search '" + search_id + "' has no candidates to review"));
   }
   if (std::none_of(rec->candidates.begin(), rec->candidates.end(),
-                   [&](const Candidate& c) { return c.subject_ref == subject_ref; })) {
+                   [&](const LeadCandidate& c) { return c.subject_ref == subject_ref; })) {
     return Refuse(&who, action,
                   InvalidArgumentError("'" + subject_ref + "' is not a candidate of this search"));
   }
@@ -324,7 +324,7 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
   e.reason = "search " + search_id + ": " + dec + " candidate " +
              std::to_string(
                  std::find_if(rec->candidates.begin(), rec->candidates.end(),
-                              [&](const Candidate& c) { return c.subject_ref == subject_ref; }) -
+                              [&](const LeadCandidate& c) { return c.subject_ref == subject_ref; }) -
                  rec->candidates.begin() + 1);
   return AuditOrFail(std::move(e));
 }
@@ -347,7 +347,7 @@ StatusOr<Lead> Governance::ReleaseLead(const Principal& caller, const std::strin
   Lead lead;
   lead.search_id = search_id;
   lead.reviews = reviews;
-  for (const Candidate& c : rec->candidates) {
+  for (const LeadCandidate& c : rec->candidates) {
     std::set<std::string> confirmers;
     bool examiner = false, rejected = false;
     for (const Review& r : reviews) {

@@ -15,8 +15,8 @@ namespace {
 
 using WorkflowTest = GovernanceTest;
 
-std::vector<Candidate> Cands(int n) {
-  std::vector<Candidate> c;
+std::vector<LeadCandidate> Cands(int n) {
+  std::vector<LeadCandidate> c;
   for (int i = 0; i < n; ++i) c.push_back({"subject-" + std::to_string(1000 + i), 0.9 - 0.01 * i});
   return c;
 }

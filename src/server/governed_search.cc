@@ -59,7 +59,7 @@ StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& 
   p.threshold = *thr;
   auto r = store.Identify(request.gallery, *probe, p);
   if (!r.ok()) return fail(r.status());
-  std::vector<Candidate> cands;
+  std::vector<LeadCandidate> cands;
   for (const auto& c : r->candidates) cands.push_back({c.subject_id, c.score});
   CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
   return GovernedIdentifyResult{std::move(ticket), std::move(r).value()};
@@ -82,7 +82,7 @@ StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& stor
   p.threshold = *thr;
   auto r = store.Verify(request.gallery, subject_id, *probe, p);
   if (!r.ok()) return fail(r.status());
-  std::vector<Candidate> cands;
+  std::vector<LeadCandidate> cands;
   if (r->match) cands.push_back({subject_id, r->score});
   CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
   return GovernedVerifyResult{std::move(ticket), std::move(r).value()};
