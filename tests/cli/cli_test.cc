@@ -1,0 +1,437 @@
+// Copyright 2026 The Candor Authors.
+//
+// End-to-end tests of the `candor` command (docs/CLI.md, docs/GOVERNANCE.md):
+// the built binary (CANDOR_CLI_PATH, a compile definition) runs as a
+// subprocess with a temporary store, key file and accounts; stdout JSON,
+// stderr and exit codes are checked. Tests needing data or models skip with a
+// message when they are absent. Each TEST runs in its own process under ctest,
+// so the gallery flow (enroll -> identify -> verify -> delete) is one test.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/paths.h"
+#include "common/test_env.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  // The first JSON document on stdout (null when stdout does not start with one).
+  json Json() const {
+    std::istringstream is(out);
+    json j;
+    try {
+      is >> j;
+    } catch (const std::exception&) {
+      return json();
+    }
+    return j;
+  }
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "candor_cli_test_XXXXXX").string();
+    char* d = mkdtemp(tmpl.data());
+    path_ = d ? fs::path(d) : fs::path();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Runs `candor ARGS` with `env` (NAME=VALUE, prepended); stdout/stderr captured via files.
+Run Candor(const std::vector<std::string>& args, const fs::path& scratch,
+           const std::vector<std::string>& env = {}) {
+  std::string cmd = "env";
+  for (const auto& e : env) cmd += " " + Quote(e);
+  cmd += " " + Quote(CANDOR_CLI_PATH);
+  for (const auto& a : args) cmd += " " + Quote(a);
+  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
+  cmd += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
+  Run r;
+  int status = std::system(cmd.c_str());
+  r.exit_code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  return r;
+}
+
+std::string Describe(const Run& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out.substr(0, 2000) +
+         "\nstderr: " + r.err.substr(0, 2000);
+}
+
+// Files sorted by name in `dir`.
+std::vector<fs::path> SortedFiles(const fs::path& dir) {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file()) v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  fs::path scratch() const { return tmp_.path(); }
+  TempDir tmp_;
+};
+
+TEST_F(CliTest, HelpVersionAndUnknownCommand) {
+  Run help = Candor({"--help"}, scratch());
+  EXPECT_EQ(help.exit_code, 0) << Describe(help);
+  for (const char* cmd : {"detect", "embed", "compare", "models", "gallery", "enroll", "identify",
+                          "verify", "delete", "account", "authorization"})
+    EXPECT_NE(help.out.find(cmd), std::string::npos) << "--help does not list " << cmd;
+
+  Run version = Candor({"--version"}, scratch());
+  EXPECT_EQ(version.exit_code, 0) << Describe(version);
+  EXPECT_EQ(version.out.rfind("candor ", 0), 0u) << Describe(version);
+
+  Run unknown = Candor({"no-such-command"}, scratch());
+  EXPECT_EQ(unknown.exit_code, 2) << Describe(unknown);
+  EXPECT_FALSE(unknown.err.empty());
+
+  Run bad_option = Candor({"detect", "--no-such-option", "x.jpg"}, scratch());
+  EXPECT_EQ(bad_option.exit_code, 2) << Describe(bad_option);
+}
+
+TEST_F(CliTest, ModelsMatchSidecars) {
+  CANDOR_REQUIRE_MODEL("blazeface-256.onnx");
+  const fs::path dir = candor::ModelDir();
+  Run r = Candor({"--json", "models", "--models", dir.string()}, scratch());
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json j = r.Json();
+  ASSERT_TRUE(j.contains("models")) << Describe(r);
+  ASSERT_FALSE(j["models"].empty());
+  int checked = 0;
+  for (const auto& m : j["models"]) {
+    const std::string id = m.value("id", "");
+    ASSERT_FALSE(id.empty()) << m.dump();
+    EXPECT_FALSE(m.value("version", "").empty()) << m.dump();
+    const fs::path sidecar = dir / (id + ".json");
+    ASSERT_TRUE(fs::exists(sidecar)) << sidecar;
+    json s = json::parse(ReadAll(sidecar));
+    EXPECT_EQ(m.value("onnx_sha256", ""), s.value("onnx_sha256", "x")) << id;
+    EXPECT_EQ(m.value("onnx_sha256", "").size(), 64u) << id;
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+// The first LFW person (sorted) with at least `n` images.
+fs::path LfwPersonWith(const fs::path& lfw, size_t n, size_t skip = 0) {
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(lfw))
+    if (e.is_directory()) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) {
+    size_t c = std::distance(fs::directory_iterator(d), fs::directory_iterator());
+    if (c >= n && skip-- == 0) return d;
+  }
+  return {};
+}
+
+TEST_F(CliTest, DetectOnRealImages) {
+  CANDOR_REQUIRE_DATA(data);
+  CANDOR_REQUIRE_MODEL("blazeface-256.onnx");
+  const fs::path person = LfwPersonWith(data / "faces" / "lfw", 2);
+  ASSERT_FALSE(person.empty());
+  const fs::path lfw_img = SortedFiles(person)[0];
+  const fs::path couple = data / "faces" / "wild" / "couple.jpg";
+  const fs::path webp = data / "faces" / "wild" / "img47.jpg";
+
+  Run r = Candor({"--json", "detect", lfw_img.string(), couple.string(), webp.string()}, scratch());
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json j = r.Json();
+  ASSERT_EQ(j["results"].size(), 3u) << Describe(r);
+
+  const json& lfw_faces = j["results"][0]["faces"];
+  ASSERT_EQ(lfw_faces.size(), 1u) << j["results"][0].dump();
+  const json& f = lfw_faces[0];
+  EXPECT_GT(f["box"]["width"].get<double>(), 40);
+  EXPECT_GT(f["box"]["height"].get<double>(), 40);
+  EXPECT_EQ(f["landmarks"].size(), 5u);
+  for (const auto& [name, pt] : f["landmarks"].items()) {
+    ASSERT_EQ(pt.size(), 2u) << name;
+    EXPECT_GE(pt[0].get<double>(), 0) << name;
+    EXPECT_LT(pt[0].get<double>(), 250) << name;  // LFW images are 250 x 250
+  }
+  const int q = f["quality"]["score"].get<int>();
+  EXPECT_GE(q, 0);
+  EXPECT_LE(q, 100);
+
+  const json& couple_faces = j["results"][1]["faces"];
+  ASSERT_EQ(couple_faces.size(), 2u) << j["results"][1].dump();
+  auto area = [](const json& face) {
+    return face["box"]["width"].get<double>() * face["box"]["height"].get<double>();
+  };
+  EXPECT_GE(area(couple_faces[0]), area(couple_faces[1])) << "not largest first";
+
+  ASSERT_FALSE(j["results"][2].contains("error")) << j["results"][2].dump();
+  EXPECT_GE(j["results"][2]["faces"].size(), 1u) << "WebP content named .jpg: " << j["results"][2].dump();
+}
+
+TEST_F(CliTest, DetectBadInputsGiveDocumentedErrors) {
+  CANDOR_REQUIRE_DATA(data);
+  CANDOR_REQUIRE_MODEL("blazeface-256.onnx");
+  const fs::path person = LfwPersonWith(data / "faces" / "lfw", 2);
+  const std::string jpeg = ReadAll(SortedFiles(person)[0]);
+  const fs::path empty = scratch() / "empty.jpg", trunc = scratch() / "trunc.jpg",
+                 text = scratch() / "notes.jpg", missing = scratch() / "missing.jpg";
+  std::ofstream(empty).close();
+  std::ofstream(trunc, std::ios::binary) << jpeg.substr(0, jpeg.size() / 3);
+  std::ofstream(text) << "this is not an image, just some text\n";
+
+  struct Case {
+    fs::path file;
+    int exit_code;
+    const char* code;
+  };
+  for (const Case& c : {Case{missing, 3, "NOT_FOUND"}, Case{empty, 2, "INVALID_ARGUMENT"},
+                        Case{trunc, 2, "INVALID_ARGUMENT"}, Case{text, 2, "INVALID_ARGUMENT"}}) {
+    SCOPED_TRACE(c.file.filename().string());
+    Run r = Candor({"--json", "detect", c.file.string()}, scratch());
+    EXPECT_EQ(r.exit_code, c.exit_code) << Describe(r);
+    json j = r.Json();
+    ASSERT_TRUE(j.contains("results")) << Describe(r);
+    ASSERT_EQ(j["results"].size(), 1u);
+    const json& e = j["results"][0]["error"];
+    EXPECT_EQ(e.value("code", ""), c.code) << Describe(r);
+    EXPECT_FALSE(e.value("message", "").empty());
+    EXPECT_NE(r.err.find(c.code), std::string::npos) << "stderr names the error: " << r.err;
+  }
+
+  // The exit code is that of the first error; good images still get their faces.
+  Run mixed = Candor({"--json", "detect", SortedFiles(person)[0].string(), text.string()}, scratch());
+  EXPECT_EQ(mixed.exit_code, 2) << Describe(mixed);
+  json j = mixed.Json();
+  ASSERT_EQ(j["results"].size(), 2u) << Describe(mixed);
+  EXPECT_EQ(j["results"][0]["faces"].size(), 1u);
+}
+
+TEST_F(CliTest, EmbedAndCompareSameVersusDifferent) {
+  CANDOR_REQUIRE_DATA(data);
+  CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
+  const fs::path lfw = data / "faces" / "lfw";
+  const fs::path a = LfwPersonWith(lfw, 2), b = LfwPersonWith(lfw, 2, 1);
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  const auto a_imgs = SortedFiles(a), b_imgs = SortedFiles(b);
+
+  const fs::path tmpl = scratch() / "a0.tmpl";
+  Run e = Candor({"--json", "embed", a_imgs[0].string(), "--out", tmpl.string()}, scratch());
+  ASSERT_EQ(e.exit_code, 0) << Describe(e);
+  ASSERT_TRUE(fs::exists(tmpl));
+  EXPECT_GT(fs::file_size(tmpl), 128u);
+
+  // No face (a fingerprint-free synthetic grey image would do; a text file is undecodable).
+  const fs::path text = scratch() / "t.jpg";
+  std::ofstream(text) << "no image";
+  Run bad = Candor({"--json", "embed", text.string()}, scratch());
+  EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
+
+  Run same = Candor({"--json", "compare", tmpl.string(), a_imgs[1].string()}, scratch());
+  ASSERT_EQ(same.exit_code, 0) << Describe(same);
+  Run diff = Candor({"--json", "compare", a_imgs[0].string(), b_imgs[0].string()}, scratch());
+  ASSERT_EQ(diff.exit_code, 0) << Describe(diff);
+  json js = same.Json(), jd = diff.Json();
+  for (const json* j : {&js, &jd}) {
+    EXPECT_TRUE(j->contains("decision")) << j->dump();
+    EXPECT_TRUE(j->contains("fmr_at_score")) << j->dump();
+    EXPECT_TRUE(j->contains("threshold")) << j->dump();
+    EXPECT_NE(j->value("calibration", "").find("calibration"), std::string::npos) << j->dump();
+  }
+  EXPECT_GT(js["score"].get<double>(), jd["score"].get<double>());
+  EXPECT_GT(js["score"].get<double>(), js["threshold"].get<double>()) << js.dump();
+  EXPECT_LT(jd["score"].get<double>(), jd["threshold"].get<double>()) << jd.dump();
+  EXPECT_LT(js["fmr_at_score"]["value"].get<double>(), jd["fmr_at_score"]["value"].get<double>());
+}
+
+// Gallery lifecycle with governance: keygen, accounts, authorization, create/list/show,
+// enroll (failures CSV, resumable), identify, verify, delete, wrong key, unknown gallery,
+// duplicate subject id.
+TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
+  CANDOR_REQUIRE_DATA(data);
+  CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
+  const fs::path s = scratch();
+  const fs::path store = s / "store", key = s / "store.key", in = s / "in";
+  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
+                                        "CANDOR_KEY_FILE=" + key.string(),
+                                        "CANDOR_PASSWORD=correct-horse-battery-9"};
+  auto C = [&](std::vector<std::string> args) { return Candor(args, s, env); };
+
+  // 8 identities x 2 images enrolled; a third image of the first one is held out.
+  const fs::path lfw = data / "faces" / "lfw";
+  std::vector<std::string> ids;
+  fs::path held_out;
+  for (size_t i = 0; ids.size() < 8; ++i) {
+    const fs::path p = LfwPersonWith(lfw, 3, i);
+    ASSERT_FALSE(p.empty());
+    const auto imgs = SortedFiles(p);
+    fs::create_directories(in / p.filename());
+    for (int k = 0; k < 2; ++k) fs::copy_file(imgs[k], in / p.filename() / imgs[k].filename());
+    if (ids.empty()) held_out = imgs[2];
+    ids.push_back(p.filename().string());
+  }
+  const fs::path tiffs = data / "fingerprints";
+  fs::path tiff;
+  if (fs::exists(tiffs))
+    for (const auto& e : fs::recursive_directory_iterator(tiffs))
+      if (e.path().extension() == ".tif") {
+        tiff = e.path();
+        break;
+      }
+  fs::create_directories(in / "bad");
+  if (!tiff.empty()) fs::copy_file(tiff, in / "bad" / "print.tif");
+  std::ofstream(in / "bad" / "broken.jpg") << "definitely not a jpeg";
+
+  Run r = C({"gallery", "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(fs::status(key).permissions() & fs::perms::group_all, fs::perms::none);
+
+  r = C({"--json", "gallery", "create", "--name", "g1", "--description", "cli test",
+         "--legal-basis", "consent", "--retention", "P1Y", "--search-basis", "warrant"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("name", ""), "g1");
+  r = C({"--json", "gallery", "list"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.Json()["galleries"].size(), 1u) << Describe(r);
+  r = C({"--json", "gallery", "show", "nope"});
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+  EXPECT_EQ(r.Json()["error"].value("code", ""), "NOT_FOUND") << Describe(r);
+
+  // Governance: admin, investigator, supervisor; an approved warrant authorization.
+  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "inv", "--role",
+                    "investigator", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "sup", "--role",
+                    "supervisor", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
+  r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
+         "W-1", "--authority", "test court", "--case", "C-1", "--purpose", "cli test", "--gallery",
+         "g1", "--expires", "2099-01-01", "--max-searches", "50"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string auth = r.Json().value("id", "");
+  ASSERT_FALSE(auth.empty()) << Describe(r);
+  ASSERT_EQ((r = C({"authorization", "approve", "--as", "sup", "--id", auth})).exit_code, 0)
+      << Describe(r);
+
+  const fs::path failures = s / "failures.csv";
+  r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
+         "--failures", failures.string(), "--workers", "2"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json en = r.Json();
+  EXPECT_EQ(en.value("enrolled", -1), 16) << Describe(r);
+  EXPECT_EQ(en.value("failed", -1), tiff.empty() ? 1 : 2) << Describe(r);
+  const std::string csv = ReadAll(failures);
+  EXPECT_NE(csv.find("broken.jpg"), std::string::npos) << csv;
+  if (!tiff.empty()) EXPECT_NE(csv.find("print.tif"), std::string::npos) << csv;
+
+  // Resumable: a rerun enrolls nothing new.
+  r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
+         "--failures", failures.string(), "--workers", "2"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("enrolled", -1), 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("skipped_already_enrolled", -1), 16) << Describe(r);
+
+  r = C({"--json", "gallery", "show", "g1"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
+  EXPECT_EQ(r.Json().value("templates", -1), 16) << Describe(r);
+
+  // identify: the held-out image's mate at rank 1.
+  r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k",
+         "3", held_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json id = r.Json();
+  ASSERT_TRUE(id.contains("candidates")) << Describe(r);
+  ASSERT_FALSE(id["candidates"].empty()) << Describe(r);
+  EXPECT_EQ(id["candidates"][0].value("subject", ""), ids[0]) << Describe(r);
+
+  // identify without an authorization is refused.
+  r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", held_out.string()});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+
+  r = C({"--json", "verify", "--gallery", "g1", "--as", "inv", "--authorization", auth,
+         "--subject", ids[0], held_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json v = r.Json();
+  EXPECT_TRUE(v.contains("decision")) << Describe(r);
+  EXPECT_GT(v.value("score", -1.0), v.value("threshold", 2.0)) << Describe(r);
+
+  // Wrong key: a clear error, not garbage.
+  const fs::path wrong = s / "wrong.key";
+  ASSERT_EQ(Candor({"gallery", "keygen", "--out", wrong.string()}, s).exit_code, 0);
+  r = Candor({"--json", "gallery", "show", "g1", "--store", store.string(), "--key-file",
+              wrong.string()},
+             s);
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_TRUE(r.Json().contains("error")) << Describe(r);
+  EXPECT_NE(r.err.find("key"), std::string::npos) << Describe(r);
+
+  // Unknown gallery on enroll: NOT_FOUND (3).
+  r = C({"--json", "enroll", "--gallery", "nope", "--dir", in.string(), "--workers", "1"});
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+
+  // Duplicate subject id: enrolling a second folder with an existing id adds to that subject
+  // or is refused, but never creates a second subject with the same id.
+  const fs::path dup = s / "dup" / ids[1];
+  fs::create_directories(dup);
+  fs::copy_file(held_out, dup / "extra.jpg");
+  r = C({"--json", "enroll", "--gallery", "g1", "--dir", (s / "dup").string(), "--id-from",
+         "folder", "--workers", "1"});
+  r = C({"--json", "gallery", "show", "g1"});
+  EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
+
+  // delete: the subject no longer comes back.
+  r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k",
+         "8", held_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  for (const auto& c : r.Json()["candidates"]) EXPECT_NE(c.value("subject", ""), ids[0]);
+  r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
+  EXPECT_EQ(r.exit_code, 3) << "deleting twice: " << Describe(r);
+}
+
+}  // namespace
