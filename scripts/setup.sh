@@ -92,4 +92,8 @@ fi
 if [ -x "$ROOT/scripts/convert_models.sh" ]; then
   CANDOR_BUILD_DIR="$BUILD" "$ROOT/scripts/convert_models.sh"
 fi
+# 5. Self-signed certificate for local HTTPS (candor serve --https).
+if [ -x "$ROOT/scripts/make_cert.sh" ]; then
+  "$ROOT/scripts/make_cert.sh"
+fi
 log "done"
