@@ -143,6 +143,9 @@ class HttpServer {
   int port_ = 0;
 };
 
+// Makes every log line one JSON object: {"ts","level","msg":{...}} (UTC).
+void UseJsonLogs();
+
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);
 

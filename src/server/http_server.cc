@@ -14,6 +14,11 @@
 
 namespace candor {
 
+void UseJsonLogs() {
+  spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":%v})",
+                      spdlog::pattern_time_type::utc);
+}
+
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
