@@ -30,8 +30,8 @@ struct Env {
 
 Env* Setup() {
   auto* env = new Env();
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("candor_server_fuzz_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("candor_server_fuzz_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   candor::StoreOptions so;
   so.create_if_missing = true;
@@ -39,7 +39,8 @@ Env* Setup() {
   env->store = std::move(candor::Store::Open((dir / "store").string(), so)).value();
   candor::GovernanceOptions go;
   go.fast_password_hashing = true;
-  env->gov = std::move(candor::Governance::Open(dir / "store", candor::GenerateAuditKey(), go)).value();
+  env->gov =
+      std::move(candor::Governance::Open(dir / "store", candor::GenerateAuditKey(), go)).value();
   (void)env->gov->BootstrapAdmin("admin", "admin-password-123", 4102444800000);
   env->token = env->gov->SignIn("admin", "admin-password-123").value().token;
   candor::ServerOptions o;
@@ -94,8 +95,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.content_type == "application/json") {
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded()) std::abort();
-    if (r.status >= 400 && !(j.contains("error") && j["error"].contains("code") &&
-                             j["error"].contains("message"))) {
+    if (r.status >= 400 &&
+        !(j.contains("error") && j["error"].contains("code") && j["error"].contains("message"))) {
       std::abort();
     }
   }

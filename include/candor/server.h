@@ -50,12 +50,12 @@ class ProbeVault;
 }  // namespace server
 
 struct ApiRequest {
-  std::string method;                         // "GET", "POST", ...
-  std::string path;                           // "/v1/identify" (no query string)
-  std::map<std::string, std::string> query;   // decoded query parameters
-  std::map<std::string, std::string> headers; // keys lower-case
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // "/v1/identify" (no query string)
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // keys lower-case
   std::string body;
-  std::string remote_addr;                    // "127.0.0.1"
+  std::string remote_addr;  // "127.0.0.1"
 };
 
 struct ApiResponse {
@@ -70,14 +70,14 @@ using ThresholdFunction =
     std::function<StatusOr<float>(const GalleryInfo& gallery, SearchKind kind)>;
 
 struct ServerOptions {
-  size_t max_body_bytes = 12u << 20;   // whole request body (413 beyond)
-  size_t max_image_bytes = 8u << 20;   // decoded image bytes (413 beyond)
-  int rate_limit_per_minute = 600;     // per account (or per address when unauthenticated)
+  size_t max_body_bytes = 12u << 20;  // whole request body (413 beyond)
+  size_t max_image_bytes = 8u << 20;  // decoded image bytes (413 beyond)
+  int rate_limit_per_minute = 600;    // per account (or per address when unauthenticated)
   int rate_burst = 120;
-  std::function<int64_t()> clock;      // Unix ms; default: system clock
-  ThresholdFunction threshold;         // required for identify / verify
-  std::filesystem::path probe_dir;     // where probe images are kept (sealed)
-  StoreKey probe_key{};                // seals probe images at rest
+  std::function<int64_t()> clock;         // Unix ms; default: system clock
+  ThresholdFunction threshold;            // required for identify / verify
+  std::filesystem::path probe_dir;        // where probe images are kept (sealed)
+  StoreKey probe_key{};                   // seals probe images at rest
   std::vector<uint8_t> audit_public_key;  // for GET /v1/audit/verify
 };
 
@@ -118,11 +118,11 @@ class Service {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                         // 0: an ephemeral port
-  bool tls = false;                     // plain HTTP is refused unless host is loopback
+  int port = 0;      // 0: an ephemeral port
+  bool tls = false;  // plain HTTP is refused unless host is loopback
   std::filesystem::path cert_file, key_file;
   int read_timeout_s = 10, write_timeout_s = 10;
-  int64_t purge_interval_ms = 60'000;   // 0: no background purge
+  int64_t purge_interval_ms = 60'000;  // 0: no background purge
 };
 
 class HttpServer {

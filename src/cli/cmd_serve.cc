@@ -37,7 +37,8 @@ struct Args {
 
 StatusOr<std::pair<std::string, int>> HostPort(const std::string& s) {
   const size_t colon = s.rfind(':');
-  if (colon == std::string::npos) return InvalidArgumentError("expected ADDR:PORT, got '" + s + "'");
+  if (colon == std::string::npos)
+    return InvalidArgumentError("expected ADDR:PORT, got '" + s + "'");
   const int port = std::atoi(s.c_str() + colon + 1);
   if (port < 0 || port > 65535) return InvalidArgumentError("bad port in '" + s + "'");
   return std::make_pair(s.substr(0, colon), port);
@@ -88,7 +89,9 @@ Status Run(const Args& a) {
   so.max_image_bytes = static_cast<size_t>(a.max_image_mb) << 20;
   so.max_body_bytes = so.max_image_bytes * 4 / 3 + (64 << 10);
   if (a.threshold > 0) {
-    so.threshold = [t = a.threshold](const GalleryInfo&, SearchKind) -> StatusOr<float> { return t; };
+    so.threshold = [t = a.threshold](const GalleryInfo&, SearchKind) -> StatusOr<float> {
+      return t;
+    };
   } else {
     so.threshold = [a](const GalleryInfo& g, SearchKind kind) -> StatusOr<float> {
       CANDOR_ASSIGN_OR_RETURN(Calibration cal,
@@ -120,28 +123,33 @@ Status Run(const Args& a) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "serve", "The HTTPS JSON API (docs/openapi.yaml, docs/SERVICE.md)",
-    [](CLI::App& sub, const GlobalOptions&) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.add_option("--https", a->https, "Serve HTTPS on ADDR:PORT");
-      sub.add_option("--http", a->http, "Serve plain HTTP on 127.0.0.1:PORT (loopback only)");
-      sub.add_option("--cert", a->cert, "TLS certificate (default .cache/tls/server.crt)");
-      sub.add_option("--tls-key", a->tls_key, "TLS private key (default .cache/tls/server.key)");
-      sub.add_option("--audit-key", a->audit_key,
-                     "Audit signing key (default $CANDOR_AUDIT_KEY, else <store>/audit_ed25519.key)");
-      sub.add_option("--calibration", a->calibration, "Calibration file (default calibration/<model>.json)");
-      sub.add_option("--target-fpir", a->target_fpir, "1:N threshold target")->check(CLI::Range(0.0, 1.0));
-      sub.add_option("--target-fmr", a->target_fmr, "1:1 threshold target")->check(CLI::Range(0.0, 1.0));
-      sub.add_option("--threshold", a->threshold,
-                     "Fixed cosine threshold instead of a calibration (load tests only)");
-      sub.add_option("--rate-limit", a->rate_limit, "Requests per minute per account (0: none)");
-      sub.add_option("--max-image-mb", a->max_image_mb, "Largest accepted image")->check(CLI::Range(1, 64));
-      sub.add_option("--purge-interval", a->purge_interval_s, "Seconds between retention purges");
-      AddStoreFlags(sub, &a->store);
-      AddPipelineFlags(sub, &a->pipeline);
-      return [a] { return Run(*a); };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"serve", "The HTTPS JSON API (docs/openapi.yaml, docs/SERVICE.md)",
+     [](CLI::App& sub, const GlobalOptions&) -> RunFn {
+       auto a = std::make_shared<Args>();
+       sub.add_option("--https", a->https, "Serve HTTPS on ADDR:PORT");
+       sub.add_option("--http", a->http, "Serve plain HTTP on 127.0.0.1:PORT (loopback only)");
+       sub.add_option("--cert", a->cert, "TLS certificate (default .cache/tls/server.crt)");
+       sub.add_option("--tls-key", a->tls_key, "TLS private key (default .cache/tls/server.key)");
+       sub.add_option(
+           "--audit-key", a->audit_key,
+           "Audit signing key (default $CANDOR_AUDIT_KEY, else <store>/audit_ed25519.key)");
+       sub.add_option("--calibration", a->calibration,
+                      "Calibration file (default calibration/<model>.json)");
+       sub.add_option("--target-fpir", a->target_fpir, "1:N threshold target")
+           ->check(CLI::Range(0.0, 1.0));
+       sub.add_option("--target-fmr", a->target_fmr, "1:1 threshold target")
+           ->check(CLI::Range(0.0, 1.0));
+       sub.add_option("--threshold", a->threshold,
+                      "Fixed cosine threshold instead of a calibration (load tests only)");
+       sub.add_option("--rate-limit", a->rate_limit, "Requests per minute per account (0: none)");
+       sub.add_option("--max-image-mb", a->max_image_mb, "Largest accepted image")
+           ->check(CLI::Range(1, 64));
+       sub.add_option("--purge-interval", a->purge_interval_s, "Seconds between retention purges");
+       AddStoreFlags(sub, &a->store);
+       AddPipelineFlags(sub, &a->pipeline);
+       return [a] { return Run(*a); };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

@@ -21,7 +21,8 @@ StatusOr<GalleryInfo> GalleryOrRefuse(Governance& gov, const Store& store, const
                                       const SearchRequest& r) {
   auto g = store.GetGallery(r.gallery);
   if (!g.ok()) {
-    AuditEntry e = Entry(who, r, r.kind == SearchKind::kIdentify ? "search.identify" : "search.verify");
+    AuditEntry e =
+        Entry(who, r, r.kind == SearchKind::kIdentify ? "search.identify" : "search.verify");
     e.decision = "deny";
     e.outcome = "refused";
     e.reason = g.status().message();

@@ -13,10 +13,14 @@ namespace candor::server {
 namespace {
 bool TypeOk(const nlohmann::json& v, JType t) {
   switch (t) {
-    case JType::kString: return v.is_string();
-    case JType::kInt: return v.is_number_integer();
-    case JType::kNumber: return v.is_number();
-    case JType::kBool: return v.is_boolean();
+    case JType::kString:
+      return v.is_string();
+    case JType::kInt:
+      return v.is_number_integer();
+    case JType::kNumber:
+      return v.is_number();
+    case JType::kBool:
+      return v.is_boolean();
     case JType::kStringArray:
       if (!v.is_array()) return false;
       for (const auto& e : v) {
@@ -28,11 +32,16 @@ bool TypeOk(const nlohmann::json& v, JType t) {
 }
 const char* TypeName(JType t) {
   switch (t) {
-    case JType::kString: return "a string";
-    case JType::kInt: return "an integer";
-    case JType::kNumber: return "a number";
-    case JType::kBool: return "a boolean";
-    case JType::kStringArray: return "an array of strings";
+    case JType::kString:
+      return "a string";
+    case JType::kInt:
+      return "an integer";
+    case JType::kNumber:
+      return "a number";
+    case JType::kBool:
+      return "a boolean";
+    case JType::kStringArray:
+      return "an array of strings";
   }
   return "?";
 }
@@ -52,7 +61,8 @@ StatusOr<nlohmann::json> ParseStrict(const std::string& body,
       continue;
     }
     if (!TypeOk(*it, f.type)) {
-      return InvalidArgumentError(std::string("field '") + f.name + "' must be " + TypeName(f.type));
+      return InvalidArgumentError(std::string("field '") + f.name + "' must be " +
+                                  TypeName(f.type));
     }
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -83,7 +93,8 @@ StatusOr<int64_t> ParseIsoTime(const std::string& s) {
       while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
     }
     if (pos + 1 != s.size() || s[pos] != 'Z') {
-      return InvalidArgumentError("time '" + s + "' must be UTC ISO-8601 like 2027-01-15T08:00:00Z");
+      return InvalidArgumentError("time '" + s +
+                                  "' must be UTC ISO-8601 like 2027-01-15T08:00:00Z");
     }
   } else {
     return InvalidArgumentError("time '" + s.substr(0, 64) +
@@ -107,9 +118,11 @@ StatusOr<std::string> DecodeBase64(const std::string& b64) {
   size_t len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
-                        b64.size(), "\r\n", &len, &end, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
-      (end != b64.data() + b64.size() && std::string_view(end, b64.data() + b64.size() - end)
-                                                 .find_first_not_of("=") != std::string_view::npos)) {
+                        b64.size(), "\r\n", &len, &end,
+                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+      (end != b64.data() + b64.size() &&
+       std::string_view(end, b64.data() + b64.size() - end).find_first_not_of("=") !=
+           std::string_view::npos)) {
     return InvalidArgumentError("field 'image' is not valid base64");
   }
   out.resize(len);

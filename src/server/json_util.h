@@ -27,7 +27,8 @@ struct FieldSpec {
 };
 
 // Parses `body` as a JSON object and checks it against `fields`.
-StatusOr<nlohmann::json> ParseStrict(const std::string& body, std::initializer_list<FieldSpec> fields);
+StatusOr<nlohmann::json> ParseStrict(const std::string& body,
+                                     std::initializer_list<FieldSpec> fields);
 
 // "2027-01-15T08:00:00Z" (milliseconds dropped).
 std::string IsoTime(int64_t ms);

@@ -41,8 +41,8 @@ std::string Metrics::Render(
   o << "# HELP candor_http_requests_total HTTP requests by route and status.\n"
        "# TYPE candor_http_requests_total counter\n";
   for (const auto& [k, v] : requests_) {
-    o << "candor_http_requests_total{method=\"" << std::get<0>(k) << "\",route=\""
-      << std::get<1>(k) << "\",status=\"" << std::get<2>(k) << "\"} " << v << "\n";
+    o << "candor_http_requests_total{method=\"" << std::get<0>(k) << "\",route=\"" << std::get<1>(k)
+      << "\",status=\"" << std::get<2>(k) << "\"} " << v << "\n";
   }
   o << "# HELP candor_http_request_duration_seconds Request latency by route.\n"
        "# TYPE candor_http_request_duration_seconds histogram\n";

@@ -23,7 +23,8 @@ class Metrics {
                       double seconds);
   void CountSearch(const std::string& kind, const std::string& outcome);
   // Prometheus text exposition format 0.0.4; `gallery_sizes` are (gallery, subjects, templates).
-  std::string Render(const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes) const;
+  std::string Render(
+      const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes) const;
 
  private:
   static const std::vector<double>& Buckets();

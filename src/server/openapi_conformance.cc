@@ -68,7 +68,8 @@ std::string OpenApiSpec::Validate(const nlohmann::json& v, const nlohmann::json&
   if (type == "object") {
     if (!v.is_object()) return where + ": expected an object";
     for (const auto& r : schema.value("required", nlohmann::json::array())) {
-      if (!v.contains(r.get<std::string>())) return where + ": missing required '" + r.get<std::string>() + "'";
+      if (!v.contains(r.get<std::string>()))
+        return where + ": missing required '" + r.get<std::string>() + "'";
     }
     const auto props = schema.value("properties", nlohmann::json::object());
     const bool closed = schema.contains("additionalProperties") &&
@@ -107,7 +108,8 @@ std::string OpenApiSpec::Validate(const nlohmann::json& v, const nlohmann::json&
   }
   if (schema.contains("enum")) {
     const auto& e = schema["enum"];
-    if (std::find(e.begin(), e.end(), v) == e.end()) return where + ": " + v.dump() + " not in enum";
+    if (std::find(e.begin(), e.end(), v) == e.end())
+      return where + ": " + v.dump() + " not in enum";
   }
   return "";
 }
@@ -122,7 +124,8 @@ std::string OpenApiSpec::Check(const std::string& method, const std::string& pat
   if (!item.contains(m)) return "spec has no " + method + " " + tmpl;
   const auto& responses = item[m]["responses"];
   const std::string code = std::to_string(status);
-  if (!responses.contains(code)) return method + " " + tmpl + ": status " + code + " not in the spec";
+  if (!responses.contains(code))
+    return method + " " + tmpl + ": status " + code + " not in the spec";
   const auto& resp = responses[code];
   if (!resp.contains("content")) {
     return body.empty() ? "" : method + " " + tmpl + " " + code + ": spec has no body, got one";

@@ -64,16 +64,17 @@ Status ProbeVault::Put(const std::string& search_id, const std::string& image) {
 StatusOr<std::string> ProbeVault::Get(const std::string& search_id) const {
   CANDOR_ASSIGN_OR_RETURN(std::filesystem::path path, PathFor(search_id));
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("no probe image for search '" + search_id + "' (purged or never kept)");
-  std::vector<unsigned char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in)
+    return NotFoundError("no probe image for search '" + search_id + "' (purged or never kept)");
+  std::vector<unsigned char> buf((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
   if (buf.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
     return DataLossError("probe file " + path.string() + " is truncated");
   }
   std::string out(buf.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
-                                 buf.data() + crypto_secretbox_NONCEBYTES,
-                                 buf.size() - crypto_secretbox_NONCEBYTES, buf.data(),
-                                 key_.data()) != 0) {
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(out.data()), buf.data() + crypto_secretbox_NONCEBYTES,
+          buf.size() - crypto_secretbox_NONCEBYTES, buf.data(), key_.data()) != 0) {
     return DataLossError("probe file " + path.string() + " fails authentication");
   }
   return out;

@@ -27,17 +27,17 @@ void AuditOk(Ctx& c, const std::string& action, const std::string& gallery,
 }  // namespace
 
 ApiResponse HandleSignIn(Ctx& c) {
-  auto body = ParseStrict(c.req.body, {{"username", JType::kString, true},
-                                       {"password", JType::kString, true}});
+  auto body = ParseStrict(c.req.body,
+                          {{"username", JType::kString, true}, {"password", JType::kString, true}});
   if (!body.ok()) return Refuse(c, "auth.signin", body.status());
   Governance& gov = ServiceRoutes::Gov(c);
   auto s = gov.SignIn((*body)["username"], (*body)["password"]);
   if (!s.ok()) return ErrorResponse(s.status());  // audited by governance
   auto a = gov.GetAccount((*body)["username"]);
   if (!a.ok()) return ErrorResponse(a.status());
-  return JsonResponse(201, {{"token", s->token},
-                            {"expires_at", IsoTime(s->expires_ms)},
-                            {"account", AccountJson(*a)}});
+  return JsonResponse(
+      201,
+      {{"token", s->token}, {"expires_at", IsoTime(s->expires_ms)}, {"account", AccountJson(*a)}});
 }
 
 ApiResponse HandleSignOut(Ctx& c) {
@@ -184,12 +184,14 @@ ApiResponse HandleEnroll(Ctx& c) {
   }
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
-  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(image->data()), image->size());
+  auto bytes =
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(image->data()), image->size());
   auto mat = pipe->Decode(bytes);
   if (!mat.ok()) return Refuse(c, action, mat.status());
   auto face = pipe->ProcessSingle(*mat);
   if (!face.ok()) {
-    return Refuse(c, action, InvalidArgumentError("no usable face: " + face.status().message()), 422);
+    return Refuse(c, action, InvalidArgumentError("no usable face: " + face.status().message()),
+                  422);
   }
   EnrollRequest er;
   er.subject_id = (*body)["subject_id"];

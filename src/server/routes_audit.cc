@@ -69,8 +69,8 @@ ApiResponse HandleAudit(Ctx& c) {
       next = static_cast<int64_t>(e.seq);
       break;
     }
-    json j = {{"seq", e.seq},       {"time", IsoTime(e.time_ms)}, {"actor", e.actor},
-              {"role", e.role},     {"action", e.action},         {"decision", e.decision},
+    json j = {{"seq", e.seq},         {"time", IsoTime(e.time_ms)}, {"actor", e.actor},
+              {"role", e.role},       {"action", e.action},         {"decision", e.decision},
               {"outcome", e.outcome}, {"reason", e.reason}};
     if (!e.authorization_id.empty()) j["authorization_id"] = e.authorization_id;
     if (!e.gallery.empty()) j["gallery"] = e.gallery;

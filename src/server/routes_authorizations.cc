@@ -93,8 +93,8 @@ ApiResponse HandleRevokeAuthorization(Ctx& c) {
 ApiResponse HandleBackAuthorization(Ctx& c) {
   auto body = ParseStrict(c.req.body, {{"judicial_authorization_id", JType::kString, true}});
   if (!body.ok()) return Refuse(c, "authorization.back", body.status());
-  Status s = ServiceRoutes::Gov(c).BackExigent(*c.who, c.params[0],
-                                               (*body)["judicial_authorization_id"]);
+  Status s =
+      ServiceRoutes::Gov(c).BackExigent(*c.who, c.params[0], (*body)["judicial_authorization_id"]);
   if (!s.ok()) return ErrorResponse(s);
   return AuthorizationResponse(c, 200, c.params[0]);
 }

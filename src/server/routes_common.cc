@@ -16,8 +16,9 @@ ApiResponse JsonResponse(int status, const json& body) {
 
 ApiResponse ErrorResponse(const Status& s, int http) {
   const Code code = s.ok() ? Code::kInternal : s.code();
-  return JsonResponse(http ? http : HttpStatus(code),
-                      {{"error", {{"code", std::string(CodeName(code))}, {"message", s.message()}}}});
+  return JsonResponse(
+      http ? http : HttpStatus(code),
+      {{"error", {{"code", std::string(CodeName(code))}, {"message", s.message()}}}});
 }
 
 ApiResponse Refuse(Ctx& ctx, const std::string& action, const Status& s, int http) {
@@ -125,10 +126,11 @@ json LeadJson(const Lead& l) {
 }
 
 json QualityJson(const FaceQuality& q) {
-  return {{"score", q.score},         {"inter_eye_px", q.inter_eye_px}, {"sharpness", q.sharpness},
-          {"yaw_deg", q.yaw_deg},     {"pitch_deg", q.pitch_deg},       {"roll_deg", q.roll_deg},
-          {"brightness", q.brightness}, {"contrast", q.contrast},       {"clipped", q.clipped},
-          {"issues", q.issues}};
+  return {{"score", q.score},           {"inter_eye_px", q.inter_eye_px},
+          {"sharpness", q.sharpness},   {"yaw_deg", q.yaw_deg},
+          {"pitch_deg", q.pitch_deg},   {"roll_deg", q.roll_deg},
+          {"brightness", q.brightness}, {"contrast", q.contrast},
+          {"clipped", q.clipped},       {"issues", q.issues}};
 }
 
 }  // namespace candor::server

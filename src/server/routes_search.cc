@@ -111,7 +111,8 @@ ApiResponse SearchError(Ctx& c, const Status& s, bool no_face) {
   c.search_outcome = s.code() == Code::kPermissionDenied || s.code() == Code::kUnauthenticated
                          ? "refused"
                          : "error";
-  if (no_face) return ErrorResponse(InvalidArgumentError("no usable face in the probe: " + s.message()), 422);
+  if (no_face)
+    return ErrorResponse(InvalidArgumentError("no usable face in the probe: " + s.message()), 422);
   return ErrorResponse(s);
 }
 
@@ -125,8 +126,10 @@ void KeepProbe(Ctx& c, const std::string& id, const std::string& image) {
 
 ApiResponse HandleQuality(Ctx& c) {
   const char* action = "quality.check";
-  if (Status s = CheckRole(c, {Role::kInvestigator, Role::kEnroller, Role::kExaminer,
-                               Role::kSupervisor, Role::kAdmin}, action);
+  if (Status s = CheckRole(
+          c,
+          {Role::kInvestigator, Role::kEnroller, Role::kExaminer, Role::kSupervisor, Role::kAdmin},
+          action);
       !s.ok()) {
     return Refuse(c, action, s);
   }
@@ -145,12 +148,13 @@ ApiResponse HandleQuality(Ctx& c) {
   for (const auto& f : *faces) {
     json lm = json::array();
     for (const auto& p : f.landmarks) lm.push_back({p.x, p.y});
-    arr.push_back({{"box", {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width},
-                            {"height", f.box.height}}},
-                   {"landmarks", lm},
-                   {"detector_score", f.detector_score},
-                   {"cut_by_border", f.cut_by_border},
-                   {"quality", QualityJson(f.quality)}});
+    arr.push_back(
+        {{"box",
+          {{"x", f.box.x}, {"y", f.box.y}, {"width", f.box.width}, {"height", f.box.height}}},
+         {"landmarks", lm},
+         {"detector_score", f.detector_score},
+         {"cut_by_border", f.cut_by_border},
+         {"quality", QualityJson(f.quality)}});
   }
   std::vector<std::string> issues;
   if (faces->empty()) issues.push_back("no face found");
@@ -193,8 +197,8 @@ ApiResponse HandleIdentify(Ctx& c) {
   KeepProbe(c, r->ticket.search_id, *image);
   const bool none = r->result.candidates.empty();
   c.search_outcome = none ? "no_candidate" : "candidates";
-  json j = RequesterView(c, req, r->ticket, none,
-                         static_cast<int64_t>(r->result.candidates.size()), r->result.threshold);
+  json j = RequesterView(c, req, r->ticket, none, static_cast<int64_t>(r->result.candidates.size()),
+                         r->result.threshold);
   j["gallery_size"] = r->result.gallery_subjects;
   ServiceRoutes::Remember(c, r->ticket.search_id, j.dump());
   return JsonResponse(201, j);
@@ -329,9 +333,9 @@ ApiResponse HandleReview(Ctx& c) {
     return Refuse(c, action, InvalidArgumentError("decision must be confirm or reject"));
   }
   Governance& gov = ServiceRoutes::Gov(c);
-  Status s = gov.ReviewCandidate(*c.who, c.params[0], (*body)["subject_id"],
-                                 d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject,
-                                 (*body)["notes"]);
+  Status s = gov.ReviewCandidate(
+      *c.who, c.params[0], (*body)["subject_id"],
+      d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject, (*body)["notes"]);
   if (!s.ok()) return ErrorResponse(s);
   auto rec = gov.GetSearchForReview(*c.who, c.params[0]);
   if (!rec.ok()) return ErrorResponse(rec.status());

@@ -5,6 +5,8 @@
 // pipeline on LFW photos; called with httplib::Client. Every response is
 // checked against docs/openapi.yaml (route, status, content type, body schema).
 
+#include "candor/server.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sodium.h>
@@ -17,7 +19,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "candor/pipeline.h"
-#include "candor/server.h"
 #include "common/paths.h"
 #include "common/test_env.h"
 #include "server/openapi_conformance.h"
@@ -165,7 +166,8 @@ class ServerTest : public ::testing::Test {
     r.status = res->status;
     r.content_type = res->get_header_value("Content-Type");
     r.raw = res->body;
-    if (r.content_type.rfind("application/json", 0) == 0) r.body = json::parse(r.raw, nullptr, false);
+    if (r.content_type.rfind("application/json", 0) == 0)
+      r.body = json::parse(r.raw, nullptr, false);
     log_.emplace_back(method, path.substr(0, path.find('?')), r);
     return r;
   }
@@ -181,9 +183,11 @@ class ServerTest : public ::testing::Test {
 
   // Admin creates an account; returns its session token.
   std::string Person(const std::string& user, const std::string& role) {
-    Reply r = Post("/v1/accounts", admin_, {{"username", user}, {"role", role},
-                                            {"password", user + "-password-123"},
-                                            {"training_expires_at", Iso(kStart + 180 * kDay)}});
+    Reply r = Post("/v1/accounts", admin_,
+                   {{"username", user},
+                    {"role", role},
+                    {"password", user + "-password-123"},
+                    {"training_expires_at", Iso(kStart + 180 * kDay)}});
     EXPECT_EQ(r.status, 201) << r.raw;
     return SignIn(user, user + "-password-123");
   }
@@ -197,8 +201,11 @@ class ServerTest : public ::testing::Test {
   // Gallery `name` with bases; enrolls the first photo of each identity.
   void Gallery(const std::string& name, const std::vector<std::string>& bases) {
     Reply r = Post("/v1/galleries", admin_,
-                   {{"name", name}, {"description", "test bookings"}, {"legal_basis", "statute"},
-                    {"retention_class", "P10Y"}, {"allowed_search_bases", bases}});
+                   {{"name", name},
+                    {"description", "test bookings"},
+                    {"legal_basis", "statute"},
+                    {"retention_class", "P10Y"},
+                    {"allowed_search_bases", bases}});
     ASSERT_EQ(r.status, 201) << r.raw;
   }
   void Enroll(const std::string& gallery, const std::string& token) {
@@ -214,9 +221,14 @@ class ServerTest : public ::testing::Test {
                         const std::vector<std::string>& galleries, int max_searches = 5,
                         int64_t expires = kStart + 30 * kDay) {
     Reply r = Post("/v1/authorizations", inv,
-                   {{"basis", basis}, {"reference", "W-2027-001"}, {"issuing_authority", "Court"},
-                    {"case_id", "case-1"}, {"purpose", "robbery"}, {"galleries", galleries},
-                    {"expires_at", Iso(expires)}, {"max_searches", max_searches}});
+                   {{"basis", basis},
+                    {"reference", "W-2027-001"},
+                    {"issuing_authority", "Court"},
+                    {"case_id", "case-1"},
+                    {"purpose", "robbery"},
+                    {"galleries", galleries},
+                    {"expires_at", Iso(expires)},
+                    {"max_searches", max_searches}});
     EXPECT_EQ(r.status, 201) << r.raw;
     const std::string id = r.body.value("id", "");
     if (!sup.empty()) {
@@ -280,7 +292,8 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
   ASSERT_EQ(s.status, 201) << s.raw;
   EXPECT_EQ(s.body["status"], "pending_review");
   EXPECT_FALSE(s.body.contains("candidates"));  // the requester sees no candidates yet
-  EXPECT_NE(s.body["label"].get<std::string>().find("NOT A POSITIVE IDENTIFICATION"), std::string::npos);
+  EXPECT_NE(s.body["label"].get<std::string>().find("NOT A POSITIVE IDENTIFICATION"),
+            std::string::npos);
   const std::string id = s.body["id"];
 
   // Before review: no lead for the requester.
@@ -300,7 +313,7 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
 
   json confirm = {{"subject_id", "Adrien_Brody"}, {"decision", "confirm"}, {"notes", "ear, scar"}};
   EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 201);
-  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/lead", inv).status, 412);  // one confirmation
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/lead", inv).status, 412);       // one confirmation
   EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 409);  // same person
   EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", inv, confirm).status, 403);  // requester
   EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exb, confirm).status, 201);
@@ -329,9 +342,12 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
   Reply tr = Call("GET", "/v1/reports/transparency" + q, aud);
   ASSERT_EQ(tr.status, 200);
   EXPECT_GE(tr.body["leads_released"].get<int64_t>(), 1);
-  EXPECT_EQ(Call("GET", "/v1/reports/transparency" + q + "&format=html", aud).content_type.rfind("text/html", 0), 0u);
+  EXPECT_EQ(Call("GET", "/v1/reports/transparency" + q + "&format=html", aud)
+                .content_type.rfind("text/html", 0),
+            0u);
   Reply m = Call("GET", "/metrics", "");
-  EXPECT_NE(m.raw.find("candor_searches_total{kind=\"identify\",outcome=\"candidates\"} 1"), std::string::npos);
+  EXPECT_NE(m.raw.find("candor_searches_total{kind=\"identify\",outcome=\"candidates\"} 1"),
+            std::string::npos);
   EXPECT_NE(m.raw.find("candor_gallery_subjects{gallery=\"bookings\"} 5"), std::string::npos);
   EXPECT_EQ(Call("DELETE", "/v1/sessions", inv).status, 204);
   EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
@@ -375,7 +391,8 @@ TEST_F(ServerTest, PolicyRefusalsHaveExactStatusesAndAreAudited) {
   EXPECT_EQ(Identify(inv2, later, "bookings", probe).status, 403);
   // Training lapsed.
   const std::string admin = SignIn("admin", "admin-password-123");
-  const std::string fresh = Authorize(inv2, SignIn("sara", "sara-password-123"), "warrant", {"bookings"});
+  const std::string fresh =
+      Authorize(inv2, SignIn("sara", "sara-password-123"), "warrant", {"bookings"});
   Reply p = Call("PATCH", "/v1/accounts/ivan", admin,
                  json{{"training_expires_at", Iso(now_ - kDay)}}.dump());
   EXPECT_EQ(p.status, 200) << p.raw;
@@ -394,17 +411,32 @@ TEST_F(ServerTest, CredentialsAndMalformedRequestsGetPrecise4xx) {
 
   EXPECT_EQ(Call("GET", "/v1/whoami", "").status, 401);
   EXPECT_EQ(Call("GET", "/v1/whoami", "not-a-token").status, 401);
-  EXPECT_EQ(Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "wrong-password-1"}}).status, 401);
+  EXPECT_EQ(
+      Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "wrong-password-1"}}).status,
+      401);
   EXPECT_EQ(Call("POST", "/v1/identify", inv, "{not json").status, 400);
   EXPECT_EQ(Call("POST", "/v1/identify", inv, "[1,2]").status, 400);
-  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
-                                        {"image", B64(Photo("Abdullah_Gul", 2))}, {"extra", 1}}).status, 400);
-  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", 7}, {"gallery", "bookings"},
-                                        {"image", "AAAA"}}).status, 400);
-  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
-                                        {"image", "!!!not base64"}}).status, 400);
-  EXPECT_EQ(Post("/v1/identify", inv, {{"authorization_id", auth}, {"gallery", "bookings"},
-                                        {"image", B64(std::string(2 << 20, 'x'))}}).status, 413);
+  EXPECT_EQ(Post("/v1/identify", inv,
+                 {{"authorization_id", auth},
+                  {"gallery", "bookings"},
+                  {"image", B64(Photo("Abdullah_Gul", 2))},
+                  {"extra", 1}})
+                .status,
+            400);
+  EXPECT_EQ(Post("/v1/identify", inv,
+                 {{"authorization_id", 7}, {"gallery", "bookings"}, {"image", "AAAA"}})
+                .status,
+            400);
+  EXPECT_EQ(Post("/v1/identify", inv,
+                 {{"authorization_id", auth}, {"gallery", "bookings"}, {"image", "!!!not base64"}})
+                .status,
+            400);
+  EXPECT_EQ(Post("/v1/identify", inv,
+                 {{"authorization_id", auth},
+                  {"gallery", "bookings"},
+                  {"image", B64(std::string(2 << 20, 'x'))}})
+                .status,
+            413);
   // A photo with no face: 422 (the search was allowed, the probe failed: audited).
   std::vector<uchar> gray;
   cv::imencode(".jpg", cv::Mat(200, 200, CV_8UC3, cv::Scalar(128, 128, 128)), gray);
@@ -412,11 +444,17 @@ TEST_F(ServerTest, CredentialsAndMalformedRequestsGetPrecise4xx) {
   EXPECT_GE(AuditCount("search.probe_failed", "allow"), 1);
   // Wrong role for admin routes.
   EXPECT_EQ(Call("GET", "/v1/accounts", inv).status, 403);
-  EXPECT_EQ(Post("/v1/accounts", admin_, {{"username", "x1y"}, {"role", "wizard"},
-                                          {"training_expires_at", Iso(kStart)}}).status, 400);
-  EXPECT_EQ(Post("/v1/accounts", admin_, {{"username", "ivan"}, {"role", "examiner"},
-                                          {"password", "long-enough-pass"},
-                                          {"training_expires_at", Iso(kStart)}}).status, 409);
+  EXPECT_EQ(Post("/v1/accounts", admin_,
+                 {{"username", "x1y"}, {"role", "wizard"}, {"training_expires_at", Iso(kStart)}})
+                .status,
+            400);
+  EXPECT_EQ(Post("/v1/accounts", admin_,
+                 {{"username", "ivan"},
+                  {"role", "examiner"},
+                  {"password", "long-enough-pass"},
+                  {"training_expires_at", Iso(kStart)}})
+                .status,
+            409);
   // Expired session (30 minutes).
   now_ += 31 * 60 * 1000;
   EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
@@ -446,9 +484,14 @@ TEST_F(ServerTest, ExigentSearchWithoutBackingIsPurgedWithItsProbe) {
   Gallery("bookings", {"warrant", "exigent"});
   Enroll("bookings", enr);
   Reply a = Post("/v1/authorizations", sup,
-                 {{"basis", "exigent"}, {"reference", "E-1"}, {"issuing_authority", "duty sgt"},
-                  {"case_id", "case-9"}, {"purpose", "missing child"}, {"galleries", {"bookings"}},
-                  {"expires_at", Iso(kStart + 2 * kDay)}, {"max_searches", 3}});
+                 {{"basis", "exigent"},
+                  {"reference", "E-1"},
+                  {"issuing_authority", "duty sgt"},
+                  {"case_id", "case-9"},
+                  {"purpose", "missing child"},
+                  {"galleries", {"bookings"}},
+                  {"expires_at", Iso(kStart + 2 * kDay)},
+                  {"max_searches", 3}});
   ASSERT_EQ(a.status, 201) << a.raw;
   EXPECT_TRUE(a.body.contains("exigent_deadline"));
   Reply s = Identify(sup, a.body["id"], "bookings", Photo("Ari_Fleischer", 2));

@@ -118,13 +118,15 @@ ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter&
   if (route.authenticated) {
     auto it = req.headers.find("authorization");
     if (it == req.headers.end()) {
-      return server::Refuse(ctx, "auth.token",
-                            UnauthenticatedError("missing credentials: send Authorization: Bearer <token>"));
+      return server::Refuse(
+          ctx, "auth.token",
+          UnauthenticatedError("missing credentials: send Authorization: Bearer <token>"));
     }
     std::string_view v = it->second;
     if (v.size() < 8 || v.substr(0, 7) != "Bearer ") {
-      return server::Refuse(ctx, "auth.token",
-                            UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
+      return server::Refuse(
+          ctx, "auth.token",
+          UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
     }
     auto who = ServiceRoutes::Gov(ctx).Authenticate(std::string(v.substr(7)));
     if (!who.ok()) return server::ErrorResponse(who.status());  // audited by governance
@@ -145,8 +147,8 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
     : gov_(governance), store_(store), pipeline_(pipeline), options_(std::move(options)) {
   if (!options_.clock) options_.clock = SystemMs;
   metrics_ = std::make_unique<server::Metrics>();
-  limiter_ = std::make_unique<server::RateLimiter>(options_.rate_limit_per_minute,
-                                                   options_.rate_burst);
+  limiter_ =
+      std::make_unique<server::RateLimiter>(options_.rate_limit_per_minute, options_.rate_burst);
   vault_ = std::make_unique<server::ProbeVault>(options_.probe_dir, options_.probe_key);
 }
 
@@ -180,11 +182,11 @@ ApiResponse Service::Handle(const ApiRequest& req) noexcept {
       }
     }
     if (found == nullptr) {
-      resp = path_known ? server::ErrorResponse(InvalidArgumentError(
-                                                    "method " + req.method.substr(0, 16) +
-                                                    " is not allowed on this route"),
-                                                405)
-                        : server::ErrorResponse(NotFoundError("no such route"));
+      resp = path_known
+                 ? server::ErrorResponse(InvalidArgumentError("method " + req.method.substr(0, 16) +
+                                                              " is not allowed on this route"),
+                                         405)
+                 : server::ErrorResponse(NotFoundError("no such route"));
     } else {
       route = ctx.route;
       resp = Dispatch(ctx, *found, *limiter_);
@@ -200,15 +202,15 @@ ApiResponse Service::Handle(const ApiRequest& req) noexcept {
   } catch (...) {
     resp = server::ErrorResponse(InternalError("internal error"));
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   try {
     metrics_->ObserveRequest(req.method.size() <= 8 ? req.method : "OTHER", route, resp.status,
                              secs);
     // Structured log: route template only (no ids, tokens or biometric data).
-    spdlog::info(R"({{"event":"request","method":{},"route":"{}","status":{},"ms":{:.2f},"actor":{}}})",
-                 json(req.method.substr(0, 8)).dump(-1, ' ', false, json::error_handler_t::replace), route,
-                 resp.status, secs * 1000, json(actor).dump(-1, ' ', false, json::error_handler_t::replace));
+    spdlog::info(
+        R"({{"event":"request","method":{},"route":"{}","status":{},"ms":{:.2f},"actor":{}}})",
+        json(req.method.substr(0, 8)).dump(-1, ' ', false, json::error_handler_t::replace), route,
+        resp.status, secs * 1000, json(actor).dump(-1, ' ', false, json::error_handler_t::replace));
   } catch (...) {
   }
   return resp;

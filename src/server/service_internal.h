@@ -24,10 +24,10 @@ namespace candor {
 struct Service::Ctx {
   const ApiRequest& req;
   Service& svc;
-  std::string route;                 // route template, e.g. "/v1/searches/{id}"
-  std::vector<std::string> params;   // path parameters in order
-  std::optional<Principal> who;      // set for authenticated routes
-  std::string search_outcome;        // for metrics: set by identify/verify
+  std::string route;                // route template, e.g. "/v1/searches/{id}"
+  std::vector<std::string> params;  // path parameters in order
+  std::optional<Principal> who;     // set for authenticated routes
+  std::string search_outcome;       // for metrics: set by identify/verify
 };
 
 namespace server {
