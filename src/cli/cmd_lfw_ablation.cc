@@ -408,7 +408,7 @@ Status Run(Args a) {
     std::vector<int> fold;
     for (const auto& p : pairs) genuine.push_back(p.genuine), fold.push_back(p.fold);
     CANDOR_ASSIGN_OR_RETURN(auto cv, fusion::CrossValidatedLogisticFusion(both, genuine, fold));
-    Row r{"fusion: logistic, fit on the 9 training folds of each split", cv.scores};
+    Row r{"fusion: logistic, fit on the training folds of each split only", cv.scores};
     CANDOR_RETURN_IF_ERROR(Summarise(pairs, &r, &cv.kfold));
     rows.push_back(std::move(r));
     for (const auto& fm : cv.fold_models)
