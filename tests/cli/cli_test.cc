@@ -355,6 +355,12 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   ASSERT_FALSE(auth.empty()) << Describe(r);
   ASSERT_EQ((r = C({"authorization", "approve", "--as", "sup", "--id", auth})).exit_code, 0)
       << Describe(r);
+  // Without a gallery policy every search is refused (PERMISSION_DENIED).
+  ASSERT_EQ((r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", "g1",
+                    "--basis", "warrant"}))
+                .exit_code,
+            0)
+      << Describe(r);
 
   const fs::path failures = s / "failures.csv";
   r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
