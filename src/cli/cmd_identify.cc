@@ -4,20 +4,26 @@
 // face in IMG (or a template file): up to k candidates scoring at or above the
 // threshold calibrated for --target-fpir (default 0.1 %) at this gallery's
 // size, each with the FPIR its score stands for. "No candidate above
-// threshold" is an explicit outcome (exit 0).
+// threshold" is an explicit outcome (exit 0). Like the server, it runs only
+// as a named operator under an authorization, through the governance gate,
+// and is audited (allowed or refused).
 
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
 #include "cli/pipeline_flags.h"
 #include "cli/probe_util.h"
+#include "cli/search_gate.h"
+#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
 
 struct Args {
   StoreFlags store;
+  SearchGateFlags gate;
   PipelineFlags flags;
   std::string gallery, image, calibration;
   int k = 10;
@@ -26,24 +32,42 @@ struct Args {
 
 Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
-  if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
-  PipelineOptions po = ToPipelineOptions(a.flags);
-  if (po.embedder.empty()) po.embedder = g.model_id;
-  CANDOR_ASSIGN_OR_RETURN(Template probe, LoadProbe(a.image, po));
-  CANDOR_ASSIGN_OR_RETURN(Calibration cal, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
-  const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
-  CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, cal.ThresholdForFpir(a.target_fpir, n));
-  IdentifyParams ip;
-  ip.k = a.k;
-  ip.threshold = static_cast<float>(choice.threshold);
-  CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, store->Identify(a.gallery, probe, ip));
+  CANDOR_ASSIGN_OR_RETURN(SearchGate gate, OpenSearchGate(a.gate, a.store));
+  SearchRequest req;
+  req.kind = SearchKind::kIdentify;
+  req.gallery = a.gallery;
+  req.authorization_id = a.gate.authorization;
+  req.candidate_list_size = a.k;
+  CANDOR_ASSIGN_OR_RETURN(req.probe_hash, ProbeHash(a.image));
+  std::optional<Calibration> cal;
+  uint64_t n = 1;
+  auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
+    if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
+    CANDOR_ASSIGN_OR_RETURN(Calibration c, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+    n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
+    CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, c.ThresholdForFpir(a.target_fpir, n));
+    cal = std::move(c);
+    return static_cast<float>(choice.threshold);
+  };
+  auto make_probe = [&]() -> StatusOr<Template> {
+    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
+    PipelineOptions po = ToPipelineOptions(a.flags);
+    if (po.embedder.empty()) po.embedder = g.model_id;
+    return LoadProbe(a.image, po);
+  };
+  CANDOR_ASSIGN_OR_RETURN(GovernedIdentifyResult gr,
+                          GovernedIdentify(*gate.governance, *store, gate.operator_principal, req,
+                                           make_probe, threshold));
+  const IdentifyResult& r = gr.result;
+  const ThresholdChoice choice{r.threshold};
   nlohmann::json cands = nlohmann::json::array();
   for (const auto& c : r.candidates) {
     cands.push_back({{"subject", c.subject_id}, {"record_ref", c.record_ref}, {"score", c.score},
-                     {"fpir_at_score", RateJson(cal.FpirAt(c.score, n))}});
+                     {"fpir_at_score", RateJson(cal->FpirAt(c.score, n))}});
   }
-  nlohmann::json doc = {{"gallery", a.gallery},
+  nlohmann::json doc = {{"search_id", gr.ticket.search_id},
+                        {"label", gr.ticket.label},
+                        {"gallery", a.gallery},
                         {"probe", a.image},
                         {"gallery_subjects", r.gallery_subjects},
                         {"k", a.k},
@@ -57,13 +81,14 @@ Status Run(const Args& a, const GlobalOptions& global) {
     std::cout << doc.dump(2) << std::endl;
     return OkStatus();
   }
+  std::printf("search %s (audited)\n", gr.ticket.search_id.c_str());
   std::printf("gallery %s (%lld subjects), threshold %.4f for FPIR %.1e\n", a.gallery.c_str(),
               static_cast<long long>(r.gallery_subjects), choice.threshold, a.target_fpir);
   if (r.no_candidate_above_threshold) std::printf("no candidate above threshold\n");
   int rank = 1;
   for (const auto& c : r.candidates) {
     std::printf("%2d. %-32s score %.4f  FPIR at this score %.2e\n", rank++, c.subject_id.c_str(),
-                c.score, cal.FpirAt(c.score, n).value);
+                c.score, cal->FpirAt(c.score, n).value);
   }
   std::printf("%s\n", kLeadNote);
   return OkStatus();
@@ -82,6 +107,7 @@ const bool kRegistered = RegisterCommand({
                      "False-positive identification rate the threshold is set for")
           ->check(CLI::Range(0.0, 1.0));
       AddStoreFlags(sub, &a->store);
+      AddSearchGateFlags(sub, &a->gate);
       AddPipelineFlags(sub, &a->flags);
       return [a, &global] { return Run(*a, global); };
     }});

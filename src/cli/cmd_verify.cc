@@ -6,17 +6,22 @@
 // the false-match rate that score corresponds to. Exit 0 whatever the decision.
 
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
 #include "cli/pipeline_flags.h"
 #include "cli/probe_util.h"
+#include "cli/search_gate.h"
+#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
 
 struct Args {
   StoreFlags store;
+  SearchGateFlags gate;
+  bool consent = false;
   PipelineFlags flags;
   std::string gallery, subject, image, calibration;
   double target_fmr = 1e-3;
@@ -24,18 +29,36 @@ struct Args {
 
 Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
-  if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
-  PipelineOptions po = ToPipelineOptions(a.flags);
-  if (po.embedder.empty()) po.embedder = g.model_id;  // probe with the gallery's model
-  CANDOR_ASSIGN_OR_RETURN(Template probe, LoadProbe(a.image, po));
-  CANDOR_ASSIGN_OR_RETURN(Calibration cal, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
-  CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, cal.ThresholdForFmr(a.target_fmr));
-  VerifyParams vp;
-  vp.threshold = static_cast<float>(choice.threshold);
-  CANDOR_ASSIGN_OR_RETURN(VerifyResult r, store->Verify(a.gallery, a.subject, probe, vp));
-  const RateEstimate fmr = cal.FmrAt(r.score);
-  nlohmann::json doc = {{"gallery", a.gallery},
+  CANDOR_ASSIGN_OR_RETURN(SearchGate gate, OpenSearchGate(a.gate, a.store));
+  SearchRequest req;
+  req.kind = SearchKind::kVerify;
+  req.gallery = a.gallery;
+  req.authorization_id = a.gate.authorization;
+  req.consent_verify = a.consent;
+  CANDOR_ASSIGN_OR_RETURN(req.probe_hash, ProbeHash(a.image));
+  std::optional<Calibration> cal;
+  ThresholdChoice choice;
+  auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
+    if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
+    CANDOR_ASSIGN_OR_RETURN(Calibration c, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+    CANDOR_ASSIGN_OR_RETURN(choice, c.ThresholdForFmr(a.target_fmr));
+    cal = std::move(c);
+    return static_cast<float>(choice.threshold);
+  };
+  auto make_probe = [&]() -> StatusOr<Template> {
+    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
+    PipelineOptions po = ToPipelineOptions(a.flags);
+    if (po.embedder.empty()) po.embedder = g.model_id;  // probe with the gallery's model
+    return LoadProbe(a.image, po);
+  };
+  CANDOR_ASSIGN_OR_RETURN(GovernedVerifyResult gr,
+                          GovernedVerify(*gate.governance, *store, gate.operator_principal, req,
+                                         a.subject, make_probe, threshold));
+  const VerifyResult& r = gr.result;
+  const RateEstimate fmr = cal->FmrAt(r.score);
+  nlohmann::json doc = {{"search_id", gr.ticket.search_id},
+                        {"label", gr.ticket.label},
+                        {"gallery", a.gallery},
                         {"subject", a.subject},
                         {"probe", a.image},
                         {"score", r.score},
@@ -68,6 +91,9 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--target-fmr", a->target_fmr, "False-match rate the threshold is set for")
           ->check(CLI::Range(0.0, 1.0));
       AddStoreFlags(sub, &a->store);
+      AddSearchGateFlags(sub, &a->gate);
+      sub.add_flag("--consent", a->consent,
+                   "1:1 under the subject's recorded consent (no authorization needed)");
       AddPipelineFlags(sub, &a->flags);
       return [a, &global] { return Run(*a, global); };
     }});

@@ -1,0 +1,64 @@
+// Copyright 2026 The Candor Authors.
+//
+// The CLI's searches (identify, verify) take the same governed path as the
+// server's (src/server/governed_search.h): the local operator is a named
+// account (--as / $CANDOR_USER), every 1:N search and every non-consent 1:1
+// cites an authorization (--authorization), the policy decides, and allow and
+// deny alike are written to the audit log of the store. There is no CLI path
+// that searches without authorization and audit.
+//
+// Flags added: --as USER, --authorization ID, --audit-key FILE (see
+// govern_flags.h; the store directory is the one given by --store).
+// Header-only; used only by the CLI.
+
+#ifndef CANDOR_CLI_SEARCH_GATE_H_
+#define CANDOR_CLI_SEARCH_GATE_H_
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "candor/govern.h"
+#include "cli/gallery_flags.h"
+#include "cli/govern_flags.h"
+#include "common/hash.h"
+
+namespace candor::cli {
+
+struct SearchGateFlags {
+  GovernFlags govern;          // --as, --audit-key (store: from StoreFlags)
+  std::string authorization;   // --authorization
+};
+
+inline void AddSearchGateFlags(CLI::App& sub, SearchGateFlags* f) {
+  sub.add_option("--as", f->govern.as, "Act as this account (default $CANDOR_USER)");
+  sub.add_option("--audit-key", f->govern.audit_key,
+                 "Audit signing key (default $CANDOR_AUDIT_KEY, else <store>/audit_ed25519.key)");
+  sub.add_option("--authorization", f->authorization,
+                 "The authorization this search runs under (see `candor authorization`)");
+}
+
+// Governance of the store and the operator it acts for.
+struct SearchGate {
+  std::unique_ptr<Governance> governance;
+  Principal operator_principal;
+};
+
+inline StatusOr<SearchGate> OpenSearchGate(const SearchGateFlags& f, const StoreFlags& store) {
+  GovernFlags g = f.govern;
+  g.store = store.store;
+  SearchGate gate;
+  CANDOR_ASSIGN_OR_RETURN(gate.governance, OpenGovernance(g));
+  CANDOR_ASSIGN_OR_RETURN(gate.operator_principal, Operator(*gate.governance, g));
+  return gate;
+}
+
+// Hex SHA-256 of the probe file's bytes: what the audit log records of a probe.
+inline StatusOr<std::string> ProbeHash(const std::string& path) {
+  CANDOR_ASSIGN_OR_RETURN(Sha256Digest d, Sha256File(path));
+  return HexDigest(d);
+}
+
+}  // namespace candor::cli
+
+#endif  // CANDOR_CLI_SEARCH_GATE_H_
