@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -29,7 +30,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -75,7 +76,7 @@ class TempDir {
 };
 
 // Runs `candor ARGS` with `env` (NAME=VALUE, prepended); stdout/stderr captured via files.
-Run Candor(const std::vector<std::string>& args, const fs::path& scratch,
+CliRun Candor(const std::vector<std::string>& args, const fs::path& scratch,
            const std::vector<std::string>& env = {}) {
   std::string cmd = "env";
   for (const auto& e : env) cmd += " " + Quote(e);
@@ -83,7 +84,7 @@ Run Candor(const std::vector<std::string>& args, const fs::path& scratch,
   for (const auto& a : args) cmd += " " + Quote(a);
   const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
   cmd += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
-  Run r;
+  CliRun r;
   int status = std::system(cmd.c_str());
   r.exit_code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
   r.out = ReadAll(out);
@@ -91,7 +92,7 @@ Run Candor(const std::vector<std::string>& args, const fs::path& scratch,
   return r;
 }
 
-std::string Describe(const Run& r) {
+std::string Describe(const CliRun& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out.substr(0, 2000) +
          "\nstderr: " + r.err.substr(0, 2000);
 }
@@ -112,28 +113,28 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, HelpVersionAndUnknownCommand) {
-  Run help = Candor({"--help"}, scratch());
+  CliRun help = Candor({"--help"}, scratch());
   EXPECT_EQ(help.exit_code, 0) << Describe(help);
   for (const char* cmd : {"detect", "embed", "compare", "models", "gallery", "enroll", "identify",
                           "verify", "delete", "account", "authorization"})
     EXPECT_NE(help.out.find(cmd), std::string::npos) << "--help does not list " << cmd;
 
-  Run version = Candor({"--version"}, scratch());
+  CliRun version = Candor({"--version"}, scratch());
   EXPECT_EQ(version.exit_code, 0) << Describe(version);
   EXPECT_EQ(version.out.rfind("candor ", 0), 0u) << Describe(version);
 
-  Run unknown = Candor({"no-such-command"}, scratch());
+  CliRun unknown = Candor({"no-such-command"}, scratch());
   EXPECT_EQ(unknown.exit_code, 2) << Describe(unknown);
   EXPECT_FALSE(unknown.err.empty());
 
-  Run bad_option = Candor({"detect", "--no-such-option", "x.jpg"}, scratch());
+  CliRun bad_option = Candor({"detect", "--no-such-option", "x.jpg"}, scratch());
   EXPECT_EQ(bad_option.exit_code, 2) << Describe(bad_option);
 }
 
 TEST_F(CliTest, ModelsMatchSidecars) {
   CANDOR_REQUIRE_MODEL("blazeface-256.onnx");
   const fs::path dir = candor::ModelDir();
-  Run r = Candor({"--json", "models", "--models", dir.string()}, scratch());
+  CliRun r = Candor({"--json", "models", "--models", dir.string()}, scratch());
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   json j = r.Json();
   ASSERT_TRUE(j.contains("models")) << Describe(r);
@@ -175,7 +176,7 @@ TEST_F(CliTest, DetectOnRealImages) {
   const fs::path couple = data / "faces" / "wild" / "couple.jpg";
   const fs::path webp = data / "faces" / "wild" / "img47.jpg";
 
-  Run r = Candor({"--json", "detect", lfw_img.string(), couple.string(), webp.string()}, scratch());
+  CliRun r = Candor({"--json", "detect", lfw_img.string(), couple.string(), webp.string()}, scratch());
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   json j = r.Json();
   ASSERT_EQ(j["results"].size(), 3u) << Describe(r);
@@ -225,7 +226,7 @@ TEST_F(CliTest, DetectBadInputsGiveDocumentedErrors) {
   for (const Case& c : {Case{missing, 3, "NOT_FOUND"}, Case{empty, 2, "INVALID_ARGUMENT"},
                         Case{trunc, 2, "INVALID_ARGUMENT"}, Case{text, 2, "INVALID_ARGUMENT"}}) {
     SCOPED_TRACE(c.file.filename().string());
-    Run r = Candor({"--json", "detect", c.file.string()}, scratch());
+    CliRun r = Candor({"--json", "detect", c.file.string()}, scratch());
     EXPECT_EQ(r.exit_code, c.exit_code) << Describe(r);
     json j = r.Json();
     ASSERT_TRUE(j.contains("results")) << Describe(r);
@@ -237,7 +238,7 @@ TEST_F(CliTest, DetectBadInputsGiveDocumentedErrors) {
   }
 
   // The exit code is that of the first error; good images still get their faces.
-  Run mixed = Candor({"--json", "detect", SortedFiles(person)[0].string(), text.string()}, scratch());
+  CliRun mixed = Candor({"--json", "detect", SortedFiles(person)[0].string(), text.string()}, scratch());
   EXPECT_EQ(mixed.exit_code, 2) << Describe(mixed);
   json j = mixed.Json();
   ASSERT_EQ(j["results"].size(), 2u) << Describe(mixed);
@@ -254,7 +255,7 @@ TEST_F(CliTest, EmbedAndCompareSameVersusDifferent) {
   const auto a_imgs = SortedFiles(a), b_imgs = SortedFiles(b);
 
   const fs::path tmpl = scratch() / "a0.tmpl";
-  Run e = Candor({"--json", "embed", a_imgs[0].string(), "--out", tmpl.string()}, scratch());
+  CliRun e = Candor({"--json", "embed", a_imgs[0].string(), "--out", tmpl.string()}, scratch());
   ASSERT_EQ(e.exit_code, 0) << Describe(e);
   ASSERT_TRUE(fs::exists(tmpl));
   EXPECT_GT(fs::file_size(tmpl), 128u);
@@ -262,12 +263,12 @@ TEST_F(CliTest, EmbedAndCompareSameVersusDifferent) {
   // No face (a fingerprint-free synthetic grey image would do; a text file is undecodable).
   const fs::path text = scratch() / "t.jpg";
   std::ofstream(text) << "no image";
-  Run bad = Candor({"--json", "embed", text.string()}, scratch());
+  CliRun bad = Candor({"--json", "embed", text.string()}, scratch());
   EXPECT_EQ(bad.exit_code, 2) << Describe(bad);
 
-  Run same = Candor({"--json", "compare", tmpl.string(), a_imgs[1].string()}, scratch());
+  CliRun same = Candor({"--json", "compare", tmpl.string(), a_imgs[1].string()}, scratch());
   ASSERT_EQ(same.exit_code, 0) << Describe(same);
-  Run diff = Candor({"--json", "compare", a_imgs[0].string(), b_imgs[0].string()}, scratch());
+  CliRun diff = Candor({"--json", "compare", a_imgs[0].string(), b_imgs[0].string()}, scratch());
   ASSERT_EQ(diff.exit_code, 0) << Describe(diff);
   json js = same.Json(), jd = diff.Json();
   for (const json* j : {&js, &jd}) {
@@ -320,7 +321,7 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   if (!tiff.empty()) fs::copy_file(tiff, in / "bad" / "print.tif");
   std::ofstream(in / "bad" / "broken.jpg") << "definitely not a jpeg";
 
-  Run r = C({"gallery", "keygen", "--out", key.string()});
+  CliRun r = C({"gallery", "keygen", "--out", key.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(fs::status(key).permissions() & fs::perms::group_all, fs::perms::none);
 
