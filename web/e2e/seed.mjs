@@ -32,7 +32,7 @@ export async function seed(base, data) {
   await call(base, admin, 'PATCH', `/v1/accounts/${users.lapsed}`, {training_expires_at: past});
 
   await call(base, admin, 'POST', '/v1/galleries', {name: 'demo', description: 'e2e test gallery (LFW, research use)',
-    legal_basis: 'test', retention_class: 'standard', allowed_search_bases: ['warrant', 'court_order', 'exigent']});
+    legal_basis: 'test', retention_class: 'P30D', allowed_search_bases: ['warrant', 'court_order', 'exigent']});
   const lfw = join(data, 'faces/lfw');
   const names = readdirSync(lfw).sort().filter((n) => {
     try { return readdirSync(join(lfw, n)).length >= 2; } catch { return false; }
