@@ -32,7 +32,7 @@ const SCREENS = resolve(process.env.CANDOR_E2E_SCREENS || join(here, '../../test
 mkdirSync(join(SCREENS, 'masked'), {recursive: true});
 
 const results = [];
-let browser, work, fixture;
+let browser, work, fixture, lastPage;
 
 async function step(name, fn) {
   const t0 = Date.now();
@@ -43,6 +43,11 @@ async function step(name, fn) {
   } catch (e) {
     results.push({name, ok: false});
     console.log(`FAIL ${name}: ${e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n     ') : e}`);
+    if (lastPage && !lastPage.isClosed()) {
+      const text = await lastPage.locator('main').innerText().catch(() => '');
+      console.log('     page text: ' + text.replace(/\s+/g, ' ').slice(0, 600));
+      await lastPage.screenshot({path: join(SCREENS, 'FAILED-' + name.replace(/\W+/g, '-').slice(0, 40) + '.png'), fullPage: true}).catch(() => undefined);
+    }
   }
 }
 function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
@@ -53,6 +58,7 @@ const DESKTOP = {width: 1280, height: 900};
 async function as(user, viewport = MOBILE) {
   const ctx = await browser.newContext({viewport, baseURL: BASE, permissions: ['camera']});
   const page = await ctx.newPage();
+  lastPage = page;
   page.on('pageerror', (e) => console.log(`     [${user} page error] ${e.message}`));
   await page.goto('/');
   await page.getByLabel('Username').fill(user);
@@ -152,6 +158,10 @@ async function main() {
     await page.getByRole('button', {name: 'Take photo'}).click();
     await page.locator('.feedback[data-usable="true"]').waitFor({timeout: 20000});
     const submit = page.getByRole('button', {name: 'Search for investigative leads'});
+    // The live preview may already show a usable face; the still photo's own
+    // quality check answers a moment later: wait (bounded) for it to enable submit.
+    await page.waitForFunction(() => !document.querySelector('#submit-search')?.disabled, null,
+                               {timeout: 20000}).catch(() => undefined);
     assert(await submit.isEnabled(), 'submit enabled after a usable photo');
     await submit.click();
     const ok = page.locator('.notice.ok', {hasText: 'recorded'});

@@ -13,6 +13,9 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
   const gallerySel = h('select', {id: 'gallery'}) as HTMLSelectElement;
   const submit = h('button', {type: 'button', id: 'submit-search', disabled: true}, 'Search for investigative leads') as HTMLButtonElement;
   const submitMsg = h('div', {'aria-live': 'polite'});
+  // The outcome of the last search request; kept apart from the "why not" hint,
+  // which update() rewrites whenever the form changes.
+  const resultMsg = h('div', {'aria-live': 'polite'});
   const mine = h('div', {class: 'mine'});
   let auths: Authorization[] = [];
   let image: string | null = null;
@@ -105,14 +108,14 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     const a = chosen();
     if (!a || !image) return;
     submit.disabled = true;
-    submitMsg.replaceChildren(notice('info', 'Searching…'));
+    resultMsg.replaceChildren(notice('info', 'Searching…'));
     try {
       const s = await api.identify(a.id, gallerySel.value, image);
-      submitMsg.replaceChildren(notice('ok', `Request ${s.id} recorded. ${searchStatusText(s).detail}`));
+      resultMsg.replaceChildren(notice('ok', `Request ${s.id} recorded. ${searchStatusText(s).detail}`));
       await loadMine();
       await loadAuths();
     } catch (e) {
-      submitMsg.replaceChildren(notice('error', 'Search refused: ' + errorText(e)));
+      resultMsg.replaceChildren(notice('error', 'Search refused: ' + errorText(e)));
       submit.disabled = false;
     }
   });
@@ -123,7 +126,7 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     authBox,
     h('div', {class: 'field'}, h('label', {for: 'gallery'}, 'Gallery'), gallerySel),
     cap.root,
-    h('div', {class: 'submit'}, submit, submitMsg),
+    h('div', {class: 'submit'}, submit, submitMsg, resultMsg),
     mine);
   void loadAuths();
   void loadMine();
