@@ -26,6 +26,7 @@
 
 #include "candor/index.h"
 #include "search/fp32_codec.h"
+#include "search/huge_page_allocator.h"
 #include "search/id_map.h"
 #include "search/int8_codec.h"
 
@@ -78,7 +79,8 @@ class FlatIndex final : public Index {
   // hold turnstile_ while they wait, and readers pass through it first.
   mutable std::mutex turnstile_;
   mutable std::shared_mutex mu_;
-  std::vector<typename Codec::Code> codes_;  // rows * code_size()
+  // rows * code_size(), on huge pages when large (scan speed, see the allocator).
+  std::vector<typename Codec::Code, HugePageAllocator<typename Codec::Code>> codes_;
   std::vector<int64_t> ids_;                 // rows
   std::vector<uint64_t> dead_;               // tombstone bits, ceil(rows / 64)
   IdMap row_of_{&ids_};                      // live id -> row
