@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,6 +48,7 @@ namespace server {
 class Metrics;
 class RateLimiter;
 class ProbeVault;
+class SearchBook;
 }  // namespace server
 
 struct ApiRequest {
@@ -69,6 +71,26 @@ struct ApiResponse {
 using ThresholdFunction =
     std::function<StatusOr<float>(const GalleryInfo& gallery, SearchKind kind)>;
 
+// The error rate a score stands for, from the same calibration as the
+// threshold: for identify the FPIR of `score` in a gallery of `gallery_size`
+// subjects, for verify the FMR. `basis`: "measured" (counted in the
+// calibration data), "extrapolated" (tail fit / independence model) or
+// "upper_bound" (below what the data support: the true rate is at most this).
+struct ScoreRate {
+  double value = 0;
+  std::string basis = "measured";
+};
+using ScoreRateFunction = std::function<StatusOr<ScoreRate>(
+    const GalleryInfo& gallery, SearchKind kind, double score, int64_t gallery_size)>;
+
+class Calibration;
+// A ScoreRateFunction from calibrations: `load` gives the calibration of a
+// gallery's model (the CLI passes its LoadCalibrationFor); identify gets
+// Calibration::FpirAt(score, gallery_size), verify Calibration::FmrAt(score).
+// Each model's calibration is loaded once and kept (load errors are not).
+ScoreRateFunction CalibratedScoreRate(
+    std::function<StatusOr<Calibration>(const GalleryInfo& gallery)> load);
+
 struct ServerOptions {
   size_t max_body_bytes = 12u << 20;  // whole request body (413 beyond)
   size_t max_image_bytes = 8u << 20;  // decoded image bytes (413 beyond)
@@ -79,6 +101,13 @@ struct ServerOptions {
   std::filesystem::path probe_dir;        // where probe images are kept (sealed)
   StoreKey probe_key{};                   // seals probe images at rest
   std::vector<uint8_t> audit_public_key;  // for GET /v1/audit/verify
+  // Optional: the estimated FPIR of each candidate's score (and of the
+  // threshold) in search results. Unset: results carry no rate.
+  ScoreRateFunction score_rate;
+  // The service's record of its searches and their reviews (SQLite, sealed
+  // with a key derived from probe_key; src/server/search_book.h), kept across
+  // restarts. Empty: kept in memory only.
+  std::filesystem::path search_book;
 };
 
 class Service {
@@ -95,7 +124,8 @@ class Service {
   // the vault). Called periodically by HttpServer; tests call it directly.
   StatusOr<PurgeSummary> RunPurge();
 
-  // Deletes a stored probe image (the Governance purge_probe callback).
+  // Deletes a stored probe image and the candidates and reviews the service
+  // recorded for the search (the Governance purge_probe callback).
   Status DeleteProbe(const std::string& search_id);
 
   int64_t Now() const;
@@ -112,8 +142,8 @@ class Service {
   std::unique_ptr<server::Metrics> metrics_;
   std::unique_ptr<server::RateLimiter> limiter_;
   std::unique_ptr<server::ProbeVault> vault_;
-  std::mutex summaries_mu_;
-  std::map<std::string, std::string> summaries_;  // search id -> requester's Search JSON
+  std::unique_ptr<server::SearchBook> book_;  // null if it could not be opened (routes: 503)
+  Status book_status_;                        // why it could not be opened
 };
 
 struct HttpServerOptions {
@@ -123,6 +153,11 @@ struct HttpServerOptions {
   std::filesystem::path cert_file, key_file;
   int read_timeout_s = 10, write_timeout_s = 10;
   int64_t purge_interval_ms = 60'000;  // 0: no background purge
+  // The browser client (web/dist) at "/", beside the API. web_root empty:
+  // found by FindWebClient(); when none is found the API is served alone and
+  // a warning is logged. An explicit web_root without index.html: NOT_FOUND.
+  bool web_client = false;
+  std::filesystem::path web_root;
 };
 
 class HttpServer {
@@ -145,6 +180,11 @@ class HttpServer {
 
 // Makes every log line one JSON object: {"ts","level","msg":{...}} (UTC).
 void UseJsonLogs();
+
+// The browser client's directory: $CANDOR_WEB_DIR if set, else the first
+// web/dist holding index.html found walking up from the running executable's
+// folder, else ./web/dist; nullopt when none holds index.html.
+std::optional<std::filesystem::path> FindWebClient();
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);

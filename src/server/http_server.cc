@@ -10,7 +10,10 @@
 #include <cctype>
 #include <condition_variable>
 
+#include <nlohmann/json.hpp>
+
 #include "candor/server.h"
+#include "server/web_static.h"
 
 namespace candor {
 
@@ -76,6 +79,22 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Service* service, HttpSe
   s.set_write_timeout(o.write_timeout_s, 0);
   s.set_keep_alive_timeout(5);
   s.set_payload_max_length(64u << 20);  // the Service enforces its own, smaller limits
+  if (o.web_client) {
+    // Before the API's catch-all handlers: exact file paths only.
+    std::optional<std::filesystem::path> dir =
+        o.web_root.empty() ? FindWebClient() : std::optional(o.web_root);
+    if (!dir) {
+      spdlog::warn(
+          R"({{"event":"web_client_absent","message":"no web/dist found (nor $CANDOR_WEB_DIR): )"
+          R"(serving the API only; run scripts/setup.sh to build the browser client, or pass )"
+          R"(--web-root DIR"}})");
+    } else {
+      auto n = server::MountWebClient(s, *dir);
+      if (!n.ok()) return n.status();
+      spdlog::info(R"({{"event":"web_client","dir":{},"files":{}}})",
+                   nlohmann::json(dir->string()).dump(), *n);
+    }
+  }
   auto h = [service](const httplib::Request& in, httplib::Response& out) {
     Serve(service, in, out);
   };

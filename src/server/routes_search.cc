@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "server/governed_search.h"
 #include "server/probe_vault.h"
+#include "server/search_book.h"
 #include "server/service_internal.h"
 
 namespace candor::server {
@@ -47,17 +48,66 @@ std::string StatusOf(const SearchRecord& r) {
   return "pending_review";
 }
 
-// The examiner's view: candidates included.
-json ReviewView(const SearchRecord& r) {
+json CandidateReviewsJson(const BookedSearch* b, const std::string& subject) {
+  json arr = json::array();
+  if (b == nullptr) return arr;
+  for (const auto& r : b->reviews) {
+    if (r.subject_id != subject) continue;
+    arr.push_back({{"reviewer", r.reviewer},
+                   {"reviewer_role", r.reviewer_role},
+                   {"subject_id", r.subject_id},
+                   {"decision", r.decision},
+                   {"notes", r.notes},
+                   {"created_at", IsoTime(r.created_ms)}});
+  }
+  return arr;
+}
+
+json LeadFromBook(const BookedSearch& b) {
+  json reviews = json::array();
+  for (const auto& r : b.reviews) {
+    reviews.push_back({{"reviewer", r.reviewer},
+                       {"reviewer_role", r.reviewer_role},
+                       {"subject_id", r.subject_id},
+                       {"decision", r.decision},
+                       {"notes", r.notes},
+                       {"created_at", IsoTime(r.created_ms)}});
+  }
+  return {{"search_id", b.id},
+          {"confirmed_subject_ids", b.ConfirmedSubjects()},
+          {"reviews", reviews},
+          {"label", std::string(kLeadLabel)}};
+}
+
+// The examiner's view: governance's record (who may see it, the candidates,
+// purge state) with what the service recorded beside it (threshold, gallery
+// size, FPIR of each score, reviews so far). `b` may be null (a search from
+// before the service kept records, or records unavailable).
+json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
   json cands = json::array();
   int rank = 1;
   for (const auto& cand : r.candidates) {
-    cands.push_back({{"rank", rank++}, {"subject_id", cand.subject_ref}, {"score", cand.score}});
+    json j = {{"rank", rank++}, {"subject_id", cand.subject_ref}, {"score", cand.score}};
+    if (b != nullptr) {
+      for (const auto& bc : b->candidates) {
+        if (bc.subject_id != cand.subject_ref) continue;
+        if (!bc.record_ref.empty()) j["record_ref"] = bc.record_ref;
+        if (bc.fpir) {
+          j["fpir"] = *bc.fpir;
+          j["fpir_basis"] = bc.fpir_basis;
+        }
+        break;
+      }
+    }
+    j["reviews"] = CandidateReviewsJson(b, cand.subject_ref);
+    cands.push_back(std::move(j));
   }
+  std::string status = StatusOf(r);
+  if (b != nullptr && status == "pending_review") status = b->StatusName();
   json j = {{"id", r.id},
             {"kind", r.kind == SearchKind::kIdentify ? "identify" : "verify"},
             {"label", std::string(kLeadLabel)},
-            {"status", StatusOf(r)},
+            {"status", status},
             {"outcome", std::string(SearchOutcomeName(r.outcome))},
             {"no_candidate_above_threshold", r.outcome == SearchOutcome::kNoCandidate},
             {"candidate_count", static_cast<int64_t>(r.candidates.size())},
@@ -65,9 +115,65 @@ json ReviewView(const SearchRecord& r) {
             {"requester", r.requester},
             {"created_at", IsoTime(r.created_ms)},
             {"candidates", cands}};
+  if (b != nullptr && b->summary.is_object()) {
+    for (const char* k : {"threshold", "threshold_fpir", "gallery_size"}) {
+      if (b->summary.contains(k)) j[k] = b->summary[k];
+    }
+  }
   if (!r.authorization_id.empty()) j["authorization_id"] = r.authorization_id;
   if (!r.case_id.empty()) j["case_id"] = r.case_id;
   if (r.retain_until_ms) j["retain_until"] = IsoTime(r.retain_until_ms);
+  if (r.basis == "exigent" && !r.purged_ms) {
+    auto a = ServiceRoutes::Gov(c).GetAuthorization(r.authorization_id);
+    if (a.ok() && a->backed_by.empty()) {
+      j["exigent_deadline"] = IsoTime(a->created_ms + PolicyParams{}.exigent_window_ms);
+    }
+  }
+  if (status == "lead_released" && b != nullptr) j["lead"] = LeadFromBook(*b);
+  return j;
+}
+
+// The service's record of a search, or null when it has none (logged if the
+// book fails for another reason than absence).
+std::optional<BookedSearch> Booked(Ctx& c, const std::string& id) {
+  auto book = ServiceRoutes::Book(c);
+  if (!book.ok()) return std::nullopt;
+  auto b = (*book)->Get(id);
+  if (b.ok()) return std::move(b).value();
+  if (b.status().code() != Code::kNotFound && b.status().code() != Code::kInvalidArgument) {
+    spdlog::error(R"({{"event":"search_book_read_failed","code":"{}","message":{}}})",
+                  CodeName(b.status().code()), json(b.status().message()).dump());
+  }
+  return std::nullopt;
+}
+
+// The error rate of `score` from the calibration, if the server has one.
+std::optional<ScoreRate> RateOf(Ctx& c, const GalleryInfo& g, SearchKind kind, double score,
+                                int64_t gallery_size) {
+  const ScoreRateFunction& f = ServiceRoutes::Options(c).score_rate;
+  if (!f) return std::nullopt;
+  auto r = f(g, kind, score, gallery_size);
+  if (!r.ok()) {
+    spdlog::warn(R"({{"event":"score_rate_unavailable","code":"{}","message":{}}})",
+                 CodeName(r.status().code()), json(r.status().message()).dump());
+    return std::nullopt;
+  }
+  return *r;
+}
+
+void Keep(Ctx& c, const BookedSearch& b) {
+  auto book = ServiceRoutes::Book(c);
+  Status s = book.ok() ? (*book)->Put(b) : book.status();
+  if (!s.ok()) {
+    spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
+                  CodeName(s.code()), json(s.message()).dump());
+  }
+}
+
+// The requester's view of a booked search, with the status as of now.
+json RequesterJson(const BookedSearch& b) {
+  json j = b.summary;
+  j["status"] = b.StatusName();
   return j;
 }
 
@@ -200,7 +306,31 @@ ApiResponse HandleIdentify(Ctx& c) {
   json j = RequesterView(c, req, r->ticket, none, static_cast<int64_t>(r->result.candidates.size()),
                          r->result.threshold);
   j["gallery_size"] = r->result.gallery_subjects;
-  ServiceRoutes::Remember(c, r->ticket.search_id, j.dump());
+  BookedSearch b;
+  b.id = r->ticket.search_id;
+  b.requester = c.who->username;
+  b.created_ms = c.svc.Now();
+  // The FPIR each score stands for at this gallery's size, from the same
+  // calibration as the threshold.
+  auto gallery = ServiceRoutes::GalleryStore(c).GetGallery(req.gallery);
+  const int64_t n = std::max<int64_t>(1, r->result.gallery_subjects);
+  if (gallery.ok()) {
+    if (auto t = RateOf(c, *gallery, SearchKind::kIdentify, r->result.threshold, n)) {
+      j["threshold_fpir"] = t->value;
+    }
+  }
+  for (const auto& cand : r->result.candidates) {
+    BookedCandidate bc{cand.subject_id, cand.record_ref, cand.score, cand.template_id, {}, ""};
+    if (gallery.ok()) {
+      if (auto rate = RateOf(c, *gallery, SearchKind::kIdentify, cand.score, n)) {
+        bc.fpir = rate->value;
+        bc.fpir_basis = rate->basis;
+      }
+    }
+    b.candidates.push_back(std::move(bc));
+  }
+  b.summary = j;
+  Keep(c, b);
   return JsonResponse(201, j);
 }
 
@@ -235,7 +365,18 @@ ApiResponse HandleVerify(Ctx& c) {
   j["score"] = r->result.score;
   j["match"] = r->result.match;
   if (r->result.fmr) j["fmr"] = *r->result.fmr;
-  ServiceRoutes::Remember(c, r->ticket.search_id, j.dump());
+  BookedSearch b;
+  b.id = r->ticket.search_id;
+  b.requester = c.who->username;
+  b.created_ms = c.svc.Now();
+  if (!none) {
+    BookedCandidate bc;
+    bc.subject_id = (*body)["subject_id"];
+    bc.score = r->result.score;
+    b.candidates.push_back(std::move(bc));
+  }
+  b.summary = j;
+  Keep(c, b);
   return JsonResponse(201, j);
 }
 
@@ -247,10 +388,24 @@ ApiResponse HandleListSearches(Ctx& c) {
   }
   std::string status;
   if (auto it = c.req.query.find("status"); it != c.req.query.end()) status = it->second;
+  auto book = ServiceRoutes::Book(c);
+  if (!book.ok()) return ErrorResponse(book.status());
+  // The caller's own requests, and for examiners and supervisors the others'
+  // searches awaiting review (summaries only: candidates are seen, and
+  // audited, one search at a time).
+  auto mine = (*book)->List(c.who->username, "");
+  if (!mine.ok()) return ErrorResponse(mine.status());
+  std::vector<BookedSearch> all = std::move(mine).value();
+  if (c.who->role == Role::kExaminer || c.who->role == Role::kSupervisor) {
+    auto pending = (*book)->List("", "pending_review");
+    if (!pending.ok()) return ErrorResponse(pending.status());
+    for (auto& b : *pending) {
+      if (b.requester != c.who->username) all.push_back(std::move(b));
+    }
+  }
   json arr = json::array();
-  for (const auto& s : ServiceRoutes::AllSummaries(c)) {
-    json j = json::parse(s);
-    if (j["requester"] != c.who->username) continue;
+  for (const auto& b : all) {
+    json j = RequesterJson(b);
     if (!status.empty() && j["status"] != status) continue;
     arr.push_back(std::move(j));
   }
@@ -261,18 +416,17 @@ ApiResponse HandleGetSearch(Ctx& c) {
   const char* action = "search.view";
   const std::string& id = c.params[0];
   Governance& gov = ServiceRoutes::Gov(c);
-  auto summary = ServiceRoutes::Recall(c, id);
-  json mine;
-  if (summary) mine = json::parse(*summary);
-  const bool requester = summary && mine["requester"] == c.who->username;
+  std::optional<BookedSearch> booked = Booked(c, id);
+  const bool requester = booked && booked->requester == c.who->username;
   if (!requester && (c.who->role == Role::kExaminer || c.who->role == Role::kSupervisor)) {
-    auto rec = gov.GetSearchForReview(*c.who, id);
+    auto rec = gov.GetSearchForReview(*c.who, id);  // role, requester and purge checks; audited
     if (!rec.ok()) return ErrorResponse(rec.status());
-    return JsonResponse(200, ReviewView(*rec));
+    return JsonResponse(200, ReviewView(c, *rec, booked ? &*booked : nullptr));
   }
   if (!requester) {
     if (c.who->role == Role::kInvestigator) {
-      // Perhaps the requester of a search from before a restart: governance decides.
+      // A search the service kept no record of (from before it kept them):
+      // governance decides whether this caller gets its lead.
       auto lead = gov.ReleaseLead(*c.who, id);
       if (!lead.ok()) return ErrorResponse(lead.status());
       return JsonResponse(200, {{"id", id},
@@ -290,15 +444,20 @@ ApiResponse HandleGetSearch(Ctx& c) {
                   PermissionDeniedError("searches are visible to their requester, examiners and "
                                         "supervisors only"));
   }
-  if (mine["status"] == "no_candidate") return JsonResponse(200, mine);
+  json mine = RequesterJson(*booked);
+  // Only a lead the service has seen confirmed twice is asked for: polling a
+  // search under review adds nothing to the audit log. Governance still
+  // decides (and audits) the release itself.
+  if (mine["status"] != "lead_released") return JsonResponse(200, mine);
   auto lead = gov.ReleaseLead(*c.who, id);
   if (lead.ok()) {
-    mine["status"] = "lead_released";
     mine["lead"] = LeadJson(*lead);
   } else if (lead.status().code() == Code::kFailedPrecondition &&
              lead.status().message().find("purged") != std::string::npos) {
     mine["status"] = "purged";
-  } else if (lead.status().code() != Code::kFailedPrecondition) {
+  } else if (lead.status().code() == Code::kFailedPrecondition) {
+    mine["status"] = "pending_review";
+  } else {
     return ErrorResponse(lead.status());
   }
   return JsonResponse(200, mine);
@@ -337,9 +496,24 @@ ApiResponse HandleReview(Ctx& c) {
       *c.who, c.params[0], (*body)["subject_id"],
       d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject, (*body)["notes"]);
   if (!s.ok()) return ErrorResponse(s);
+  // Governance accepted (and audited) the review: keep it beside the search.
+  if (auto book = ServiceRoutes::Book(c); book.ok()) {
+    BookedReview r{c.who->username,       std::string(RoleName(c.who->role)),
+                   (*body)["subject_id"], d,
+                   (*body)["notes"],      c.svc.Now()};
+    Status kept = (*book)->Update(c.params[0], [&r](BookedSearch& b) {
+      b.reviews.push_back(r);
+      return OkStatus();
+    });
+    if (!kept.ok() && kept.code() != Code::kNotFound) {
+      spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
+                    CodeName(kept.code()), json(kept.message()).dump());
+    }
+  }
   auto rec = gov.GetSearchForReview(*c.who, c.params[0]);
   if (!rec.ok()) return ErrorResponse(rec.status());
-  return JsonResponse(201, ReviewView(*rec));
+  std::optional<BookedSearch> booked = Booked(c, c.params[0]);
+  return JsonResponse(201, ReviewView(c, *rec, booked ? &*booked : nullptr));
 }
 
 ApiResponse HandleGetLead(Ctx& c) {

@@ -14,6 +14,7 @@
 #include "server/metrics.h"
 #include "server/probe_vault.h"
 #include "server/rate_limiter.h"
+#include "server/search_book.h"
 #include "server/service_internal.h"
 
 namespace candor {
@@ -150,13 +151,26 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
   limiter_ =
       std::make_unique<server::RateLimiter>(options_.rate_limit_per_minute, options_.rate_burst);
   vault_ = std::make_unique<server::ProbeVault>(options_.probe_dir, options_.probe_key);
+  auto book = server::SearchBook::Open(options_.search_book, options_.probe_key);
+  if (book.ok()) {
+    book_ = std::move(book).value();
+  } else {
+    book_status_ = book.status();
+    spdlog::error(R"({{"event":"search_book_unavailable","path":{},"message":{}}})",
+                  json(options_.search_book.string()).dump(),
+                  json(book.status().message()).dump());
+  }
 }
 
 Service::~Service() = default;
 
 int64_t Service::Now() const { return options_.clock(); }
 
-Status Service::DeleteProbe(const std::string& search_id) { return vault_->Delete(search_id); }
+Status Service::DeleteProbe(const std::string& search_id) {
+  CANDOR_RETURN_IF_ERROR(vault_->Delete(search_id));
+  if (!book_) return book_status_;  // retried at the next purge
+  return book_->Purge(search_id);
+}
 
 StatusOr<PurgeSummary> Service::RunPurge() { return gov_->Purge(Now()); }
 

@@ -18,6 +18,7 @@
 #include "candor/govern.h"
 #include "candor/server.h"
 #include "server/json_util.h"
+#include "server/search_book.h"
 
 namespace candor {
 
@@ -98,21 +99,12 @@ struct ServiceRoutes {
   static const ServerOptions& Options(Service::Ctx& c) { return c.svc.options_; }
   static server::Metrics& MetricsOf(Service::Ctx& c) { return *c.svc.metrics_; }
   static server::ProbeVault& Vault(Service::Ctx& c) { return *c.svc.vault_; }
-  static void Remember(Service::Ctx& c, const std::string& id, const std::string& json) {
-    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
-    c.svc.summaries_[id] = json;
-  }
-  static std::optional<std::string> Recall(Service::Ctx& c, const std::string& id) {
-    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
-    auto it = c.svc.summaries_.find(id);
-    if (it == c.svc.summaries_.end()) return std::nullopt;
-    return it->second;
-  }
-  static std::vector<std::string> AllSummaries(Service::Ctx& c) {
-    std::lock_guard<std::mutex> lock(c.svc.summaries_mu_);
-    std::vector<std::string> v;
-    for (const auto& [k, s] : c.svc.summaries_) v.push_back(s);
-    return v;
+  // The service's search records (search_book.h); UNAVAILABLE if the book
+  // could not be opened at start (the reason is logged and returned).
+  static StatusOr<server::SearchBook*> Book(Service::Ctx& c) {
+    if (!c.svc.book_) return UnavailableError("search records unavailable: " +
+                                              c.svc.book_status_.message());
+    return c.svc.book_.get();
   }
 };
 

@@ -1,0 +1,109 @@
+// Copyright 2026 The Candor Authors.
+//
+// SearchBook: the service's own record of each search it ran, kept across
+// restarts. One entry per search:
+//   - the requester's view (the Search JSON of docs/openapi.yaml, without
+//     candidates), returned by GET /v1/searches[/{id}] to the requester;
+//   - the candidates as the store returned them, with the template each came
+//     from and the estimated FPIR of each score at the gallery's size then;
+//   - the reviews the service recorded through Governance::ReviewCandidate.
+// Governance (govern.db) stays the authority for every decision (who may see
+// or review a search, when a lead is released); this book is what the screens
+// show between those decisions. Scores, subject ids and reviewers' notes are
+// case data: each entry's document is sealed (XChaCha20-Poly1305 AEAD, key
+// derived from the store key, the search id as associated data so a document
+// moved to another row fails to open). Only the id, requester, creation time
+// and status are kept in clear, to list searches without opening them all.
+//
+// Storage: one SQLite file (synchronous=FULL, rollback journal, secure_delete:
+// a purged entry's old ciphertext is overwritten, not left in free pages).
+// An empty path keeps the book in memory only (tests, tools).
+//
+// Errors: NOT_FOUND (no such entry), DATA_LOSS (a document fails to open: wrong
+// key, tampering or corruption), INVALID_ARGUMENT (bad id), storage errors as
+// the SQLite layer maps them. Thread-safe: one internal mutex.
+
+#ifndef CANDOR_SERVER_SEARCH_BOOK_H_
+#define CANDOR_SERVER_SEARCH_BOOK_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "candor/gallery.h"
+#include "candor/status.h"
+
+namespace candor::server {
+
+struct BookedCandidate {
+  std::string subject_id;
+  std::string record_ref;
+  double score = 0;
+  int64_t template_id = 0;
+  std::optional<double> fpir;  // estimated FPIR of `score` at the gallery's size
+  std::string fpir_basis;      // "measured", "extrapolated" or "upper_bound"
+};
+
+struct BookedReview {
+  std::string reviewer, reviewer_role, subject_id, decision, notes;  // decision: confirm|reject
+  int64_t created_ms = 0;
+};
+
+struct BookedSearch {
+  std::string id;
+  std::string requester;
+  int64_t created_ms = 0;
+  nlohmann::json summary;  // the requester's view (Search schema, no candidates)
+  std::vector<BookedCandidate> candidates;
+  std::vector<BookedReview> reviews;
+  bool purged = false;
+
+  // "purged", "no_candidate", "lead_released" (a candidate has an examiner's
+  // confirmation and a second, different qualified person's, and no
+  // rejection: the rule Governance::ReleaseLead applies) or "pending_review";
+  // "refused"/other states come from the summary.
+  std::string StatusName() const;
+  // Subjects meeting the release rule, in candidate order.
+  std::vector<std::string> ConfirmedSubjects() const;
+};
+
+class SearchBook {
+ public:
+  // Opens or creates the book at `path` (empty: in memory). `key` is the
+  // store key; the book seals with a sub-key derived from it.
+  static StatusOr<std::unique_ptr<SearchBook>> Open(const std::filesystem::path& path,
+                                                    const StoreKey& key);
+  ~SearchBook();
+
+  // Inserts or replaces the entry `s.id`.
+  Status Put(const BookedSearch& s);
+  StatusOr<BookedSearch> Get(const std::string& id) const;
+  // Reads, changes and writes back one entry atomically with respect to the
+  // other calls (NOT_FOUND if absent; nothing written if `change` fails).
+  Status Update(const std::string& id, const std::function<Status(BookedSearch&)>& change);
+  // Entries whose requester is `requester` (empty: any) and, if `status` is
+  // non-empty, whose status is `status`; oldest first.
+  StatusOr<std::vector<BookedSearch>> List(const std::string& requester,
+                                           const std::string& status) const;
+  // Drops the candidates and reviews of an entry and marks it purged (the
+  // retention purge). OK if there is no such entry.
+  Status Purge(const std::string& id);
+
+ private:
+  struct Impl;
+  explicit SearchBook(std::unique_ptr<Impl> impl);
+  Status PutLocked(const BookedSearch& s);
+  StatusOr<BookedSearch> GetLocked(const std::string& id) const;
+  std::unique_ptr<Impl> impl_;
+  mutable std::mutex mu_;
+};
+
+}  // namespace candor::server
+
+#endif  // CANDOR_SERVER_SEARCH_BOOK_H_
