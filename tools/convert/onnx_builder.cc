@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -226,18 +227,58 @@ std::string OnnxBuilder::Gemm(const std::string& x, const std::vector<float>& w_
   return Op("Gemm", {x, w, c}, {Attr("transB", 1), Attr("alpha", 1.f), Attr("beta", 1.f)}, out);
 }
 
+namespace {
+
+// TF / ONNX SAME_UPPER padding {begin, end} of one spatial axis.
+std::pair<int64_t, int64_t> SameUpperPads(int64_t in, int64_t k, int64_t s) {
+  const int64_t out = (in + s - 1) / s;
+  const int64_t total = std::max<int64_t>((out - 1) * s + k - in, 0);
+  return {total / 2, total - total / 2};
+}
+
+}  // namespace
+
 std::string OnnxBuilder::Conv(const std::string& x, const std::vector<float>& w,
                               const std::vector<int64_t>& w_dims, const std::vector<float>& bias,
                               const std::vector<int64_t>& strides, const std::vector<int64_t>& pads,
                               int64_t group, const std::vector<int64_t>& dilations,
-                              std::string_view out) {
+                              std::string_view out, const std::vector<int64_t>& input_hw) {
   std::string hint(out.empty() ? "conv" : out);
-  std::vector<std::string> inputs = {x, AddFloat(hint + "_W", w_dims, w)};
+  const int64_t kh = w_dims[2], kw = w_dims[3];
+  const bool dilation1 = dilations.size() == 2 && dilations[0] == 1 && dilations[1] == 1;
+  const bool shaped = input_hw.size() == 2 && input_hw[0] > 0 && input_hw[1] > 0 && dilation1 &&
+                      strides.size() == 2 && pads.size() == 4;
+  const bool depthwise3x3 = group > 1 && w_dims[1] == 1 && w_dims[0] == group && kh == 3 && kw == 3;
+  std::string in = x;
+  std::vector<int64_t> conv_pads = pads;
+  int64_t slice_w = 0;  // > 0: keep only this many output columns
+  bool same_upper = false;
+  if (shaped && depthwise3x3 && input_hw[1] + pads[1] + pads[3] < kFastDepthwiseMinWidth) {
+    const int64_t wide = input_hw[1] + pads[1] + pads[3];
+    const int64_t extra = kFastDepthwiseMinWidth - wide;
+    in = Op("Pad", {x},
+            {Attr("mode", "constant"),
+             Attr("pads", std::vector<int64_t>{0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3] + extra}),
+             Attr("value", 0.0f)},
+            hint + "_widen");
+    conv_pads = {0, 0, 0, 0};
+    slice_w = (wide - kw) / strides[1] + 1;
+  } else if (shaped && (pads[0] != pads[2] || pads[1] != pads[3])) {
+    const auto [t, b] = SameUpperPads(input_hw[0], kh, strides[0]);
+    const auto [l, r] = SameUpperPads(input_hw[1], kw, strides[1]);
+    same_upper = pads == std::vector<int64_t>{t, l, b, r};
+  }
+  std::vector<std::string> inputs = {in, AddFloat(hint + "_W", w_dims, w)};
   if (!bias.empty()) inputs.push_back(AddFloat(hint + "_B", {w_dims[0]}, bias));
-  std::vector<Attr> attrs = {Attr("kernel_shape", std::vector<int64_t>{w_dims[2], w_dims[3]}),
-                             Attr("strides", strides), Attr("pads", pads),
+  // Attribute order as before these rewrites, so unaffected models keep their bytes (and hashes).
+  std::vector<Attr> attrs = {Attr("kernel_shape", std::vector<int64_t>{kh, kw}), Attr("strides", strides),
+                             same_upper ? Attr("auto_pad", "SAME_UPPER") : Attr("pads", conv_pads),
                              Attr("dilations", dilations), Attr("group", group)};
-  return Op("Conv", inputs, attrs, out);
+  if (slice_w == 0) return Op("Conv", inputs, attrs, out);
+  std::string y = Op("Conv", inputs, attrs, hint + "_wide");
+  return Op("Slice", {y, AddShape(hint + "_starts", {0}), AddShape(hint + "_ends", {slice_w}),
+                      AddShape(hint + "_axes", {3})},
+            {}, out);
 }
 
 std::string OnnxBuilder::DepthToSpace(const std::string& x, int64_t block, int64_t c, int64_t h,

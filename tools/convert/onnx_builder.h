@@ -129,10 +129,27 @@ class OnnxBuilder {
                    int64_t in_features, const std::vector<float>& bias, std::string_view out = "");
   // Conv with weights [M, C/group, kH, kW] and optional bias (empty = none).
   // pads = {top, left, bottom, right} (ONNX order: begins then ends).
+  //
+  // With `input_hw` (the input's spatial size) the node is shaped for speed in
+  // OpenCV 4.6 DNN, with identical results:
+  //  - asymmetric pads equal to TF's "SAME" (extra row/column at the end) are
+  //    written as auto_pad = SAME_UPPER: OpenCV's importer turns explicit
+  //    asymmetric pads into a separate Padding layer (a full copy of the
+  //    tensor), while its convolution handles SAME itself;
+  //  - a 3x3 depthwise convolution (dilation 1) on an input narrower than
+  //    OpenCV's fast depthwise kernel accepts (kFastDepthwiseMinWidth) becomes
+  //    Pad (the zero padding plus extra zero columns on the right) -> Conv
+  //    (no padding) -> Slice (drops the extra output columns): OpenCV 4.6 runs
+  //    narrower depthwise convolutions through its generic im2row path, 4-6x
+  //    slower per output (per-layer profiles in docs/BENCHMARKS.md).
   std::string Conv(const std::string& x, const std::vector<float>& w, const std::vector<int64_t>& w_dims,
                    const std::vector<float>& bias, const std::vector<int64_t>& strides,
                    const std::vector<int64_t>& pads, int64_t group = 1,
-                   const std::vector<int64_t>& dilations = {1, 1}, std::string_view out = "");
+                   const std::vector<int64_t>& dilations = {1, 1}, std::string_view out = "",
+                   const std::vector<int64_t>& input_hw = {});
+  // OpenCV 4.6 uses its fast 3x3 depthwise kernel only for inputs at least
+  // this wide (16 + kernel width - 1).
+  static constexpr int64_t kFastDepthwiseMinWidth = 18;
   // DepthToSpace (DCR) on NCHW [N, C, H, W] as Reshape/Transpose/Reshape with
   // the batch left dynamic (OpenCV's DepthToSpace freezes the batch size).
   std::string DepthToSpace(const std::string& x, int64_t block, int64_t c, int64_t h, int64_t w,

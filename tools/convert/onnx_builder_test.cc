@@ -149,5 +149,84 @@ TEST(OnnxBuilder, Sha256MatchesKnownVector) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+
+namespace shaped {
+
+// Plain reference convolution (NCHW, weights [M, C/group, k, k], zero padding).
+cv::Mat RefConv(const cv::Mat& x, const std::vector<float>& w, int m, int k, int group, int stride,
+                const std::vector<int64_t>& pads, int oh, int ow) {
+  const int n = x.size[0], c = x.size[1], h = x.size[2], wd = x.size[3], cpg = c / group, mpg = m / group;
+  cv::Mat y({n, m, oh, ow}, CV_32F, cv::Scalar(0));
+  for (int b = 0; b < n; ++b)
+    for (int o = 0; o < m; ++o)
+      for (int i = 0; i < oh; ++i)
+        for (int j = 0; j < ow; ++j) {
+          double s = 0;
+          for (int ci = 0; ci < cpg; ++ci)
+            for (int u = 0; u < k; ++u)
+              for (int v = 0; v < k; ++v) {
+                const int yy = i * stride - static_cast<int>(pads[0]) + u;
+                const int xx = j * stride - static_cast<int>(pads[1]) + v;
+                if (yy < 0 || xx < 0 || yy >= h || xx >= wd) continue;
+                const int ch = (o / mpg) * cpg + ci;
+                s += x.ptr<float>(b, ch)[yy * wd + xx] * w[((o * cpg + ci) * k + u) * k + v];
+              }
+          y.ptr<float>(b, o)[i * ow + j] = static_cast<float>(s);
+        }
+  return y;
+}
+
+struct Case {
+  int c, m, group, hw, stride;
+  std::vector<int64_t> pads;
+  std::set<std::string> want_ops;  // node types the builder must emit
+};
+
+void CheckCase(const Case& t) {
+  OnnxBuilder b("t");
+  b.AddInput("x", {kDynamic, t.c, t.hw, t.hw});
+  std::vector<float> w(static_cast<size_t>(t.m * (t.c / t.group) * 9));
+  cv::RNG rng(7);
+  for (float& v : w) v = rng.uniform(-1.f, 1.f);
+  const int o = static_cast<int>((t.hw + t.pads[0] + t.pads[2] - 3) / t.stride + 1);
+  std::string y = b.Conv("x", w, {t.m, t.c / t.group, 3, 3}, {}, {t.stride, t.stride}, t.pads, t.group, {1, 1}, "y",
+                         {t.hw, t.hw});
+  b.AddOutput(y, {kDynamic, t.m, o, o});
+  std::set<std::string> ops;
+  for (const auto& node : b.model().graph().node()) ops.insert(node.op_type());
+  EXPECT_EQ(ops, t.want_ops);
+  EXPECT_NO_THROW(::onnx::checker::check_model(b.model()));
+  for (int n : {1, 2}) {
+    cv::dnn::Net net = Load(b);
+    cv::Mat x = RandomBlob({n, t.c, t.hw, t.hw}, n);
+    net.setInput(x);
+    cv::Mat got = net.forward();
+    cv::Mat want = RefConv(x, w, t.m, 3, t.group, t.stride, t.pads, o, o);
+    ASSERT_EQ(got.total(), want.total()) << "batch " << n;
+    EXPECT_LE(cv::norm(got.reshape(1, 1), want.reshape(1, 1), cv::NORM_INF), 1e-4) << "batch " << n;
+    if (ops.count("Pad") == 0) {  // OpenCV itself must not have split the padding off
+      std::vector<cv::String> layers = net.getLayerNames();
+      for (const auto& l : layers) EXPECT_EQ(l.find("/pad"), std::string::npos) << l;
+    }
+  }
+}
+
+}  // namespace shaped
+
+// A 3x3 depthwise convolution narrower than OpenCV's fast kernel accepts is
+// widened with zero columns and sliced back; results equal a plain convolution.
+TEST(OnnxBuilder, NarrowDepthwiseIsWidenedAndSlicedWithIdenticalResults) {
+  shaped::CheckCase({8, 8, 8, 14, 1, {1, 1, 1, 1}, {"Pad", "Conv", "Slice"}});
+  shaped::CheckCase({8, 8, 8, 14, 2, {0, 0, 1, 1}, {"Pad", "Conv", "Slice"}});
+  shaped::CheckCase({4, 4, 4, 7, 1, {1, 1, 1, 1}, {"Pad", "Conv", "Slice"}});
+}
+
+// TF "SAME" asymmetric padding becomes auto_pad SAME_UPPER (no Padding layer).
+TEST(OnnxBuilder, AsymmetricSamePaddingBecomesAutoPadWithIdenticalResults) {
+  shaped::CheckCase({3, 6, 1, 20, 2, {0, 0, 1, 1}, {"Conv"}});
+  shaped::CheckCase({8, 8, 8, 28, 2, {0, 0, 1, 1}, {"Conv"}});
+  shaped::CheckCase({8, 8, 8, 28, 1, {1, 1, 1, 1}, {"Conv"}});  // wide enough: unchanged
+}
+
 }  // namespace
 }  // namespace candor::convert

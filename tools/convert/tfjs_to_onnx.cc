@@ -414,7 +414,8 @@ StatusOr<Val> Impl::ConvLike(const TfNode& n, bool depthwise, const std::vector<
   }
 
   const std::string conv_out = act.empty() ? n.name : n.name + "/conv";
-  std::string y = b_.Conv(ToNchw(x), w, w_dims, bias, {sh, sw}, {pt, pl, pb, pr}, group, {dh, dw}, conv_out);
+  std::string y = b_.Conv(ToNchw(x), w, w_dims, bias, {sh, sw}, {pt, pl, pb, pr}, group, {dh, dw}, conv_out,
+                          {x.shape[1], x.shape[2]});
   Val v = Out(y, {x.shape[0], out_h, out_w, out_c}, true, n);
   if (act.empty()) return v;
   return Activation(n, v, act, prelu, AttrFloat(n, "leakyrelu_alpha", 0.2f), n.name);

@@ -263,7 +263,7 @@ class Converter {
         }
         std::string y = b_.Conv(x.name, wo, {cout, per_group_in, kh, kw}, bias,
                                 {o.stride_h, o.stride_w}, pads, dw ? cin : 1,
-                                {o.dilation_h, o.dilation_w});
+                                {o.dilation_h, o.dilation_w}, "", {xs[1], xs[2]});
         Set(op, Activate(y, o.activation), true);
         return OkStatus();
       }
