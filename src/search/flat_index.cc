@@ -7,6 +7,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <type_traits>
 
 #include "search/cpu_features.h"
 #include "search/thread_pool.h"
@@ -218,6 +219,8 @@ std::vector<std::vector<Candidate>> FlatIndex<Codec>::ScanLocked(const float* qu
   std::vector<std::vector<float>> scores(static_cast<size_t>(tasks), std::vector<float>(block));
   std::vector<std::vector<int32_t>> scratch(static_cast<size_t>(tasks),
                                             std::vector<int32_t>(block));
+  std::vector<std::vector<uint32_t>> selected(static_cast<size_t>(tasks),
+                                              std::vector<uint32_t>(block));
   std::vector<std::vector<TopK>> heaps(static_cast<size_t>(tasks));
   for (int t = 0; t < tasks; ++t) {
     const size_t begin = rows * static_cast<size_t>(t) / static_cast<size_t>(tasks);
@@ -232,18 +235,36 @@ std::vector<std::vector<Candidate>> FlatIndex<Codec>::ScanLocked(const float* qu
     const size_t end = rows * static_cast<size_t>(t + 1) / static_cast<size_t>(tasks);
     float* sc = scores[t].data();
     int32_t* scr = scratch[t].data();
+    uint32_t* sel = selected[t].data();
     for (size_t b = begin; b < end; b += block) {
       const size_t len = std::min(block, end - b);
       const auto* codes = codes_.data() + b * cs;
       for (size_t j = 0; j < nq; ++j) {
         TopK& heap = heaps[t][j];
-        codec_.Score(codes, len, prepared[j], sc, scr);
-        float accept = heap.accept();
-        for (size_t i = 0; i < len; ++i) {
-          if (sc[i] < accept) continue;
-          if (dead_rows_ > 0 && IsDead(b + i)) continue;
-          heap.Offer(ids_[b + i], sc[i]);
-          accept = heap.accept();
+        if constexpr (std::is_same_v<Codec, Int8Codec>) {
+          // Filter on the raw integer scores with a SIMD select, so the float
+          // score and the heap test run only for rows that can enter: at 128
+          // bytes per row a per-row float pass costs ~8 % of the scan.
+          const auto& q = prepared[j];
+          codec_.kernels().dot_u8s8(codes, len, dim, q.codes.data(), scr);
+          const size_t m =
+              codec_.kernels().select_at_least(scr, len, Int8Codec::RawCut(heap.accept(), q), sel);
+          for (size_t c = 0; c < m; ++c) {
+            const size_t i = sel[c];
+            const float score = Int8Codec::ScoreOf(scr[i], q);
+            if (score < heap.accept()) continue;
+            if (dead_rows_ > 0 && IsDead(b + i)) continue;
+            heap.Offer(ids_[b + i], score);
+          }
+        } else {
+          codec_.Score(codes, len, prepared[j], sc, scr);
+          float accept = heap.accept();
+          for (size_t i = 0; i < len; ++i) {
+            if (sc[i] < accept) continue;
+            if (dead_rows_ > 0 && IsDead(b + i)) continue;
+            heap.Offer(ids_[b + i], sc[i]);
+            accept = heap.accept();
+          }
         }
       }
     }

@@ -340,6 +340,37 @@ namespace {
 
 // Real templates can have a large component (LFW MobileFaceNet: up to 0.55);
 // the default codec must never clip a unit vector, whatever its shape.
+// RawCut never excludes a row that could reach `accept`, and is tight to a few
+// raw units (so the pre-filter actually filters).
+TEST(Int8CodecTest, RawCutIsSafeAndTight) {
+  for (int dim : {1, 128, 192, 1024, 4096}) {
+    Int8Codec codec(dim, GetKernels(BestIsa()), Int8Codec::DefaultClip(dim));
+    auto queries = RandomUnitVectors(8, dim, 3 + dim);
+    for (int j = 0; j < 8; ++j) {
+      const auto q = codec.Prepare(queries.data() + j * dim);
+      for (float accept : {-1.0f, -0.3f, 0.0f, 1e-7f, 0.2f, 0.41f, 0.7f, 0.999f, 1.0f}) {
+        const int32_t cut = Int8Codec::RawCut(accept, q);
+        ASSERT_GT(cut, std::numeric_limits<int32_t>::min()) << dim << " " << accept;
+        for (int32_t d = 1; d <= 64; ++d) {
+          ASSERT_LT(Int8Codec::ScoreOf(cut - d, q), accept) << dim << " " << accept << " " << d;
+        }
+        EXPECT_GE(Int8Codec::ScoreOf(cut + 1, q), accept) << "not tight: dim " << dim;
+      }
+    }
+  }
+  Int8Codec::Query q;
+  q.scale = 1e-4f;
+  EXPECT_EQ(Int8Codec::RawCut(-std::numeric_limits<float>::infinity(), q),
+            std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(Int8Codec::RawCut(std::numeric_limits<float>::quiet_NaN(), q),
+            std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(Int8Codec::RawCut(-1e30f, q), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(Int8Codec::RawCut(std::numeric_limits<float>::infinity(), q),
+            std::numeric_limits<int32_t>::max());
+  EXPECT_LT(Int8Codec::ScoreOf(std::numeric_limits<int32_t>::max() - 1, q), 1e30f);
+  EXPECT_EQ(Int8Codec::RawCut(1e30f, q), std::numeric_limits<int32_t>::max());
+}
+
 TEST(Int8CodecTest, DefaultNeverClipsAnyUnitVector) {
   const int dim = 192;
   Int8Codec codec(dim, GetKernels(BestIsa()), Int8Codec::DefaultClip(dim));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace candor::search {
 
@@ -53,6 +54,24 @@ void Int8Codec::Score(const Code* rows, size_t n, const Query& q, float* scores,
   const int32_t off = q.offset;
   const float scale = q.scale;
   for (size_t i = 0; i < n; ++i) scores[i] = static_cast<float>(scratch[i] + off) * scale;
+}
+
+int32_t Int8Codec::RawCut(float accept, const Query& q) {
+  constexpr int64_t kMin = std::numeric_limits<int32_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  if (!(q.scale > 0) || std::isnan(accept) || accept == -std::numeric_limits<float>::infinity()) {
+    return static_cast<int32_t>(kMin);
+  }
+  if (accept == std::numeric_limits<float>::infinity()) return static_cast<int32_t>(kMax);
+  // ScoreOf is monotone non-decreasing in raw (exact integer add, then a
+  // correctly rounded conversion and product by a positive scale), so once
+  // score(cut - 1) < accept, every raw below the cut scores below accept.
+  auto score = [&q](int64_t raw) { return static_cast<float>(raw + q.offset) * q.scale; };
+  const double estimate = std::floor(static_cast<double>(accept) / q.scale) - q.offset;
+  int64_t cut = static_cast<int64_t>(std::clamp(estimate, static_cast<double>(kMin),
+                                                static_cast<double>(kMax)));
+  while (cut > kMin && score(cut - 1) >= accept) --cut;
+  return static_cast<int32_t>(cut);
 }
 
 double Int8ScoreErrorBound(int dim, float clip, float query_maxabs) {

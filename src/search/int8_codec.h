@@ -66,6 +66,17 @@ class Int8Codec {
   // `scratch` holds at least n int32.
   void Score(const Code* rows, size_t n, const Query& q, float* scores, int32_t* scratch) const;
 
+  // The score of one raw kernel result (kernels().dot_u8s8 with q.codes):
+  // exactly the value Score() gives for that row.
+  static float ScoreOf(int32_t raw, const Query& q) {
+    return static_cast<float>(raw + q.offset) * q.scale;
+  }
+  // A raw cut for filtering before any float work: every raw < RawCut(accept, q)
+  // has ScoreOf(raw, q) < accept, so only rows at or above the cut need the
+  // exact float compare. INT32_MIN when nothing can be excluded (accept -inf,
+  // NaN, or below every possible score).
+  static int32_t RawCut(float accept, const Query& q);
+
   const Kernels& kernels() const { return kernels_; }
 
  private:

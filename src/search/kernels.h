@@ -13,6 +13,9 @@
 //   exact (int32; no saturation for dim <= 65536), so every ISA returns
 //   bit-identical values.
 //   DotF32: float; results equal up to summation order (relative ~1e-6).
+//   SelectAtLeast: writes, in ascending order, every index i in [0, n) with
+//   v[i] >= cut into idx (room for n) and returns how many; n < 2^32. Every ISA
+//   returns the same list.
 // Thread safety: pure functions of their arguments.
 
 #ifndef CANDOR_SEARCH_KERNELS_H_
@@ -28,11 +31,13 @@ namespace candor::search {
 using DotU8S8Fn = void (*)(const uint8_t* rows, size_t n, size_t dim, const int8_t* q,
                            int32_t* out);
 using DotF32Fn = void (*)(const float* rows, size_t n, size_t dim, const float* q, float* out);
+using SelectAtLeastFn = size_t (*)(const int32_t* v, size_t n, int32_t cut, uint32_t* idx);
 
 struct Kernels {
   Isa isa;
   DotU8S8Fn dot_u8s8;
   DotF32Fn dot_f32;
+  SelectAtLeastFn select_at_least;
 };
 
 // The kernels for `isa`. Precondition: IsaSupported(isa).
@@ -45,6 +50,9 @@ void DotU8S8Avx2(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int
 void DotF32Avx2(const float* rows, size_t n, size_t dim, const float* q, float* out);
 void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int32_t* out);
 void DotF32Avx512(const float* rows, size_t n, size_t dim, const float* q, float* out);
+size_t SelectAtLeastScalar(const int32_t* v, size_t n, int32_t cut, uint32_t* idx);
+size_t SelectAtLeastAvx2(const int32_t* v, size_t n, int32_t cut, uint32_t* idx);
+size_t SelectAtLeastAvx512(const int32_t* v, size_t n, int32_t cut, uint32_t* idx);
 
 }  // namespace candor::search
 

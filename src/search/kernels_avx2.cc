@@ -10,6 +10,8 @@
 
 #include <immintrin.h>
 
+#include <climits>
+
 #include "search/kernels.h"
 
 namespace candor::search {
@@ -45,6 +47,28 @@ void DotU8S8Avx2(const uint8_t* rows, size_t n, size_t dim, const int8_t* q, int
     for (size_t d = main; d < dim; ++d) s += static_cast<int32_t>(r[d]) * q[d];
     out[i] = s;
   }
+}
+
+size_t SelectAtLeastAvx2(const int32_t* v, size_t n, int32_t cut, uint32_t* idx) {
+  // v >= cut  <=>  v > cut - 1 (cut == INT32_MIN: everything passes).
+  if (cut == INT32_MIN) {
+    for (size_t i = 0; i < n; ++i) idx[i] = static_cast<uint32_t>(i);
+    return n;
+  }
+  const __m256i c = _mm256_set1_epi32(cut - 1);
+  size_t m = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v + i));
+    unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, c))));
+    while (bits) {
+      idx[m++] = static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctz(bits)));
+      bits &= bits - 1;
+    }
+  }
+  for (; i < n; ++i) {
+    if (v[i] >= cut) idx[m++] = static_cast<uint32_t>(i);
+  }
+  return m;
 }
 
 void DotF32Avx2(const float* rows, size_t n, size_t dim, const float* q, float* out) {

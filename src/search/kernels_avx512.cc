@@ -138,6 +138,25 @@ void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* 
   }
 }
 
+size_t SelectAtLeastAvx512(const int32_t* v, size_t n, int32_t cut, uint32_t* idx) {
+  const __m512i c = _mm512_set1_epi32(cut);
+  const __m512i step = _mm512_set1_epi32(16);
+  __m512i pos = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  size_t m = 0, i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __mmask16 k = _mm512_cmpge_epi32_mask(_mm512_loadu_si512(v + i), c);
+    if (k) {
+      _mm512_mask_compressstoreu_epi32(idx + m, k, pos);
+      m += static_cast<size_t>(__builtin_popcount(k));
+    }
+    pos = _mm512_add_epi32(pos, step);
+  }
+  for (; i < n; ++i) {
+    if (v[i] >= cut) idx[m++] = static_cast<uint32_t>(i);
+  }
+  return m;
+}
+
 void DotF32Avx512(const float* rows, size_t n, size_t dim, const float* q, float* out) {
   DotF32Generic(rows, n, dim, q, out);
 }

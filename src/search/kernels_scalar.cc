@@ -24,4 +24,12 @@ void DotF32Scalar(const float* rows, size_t n, size_t dim, const float* q, float
   }
 }
 
+size_t SelectAtLeastScalar(const int32_t* v, size_t n, int32_t cut, uint32_t* idx) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (v[i] >= cut) idx[m++] = static_cast<uint32_t>(i);
+  }
+  return m;
+}
+
 }  // namespace candor::search

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -59,6 +60,34 @@ TEST(KernelsTest, U8S8ExtremesDoNotSaturate) {
       k.dot_u8s8(rows.data(), 2, dim, q.data(), out);
       EXPECT_EQ(out[0], -255 * 127 * static_cast<int32_t>(dim)) << IsaName(isa) << " " << dim;
       EXPECT_EQ(out[1], 0) << IsaName(isa);
+    }
+  }
+}
+
+TEST(KernelsTest, SelectAtLeastMatchesScalarOnEveryIsa) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int32_t> any(INT_MIN, INT_MAX), small(-20, 20);
+  for (Isa isa : SupportedIsas()) {
+    const Kernels k = GetKernels(isa);
+    for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1024, 1031}) {
+      for (int trial = 0; trial < 4; ++trial) {
+        std::vector<int32_t> v(n);
+        for (auto& x : v) x = trial % 2 ? small(rng) : any(rng);
+        for (int32_t cut : {INT_MIN, INT_MIN + 1, -5, 0, 3, INT_MAX, trial % 2 ? 7 : any(rng)}) {
+          std::vector<uint32_t> want(n + 1, 0xDEADBEEF), got(n + 1, 0xDEADBEEF);
+          const size_t mw = SelectAtLeastScalar(v.data(), n, cut, want.data());
+          const size_t mg = k.select_at_least(v.data(), n, cut, got.data());
+          ASSERT_EQ(mg, mw) << IsaName(isa) << " n=" << n << " cut=" << cut;
+          for (size_t i = 0; i < mw; ++i) {
+            ASSERT_EQ(got[i], want[i]) << IsaName(isa) << " n=" << n << " i=" << i;
+            ASSERT_GE(v[got[i]], cut);
+          }
+          EXPECT_EQ(got[n], 0xDEADBEEF) << "wrote past the end";
+          size_t expect = 0;
+          for (int32_t x : v) expect += x >= cut;
+          EXPECT_EQ(mw, expect);
+        }
+      }
     }
   }
 }
