@@ -15,7 +15,8 @@
 //            data key (stored only wrapped by the store master key) and one or
 //            more templates.
 //  Template  the embedding (sealed with the subject's data key), capture date,
-//            quality score, SHA-256 of the source image, model id + hash.
+//            quality score, SHA-256 of the source image, model id + hash, and
+//            optionally the source image itself (sealed with the same key).
 //
 // On-disk format and guarantees: docs/STORE.md. In short: SQLite (WAL,
 // synchronous=FULL, secure_delete) holds metadata and wrapped keys; sealed
@@ -77,11 +78,19 @@ struct GalleryInfo {
 // INVALID_ARGUMENT naming the first bad field, or OK.
 Status ValidateGalleryInfo(const GalleryInfo& info);
 
+// The largest source image Enroll keeps (TemplateInput::image).
+inline constexpr size_t kMaxStoredImageBytes = 16u << 20;  // 16 MiB
+
 struct TemplateInput {
   Template tmpl;               // L2-normalised on enrollment
   std::string capture_date;    // ISO-8601 date or date-time; may be empty
   float quality = 0.0f;        // the quality score the pipeline measured
   Sha256Bytes image_sha256{};  // SHA-256 of the source image bytes
+  // Optional: the source image bytes, to keep for examiners. Empty = keep only
+  // the hash. When given, they must hash to image_sha256 (INVALID_ARGUMENT
+  // otherwise) and be at most kMaxStoredImageBytes; they are sealed with the
+  // subject's data key and shredded with the subject (see docs/STORE.md).
+  std::vector<uint8_t> image;
 };
 
 struct EnrollRequest {
@@ -101,6 +110,7 @@ struct StoredTemplate {
   std::string model_id;
   Sha256Bytes model_sha256{};
   std::string enrolled_at;
+  bool has_image = false;     // the source image was kept (Store::GetImage)
   std::vector<float> values;  // decrypted, unit-norm; only when asked for
 };
 
@@ -162,6 +172,7 @@ struct StoreOptions {
   std::string index_spec = "Flat,int8";  // see candor/index.h MakeIndex
   uint64_t max_segment_bytes = 1ull << 30;
   bool check_metadata = true;         // PRAGMA quick_check at open
+  int open_threads = 0;               // threads verifying/decrypting at open; 0 = all cores
   void* env = nullptr;                // test hook: a candor::gallery::Env*
 };
 
@@ -177,7 +188,19 @@ struct OpenStats {
   int64_t templates_loaded = 0;
   int64_t subjects_loaded = 0;
   uint64_t tail_bytes_truncated = 0;  // a torn or uncommitted tail removed at recovery
-  double seconds = 0.0;
+  double seconds = 0.0;               // wall time of Open
+  int load_threads = 0;               // verify/decrypt workers used
+  // Where Open spent its time: wall seconds of the serial steps, CPU seconds
+  // (summed over threads) of the template load's stages.
+  double quick_check_seconds = 0.0;   // PRAGMA quick_check (wall)
+  double checkpoint_seconds = 0.0;    // WAL checkpoint + recovery (wall)
+  double load_seconds = 0.0;          // the whole template load (wall)
+  double row_read_cpu = 0.0;          // SQLite row read + row encoding
+  double row_mac_cpu = 0.0;           // metadata row MACs
+  double unwrap_cpu = 0.0;            // subject data key unwrap
+  double crc_cpu = 0.0;               // record CRC-32C
+  double decrypt_cpu = 0.0;           // template decrypt
+  double index_add_cpu = 0.0;         // search index add
 };
 
 class Store {
@@ -207,6 +230,16 @@ class Store {
   virtual StatusOr<SubjectInfo> GetSubject(const std::string& gallery,
                                            const std::string& subject_id,
                                            bool with_values) const = 0;
+
+  // The source image kept with template `template_id` of the subject
+  // (TemplateInput::image), decrypted and checked against its SHA-256.
+  // NOT_FOUND: unknown gallery, subject, or template of that subject, or no
+  // image was kept for it. DATA_LOSS: the sealed image fails its checksum or
+  // authentication (the message names the file and offset). Thread-safe; works
+  // on read-only stores. The caller owns the bytes (plaintext: do not persist).
+  virtual StatusOr<std::vector<uint8_t>> GetImage(const std::string& gallery,
+                                                  const std::string& subject_id,
+                                                  int64_t template_id) const = 0;
 
   // Deletes the subject and crypto-shreds its templates (see docs/STORE.md).
   virtual Status DeleteSubject(const std::string& gallery, const std::string& subject_id) = 0;

@@ -3,8 +3,8 @@
 // Crash safety, proven: a child process enrolls continuously and reports each
 // acknowledged subject on a pipe; the parent SIGKILLs it at random moments
 // (60 times), reopens the store and checks that every acknowledged subject is
-// present and intact and that no subject is visible with only part of its
-// templates.
+// present and intact (template values and the kept source image) and that no
+// subject is visible with only part of its templates.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +22,9 @@
 namespace candor {
 namespace {
 
+using gallery::testing::FakeImage;
 using gallery::testing::Input;
+using gallery::testing::InputWithImage;
 using gallery::testing::RandomTemplate;
 using gallery::testing::ScratchDir;
 using gallery::testing::TestGallery;
@@ -32,6 +34,8 @@ constexpr int kTemplatesPerSubject = 2;
 
 std::string Id(int64_t n) { return "c" + std::to_string(n); }
 uint64_t Seed(int64_t n, int j) { return static_cast<uint64_t>(n) * 10 + j; }
+// Every subject keeps the source image of its first template (1-24 KB).
+size_t ImageBytes(int64_t n) { return 1000 + static_cast<size_t>(n % 23) * 1000; }
 
 // The child: enroll subjects round*1e6 + 0, 1, 2, ... forever (batches of 1 or
 // 3 subjects, group-committed), writing each acknowledged number to `fd`.
@@ -45,7 +49,8 @@ uint64_t Seed(int64_t n, int j) { return static_cast<uint64_t>(n) * 10 + j; }
     for (int i = 0; i < size; ++i, ++n) {
       EnrollRequest r;
       r.subject_id = Id(n);
-      for (int j = 0; j < kTemplatesPerSubject; ++j) r.templates.push_back(Input(Seed(n, j)));
+      r.templates.push_back(InputWithImage(Seed(n, 0), ImageBytes(n)));
+      for (int j = 1; j < kTemplatesPerSubject; ++j) r.templates.push_back(Input(Seed(n, j)));
       batch.push_back(std::move(r));
     }
     if (!(*store)->Enroll("licences", batch).ok()) _exit(4);
@@ -115,6 +120,10 @@ TEST(CrashSafety, EveryAcknowledgedEnrollmentSurvivesSigkill) {
       for (int j = 0; j < kTemplatesPerSubject; ++j) {
         ASSERT_EQ(s->templates[j].values, RandomTemplate(Seed(n, j)).values) << Id(n);
       }
+      ASSERT_TRUE(s->templates[0].has_image) << Id(n);
+      auto image = (*store)->GetImage("licences", Id(n), s->templates[0].template_id);
+      ASSERT_TRUE(image.ok()) << Id(n) << ": " << image.status().ToString();
+      ASSERT_EQ(*image, FakeImage(Seed(n, 0), ImageBytes(n))) << Id(n);
     }
   }
   EXPECT_GE(kills, 50);

@@ -33,7 +33,7 @@ namespace candor::gallery {
 inline constexpr uint32_t kSegmentFormatVersion = 1;
 inline constexpr uint64_t kSegmentHeaderBytes = 16;
 inline constexpr uint64_t kRecordHeaderBytes = 8;
-inline constexpr uint32_t kMaxRecordPayload = 1u << 24;  // 16 MiB
+inline constexpr uint32_t kMaxRecordPayload = 1u << 25;  // 32 MiB (images up to 16 MiB)
 
 struct RecordLocation {
   uint32_t segment = 0;

@@ -131,6 +131,12 @@ std::string Stmt::Text(int col) const {
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
+std::string_view Stmt::TextView(int col) const {
+  const unsigned char* p = sqlite3_column_text(st_, col);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st_, col))};
+}
+
 std::span<const uint8_t> Stmt::Blob(int col) const {
   const void* p = sqlite3_column_blob(st_, col);
   int n = sqlite3_column_bytes(st_, col);

@@ -72,6 +72,8 @@ class Stmt {
   double Double(int col) const { return sqlite3_column_double(st_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   std::string Text(int col) const;
+  // A view of a text column, valid until the next Step/Reset (no copy).
+  std::string_view TextView(int col) const;
   std::span<const uint8_t> Blob(int col) const;
 
  private:

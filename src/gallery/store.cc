@@ -19,13 +19,18 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "candor/gallery.h"
 #include "candor/index.h"
+#include "common/hash.h"
 #include "gallery/crypto.h"
 #include "gallery/env.h"
+#include "gallery/image_record.h"
+#include "gallery/loader.h"
 #include "gallery/lock_file.h"
+#include "gallery/row_mac.h"
 #include "gallery/segment.h"
 #include "gallery/sqlite_util.h"
 #include "gallery/template_record.h"
@@ -38,7 +43,9 @@ using gallery::Db;
 using gallery::Key;
 using gallery::Stmt;
 
-constexpr int kStoreFormatVersion = 1;
+// 1: the first format. 2: adds row_mac to every metadata row and the images
+// table (a version-1 store is upgraded by its first writer open).
+constexpr int kStoreFormatVersion = 2;
 constexpr char kKeyCheckPlain[] = "candor-store-key-check-v1";
 
 std::string NowUtc() {
@@ -92,45 +99,6 @@ Status Normalize(std::vector<float>& v) {
   return OkStatus();
 }
 
-// A read-only mapping of one segment file (for the bulk load at open).
-class Mapping {
- public:
-  static StatusOr<std::unique_ptr<Mapping>> Map(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      return DataLossError("segment " + path + " referenced by the metadata is missing: " +
-                           std::strerror(errno));
-    }
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      return gallery::ErrnoStatus("cannot stat", path, errno);
-    }
-    auto m = std::unique_ptr<Mapping>(new Mapping());
-    m->size_ = static_cast<size_t>(st.st_size);
-    if (m->size_ > 0) {
-      void* p = ::mmap(nullptr, m->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        return gallery::ErrnoStatus("cannot map", path, errno);
-      }
-      ::madvise(p, m->size_, MADV_SEQUENTIAL);
-      m->data_ = static_cast<const uint8_t*>(p);
-    }
-    ::close(fd);
-    return m;
-  }
-  ~Mapping() {
-    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
-  }
-  std::span<const uint8_t> bytes() const { return {data_, size_}; }
-
- private:
-  Mapping() = default;
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-};
-
 struct GalleryState {
   int64_t row = 0;
   GalleryInfo info;
@@ -142,8 +110,10 @@ class StoreImpl final : public Store {
   StoreImpl(std::string dir, const StoreOptions& o)
       : dir_(std::move(dir)),
         seg_dir_(dir_ + "/segments"),
+        img_dir_(dir_ + "/images"),
         options_(o),
         master_(std::span<const uint8_t, 32>(o.master_key)),
+        row_mac_(master_),
         env_(o.env ? static_cast<gallery::Env*>(o.env) : gallery::PosixEnv()) {}
 
   Status Init();
@@ -155,6 +125,9 @@ class StoreImpl final : public Store {
   StatusOr<bool> HasImage(const std::string& gallery, const Sha256Bytes& sha) const override;
   StatusOr<SubjectInfo> GetSubject(const std::string& gallery, const std::string& subject_id,
                                    bool with_values) const override;
+  StatusOr<std::vector<uint8_t>> GetImage(const std::string& gallery,
+                                          const std::string& subject_id,
+                                          int64_t template_id) const override;
   Status DeleteSubject(const std::string& gallery, const std::string& subject_id) override;
   StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
                                 const Template& probe, const VerifyParams& params) const override;
@@ -168,7 +141,14 @@ class StoreImpl final : public Store {
   Status CheckKey();
   Status LoadGalleries();
   Status LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends);
+  Status Upgrade();
+  gallery::RowMacBytes GalleryMac(int64_t row, const GalleryInfo& info) const;
+  Status CheckTemplateRow(const Stmt& q, int col) const;
+  Status CheckSubjectRow(const Stmt& q, int col) const;
   Status OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends);
+  StatusOr<std::unique_ptr<gallery::SegmentWriter>> OpenSegmentWriter(
+      const std::string& dir, const std::map<uint32_t, uint64_t>& ends, uint64_t* truncated);
+  Status ImageSegmentEnds(std::map<uint32_t, uint64_t>& ends);
   Status Checkpoint();
   Status RequireWritable() const {
     if (options_.read_only) return FailedPreconditionError("store " + dir_ + " is open read-only");
@@ -185,13 +165,17 @@ class StoreImpl final : public Store {
 
   const std::string dir_;
   const std::string seg_dir_;
+  const std::string img_dir_;
   const StoreOptions options_;
   const Key master_;
+  const gallery::RowMac row_mac_;
   gallery::Env* env_;
+  int64_t format_version_ = 0;
 
   std::unique_ptr<gallery::LockFile> lock_;
   std::unique_ptr<Db> db_;
-  std::unique_ptr<gallery::SegmentWriter> writer_;
+  std::unique_ptr<gallery::SegmentWriter> writer_;        // template records
+  std::unique_ptr<gallery::SegmentWriter> image_writer_;  // sealed source images
   OpenStats stats_;
 
   std::mutex write_mu_;                 // serialises Enroll / Delete / CreateGallery
@@ -213,6 +197,27 @@ Status StoreImpl::Pragmas() {
   return OkStatus();
 }
 
+// Columns whose MAC row_mac.h defines, in its order, then row_mac.
+constexpr std::string_view kTemplateCols =
+    "t.id, t.subject_id, t.gallery_id, t.segment, t.offset, t.length, t.capture_date, "
+    "t.quality, t.image_sha256, t.model_id, t.model_sha256, t.enrolled_at, t.row_mac";
+constexpr int kTemplateColCount = 13;
+constexpr std::string_view kSubjectCols =
+    "s.id, s.gallery_id, s.external_id, s.record_ref, s.wrapped_key, s.created_at, s.row_mac";
+
+std::string Sql(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) out += p;
+  return out;
+}
+
+// Sealed source images (TemplateInput::image): where each one's record is.
+constexpr char kImagesSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS images(
+  template_id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL, segment INTEGER NOT NULL,
+  offset INTEGER NOT NULL, length INTEGER NOT NULL, row_mac BLOB);
+CREATE INDEX IF NOT EXISTS images_by_subject ON images(subject_id);)sql";
+
 Status StoreImpl::CreateSchema() {
   CANDOR_RETURN_IF_ERROR(db_->Exec(R"sql(
 BEGIN IMMEDIATE;
@@ -221,20 +226,21 @@ CREATE TABLE IF NOT EXISTS galleries(
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL,
   legal_basis TEXT NOT NULL, retention_class TEXT NOT NULL, search_bases TEXT NOT NULL,
   model_id TEXT NOT NULL DEFAULT '', model_sha256 BLOB, dim INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL);
+  created_at TEXT NOT NULL, row_mac BLOB);
 CREATE TABLE IF NOT EXISTS subjects(
   id INTEGER PRIMARY KEY, gallery_id INTEGER NOT NULL REFERENCES galleries(id),
   external_id TEXT NOT NULL, record_ref TEXT NOT NULL DEFAULT '', wrapped_key BLOB NOT NULL,
-  created_at TEXT NOT NULL, UNIQUE(gallery_id, external_id));
+  created_at TEXT NOT NULL, row_mac BLOB, UNIQUE(gallery_id, external_id));
 CREATE TABLE IF NOT EXISTS templates(
   id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL REFERENCES subjects(id),
   gallery_id INTEGER NOT NULL, segment INTEGER NOT NULL, offset INTEGER NOT NULL,
   length INTEGER NOT NULL, capture_date TEXT NOT NULL, quality REAL NOT NULL,
   image_sha256 BLOB NOT NULL, model_id TEXT NOT NULL, model_sha256 BLOB NOT NULL,
-  enrolled_at TEXT NOT NULL);
+  enrolled_at TEXT NOT NULL, row_mac BLOB);
 CREATE INDEX IF NOT EXISTS templates_by_subject ON templates(subject_id);
 CREATE INDEX IF NOT EXISTS templates_by_image ON templates(gallery_id, image_sha256);
 COMMIT;)sql"));
+  CANDOR_RETURN_IF_ERROR(db_->Exec(kImagesSchema));
   CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, "SELECT count(*) FROM meta"));
   CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
   if (row && q.Int(0) > 0) return OkStatus();
@@ -262,7 +268,8 @@ Status StoreImpl::CheckKey() {
   if (!version || check.empty()) {
     return DataLossError("store " + dir_ + " metadata lacks its format version or key check");
   }
-  if (*version != kStoreFormatVersion) {
+  format_version_ = *version;
+  if (*version != kStoreFormatVersion && *version != 1) {
     return FailedPreconditionError("store " + dir_ + " has format version " +
                                    std::to_string(*version) + ", this build reads version " +
                                    std::to_string(kStoreFormatVersion));
@@ -282,8 +289,9 @@ Status StoreImpl::LoadGalleries() {
       Stmt q, Stmt::Prepare(*db_,
                             "SELECT id, name, description, legal_basis, retention_class, "
                             "search_bases, model_id, model_sha256, dim, created_at, "
-                            "(SELECT count(*) FROM subjects s WHERE s.gallery_id = g.id) "
-                            "FROM galleries g"));
+                            "(SELECT count(*) FROM subjects s WHERE s.gallery_id = g.id), "
+                            "row_mac FROM galleries g"));
+  gallery::RowEncoder enc;
   while (true) {
     CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
@@ -300,6 +308,11 @@ Status StoreImpl::LoadGalleries() {
     g.info.dim = static_cast<int>(q.Int(8));
     g.info.created_at = q.Text(9);
     g.info.subjects = q.Int(10);
+    const gallery::GalleryRow raw{g.row,         q.TextView(1), q.TextView(2), q.TextView(3),
+                                  q.TextView(4), q.TextView(5), q.TextView(6), q.Blob(7),
+                                  q.Int(8),      q.TextView(9)};
+    CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(raw), q.Blob(11), "galleries", g.row,
+                                          "gallery '" + g.info.name + "'"));
     if (g.info.dim > 0) {
       CANDOR_ASSIGN_OR_RETURN(g.index, NewIndex(g.info.dim));
     }
@@ -310,86 +323,40 @@ Status StoreImpl::LoadGalleries() {
 }
 
 Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
-  std::unordered_map<int64_t, GalleryState*> by_row;
-  for (auto& [name, g] : galleries_) by_row[g.row] = &g;
-  struct Batch {
-    std::vector<float> values;
-    std::vector<int64_t> ids;
-  };
-  std::unordered_map<int64_t, Batch> batches;
-  auto flush = [&](int64_t gallery_row, Batch& b) -> Status {
-    if (b.ids.empty()) return OkStatus();
-    GalleryState* g = by_row[gallery_row];
-    Status s = g->index->Add(b.values, b.ids);
-    if (!s.ok()) return s.WithContext("loading gallery " + g->info.name);
-    g->info.templates += static_cast<int64_t>(b.ids.size());
-    b.values.clear();
-    b.ids.clear();
-    return OkStatus();
-  };
-
-  CANDOR_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(*db_,
-                            "SELECT t.id, t.subject_id, t.gallery_id, t.segment, t.offset, "
-                            "t.length, s.wrapped_key, s.gallery_id, s.external_id FROM templates t "
-                            "JOIN subjects s ON "
-                            "s.id = t.subject_id ORDER BY t.id"));
-  std::map<uint32_t, std::unique_ptr<Mapping>> maps;
-  int64_t key_row = -1;
-  Key key;
-  std::vector<float> values;
-  int64_t loaded = 0;
-  while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    const int64_t tid = q.Int(0), srow = q.Int(1), grow = q.Int(2);
-    const uint32_t seg = static_cast<uint32_t>(q.Int(3));
-    const uint64_t off = static_cast<uint64_t>(q.Int(4));
-    const uint32_t len = static_cast<uint32_t>(q.Int(5));
-    auto git = by_row.find(grow);
-    if (git == by_row.end() || git->second->info.dim <= 0) {
-      return DataLossError("metadata: template " + std::to_string(tid) +
-                           " belongs to an unknown or unbound gallery");
-    }
-    GalleryState& g = *git->second;
-    if (srow != key_row) {
-      if (q.Int(7) != grow) {
-        return DataLossError("metadata: template " + std::to_string(tid) +
-                             " and its subject disagree on the gallery");
-      }
-      const std::string ext = q.Text(8);
-      CANDOR_ASSIGN_OR_RETURN(key, gallery::UnwrapSubjectKey(master_, q.Blob(6), {srow, grow, ext}));
-      key_row = srow;
-    }
-    auto& m = maps[seg];
-    const std::string path = gallery::SegmentPath(seg_dir_, seg);
-    if (!m) {
-      CANDOR_ASSIGN_OR_RETURN(m, Mapping::Map(path));
-      CANDOR_RETURN_IF_ERROR(gallery::CheckSegmentHeader(m->bytes(), path, seg));
-    }
-    auto bytes = m->bytes();
-    if (off < gallery::kSegmentHeaderBytes || off >= bytes.size()) {
-      return DataLossError("template " + std::to_string(tid) + " points past the end of " +
-                           path + " at offset " + std::to_string(off) +
-                           " (acknowledged data lost)");
-    }
-    CANDOR_ASSIGN_OR_RETURN(auto payload,
-                            gallery::DecodeRecord(bytes.subspan(off), path, off, len));
-    values.resize(static_cast<size_t>(g.info.dim));
-    CANDOR_RETURN_IF_ERROR(gallery::DecodeTemplateRecord(
-        key, payload, tid, srow, values, path + " at offset " + std::to_string(off)));
-    uint64_t end = off + gallery::kRecordHeaderBytes + len;
-    seg_ends[seg] = std::max(seg_ends[seg], end);
-    Batch& b = batches[grow];
-    b.values.insert(b.values.end(), values.begin(), values.end());
-    b.ids.push_back(tid);
-    if (b.ids.size() >= 65536) CANDOR_RETURN_IF_ERROR(flush(grow, b));
-    next_template_id_ = std::max(next_template_id_, tid + 1);
-    ++loaded;
+  const auto t0 = std::chrono::steady_clock::now();
+  gallery::LoadRequest req;
+  req.db = db_.get();
+  req.seg_dir = seg_dir_;
+  req.master = &master_;
+  req.row_mac = &row_mac_;
+  std::vector<gallery::LoadGallery> targets(galleries_.size());
+  size_t i = 0;
+  for (auto& [name, g] : galleries_) {
+    targets[i].name = name;
+    targets[i].dim = g.info.dim;
+    targets[i].index = g.index.get();
+    req.galleries[g.row] = &targets[i];
+    ++i;
   }
-  for (auto& [grow, b] : batches) CANDOR_RETURN_IF_ERROR(flush(grow, b));
-  std::fill(values.begin(), values.end(), 0.0f);
-  stats_.templates_loaded = loaded;
+  req.threads = options_.open_threads > 0
+                    ? options_.open_threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  gallery::LoadResult res;
+  CANDOR_RETURN_IF_ERROR(gallery::LoadAllTemplates(req, res));
+  i = 0;
+  for (auto& [name, g] : galleries_) g.info.templates += targets[i++].templates;
+  seg_ends = std::move(res.seg_ends);
+  next_template_id_ = std::max(next_template_id_, res.max_template_id + 1);
+  stats_.templates_loaded = res.templates;
+  stats_.load_threads = req.threads;
+  stats_.row_read_cpu = res.cpu.row_read;
+  stats_.row_mac_cpu = res.cpu.row_mac;
+  stats_.unwrap_cpu = res.cpu.unwrap;
+  stats_.crc_cpu = res.cpu.crc;
+  stats_.decrypt_cpu = res.cpu.decrypt;
+  stats_.index_add_cpu = res.cpu.index_add;
+  stats_.load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   CANDOR_ASSIGN_OR_RETURN(Stmt ids, Stmt::Prepare(*db_,
                                                   "SELECT (SELECT coalesce(max(id), 0) FROM "
@@ -404,25 +371,52 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
   return OkStatus();
 }
 
-Status StoreImpl::OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends) {
+StatusOr<std::unique_ptr<gallery::SegmentWriter>> StoreImpl::OpenSegmentWriter(
+    const std::string& dir, const std::map<uint32_t, uint64_t>& ends, uint64_t* truncated) {
   uint32_t active = 1;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(seg_dir_, ec)) {
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.size() == 12 && name.ends_with(".seg")) {
       uint32_t n = static_cast<uint32_t>(std::strtoul(name.c_str(), nullptr, 10));
       active = std::max(active, n);
     }
   }
-  if (ec) return UnavailableError("cannot list " + seg_dir_ + ": " + ec.message());
-  if (!seg_ends.empty()) active = std::max(active, seg_ends.rbegin()->first);
-  auto it = seg_ends.find(active);
-  const uint64_t end = it == seg_ends.end() ? 0 : it->second;
-  uint64_t truncated = 0;
-  CANDOR_ASSIGN_OR_RETURN(writer_,
-                          gallery::SegmentWriter::Open(env_, seg_dir_, active, end,
-                                                       options_.max_segment_bytes, &truncated));
-  stats_.tail_bytes_truncated = truncated;
+  if (ec) return UnavailableError("cannot list " + dir + ": " + ec.message());
+  if (!ends.empty()) active = std::max(active, ends.rbegin()->first);
+  auto it = ends.find(active);
+  const uint64_t end = it == ends.end() ? 0 : it->second;
+  return gallery::SegmentWriter::Open(env_, dir, active, end, options_.max_segment_bytes,
+                                      truncated);
+}
+
+// The committed end of the newest image segment: images are appended in
+// template-id order, so the last image row ends furthest (a deleted subject's
+// later records are cut, which only removes shredded ciphertext).
+Status StoreImpl::ImageSegmentEnds(std::map<uint32_t, uint64_t>& ends) {
+  CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_,
+                                                "SELECT segment, offset, length FROM images "
+                                                "ORDER BY template_id DESC LIMIT 1"));
+  CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (row) {
+    ends[static_cast<uint32_t>(q.Int(0))] =
+        static_cast<uint64_t>(q.Int(1)) + gallery::kRecordHeaderBytes +
+        static_cast<uint64_t>(q.Int(2));
+  }
+  return OkStatus();
+}
+
+Status StoreImpl::OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends) {
+  uint64_t truncated = 0, image_truncated = 0;
+  CANDOR_ASSIGN_OR_RETURN(writer_, OpenSegmentWriter(seg_dir_, seg_ends, &truncated));
+  std::error_code ec;
+  fs::create_directories(img_dir_, ec);
+  if (ec) return UnavailableError("cannot create " + img_dir_ + ": " + ec.message());
+  std::map<uint32_t, uint64_t> image_ends;
+  CANDOR_RETURN_IF_ERROR(ImageSegmentEnds(image_ends));
+  CANDOR_ASSIGN_OR_RETURN(image_writer_,
+                          OpenSegmentWriter(img_dir_, image_ends, &image_truncated));
+  stats_.tail_bytes_truncated = truncated + image_truncated;
   return OkStatus();
 }
 
@@ -430,6 +424,115 @@ Status StoreImpl::Checkpoint() {
   int log = 0, ckpt = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
   if (rc != SQLITE_OK) return db_->Error(rc, "WAL checkpoint failed");
+  return OkStatus();
+}
+
+gallery::RowMacBytes StoreImpl::GalleryMac(int64_t row, const GalleryInfo& i) const {
+  gallery::RowEncoder enc;
+  const std::string bases = JoinBases(i.allowed_search_bases);
+  return row_mac_.Compute(enc.Encode(gallery::GalleryRow{
+      row, i.name, i.description, i.legal_basis, i.retention_class, bases, i.model_id,
+      i.model_sha256, i.dim, i.created_at}));
+}
+
+Status StoreImpl::CheckTemplateRow(const Stmt& q, int c) const {
+  const gallery::TemplateRow r{q.Int(c),         q.Int(c + 1),      q.Int(c + 2),
+                               q.Int(c + 3),     q.Int(c + 4),      q.Int(c + 5),
+                               q.TextView(c + 6), q.Double(c + 7),  q.Blob(c + 8),
+                               q.TextView(c + 9), q.Blob(c + 10),   q.TextView(c + 11)};
+  gallery::RowEncoder enc;
+  const auto encoded = enc.Encode(r);
+  if (row_mac_.Matches(encoded, q.Blob(c + 12))) return OkStatus();
+  return row_mac_.Check(encoded, q.Blob(c + 12), "templates", r.id,
+                        "template " + std::to_string(r.id));
+}
+
+Status StoreImpl::CheckSubjectRow(const Stmt& q, int c) const {
+  const gallery::SubjectRow r{q.Int(c),          q.Int(c + 1), q.TextView(c + 2),
+                              q.TextView(c + 3), q.Blob(c + 4), q.TextView(c + 5)};
+  gallery::RowEncoder enc;
+  const auto encoded = enc.Encode(r);
+  if (row_mac_.Matches(encoded, q.Blob(c + 6))) return OkStatus();
+  return row_mac_.Check(encoded, q.Blob(c + 6), "subjects", r.id,
+                        "subject row " + std::to_string(r.id));
+}
+
+// Format 1 -> 2: adds row_mac (computed over the rows as they are: the upgrade
+// trusts a version-1 store's metadata) and the images table, atomically.
+Status StoreImpl::Upgrade() {
+  CANDOR_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    CANDOR_RETURN_IF_ERROR(db_->Exec("ALTER TABLE galleries ADD COLUMN row_mac BLOB;"
+                                     "ALTER TABLE subjects ADD COLUMN row_mac BLOB;"
+                                     "ALTER TABLE templates ADD COLUMN row_mac BLOB;"));
+    CANDOR_RETURN_IF_ERROR(db_->Exec(kImagesSchema));
+    gallery::RowEncoder enc;
+    // Each table: compute every MAC first, then write them.
+    std::vector<std::pair<int64_t, gallery::RowMacBytes>> macs;
+    {
+      CANDOR_ASSIGN_OR_RETURN(
+          Stmt q, Stmt::Prepare(*db_,
+                                "SELECT id, name, description, legal_basis, retention_class, "
+                                "search_bases, model_id, model_sha256, dim, created_at FROM "
+                                "galleries"));
+      while (true) {
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        const gallery::GalleryRow r{q.Int(0),      q.TextView(1), q.TextView(2), q.TextView(3),
+                                    q.TextView(4), q.TextView(5), q.TextView(6), q.Blob(7),
+                                    q.Int(8),      q.TextView(9)};
+        macs.emplace_back(r.id, row_mac_.Compute(enc.Encode(r)));
+      }
+    }
+    auto write = [&](const char* sql) -> Status {
+      CANDOR_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(*db_, sql));
+      for (const auto& [id, mac] : macs) {
+        up.Reset();
+        up.BindBlob(1, mac).Bind(2, id);
+        CANDOR_RETURN_IF_ERROR(up.Run());
+      }
+      macs.clear();
+      return OkStatus();
+    };
+    CANDOR_RETURN_IF_ERROR(write("UPDATE galleries SET row_mac = ? WHERE id = ?"));
+    {
+      CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kSubjectCols,
+                                                               " FROM subjects s"})));
+      while (true) {
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        const gallery::SubjectRow r{q.Int(0),      q.Int(1),     q.TextView(2),
+                                    q.TextView(3), q.Blob(4),    q.TextView(5)};
+        macs.emplace_back(r.id, row_mac_.Compute(enc.Encode(r)));
+      }
+    }
+    CANDOR_RETURN_IF_ERROR(write("UPDATE subjects SET row_mac = ? WHERE id = ?"));
+    {
+      CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols,
+                                                               " FROM templates t"})));
+      while (true) {
+        CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        const gallery::TemplateRow r{q.Int(0),      q.Int(1),      q.Int(2),  q.Int(3),
+                                     q.Int(4),      q.Int(5),      q.TextView(6),
+                                     q.Double(7),   q.Blob(8),     q.TextView(9),
+                                     q.Blob(10),    q.TextView(11)};
+        macs.emplace_back(r.id, row_mac_.Compute(enc.Encode(r)));
+      }
+    }
+    CANDOR_RETURN_IF_ERROR(write("UPDATE templates SET row_mac = ? WHERE id = ?"));
+    CANDOR_ASSIGN_OR_RETURN(Stmt v, Stmt::Prepare(*db_, "UPDATE meta SET value = ? WHERE key = "
+                                                        "'format_version'"));
+    v.Bind(1, int64_t{kStoreFormatVersion});
+    CANDOR_RETURN_IF_ERROR(v.Run());
+    return db_->Exec("COMMIT");
+  };
+  Status s = body();
+  if (!s.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  format_version_ = kStoreFormatVersion;
   return OkStatus();
 }
 
@@ -453,17 +556,33 @@ Status StoreImpl::Init() {
   }
   CANDOR_ASSIGN_OR_RETURN(db_, Db::Open(dir_ + "/store.db", options_.read_only, !exists));
   CANDOR_RETURN_IF_ERROR(Pragmas());
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   if (options_.check_metadata) {
+    const auto tq = std::chrono::steady_clock::now();
     CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, "PRAGMA quick_check"));
     CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
     if (row && q.Text(0) != "ok") {
       return DataLossError("metadata database " + db_->path() + " is corrupt: " + q.Text(0));
     }
+    stats_.quick_check_seconds = since(tq);
   }
   if (!exists) CANDOR_RETURN_IF_ERROR(CreateSchema());
   CANDOR_RETURN_IF_ERROR(CheckKey());
+  if (format_version_ == 1) {
+    if (options_.read_only) {
+      return FailedPreconditionError("store " + dir_ +
+                                     " has format version 1; open it once for writing (e.g. "
+                                     "`candor delete` or `candor enroll`) to upgrade it to " +
+                                     std::to_string(kStoreFormatVersion));
+    }
+    CANDOR_RETURN_IF_ERROR(Upgrade().WithContext("upgrading store " + dir_));
+  }
   // Finishes any crypto-shredding a crash interrupted: old WAL frames go.
+  const auto tc = std::chrono::steady_clock::now();
   if (!options_.read_only) CANDOR_RETURN_IF_ERROR(Checkpoint());
+  stats_.checkpoint_seconds = since(tc);
   CANDOR_RETURN_IF_ERROR(LoadGalleries());
   std::map<uint32_t, uint64_t> seg_ends;
   CANDOR_RETURN_IF_ERROR(LoadTemplates(seg_ends));
@@ -499,12 +618,26 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
                               "INSERT INTO galleries(name, description, legal_basis, "
                               "retention_class, search_bases, model_id, model_sha256, dim, "
                               "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CANDOR_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   ins.Bind(1, info.name).Bind(2, info.description).Bind(3, info.legal_basis);
   ins.Bind(4, info.retention_class).Bind(5, JoinBases(info.allowed_search_bases));
   ins.Bind(6, info.model_id).BindBlob(7, info.model_sha256).Bind(8, int64_t{info.dim});
   ins.Bind(9, g.info.created_at);
-  CANDOR_RETURN_IF_ERROR(ins.Run());
+  Status s = ins.Run();
   g.row = db_->LastInsertRowid();
+  if (s.ok()) {
+    auto up = Stmt::Prepare(*db_, "UPDATE galleries SET row_mac = ? WHERE id = ?");
+    s = up.status();
+    if (s.ok()) {
+      up->BindBlob(1, GalleryMac(g.row, g.info)).Bind(2, g.row);
+      s = up->Run();
+    }
+  }
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
   galleries_.emplace(info.name, std::move(g));
   return OkStatus();
 }
@@ -562,6 +695,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     std::vector<std::vector<float>> values;
     std::vector<int64_t> template_ids;
     std::vector<gallery::RecordLocation> locs;
+    std::vector<std::optional<gallery::RecordLocation>> image_locs;
   };
   std::vector<Prepared> prepared(requests.size());
   std::set<std::string> batch_ids;
@@ -594,6 +728,16 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
       GalleryState probe_check;
       probe_check.info = binding;
       CANDOR_RETURN_IF_ERROR(CheckProbe(probe_check, t.tmpl).WithContext(which));
+      if (!t.image.empty()) {
+        if (t.image.size() > kMaxStoredImageBytes) {
+          return InvalidArgumentError(which + ": image of " + std::to_string(t.image.size()) +
+                                      " bytes exceeds the " +
+                                      std::to_string(kMaxStoredImageBytes) + "-byte limit");
+        }
+        if (Sha256(std::span<const uint8_t>(t.image)) != t.image_sha256) {
+          return InvalidArgumentError(which + ": image bytes do not match image_sha256");
+        }
+      }
       std::vector<float> v = t.tmpl.values;
       CANDOR_RETURN_IF_ERROR(Normalize(v).WithContext(which));
       prepared[i].values.push_back(std::move(v));
@@ -622,8 +766,10 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
   const int64_t first_subject_row = next_subject_row_, first_template_id = next_template_id_;
   int64_t subject_row = next_subject_row_, template_id = next_template_id_;
   const gallery::RecordLocation mark = writer_->Mark();
+  const gallery::RecordLocation image_mark = image_writer_->Mark();
   auto undo = [&](const Status& cause) -> Status {
     Status rb = writer_->Rollback(mark);
+    if (Status ri = image_writer_->Rollback(image_mark); rb.ok() && !ri.ok()) rb = ri;
     if (!rb.ok()) {
       return DataLossError(cause.ToString() + "; and rolling back the segment failed: " +
                            rb.ToString() + " (reopen the store to recover)");
@@ -631,19 +777,36 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     return cause;
   };
   std::vector<uint8_t> payload;
-  for (Prepared& p : prepared) {
+  bool any_image = false;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    Prepared& p = prepared[i];
     if (p.is_new) p.subject_row = subject_row++;
-    for (const auto& v : p.values) {
+    for (size_t j = 0; j < p.values.size(); ++j) {
       payload.clear();
       const int64_t tid = template_id++;
-      gallery::EncodeTemplateRecord(p.key, tid, p.subject_row, v, payload);
+      gallery::EncodeTemplateRecord(p.key, tid, p.subject_row, p.values[j], payload);
       auto loc = writer_->Append(payload);
       if (!loc.ok()) return undo(loc.status().WithContext("enrollment not stored"));
       p.template_ids.push_back(tid);
       p.locs.push_back(*loc);
+      const std::vector<uint8_t>& image = requests[i].templates[j].image;
+      p.image_locs.emplace_back();
+      if (!image.empty()) {
+        payload.clear();
+        gallery::EncodeImageRecord(p.key, {tid, p.subject_row, g->row}, image, payload);
+        auto iloc = image_writer_->Append(payload);
+        if (!iloc.ok()) return undo(iloc.status().WithContext("enrollment not stored"));
+        p.image_locs.back() = *iloc;
+        any_image = true;
+      }
     }
   }
   std::fill(payload.begin(), payload.end(), 0);
+  if (any_image) {
+    if (Status s = image_writer_->Sync(); !s.ok()) {
+      return undo(s.WithContext("enrollment not stored"));
+    }
+  }
   if (Status s = writer_->Sync(); !s.ok()) return undo(s.WithContext("enrollment not stored"));
 
   // 2. Commit the metadata (the commit point), then publish to the index,
@@ -657,30 +820,40 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
   const std::string now = NowUtc();
   if (g->info.model_id.empty()) {
     auto up = Stmt::Prepare(*db_,
-                            "UPDATE galleries SET model_id = ?, model_sha256 = ?, dim = ? WHERE "
-                            "id = ?");
+                            "UPDATE galleries SET model_id = ?, model_sha256 = ?, dim = ?, "
+                            "row_mac = ? WHERE id = ?");
     if (!up.ok()) return fail(up.status());
     up->Bind(1, binding.model_id).BindBlob(2, binding.model_sha256);
-    up->Bind(3, int64_t{binding.dim}).Bind(4, g->row);
+    up->Bind(3, int64_t{binding.dim}).BindBlob(4, GalleryMac(g->row, binding)).Bind(5, g->row);
     if (Status s = up->Run(); !s.ok()) return fail(s);
   }
   auto ins_s = Stmt::Prepare(*db_,
                              "INSERT INTO subjects(id, gallery_id, external_id, record_ref, "
-                             "wrapped_key, created_at) VALUES(?, ?, ?, ?, ?, ?)");
+                             "wrapped_key, created_at, row_mac) VALUES(?, ?, ?, ?, ?, ?, ?)");
   auto ins_t = Stmt::Prepare(*db_,
                              "INSERT INTO templates(id, subject_id, gallery_id, segment, offset, "
                              "length, capture_date, quality, image_sha256, model_id, "
-                             "model_sha256, enrolled_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                             "model_sha256, enrolled_at, row_mac) "
+                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto ins_i = Stmt::Prepare(*db_,
+                             "INSERT INTO images(template_id, subject_id, segment, offset, length, "
+                             "row_mac) VALUES(?, ?, ?, ?, ?, ?)");
+  gallery::RowEncoder enc;
   if (!ins_s.ok()) return fail(ins_s.status());
   if (!ins_t.ok()) return fail(ins_t.status());
+  if (!ins_i.ok()) return fail(ins_i.status());
   for (size_t i = 0; i < prepared.size(); ++i) {
     const Prepared& p = prepared[i];
     const EnrollRequest& r = requests[i];
     if (p.is_new) {
       ins_s->Reset();
       ins_s->Bind(1, p.subject_row).Bind(2, g->row).Bind(3, r.subject_id).Bind(4, r.record_ref);
-      ins_s->BindBlob(5, gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id}));
+      const std::vector<uint8_t> wrapped =
+          gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id});
+      ins_s->BindBlob(5, wrapped);
       ins_s->Bind(6, now);
+      ins_s->BindBlob(7, row_mac_.Compute(enc.Encode(gallery::SubjectRow{
+                             p.subject_row, g->row, r.subject_id, r.record_ref, wrapped, now})));
       if (Status s = ins_s->Run(); !s.ok()) return fail(s);
     }
     for (size_t j = 0; j < p.template_ids.size(); ++j) {
@@ -691,11 +864,27 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
       ins_t->Bind(6, int64_t{p.locs[j].length}).Bind(7, t.capture_date);
       ins_t->Bind(8, static_cast<double>(t.quality)).BindBlob(9, t.image_sha256);
       ins_t->Bind(10, t.tmpl.model_id).BindBlob(11, t.tmpl.model_sha256).Bind(12, now);
+      ins_t->BindBlob(13, row_mac_.Compute(enc.Encode(gallery::TemplateRow{
+                              p.template_ids[j], p.subject_row, g->row,
+                              int64_t{p.locs[j].segment}, static_cast<int64_t>(p.locs[j].offset),
+                              int64_t{p.locs[j].length}, t.capture_date,
+                              static_cast<double>(t.quality), t.image_sha256, t.tmpl.model_id,
+                              t.tmpl.model_sha256, now})));
       if (Status s = ins_t->Run(); !s.ok()) return fail(s);
+      if (const auto& il = p.image_locs[j]; il) {
+        ins_i->Reset();
+        ins_i->Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, int64_t{il->segment});
+        ins_i->Bind(4, static_cast<int64_t>(il->offset)).Bind(5, int64_t{il->length});
+        ins_i->BindBlob(6, row_mac_.Compute(enc.Encode(gallery::ImageRow{
+                               p.template_ids[j], p.subject_row, int64_t{il->segment},
+                               static_cast<int64_t>(il->offset), int64_t{il->length}})));
+        if (Status s = ins_i->Run(); !s.ok()) return fail(s);
+      }
     }
   }
   ins_s = Stmt::Prepare(*db_, "SELECT 1");  // finalize before COMMIT
   ins_t = Stmt::Prepare(*db_, "SELECT 1");
+  ins_i = Stmt::Prepare(*db_, "SELECT 1");
   if (Status s = db_->Exec("COMMIT"); !s.ok()) return fail(s);
   // Durable and acknowledged from here on.
   next_subject_row_ = subject_row;
@@ -735,11 +924,13 @@ StatusOr<bool> StoreImpl::HasImage(const std::string& gallery, const Sha256Bytes
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
   CANDOR_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(*db_,
-                            "SELECT 1 FROM templates WHERE gallery_id = ? AND image_sha256 = ? "
-                            "LIMIT 1"));
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols,
+                                       " FROM templates t WHERE t.gallery_id = ? AND "
+                                       "t.image_sha256 = ? LIMIT 1"})));
   q.Bind(1, g->row).BindBlob(2, sha);
-  return q.Step();
+  CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (found) CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 0));
+  return found;
 }
 
 StatusOr<std::vector<float>> StoreImpl::ReadTemplate(const Key& key, int64_t tid,
@@ -766,52 +957,118 @@ StatusOr<SubjectInfo> StoreImpl::GetSubject(const std::string& gallery,
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
   CANDOR_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(*db_,
-                            "SELECT id, record_ref, created_at, wrapped_key FROM subjects WHERE "
-                            "gallery_id = ? AND external_id = ?"));
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kSubjectCols,
+                                       " FROM subjects s WHERE s.gallery_id = ? AND "
+                                       "s.external_id = ?"})));
   q.Bind(1, g->row).Bind(2, subject_id);
   CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
     return NotFoundError("no subject '" + subject_id + "' in gallery '" + gallery + "'");
   }
+  CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, 0));
   SubjectInfo info;
   info.subject_id = subject_id;
   const int64_t srow = q.Int(0);
-  info.record_ref = q.Text(1);
-  info.created_at = q.Text(2);
+  info.record_ref = q.Text(3);
+  info.created_at = q.Text(5);
   Key key;
   if (with_values) {
     CANDOR_ASSIGN_OR_RETURN(key,
-                            gallery::UnwrapSubjectKey(master_, q.Blob(3), {srow, g->row, subject_id}));
+                            gallery::UnwrapSubjectKey(master_, q.Blob(4), {srow, g->row, subject_id}));
   }
   CANDOR_ASSIGN_OR_RETURN(
-      Stmt t, Stmt::Prepare(*db_,
-                            "SELECT id, segment, offset, length, capture_date, quality, "
-                            "image_sha256, model_id, model_sha256, enrolled_at FROM templates "
-                            "WHERE subject_id = ? ORDER BY id"));
+      Stmt t, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols,
+                                       ", i.template_id IS NOT NULL FROM templates t "
+                                       "LEFT JOIN images i ON i.template_id = t.id "
+                                       "WHERE t.subject_id = ? ORDER BY t.id"})));
   t.Bind(1, srow);
   while (true) {
     CANDOR_ASSIGN_OR_RETURN(bool row, t.Step());
     if (!row) break;
+    CANDOR_RETURN_IF_ERROR(CheckTemplateRow(t, 0));
     StoredTemplate st;
     st.template_id = t.Int(0);
-    st.capture_date = t.Text(4);
-    st.quality = static_cast<float>(t.Double(5));
-    auto img = t.Blob(6);
+    st.capture_date = t.Text(6);
+    st.quality = static_cast<float>(t.Double(7));
+    auto img = t.Blob(8);
     if (img.size() == 32) std::copy(img.begin(), img.end(), st.image_sha256.begin());
-    st.model_id = t.Text(7);
-    auto msha = t.Blob(8);
+    st.model_id = t.Text(9);
+    auto msha = t.Blob(10);
     if (msha.size() == 32) std::copy(msha.begin(), msha.end(), st.model_sha256.begin());
-    st.enrolled_at = t.Text(9);
+    st.enrolled_at = t.Text(11);
+    st.has_image = t.Int(kTemplateColCount) != 0;
     if (with_values) {
       CANDOR_ASSIGN_OR_RETURN(
-          st.values, ReadTemplate(key, st.template_id, srow, static_cast<uint32_t>(t.Int(1)),
-                                  static_cast<uint64_t>(t.Int(2)),
-                                  static_cast<uint32_t>(t.Int(3)), g->info.dim));
+          st.values, ReadTemplate(key, st.template_id, srow, static_cast<uint32_t>(t.Int(3)),
+                                  static_cast<uint64_t>(t.Int(4)),
+                                  static_cast<uint32_t>(t.Int(5)), g->info.dim));
     }
     info.templates.push_back(std::move(st));
   }
   return info;
+}
+
+StatusOr<std::vector<uint8_t>> StoreImpl::GetImage(const std::string& gallery,
+                                                   const std::string& subject_id,
+                                                   int64_t template_id) const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+  // Columns: 0 s.id, 1 s.wrapped_key, 2..14 the template row, 15..20 the image row.
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT s.id, s.wrapped_key, ", kTemplateCols,
+                                       ", i.template_id, i.subject_id, i.segment, i.offset, "
+                                       "i.length, i.row_mac FROM subjects s "
+                                       "LEFT JOIN templates t ON t.subject_id = s.id AND t.id = ? "
+                                       "LEFT JOIN images i ON i.template_id = t.id "
+                                       "WHERE s.gallery_id = ? AND s.external_id = ?"})));
+  q.Bind(1, template_id).Bind(2, g->row).Bind(3, subject_id);
+  CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) {
+    return NotFoundError("no subject '" + subject_id + "' in gallery '" + gallery + "'");
+  }
+  const std::string which = "template " + std::to_string(template_id) + " of subject '" +
+                            subject_id + "' in gallery '" + gallery + "'";
+  if (q.IsNull(2)) return NotFoundError("no " + which);
+  CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 2));
+  if (q.IsNull(15)) return NotFoundError("no image was kept for " + which);
+  const int64_t srow = q.Int(0);
+  {
+    const gallery::ImageRow ir{q.Int(15), q.Int(16), q.Int(17), q.Int(18), q.Int(19)};
+    gallery::RowEncoder enc;
+    CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(ir), q.Blob(20), "images", ir.template_id,
+                                          "image of " + which));
+  }
+  CANDOR_ASSIGN_OR_RETURN(Key key,
+                          gallery::UnwrapSubjectKey(master_, q.Blob(1), {srow, g->row, subject_id}));
+  Sha256Bytes want{};
+  if (auto sha = q.Blob(10); sha.size() == want.size()) {
+    std::copy(sha.begin(), sha.end(), want.begin());
+  }
+  const uint32_t seg = static_cast<uint32_t>(q.Int(17));
+  const uint64_t off = static_cast<uint64_t>(q.Int(18));
+  const uint32_t len = static_cast<uint32_t>(q.Int(19));
+  const std::string path = gallery::SegmentPath(img_dir_, seg);
+  const std::string where = path + " at offset " + std::to_string(off);
+  if (len > gallery::kMaxRecordPayload) {
+    return DataLossError("metadata: image of " + which + " has a corrupt length");
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto file, env_->OpenRead(path));
+  std::vector<uint8_t> buf(gallery::kRecordHeaderBytes + len);
+  if (Status r = file->ReadAt(off, buf); !r.ok()) {
+    return DataLossError("cannot read the image of " + which + " from " + where + ": " +
+                         r.message());
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto payload, gallery::DecodeRecord(buf, path, off, len));
+  CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> image,
+                          gallery::DecodeImageRecord(key, payload, {template_id, srow, g->row},
+                                                     where));
+  std::fill(buf.begin(), buf.end(), 0);
+  if (Sha256(std::span<const uint8_t>(image)) != want) {
+    std::fill(image.begin(), image.end(), 0);
+    return DataLossError("image of " + which + " in " + where +
+                         " does not match the SHA-256 recorded for it");
+  }
+  return image;
 }
 
 Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& subject_id) {
@@ -846,7 +1103,8 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
       d.Bind(1, srow);
       return d.Run();
     };
-    Status s = run("DELETE FROM templates WHERE subject_id = ?");
+    Status s = run("DELETE FROM images WHERE subject_id = ?");
+    if (s.ok()) s = run("DELETE FROM templates WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM subjects WHERE id = ?");
     if (s.ok()) s = db_->Exec("COMMIT");
     if (!s.ok()) {
@@ -918,10 +1176,11 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
   out.gallery_subjects = g->info.subjects;
   out.gallery_templates = g->info.templates;
   if (!g->index || g->index->size() == 0) return out;
+  // Columns: 0..12 the template row, 13..19 its subject's row.
   CANDOR_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(*db_,
-                            "SELECT s.id, s.external_id, s.record_ref FROM templates t JOIN "
-                            "subjects s ON s.id = t.subject_id WHERE t.id = ?"));
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols, ", ", kSubjectCols,
+                                       " FROM templates t JOIN subjects s ON s.id = "
+                                       "t.subject_id WHERE t.id = ?"})));
   // Several templates may belong to one subject: widen the search until k
   // distinct subjects are found or the index is exhausted.
   int want = params.k * 2;
@@ -939,10 +1198,16 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
       CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) return InternalError("index holds template " + std::to_string(c.id) +
                                      " that the metadata does not");
-      if (!seen.insert(q.Int(0)).second) continue;
+      CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 0));
+      CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, kTemplateColCount));
+      if (q.Int(2) != g->row) {
+        return DataLossError("metadata: template " + std::to_string(c.id) +
+                             " moved to another gallery");
+      }
+      if (!seen.insert(q.Int(kTemplateColCount)).second) continue;
       IdentifyCandidate cand;
-      cand.subject_id = q.Text(1);
-      cand.record_ref = q.Text(2);
+      cand.subject_id = q.Text(kTemplateColCount + 2);
+      cand.record_ref = q.Text(kTemplateColCount + 3);
       cand.score = c.score;
       cand.template_id = c.id;
       if (params.fpir) cand.fpir = params.fpir(c.score, out.gallery_subjects);

@@ -299,9 +299,12 @@ TEST(Store, TornTailIsTruncatedMiddleCorruptionIsDataLoss) {
   const uint64_t rec = gallery::kRecordHeaderBytes + 24 + kDim * 4 + 40;
   const uint64_t offset = gallery::kSegmentHeaderBytes + 3 * rec;
   {
+    // XOR, not overwrite: ciphertext bytes are random and may already hold any value.
     std::fstream f(seg, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekg(static_cast<std::streamoff>(offset + 100));
+    const char c = static_cast<char>(f.get());
     f.seekp(static_cast<std::streamoff>(offset + 100));
-    f.put('\x01');
+    f.put(static_cast<char>(c ^ 0x01));
   }
   auto s = Store::Open(dir.store(), TestOptions());
   ASSERT_FALSE(s.ok());

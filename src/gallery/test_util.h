@@ -85,6 +85,23 @@ inline TemplateInput Input(uint64_t seed, int dim = kDim) {
   return in;
 }
 
+// Stand-in "image" bytes (random, not a photo: the store treats images as
+// opaque bytes) of `bytes` bytes drawn from `seed`.
+inline std::vector<uint8_t> FakeImage(uint64_t seed, size_t bytes) {
+  std::mt19937_64 rng(seed ^ 0x5eedf00dULL);
+  std::vector<uint8_t> out(bytes);
+  for (auto& b : out) b = static_cast<uint8_t>(rng());
+  return out;
+}
+
+// Input(seed) whose source image is kept: image = FakeImage(seed, bytes).
+inline TemplateInput InputWithImage(uint64_t seed, size_t bytes, int dim = kDim) {
+  TemplateInput in = Input(seed, dim);
+  in.image = FakeImage(seed, bytes);
+  in.image_sha256 = Sha256(std::span<const uint8_t>(in.image));
+  return in;
+}
+
 inline GalleryInfo TestGallery(std::string name = "licences") {
   GalleryInfo g;
   g.name = std::move(name);
