@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/paths.h"
+#include "dnn_layer_profile.h"
 
 namespace {
 
@@ -45,10 +46,17 @@ void BM_Descriptor(benchmark::State& state, const std::string& file, int size) {
 }
 
 BENCHMARK_CAPTURE(BM_Descriptor, mobilefacenet_tflite, std::string("mobilefacenet.onnx"), 112)
-    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond);
+    ->Arg(1)->Arg(2)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Descriptor, faceapi_resnet, std::string("faceapi-resnet.onnx"), 150)
-    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond);
+    ->Arg(1)->Arg(2)->Arg(16)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (int rc = candor::bench::MaybeProfile(argc, argv); rc >= 0) return rc;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/paths.h"
+#include "dnn_layer_profile.h"
 
 namespace {
 
@@ -52,4 +53,11 @@ BENCHMARK_CAPTURE(BM_Model, mobilefacenet_human_repaired, std::string("mobilefac
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (int rc = candor::bench::MaybeProfile(argc, argv); rc >= 0) return rc;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
