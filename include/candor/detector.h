@@ -50,12 +50,40 @@ struct DetectorOptions {
   float score_threshold = 0.6f;            // sigmoid score to keep a candidate
   float nms_iou = 0.3f;                    // IoU above which candidates are merged
   // Smallest face (box side in original pixels) the pyramid is built to find.
-  // Large photos are tiled at a resolution where such a face spans ~28 px of
-  // the network's input; 0 disables tiling (whole image letterboxed only).
+  // Large photos are tiled at a resolution where such a face spans
+  // MinFaceInNet() pixels of the network's input; 0 disables tiling (whole
+  // image letterboxed only).
   int min_face_px = 64;
-  int tile_overlap = 96;                   // overlap of neighbouring tiles, network pixels
+  // Overlap of neighbouring tiles in network pixels; 0 = automatic (the
+  // largest face a fine level is responsible for, see PlanPyramid).
+  int tile_overlap = 0;
   int max_tiles = 256;                     // bound on network runs per image
 };
+
+// The smallest face (detector box side, network pixels) the tiling relies on
+// for a network of `input` pixels (20 for both BlazeFace models). Measured by `detect_eval scale` (LFW faces pasted at known
+// sizes): 256-px model 99.5 % found at 16 px, 100 % at 20; 128-px model 95 % at
+// 16, 100 % at 20 (docs/BENCHMARKS.md, "Face pipeline").
+float MinFaceInNet(int input);
+
+// One level of the detection pyramid: the image resized by `scale` (<= 1
+// except level 0 of an image smaller than the input) and cut into `tiles` (rectangles of the resized image, each at most
+// input x input, padded right/bottom when smaller). Level 0 is the whole image
+// letterboxed into one input (its single tile may be smaller than input).
+struct PyramidLevel {
+  float scale = 1;
+  cv::Size size;                 // the resized image
+  std::vector<cv::Rect> tiles;   // in resized-image pixels
+  float max_face_in_net = 0;     // faces larger than this (network px) are left to coarser levels; 0 = no limit
+};
+
+// The levels Detect runs for an image of `image` size: level 0 (whole image),
+// then levels from coarse to fine, a factor 2 apart, the finest at the scale
+// where options.min_face_px spans MinFaceInNet(input). Tiles overlap by the
+// largest face a level keeps, so every face of a level's size range lies whole
+// in at least one tile. Fine levels never upsample; at most options.max_tiles
+// tiles in all.
+std::vector<PyramidLevel> PlanPyramid(cv::Size image, int input, const DetectorOptions& options);
 
 class FaceDetector {
  public:

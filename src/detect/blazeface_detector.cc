@@ -17,7 +17,7 @@ namespace {
 
 constexpr int kNumAnchors = 896;
 constexpr int kCoords = 16;           // box (4) + 6 keypoints (12)
-constexpr float kMinFaceInNet = 28;   // smallest face BlazeFace finds reliably, network px
+constexpr float kLevelRatio = 2;     // scale factor between pyramid levels
 
 std::vector<cv::Point2f> MakeAnchors() {
   std::vector<cv::Point2f> anchors;
@@ -136,90 +136,106 @@ Status FaceDetector::RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* 
   return OkStatus();
 }
 
+float MinFaceInNet(int input) { return input >= 256 ? 20.f : 20.f; }
+
+std::vector<PyramidLevel> PlanPyramid(cv::Size image, int input, const DetectorOptions& options) {
+  std::vector<PyramidLevel> levels;
+  const int n = input;
+  const int long_side = std::max(image.width, image.height);
+  if (long_side <= 0 || n <= 0) return levels;
+  // Level 0: the whole image letterboxed into one input.
+  PyramidLevel top;
+  top.scale = static_cast<float>(n) / long_side;  // small images are scaled up, as MediaPipe does
+  top.size = cv::Size(std::max(1, static_cast<int>(std::lround(image.width * top.scale))),
+                      std::max(1, static_cast<int>(std::lround(image.height * top.scale))));
+  top.tiles = {cv::Rect(0, 0, top.size.width, top.size.height)};
+  levels.push_back(top);
+  if (options.min_face_px <= 0) return levels;
+  // Finer levels, coarse to fine: the finest puts min_face_px at m network
+  // pixels; each level keeps faces up to `overlap` network pixels (larger
+  // ones are whole in the next coarser level, where they span >= m).
+  const float m = MinFaceInNet(n);
+  const float finest = std::min(1.f, m / options.min_face_px);
+  const int overlap = options.tile_overlap > 0 ? options.tile_overlap
+                                               : static_cast<int>(std::ceil(kLevelRatio * m * 1.3f));
+  const int stride = std::max(n / 4, n - overlap);
+  std::vector<float> scales;
+  for (float sc = finest; sc > top.scale * 1.001f; sc /= kLevelRatio) scales.push_back(sc);
+  std::reverse(scales.begin(), scales.end());
+  int budget = options.max_tiles - 1;
+  auto starts = [&](int extent) {
+    std::vector<int> v;
+    if (extent <= n) return std::vector<int>{0};
+    for (int p = 0;; p += stride) {
+      if (p + n >= extent) {
+        v.push_back(extent - n);
+        break;
+      }
+      v.push_back(p);
+    }
+    return v;
+  };
+  for (float sc : scales) {
+    PyramidLevel l;
+    l.scale = sc;
+    l.size = cv::Size(std::max(1, static_cast<int>(std::lround(image.width * sc))),
+                      std::max(1, static_cast<int>(std::lround(image.height * sc))));
+    l.max_face_in_net = static_cast<float>(overlap);
+    for (int ty : starts(l.size.height)) {
+      for (int tx : starts(l.size.width)) {
+        if (budget-- <= 0) break;
+        l.tiles.emplace_back(tx, ty, std::min(n, l.size.width - tx), std::min(n, l.size.height - ty));
+      }
+    }
+    if (!l.tiles.empty()) levels.push_back(std::move(l));
+  }
+  return levels;
+}
+
 StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return InvalidArgumentError("detector expects a non-empty 8-bit BGR image");
   }
   const int n = input_size_;
-  const int long_side = std::max(bgr.cols, bgr.rows);
+  const std::vector<PyramidLevel> levels = PlanPyramid(bgr.size(), n, options_);
   std::vector<FaceDetection> cands;
-
-  // Level 0: the whole image letterboxed (padded right/bottom) into one patch.
-  {
-    const float scale = static_cast<float>(n) / long_side;
-    cv::Mat resized, patch = cv::Mat::zeros(n, n, CV_8UC3);
-    const int w = std::max(1, static_cast<int>(std::lround(bgr.cols * scale)));
-    const int h = std::max(1, static_cast<int>(std::lround(bgr.rows * scale)));
-    cv::resize(bgr, resized, cv::Size(w, h), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    resized.copyTo(patch(cv::Rect(0, 0, w, h)));
-    std::vector<FaceDetection> local;
-    CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
-    const float sx = static_cast<float>(bgr.cols) / w, sy = static_cast<float>(bgr.rows) / h;
-    for (auto& d : local) {
-      d.box = cv::Rect2f(d.box.x * sx, d.box.y * sy, d.box.width * sx, d.box.height * sy);
-      for (auto& k : d.keypoints) k = cv::Point2f(k.x * sx, k.y * sy);
-      cands.push_back(d);
+  // Finest level first, each level resized from the previous (finer) one:
+  // one pass of INTER_AREA over the full-resolution image in all.
+  cv::Mat prev = bgr;
+  for (size_t li = levels.size(); li-- > 0;) {
+    const PyramidLevel& level = levels[li];
+    cv::Mat img;
+    if (level.size == prev.size()) {
+      img = prev;
+    } else {
+      cv::resize(prev, img, level.size, 0, 0, level.size.width < prev.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
-  }
-
-  // Finer levels: overlapping n x n tiles of the image resized so that a face
-  // of min_face_px spans kMinFaceInNet network pixels (never upsampled).
-  if (options_.min_face_px > 0) {
-    const float needed = std::min<float>(long_side, kMinFaceInNet * long_side / options_.min_face_px);
-    std::vector<float> levels;  // long side of each level
-    for (float l = n * 3.f; l < needed; l *= 3.f) levels.push_back(l);
-    if (needed > n * 1.25f) levels.push_back(needed);
-    int budget = options_.max_tiles;
-    const int stride = std::max(n / 4, n - options_.tile_overlap);
-    for (float level : levels) {
-      const float scale = level / long_side;
-      cv::Mat img;
-      if (scale < 0.999f) {
-        cv::resize(bgr, img, cv::Size(), scale, scale, cv::INTER_AREA);
-      } else {
-        img = bgr;
-      }
-      auto starts = [&](int extent) {
-        std::vector<int> v;
-        if (extent <= n) return std::vector<int>{0};
-        for (int p = 0;; p += stride) {
-          if (p + n >= extent) {
-            v.push_back(extent - n);
-            break;
-          }
-          v.push_back(p);
+    prev = img;
+    const float inv_x = static_cast<float>(bgr.cols) / img.cols;
+    const float inv_y = static_cast<float>(bgr.rows) / img.rows;
+    for (const cv::Rect& roi : level.tiles) {
+      cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
+      img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
+      std::vector<FaceDetection> local;
+      CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
+      for (auto& d : local) {
+        if (level.max_face_in_net > 0) {
+          // Drop faces cut by an inner tile edge: a neighbouring tile or a
+          // coarser level sees them whole.
+          constexpr float kEdge = 2;
+          const bool cut_left = d.box.x < kEdge && roi.x > 0;
+          const bool cut_top = d.box.y < kEdge && roi.y > 0;
+          const bool cut_right = d.box.br().x > roi.width - kEdge && roi.x + roi.width < img.cols;
+          const bool cut_bottom = d.box.br().y > roi.height - kEdge && roi.y + roi.height < img.rows;
+          if (cut_left || cut_top || cut_right || cut_bottom) continue;
+          // A face this large in a fine level is seen whole by the coarser
+          // one; here it is most likely a part of a larger face.
+          if (std::max(d.box.width, d.box.height) > level.max_face_in_net) continue;
         }
-        return v;
-      };
-      const auto xs = starts(img.cols), ys = starts(img.rows);
-      const float inv_x = static_cast<float>(bgr.cols) / img.cols;
-      const float inv_y = static_cast<float>(bgr.rows) / img.rows;
-      for (int ty : ys) {
-        for (int tx : xs) {
-          if (budget-- <= 0) break;
-          cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
-          const cv::Rect roi(tx, ty, std::min(n, img.cols - tx), std::min(n, img.rows - ty));
-          img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
-          std::vector<FaceDetection> local;
-          CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
-          for (auto& d : local) {
-            // Drop faces cut by an inner tile edge: a neighbouring tile or a
-            // coarser level sees them whole.
-            constexpr float kEdge = 2;
-            const bool cut_left = d.box.x < kEdge && tx > 0;
-            const bool cut_top = d.box.y < kEdge && ty > 0;
-            const bool cut_right = d.box.br().x > roi.width - kEdge && tx + roi.width < img.cols;
-            const bool cut_bottom = d.box.br().y > roi.height - kEdge && ty + roi.height < img.rows;
-            if (cut_left || cut_top || cut_right || cut_bottom) continue;
-            // A face this large in a fine level is seen whole by the coarser
-            // one; here it is most likely a part of a larger face.
-            if (std::max(d.box.width, d.box.height) > options_.tile_overlap) continue;
-            d.box = cv::Rect2f((d.box.x + tx) * inv_x, (d.box.y + ty) * inv_y,
-                               d.box.width * inv_x, d.box.height * inv_y);
-            for (auto& k : d.keypoints) k = cv::Point2f((k.x + tx) * inv_x, (k.y + ty) * inv_y);
-            cands.push_back(d);
-          }
-        }
+        d.box = cv::Rect2f((d.box.x + roi.x) * inv_x, (d.box.y + roi.y) * inv_y, d.box.width * inv_x,
+                           d.box.height * inv_y);
+        for (auto& k : d.keypoints) k = cv::Point2f((k.x + roi.x) * inv_x, (k.y + roi.y) * inv_y);
+        cands.push_back(d);
       }
     }
   }
