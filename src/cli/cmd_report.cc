@@ -1,7 +1,9 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor report --results R.json [--results R2.json ...] [--lfw L.json]
+// candor report [accuracy] --results R.json [--results R2.json ...] [--lfw L.json]
 //               [--html FILE] [--json-out FILE] [--accuracy-md docs/ACCURACY.md]
+// (`candor report transparency` is the transparency report:
+// cmd_report_transparency.cc.)
 //
 // Turns `candor eval identify --json-out` results (one per model) and,
 // optionally, `candor --json eval lfw` output into a self-contained HTML report
@@ -44,6 +46,11 @@ std::string CommandLine(const Args& a) {
 }
 
 Status Run(const Args& a, const GlobalOptions& global) {
+  if (a.results.empty()) {
+    return InvalidArgumentError(
+        "candor report needs --results R.json (the accuracy report; `candor report accuracy` is "
+        "the same) or a subcommand: `candor report transparency --from --to`");
+  }
   nlohmann::json lfw = nullptr;
   if (!a.lfw.empty()) {
     CANDOR_ASSIGN_OR_RETURN(lfw, ReadJson(a.lfw));
@@ -80,20 +87,29 @@ Status Run(const Args& a, const GlobalOptions& global) {
   return OkStatus();
 }
 
+// `candor report --results ...` (as before) and `candor report accuracy --results ...`.
+// --results is checked in Run, not by the parser, so that `candor report
+// transparency` can parse without it.
+RunFn SetUpAccuracyReport(CLI::App& sub, const GlobalOptions& global) {
+  auto a = std::make_shared<Args>();
+  sub.add_option("--results", a->results, "Result JSON of `candor eval identify --json-out` (repeat per model; required)");
+  sub.add_option("--lfw", a->lfw, "Output of `candor --json eval lfw` (LFW 10-fold accuracy, TAR at FAR)");
+  sub.add_option("--html", a->html, "Write the HTML report here");
+  sub.add_option("--json-out", a->json_out, "Write the combined JSON here");
+  sub.add_option("--accuracy-md", a->accuracy_md, "Update the comparison table in this Markdown file");
+  sub.add_option("--title", a->title, "Report title");
+  return [a, &global] { return Run(*a, global); };
+}
+
 const bool kRegistered = RegisterCommand({
     "report",
+    "Reports: accuracy (HTML + JSON from eval results, docs/ACCURACY.md's table; the default) "
+    "and transparency",
+    SetUpAccuracyReport});
+const bool kRegisteredAccuracy = RegisterCommand({
+    "report accuracy",
     "HTML + JSON accuracy report from eval results; regenerates docs/ACCURACY.md's comparison table",
-    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.add_option("--results", a->results, "Result JSON of `candor eval identify --json-out` (repeat per model)")
-          ->required();
-      sub.add_option("--lfw", a->lfw, "Output of `candor --json eval lfw` (LFW 10-fold accuracy, TAR at FAR)");
-      sub.add_option("--html", a->html, "Write the HTML report here");
-      sub.add_option("--json-out", a->json_out, "Write the combined JSON here");
-      sub.add_option("--accuracy-md", a->accuracy_md, "Update the comparison table in this Markdown file");
-      sub.add_option("--title", a->title, "Report title");
-      return [a, &global] { return Run(*a, global); };
-    }});
+    SetUpAccuracyReport});
 
 }  // namespace
 }  // namespace candor::cli

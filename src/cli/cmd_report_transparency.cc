@@ -1,14 +1,14 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor report-transparency --as AUDITOR --from DATE --to DATE
+// candor report transparency --as AUDITOR --from DATE --to DATE
 //                            [--json-out FILE] [--html FILE]
 // The public transparency report for [from, to): counts of searches by legal
 // basis, gallery, outcome and role, exigent searches and what became of them.
 // No biometric data, no identities. Prints the JSON; writes the JSON and a
 // self-contained HTML page (inline-SVG charts) where asked.
 //
-// Named `report-transparency` because `candor report` is the accuracy report's
-// command (its --results is required, so it cannot also host a subcommand).
+// `candor report-transparency` is kept as a hidden alias (the name before
+// `candor report` could host subcommands).
 
 #include <iostream>
 
@@ -37,20 +37,27 @@ Status Run(const Args& a) {
   return OkStatus();
 }
 
+RunFn SetUp(CLI::App& sub, bool hidden) {
+  if (hidden) sub.group("");
+  auto a = std::make_shared<Args>();
+  AddGovernFlags(sub, &a->gov, true);
+  sub.add_option("--from", a->from, "Start, inclusive (YYYY-MM-DD or ...THH:MM:SSZ)")
+      ->required();
+  sub.add_option("--to", a->to, "End, exclusive")->required();
+  sub.add_option("--json-out", a->json_out, "Also write the JSON here");
+  sub.add_option("--html", a->html, "Write the HTML page here");
+  return [a] { return Run(*a); };
+}
+
+constexpr char kDescription[] =
+    "Transparency report: searches by legal basis, gallery, outcome, role; exigent searches "
+    "(JSON + HTML, no biometric data or identities)";
 const bool kRegistered = RegisterCommand(
-    {"report-transparency",
-     "Transparency report: searches by legal basis, gallery, outcome, role; exigent searches "
-     "(JSON + HTML, no biometric data or identities)",
-     [](CLI::App& sub, const GlobalOptions&) -> RunFn {
-       auto a = std::make_shared<Args>();
-       AddGovernFlags(sub, &a->gov, true);
-       sub.add_option("--from", a->from, "Start, inclusive (YYYY-MM-DD or ...THH:MM:SSZ)")
-           ->required();
-       sub.add_option("--to", a->to, "End, exclusive")->required();
-       sub.add_option("--json-out", a->json_out, "Also write the JSON here");
-       sub.add_option("--html", a->html, "Write the HTML page here");
-       return [a] { return Run(*a); };
-     }});
+    {"report transparency", kDescription,
+     [](CLI::App& sub, const GlobalOptions&) { return SetUp(sub, /*hidden=*/false); }});
+const bool kRegisteredAlias = RegisterCommand(
+    {"report-transparency", kDescription,
+     [](CLI::App& sub, const GlobalOptions&) { return SetUp(sub, /*hidden=*/true); }});
 
 }  // namespace
 }  // namespace candor::cli
