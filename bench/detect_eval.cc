@@ -4,6 +4,9 @@
 // test and not a timed benchmark, a measurement tool whose output goes into
 // docs/BENCHMARKS.md ("Face pipeline").
 //
+// Common options: --model ID (the main network), --small-model ID|none (the
+// small-image network, see DetectorOptions), --min-face PX, --threshold S.
+//
 //   detect_eval lfw  [--model ID] [--min-face PX] [--limit N]
 //       every LFW image (CANDOR_DATA/faces/lfw): images with >= 1 face, with
 //       exactly 1, with more than 1; CPU and wall ms per image.
@@ -80,6 +83,7 @@ bool Parse(int argc, char** argv, Args* a) {
     else if (k == "--truth") a->truth = v;
     else if (k == "--dump") a->dump = v;
     else if (k == "--threshold") a->det.score_threshold = std::strtof(v.c_str(), nullptr);
+    else if (k == "--small-model") a->det.small_model_id = v == "none" ? "" : v;
     else return false;
   }
   return a->mode == "lfw" || a->mode == "wild" || a->mode == "scale";
@@ -114,9 +118,10 @@ int Lfw(const FaceDetector& det, const fs::path& data, int limit) {
     if (faces->size() > 1) ++many;
   }
   const double n = static_cast<double>(files.size());
-  std::printf("lfw model=%s min_face=%d images=%zu with_face=%d (%.2f %%) exactly_one=%d more_than_one=%d "
+  std::printf("lfw model=%s small_model=%s (images <= %d px) min_face=%d images=%zu with_face=%d (%.2f %%) exactly_one=%d more_than_one=%d "
               "errors=%d detect_cpu_ms=%.2f detect_wall_ms=%.2f\n",
-              det.model().id.c_str(), det.options().min_face_px, files.size(), any, 100.0 * any / n, one,
+              det.model().id.c_str(), det.small_model() ? det.small_model()->id.c_str() : "none",
+              det.SmallImageMaxSide(), det.options().min_face_px, files.size(), any, 100.0 * any / n, one,
               many, errors, det_cpu / n, det_wall / n);
   for (const auto& m : missed) std::printf("  no face: %s\n", m.c_str());
   return 0;
@@ -275,8 +280,9 @@ int Wild(const FaceDetector& det, const fs::path& data, const Args& a) {
       cv::imwrite((fs::path(a.dump) / (f.stem().string() + ".png")).string(), vis);
     }
   }
-  std::printf("wild model=%s min_face=%d images=%zu detections=%d", det.model().id.c_str(),
-              det.options().min_face_px, files.size(), dets);
+  std::printf("wild model=%s small_model=%s min_face=%d images=%zu detections=%d", det.model().id.c_str(),
+              det.small_model() ? det.small_model()->id.c_str() : "none", det.options().min_face_px, files.size(),
+              dets);
   if (!truth.empty()) std::printf(" found=%d missed=%d false=%d", found, missed, false_pos);
   std::printf(" detect_cpu_ms_per_image=%.1f wall_ms_per_image=%.1f mean_mpix=%.2f\n", cpu / files.size(),
               wall / files.size(), mpix / files.size());
@@ -292,7 +298,7 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, &a)) {
     std::fprintf(stderr,
                  "usage: detect_eval lfw|wild|scale [--model blazeface-256|blazeface-front-128] [--min-face PX]\n"
-                 "                   [--threshold S] [--limit N] [--truth CSV] [--dump DIR]\n");
+                 "                   [--small-model ID|none] [--threshold S] [--limit N] [--truth CSV] [--dump DIR]\n");
     return 1;
   }
   cv::setNumThreads(1);
@@ -308,6 +314,7 @@ int main(int argc, char** argv) {
   }
   if (a.mode == "scale") {
     a.det.min_face_px = 0;  // one network run on the canvas, no tiling
+    a.det.small_model_id.clear();
     auto untiled = FaceDetector::Open(ModelDir(), a.det, 1);
     if (!untiled.ok()) return 1;
     return Scale(**untiled, *data, a.limit > 0 ? a.limit : 300);

@@ -47,6 +47,13 @@ struct FaceDetection {
 
 struct DetectorOptions {
   std::string model_id = "blazeface-256";  // or "blazeface-front-128"
+  // A second, smaller network for small images: used instead of model_id when
+  // the whole image letterboxed into its input already shows a face of
+  // min_face_px at MinFaceInNet pixels (long side <= SmallImageMaxSide), i.e.
+  // when the big network would run once on the whole image anyway. If it
+  // finds no face, model_id runs too. Empty, or a missing model file, = never.
+  // Measured on all of LFW (docs/BENCHMARKS.md, "Face pipeline").
+  std::string small_model_id = "blazeface-front-128";
   float score_threshold = 0.6f;            // sigmoid score to keep a candidate
   float nms_iou = 0.3f;                    // IoU above which candidates are merged
   // Smallest face (box side in original pixels) the pyramid is built to find.
@@ -94,17 +101,26 @@ class FaceDetector {
   StatusOr<std::vector<FaceDetection>> Detect(const cv::Mat& bgr) const;
 
   const ModelInfo& model() const { return net_->info(); }
+  // The small-image network, or nullptr when none is loaded.
+  const ModelInfo* small_model() const { return small_net_ ? &small_net_->info() : nullptr; }
+  // Images whose long side is at most this run the small network (0: never).
+  int SmallImageMaxSide() const;
   const DetectorOptions& options() const { return options_; }
 
  private:
-  FaceDetector(std::unique_ptr<Network> net, DetectorOptions options, int input_size);
-  // Runs the network on one square `input_size` patch; appends detections in
+  FaceDetector(std::unique_ptr<Network> net, std::unique_ptr<Network> small_net, DetectorOptions options,
+               int input_size, int small_input_size);
+  // Runs `net` on one square patch of its input size; appends detections in
   // patch pixel coordinates.
-  Status RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* out) const;
+  Status RunPatch(const Network& net, const cv::Mat& patch, std::vector<FaceDetection>* out) const;
+  // The pyramid of `net` (input `n`) over the image.
+  Status DetectWith(const Network& net, int n, const cv::Mat& bgr, std::vector<FaceDetection>* cands) const;
 
   std::unique_ptr<Network> net_;
+  std::unique_ptr<Network> small_net_;  // may be null
   DetectorOptions options_;
   int input_size_;
+  int small_input_size_;
   std::vector<cv::Point2f> anchors_;  // centres, in [0,1] of the input
 };
 

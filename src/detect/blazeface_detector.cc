@@ -79,25 +79,48 @@ std::vector<FaceDetection> WeightedNms(std::vector<FaceDetection> cands, float i
   return kept;
 }
 
-FaceDetector::FaceDetector(std::unique_ptr<Network> net, DetectorOptions options, int input_size)
-    : net_(std::move(net)), options_(std::move(options)), input_size_(input_size),
-      anchors_(MakeAnchors()) {}
+FaceDetector::FaceDetector(std::unique_ptr<Network> net, std::unique_ptr<Network> small_net,
+                           DetectorOptions options, int input_size, int small_input_size)
+    : net_(std::move(net)), small_net_(std::move(small_net)), options_(std::move(options)),
+      input_size_(input_size), small_input_size_(small_input_size), anchors_(MakeAnchors()) {}
+
+namespace {
+
+StatusOr<std::unique_ptr<Network>> OpenBlazeFace(const std::filesystem::path& model_dir, const std::string& id,
+                                                 int instances, int* size) {
+  CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, id));
+  *size = info.input_h;
+  if (*size == 0) *size = id.find("128") != std::string::npos ? 128 : 256;
+  info.input_h = info.input_w = *size;
+  return OpenOpenCvNetwork(info, instances);
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<FaceDetector>> FaceDetector::Open(const std::filesystem::path& model_dir,
                                                            const DetectorOptions& options,
                                                            int instances) {
-  CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, options.model_id));
-  int size = info.input_h;
-  if (size == 0) size = options.model_id.find("128") != std::string::npos ? 128 : 256;
-  info.input_h = info.input_w = size;
-  CANDOR_ASSIGN_OR_RETURN(auto net, OpenOpenCvNetwork(info, instances));
-  return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(net), options, size));
+  int size = 0, small_size = 0;
+  CANDOR_ASSIGN_OR_RETURN(auto net, OpenBlazeFace(model_dir, options.model_id, instances, &size));
+  std::unique_ptr<Network> small;
+  if (!options.small_model_id.empty() && options.small_model_id != options.model_id &&
+      std::filesystem::exists(model_dir / (options.small_model_id + ".onnx"))) {
+    CANDOR_ASSIGN_OR_RETURN(small, OpenBlazeFace(model_dir, options.small_model_id, instances, &small_size));
+    if (small_size >= size) small.reset();  // only a smaller network saves time
+  }
+  return std::unique_ptr<FaceDetector>(
+      new FaceDetector(std::move(net), std::move(small), options, size, small_size));
 }
 
-Status FaceDetector::RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* out) const {
+int FaceDetector::SmallImageMaxSide() const {
+  if (!small_net_ || options_.min_face_px <= 0) return 0;
+  return static_cast<int>(small_input_size_ * options_.min_face_px / MinFaceInNet(small_input_size_));
+}
+
+Status FaceDetector::RunPatch(const Network& net, const cv::Mat& patch, std::vector<FaceDetection>* out) const {
   // BlazeFace input: RGB scaled to [-1, 1].
   cv::Mat blob = MakeRgbBlob({patch}, cv::Scalar::all(127.5), cv::Scalar::all(1.0 / 127.5));
-  CANDOR_ASSIGN_OR_RETURN(std::vector<cv::Mat> outs, net_->Run(blob));
+  CANDOR_ASSIGN_OR_RETURN(std::vector<cv::Mat> outs, net.Run(blob));
   const float *reg_a = nullptr, *reg_b = nullptr, *cls_a = nullptr, *cls_b = nullptr;
   for (const cv::Mat& m : outs) {
     switch (m.total()) {
@@ -113,9 +136,9 @@ Status FaceDetector::RunPatch(const cv::Mat& patch, std::vector<FaceDetection>* 
     }
   }
   if (!reg_a || !reg_b || !cls_a || !cls_b) {
-    return InternalError("detector " + model().id + ": unexpected output shapes");
+    return InternalError("detector " + net.info().id + ": unexpected output shapes");
   }
-  const float s = static_cast<float>(input_size_);
+  const float s = static_cast<float>(patch.cols);
   for (int i = 0; i < kNumAnchors; ++i) {
     const float raw_score = i < 512 ? cls_a[i] : cls_b[i - 512];
     const float score = Sigmoid(raw_score);
@@ -192,13 +215,10 @@ std::vector<PyramidLevel> PlanPyramid(cv::Size image, int input, const DetectorO
   return levels;
 }
 
-StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) const {
-  if (bgr.empty() || bgr.type() != CV_8UC3) {
-    return InvalidArgumentError("detector expects a non-empty 8-bit BGR image");
-  }
-  const int n = input_size_;
+Status FaceDetector::DetectWith(const Network& net, int n, const cv::Mat& bgr,
+                                std::vector<FaceDetection>* out) const {
+  std::vector<FaceDetection>& cands = *out;
   const std::vector<PyramidLevel> levels = PlanPyramid(bgr.size(), n, options_);
-  std::vector<FaceDetection> cands;
   // Finest level first, each level resized from the previous (finer) one:
   // one pass of INTER_AREA over the full-resolution image in all.
   cv::Mat prev = bgr;
@@ -217,7 +237,7 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) co
       cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
       img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
       std::vector<FaceDetection> local;
-      CANDOR_RETURN_IF_ERROR(RunPatch(patch, &local));
+      CANDOR_RETURN_IF_ERROR(RunPatch(net, patch, &local));
       for (auto& d : local) {
         if (level.max_face_in_net > 0) {
           // Drop faces cut by an inner tile edge: a neighbouring tile or a
@@ -239,6 +259,19 @@ StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) co
       }
     }
   }
+
+  return OkStatus();
+}
+
+StatusOr<std::vector<FaceDetection>> FaceDetector::Detect(const cv::Mat& bgr) const {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    return InvalidArgumentError("detector expects a non-empty 8-bit BGR image");
+  }
+  std::vector<FaceDetection> cands;
+  if (std::max(bgr.cols, bgr.rows) <= SmallImageMaxSide()) {
+    CANDOR_RETURN_IF_ERROR(DetectWith(*small_net_, small_input_size_, bgr, &cands));
+  }
+  if (cands.empty()) CANDOR_RETURN_IF_ERROR(DetectWith(*net_, input_size_, bgr, &cands));
 
   std::vector<FaceDetection> merged = WeightedNms(std::move(cands), options_.nms_iou);
   // Drop a face that lies mostly inside a larger one: real faces do not nest,

@@ -149,5 +149,37 @@ TEST_F(DetectorOnPhotos, SmallFaceInLargeFrameIsFoundOnce) {
   EXPECT_NEAR((*faces)[0].box.x + (*faces)[0].box.width / 2, 2900 + 123, 20);
 }
 
+// LFW-sized images run the small network: same face, same place as the big
+// one (the landmarker refines it either way).
+TEST_F(DetectorOnPhotos, SmallImagesUseTheSmallNetworkWithTheSameResult) {
+  CANDOR_REQUIRE_MODEL("blazeface-256.onnx");
+  CANDOR_REQUIRE_MODEL("blazeface-front-128.onnx");
+  CANDOR_REQUIRE_DATA(data);
+  ASSERT_NE(Detector().small_model(), nullptr);
+  EXPECT_GE(Detector().SmallImageMaxSide(), 250);
+  DetectorOptions big_only;
+  big_only.small_model_id.clear();
+  auto big = FaceDetector::Open(ModelDir(), big_only, 1);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)->small_model(), nullptr);
+  for (const char* name : {"Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "George_W_Bush/George_W_Bush_0001.jpg"}) {
+    auto img = ReadImage(data / "faces/lfw" / name);
+    ASSERT_TRUE(img.ok());
+    auto a = Detector().Detect(*img);
+    auto b = (*big)->Detect(*img);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_GE(a->size(), 1u) << name;
+    ASSERT_GE(b->size(), 1u) << name;
+    const cv::Rect2f ra = (*a)[0].box, rb = (*b)[0].box;
+    const float iou = (ra & rb).area() / (ra | rb).area();
+    EXPECT_GT(iou, 0.7f) << name;
+  }
+  // No face: the small network finds none, the big one runs too; still none.
+  cv::Mat grey(240, 320, CV_8UC3, cv::Scalar(120, 120, 120));
+  auto none = Detector().Detect(grey);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 }  // namespace
 }  // namespace candor
