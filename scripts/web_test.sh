@@ -15,8 +15,31 @@ export CANDOR_DATA="${CANDOR_DATA:-$ROOT/../shared/data}"
 export CANDOR_MODELS="${CANDOR_MODELS:-$ROOT/models}"
 log() { printf '\033[1m[web_test]\033[0m %s\n' "$*" >&2; }
 
-if [ ! -d "$CANDOR_DATA/faces/lfw" ]; then log "SKIP: no LFW under $CANDOR_DATA"; exit 77; fi
-if [ ! -x "$CANDOR" ] || ! "$CANDOR" serve --help >/dev/null 2>&1; then log "SKIP: $CANDOR has no 'serve' command"; exit 77; fi
+T0=$(date +%s)
+if [ ! -d "$CANDOR_DATA/faces/lfw" ]; then log "SKIP: no LFW under $CANDOR_DATA (set CANDOR_DATA)"; exit 77; fi
+if ! ls "$CANDOR_MODELS"/*.onnx >/dev/null 2>&1; then log "SKIP: no converted models in $CANDOR_MODELS (run scripts/setup.sh)"; exit 77; fi
+if [ ! -x "$CANDOR" ]; then log "SKIP: no candor binary at $CANDOR (build it, or set CANDOR_BUILD_DIR)"; exit 77; fi
+if ! "$CANDOR" serve --help 2>/dev/null | grep -q -- '--web-root'; then
+  log "FAIL: $CANDOR serve cannot serve the web client (no --web-root): rebuild candor"; exit 1
+fi
+# The server takes its thresholds from the calibration of the gallery's model,
+# bound to the converted file's SHA-256: a reconverted model without a new
+# calibration cannot search at all. Say so plainly instead of timing out in the browser.
+EMB="${CANDOR_EMBEDDER:-mobilefacenet}"
+CAL="${CANDOR_CALIBRATION_DIR:-$ROOT/calibration}/$EMB.json"
+if [ -f "$CANDOR_MODELS/$EMB.json" ] && [ -f "$CAL" ]; then
+  want=$(grep -o '"onnx_sha256": *"[0-9a-f]*"' "$CANDOR_MODELS/$EMB.json" | grep -o '[0-9a-f]\{64\}')
+  if ! grep -q "$want" "$CAL"; then
+    log "FAIL: $CAL is for another build of $CANDOR_MODELS/$EMB.onnx (sha256 $want): searches are refused until the model is recalibrated (candor calibrate) or the conversion restored"
+    exit 1
+  fi
+fi
+if ! command -v node >/dev/null 2>&1; then
+  log "installing Debian nodejs and npm"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 if [ ! -x /usr/bin/chromium ]; then
   log "installing Debian chromium"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -37,9 +60,7 @@ fi
 
 TMP="$(mktemp -d)"
 SERVER_PID=""
-PROXY_PID=""
 cleanup() {
-  if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
@@ -54,25 +75,18 @@ CANDOR_PASSWORD="$CANDOR_E2E_ADMIN_PASSWORD" "$CANDOR" account bootstrap --store
   --password-env CANDOR_PASSWORD --training-expires "$(date -u -d '+1 year' +%F)" >/dev/null
 
 PORT="${CANDOR_WEB_TEST_PORT:-$(( 20000 + RANDOM % 20000 ))}"
-export CANDOR_WEB_DIR="$WEB/dist"
-"$CANDOR" serve --http "127.0.0.1:$PORT" --store "$STORE" --key-file "$TMP/store.key" > "$TMP/serve.log" 2>&1 &
+"$CANDOR" serve --http "127.0.0.1:$PORT" --store "$STORE" --key-file "$TMP/store.key" \
+  --web-root "$WEB/dist" > "$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 get() { node -e 'fetch(process.argv[1]).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1); }, () => process.exit(1))' "$1"; }
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do  # up to 60 s: the face models load first
   get "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   kill -0 "$SERVER_PID" 2>/dev/null || { log "candor serve exited:"; cat "$TMP/serve.log" >&2; exit 1; }
   sleep 0.2
 done
 URL="http://127.0.0.1:$PORT"
 if ! get "$URL/" | grep -q '<title>Candor</title>'; then
-  # The server does not mount web/dist yet: test the client and the real API
-  # through a same-origin static proxy, and say so.
-  log "WARNING: candor serve does not serve the web client at /; testing through web/e2e/static_proxy.mjs"
-  PPORT=$(( PORT + 1 ))
-  node "$WEB/e2e/static_proxy.mjs" "$PPORT" "$URL" &
-  PROXY_PID=$!
-  URL="http://127.0.0.1:$PPORT"
-  for _ in $(seq 1 50); do get "$URL/" >/dev/null 2>&1 && break; sleep 0.1; done
+  log "FAIL: candor serve does not serve the web client at $URL/"; tail -20 "$TMP/serve.log" >&2; exit 1
 fi
 
 mkdir -p "$ROOT/test-artifacts/screens"
@@ -81,4 +95,5 @@ CANDOR_URL="$URL" CANDOR_E2E_SCREENS="$ROOT/test-artifacts/screens" node "$WEB/e
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then log "server log (last 40 lines):"; tail -40 "$TMP/serve.log" >&2; fi
+log "done in $(( $(date +%s) - T0 )) s (exit $rc)"
 exit $rc

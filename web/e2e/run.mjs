@@ -34,6 +34,7 @@ mkdirSync(join(SCREENS, 'masked'), {recursive: true});
 const results = [];
 let browser, work, fixture, lastPage;
 
+const openContexts = new Set();
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -48,6 +49,10 @@ async function step(name, fn) {
       console.log('     page text: ' + text.replace(/\s+/g, ' ').slice(0, 600));
       await lastPage.screenshot({path: join(SCREENS, 'FAILED-' + name.replace(/\W+/g, '-').slice(0, 40) + '.png'), fullPage: true}).catch(() => undefined);
     }
+  } finally {
+    // A failed step leaves no signed-in page polling the server.
+    for (const ctx of openContexts) await ctx.close().catch(() => undefined);
+    openContexts.clear();
   }
 }
 function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
@@ -57,6 +62,7 @@ const DESKTOP = {width: 1280, height: 900};
 
 async function as(user, viewport = MOBILE) {
   const ctx = await browser.newContext({viewport, baseURL: BASE, permissions: ['camera']});
+  openContexts.add(ctx);
   const page = await ctx.newPage();
   lastPage = page;
   page.on('pageerror', (e) => console.log(`     [${user} page error] ${e.message}`));
@@ -265,7 +271,14 @@ async function main() {
     await page.locator('.verify[data-intact]').waitFor({timeout: 20000});
     assert(await page.locator('.verify').getAttribute('data-intact') === 'true', 'audit intact: ' + await page.locator('.verify').textContent());
     await page.locator('#audit-log tbody tr').first().waitFor();
-    while (await page.getByRole('button', {name: 'Load more'}).isVisible()) await page.getByRole('button', {name: 'Load more'}).click();
+    const more = page.getByRole('button', {name: 'Load more'});
+    while (await more.isVisible()) {
+      await more.click();
+      await page.waitForFunction(() => {  // the page has arrived (button enabled again, or gone)
+        const b = [...document.querySelectorAll('button')].find((x) => x.textContent === 'Load more');
+        return !b || b.hidden || !b.disabled;
+      });
+    }
     const rows = await page.locator('#audit-log tbody tr').evaluateAll((trs) => trs.map((tr) => tr.textContent));
     const text = rows.join('\n');
     for (const u of [U.supervisor, U.investigator, U.examiner, U.lapsed, U.auditor]) assert(text.includes(u), `audit names ${u}`);

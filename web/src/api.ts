@@ -24,14 +24,15 @@ export interface Review {
   notes?: string; created_at: string;
 }
 export interface Candidate {
-  rank: number; subject_id: string; record_ref?: string; score: number; fpir?: number; reviews?: Review[];
+  rank: number; subject_id: string; record_ref?: string; score: number; fpir?: number;
+  fpir_basis?: 'measured' | 'extrapolated' | 'upper_bound'; reviews?: Review[];
 }
 export interface Lead { search_id: string; confirmed_subject_ids: string[]; reviews?: Review[]; label: string; }
 export interface Search {
   id: string; kind: 'identify' | 'verify'; label: string;
   status: 'no_candidate' | 'pending_review' | 'lead_released' | 'purged' | 'refused';
   outcome: string; no_candidate_above_threshold: boolean; candidate_count: number;
-  threshold?: number; gallery: string; gallery_size?: number; authorization_id?: string;
+  threshold?: number; threshold_fpir?: number; gallery: string; gallery_size?: number; authorization_id?: string;
   case_id?: string; requester?: string; created_at: string; retain_until?: string;
   exigent_deadline?: string; candidates?: Candidate[]; lead?: Lead;
 }
@@ -103,5 +104,6 @@ export const api = {
   candidatePath: (id: string, rank: number) => `/v1/searches/${q(id)}/candidates/${rank}/image`,
   audit: (fromSeq: number, limit: number) => call<AuditPage>('GET', `/v1/audit?from_seq=${fromSeq}&limit=${limit}`),
   auditVerify: () => call<AuditVerification>('GET', '/v1/audit/verify'),
-  transparency: () => call<Record<string, unknown>>('GET', '/v1/reports/transparency'),
+  transparency: (from: string, to: string) =>
+    call<Record<string, unknown>>('GET', `/v1/reports/transparency?from=${q(from)}&to=${q(to)}`),
 };

@@ -28,7 +28,7 @@ export function auditorView(_me: Account, root: HTMLElement): () => void {
   const status = h('div', {id: 'audit-status'});
   const log = h('div', {class: 'log'});
   const dash = h('div', {class: 'dashboard', id: 'transparency'});
-  let nextSeq: number | undefined = 0;
+  let nextSeq: number | undefined = 1;  // audit sequence numbers start at 1
   const rows = h('tbody');
 
   async function verify(): Promise<void> {
@@ -55,7 +55,8 @@ export function auditorView(_me: Account, root: HTMLElement): () => void {
 
   const more = h('button', {type: 'button', class: 'secondary', onclick: () => loadMore()}, 'Load more') as HTMLButtonElement;
   async function loadMore(): Promise<void> {
-    if (nextSeq === undefined) return;
+    if (nextSeq === undefined || more.disabled) return;
+    more.disabled = true;  // one page at a time: a second click must not load it twice
     try {
       const p = await api.audit(nextSeq, PAGE);
       for (const e of p.entries) rows.append(row(e));
@@ -63,24 +64,42 @@ export function auditorView(_me: Account, root: HTMLElement): () => void {
       more.hidden = nextSeq === undefined;
     } catch (e) {
       log.append(notice('error', errorText(e)));
+    } finally {
+      more.disabled = false;
     }
   }
 
+  // The report's period: the last 30 days by default (UTC dates, end inclusive).
+  const day = 86400e3;
+  const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const fromIn = h('input', {id: 'tr-from', type: 'date', value: isoDate(Date.now() - 30 * day)}) as HTMLInputElement;
+  const toIn = h('input', {id: 'tr-to', type: 'date', value: isoDate(Date.now())}) as HTMLInputElement;
+  const period = h('form', {class: 'row period'},
+    h('div', {class: 'field'}, h('label', {for: 'tr-from'}, 'From'), fromIn),
+    h('div', {class: 'field'}, h('label', {for: 'tr-to'}, 'To (inclusive)'), toIn),
+    h('button', {type: 'submit', class: 'secondary'}, 'Show report'));
+  period.addEventListener('submit', (ev) => { ev.preventDefault(); void report(); });
+
   async function report(): Promise<void> {
     try {
-      const t = await api.transparency();
+      const from = new Date(fromIn.value + 'T00:00:00Z').getTime();
+      const to = new Date(toIn.value + 'T00:00:00Z').getTime() + day;
+      if (!(to > from)) { dash.replaceChildren(h('h3', {}, 'Transparency report'), period, notice('error', 'The end date must not be before the start date.')); return; }
+      const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+      const t = await api.transparency(iso(from), iso(to));
       const tiles: HTMLElement[] = [];
       const charts: HTMLElement[] = [];
       for (const [k, v] of Object.entries(t)) {
         if (typeof v === 'number' && !/_ms$/.test(k)) tiles.push(h('div', {class: 'tile'}, h('span', {class: 'big'}, String(v)), h('span', {}, label(k))));
         else if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number')) charts.push(barChart(k, v as Record<string, number>));
       }
-      const period = typeof t.from === 'string' ? `${fmtTime(t.from as string)} – ${fmtTime(t.to as string)}` : '';
-      dash.replaceChildren(h('h3', {}, 'Transparency report'), period ? h('p', {}, period) : '',
+      const p = t.period as {from?: string; to?: string} | undefined;
+      const span = p?.from ? `${fmtTime(p.from)} – ${fmtTime(p.to)}` : '';
+      dash.replaceChildren(h('h3', {}, 'Transparency report'), period, span ? h('p', {}, 'Period ' + span) : '',
         h('div', {class: 'tiles'}, ...tiles), h('div', {class: 'charts'}, ...charts),
         h('p', {class: 'hint'}, 'Counts only: no biometric data and no subject identities.'));
     } catch (e) {
-      dash.replaceChildren(h('h3', {}, 'Transparency report'), notice('error', errorText(e)));
+      dash.replaceChildren(h('h3', {}, 'Transparency report'), period, notice('error', errorText(e)));
     }
   }
 

@@ -2,7 +2,7 @@
 // capture or upload a probe with live quality feedback, submit a 1:N search
 // and follow its status until a lead is released (after two confirmations).
 
-import {Account, api, Authorization, QualityReport, Search} from './api.js';
+import {Account, api, Authorization, Lead, QualityReport, Search} from './api.js';
 import {captureWidget} from './capture.js';
 import {clear, errorText, fmtTime, h, notice} from './dom.js';
 import {searchStatusText} from './labels.js';
@@ -18,6 +18,7 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
   const resultMsg = h('div', {'aria-live': 'polite'});
   const mine = h('div', {class: 'mine'});
   let auths: Authorization[] = [];
+  const leads = new Map<string, Lead>();
   let image: string | null = null;
   let report: QualityReport | null = null;
   let poll = 0;
@@ -86,10 +87,13 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     if (s.status === 'lead_released') {
       const leadBox = h('div', {class: 'lead'});
       card.append(leadBox);
-      api.lead(s.id).then((l) => {
-        leadBox.replaceChildren(h('p', {class: 'lead-text'},
-          `Confirmed by two reviewers: ${l.confirmed_subject_ids.join(', ') || 'no subject'}. ${l.label}`));
-      }).catch((e) => leadBox.replaceChildren(notice('error', errorText(e))));
+      const show = (l: Lead) => leadBox.replaceChildren(h('p', {class: 'lead-text'},
+        `Confirmed by two reviewers: ${l.confirmed_subject_ids.join(', ') || 'no subject'}. ${l.label}`));
+      // Each release is an audited access: fetch a lead once, not at every refresh.
+      const known = leads.get(s.id);
+      if (known) show(known);
+      else api.lead(s.id).then((l) => { leads.set(s.id, l); show(l); })
+        .catch((e) => leadBox.replaceChildren(notice('error', errorText(e))));
     }
     return card;
   }

@@ -8,6 +8,9 @@ import {Account, api, Candidate, imageUrl, Search} from './api.js';
 import {clear, errorText, fmtTime, h, notice} from './dom.js';
 import {LEAD_LABEL, searchStatusText} from './labels.js';
 
+/** An error rate as text: "3.2e-5" below 0.1 %, else "0.0123". */
+function fmtRate(r: number): string { return r < 0.001 ? r.toExponential(1) : r.toFixed(4); }
+
 export function reviewView(me: Account, root: HTMLElement): () => void {
   const queue = h('div', {class: 'queue'});
   const detail = h('div', {class: 'detail'});
@@ -30,7 +33,10 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
 
   async function loadQueue(): Promise<void> {
     try {
-      const list = (await api.searches()).searches;
+      // The server lists the caller's own requests too (a supervisor may be a
+      // requester): only others' searches awaiting review belong here.
+      const list = (await api.searches()).searches
+        .filter((s) => s.status === 'pending_review' && s.requester !== me.username);
       const items = list.map((s) => h('li', {},
         h('button', {type: 'button', class: 'link', 'data-search': s.id, onclick: () => openSearch(s.id)},
           `${searchStatusText(s).title} · ${s.case_id ?? ''} · ${s.gallery} · ${s.candidate_count} candidate(s) · ${fmtTime(s.created_at)}`)));
@@ -78,7 +84,9 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       flash ? notice('ok', flash) : '',
       h('p', {class: 'label-lead', role: 'note'}, s.label || LEAD_LABEL),
       h('p', {}, h('strong', {}, st.title), ` — ${st.detail}`),
-      h('p', {class: 'meta'}, `Case ${s.case_id ?? '—'} · gallery ${s.gallery} (${s.gallery_size ?? '?'} templates) · requested by ${s.requester ?? '—'} · threshold ${s.threshold ?? '—'}`));
+      h('p', {class: 'meta'}, `Case ${s.case_id ?? '—'} · gallery ${s.gallery}${s.gallery_size !== undefined ? ` (${s.gallery_size} subjects)` : ''} · requested by ${s.requester ?? '—'}`,
+        s.threshold !== undefined ? ` · threshold ${s.threshold.toFixed(3)}` : '',
+        s.threshold_fpir !== undefined ? ` (estimated FPIR ${fmtRate(s.threshold_fpir)} at this gallery size)` : ''));
     if (s.exigent_deadline) body.append(notice('warn', `Exigent search: must be backed by a judicial authorization by ${fmtTime(s.exigent_deadline)}, or it is purged.`));
     if (s.no_candidate_above_threshold || s.status === 'no_candidate') {
       body.append(h('div', {class: 'side'}, h('figure', {}, probe, h('figcaption', {}, 'Probe'))),
@@ -94,7 +102,9 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
             h('figure', {}, probe.cloneNode(true), h('figcaption', {}, 'Probe')),
             h('figure', {}, cand, h('figcaption', {}, `#${c.rank} ${c.subject_id}`))),
           h('p', {class: 'scores'}, `Score ${c.score.toFixed(3)}`,
-            c.fpir !== undefined ? ` · estimated FPIR ${c.fpir < 0.001 ? c.fpir.toExponential(1) : c.fpir.toFixed(4)}` : '',
+            c.fpir !== undefined
+              ? ` · estimated FPIR ${c.fpir_basis === 'upper_bound' ? '≤ ' : ''}${fmtRate(c.fpir)}${c.fpir_basis === 'extrapolated' ? ' (extrapolated)' : ''}`
+              : ' · FPIR not available (no calibration loaded)',
             c.record_ref ? ` · record ${c.record_ref}` : ''),
           reviews.length ? h('ul', {class: 'reviews'}, ...reviews) : h('p', {class: 'hint'}, 'Not reviewed yet.'),
           s.status === 'pending_review' ? reviewForm(s, c) : ''));
