@@ -18,6 +18,7 @@
 #ifndef CANDOR_ALIGN_H_
 #define CANDOR_ALIGN_H_
 
+#include <string>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -30,9 +31,38 @@ enum class CanonicalCrop { kArcFace112, kDlibChip150 };
 
 enum class AlignBorder { kReplicate, kZero };
 
+// Which facemesh points stand for the ArcFace five points when the face has a
+// mesh (468 points). kLandmarks uses `face.landmarks` as the landmarker set
+// them (eye centres = mean of the 16-point eye contours, nose tip 1, outer
+// mouth corners 61/291).
+enum class ArcFaceEyes {
+  kLandmarks,   // face.landmarks as given (all five points)
+  kEyeCorners,  // eye centre = midpoint of the two eye corners (33/133, 362/263)
+  kEyeLids,     // eye centre = midpoint of the upper and lower lid centres (159/145, 386/374)
+};
+
+// Alignment variants (for evaluation; the defaults are what the pipeline uses).
+struct AlignOptions {
+  AlignBorder border = AlignBorder::kReplicate;
+  ArcFaceEyes eyes = ArcFaceEyes::kLandmarks;
+  int nose_index = -1;       // facemesh index for the nose point (-1: the landmark as given)
+  bool inner_mouth = false;  // inner lip corners 78/308 instead of the landmark corners
+  float eye_weight = 1.f;    // weight of each eye point in the least-squares fit (others 1)
+  // Extra zoom about the crop centre (> 1 enlarges the face) and shift in crop
+  // pixels, applied after the fit (multi-crop test-time augmentation).
+  float zoom = 1.f, shift_x = 0.f, shift_y = 0.f;
+};
+
+// Names the default alignment (AlignOptions{}): which points, which fit. Part
+// of Pipeline::SettingsKey(), so caches of embeddings made with another
+// alignment are never reused.
+std::string AlignmentId();
+
 // Least-squares similarity transform mapping `from` onto `to` (same size >= 2).
 // Returns a 2x3 CV_64F matrix; an empty Mat when the points are degenerate.
-cv::Mat EstimateSimilarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to);
+// `weights` (optional, same size, >= 0) weights each point's squared residual.
+cv::Mat EstimateSimilarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to,
+                           const std::vector<float>& weights = {});
 
 // The point correspondences used for `crop`: image points from `face`, template points in crop pixels.
 void CanonicalPoints(const Face& face, CanonicalCrop crop, std::vector<cv::Point2f>* image_pts,
@@ -41,13 +71,20 @@ void CanonicalPoints(const Face& face, CanonicalCrop crop, std::vector<cv::Point
 // Side of the square crop in pixels (112 or 150).
 int CropSize(CanonicalCrop crop);
 
+// As above with the point choice of `options` (mesh variants apply to the
+// ArcFace crop of a face with a 468-point mesh; otherwise the landmarks are used).
+void CanonicalPoints(const Face& face, CanonicalCrop crop, const AlignOptions& options,
+                     std::vector<cv::Point2f>* image_pts, std::vector<cv::Point2f>* template_pts);
+
 // The 2x3 image->crop transform for `face`; empty when degenerate.
 cv::Mat AlignmentTransform(const Face& face, CanonicalCrop crop);
+cv::Mat AlignmentTransform(const Face& face, CanonicalCrop crop, const AlignOptions& options);
 
 // Warps `bgr` into the canonical crop (8-bit BGR, CropSize x CropSize). Empty
 // Mat when the landmarks are degenerate.
 cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop,
                   AlignBorder border = AlignBorder::kReplicate);
+cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop, const AlignOptions& options);
 
 }  // namespace candor
 

@@ -4,6 +4,8 @@
 // is dlib's own (dlib/image_transforms/interpolation.h, get_face_chip_details
 // for 5-point shapes): normalised mean-shape coordinates, padded as dlib does.
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -36,22 +38,38 @@ cv::Point2f P2(const cv::Point3f& p) { return {p.x, p.y}; }
 
 }  // namespace
 
+std::string AlignmentId() {
+  const AlignOptions o;
+  std::string id = "arcface5:";
+  id += o.eyes == ArcFaceEyes::kLandmarks ? "eyes=ring" : o.eyes == ArcFaceEyes::kEyeCorners ? "eyes=corners" : "eyes=lids";
+  id += ",nose=" + (o.nose_index < 0 ? std::string("1") : std::to_string(o.nose_index));
+  id += o.inner_mouth ? ",mouth=78/308" : ",mouth=61/291";
+  if (o.eye_weight != 1.f) id += ",eyew=" + std::to_string(o.eye_weight);
+  return id + ";dlib5:mesh";
+}
+
 int CropSize(CanonicalCrop crop) { return crop == CanonicalCrop::kArcFace112 ? 112 : kDlibSize; }
 
-cv::Mat EstimateSimilarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to) {
+cv::Mat EstimateSimilarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to,
+                           const std::vector<float>& weights) {
   const size_t n = from.size();
-  if (n < 2 || to.size() != n) return {};
-  double mfx = 0, mfy = 0, mtx = 0, mty = 0;
-  for (size_t i = 0; i < n; ++i) mfx += from[i].x, mfy += from[i].y, mtx += to[i].x, mty += to[i].y;
-  mfx /= n, mfy /= n, mtx /= n, mty /= n;
-  // Closed-form least squares for x' = a x - b y + tx, y' = b x + a y + ty.
+  if (n < 2 || to.size() != n || (!weights.empty() && weights.size() != n)) return {};
+  auto w = [&](size_t i) { return weights.empty() ? 1.0 : std::max(0.0, double(weights[i])); };
+  double sw = 0, mfx = 0, mfy = 0, mtx = 0, mty = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sw += w(i);
+    mfx += w(i) * from[i].x, mfy += w(i) * from[i].y, mtx += w(i) * to[i].x, mty += w(i) * to[i].y;
+  }
+  if (sw <= 0) return {};
+  mfx /= sw, mfy /= sw, mtx /= sw, mty /= sw;
+  // Closed-form (weighted) least squares for x' = a x - b y + tx, y' = b x + a y + ty.
   double sxx = 0, a_num = 0, b_num = 0;
   for (size_t i = 0; i < n; ++i) {
     const double fx = from[i].x - mfx, fy = from[i].y - mfy;
     const double tx = to[i].x - mtx, ty = to[i].y - mty;
-    sxx += fx * fx + fy * fy;
-    a_num += fx * tx + fy * ty;
-    b_num += fx * ty - fy * tx;
+    sxx += w(i) * (fx * fx + fy * fy);
+    a_num += w(i) * (fx * tx + fy * ty);
+    b_num += w(i) * (fx * ty - fy * tx);
   }
   if (sxx < 1e-9 || !std::isfinite(sxx)) return {};
   const double a = a_num / sxx, b = b_num / sxx;
@@ -61,11 +79,30 @@ cv::Mat EstimateSimilarity(const std::vector<cv::Point2f>& from, const std::vect
 
 void CanonicalPoints(const Face& face, CanonicalCrop crop, std::vector<cv::Point2f>* img,
                      std::vector<cv::Point2f>* tpl) {
+  CanonicalPoints(face, crop, AlignOptions(), img, tpl);
+}
+
+void CanonicalPoints(const Face& face, CanonicalCrop crop, const AlignOptions& o,
+                     std::vector<cv::Point2f>* img, std::vector<cv::Point2f>* tpl) {
   img->clear();
   tpl->clear();
   if (crop == CanonicalCrop::kArcFace112) {
+    std::array<cv::Point2f, 5> p = face.landmarks;
+    if (face.mesh.size() >= 468) {
+      const auto& m = face.mesh;
+      auto mid = [&](int i, int j) { return (P2(m[i]) + P2(m[j])) * 0.5f; };
+      if (o.eyes == ArcFaceEyes::kEyeCorners) {
+        p[kImageLeftEye] = mid(mesh::kImageLeftEyeOuter, mesh::kImageLeftEyeInner);
+        p[kImageRightEye] = mid(mesh::kImageRightEyeInner, mesh::kImageRightEyeOuter);
+      } else if (o.eyes == ArcFaceEyes::kEyeLids) {
+        p[kImageLeftEye] = mid(159, 145);
+        p[kImageRightEye] = mid(386, 374);
+      }
+      if (o.nose_index >= 0 && o.nose_index < 468) p[kNoseTip] = P2(m[o.nose_index]);
+      if (o.inner_mouth) p[kMouthImageLeft] = P2(m[78]), p[kMouthImageRight] = P2(m[308]);
+    }
     for (int i = 0; i < 5; ++i) {
-      img->push_back(face.landmarks[i]);
+      img->push_back(p[i]);
       tpl->push_back(kArcFace[i]);
     }
     return;
@@ -87,18 +124,39 @@ void CanonicalPoints(const Face& face, CanonicalCrop crop, std::vector<cv::Point
 }
 
 cv::Mat AlignmentTransform(const Face& face, CanonicalCrop crop) {
+  return AlignmentTransform(face, crop, AlignOptions());
+}
+
+cv::Mat AlignmentTransform(const Face& face, CanonicalCrop crop, const AlignOptions& o) {
   std::vector<cv::Point2f> img, tpl;
-  CanonicalPoints(face, crop, &img, &tpl);
-  return EstimateSimilarity(img, tpl);
+  CanonicalPoints(face, crop, o, &img, &tpl);
+  std::vector<float> weights;
+  if (crop == CanonicalCrop::kArcFace112 && o.eye_weight != 1.f && img.size() == 5) {
+    weights = {o.eye_weight, o.eye_weight, 1.f, 1.f, 1.f};
+  }
+  cv::Mat m = EstimateSimilarity(img, tpl, weights);
+  if (m.empty() || (o.zoom == 1.f && o.shift_x == 0.f && o.shift_y == 0.f)) return m;
+  // Zoom about the crop centre, then shift: p' = z (p - c) + c + d.
+  const double c = CropSize(crop) / 2.0, z = o.zoom;
+  m *= z;
+  m.at<double>(0, 2) += (1 - z) * c + o.shift_x;
+  m.at<double>(1, 2) += (1 - z) * c + o.shift_y;
+  return m;
 }
 
 cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop, AlignBorder border) {
-  cv::Mat m = AlignmentTransform(face, crop);
+  AlignOptions o;
+  o.border = border;
+  return AlignFace(bgr, face, crop, o);
+}
+
+cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop, const AlignOptions& o) {
+  cv::Mat m = AlignmentTransform(face, crop, o);
   if (m.empty() || bgr.empty()) return {};
   const int size = CropSize(crop);
   cv::Mat out;
   cv::warpAffine(bgr, out, m, cv::Size(size, size), cv::INTER_LINEAR,
-                 border == AlignBorder::kReplicate ? cv::BORDER_REPLICATE : cv::BORDER_CONSTANT);
+                 o.border == AlignBorder::kReplicate ? cv::BORDER_REPLICATE : cv::BORDER_CONSTANT);
   return out;
 }
 

@@ -86,5 +86,79 @@ TEST(AlignFace, DlibChipWithoutMeshMapsEyesLevel) {
   EXPECT_EQ(CropSize(CanonicalCrop::kDlibChip150), 150);
 }
 
+cv::Point2d Apply(const cv::Mat& m, cv::Point2f p) {
+  return {m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2),
+          m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2)};
+}
+
+TEST(EstimateSimilarity, WeightsPullTheFitTowardsHeavyPoints) {
+  // Two points fit exactly by any similarity; a third, inconsistent one pulls
+  // the unweighted fit away, but not a fit that weights it ~0.
+  std::vector<cv::Point2f> from = {{0, 0}, {10, 0}, {5, 5}}, to = {{0, 0}, {20, 0}, {10, 30}};
+  cv::Mat even = EstimateSimilarity(from, to);
+  cv::Mat heavy = EstimateSimilarity(from, to, {1000.f, 1000.f, 1e-3f});
+  ASSERT_FALSE(even.empty());
+  ASSERT_FALSE(heavy.empty());
+  EXPECT_GT(cv::norm(Apply(even, from[1]) - cv::Point2d(to[1])), 1.0);
+  EXPECT_NEAR(cv::norm(Apply(heavy, from[0]) - cv::Point2d(to[0])), 0, 0.05);
+  EXPECT_NEAR(cv::norm(Apply(heavy, from[1]) - cv::Point2d(to[1])), 0, 0.05);
+  // Bad weights: wrong count, or all zero.
+  EXPECT_TRUE(EstimateSimilarity(from, to, {1.f, 1.f}).empty());
+  EXPECT_TRUE(EstimateSimilarity(from, to, {0.f, 0.f, 0.f}).empty());
+}
+
+TEST(AlignOptions, ZoomAndShiftActAboutTheCropCentre) {
+  Face f = FaceAt({100, 120}, {160, 120}, {130, 150}, {110, 175}, {150, 175});
+  AlignOptions zoom;
+  zoom.zoom = 1.1f;
+  cv::Mat m0 = AlignmentTransform(f, CanonicalCrop::kArcFace112);
+  cv::Mat mz = AlignmentTransform(f, CanonicalCrop::kArcFace112, zoom);
+  const cv::Point2d c(56, 56);
+  for (const auto& p : f.landmarks) {
+    EXPECT_NEAR(cv::norm((Apply(mz, p) - c) - 1.1 * (Apply(m0, p) - c)), 0, 1e-6);
+  }
+  AlignOptions shift;
+  shift.shift_x = 2, shift.shift_y = -3;
+  cv::Mat ms = AlignmentTransform(f, CanonicalCrop::kArcFace112, shift);
+  EXPECT_NEAR(cv::norm(Apply(ms, f.landmarks[0]) - Apply(m0, f.landmarks[0]) - cv::Point2d(2, -3)), 0, 1e-6);
+}
+
+TEST(AlignOptions, MeshVariantsChooseTheNamedPoints) {
+  Face f = FaceAt({100, 120}, {160, 120}, {130, 150}, {110, 175}, {150, 175});
+  f.mesh.assign(468, cv::Point3f(0, 0, 0));
+  auto set = [&](int i, float x, float y) { f.mesh[i] = cv::Point3f(x, y, 0); };
+  set(33, 90, 122), set(133, 112, 124), set(362, 148, 124), set(263, 170, 122);  // eye corners
+  set(159, 101, 114), set(145, 101, 128), set(386, 159, 114), set(374, 159, 128);  // lid centres
+  set(4, 130, 140), set(78, 115, 176), set(308, 145, 176);
+  std::vector<cv::Point2f> img, tpl;
+  CanonicalPoints(f, CanonicalCrop::kArcFace112, AlignOptions(), &img, &tpl);
+  ASSERT_EQ(img.size(), 5u);
+  EXPECT_EQ(img[0], f.landmarks[0]);  // default: the landmarks as given
+  AlignOptions o;
+  o.eyes = ArcFaceEyes::kEyeCorners;
+  CanonicalPoints(f, CanonicalCrop::kArcFace112, o, &img, &tpl);
+  EXPECT_EQ(img[0], cv::Point2f(101, 123));
+  EXPECT_EQ(img[1], cv::Point2f(159, 123));
+  o.eyes = ArcFaceEyes::kEyeLids;
+  o.nose_index = 4;
+  o.inner_mouth = true;
+  CanonicalPoints(f, CanonicalCrop::kArcFace112, o, &img, &tpl);
+  EXPECT_EQ(img[0], cv::Point2f(101, 121));
+  EXPECT_EQ(img[2], cv::Point2f(130, 140));
+  EXPECT_EQ(img[3], cv::Point2f(115, 176));
+  EXPECT_EQ(img[4], cv::Point2f(145, 176));
+  // Without a mesh the variants fall back to the landmarks.
+  f.mesh.clear();
+  CanonicalPoints(f, CanonicalCrop::kArcFace112, o, &img, &tpl);
+  EXPECT_EQ(img[0], f.landmarks[0]);
+  EXPECT_EQ(img[2], f.landmarks[2]);
+}
+
+TEST(AlignmentId, NamesTheDefaultPointChoice) {
+  const std::string id = AlignmentId();
+  EXPECT_NE(id.find("arcface5:"), std::string::npos);
+  EXPECT_NE(id.find("dlib5:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace candor

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -87,6 +88,81 @@ TEST(OpenSetTest, FpirForGallerySizeMatchesTheIidClosedForm) {
   EXPECT_FALSE(FpirForGallerySize(rows, t, 1001).ok());
   EXPECT_FALSE(FpirForGallerySize(rows, t, 0).ok());
   EXPECT_NEAR(IidFpir(1e-6, 1000000), 1 - std::exp(-1.0), 1e-6);
+}
+
+TEST(OpenSetTest, PerfectSeparatorHasNoMissesAtZeroFpir) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> hi(0.6, 1.0), lo(0.0, 0.4);
+  std::vector<MatedSearch> mated;
+  std::vector<double> nonmated;
+  double lowest_mate = 1;
+  for (int i = 0; i < 500; ++i) {
+    mated.push_back({1, hi(rng)}), nonmated.push_back(lo(rng));
+    lowest_mate = std::min(lowest_mate, mated.back().mate_score);
+  }
+  auto det = DetCurve(mated, nonmated);
+  ASSERT_TRUE(det.ok());
+  auto p = FnirAtFpir(*det, 0.0);
+  ASSERT_TRUE(p.ok());
+  EXPECT_DOUBLE_EQ(p->fnir, 0.0);
+  EXPECT_DOUBLE_EQ(p->fpir, 0.0);
+  EXPECT_GT(p->threshold, 0.4);
+  EXPECT_LE(p->threshold, lowest_mate);  // every mate accepted
+  EXPECT_DOUBLE_EQ((*Cmc(mated, std::vector<int>{1}))[0], 1.0);
+}
+
+// A random scorer: every search has a gallery of 10, all scores i.i.d. uniform
+// on [0, 1], mate included. Then CMC(r) = r / 10, FPIR(T) = 1 - T^10 and the
+// mate is a rank-1 hit above T with probability (1 - T^10) / 10, so
+// FNIR = 1 - FPIR / 10 along the whole DET.
+TEST(OpenSetTest, RandomScorerFollowsItsClosedForm) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  constexpr int kGallery = 10, kSearches = 40000;
+  std::vector<MatedSearch> mated;
+  std::vector<double> nonmated;
+  for (int i = 0; i < kSearches; ++i) {
+    const double mate = u(rng);
+    int rank = 1;
+    for (int k = 1; k < kGallery; ++k) rank += u(rng) >= mate ? 1 : 0;
+    mated.push_back({rank, mate});
+    double top = 0;
+    for (int k = 0; k < kGallery; ++k) top = std::max(top, u(rng));
+    nonmated.push_back(top);
+  }
+  auto cmc = Cmc(mated, std::vector<int>{1, 5, 10});
+  ASSERT_TRUE(cmc.ok());
+  EXPECT_NEAR((*cmc)[0], 0.1, 0.006);
+  EXPECT_NEAR((*cmc)[1], 0.5, 0.01);
+  EXPECT_DOUBLE_EQ((*cmc)[2], 1.0);
+  auto det = DetCurve(mated, nonmated);
+  ASSERT_TRUE(det.ok());
+  for (double fpir : {0.1, 0.5, 0.9}) {
+    auto p = FnirAtFpir(*det, fpir);
+    ASSERT_TRUE(p.ok());
+    EXPECT_NEAR(p->fnir, 1 - fpir / 10, 0.006) << fpir;
+    EXPECT_NEAR(p->threshold, std::pow(1 - fpir, 1.0 / kGallery), 0.01) << fpir;
+  }
+}
+
+// Two unit Gaussians 2 sigma apart with a one-entry gallery: open-set reduces
+// to 1:1, so FNIR at FPIR p is Phi(Phi^-1(1 - p) - 2).
+TEST(OpenSetTest, TwoGaussiansMatchTheAnalyticFnir) {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> mate(2, 1), non(0, 1);
+  std::vector<MatedSearch> mated;
+  std::vector<double> nonmated;
+  for (int i = 0; i < 100000; ++i) mated.push_back({1, mate(rng)}), nonmated.push_back(non(rng));
+  auto det = DetCurve(mated, nonmated);
+  ASSERT_TRUE(det.ok());
+  auto phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  const std::pair<double, double> cases[] = {{0.1, 1.2815516}, {0.01, 2.3263479}};
+  for (auto [fpir, z] : cases) {
+    auto p = FnirAtFpir(*det, fpir);
+    ASSERT_TRUE(p.ok());
+    EXPECT_NEAR(p->fnir, phi(z - 2), 0.01) << fpir;
+    EXPECT_NEAR(p->threshold, z, 0.05) << fpir;
+  }
 }
 
 }  // namespace

@@ -121,6 +121,7 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
       sub.add_option("--max-images", a->max_images, "Use a stable subset of identities with at most this many images (0 = all)");
       sub.add_option("--split-seed", a->options.split_seed, "Seed of the identity split");
+      sub.add_option("--dataset", a->options.dataset, "Name of the data set, recorded in the report and calibration");
       sub.add_option("--calibration-fraction", a->options.calibration_fraction, "Share of identities used for calibration")
           ->check(CLI::Range(0.05, 0.95));
       sub.add_option("--nonmated", a->options.max_nonmated, "Non-mated searches (other singletons become distractors)");
