@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "candor/align.h"
 #include "candor/landmarker.h"
 #include "common/hash.h"
 #include "common/paths.h"
@@ -38,13 +39,15 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(const PipelineOptions& option
 
 std::string Pipeline::SettingsKey() const {
   const auto& o = options_;
-  return embedder_->model().id + ":" + embedder_->model().onnx_sha256.substr(0, 16) + ":det=" +
+  std::string key = embedder_->model().id + ":" + embedder_->model().onnx_sha256.substr(0, 16) + ":det=" +
          detector_->model().onnx_sha256.substr(0, 16) +
          (detector_->small_model() ? "+" + detector_->small_model()->onnx_sha256.substr(0, 16) : std::string()) +
          ":mesh=" +
          (landmarker_ ? std::to_string(o.mesh_passes) : "0") + ":flip=" + (o.flip_average ? "1" : "0") +
          ":minface=" + std::to_string(o.detector.min_face_px) + ":thr=" +
          std::to_string(o.detector.score_threshold);
+  key.append(":align=").append(AlignmentId());  // separate appends: GCC 12 -Wrestrict false positive on one chain
+  return key;
 }
 
 StatusOr<std::vector<Face>> Pipeline::Detect(const cv::Mat& bgr) const {
