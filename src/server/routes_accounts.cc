@@ -201,6 +201,8 @@ ApiResponse HandleEnroll(Ctx& c) {
   ti.capture_date = body->value("capture_date", std::string());
   ti.quality = static_cast<float>(face->face.quality.score);
   ti.image_sha256 = Sha256(std::string_view(*image));
+  // Kept (sealed with the subject's key) for examiners to compare candidates.
+  if (image->size() <= kMaxStoredImageBytes) ti.image.assign(image->begin(), image->end());
   er.templates.push_back(std::move(ti));
   Status s = store.Enroll(gallery, std::span<const EnrollRequest>(&er, 1));
   if (!s.ok()) return Refuse(c, action, s);

@@ -35,9 +35,14 @@ StatusOr<std::string> ImageField(Ctx& c, const json& body, int* http) {
   return image;
 }
 
+// The stored photo's type by its first bytes (the server keeps the bytes sent).
 const char* ContentTypeOf(const std::string& img) {
+  if (img.size() > 3 && img.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
   if (img.size() > 4 && img.compare(0, 4, "\x89PNG") == 0) return "image/png";
-  return "image/jpeg";
+  if (img.size() > 12 && img.compare(0, 4, "RIFF") == 0 && img.compare(8, 4, "WEBP") == 0) {
+    return "image/webp";
+  }
+  return "application/octet-stream";  // BMP, TIFF, PGM: as sent
 }
 
 std::string StatusOf(const SearchRecord& r) {
@@ -477,8 +482,58 @@ ApiResponse HandleGetProbe(Ctx& c) {
 ApiResponse HandleGetCandidateImage(Ctx& c) {
   auto rec = ServiceRoutes::Gov(c).GetSearchForReview(*c.who, c.params[0]);  // role + audit
   if (!rec.ok()) return ErrorResponse(rec.status());
-  return ErrorResponse(NotFoundError(
-      "the gallery store keeps templates, not enrollment images: no candidate image is available"));
+  const std::string& rank_text = c.params[1];
+  size_t rank = 0;
+  if (rank_text.empty() || rank_text.size() > 4 ||
+      rank_text.find_first_not_of("0123456789") != std::string::npos ||
+      (rank = std::stoul(rank_text)) < 1) {
+    return ErrorResponse(InvalidArgumentError("rank must be a positive integer"));
+  }
+  if (rank > rec->candidates.size()) {
+    return ErrorResponse(
+        NotFoundError("search '" + rec->id + "' has no candidate of rank " + rank_text));
+  }
+  const std::string& subject = rec->candidates[rank - 1].subject_ref;
+  const Store& store = ServiceRoutes::GalleryStore(c);
+  // The template the search matched (kept in the search book), else the
+  // subject's first template with a kept photo.
+  std::optional<int64_t> template_id;
+  if (std::optional<BookedSearch> b = Booked(c, rec->id)) {
+    for (const auto& bc : b->candidates) {
+      if (bc.subject_id == subject && bc.template_id > 0) template_id = bc.template_id;
+    }
+  }
+  auto info = store.GetSubject(rec->gallery, subject, /*with_values=*/false);
+  if (!info.ok()) {
+    return ErrorResponse(
+        info.status().code() == Code::kNotFound
+            ? NotFoundError("candidate " + rank_text + " is no longer in the gallery (deleted)")
+            : info.status());
+  }
+  bool kept = false;
+  for (const auto& t : info->templates) {
+    if (template_id && t.template_id == *template_id) kept = t.has_image;
+  }
+  if (!kept) {
+    template_id.reset();
+    for (const auto& t : info->templates) {
+      if (t.has_image) {
+        template_id = t.template_id;
+        break;
+      }
+    }
+  }
+  if (!template_id) {
+    return ErrorResponse(
+        NotFoundError("the gallery kept no enrolment photo for this candidate (enrolled "
+                      "without one, or before photos were kept)"));
+  }
+  auto img = store.GetImage(rec->gallery, subject, *template_id);
+  if (!img.ok()) return ErrorResponse(img.status());
+  ApiResponse r;
+  r.body.assign(img->begin(), img->end());
+  r.content_type = ContentTypeOf(r.body);
+  return r;
 }
 
 ApiResponse HandleReview(Ctx& c) {

@@ -309,7 +309,9 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
   Reply img = Call("GET", "/v1/searches/" + id + "/probe", exa);
   EXPECT_EQ(img.status, 200);
   EXPECT_EQ(img.raw, probe);
-  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/candidates/1/image", exa).status, 404);
+  Reply cand = Call("GET", "/v1/searches/" + id + "/candidates/1/image", exa);  // kept at enrolment
+  EXPECT_EQ(cand.status, 200);
+  EXPECT_EQ(cand.raw, Photo("Adrien_Brody", 1));
 
   json confirm = {{"subject_id", "Adrien_Brody"}, {"decision", "confirm"}, {"notes", "ear, scar"}};
   EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 201);
