@@ -1,17 +1,26 @@
 // Copyright 2026 The Candor Authors.
 //
 // Pipeline speed (Google Benchmark), per the issue: decode + detect (with
-// facemesh landmarks) per image at 250x250 (LFW) and ~3000x4000, align + embed
-// per face per model at batch 1 and 16, on 1 and 2 threads. Needs the
-// converted models and ../shared/data (CANDOR_DATA); skips otherwise.
+// facemesh landmarks and quality) per image at 250x250 (LFW) and 4000x3000,
+// align + embed per face per model at batch 1 and 16, the whole per-image
+// pipeline, on 1 and 2 threads (callers; OpenCV itself is kept to one thread
+// per caller with cv::setNumThreads(1), so "2 threads" = 2 cores). Settings
+// compared side by side in one run:
+//   default        PipelineOptions{}: small-image detector, facemesh x2, flip-averaged embedding
+//   big_detector   the 256-px detector on small images too (small_model_id = "")
+//   fast           facemesh x1, no flip-averaging (one network pass per embedding)
+// Needs the converted models and ../shared/data (CANDOR_DATA); skips otherwise.
 //
-//   build/bench/pipeline_bench --benchmark_min_time=2
+//   build/bench/pipeline_bench --benchmark_min_time=1
+//
+// Report CPU time beside wall time: the machine is shared.
 
 #include <benchmark/benchmark.h>
 
 #include <map>
 #include <mutex>
 
+#include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -22,16 +31,28 @@
 namespace candor {
 namespace {
 
-const Pipeline* Get(const std::string& embedder) {
+PipelineOptions Settings(const std::string& name, const std::string& embedder) {
+  PipelineOptions o;
+  o.embedder = embedder;
+  o.threads = 2;
+  if (name == "big_detector") o.detector.small_model_id.clear();
+  if (name == "fast") {
+    o.mesh_passes = 1;
+    o.flip_average = false;
+  }
+  return o;
+}
+
+const Pipeline* Get(const std::string& settings, const std::string& embedder = kMobileFaceNet) {
   static std::map<std::string, std::unique_ptr<Pipeline>> cache;
   static std::mutex mu;
   std::lock_guard lock(mu);
-  auto& p = cache[embedder];
+  std::string key = settings;
+  key += '/';
+  key += embedder;
+  auto& p = cache[key];
   if (!p) {
-    PipelineOptions o;
-    o.embedder = embedder;
-    o.threads = 2;
-    auto r = Pipeline::Open(o);
+    auto r = Pipeline::Open(Settings(settings, embedder));
     if (!r.ok()) return nullptr;
     p = std::move(*r);
   }
@@ -60,8 +81,9 @@ std::vector<uint8_t> LargeBytes() {
   return bytes;
 }
 
-void DecodeDetect(benchmark::State& state, const std::vector<uint8_t>& bytes) {
-  const Pipeline* p = Get(kMobileFaceNet);
+void DecodeDetect(benchmark::State& state, const std::vector<uint8_t>& bytes, const std::string& settings) {
+  cv::setNumThreads(1);
+  const Pipeline* p = Get(settings);
   if (!p || bytes.empty()) {
     state.SkipWithError("models or data missing");
     return;
@@ -73,17 +95,29 @@ void DecodeDetect(benchmark::State& state, const std::vector<uint8_t>& bytes) {
     faces = f.ok() ? f->size() : 0;
     benchmark::DoNotOptimize(faces);
   }
-  state.counters["faces"] = faces;
+  state.counters["faces"] = static_cast<double>(faces);
 }
 
-void BM_DecodeDetect_250(benchmark::State& state) { DecodeDetect(state, LfwBytes()); }
-void BM_DecodeDetect_4000x3000(benchmark::State& state) { DecodeDetect(state, LargeBytes()); }
-BENCHMARK(BM_DecodeDetect_250)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
-BENCHMARK(BM_DecodeDetect_4000x3000)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+// Decode + detect + facemesh + quality of one image.
+void BM_DecodeDetect_250(benchmark::State& s, std::string settings) { DecodeDetect(s, LfwBytes(), settings); }
+void BM_DecodeDetect_4000x3000(benchmark::State& s, std::string settings) {
+  DecodeDetect(s, LargeBytes(), settings);
+}
+BENCHMARK_CAPTURE(BM_DecodeDetect_250, default, std::string("default"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_DecodeDetect_250, big_detector, std::string("big_detector"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_DecodeDetect_250, fast, std::string("fast"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_DecodeDetect_4000x3000, default, std::string("default"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 
-// Align + embed, per face: state.range(0) = batch size; flip-averaging as configured by default.
-void AlignEmbed(benchmark::State& state, const std::string& model) {
-  const Pipeline* p = Get(model);
+// Align + embed, per face: state.range(0) = faces per call, embedded with the
+// default EmbedderOptions::max_batch (network batch = 1 face, 2 crops with
+// flip-averaging; raw batch-16 network speed is in converted_descriptors_bench).
+void AlignEmbed(benchmark::State& state, const std::string& model, const std::string& settings) {
+  cv::setNumThreads(1);
+  const Pipeline* p = Get(settings, model);
   auto bytes = LfwBytes();
   if (!p || bytes.empty()) {
     state.SkipWithError("models or data missing");
@@ -100,16 +134,46 @@ void AlignEmbed(benchmark::State& state, const std::string& model) {
     auto t = p->Embed(img, batch);
     benchmark::DoNotOptimize(t);
   }
-  state.SetItemsProcessed(state.iterations() * batch.size());
-  state.counters["s_per_face"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * batch.size()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch.size()));
 }
 
-void BM_AlignEmbed_MobileFaceNet(benchmark::State& s) { AlignEmbed(s, kMobileFaceNet); }
-void BM_AlignEmbed_FaceApiResNet(benchmark::State& s) { AlignEmbed(s, kFaceApiResNet); }
-BENCHMARK(BM_AlignEmbed_MobileFaceNet)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
-BENCHMARK(BM_AlignEmbed_FaceApiResNet)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+void BM_AlignEmbed_MobileFaceNet(benchmark::State& s, std::string settings) {
+  AlignEmbed(s, kMobileFaceNet, settings);
+}
+void BM_AlignEmbed_FaceApiResNet(benchmark::State& s, std::string settings) {
+  AlignEmbed(s, kFaceApiResNet, settings);
+}
+BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, flip, std::string("default"))
+    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, no_flip, std::string("fast"))
+    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, flip, std::string("default"))
+    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, no_flip, std::string("fast"))
+    ->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
+
+// The whole per-image pipeline on an LFW image (one face): decode, detect,
+// facemesh, quality, align, embed, template. Compare with the issue's
+// reference of ~30 ms per face (detector 16 + descriptor 13, no landmarks).
+void BM_Process_250(benchmark::State& state, std::string settings) {
+  cv::setNumThreads(1);
+  const Pipeline* p = Get(settings);
+  auto bytes = LfwBytes();
+  if (!p || bytes.empty()) {
+    state.SkipWithError("models or data missing");
+    return;
+  }
+  for (auto _ : state) {
+    auto r = p->ProcessBytes(bytes);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK_CAPTURE(BM_Process_250, default, std::string("default"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_Process_250, big_detector, std::string("big_detector"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
+BENCHMARK_CAPTURE(BM_Process_250, fast, std::string("fast"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 
 }  // namespace
 }  // namespace candor

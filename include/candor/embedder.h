@@ -40,7 +40,12 @@ struct EmbedderOptions {
   bool flip_average = true;
   AlignBorder border = AlignBorder::kReplicate;
   int instances = 1;  // loaded network copies = concurrent callers served in parallel
-  int max_batch = 16; // crops per network run
+  // Faces per network run (with flip_average each run also carries their
+  // mirrors). 1: OpenCV 4.6 DNN is no faster per face at larger batches
+  // (bench/converted_descriptors_bench, pipeline_bench: MobileFaceNet 13.2 ms
+  // CPU per face at 1, 16.8 at 16; docs/BENCHMARKS.md), and a small batch
+  // keeps latency per face low.
+  int max_batch = 1;
 };
 
 class Embedder {

@@ -240,6 +240,7 @@ Status FaceDetector::DetectWith(const Network& net, int n, const cv::Mat& bgr,
       CANDOR_RETURN_IF_ERROR(RunPatch(net, patch, &local));
       for (auto& d : local) {
         if (level.max_face_in_net > 0) {
+          if (d.score < options_.tile_score_threshold) continue;
           // Drop faces cut by an inner tile edge: a neighbouring tile or a
           // coarser level sees them whole.
           constexpr float kEdge = 2;
