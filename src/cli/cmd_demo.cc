@@ -1,10 +1,16 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor demo [--data DIR] : the README's main job for now. Enrolls every photo
-// of faces/wild listed in identity_clusters.csv (largest face) in memory, then
-// searches each photo against all the others (leave-one-out) and prints, per
-// probe, the best candidates with scores and whether they share its cluster,
-// and a summary at the calibrated threshold. Results are investigative leads
+// candor demo [--data DIR] [--state DIR] [--https ADDR:PORT | --http 127.0.0.1:PORT]
+//             [--no-serve] : the README's main job. Embeds every photo of
+// faces/wild listed in identity_clusters.csv (largest face), searches each
+// photo against all the others (leave-one-out) and prints, per probe, the best
+// candidates with scores and whether they share its cluster, and a summary at
+// the calibrated threshold. Then it sets up the demo service (demo_service.h:
+// a store under the state directory with the photos as a governed gallery, demo
+// accounts with generated passwords, an approved demo authorization; idempotent
+// on rerun), prints how to sign in, and serves it (HTTPS on the local
+// certificate of scripts/make_cert.sh, default https://localhost:8443/) until
+// Ctrl-C; --no-serve stops after the set-up. Results are investigative leads
 // for trained human review, never identifications.
 
 #include <algorithm>
@@ -16,7 +22,9 @@
 
 #include "candor/calibration.h"
 #include "cli/command.h"
+#include "cli/demo_service.h"
 #include "cli/pipeline_flags.h"
+#include "cli/serve_runner.h"
 #include "common/hash.h"
 
 namespace candor::cli {
@@ -27,6 +35,9 @@ struct Args {
   double target_fmr = 1e-3;
   int top = 3;
   PipelineFlags flags;
+  std::string state;        // demo state directory (default DefaultDemoStateDir())
+  bool no_serve = false;    // stop after the set-up
+  ServeConfig serve;        // --https (default 127.0.0.1:8443) or --http, limits
 };
 
 struct Entry {
@@ -166,6 +177,12 @@ Status Run(const Args& a, bool json) {
                     {"no_mate_and_nothing_above_threshold", no_candidate_ok},
                     {"pairs_same_above", pairs_same_above}, {"pairs_same_below", pairs_same_below},
                     {"pairs_different_above", pairs_diff_above}, {"pairs_different_below", pairs_diff_below}};
+  // The demo service: store, gallery, accounts, authorization (idempotent).
+  std::vector<DemoPhoto> photos;
+  for (const Entry& e : enrolled) photos.push_back({dir / e.image, e.cluster, e.tmpl, float(e.quality)});
+  const std::filesystem::path state = a.state.empty() ? DefaultDemoStateDir() : std::filesystem::path(a.state);
+  CANDOR_ASSIGN_OR_RETURN(DemoSetup setup, SetUpDemo(state, photos));
+  doc["service"] = DemoSetupJson(setup);
   if (json) {
     std::cout << doc.dump(2) << std::endl;
   } else {
@@ -178,12 +195,21 @@ Status Run(const Args& a, bool json) {
                 pairs_same_above, pairs_same_below, pairs_diff_above, pairs_diff_below);
     for (const auto& s : skipped) std::printf("  skipped %s\n", s.c_str());
     std::printf("Every candidate above needs review by a trained examiner before any action.\n");
+    PrintDemoSetup(setup);
   }
-  return OkStatus();
+  if (a.no_serve) return OkStatus();
+  ServeConfig serve = a.serve;
+  serve.store.store = setup.store_dir.string();
+  serve.store.key_file = setup.key_file.string();
+  serve.calibration = a.calibration;
+  if (serve.https.empty() && serve.http.empty()) serve.https = "127.0.0.1:8443";
+  return RunService(serve, pipeline.get(), [&setup](const std::string& url) {
+    PrintServing(setup, url);
+  });
 }
 
 const bool kRegistered = RegisterCommand({
-    "demo", "Enroll faces/wild by identity cluster in memory and show who matches whom (leads, not identifications)",
+    "demo", "Show who matches whom in faces/wild, then serve it as a governed demo gallery (leads, not identifications)",
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
       sub.add_option("--data", a->data, "Folder with identity_clusters.csv (default $CANDOR_DATA/faces/wild)");
@@ -191,6 +217,11 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--target-fmr", a->target_fmr, "False-match rate the threshold is set for")->check(CLI::Range(0.0, 1.0));
       sub.add_option("--top", a->top, "Candidates shown per probe")->check(CLI::Range(1, 20));
       AddPipelineFlags(sub, &a->flags);
+      sub.add_option("--state", a->state, "Demo state directory (default $CANDOR_DEMO_DIR, else .cache/demo)");
+      sub.add_flag("--no-serve", a->no_serve, "Set up the demo service, print how to use it, and exit");
+      sub.add_option("--https", a->serve.https, "Serve HTTPS on ADDR:PORT (default 127.0.0.1:8443)");
+      sub.add_option("--http", a->serve.http, "Serve plain HTTP on 127.0.0.1:PORT instead (loopback only)");
+      AddServeFlags(sub, &a->serve, /*for_demo=*/true);
       return [a, &global] { return Run(*a, global.json); };
     }});
 
