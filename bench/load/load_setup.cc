@@ -1,0 +1,273 @@
+// Copyright 2026 The Candor Authors.
+//
+// load_setup: prepares and checks the store of the service load test
+// (scripts/load_test.sh, docs/BENCHMARKS.md). Not a test; a bench tool.
+//
+//   load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out FILE
+//              [--batch B] [--models DIR]
+//     Creates (or reopens and completes) gallery "load" with N synthetic
+//     face-like templates (src/search/synthetic_data.h: random unit
+//     identities of the real embedder's dimension, tagged with the real model
+//     id and hash) enrolled through Store::Enroll in group commits of B
+//     subjects, plus one real subject "lfw-mate" embedded from IMAGE (so that
+//     the load test's probe has a true mate among N impostors). Then the
+//     governance side: accounts (admin, supervisor, and the machine accounts
+//     load-investigator and load-enroller with fresh API tokens), the
+//     gallery's policy (warrant only) and an approved warrant authorization of
+//     100,000 searches. Writes LOAD_INVESTIGATOR_TOKEN=, LOAD_ENROLLER_TOKEN=,
+//     LOAD_AUTHORIZATION_ID=, LOAD_GALLERY=, LOAD_SUBJECTS= lines (a shell
+//     environment file) to FILE (mode 0600); prints a JSON summary.
+//     Resumable: rerun after an interruption and it continues where it stopped.
+//
+//   load_setup check --store DIR --key-file KEY --acked FILE
+//     Opens the store from disk (after the server has stopped) and checks that
+//     every subject id listed in FILE (one per line: the enrollments the server
+//     acknowledged with 2xx) is present. Prints {"acked", "present", "lost",
+//     "subjects"}; exit 1 if any is lost.
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "candor/audit.h"
+#include "candor/gallery.h"
+#include "candor/govern.h"
+#include "candor/pipeline.h"
+#include "common/hash.h"
+#include "common/paths.h"
+#include "search/synthetic_data.h"
+
+namespace {
+
+using namespace candor;
+namespace fs = std::filesystem;
+
+constexpr char kGallery[] = "load";
+
+double Seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+struct Flags {
+  std::string cmd, store, key_file, mate, out, acked, models;
+  int64_t n = 1'000'000;
+  int batch = 10'000;
+};
+
+Status WritePrivate(const fs::path& path, const std::string& text) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot write " + path.string());
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok ? OkStatus() : InternalError("cannot write " + path.string());
+}
+
+StatusOr<std::unique_ptr<Store>> OpenStore(const Flags& f) {
+  CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(f.key_file));
+  StoreOptions o;
+  o.master_key = key;
+  o.create_if_missing = true;
+  return Store::Open(f.store, o);
+}
+
+Status Prepare(const Flags& f) {
+  const double t0 = Seconds(), c0 = CpuSeconds();
+  PipelineOptions po;
+  if (!f.models.empty()) po.model_dir = f.models;
+  CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
+  CANDOR_ASSIGN_OR_RETURN(auto faces, pipeline->ProcessFile(f.mate));
+  if (faces.empty()) return InvalidArgumentError("no face in " + f.mate);
+  const Template mate = faces[0].tmpl;
+  const int dim = static_cast<int>(mate.values.size());
+  CANDOR_ASSIGN_OR_RETURN(auto mate_sha, Sha256File(f.mate));
+
+  int64_t subjects = 0;
+  {
+    CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));
+    if (!store->GetGallery(kGallery).ok()) {
+      GalleryInfo g;
+      g.name = kGallery;
+      g.description = "load test: synthetic face-like templates plus one real subject";
+      g.legal_basis = "benchmark";
+      g.retention_class = "P30D";
+      g.allowed_search_bases = {"warrant"};
+      CANDOR_RETURN_IF_ERROR(store->CreateGallery(g));
+    }
+    if (!store->GetSubject(kGallery, "lfw-mate", false).ok()) {
+      EnrollRequest r;
+      r.subject_id = "lfw-mate";
+      r.record_ref = "load test mate";
+      TemplateInput t;
+      t.tmpl = mate;
+      t.quality = static_cast<float>(faces[0].face.quality.score);
+      std::copy(mate_sha.begin(), mate_sha.end(), t.image_sha256.begin());
+      r.templates.push_back(std::move(t));
+      CANDOR_RETURN_IF_ERROR(store->Enroll(kGallery, std::span<const EnrollRequest>(&r, 1)));
+    }
+    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(kGallery));
+    // Synthetic subjects are "syn-<batch>-<i>", written a whole batch per
+    // group commit, so the number present says where to resume.
+    int64_t done = std::min<int64_t>(f.n, (g.subjects - 1) / f.batch * f.batch);
+    std::vector<EnrollRequest> reqs;
+    const double tb = Seconds();
+    const int64_t start = done;
+    while (done < f.n) {
+      const int64_t m = std::min<int64_t>(f.batch, f.n - done);
+      const uint64_t batch_no = static_cast<uint64_t>(done / f.batch);
+      const std::vector<float> v = search::RandomUnitVectors(m, dim, 1000 + batch_no);
+      reqs.assign(static_cast<size_t>(m), EnrollRequest{});
+      for (int64_t i = 0; i < m; ++i) {
+        EnrollRequest& r = reqs[static_cast<size_t>(i)];
+        r.subject_id = "syn-" + std::to_string(batch_no) + "-" + std::to_string(i);
+        r.templates.resize(1);
+        TemplateInput& t = r.templates[0];
+        t.tmpl.model_id = mate.model_id;
+        t.tmpl.model_sha256 = mate.model_sha256;
+        t.tmpl.element_type = mate.element_type;
+        t.tmpl.values.assign(v.begin() + i * dim, v.begin() + (i + 1) * dim);
+        t.image_sha256 = Sha256(r.subject_id);
+      }
+      CANDOR_RETURN_IF_ERROR(store->Enroll(kGallery, reqs));
+      done += m;
+      if ((done / f.batch) % 10 == 0 || done == f.n) {
+        const double rate = (done - start) / std::max(1e-9, Seconds() - tb);
+        std::fprintf(stderr, "load_setup: %lld / %lld synthetic templates (%.0f /s)\n",
+                     static_cast<long long>(done), static_cast<long long>(f.n), rate);
+      }
+    }
+    CANDOR_ASSIGN_OR_RETURN(g, store->GetGallery(kGallery));
+    subjects = g.subjects;
+  }
+  const double build_s = Seconds() - t0, build_cpu = CpuSeconds() - c0;
+
+  // Governance: accounts, policy, authorization, API tokens.
+  const fs::path audit_key = fs::path(f.store) / "audit_ed25519.key";
+  if (!fs::exists(audit_key)) {
+    CANDOR_RETURN_IF_ERROR(
+        WriteAuditKey(GenerateAuditKey(), audit_key, fs::path(audit_key.string() + ".pub")));
+  }
+  CANDOR_ASSIGN_OR_RETURN(AuditSigningKey signing, ReadAuditKey(audit_key));
+  CANDOR_ASSIGN_OR_RETURN(auto gov, Governance::Open(f.store, std::move(signing)));
+  const int64_t year = gov->Now() + 365 * kMsPerDay;
+  if (!gov->GetAccount("load-admin").ok()) {
+    // Nobody signs in as the admin (the tool acts as a local operator); its
+    // password only has to be unguessable.
+    const std::string admin_pw = HexEncode(Sha256(f.store + std::to_string(Seconds()) +
+                                                  std::to_string(getpid())));
+    CANDOR_RETURN_IF_ERROR(gov->BootstrapAdmin("load-admin", admin_pw, year).status());
+  }
+  CANDOR_ASSIGN_OR_RETURN(Principal admin, gov->LocalPrincipal("load-admin"));
+  for (auto [user, role] : {std::pair{"load-supervisor", Role::kSupervisor},
+                            std::pair{"load-investigator", Role::kInvestigator},
+                            std::pair{"load-enroller", Role::kEnroller}}) {
+    if (!gov->GetAccount(user).ok()) {
+      CANDOR_RETURN_IF_ERROR(gov->CreateAccount(admin, user, role, "", year).status());
+    }
+  }
+  GalleryPolicy p;
+  p.name = kGallery;
+  p.allowed_bases = {LegalBasis::kWarrant};
+  CANDOR_RETURN_IF_ERROR(gov->SetGalleryPolicy(admin, p));
+  CANDOR_ASSIGN_OR_RETURN(Principal inv, gov->LocalPrincipal("load-investigator"));
+  CANDOR_ASSIGN_OR_RETURN(Principal sup, gov->LocalPrincipal("load-supervisor"));
+  AuthorizationSpec spec;
+  spec.basis = LegalBasis::kWarrant;
+  spec.reference = "LOAD-TEST-WARRANT";
+  spec.issuing_authority = "load test (fictitious)";
+  spec.case_id = "LOAD-CASE";
+  spec.purpose = "service load test";
+  spec.galleries = {kGallery};
+  spec.expires_ms = gov->Now() + 7 * kMsPerDay;
+  spec.max_searches = 100000;
+  CANDOR_ASSIGN_OR_RETURN(Authorization auth, gov->CreateAuthorization(inv, spec));
+  CANDOR_RETURN_IF_ERROR(gov->ApproveAuthorization(sup, auth.id));
+  CANDOR_ASSIGN_OR_RETURN(Session inv_token, gov->CreateApiToken(admin, "load-investigator"));
+  CANDOR_ASSIGN_OR_RETURN(Session enr_token, gov->CreateApiToken(admin, "load-enroller"));
+  const std::string env = "LOAD_INVESTIGATOR_TOKEN=" + inv_token.token +
+                          "\nLOAD_ENROLLER_TOKEN=" + enr_token.token +
+                          "\nLOAD_AUTHORIZATION_ID=" + auth.id + "\nLOAD_GALLERY=" + kGallery +
+                          "\nLOAD_SUBJECTS=" + std::to_string(subjects) + "\n";
+  CANDOR_RETURN_IF_ERROR(WritePrivate(f.out, env));
+  std::cout << nlohmann::json{{"subjects", subjects},
+                              {"build_wall_s", build_s},
+                              {"build_cpu_s", build_cpu},
+                              {"authorization_id", auth.id}}
+                   .dump()
+            << std::endl;
+  return OkStatus();
+}
+
+Status Check(const Flags& f, bool* all_present) {
+  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  std::ifstream in(f.acked);
+  if (!in) return NotFoundError("cannot read " + f.acked);
+  int64_t acked = 0, present = 0;
+  std::string id;
+  while (std::getline(in, id)) {
+    if (id.empty()) continue;
+    ++acked;
+    if (store->GetSubject(kGallery, id, false).ok()) ++present;
+  }
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(kGallery));
+  *all_present = present == acked;
+  std::cout << nlohmann::json{{"acked", acked},
+                              {"present", present},
+                              {"lost", acked - present},
+                              {"subjects", g.subjects}}
+                   .dump()
+            << std::endl;
+  return OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  if (argc > 1) f.cmd = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--store") f.store = next();
+    else if (a == "--key-file") f.key_file = next();
+    else if (a == "--n") f.n = std::stoll(next());
+    else if (a == "--batch") f.batch = std::max(1, std::stoi(next()));
+    else if (a == "--mate") f.mate = next();
+    else if (a == "--out") f.out = next();
+    else if (a == "--acked") f.acked = next();
+    else if (a == "--models") f.models = next();
+    else f.cmd = "usage";
+  }
+  candor::Status s;
+  bool ok = true;
+  if (f.cmd == "prepare" && !f.store.empty() && !f.mate.empty() && !f.out.empty()) {
+    s = Prepare(f);
+  } else if (f.cmd == "check" && !f.store.empty() && !f.acked.empty()) {
+    s = Check(f, &ok);
+  } else {
+    std::fprintf(stderr,
+                 "usage: load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out "
+                 "FILE [--batch B] [--models DIR]\n"
+                 "       load_setup check --store DIR --key-file KEY --acked FILE\n");
+    return 2;
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "load_setup: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  return ok ? 0 : 1;
+}

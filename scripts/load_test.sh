@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Service load test (issue 5, docs/BENCHMARKS.md "Service under load"):
+# concurrent identify and enroll requests with wrk against `candor serve` on
+# loopback over a gallery of N templates (default 1,000,000), for DURATION
+# seconds; then checks 0 non-2xx answers, 0 socket errors and 0 lost
+# enrollments (every subject the server acknowledged is in the store when it
+# is reopened from disk after the server stopped).
+#
+#   scripts/load_test.sh [--n 1000000] [--duration 60] [--dir /tmp/candor-load]
+#                        [--port 18080] [--identify-conns 4] [--enroll-conns 4]
+#
+# The gallery is built once (bench/load/load_setup: synthetic face-like
+# templates with the real model's id and dimension through Store::Enroll in
+# group commits, plus one real LFW subject as the probe's mate) and reused by
+# later runs. Rate limits are off for this run (--rate-limit 0): the load
+# accounts are machine accounts of this test only. Prints one JSON summary;
+# exit 1 on any error or lost enrollment. Needs a built tree (CANDOR_BUILD_DIR,
+# default build/) with the candor and load_setup targets, and the LFW data.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${CANDOR_BUILD_DIR:-$ROOT/build}"
+DATA="${CANDOR_DATA:-$ROOT/../shared/data}"
+N=1000000 DURATION=60 DIR=/tmp/candor-load PORT=18080 ID_CONNS=4 EN_CONNS=4
+while (($#)); do
+  case "$1" in
+    --n) N="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --dir) DIR="$2"; shift 2 ;;
+    --port) PORT="$2"; shift 2 ;;
+    --identify-conns) ID_CONNS="$2"; shift 2 ;;
+    --enroll-conns) EN_CONNS="$2"; shift 2 ;;
+    *) echo "usage: $0 [--n N] [--duration S] [--dir DIR] [--port P] [--identify-conns C] [--enroll-conns C]" >&2; exit 2 ;;
+  esac
+done
+CANDOR="$BUILD/src/cli/candor"
+SETUP="$BUILD/bench/load_setup"
+for f in "$CANDOR" "$SETUP"; do
+  [ -x "$f" ] || { echo "load_test: $f not built (cmake --build $BUILD --target candor load_setup)" >&2; exit 2; }
+done
+command -v wrk >/dev/null || { echo "load_test: wrk not installed (apt-get install wrk)" >&2; exit 2; }
+MATE="$DATA/faces/lfw/Aaron_Peirsol/Aaron_Peirsol_0001.jpg"    # enrolled as subject lfw-mate
+PROBE="$DATA/faces/lfw/Aaron_Peirsol/Aaron_Peirsol_0002.jpg"   # identify probe (same person)
+ENROLL="$DATA/faces/lfw/AJ_Cook/AJ_Cook_0001.jpg"              # enrolled again and again
+for f in "$MATE" "$PROBE" "$ENROLL"; do [ -f "$f" ] || { echo "load_test: $f missing (CANDOR_DATA)" >&2; exit 2; }; done
+log() { printf '[load_test] %s\n' "$*" >&2; }
+calc() { awk "BEGIN { printf \"%.1f\", $* }"; }
+
+mkdir -p "$DIR" && chmod 700 "$DIR"
+STORE="$DIR/store" KEY="$DIR/store.key"
+[ -f "$KEY" ] || (umask 077 && openssl rand -hex 32 >"$KEY")
+export CANDOR_MODELS="${CANDOR_MODELS:-$ROOT/models}"
+
+log "gallery: $N synthetic templates + 1 real subject in $STORE (built once, resumable)"
+"$SETUP" prepare --store "$STORE" --key-file "$KEY" --n "$N" --mate "$MATE" --out "$DIR/load.env" >"$DIR/prepare.json"
+log "prepare: $(cat "$DIR/prepare.json")"
+# shellcheck disable=SC1091
+. "$DIR/load.env"
+
+# Request bodies (base64 photo in JSON).
+printf '{"authorization_id":"%s","gallery":"load","image":"%s"}' "$LOAD_AUTHORIZATION_ID" \
+  "$(base64 -w0 "$PROBE")" >"$DIR/identify.json"
+printf '{"subject_id":"@SUBJECT@","record_ref":"load test","image":"%s"}' \
+  "$(base64 -w0 "$ENROLL")" >"$DIR/enroll.json"
+
+log "starting candor serve --http 127.0.0.1:$PORT (opening a $LOAD_SUBJECTS-subject store takes a while)"
+"$CANDOR" serve --http "127.0.0.1:$PORT" --store "$STORE" --key-file "$KEY" --rate-limit 0 \
+  --threads 2 >"$DIR/server.out" 2>"$DIR/server.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+t_open=$(date +%s.%N)
+until grep -q "serving" "$DIR/server.out" 2>/dev/null; do
+  kill -0 $SERVER 2>/dev/null || { log "server exited:"; tail -5 "$DIR/server.log" >&2; exit 1; }
+  sleep 1
+done
+open_s=$(calc "$(date +%s.%N) - $t_open")
+log "server up after ${open_s} s"
+srv_cpu() { awk '{print $14+$15}' "/proc/$SERVER/stat"; }
+TCK=$(getconf CLK_TCK)
+srv_cpu0=$(srv_cpu)
+
+RUN=$(date +%s)
+rm -rf "$DIR/acked" && mkdir -p "$DIR/acked"
+log "wrk: identify ($ID_CONNS connections) and enroll ($EN_CONNS connections) for ${DURATION}s, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+w0=$(date +%s.%N)
+LOAD_IDENTIFY_BODY="$DIR/identify.json" LOAD_TOKEN="$LOAD_INVESTIGATOR_TOKEN" LOAD_RESULT="$DIR/identify.result" \
+  wrk -t1 -c"$ID_CONNS" -d"${DURATION}s" --timeout 120s -s "$ROOT/bench/load/identify.lua" \
+  "http://127.0.0.1:$PORT" >"$DIR/wrk_identify.txt" 2>"$DIR/wrk_identify.err" &
+W1=$!
+LOAD_ENROLL_BODY="$DIR/enroll.json" LOAD_TOKEN="$LOAD_ENROLLER_TOKEN" LOAD_RUN="$RUN" \
+  LOAD_ACKED_DIR="$DIR/acked" LOAD_RESULT="$DIR/enroll.result" \
+  wrk -t1 -c"$EN_CONNS" -d"${DURATION}s" --timeout 120s -s "$ROOT/bench/load/enroll.lua" \
+  "http://127.0.0.1:$PORT" >"$DIR/wrk_enroll.txt" 2>"$DIR/wrk_enroll.err" &
+W2=$!
+wait $W1 $W2
+wall=$(calc "$(date +%s.%N) - $w0")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+srv_cpu_s=$(calc "($(srv_cpu) - $srv_cpu0) / $TCK")
+kill -TERM $SERVER
+wait $SERVER || { log "server did not stop cleanly"; exit 1; }
+trap - EXIT
+
+cat "$DIR"/acked/*.txt >"$DIR/acked.txt" 2>/dev/null || : >"$DIR/acked.txt"
+set +e
+"$SETUP" check --store "$STORE" --key-file "$KEY" --acked "$DIR/acked.txt" >"$DIR/check.json"
+check_rc=$?
+set -e
+identify=$(cat "$DIR/identify.result") enroll=$(cat "$DIR/enroll.result")
+summary=$(printf '{"gallery_templates_before":%s,"duration_s":%s,"wall_s":%s,"server_open_s":%s,"server_cpu_s":%s,"load_after":"%s","identify":%s,"enroll":%s,"check":%s}' \
+  "$LOAD_SUBJECTS" "$DURATION" "$wall" "$open_s" "$srv_cpu_s" "$load_after" "$identify" "$enroll" "$(cat "$DIR/check.json")")
+echo "$summary"
+cat "$DIR/wrk_identify.err" "$DIR/wrk_enroll.err" >&2
+bad=0
+for r in "$identify" "$enroll"; do
+  echo "$r" | grep -q '"non_2xx":0,"socket_errors":{"connect":0,"read":0,"write":0,"timeout":0}' || bad=1
+done
+[ $check_rc -eq 0 ] || bad=1
+if [ $bad -ne 0 ]; then log "FAILED: errors or lost enrollments (see $DIR)"; exit 1; fi
+log "OK: 0 errors, 0 lost enrollments"
