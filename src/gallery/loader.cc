@@ -225,15 +225,26 @@ class Loader {
   Loader(const LoadRequest& req, LoadResult& out) : req_(req), out_(out) {}
 
   Status Run() {
+    // Templates and subjects are both scanned in id order and merge-joined
+    // (a template's subject is almost always at or just past the subject
+    // cursor); a template added later to an older subject falls back to a
+    // point lookup. This replaces a b-tree search per row with a sequential scan.
     CANDOR_ASSIGN_OR_RETURN(
         Stmt q, Stmt::Prepare(*req_.db,
-                          "SELECT t.id, t.subject_id, t.gallery_id, t.segment, t.offset, "
-                          "t.length, t.capture_date, t.quality, t.image_sha256, t.model_id, "
-                          "t.model_sha256, t.enrolled_at, t.row_mac, s.id, s.gallery_id, "
-                          "s.external_id, s.record_ref, s.wrapped_key, s.created_at, s.row_mac "
-                          "FROM templates t LEFT JOIN subjects s ON s.id = t.subject_id "
-                          "ORDER BY t.id"));
+                              "SELECT t.id, t.subject_id, t.gallery_id, t.segment, t.offset, "
+                              "t.length, t.capture_date, t.quality, t.image_sha256, t.model_id, "
+                              "t.model_sha256, t.enrolled_at, t.row_mac FROM templates t "
+                              "ORDER BY t.id"));
     q_.emplace(std::move(q));
+    constexpr char kSubjectCols[] =
+        "SELECT id, gallery_id, external_id, record_ref, wrapped_key, created_at, row_mac "
+        "FROM subjects ";
+    CANDOR_ASSIGN_OR_RETURN(
+        Stmt sq, Stmt::Prepare(*req_.db, std::string(kSubjectCols) + "ORDER BY id"));
+    subjects_.emplace(std::move(sq));
+    CANDOR_ASSIGN_OR_RETURN(
+        Stmt pq, Stmt::Prepare(*req_.db, std::string(kSubjectCols) + "WHERE id = ?"));
+    lookup_.emplace(std::move(pq));
     const int threads = std::max(1, req_.threads);
     Chunk chunks[2];
     int cur = 0;
@@ -303,25 +314,26 @@ class Loader {
                              "gallery");
       }
       j.gallery = git->second;
-      if (q_->IsNull(13)) {
-        return DataLossError("metadata: template " + std::to_string(j.tid) +
-                             " (store.db table templates) refers to subject row " +
-                             std::to_string(j.srow) + ", which does not exist");
-      }
-      if (q_->Int(14) != grow) {
-        return DataLossError("metadata: template " + std::to_string(j.tid) +
-                             " and its subject disagree on the gallery");
-      }
       if (j.srow != last_srow || c.subjects.empty()) {
+        CANDOR_ASSIGN_OR_RETURN(const Stmt* sr, SubjectRowFor(j.srow));
+        if (sr == nullptr) {
+          return DataLossError("metadata: template " + std::to_string(j.tid) +
+                               " (store.db table templates) refers to subject row " +
+                               std::to_string(j.srow) + ", which does not exist");
+        }
+        if (sr->Int(1) != grow) {
+          return DataLossError("metadata: template " + std::to_string(j.tid) +
+                               " and its subject disagree on the gallery");
+        }
         SubjectJob s;
         s.srow = j.srow;
         s.grow = grow;
-        SubjectRow r{j.srow, grow, q_->TextView(15), q_->TextView(16), q_->Blob(17),
-                     q_->TextView(18)};
+        SubjectRow r{j.srow, grow, sr->TextView(2), sr->TextView(3), sr->Blob(4),
+                     sr->TextView(5)};
         s.row = c.Put(enc_.Encode(r));
-        s.mac = c.Put(q_->Blob(19));
-        s.wrapped = c.Put(q_->Blob(17));
-        s.external_id = c.Put(q_->TextView(15));
+        s.mac = c.Put(sr->Blob(6));
+        s.wrapped = c.Put(sr->Blob(4));
+        s.external_id = c.Put(sr->TextView(2));
         c.subjects.push_back(s);
         last_srow = j.srow;
       }
@@ -351,6 +363,25 @@ class Loader {
     return OkStatus();
   }
 
+  // The subjects row `srow` (positioned statement), or null if none.
+  StatusOr<const Stmt*> SubjectRowFor(int64_t srow) {
+    while (subject_live_ && subjects_->Int(0) < srow) {
+      CANDOR_ASSIGN_OR_RETURN(subject_live_, subjects_->Step());
+    }
+    if (!subject_started_) {
+      subject_started_ = true;
+      CANDOR_ASSIGN_OR_RETURN(subject_live_, subjects_->Step());
+      while (subject_live_ && subjects_->Int(0) < srow) {
+        CANDOR_ASSIGN_OR_RETURN(subject_live_, subjects_->Step());
+      }
+    }
+    if (subject_live_ && subjects_->Int(0) == srow) return &*subjects_;
+    lookup_->Reset();
+    lookup_->Bind(1, srow);
+    CANDOR_ASSIGN_OR_RETURN(bool found, lookup_->Step());
+    return found ? &*lookup_ : nullptr;
+  }
+
   // Appends each run of same-gallery templates to its index, then wipes them.
   Status AddToIndexes(Chunk& c) {
     const double t0 = ThreadCpu();
@@ -375,7 +406,10 @@ class Loader {
 
   const LoadRequest& req_;
   LoadResult& out_;
-  std::optional<Stmt> q_;
+  std::optional<Stmt> q_;         // templates in id order
+  std::optional<Stmt> subjects_;  // subjects in id order (merge-join cursor)
+  std::optional<Stmt> lookup_;    // one subject by id (out-of-order templates)
+  bool subject_started_ = false, subject_live_ = false;
   RowEncoder enc_;
   bool done_ = false;
   std::map<uint32_t, std::unique_ptr<Mapping>> maps_;

@@ -132,20 +132,28 @@ Status SegmentWriter::OpenSegment(uint32_t segment, uint64_t end, uint64_t* trun
 
 StatusOr<RecordLocation> SegmentWriter::Append(std::span<const uint8_t> payload) {
   if (payload.size() > kMaxRecordPayload) return InvalidArgumentError("record too large");
-  if (file_->Size() + kRecordHeaderBytes + payload.size() > max_bytes_ &&
-      file_->Size() > kSegmentHeaderBytes) {
-    // Roll: the full segment is synced before the next one takes writes.
+  if (Size() + kRecordHeaderBytes + payload.size() > max_bytes_ &&
+      Size() > kSegmentHeaderBytes) {
+    // Roll: the full segment is written and synced before the next one takes writes.
+    CANDOR_RETURN_IF_ERROR(Flush());
     CANDOR_RETURN_IF_ERROR(file_->Sync());
     CANDOR_RETURN_IF_ERROR(OpenSegment(segment_ + 1, 0, nullptr));
   }
-  RecordLocation loc{segment_, file_->Size(), static_cast<uint32_t>(payload.size())};
-  buf_.clear();
-  EncodeRecord(payload, buf_);
-  CANDOR_RETURN_IF_ERROR(file_->Append(buf_));
+  RecordLocation loc{segment_, Size(), static_cast<uint32_t>(payload.size())};
+  EncodeRecord(payload, pending_);
+  if (pending_.size() >= (1u << 20)) CANDOR_RETURN_IF_ERROR(Flush());
   return loc;
 }
 
+Status SegmentWriter::Flush() {
+  if (pending_.empty()) return OkStatus();
+  Status s = file_->Append(pending_);
+  pending_.clear();
+  return s;
+}
+
 Status SegmentWriter::Sync() {
+  CANDOR_RETURN_IF_ERROR(Flush());
   CANDOR_RETURN_IF_ERROR(file_->Sync());
   if (dir_dirty_) {
     CANDOR_RETURN_IF_ERROR(env_->SyncDir(dir_));
@@ -154,9 +162,10 @@ Status SegmentWriter::Sync() {
   return OkStatus();
 }
 
-RecordLocation SegmentWriter::Mark() const { return {segment_, file_->Size(), 0}; }
+RecordLocation SegmentWriter::Mark() const { return {segment_, Size(), 0}; }
 
 Status SegmentWriter::Rollback(const RecordLocation& mark) {
+  pending_.clear();
   if (mark.segment == segment_) return file_->Truncate(mark.offset);
   // Records went into newer segments: empty them down to their header and
   // reopen the marked one. The empty newer segment files are harmless.

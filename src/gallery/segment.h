@@ -9,9 +9,11 @@
 // A record is addressed by (segment number, offset of its length field).
 // A segment is closed once it exceeds max_segment_bytes and never rewritten.
 //
-// Durability: Append writes without syncing; Sync makes every appended record
-// durable; Rollback cuts the active segment back to a size returned by Mark()
-// (used when the metadata commit that would reference the records fails).
+// Durability: Append buffers records (written out in 1 MiB pieces) without
+// syncing; Sync writes what is buffered and makes every appended record
+// durable; Rollback drops the buffer and cuts the active segment back to a
+// size returned by Mark() (used when the metadata commit that would reference
+// the records fails). Mark() is taken after a Sync or Rollback.
 //
 // Thread safety: a SegmentWriter is used by one thread at a time (the store's
 // writer lock). ReadRecord/SegmentPath are pure/thread-safe.
@@ -69,7 +71,8 @@ class SegmentWriter {
                                                        uint64_t max_segment_bytes,
                                                        uint64_t* truncated_bytes);
 
-  // Appends one record; returns where it went. Not durable until Sync.
+  // Appends one record; returns where it went. Not durable until Sync; a write
+  // error may surface here or at Sync.
   StatusOr<RecordLocation> Append(std::span<const uint8_t> payload);
 
   // Makes all appended records durable (fdatasync; dir sync after a roll).
@@ -88,6 +91,8 @@ class SegmentWriter {
   SegmentWriter(Env* env, std::string dir, uint64_t max_bytes)
       : env_(env), dir_(std::move(dir)), max_bytes_(max_bytes) {}
   Status OpenSegment(uint32_t segment, uint64_t end, uint64_t* truncated);
+  Status Flush();
+  uint64_t Size() const { return file_->Size() + pending_.size(); }
 
   Env* env_;
   std::string dir_;
@@ -96,7 +101,7 @@ class SegmentWriter {
   std::unique_ptr<AppendFile> file_;
   bool dir_dirty_ = false;
   std::vector<uint32_t> rolled_since_sync_;
-  std::vector<uint8_t> buf_;
+  std::vector<uint8_t> pending_;  // encoded records not yet written
 };
 
 }  // namespace candor::gallery

@@ -191,8 +191,10 @@ Status StoreImpl::Pragmas() {
   CANDOR_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;"
                                    " PRAGMA cell_size_check=ON;"));
   if (!options_.read_only) {
+    // cache_size: 64 MiB of page cache for the writer, so bulk enrollment's
+    // index inserts do not re-read the same b-tree pages for every row.
     CANDOR_RETURN_IF_ERROR(db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                     " PRAGMA journal_size_limit=0;"));
+                                     " PRAGMA journal_size_limit=0; PRAGMA cache_size=-65536;"));
   }
   return OkStatus();
 }
@@ -696,6 +698,9 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     std::vector<int64_t> template_ids;
     std::vector<gallery::RecordLocation> locs;
     std::vector<std::optional<gallery::RecordLocation>> image_locs;
+    std::vector<uint8_t> sealed;         // template record payloads, back to back
+    std::vector<uint8_t> sealed_images;  // image record payloads, back to back
+    std::vector<uint8_t> wrapped;        // the wrapped data key (new subjects)
   };
   std::vector<Prepared> prepared(requests.size());
   std::set<std::string> batch_ids;
@@ -776,32 +781,70 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     }
     return cause;
   };
-  std::vector<uint8_t> payload;
+  // Ids first (sequential), then the CPU work (sealing every record and
+  // wrapping every new key) on all cores, then the appends in id order.
+  int64_t batch_templates = 0;
+  for (Prepared& p : prepared) {
+    if (p.is_new) p.subject_row = subject_row++;
+    for (size_t j = 0; j < p.values.size(); ++j) p.template_ids.push_back(template_id++);
+    batch_templates += static_cast<int64_t>(p.values.size());
+  }
+  auto seal = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      Prepared& p = prepared[i];
+      const EnrollRequest& r = requests[i];
+      p.sealed.reserve(p.values.size() * gallery::TemplateRecordSize(binding.dim));
+      for (size_t j = 0; j < p.values.size(); ++j) {
+        gallery::EncodeTemplateRecord(p.key, p.template_ids[j], p.subject_row, p.values[j],
+                                      p.sealed);
+        if (const auto& image = r.templates[j].image; !image.empty()) {
+          gallery::EncodeImageRecord(p.key, {p.template_ids[j], p.subject_row, g->row}, image,
+                                     p.sealed_images);
+        }
+      }
+      if (p.is_new) {
+        p.wrapped = gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id});
+      }
+    }
+  };
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers = static_cast<int>(
+      std::clamp<int64_t>(batch_templates / 512, 1, static_cast<int64_t>(cores)));
+  if (workers == 1) {
+    seal(0, prepared.size());
+  } else {
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) {
+      pool.emplace_back(seal, prepared.size() * w / workers, prepared.size() * (w + 1) / workers);
+    }
+    seal(0, prepared.size() / workers);
+    for (auto& t : pool) t.join();
+  }
   bool any_image = false;
+  const size_t record_bytes = gallery::TemplateRecordSize(binding.dim);
   for (size_t i = 0; i < prepared.size(); ++i) {
     Prepared& p = prepared[i];
-    if (p.is_new) p.subject_row = subject_row++;
+    size_t image_off = 0;
     for (size_t j = 0; j < p.values.size(); ++j) {
-      payload.clear();
-      const int64_t tid = template_id++;
-      gallery::EncodeTemplateRecord(p.key, tid, p.subject_row, p.values[j], payload);
-      auto loc = writer_->Append(payload);
+      auto loc = writer_->Append(
+          std::span<const uint8_t>(p.sealed).subspan(j * record_bytes, record_bytes));
       if (!loc.ok()) return undo(loc.status().WithContext("enrollment not stored"));
-      p.template_ids.push_back(tid);
       p.locs.push_back(*loc);
       const std::vector<uint8_t>& image = requests[i].templates[j].image;
       p.image_locs.emplace_back();
       if (!image.empty()) {
-        payload.clear();
-        gallery::EncodeImageRecord(p.key, {tid, p.subject_row, g->row}, image, payload);
-        auto iloc = image_writer_->Append(payload);
+        const size_t n = gallery::ImageRecordSize(image.size());
+        auto iloc =
+            image_writer_->Append(std::span<const uint8_t>(p.sealed_images).subspan(image_off, n));
         if (!iloc.ok()) return undo(iloc.status().WithContext("enrollment not stored"));
+        image_off += n;
         p.image_locs.back() = *iloc;
         any_image = true;
       }
     }
+    p.sealed = {};
+    p.sealed_images = {};
   }
-  std::fill(payload.begin(), payload.end(), 0);
   if (any_image) {
     if (Status s = image_writer_->Sync(); !s.ok()) {
       return undo(s.WithContext("enrollment not stored"));
@@ -848,8 +891,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     if (p.is_new) {
       ins_s->Reset();
       ins_s->Bind(1, p.subject_row).Bind(2, g->row).Bind(3, r.subject_id).Bind(4, r.record_ref);
-      const std::vector<uint8_t> wrapped =
-          gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id});
+      const std::vector<uint8_t>& wrapped = p.wrapped;
       ins_s->BindBlob(5, wrapped);
       ins_s->Bind(6, now);
       ins_s->BindBlob(7, row_mac_.Compute(enc.Encode(gallery::SubjectRow{
