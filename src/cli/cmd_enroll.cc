@@ -16,6 +16,9 @@
 // file stem without a trailing _<digits> (LFW's Name_0001.jpg -> Name);
 // csv:FILE = rows "path,subject_id" (path relative to DIR; header optional).
 // Progress (done/total, rate, ETA) goes to stderr; the summary to stdout.
+// --keep-images also stores each enrolled image itself, sealed with its
+// subject's data key (for examiners' side-by-side review; shredded with the
+// subject); without it only the image's SHA-256 is kept.
 
 #include <sys/stat.h>
 
@@ -47,6 +50,7 @@ struct Args {
   std::string gallery, dir, id_from = "folder", failures = "enroll-failures.csv";
   std::string calibration;
   bool check_duplicates = false;
+  bool keep_images = false;
   double duplicate_fpir = 1e-3;
   int min_quality = 0;
   int batch = 64;
@@ -197,6 +201,15 @@ Outcome Process(const Item& item, const Pipeline& pipeline, const Store& store, 
     return o;
   }
   o.input.tmpl = f.tmpl;
+  if (a.keep_images) {
+    if (bytes->size() > kMaxStoredImageBytes) {
+      o.failure = "image too large to keep";
+      o.detail = std::to_string(bytes->size()) + " bytes; --keep-images stores at most " +
+                 std::to_string(kMaxStoredImageBytes);
+      return o;
+    }
+    o.input.image.assign(bytes->begin(), bytes->end());
+  }
   o.input.quality = static_cast<float>(f.face.quality.score);
   struct stat st;
   if (::stat(item.path.c_str(), &st) == 0) {
@@ -357,6 +370,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
                         {"failed", failed},
                         {"failures_by_reason", reasons},
                         {"failures_csv", a.failures},
+                        {"images_kept", a.keep_images},
                         {"seconds", elapsed()},
                         {"images_per_second", items.empty() ? 0.0 : items.size() / elapsed()}};
   if (a.check_duplicates) doc["probable_duplicates"] = duplicates;
@@ -385,6 +399,9 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--duplicate-fpir", a->duplicate_fpir, "FPIR the duplicate threshold is set for")
           ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--calibration", a->calibration, "Calibration file for --check-duplicates");
+      sub.add_flag("--keep-images", a->keep_images,
+                   "Also store each enrolled image (encrypted with its subject's key, "
+                   "deleted with the subject) for examiners; default keeps only its SHA-256");
       sub.add_option("--min-quality", a->min_quality, "Refuse faces with a quality score below this (0-100)")
           ->check(CLI::Range(0, 100));
       sub.add_option("--batch", a->batch, "Subjects per group commit")->check(CLI::Range(1, 100000));
