@@ -287,6 +287,10 @@ async function main() {
     assert(await page.locator('#audit-log img, #transparency img').count() === 0, 'no photos shown to auditors');
     await page.locator('#transparency .tiles').waitFor();
     await shot(page, '11-auditor');
+    // Smaller views for the README (no photo is ever on this screen).
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({path: join(SCREENS, 'masked', '11-auditor-top.png')});
+    await page.locator('#transparency').screenshot({path: join(SCREENS, 'masked', '12-transparency.png')});
     await ctx.close();
   });
 
