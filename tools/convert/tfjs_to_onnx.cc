@@ -36,7 +36,10 @@ Status Unimpl(const TfNode& n, const std::string& what) {
 
 std::string Join(const std::vector<int64_t>& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';  // two appends: GCC 12 warns (-Wrestrict, false positive) on "," + to_string
+    s += std::to_string(v[i]);
+  }
   return s + "]";
 }
 
