@@ -12,9 +12,11 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -506,6 +508,50 @@ TEST_F(ServerTest, ExigentSearchWithoutBackingIsPurgedWithItsProbe) {
   EXPECT_EQ(purge->exigent_searches_purged, 1);
   EXPECT_FALSE(fs::exists(dir_ / "probes" / (id + ".probe")));
   const std::string exa2 = SignIn("erin", "erin-password-123");
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa2).status, 412);
+}
+
+// The server runs the purge itself: HttpServer's timer (not a direct RunPurge
+// call) purges an unbacked exigent search and its probe once the injected clock
+// is past the 48 h window, and nothing before it.
+TEST_F(ServerTest, PurgeTimerPurgesUnbackedExigentSearchOnItsOwn) {
+  const std::string sup = Person("sara", "supervisor");
+  Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "exigent"});
+  Enroll("bookings", enr);
+  Reply a = Post("/v1/authorizations", sup,
+                 {{"basis", "exigent"},
+                  {"reference", "E-2"},
+                  {"issuing_authority", "duty sgt"},
+                  {"case_id", "case-10"},
+                  {"purpose", "missing child"},
+                  {"galleries", {"bookings"}},
+                  {"expires_at", Iso(kStart + 2 * kDay)},
+                  {"max_searches", 3}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  Reply s = Identify(sup, a.body["id"], "bookings", Photo("Ari_Fleischer", 2));
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  const fs::path probe = dir_ / "probes" / (id + ".probe");
+  ASSERT_TRUE(fs::exists(probe));
+
+  HttpServerOptions ho;
+  ho.purge_interval_ms = 20;
+  auto timer = HttpServer::Start(service_.get(), ho);
+  ASSERT_TRUE(timer.ok()) << timer.status().ToString();
+  // Inside the window: many timer rounds purge nothing.
+  now_ += 47 * kHour;
+  for (int i = 0; i < 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(fs::exists(probe)) << "purged inside the exigent window";
+  // Past it: the timer purges (bounded wait for the event, not a speed check).
+  now_ += 2 * kHour;
+  for (int i = 0; i < 1000 && fs::exists(probe); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  (*timer)->Stop();
+  EXPECT_FALSE(fs::exists(probe)) << "the server's purge timer did not purge the probe";
+  const std::string exa2 = SignIn("erin", "erin-password-123");  // the old session expired
   EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa2).status, 412);
 }
 
