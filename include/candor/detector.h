@@ -11,7 +11,9 @@
 // Errors: INVALID_ARGUMENT for an empty or non-BGR image; INTERNAL when the
 // network fails.
 // Thread safety: Detect() is const and may be called from many threads; the
-// network keeps one loaded copy per concurrent caller (see inference.h).
+// network keeps one loaded copy per concurrent caller (see inference.h). With
+// several copies, one call spreads a large photo's tiles over that many
+// threads (same result as one thread).
 
 #ifndef CANDOR_DETECTOR_H_
 #define CANDOR_DETECTOR_H_
@@ -114,7 +116,7 @@ class FaceDetector {
 
  private:
   FaceDetector(std::unique_ptr<Network> net, std::unique_ptr<Network> small_net, DetectorOptions options,
-               int input_size, int small_input_size);
+               int input_size, int small_input_size, int instances);
   // Runs `net` on one square patch of its input size; appends detections in
   // patch pixel coordinates.
   Status RunPatch(const Network& net, const cv::Mat& patch, std::vector<FaceDetection>* out) const;
@@ -126,6 +128,7 @@ class FaceDetector {
   DetectorOptions options_;
   int input_size_;
   int small_input_size_;
+  int instances_;                     // network copies = threads a large photo's tiles use
   std::vector<cv::Point2f> anchors_;  // centres, in [0,1] of the input
 };
 

@@ -6,7 +6,9 @@
 // plus the pyramid of tiles that finds small faces in large photos.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include <opencv2/imgproc.hpp>
 
@@ -80,9 +82,10 @@ std::vector<FaceDetection> WeightedNms(std::vector<FaceDetection> cands, float i
 }
 
 FaceDetector::FaceDetector(std::unique_ptr<Network> net, std::unique_ptr<Network> small_net,
-                           DetectorOptions options, int input_size, int small_input_size)
+                           DetectorOptions options, int input_size, int small_input_size, int instances)
     : net_(std::move(net)), small_net_(std::move(small_net)), options_(std::move(options)),
-      input_size_(input_size), small_input_size_(small_input_size), anchors_(MakeAnchors()) {}
+      input_size_(input_size), small_input_size_(small_input_size), instances_(instances),
+      anchors_(MakeAnchors()) {}
 
 namespace {
 
@@ -109,7 +112,7 @@ StatusOr<std::unique_ptr<FaceDetector>> FaceDetector::Open(const std::filesystem
     if (small_size >= size) small.reset();  // only a smaller network saves time
   }
   return std::unique_ptr<FaceDetector>(
-      new FaceDetector(std::move(net), std::move(small), options, size, small_size));
+      new FaceDetector(std::move(net), std::move(small), options, size, small_size, std::max(1, instances)));
 }
 
 int FaceDetector::SmallImageMaxSide() const {
@@ -233,12 +236,38 @@ Status FaceDetector::DetectWith(const Network& net, int n, const cv::Mat& bgr,
     prev = img;
     const float inv_x = static_cast<float>(bgr.cols) / img.cols;
     const float inv_y = static_cast<float>(bgr.rows) / img.rows;
-    for (const cv::Rect& roi : level.tiles) {
-      cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
-      img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
-      std::vector<FaceDetection> local;
-      CANDOR_RETURN_IF_ERROR(RunPatch(net, patch, &local));
-      for (auto& d : local) {
+    // Tiles run on up to `instances_` threads (one network copy each); results
+    // are merged in tile order, so the outcome does not depend on the threads.
+    const size_t count = level.tiles.size();
+    std::vector<std::vector<FaceDetection>> raw(count);
+    std::vector<Status> status(count);
+    auto run = [&](size_t i) {
+      try {
+        const cv::Rect& roi = level.tiles[i];
+        cv::Mat patch = cv::Mat::zeros(n, n, CV_8UC3);
+        img(roi).copyTo(patch(cv::Rect(0, 0, roi.width, roi.height)));
+        status[i] = RunPatch(net, patch, &raw[i]);
+      } catch (const std::exception& e) {
+        status[i] = InternalError(std::string("detector tile failed: ") + e.what());
+      }
+    };
+    const size_t workers = std::min<size_t>(static_cast<size_t>(std::max(1, instances_)), count);
+    if (workers <= 1) {
+      for (size_t i = 0; i < count; ++i) run(i);
+    } else {
+      std::atomic<size_t> next{0};
+      auto loop = [&] {
+        for (size_t i; (i = next.fetch_add(1)) < count;) run(i);
+      };
+      std::vector<std::thread> helpers;
+      for (size_t w = 1; w < workers; ++w) helpers.emplace_back(loop);
+      loop();
+      for (auto& t : helpers) t.join();
+    }
+    for (size_t ti = 0; ti < count; ++ti) {
+      CANDOR_RETURN_IF_ERROR(status[ti]);
+      const cv::Rect& roi = level.tiles[ti];
+      for (auto& d : raw[ti]) {
         if (level.max_face_in_net > 0) {
           if (d.score < options_.tile_score_threshold) continue;
           // Drop faces cut by an inner tile edge: a neighbouring tile or a

@@ -147,6 +147,14 @@ TEST_F(DetectorOnPhotos, SmallFaceInLargeFrameIsFoundOnce) {
   ASSERT_TRUE(faces.ok());
   ASSERT_EQ(faces->size(), 1u);
   EXPECT_NEAR((*faces)[0].box.x + (*faces)[0].box.width / 2, 2900 + 123, 20);
+  // Two network copies: the tiles run on two threads, the result is identical.
+  auto two = FaceDetector::Open(ModelDir(), DetectorOptions{}, 2);
+  ASSERT_TRUE(two.ok());
+  auto again = (*two)->Detect(big);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), faces->size());
+  EXPECT_EQ((*again)[0].box, (*faces)[0].box);
+  EXPECT_EQ((*again)[0].score, (*faces)[0].score);
 }
 
 // LFW-sized images run the small network: same face, same place as the big

@@ -39,10 +39,10 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(const PipelineOptions& option
 
 std::string Pipeline::SettingsKey() const {
   const auto& o = options_;
+  std::string small_det;  // "+hash" of the small-image detector, when one is loaded
+  if (const ModelInfo* s = detector_->small_model()) small_det.append("+").append(s->onnx_sha256, 0, 16);
   std::string key = embedder_->model().id + ":" + embedder_->model().onnx_sha256.substr(0, 16) + ":det=" +
-         detector_->model().onnx_sha256.substr(0, 16) +
-         (detector_->small_model() ? "+" + detector_->small_model()->onnx_sha256.substr(0, 16) : std::string()) +
-         ":mesh=" +
+         detector_->model().onnx_sha256.substr(0, 16) + small_det + ":mesh=" +
          (landmarker_ ? std::to_string(o.mesh_passes) : "0") + ":flip=" + (o.flip_average ? "1" : "0") +
          ":minface=" + std::to_string(o.detector.min_face_px) + ":thr=" +
          std::to_string(o.detector.score_threshold);
