@@ -9,7 +9,8 @@
 //
 //   detect_eval lfw  [--model ID] [--min-face PX] [--limit N]
 //       every LFW image (CANDOR_DATA/faces/lfw): images with >= 1 face, with
-//       exactly 1, with more than 1; CPU and wall ms per image.
+//       exactly 1, with more than 1; CPU and wall ms per image
+//       (CANDOR_LIST_MULTI=1 also lists the images with more than one face).
 //   detect_eval scale [--model ID] [--limit N]
 //       detection rate against face size at the network's input: N LFW faces
 //       (first image of the first N identities) scaled so that the detected
@@ -115,7 +116,15 @@ int Lfw(const FaceDetector& det, const fs::path& data, int limit) {
     if (!faces->empty()) ++any;
     else if (missed.size() < 20) missed.push_back(f.filename().string());
     if (faces->size() == 1) ++one;
-    if (faces->size() > 1) ++many;
+    if (faces->size() > 1) {
+      ++many;
+      if (std::getenv("CANDOR_LIST_MULTI")) {  // debugging aid: which images, which boxes
+        std::printf("  multi: %s", f.string().c_str());
+        for (const auto& d : *faces)
+          std::printf(" [%.0f,%.0f,%.0f,%.0f s=%.2f]", d.box.x, d.box.y, d.box.width, d.box.height, d.score);
+        std::printf("\n");
+      }
+    }
   }
   const double n = static_cast<double>(files.size());
   std::printf("lfw model=%s small_model=%s (images <= %d px) min_face=%d images=%zu with_face=%d (%.2f %%) exactly_one=%d more_than_one=%d "
