@@ -27,7 +27,8 @@ StatusOr<int64_t> QueryInt(const Ctx& c, const std::string& name, int64_t def, i
 }
 
 Status UnknownQuery(const Ctx& c, std::initializer_list<const char*> known) {
-  for (const auto& [k, v] : c.req.query) {
+  for (const auto& kv : c.req.query) {
+    const std::string& k = kv.first;  // not a structured binding: clang 14 cannot capture one
     if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; })) {
       return InvalidArgumentError("unknown query parameter '" + k.substr(0, 64) + "'");
     }
