@@ -54,6 +54,7 @@ struct Args {
   std::string data, pairs, models_dir, cache_dir, json_out, embeddings_out;
   std::vector<std::string> variants;
   int threads = 2;
+  bool geometry_only = false;
 };
 
 struct Pair {
@@ -372,6 +373,43 @@ Status Run(Args a) {
     }));
     if (!todo.empty()) CANDOR_RETURN_IF_ERROR(SaveFaces(face_file, face_key, faces));
   }
+  // Label-free geometry: how well each variant's five points fit the ArcFace
+  // template (residuals of the similarity fit, in crop pixels, over all images).
+  nlohmann::json geometry = nlohmann::json::array();
+  for (const Variant& v : variants) {
+    if (v.model != kMobileFaceNet) continue;
+    const AlignOptions& o = v.crops[0];
+    double sq = 0;
+    cv::Point2d mean[5];
+    size_t n = 0;
+    for (const auto& i : images) {
+      std::vector<cv::Point2f> img, tpl;
+      CanonicalPoints(faces.at(i), CanonicalCrop::kArcFace112, o, &img, &tpl);
+      AlignOptions fit = o;
+      fit.zoom = 1, fit.shift_x = fit.shift_y = 0;
+      cv::Mat m = AlignmentTransform(faces.at(i), CanonicalCrop::kArcFace112, fit);
+      if (m.empty()) continue;
+      ++n;
+      for (int k = 0; k < 5; ++k) {
+        const cv::Point2d p(m.at<double>(0, 0) * img[k].x + m.at<double>(0, 1) * img[k].y + m.at<double>(0, 2),
+                            m.at<double>(1, 0) * img[k].x + m.at<double>(1, 1) * img[k].y + m.at<double>(1, 2));
+        const cv::Point2d r = p - cv::Point2d(tpl[k]);
+        mean[k] += r;
+        sq += r.dot(r);
+      }
+    }
+    nlohmann::json g = {{"variant", v.name}, {"faces", n}, {"rms_residual_px", std::sqrt(sq / std::max<size_t>(1, 5 * n))}};
+    nlohmann::json mr = nlohmann::json::array();
+    for (auto& p : mean) mr.push_back({p.x / std::max<size_t>(1, n), p.y / std::max<size_t>(1, n)});
+    g["mean_residual_px"] = mr;  // eyes (image-left, image-right), nose, mouth (image-left, image-right)
+    std::cerr << "geometry " << v.name << ": rms residual " << g["rms_residual_px"].get<double>()
+              << " px; mean residual per point " << mr.dump() << std::endl;
+    geometry.push_back(g);
+  }
+  if (a.geometry_only) {
+    std::cout << nlohmann::json{{"geometry", geometry}}.dump(2) << std::endl;
+    return OkStatus();
+  }
   std::map<std::string, std::unique_ptr<Embedder>> embedders;
   for (const Variant& v : variants) {
     if (embedders.count(v.model)) continue;
@@ -386,6 +424,7 @@ Status Run(Args a) {
                         {"pairs", pairs.size()},
                         {"images", images.size()},
                         {"face_cache_key", face_key},
+                        {"geometry", geometry},
                         {"variants", nlohmann::json::array()},
                         {"results", nlohmann::json::array()}};
   std::map<std::string, std::vector<double>> variant_scores;
@@ -537,6 +576,8 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--variant", a->variants,
                      "Variant(s) to run (default all): base eye-corners eye-lids nose4 inner-mouth eye-weight2 "
                      "zoom3 shift5 resnet (with base and resnet: their fusion too)");
+      sub.add_flag("--geometry-only", a->geometry_only,
+                   "Only the label-free fit residuals of each variant's five points (no embedding)");
       sub.add_option("--threads", a->threads, "Worker threads")->check(CLI::Range(1, 64));
       sub.add_option("--json", a->json_out, "Write the JSON report here (default stdout)");
       return [a] { return Run(*a); };
