@@ -85,6 +85,17 @@ struct AuditLogOptions {
   bool write_anchor = true;        // keep <path>.anchor up to date
 };
 
+// Result of VerifyAuditLog.
+struct AuditVerifyReport {
+  bool ok = false;
+  uint64_t entries = 0;       // entries verified before any break
+  uint64_t checkpoints = 0;   // valid signed checkpoints seen
+  uint64_t break_seq = 0;     // first entry seq at which the chain breaks (0 = none)
+  uint64_t break_offset = 0;  // byte offset of the offending record
+  std::string problem;        // human-readable: what is wrong and where
+  std::string head_hex;       // chain head after the last verified entry
+};
+
 class AuditLog {
  public:
   // Opens (creating if absent) the log at `path`, recovering a torn tail.
@@ -110,6 +121,17 @@ class AuditLog {
   std::string head_hex() const;  // current chain head
   const std::filesystem::path& path() const { return path_; }
 
+  // A consistent view of the log while it is being written, for readers in the
+  // writer's process (the server's auditor routes). VerifyLive reads the anchor
+  // first, then exactly the records completely written at that moment, so an
+  // Append() racing with it can neither show up as a torn tail nor make the
+  // anchor attest more than was read. `public_key` is the key to verify with
+  // (the configured one, not necessarily the writer's own). Appends continue
+  // while these run; what they add is not included. Thread-safe. Errors as
+  // VerifyAuditLog / ReadAuditEntries.
+  StatusOr<AuditVerifyReport> VerifyLive(const std::vector<uint8_t>& public_key) const;
+  StatusOr<std::vector<AuditEntry>> ReadLive() const;
+
  private:
   AuditLog(std::filesystem::path path, AuditSigningKey key, AuditLogOptions options);
   Status WriteRecordLocked(uint8_t type, const std::string& payload);  // no sync
@@ -122,7 +144,7 @@ class AuditLog {
   const AuditSigningKey key_;
   const AuditLogOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::condition_variable cv_;  // VerifyLive waits on it too
   bool syncing_ = false;      // a thread is syncing with mu_ released
   uint64_t written_ops_ = 0;  // records written (page cache)
   uint64_t synced_ops_ = 0;   // records known durable
@@ -132,18 +154,8 @@ class AuditLog {
   bool broken_ = false;
   uint64_t count_ = 0;
   uint64_t last_checkpoint_count_ = 0;
-  std::vector<uint8_t> head_;  // 32 bytes
-};
-
-// Result of VerifyAuditLog.
-struct AuditVerifyReport {
-  bool ok = false;
-  uint64_t entries = 0;       // entries verified before any break
-  uint64_t checkpoints = 0;   // valid signed checkpoints seen
-  uint64_t break_seq = 0;     // first entry seq at which the chain breaks (0 = none)
-  uint64_t break_offset = 0;  // byte offset of the offending record
-  std::string problem;        // human-readable: what is wrong and where
-  std::string head_hex;       // chain head after the last verified entry
+  uint64_t written_bytes_ = 0;  // end of the last completely written record
+  std::vector<uint8_t> head_;   // 32 bytes
 };
 
 // Verifies the whole log: framing and checksums, dense increasing seq, hash

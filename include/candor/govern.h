@@ -169,6 +169,11 @@ class Governance {
   // caller fills actor/role/action/...; seq and time are assigned.
   StatusOr<uint64_t> Audit(AuditEntry entry);
   const std::filesystem::path& audit_log_path() const;
+  // The audit log as completely written now, verified against its anchor with
+  // `public_key` / read without verification; safe while other requests append
+  // (AuditLog::VerifyLive / ReadLive). Callers check the role and audit the read.
+  StatusOr<AuditVerifyReport> VerifyAuditLive(const std::vector<uint8_t>& public_key) const;
+  StatusOr<std::vector<AuditEntry>> ReadAuditLive() const;
   int64_t Now() const { return options_.clock(); }
 
  private:

@@ -140,6 +140,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
       CANDOR_RETURN_IF_ERROR(SyncDir(path.parent_path()));
     }
   }
+  log->written_bytes_ = scan.good_bytes;
   if (scan.end == ScanEnd::kTornTail) {
     const uint64_t torn = data.size() - scan.good_bytes;
     if (::ftruncate(log->fd_, static_cast<off_t>(scan.good_bytes)) != 0 || ::fsync(log->fd_) != 0) {
@@ -161,11 +162,13 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
 }
 
 Status AuditLog::WriteRecordLocked(uint8_t type, const std::string& payload) {
-  Status s = WriteAll(fd_, EncodeRecord(type, payload));
+  const std::string record = EncodeRecord(type, payload);
+  Status s = WriteAll(fd_, record);
   if (!s.ok()) {
     broken_ = true;
     return s;
   }
+  written_bytes_ += record.size();
   ++written_ops_;
   return OkStatus();
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -403,6 +404,74 @@ TEST_F(AuditLogTest, ConcurrentAppendsShareSyncsAndKeepTheChain) {
   EXPECT_TRUE(r.ok) << r.problem;
   EXPECT_EQ(r.entries, 320u);
   EXPECT_GE(r.checkpoints, 45u);
+}
+
+// Readers while others append (the server's auditor routes run beside every
+// other request). Before VerifyLive, verifying read the log and then the anchor,
+// so an append in between made a live, intact log look truncated ("the signed
+// anchor attests 66 entries but the log holds 65"), as CI's browser test saw.
+TEST_F(AuditLogTest, VerifyingWhileOthersAppendNeverReportsABreak) {
+  AuditLogOptions o;
+  o.checkpoint_every = 5;
+  auto log = AuditLog::Open(log_, key_, o);
+  ASSERT_TRUE(log.ok());
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) ASSERT_TRUE((*log)->Append(Entry(t * 1000 + i)).ok());
+    });
+  }
+  std::thread stopper([&] {
+    for (auto& w : writers) w.join();
+    done = true;
+  });
+  int live_runs = 0, file_runs = 0, reads = 0;
+  uint64_t last_live = 0;
+  while (!done) {
+    auto live = (*log)->VerifyLive(key_.public_key);
+    ASSERT_TRUE(live.ok()) << live.status().message();
+    ASSERT_TRUE(live->ok) << live->problem;
+    EXPECT_GE(live->entries, last_live);  // a later view never holds fewer entries
+    last_live = live->entries;
+    ++live_runs;
+    auto file = VerifyAuditLog(log_, key_.public_key, anchor_);
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    ASSERT_TRUE(file->ok) << file->problem;
+    ++file_runs;
+    auto entries = (*log)->ReadLive();
+    ASSERT_TRUE(entries.ok()) << entries.status().message();
+    for (size_t i = 0; i < entries->size(); ++i) ASSERT_EQ((*entries)[i].seq, i + 1);
+    ++reads;
+  }
+  stopper.join();
+  EXPECT_GT(live_runs, 0);
+  EXPECT_GT(file_runs, 0);
+  EXPECT_GT(reads, 0);
+  auto final_view = (*log)->VerifyLive(key_.public_key);
+  ASSERT_TRUE(final_view.ok());
+  EXPECT_TRUE(final_view->ok) << final_view->problem;
+  EXPECT_EQ(final_view->entries, 450u);
+}
+
+TEST_F(AuditLogTest, VerifyLiveStillDetectsTampering) {
+  auto log = AuditLog::Open(log_, key_);
+  ASSERT_TRUE(log.ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*log)->Append(Entry(i)).ok());
+  // Flip one byte of the first entry's payload behind the writer's back.
+  {
+    std::fstream f(log_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(20);
+    char c = 0;
+    f.read(&c, 1);
+    c ^= 0x01;
+    f.seekp(20);
+    f.write(&c, 1);
+  }
+  auto r = (*log)->VerifyLive(key_.public_key);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->break_seq, 1u) << r->problem;
 }
 
 TEST_F(AuditLogTest, SecondWriterIsRefused) {

@@ -158,6 +158,13 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
 
 const std::filesystem::path& Governance::audit_log_path() const { return audit_path_; }
 
+StatusOr<AuditVerifyReport> Governance::VerifyAuditLive(
+    const std::vector<uint8_t>& public_key) const {
+  return audit_->VerifyLive(public_key);
+}
+
+StatusOr<std::vector<AuditEntry>> Governance::ReadAuditLive() const { return audit_->ReadLive(); }
+
 Status Governance::AuditOrFail(AuditEntry e) {
   auto seq = audit_->Append(std::move(e));
   if (!seq.ok()) return seq.status().WithContext("audit log write failed; action refused");

@@ -60,7 +60,7 @@ ApiResponse HandleAudit(Ctx& c) {
   auto limit = QueryInt(c, "limit", 100, 1, 1000);
   if (!limit.ok()) return Refuse(c, action, limit.status());
   AuditRead(c, action, "from_seq " + std::to_string(*from));
-  auto entries = ReadAuditEntries(ServiceRoutes::Gov(c).audit_log_path());
+  auto entries = ServiceRoutes::Gov(c).ReadAuditLive();
   if (!entries.ok()) return ErrorResponse(entries.status());
   json arr = json::array();
   int64_t next = 0;
@@ -91,9 +91,7 @@ ApiResponse HandleAuditVerify(Ctx& c) {
   }
   if (Status s = UnknownQuery(c, {}); !s.ok()) return Refuse(c, action, s);
   AuditRead(c, action, "");
-  const auto& path = ServiceRoutes::Gov(c).audit_log_path();
-  auto r = VerifyAuditLog(path, ServiceRoutes::Options(c).audit_public_key,
-                          std::filesystem::path(path.string() + ".anchor"));
+  auto r = ServiceRoutes::Gov(c).VerifyAuditLive(ServiceRoutes::Options(c).audit_public_key);
   if (!r.ok()) return ErrorResponse(r.status());
   json j = {{"intact", r->ok}, {"entries", r->entries}, {"checkpoints", r->checkpoints}};
   if (r->break_seq) j["break_at_seq"] = r->break_seq;
