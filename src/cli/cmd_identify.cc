@@ -11,12 +11,8 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/cli_search.h"
 #include "cli/command.h"
-#include "cli/gallery_flags.h"
-#include "cli/pipeline_flags.h"
-#include "cli/probe_util.h"
-#include "cli/search_gate.h"
-#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
@@ -31,33 +27,22 @@ struct Args {
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
-  CANDOR_ASSIGN_OR_RETURN(SearchGate gate, OpenSearchGate(a.gate, a.store));
-  SearchRequest req;
-  req.kind = SearchKind::kIdentify;
-  req.gallery = a.gallery;
-  req.authorization_id = a.gate.authorization;
-  req.candidate_list_size = a.k;
-  CANDOR_ASSIGN_OR_RETURN(req.probe_hash, ProbeHash(a.image));
+  CANDOR_ASSIGN_OR_RETURN(
+      CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kIdentify, a.gallery, a.image));
+  s.req.candidate_list_size = a.k;
   std::optional<Calibration> cal;
   uint64_t n = 1;
   auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
-    if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
-    CANDOR_ASSIGN_OR_RETURN(Calibration c, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+    CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, a.calibration));
     n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
     CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, c.ThresholdForFpir(a.target_fpir, n));
     cal = std::move(c);
     return static_cast<float>(choice.threshold);
   };
-  auto make_probe = [&]() -> StatusOr<Template> {
-    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
-    PipelineOptions po = ToPipelineOptions(a.flags);
-    if (po.embedder.empty()) po.embedder = g.model_id;
-    return LoadProbe(a.image, po);
-  };
-  CANDOR_ASSIGN_OR_RETURN(GovernedIdentifyResult gr,
-                          GovernedIdentify(*gate.governance, *store, gate.operator_principal, req,
-                                           make_probe, threshold));
+  CANDOR_ASSIGN_OR_RETURN(
+      GovernedIdentifyResult gr,
+      GovernedIdentify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req,
+                       GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
   const IdentifyResult& r = gr.result;
   const ThresholdChoice choice{r.threshold};
   nlohmann::json cands = nlohmann::json::array();

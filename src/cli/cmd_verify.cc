@@ -8,12 +8,8 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/cli_search.h"
 #include "cli/command.h"
-#include "cli/gallery_flags.h"
-#include "cli/pipeline_flags.h"
-#include "cli/probe_util.h"
-#include "cli/search_gate.h"
-#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
@@ -28,32 +24,21 @@ struct Args {
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
-  CANDOR_ASSIGN_OR_RETURN(SearchGate gate, OpenSearchGate(a.gate, a.store));
-  SearchRequest req;
-  req.kind = SearchKind::kVerify;
-  req.gallery = a.gallery;
-  req.authorization_id = a.gate.authorization;
-  req.consent_verify = a.consent;
-  CANDOR_ASSIGN_OR_RETURN(req.probe_hash, ProbeHash(a.image));
+  CANDOR_ASSIGN_OR_RETURN(
+      CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kVerify, a.gallery, a.image));
+  s.req.consent_verify = a.consent;
   std::optional<Calibration> cal;
   ThresholdChoice choice;
   auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
-    if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
-    CANDOR_ASSIGN_OR_RETURN(Calibration c, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+    CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, a.calibration));
     CANDOR_ASSIGN_OR_RETURN(choice, c.ThresholdForFmr(a.target_fmr));
     cal = std::move(c);
     return static_cast<float>(choice.threshold);
   };
-  auto make_probe = [&]() -> StatusOr<Template> {
-    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
-    PipelineOptions po = ToPipelineOptions(a.flags);
-    if (po.embedder.empty()) po.embedder = g.model_id;  // probe with the gallery's model
-    return LoadProbe(a.image, po);
-  };
-  CANDOR_ASSIGN_OR_RETURN(GovernedVerifyResult gr,
-                          GovernedVerify(*gate.governance, *store, gate.operator_principal, req,
-                                         a.subject, make_probe, threshold));
+  CANDOR_ASSIGN_OR_RETURN(
+      GovernedVerifyResult gr,
+      GovernedVerify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req, a.subject,
+                     GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
   const VerifyResult& r = gr.result;
   const RateEstimate fmr = cal->FmrAt(r.score);
   nlohmann::json doc = {{"search_id", gr.ticket.search_id},
