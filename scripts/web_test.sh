@@ -34,6 +34,9 @@ if [ -f "$CANDOR_MODELS/$EMB.json" ] && [ -f "$CAL" ]; then
     exit 1
   fi
 fi
+# Node >= 20 (playwright-core); scripts/setup.sh puts one in .cache/node when the
+# machine's is older.
+[ -x "$ROOT/.cache/node/bin/node" ] && export PATH="$ROOT/.cache/node/bin:$PATH"
 if ! command -v node >/dev/null 2>&1; then
   log "installing Debian nodejs and npm"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
