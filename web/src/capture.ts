@@ -1,15 +1,18 @@
 // Probe capture: the device camera (rear camera preferred) or a photo file,
 // with live feedback from the server's quality check (POST /v1/quality) drawn
 // over the picture: face boxes and what is wrong ("too small", "blurred",
-// "turned", "several faces"). Calls onReady(base64Jpeg, report) whenever the
+// "turned", "several faces": see HINTS). Calls onReady(base64Jpeg, report) whenever the
 // chosen photo changes; nothing is sent to /v1/identify from here.
 
 import {api, QualityReport} from './api.js';
 import {errorText, h} from './dom.js';
 
+// Keys are the strings the server really sends (POST /v1/quality): the
+// top-level issues from src/server/routes_search.cc (HandleQuality) and the
+// per-face ones from src/quality/quality.cc and src/pipeline/face_quality.cc.
 const HINTS: Record<string, string> = {
-  'no face': 'No face found: point the camera at one face.',
-  'several faces': 'Several faces: frame only the person of interest.',
+  'no face found': 'No face found: use a photo, or point the camera at one face, seen from the front.',
+  'more than one face: the largest is used': 'Several faces: the largest is used. Frame only the person of interest.',
   'too small': 'Face too small: move closer.',
   'blurred': 'Blurred: hold still and make sure the face is in focus.',
   'turned': 'Face turned away: ask for, or wait for, a frontal view.',
@@ -17,7 +20,16 @@ const HINTS: Record<string, string> = {
   'too bright': 'Over-exposed: avoid direct light.',
   'cut by border': 'Face cut by the edge of the picture.',
 };
-export function hint(issue: string): string { return HINTS[issue] ?? issue; }
+// Issues that carry a detail after a fixed prefix ("landmarks unusable: ...").
+const PREFIX_HINTS: [string, string][] = [
+  ['landmarks unusable', 'Face features not found: use a sharper, frontal photo.'],
+];
+export function hint(issue: string): string {
+  const exact = HINTS[issue];
+  if (exact) return exact;
+  for (const [p, text] of PREFIX_HINTS) if (issue.startsWith(p)) return text;
+  return issue;
+}
 
 const LIVE_INTERVAL_MS = 1500;
 const MAX_SIDE = 1280;
@@ -71,8 +83,10 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     if (report.usable) {
       const score = report.faces[0]?.quality.score;
       feedback.append(h('p', {class: 'ok'}, `Good photo: one face${score !== undefined ? `, quality ${score}/100` : ''}.`));
+    } else {
+      feedback.append(h('p', {class: 'not-usable'}, 'Not usable for a search:'));
     }
-    if (issues.length) feedback.append(h('ul', {class: 'issues'}, ...[...new Set(issues)].map((i) => h('li', {}, hint(i)))));
+    if (issues.length) feedback.append(h('ul', {class: 'issues'}, ...[...new Set(issues)].map((i) => h('li', {'data-issue': i}, hint(i)))));
     feedback.dataset.usable = String(report.usable);
   }
 
