@@ -115,7 +115,8 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     resultMsg.replaceChildren(notice('info', 'Searching…'));
     try {
       const s = await api.identify(a.id, gallerySel.value, image);
-      resultMsg.replaceChildren(notice('ok', `Request ${s.id} recorded. ${searchStatusText(s).detail}`));
+      const st = searchStatusText(s);
+      resultMsg.replaceChildren(notice('ok', `Request ${s.id} recorded — ${st.title}. ${st.detail}`));
       await loadMine();
       await loadAuths();
     } catch (e) {

@@ -95,9 +95,11 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       const rows = h('ol', {class: 'candidates'});
       for (const c of s.candidates ?? []) {
         const cand = await photo(api.candidatePath(s.id, c.rank), `Candidate ${c.rank}: ${c.subject_id}`);
-        const reviews = (c.reviews ?? []).map((r) => h('li', {},
+        const rejectedBy = (c.reviews ?? []).filter((r) => r.decision === 'reject').map((r) => r.reviewer);
+        const reviews = (c.reviews ?? []).map((r) => h('li', {'data-decision': r.decision},
           `${r.decision === 'confirm' ? 'Confirmed' : 'Rejected'} by ${r.reviewer}${r.reviewer_role ? ' (' + r.reviewer_role + ')' : ''}, ${fmtTime(r.created_at)}${r.notes ? ': ' + r.notes : ''}`));
-        rows.append(h('li', {class: 'candidate', 'data-subject': c.subject_id},
+        rows.append(h('li', {class: 'candidate' + (rejectedBy.length ? ' rejected' : ''), 'data-subject': c.subject_id,
+          'data-rejected': rejectedBy.length ? 'true' : undefined},
           h('div', {class: 'side'},
             h('figure', {}, probe.cloneNode(true), h('figcaption', {}, 'Probe')),
             h('figure', {}, cand, h('figcaption', {}, `#${c.rank} ${c.subject_id}`))),
@@ -106,6 +108,7 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
               ? ` · estimated FPIR ${c.fpir_basis === 'upper_bound' ? '≤ ' : ''}${fmtRate(c.fpir)}${c.fpir_basis === 'extrapolated' ? ' (extrapolated)' : ''}`
               : ' · FPIR not available (no calibration loaded)',
             c.record_ref ? ` · record ${c.record_ref}` : ''),
+          rejectedBy.length ? h('p', {class: 'rejected-note'}, `Rejected by ${rejectedBy.join(', ')}: this candidate cannot become a lead from this search.`) : '',
           reviews.length ? h('ul', {class: 'reviews'}, ...reviews) : h('p', {class: 'hint'}, 'Not reviewed yet.'),
           s.status === 'pending_review' ? reviewForm(s, c) : ''));
       }
