@@ -21,6 +21,9 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
   const leads = new Map<string, Lead>();
   let image: string | null = null;
   let report: QualityReport | null = null;
+  // The photo of the last recorded search: a second click would search the
+  // same photo again and use up one more of the authorization's searches.
+  let searched: string | null = null;
   let poll = 0;
 
   const cap = captureWidget((img, r) => { image = img; report = r; update(); });
@@ -41,6 +44,7 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     else if (!a) why = 'Choose a usable authorization.';
     else if (!image) why = 'Take or upload a photo.';
     else if (!report?.usable) why = 'The photo is not usable yet (see the feedback above).';
+    else if (image === searched) why = 'This photo has been searched (see My requests). Take or upload another photo to search again.';
     submit.disabled = why !== '';
     submit.setAttribute('aria-describedby', 'submit-why');
     submitMsg.replaceChildren(why ? h('p', {id: 'submit-why', class: 'hint'}, why) : '');
@@ -100,7 +104,9 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
 
   async function loadMine(): Promise<void> {
     try {
-      const list = (await api.searches()).searches;
+      // Newest first (the server lists oldest first).
+      const list = (await api.searches()).searches.map((x, i) => ({x, i}))
+        .sort((a, b) => (Date.parse(b.x.created_at) - Date.parse(a.x.created_at)) || b.i - a.i).map((e) => e.x);
       mine.replaceChildren(h('h3', {}, 'My requests'),
         list.length ? h('ul', {class: 'cards', id: 'my-searches'}, ...list.map(searchCard)) : h('p', {}, 'No requests yet.'));
     } catch (e) {
@@ -115,6 +121,7 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     resultMsg.replaceChildren(notice('info', 'Searching…'));
     try {
       const s = await api.identify(a.id, gallerySel.value, image);
+      searched = image;
       const st = searchStatusText(s);
       resultMsg.replaceChildren(notice('ok', `Request ${s.id} recorded — ${st.title}. ${st.detail}`));
       await loadMine();
