@@ -8,6 +8,11 @@
 // confirms the right candidate -> a supervisor gives the second confirmation
 // -> the investigator sees the released lead -> the auditor sees every step
 // in the audit log, which verifies intact.
+// Other outcomes: a photo with no face (feedback says so, no search possible),
+// an uploaded photo of someone not in the gallery (no candidate above
+// threshold, for the investigator and the examiner), an examiner's rejection
+// (no lead released), and a supervisor backing an exigent authorization with
+// a warrant before its deadline (the countdown goes away).
 // Refusals: no authorization, expired training, wrong role (examiner and
 // auditor calling identify / probe routes), and the same person twice.
 //
@@ -21,7 +26,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {writeY4m} from './y4m.mjs';
-import {seed, PASSWORD} from './seed.mjs';
+import {seed, identify, signInAs, PASSWORD} from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BASE = process.env.CANDOR_URL;
@@ -100,6 +105,31 @@ async function decodeToRgba(jpegPath, W, H) {
   }, {b64, W, H});
   await ctx.close();
   return Uint8Array.from(arr);
+}
+
+/** A PNG with no face in it (grey gradient and noise), drawn in the browser at test time. */
+async function noFacePng(W, H) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const b64 = await page.evaluate(({W, H}) => {
+    const c = document.createElement('canvas');
+    c.width = W; c.height = H;
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, W, H);
+    grad.addColorStop(0, '#6b7280'); grad.addColorStop(1, '#c9ccd1');
+    g.fillStyle = grad; g.fillRect(0, 0, W, H);
+    const img = g.getImageData(0, 0, W, H);
+    let seed = 12345;  // deterministic noise
+    for (let i = 0; i < img.data.length; i += 4) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const n = (seed % 41) - 20;
+      img.data[i] += n; img.data[i + 1] += n; img.data[i + 2] += n;
+    }
+    g.putImageData(img, 0, 0);
+    return c.toDataURL('image/png').split(',')[1];
+  }, {W, H});
+  await ctx.close();
+  return Buffer.from(b64, 'base64');
 }
 
 async function launch(extra = []) {
@@ -227,6 +257,168 @@ async function main() {
     assert((await card.textContent()).includes(fixture.probeIdentity), 'lead names the confirmed subject');
     await shot(page, '08-investigator-lead');
     await ctx.close();
+  });
+
+  // The investigator's usable authorization (the approved warrant) picked in the form.
+  async function pickAuthorization(page) {
+    const radio = page.locator(`input[name=auth][value="${fixture.authorizationId}"]`);
+    await radio.waitFor();
+    assert(await radio.isEnabled(), 'the approved warrant is usable');
+    await radio.check();
+  }
+
+  await step('photo with no face: the feedback says so and the search stays disabled', async () => {
+    if (MOCK) return;
+    const {ctx, page} = await as(U.investigator);
+    await pickAuthorization(page);
+    await page.locator('#probe-file').setInputFiles({name: 'no-face.png', mimeType: 'image/png', buffer: await noFacePng(640, 480)});
+    const fb = page.locator('.feedback[data-usable="false"]');
+    await fb.waitFor({timeout: 20000});
+    const issue = fb.locator('li[data-issue="no face found"]');
+    await issue.waitFor({timeout: 10000});
+    const text = await issue.textContent();
+    assert(text.startsWith('No face found:') && text !== 'no face found', 'plain "no face" hint, not the raw server text: ' + text);
+    assert((await fb.textContent()).includes('Not usable for a search'), 'says the photo is not usable');
+    assert(!(await fb.textContent()).includes('Good photo'), 'no "good photo" for a blank picture');
+    assert(await page.getByRole('button', {name: 'Search for investigative leads'}).isDisabled(), 'submit disabled without a face');
+    assert((await page.locator('#submit-why').textContent()).includes('not usable'), 'the reason the search is disabled is given');
+    await shot(page, '13-investigator-no-face');
+    await ctx.close();
+  });
+
+  let strangerSearchId = '';
+  await step('uploaded photo: live feedback, then "no candidate above threshold" shown as such', async () => {
+    if (MOCK) return;
+    assert(fixture.strangerJpeg && existsSync(fixture.strangerJpeg), 'a photo of someone not enrolled: ' + fixture.strangerJpeg);
+    const {ctx, page} = await as(U.investigator);
+    await pickAuthorization(page);
+    const before = await page.locator('#my-searches li').count();
+    await page.locator('#probe-file').setInputFiles(fixture.strangerJpeg);
+    const fb = page.locator('.feedback[data-usable]');
+    await fb.waitFor({timeout: 20000});
+    assert(await fb.getAttribute('data-usable') === 'true', 'uploaded photo judged usable: ' + await fb.textContent());
+    assert(/Good photo: one face, quality \d+\/100/.test(await fb.textContent()), 'quality feedback for the upload: ' + await fb.textContent());
+    assert(await page.locator('.stage img').isVisible(), 'the uploaded photo is shown');
+    await shot(page, '14-investigator-upload-feedback');
+    const submit = page.getByRole('button', {name: 'Search for investigative leads'});
+    assert(await submit.isEnabled(), 'submit enabled for a usable upload');
+    await submit.click();
+    const ok = page.locator('.notice.ok', {hasText: 'recorded'});
+    await ok.waitFor({timeout: 30000});
+    const okText = await ok.textContent();
+    strangerSearchId = okText.match(/Request (\S+) recorded/)[1];
+    assert(okText.includes('No candidate above threshold'), 'the result says no candidate above threshold: ' + okText);
+    await page.locator('#submit-why', {hasText: 'has been searched'}).waitFor();
+    assert(await submit.isDisabled(), 'the same photo cannot be searched twice by a second click');
+    const card = page.locator('#my-searches li').first();  // newest first
+    await card.locator('strong', {hasText: 'No candidate above threshold'}).waitFor();
+    assert(await page.locator('#my-searches li').count() === before + 1, 'one more request listed');
+    assert(await card.getAttribute('data-status') === 'no_candidate', 'status no_candidate, got ' + await card.getAttribute('data-status'));
+    assert((await card.textContent()).includes('This is a result, not an error'), 'explained as a result');
+    assert(await card.locator('.lead, .lead-text').count() === 0, 'no lead on a no-candidate search');
+    assert(!(await card.textContent()).includes(fixture.strangerIdentity), 'no name on a no-candidate search');
+    await shot(page, '15-investigator-no-candidate');
+    await ctx.close();
+  });
+
+  await step('examiner sees the no-candidate search as such, with no candidates', async () => {
+    if (MOCK) return;
+    assert(strangerSearchId, 'the no-candidate search was made');
+    const {ctx, page} = await as(U.examiner, DESKTOP);
+    await page.locator('.queue h3').waitFor();
+    assert(await page.locator(`[data-search="${strangerSearchId}"]`).count() === 0, 'a no-candidate search is not queued for review');
+    await page.getByLabel('Open a search by its reference').fill(strangerSearchId);
+    await page.getByRole('button', {name: 'Open', exact: true}).click();
+    const review = page.locator(`#review-${strangerSearchId}`);
+    await review.waitFor();
+    await review.locator('.no-candidate', {hasText: 'No candidate above threshold'}).waitFor();
+    assert(await review.locator('.candidate').count() === 0, 'no candidate shown');
+    assert(await review.getByRole('button', {name: /Confirm|Reject/}).count() === 0, 'nothing to confirm or reject');
+    await shot(page, '16-examiner-no-candidate');
+    await ctx.close();
+  });
+
+  await step('examiner rejects a candidate with a note; the lead is not released', async () => {
+    if (MOCK) return;
+    const subject = fixture.names[1];
+    const ivan = await signInAs(BASE, U.investigator);
+    const s = await identify(BASE, ivan, fixture.authorizationId, fixture.photoOf(subject));
+    assert(s.status === 'pending_review', 'seeded search awaits review, got ' + s.status);
+    const {ctx, page} = await as(U.examiner, DESKTOP);
+    const link = page.locator(`[data-search="${s.id}"]`);
+    await link.waitFor({timeout: 10000});
+    await link.click();
+    const cand = page.locator(`.candidate[data-subject="${subject}"]`);
+    await cand.waitFor();
+    const note = `Ear shape and hairline differ from the probe: not the same person (${U.examiner}).`;
+    await cand.getByLabel(`Notes on ${subject}`).fill(note);
+    await cand.getByRole('button', {name: 'Reject'}).click();
+    await page.locator('.review .notice.ok', {hasText: `reject of ${subject} is recorded`}).waitFor();
+    const after = page.locator(`.candidate[data-subject="${subject}"]`);
+    assert(await after.getAttribute('data-rejected') === 'true', 'candidate marked rejected');
+    assert((await after.locator('.rejected-note').textContent()).includes(`Rejected by ${U.examiner}`), 'rejection shown');
+    assert((await after.locator('.reviews li[data-decision="reject"]').textContent()).includes(note), 'the note is shown');
+    assert(await after.getByRole('button', {name: 'Confirm'}).isDisabled() && await after.getByRole('button', {name: 'Reject'}).isDisabled(), 'no second review by the same examiner');
+    assert(await page.locator('.review', {hasText: 'Lead released'}).count() === 0, 'no lead released');
+    await shot(page, '17-examiner-rejected');
+    await ctx.close();
+
+    const inv = await as(U.investigator);
+    await inv.page.locator('#my-searches li').first().waitFor();
+    const cards = inv.page.locator('#my-searches li');
+    // My requests lists newest first or oldest first: find this one by its
+    // status text and the absence of a lead, not by position.
+    const n = await cards.count();
+    assert(n >= 3, 'all three requests listed, got ' + n);
+    const released = await inv.page.locator('#my-searches li[data-status="lead_released"]').count();
+    assert(released === 1, 'only the first search released a lead, got ' + released);
+    assert(!(await inv.page.locator('#my-searches').textContent()).includes(subject), 'the rejected subject is not named to the investigator');
+    const leadStatus = await inv.page.evaluate(async (id) => (await fetch(`/v1/searches/${id}/lead`, {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('candor.token')}})).status, s.id);
+    assert(leadStatus >= 400, 'the server releases no lead for the rejected search, got HTTP ' + leadStatus);
+    await shot(inv.page, '18-investigator-not-released');
+    await inv.ctx.close();
+  });
+
+  await step('supervisor backs an exigent authorization before its deadline; the countdown goes away', async () => {
+    if (MOCK) return;
+    // The examiner sees the search made under it flagged as exigent.
+    const ex = await as(U.examiner, DESKTOP);
+    const link = ex.page.locator(`[data-search="${fixture.exigentSearchId}"]`);
+    await link.waitFor({timeout: 10000});
+    await link.click();
+    await ex.page.locator('.review .notice.warn', {hasText: 'Exigent search: must be backed'}).waitFor();
+    const {ctx, page} = await as(U.supervisor, DESKTOP);
+    const row = page.locator(`#exigent-auths [data-auth="${fixture.exigentId}"]`);
+    await row.waitFor();
+    const cd = row.locator('.countdown');
+    await page.waitForFunction((id) => /\d/.test(document.querySelector(`[data-auth="${id}"] .countdown`)?.textContent ?? ''), fixture.exigentId);
+    const t1 = await cd.textContent();
+    const m = t1.match(/^(\d+) h (\d+) min left$/);
+    assert(m && +m[1] >= 47 && +m[1] <= 48, 'countdown of about 48 h: ' + t1);
+    assert(!(await cd.getAttribute('class')).includes('overdue'), 'not overdue');
+    // Only the warrant of the same case is offered.
+    const opts = await row.locator('select option').evaluateAll((os) => os.map((o) => o.value));
+    assert(opts.length === 1 && opts[0] === fixture.backingId, 'only the same-case warrant offered: ' + opts.join(','));
+    await shot(page, '19-supervisor-exigent-countdown');
+    await row.getByLabel('Back with').selectOption(fixture.backingId);
+    await row.getByRole('button', {name: 'Record backing'}).click();
+    await page.locator('.supervisor .notice.ok', {hasText: 'is now backed by'}).waitFor();
+    assert(await page.locator(`#exigent-auths [data-auth="${fixture.exigentId}"]`).count() === 0, 'no longer listed as to resolve');
+    const done = page.locator(`#backed-auths [data-auth="${fixture.exigentId}"]`);
+    await done.waitFor();
+    assert((await done.textContent()).includes(`Backed by ${fixture.backingId}`), 'shown as backed');
+    assert(await done.locator('.countdown').count() === 0, 'no countdown once backed');
+    assert(await page.locator('.supervisor .countdown').count() === 0, 'no exigent countdown left');
+    await shot(page, '20-supervisor-exigent-backed');
+    // The search made under it is no longer due for purge: the examiner's
+    // screen drops its exigent warning.
+    await ex.page.getByLabel('Open a search by its reference').fill(fixture.exigentSearchId);
+    await ex.page.getByRole('button', {name: 'Open', exact: true}).click();
+    await ex.page.locator(`#review-${fixture.exigentSearchId}`).waitFor();
+    await ex.page.locator(`#review-${fixture.exigentSearchId} .candidate`).first().waitFor();
+    assert(await ex.page.locator('.review .notice.warn', {hasText: 'Exigent search'}).count() === 0, 'no exigent warning once backed');
+    await ctx.close();
+    await ex.ctx.close();
   });
 
   await step('refusal: investigator with no authorization is told why and cannot search', async () => {
