@@ -82,7 +82,10 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     feedback.replaceChildren();
     if (report.usable) {
       const score = report.faces[0]?.quality.score;
-      feedback.append(h('p', {class: 'ok'}, `Good photo: one face${score !== undefined ? `, quality ${score}/100` : ''}.`));
+      const q = score !== undefined ? `, quality ${score}/100` : '';
+      feedback.append(h('p', {class: 'ok'}, report.faces.length > 1
+        ? `Usable: the largest of ${report.faces.length} faces is searched${q}.`
+        : `Good photo: one face${q}.`));
     } else {
       feedback.append(h('p', {class: 'not-usable'}, 'Not usable for a search:'));
     }
