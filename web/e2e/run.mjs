@@ -132,6 +132,23 @@ async function noFacePng(W, H) {
   return Buffer.from(b64, 'base64');
 }
 
+/** Two LFW photos side by side in one JPEG (two faces), composed in the browser. */
+async function twoFacesJpeg(a, b) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const out = await page.evaluate(async ([a, b]) => {
+    const imgs = [];
+    for (const src of [a, b]) { const i = new Image(); i.src = 'data:image/jpeg;base64,' + src; await i.decode(); imgs.push(i); }
+    const c = document.createElement('canvas');
+    c.width = imgs[0].width + imgs[1].width; c.height = Math.max(imgs[0].height, imgs[1].height);
+    const g = c.getContext('2d');
+    g.drawImage(imgs[0], 0, 0); g.drawImage(imgs[1], imgs[0].width, 0);
+    return c.toDataURL('image/jpeg', 0.92).split(',')[1];
+  }, [readFileSync(a).toString('base64'), readFileSync(b).toString('base64')]);
+  await ctx.close();
+  return Buffer.from(out, 'base64');
+}
+
 async function launch(extra = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -267,7 +284,7 @@ async function main() {
     await radio.check();
   }
 
-  await step('photo with no face: the feedback says so and the search stays disabled', async () => {
+  await step('photo with no face: the feedback says so and the search stays disabled (two faces: said too)', async () => {
     if (MOCK) return;
     const {ctx, page} = await as(U.investigator);
     await pickAuthorization(page);
@@ -283,6 +300,14 @@ async function main() {
     assert(await page.getByRole('button', {name: 'Search for investigative leads'}).isDisabled(), 'submit disabled without a face');
     assert((await page.locator('#submit-why').textContent()).includes('not usable'), 'the reason the search is disabled is given');
     await shot(page, '13-investigator-no-face');
+    // Two faces in one photo: said in words too, not as the server's raw text.
+    await page.locator('#probe-file').setInputFiles({name: 'two-faces.jpg', mimeType: 'image/jpeg',
+      buffer: await twoFacesJpeg(fixture.photoOf(fixture.names[3], 1), fixture.photoOf(fixture.names[4], 1))});
+    const several = page.locator('.feedback li[data-issue="more than one face: the largest is used"]');
+    await several.waitFor({timeout: 10000});
+    assert((await several.textContent()).startsWith('Several faces:'), 'plain "several faces" hint: ' + await several.textContent());
+    assert(!(await page.locator('.feedback').textContent()).includes('one face'), 'not called "one face": ' + await page.locator('.feedback').textContent());
+    await shot(page, '13b-investigator-two-faces');
     await ctx.close();
   });
 
