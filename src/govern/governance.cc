@@ -141,6 +141,15 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
         "max <= 50");
   }
   if (p.exigent_window_ms <= 0) return InvalidArgumentError("exigent window must be positive");
+  if (options.default_retention_ms <= 0) {
+    return InvalidArgumentError("default retention period must be positive");
+  }
+  for (const auto& [name, ms] : options.retention_classes) {
+    if (name.empty() || ms <= 0) {
+      return InvalidArgumentError("retention class '" + name +
+                                  "' needs a name and a positive period");
+    }
+  }
   std::error_code ec;
   std::filesystem::create_directories(store_dir, ec);
   if (ec) return InternalError("cannot create " + store_dir.string() + ": " + ec.message());
@@ -504,7 +513,12 @@ Status Governance::SetGalleryPolicy(const Principal& actor, const GalleryPolicy&
     return InvalidArgumentError("gallery name must be 1-128 characters");
   }
   if (!options_.retention_classes.count(policy.retention_class)) {
-    return InvalidArgumentError("unknown retention class '" + policy.retention_class + "'");
+    std::string known;
+    for (const auto& [name, ms] : options_.retention_classes) {
+      known += (known.empty() ? "" : ", ") + name + " (" + std::to_string(ms / kMsPerDay) + " d)";
+    }
+    return InvalidArgumentError("unknown retention class '" + policy.retention_class +
+                                "': one of " + known);
   }
   nlohmann::json bases = nlohmann::json::array();
   for (LegalBasis b : policy.allowed_bases) bases.push_back(std::string(BasisName(b)));

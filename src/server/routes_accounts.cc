@@ -24,6 +24,31 @@ void AuditOk(Ctx& c, const std::string& action, const std::string& gallery,
   auto r = ServiceRoutes::Gov(c).Audit(std::move(e));
   if (!r.ok()) throw std::runtime_error("audit append failed: " + r.status().message());
 }
+
+// A gallery with how long governance keeps its searches' probes and results.
+json GalleryWithPolicy(Ctx& c, const GalleryInfo& g) {
+  json j = GalleryJson(g);
+  if (auto p = ServiceRoutes::Gov(c).GetGalleryPolicy(g.name); p.ok()) {
+    j["search_retention"] = p->retention_class;
+  }
+  return j;
+}
+
+std::string Days(int64_t ms) {
+  return ms % kMsPerDay == 0 ? std::to_string(ms / kMsPerDay) + " d"
+                             : std::to_string(ms / 3'600'000) + " h";
+}
+
+// INVALID_ARGUMENT unless `name` is one of governance's retention classes.
+Status CheckSearchRetention(Ctx& c, const std::string& name) {
+  const auto& classes = ServiceRoutes::Gov(c).retention_classes();
+  if (classes.count(name)) return OkStatus();
+  std::string known;
+  for (const auto& [n, ms] : classes)
+    known += (known.empty() ? "" : ", ") + n + " (" + Days(ms) + ")";
+  return InvalidArgumentError("search_retention '" + name.substr(0, 64) +
+                              "' is not a retention class: one of " + known);
+}
 }  // namespace
 
 ApiResponse HandleSignIn(Ctx& c) {
@@ -116,14 +141,14 @@ ApiResponse HandleListGalleries(Ctx& c) {
   auto v = ServiceRoutes::GalleryStore(c).ListGalleries();
   if (!v.ok()) return ErrorResponse(v.status());
   json arr = json::array();
-  for (const auto& g : *v) arr.push_back(GalleryJson(g));
+  for (const auto& g : *v) arr.push_back(GalleryWithPolicy(c, g));
   return JsonResponse(200, {{"galleries", arr}});
 }
 
 ApiResponse HandleGetGallery(Ctx& c) {
   auto g = ServiceRoutes::GalleryStore(c).GetGallery(c.params[0]);
   if (!g.ok()) return ErrorResponse(g.status());
-  return JsonResponse(200, GalleryJson(*g));
+  return JsonResponse(200, GalleryWithPolicy(c, *g));
 }
 
 ApiResponse HandleCreateGallery(Ctx& c) {
@@ -133,7 +158,8 @@ ApiResponse HandleCreateGallery(Ctx& c) {
                                        {"description", JType::kString, true},
                                        {"legal_basis", JType::kString, true},
                                        {"retention_class", JType::kString, true},
-                                       {"allowed_search_bases", JType::kStringArray, true}});
+                                       {"allowed_search_bases", JType::kStringArray, true},
+                                       {"search_retention", JType::kString, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   GalleryInfo info;
   info.name = (*body)["name"];
@@ -141,8 +167,15 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   info.legal_basis = (*body)["legal_basis"];
   info.retention_class = (*body)["retention_class"];
   info.allowed_search_bases = (*body)["allowed_search_bases"].get<std::vector<std::string>>();
+  // Two periods: `retention_class` (ISO-8601) is how long the gallery's own
+  // records are held, kept by the store; `search_retention` is governance's
+  // class for how long probes and results of searches in it are kept.
   GalleryPolicy policy;
   policy.name = info.name;
+  policy.retention_class = body->value("search_retention", std::string("standard"));
+  if (Status s = CheckSearchRetention(c, policy.retention_class); !s.ok()) {
+    return Refuse(c, action, s);
+  }
   for (const auto& b : info.allowed_search_bases) {
     auto basis = ParseBasis(b);
     if (!basis.ok()) return Refuse(c, action, basis.status());
@@ -161,7 +194,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   AuditOk(c, action, info.name, "");
   auto g = store.GetGallery(info.name);
   if (!g.ok()) return ErrorResponse(g.status());
-  return JsonResponse(201, GalleryJson(*g));
+  return JsonResponse(201, GalleryWithPolicy(c, *g));
 }
 
 ApiResponse HandleEnroll(Ctx& c) {

@@ -555,6 +555,68 @@ TEST_F(ServerTest, PurgeTimerPurgesUnbackedExigentSearchOnItsOwn) {
   EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa2).status, 412);
 }
 
+// POST /v1/galleries takes governance's retention class for the gallery's
+// searches (search_retention; retention_class is the ISO period the gallery's
+// own records are held): a "short" gallery's probe and results are purged at
+// 7 days, not at the standard 30; an unknown class is 400 and creates nothing.
+TEST_F(ServerTest, GallerySearchRetentionClassSetsThePurgePeriod) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  json quick = {{"name", "quick"},
+                {"description", "test bookings"},
+                {"legal_basis", "statute"},
+                {"retention_class", "P10Y"},
+                {"allowed_search_bases", {"warrant"}},
+                {"search_retention", "fortnight"}};
+  Reply bad = Post("/v1/galleries", admin_, quick);
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  EXPECT_NE(bad.raw.find("short (7 d)"), std::string::npos) << bad.raw;
+  EXPECT_EQ(Call("GET", "/v1/galleries/quick", admin_).status, 404);
+  EXPECT_FALSE(gov_->GetGalleryPolicy("quick").ok());
+  quick["search_retention"] = "short";
+  Reply made = Post("/v1/galleries", admin_, quick);
+  ASSERT_EQ(made.status, 201) << made.raw;
+  EXPECT_EQ(made.body["search_retention"], "short");
+  EXPECT_EQ(made.body["retention_class"], "P10Y");
+  Gallery("bookings", {"warrant"});  // no search_retention: standard
+  EXPECT_EQ(Call("GET", "/v1/galleries/bookings", inv).body["search_retention"], "standard");
+  EXPECT_EQ(Call("GET", "/v1/galleries/quick", inv).body["search_retention"], "short");
+  Enroll("quick", enr);
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"quick", "bookings"});
+  Reply s1 = Identify(inv, auth, "quick", Photo("Adrien_Brody", 2));
+  Reply s2 = Identify(inv, auth, "bookings", Photo("Adrien_Brody", 2));
+  ASSERT_EQ(s1.status, 201) << s1.raw;
+  ASSERT_EQ(s2.status, 201) << s2.raw;
+  const std::string id1 = s1.body["id"], id2 = s2.body["id"];
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id1, exa).body["retain_until"], Iso(kStart + 7 * kDay));
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id2, exa).body["retain_until"], Iso(kStart + 30 * kDay));
+  const fs::path p1 = dir_ / "probes" / (id1 + ".probe"), p2 = dir_ / "probes" / (id2 + ".probe");
+  ASSERT_TRUE(fs::exists(p1));
+
+  now_ = kStart + 7 * kDay - 1000;
+  auto purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->searches_purged, 0);
+  EXPECT_TRUE(fs::exists(p1));
+  now_ = kStart + 7 * kDay;  // the short class's period: the quick gallery's search goes
+  purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->searches_purged, 1);
+  EXPECT_FALSE(fs::exists(p1));
+  EXPECT_TRUE(fs::exists(p2));
+  const std::string exa2 = SignIn("erin", "erin-password-123");
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id1, exa2).status, 412);  // purged
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id2, exa2).status, 200);
+  now_ = kStart + 30 * kDay;  // the standard class's period
+  purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->searches_purged, 1);
+  EXPECT_FALSE(fs::exists(p2));
+}
+
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
   HttpServerOptions o;
   o.host = "0.0.0.0";
