@@ -68,6 +68,14 @@ void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo) {
   sub.add_option("--purge-interval", c->purge_interval_s,
                  "Seconds between retention purges (exigent lapses, retention periods)")
       ->check(CLI::Range(1, 86400));
+  sub.add_option("--retention-days", c->retention_days,
+                 "Days probes and results of searches are kept in galleries of the standard "
+                 "retention class (short: 7, extended: 365)")
+      ->check(CLI::Range(1, 3650));
+  sub.add_option("--exigent-window-hours", c->exigent_window_hours,
+                 "Hours an exigent authorization has to be backed by a warrant or court order "
+                 "before it lapses and its searches are purged")
+      ->check(CLI::Range(1, 720));
 }
 
 Status RunService(const ServeConfig& c, const Pipeline* pipeline,
@@ -102,6 +110,9 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   std::vector<uint8_t> public_key = audit_key.public_key;
   Service* service_ptr = nullptr;
   GovernanceOptions go;
+  go.default_retention_ms = static_cast<int64_t>(c.retention_days) * kMsPerDay;
+  go.retention_classes["standard"] = go.default_retention_ms;
+  go.policy.exigent_window_ms = static_cast<int64_t>(c.exigent_window_hours) * 3600 * 1000;
   go.purge_probe = [&service_ptr](const std::string& id) {
     return service_ptr ? service_ptr->DeleteProbe(id) : UnavailableError("service not started");
   };

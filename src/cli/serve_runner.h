@@ -40,9 +40,14 @@ struct ServeConfig {
   int rate_burst = 120;
   int max_image_mb = 8;
   int purge_interval_s = 60;
+  // Governance: the "standard" retention class (the default; short 7 d and
+  // extended 365 d stay) and the window an exigent authorization has to be
+  // backed by a judicial one. Enforced and shown (exigent_deadline) alike.
+  int retention_days = 30;
+  int exigent_window_hours = 48;
 };
 
-// Adds the TLS, threshold, limit and purge options of `serve` (not --https,
+// Adds the TLS, threshold, limit, purge and retention options of `serve` (not --https,
 // --http, --calibration, nor the store and pipeline flags). `for_demo`: leaves
 // out --audit-key and the threshold targets, which `candor demo` fixes.
 void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo = false);

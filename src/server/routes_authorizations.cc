@@ -7,10 +7,15 @@
 namespace candor::server {
 
 namespace {
+// Deadlines from the exigent window governance enforces (GovernanceOptions).
+json AuthJson(Ctx& c, const Authorization& a) {
+  return AuthorizationJson(a, c.svc.Now(), ServiceRoutes::Gov(c).policy().exigent_window_ms);
+}
+
 ApiResponse AuthorizationResponse(Ctx& c, int status, const std::string& id) {
   auto a = ServiceRoutes::Gov(c).GetAuthorization(id);
   if (!a.ok()) return ErrorResponse(a.status());
-  return JsonResponse(status, AuthorizationJson(*a, c.svc.Now(), PolicyParams{}.exigent_window_ms));
+  return JsonResponse(status, AuthJson(c, *a));
 }
 
 // Investigators see only their own; supervisors, admins and auditors all.
@@ -31,7 +36,7 @@ ApiResponse HandleListAuthorizations(Ctx& c) {
   json arr = json::array();
   for (const auto& a : *v) {
     if (CanSee(c, a).ok()) {
-      arr.push_back(AuthorizationJson(a, c.svc.Now(), PolicyParams{}.exigent_window_ms));
+      arr.push_back(AuthJson(c, a));
     }
   }
   return JsonResponse(200, {{"authorizations", arr}});
@@ -63,14 +68,14 @@ ApiResponse HandleCreateAuthorization(Ctx& c) {
   spec.max_searches = (*body)["max_searches"].get<int64_t>();
   auto a = ServiceRoutes::Gov(c).CreateAuthorization(*c.who, spec);
   if (!a.ok()) return ErrorResponse(a.status());
-  return JsonResponse(201, AuthorizationJson(*a, c.svc.Now(), PolicyParams{}.exigent_window_ms));
+  return JsonResponse(201, AuthJson(c, *a));
 }
 
 ApiResponse HandleGetAuthorization(Ctx& c) {
   auto a = ServiceRoutes::Gov(c).GetAuthorization(c.params[0]);
   if (!a.ok()) return Refuse(c, "authorization.view", a.status());
   if (Status s = CanSee(c, *a); !s.ok()) return Refuse(c, "authorization.view", s);
-  return JsonResponse(200, AuthorizationJson(*a, c.svc.Now(), PolicyParams{}.exigent_window_ms));
+  return JsonResponse(200, AuthJson(c, *a));
 }
 
 ApiResponse HandleApproveAuthorization(Ctx& c) {

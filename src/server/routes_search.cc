@@ -131,7 +131,8 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
   if (r.basis == "exigent" && !r.purged_ms) {
     auto a = ServiceRoutes::Gov(c).GetAuthorization(r.authorization_id);
     if (a.ok() && a->backed_by.empty()) {
-      j["exigent_deadline"] = IsoTime(a->created_ms + PolicyParams{}.exigent_window_ms);
+      j["exigent_deadline"] =
+          IsoTime(a->created_ms + ServiceRoutes::Gov(c).policy().exigent_window_ms);
     }
   }
   if (status == "lead_released" && b != nullptr) j["lead"] = LeadFromBook(*b);

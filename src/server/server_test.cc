@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -97,18 +98,36 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(st).value();
     audit_key_ = GenerateAuditKey();
+    auto g = Governance::Open(dir_ / "store", audit_key_, GovOptions());
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    gov_ = std::move(g).value();
+    ASSERT_TRUE(gov_->BootstrapAdmin("admin", "admin-password-123", kStart + 365 * kDay).ok());
+    StartService();
+    admin_ = SignIn("admin", "admin-password-123");
+  }
+
+  GovernanceOptions GovOptions() {
     GovernanceOptions go;
     go.clock = [this] { return now_.load(); };
     go.fast_password_hashing = true;
     go.purge_probe = [this](const std::string& id) {
       return service_ ? service_->DeleteProbe(id) : OkStatus();
     };
+    return go;
+  }
+
+  // Reopens governance over the same store with `configure` applied to its
+  // options (as `candor serve` flags do) and restarts the service on it.
+  void ReopenGovernance(const std::function<void(GovernanceOptions&)>& configure) {
+    http_.reset();
+    service_.reset();
+    gov_.reset();
+    GovernanceOptions go = GovOptions();
+    configure(go);
     auto g = Governance::Open(dir_ / "store", audit_key_, go);
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     gov_ = std::move(g).value();
-    ASSERT_TRUE(gov_->BootstrapAdmin("admin", "admin-password-123", kStart + 365 * kDay).ok());
     StartService();
-    admin_ = SignIn("admin", "admin-password-123");
   }
 
   void StartService(int rate_per_minute = 6000, int burst = 1000) {
@@ -553,6 +572,59 @@ TEST_F(ServerTest, PurgeTimerPurgesUnbackedExigentSearchOnItsOwn) {
   EXPECT_FALSE(fs::exists(probe)) << "the server's purge timer did not purge the probe";
   const std::string exa2 = SignIn("erin", "erin-password-123");  // the old session expired
   EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa2).status, 412);
+}
+
+// A configured exigent window (candor serve --exigent-window-hours) is the one
+// shown and the one enforced: 24 h here, not the 48 h default. The deadline in
+// the authorization (create, get, list) and in the examiner's view is created +
+// 24 h; nothing is purged before it, the search and its probe are at it.
+TEST_F(ServerTest, ConfiguredExigentWindowIsTheDeadlineShownAndEnforced) {
+  ReopenGovernance([](GovernanceOptions& o) { o.policy.exigent_window_ms = 24 * kHour; });
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "exigent"});
+  Enroll("bookings", enr);
+  Reply a = Post("/v1/authorizations", sup,
+                 {{"basis", "exigent"},
+                  {"reference", "E-3"},
+                  {"issuing_authority", "duty sgt"},
+                  {"case_id", "case-11"},
+                  {"purpose", "missing child"},
+                  {"galleries", {"bookings"}},
+                  {"expires_at", Iso(kStart + 3 * kDay)},
+                  {"max_searches", 3}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  const std::string deadline = Iso(kStart + 24 * kHour);
+  const std::string auth = a.body["id"];
+  EXPECT_EQ(a.body["exigent_deadline"], deadline);
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, sup).body["exigent_deadline"], deadline);
+  Reply list = Call("GET", "/v1/authorizations", sup);
+  ASSERT_EQ(list.body["authorizations"].size(), 1u) << list.raw;
+  EXPECT_EQ(list.body["authorizations"][0]["exigent_deadline"], deadline);
+  Reply s = Identify(sup, auth, "bookings", Photo("Ari_Fleischer", 2));
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id, exa).body["exigent_deadline"], deadline);
+  const fs::path probe = dir_ / "probes" / (id + ".probe");
+  ASSERT_TRUE(fs::exists(probe));
+
+  now_ = kStart + 24 * kHour - 1000;
+  auto purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->exigent_searches_purged, 0);
+  EXPECT_TRUE(fs::exists(probe));
+  const std::string sup2 = SignIn("sara", "sara-password-123");
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, sup2).body["usable"], true);
+  now_ = kStart + 24 * kHour;
+  purge = service_->RunPurge();
+  ASSERT_TRUE(purge.ok()) << purge.status().ToString();
+  EXPECT_EQ(purge->exigent_searches_purged, 1);
+  EXPECT_EQ(purge->authorizations_lapsed, 1);
+  EXPECT_FALSE(fs::exists(probe));
+  Reply lapsed = Call("GET", "/v1/authorizations/" + auth, sup2);
+  EXPECT_EQ(lapsed.body["status"], "lapsed");
+  EXPECT_EQ(lapsed.body["exigent_deadline"], deadline);
 }
 
 // POST /v1/galleries takes governance's retention class for the gallery's
