@@ -116,29 +116,42 @@ std::string OpenApiSpec::Validate(const nlohmann::json& v, const nlohmann::json&
 
 std::string OpenApiSpec::Check(const std::string& method, const std::string& path, int status,
                                const std::string& content_type, const std::string& body) const {
+  const std::string code = std::to_string(status);
+  // `resp`: the spec's response object for this answer; `label` names it in errors.
+  auto check = [&](const nlohmann::json& resp, const std::string& label) -> std::string {
+    if (!resp.contains("content")) {
+      return body.empty() ? "" : label + ": spec has no body, got one";
+    }
+    const std::string media = content_type.substr(0, content_type.find(';'));
+    if (!resp["content"].contains(media)) {
+      return label + ": content type " + media + " not in the spec";
+    }
+    if (media != "application/json") return "";
+    auto v = nlohmann::json::parse(body, nullptr, false);
+    if (v.is_discarded()) return label + ": body is not JSON";
+    std::string e = Validate(v, resp["content"][media]["schema"], "body");
+    return e.empty() ? "" : label + ": " + e;
+  };
+  // A request no operation matches: only the spec's x-unrouted-responses
+  // (404 for an unknown path, 405 for a method the path does not take).
+  static const nlohmann::json kNone = nlohmann::json::object();
+  const auto& unrouted =
+      doc_.contains("x-unrouted-responses") ? doc_["x-unrouted-responses"] : kNone;
   const std::string tmpl = Template(path);
-  if (tmpl.empty()) return "no spec path for " + path;
   std::string m = method;
   std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
-  const auto& item = doc_["paths"][tmpl];
-  if (!item.contains(m)) return "spec has no " + method + " " + tmpl;
-  const auto& responses = item[m]["responses"];
-  const std::string code = std::to_string(status);
+  if (tmpl.empty() || !doc_["paths"][tmpl].contains(m)) {
+    const std::string want = tmpl.empty() ? "404" : "405";
+    if (code == want && unrouted.contains(code)) {
+      return check(unrouted[code], method + " " + path + " (unrouted) " + code);
+    }
+    if (code == want) return "spec has no x-unrouted-responses " + code;
+    return tmpl.empty() ? "no spec path for " + path : "spec has no " + method + " " + tmpl;
+  }
+  const auto& responses = doc_["paths"][tmpl][m]["responses"];
   if (!responses.contains(code))
     return method + " " + tmpl + ": status " + code + " not in the spec";
-  const auto& resp = responses[code];
-  if (!resp.contains("content")) {
-    return body.empty() ? "" : method + " " + tmpl + " " + code + ": spec has no body, got one";
-  }
-  const std::string media = content_type.substr(0, content_type.find(';'));
-  if (!resp["content"].contains(media)) {
-    return method + " " + tmpl + " " + code + ": content type " + media + " not in the spec";
-  }
-  if (media != "application/json") return "";
-  auto v = nlohmann::json::parse(body, nullptr, false);
-  if (v.is_discarded()) return method + " " + tmpl + " " + code + ": body is not JSON";
-  std::string e = Validate(v, resp["content"][media]["schema"], "body");
-  return e.empty() ? "" : method + " " + tmpl + " " + code + ": " + e;
+  return check(responses[code], method + " " + tmpl + " " + code);
 }
 
 }  // namespace candor::server

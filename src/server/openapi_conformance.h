@@ -18,7 +18,9 @@ class OpenApiSpec {
   // Loads <source dir>/docs/openapi.yaml; throws on failure (tests only).
   static OpenApiSpec Load();
   // "" when the response conforms, else what is wrong. `path` is the concrete
-  // request path (no query string).
+  // request path (no query string). A request that matches no operation
+  // conforms only as the spec's x-unrouted-responses say: 404 for a path the
+  // spec does not have, 405 for a method the path does not take.
   std::string Check(const std::string& method, const std::string& path, int status,
                     const std::string& content_type, const std::string& body) const;
   // The spec's path template for a concrete path, or "".

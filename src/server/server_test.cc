@@ -136,13 +136,16 @@ class ServerTest : public ::testing::Test {
     ServerOptions o;
     o.clock = [this] { return now_.load(); };
     o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kTestThreshold; };
+    if (threshold_) o.threshold = threshold_;
+    o.max_body_bytes = max_body_bytes_;
     o.probe_dir = dir_ / "probes";
     o.probe_key = key_;
     o.audit_public_key = audit_key_.public_key;
     o.max_image_bytes = 1 << 20;
     o.rate_limit_per_minute = rate_per_minute;
     o.rate_burst = burst;
-    service_ = std::make_unique<Service>(gov_.get(), store_.get(), SharedPipeline(), o);
+    service_ = std::make_unique<Service>(gov_.get(), store_.get(),
+                                         without_pipeline_ ? nullptr : SharedPipeline(), o);
     HttpServerOptions ho;
     ho.purge_interval_ms = 0;  // tests drive the purge with the clock
     auto h = HttpServer::Start(service_.get(), ho);
@@ -285,6 +288,10 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> http_;
   std::string admin_;
   std::vector<std::tuple<std::string, std::string, Reply>> log_;
+  // StartService's options (defaults: the fixed test threshold, 12 MiB, the pipeline).
+  ThresholdFunction threshold_;
+  size_t max_body_bytes_ = 12u << 20;
+  bool without_pipeline_ = false;
 };
 
 TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
@@ -687,6 +694,82 @@ TEST_F(ServerTest, GallerySearchRetentionClassSetsThePurgePeriod) {
   ASSERT_TRUE(purge.ok()) << purge.status().ToString();
   EXPECT_EQ(purge->searches_purged, 1);
   EXPECT_FALSE(fs::exists(p2));
+}
+
+// Answers decided before any handler: an unknown path (404), a method a known
+// path does not take (405) and a body over the limit (413, before
+// authentication, audited), each as docs/openapi.yaml says (TearDown checks).
+TEST_F(ServerTest, UnknownRoutesWrongMethodsAndOversizedBodiesAreInTheSpec) {
+  Reply none = Call("GET", "/v1/nothing", admin_);
+  EXPECT_EQ(none.status, 404) << none.raw;
+  EXPECT_EQ(none.body["error"]["code"], "NOT_FOUND");
+  EXPECT_EQ(Call("POST", "/v1/identify/extra", admin_, "{}").status, 404);
+  Reply put = Call("PUT", "/v1/whoami", admin_, "{}");
+  EXPECT_EQ(put.status, 405) << put.raw;
+  EXPECT_NE(put.body["error"]["message"].get<std::string>().find("PUT"), std::string::npos);
+  EXPECT_EQ(Call("DELETE", "/v1/galleries", admin_).status, 405);
+  EXPECT_EQ(Call("GET", "/v1/identify", admin_).status, 405);
+
+  max_body_bytes_ = 64 << 10;
+  StartService();
+  const int64_t refused0 = AuditCount("http.refused", "deny");
+  const json big = {{"basis", "warrant"},
+                    {"reference", "W-1"},
+                    {"issuing_authority", "Court"},
+                    {"case_id", "case-1"},
+                    {"purpose", std::string(100 << 10, 'x')},
+                    {"galleries", {"bookings"}},
+                    {"expires_at", Iso(kStart + kDay)},
+                    {"max_searches", 1}};
+  Reply r = Post("/v1/authorizations", admin_, big);
+  EXPECT_EQ(r.status, 413) << r.raw.substr(0, 300);
+  EXPECT_EQ(r.body["error"]["code"], "RESOURCE_EXHAUSTED");
+  // Before authentication: no token, or a bad one, is still 413.
+  EXPECT_EQ(Post("/v1/sessions", "", {{"username", std::string(100 << 10, 'a')},
+                                      {"password", "x"}})
+                .status,
+            413);
+  EXPECT_EQ(Call("PUT", "/v1/cases/case-1", "not-a-token", big.dump()).status, 413);
+  EXPECT_EQ(AuditCount("http.refused", "deny") - refused0, 3);
+  // Under the limit the same route answers as usual.
+  EXPECT_EQ(Call("GET", "/v1/whoami", admin_).status, 200);
+}
+
+// 503 without a face pipeline, 412 when the gallery's calibration does not
+// match (the threshold function's FAILED_PRECONDITION): both in the spec.
+TEST_F(ServerTest, NoPipelineAndMismatchedCalibrationAnswerAsTheSpecSays) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "consent"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  threshold_ = [](const GalleryInfo&, SearchKind) -> StatusOr<float> {
+    return FailedPreconditionError("calibration is for model other-model, not this gallery's");
+  };
+  StartService();
+  Reply id = Identify(inv, auth, "bookings", Photo("Adrien_Brody", 2));
+  EXPECT_EQ(id.status, 412) << id.raw;
+  EXPECT_EQ(id.body["error"]["code"], "FAILED_PRECONDITION");
+  Reply ver = Post("/v1/verify", inv,
+                   {{"consent", true},
+                    {"gallery", "bookings"},
+                    {"subject_id", "Adrien_Brody"},
+                    {"image", B64(Photo("Adrien_Brody", 2))}});
+  EXPECT_EQ(ver.status, 412) << ver.raw;
+  EXPECT_GE(AuditCount("search.probe_failed", "allow"), 2);
+
+  without_pipeline_ = true;
+  threshold_ = nullptr;
+  StartService();
+  const std::string img = B64(Photo("Adrien_Brody", 2));
+  Reply q = Post("/v1/quality", inv, {{"image", img}});
+  EXPECT_EQ(q.status, 503) << q.raw;
+  EXPECT_EQ(q.body["error"]["code"], "UNAVAILABLE");
+  EXPECT_EQ(Identify(inv, auth, "bookings", Photo("Adrien_Brody", 2)).status, 503);
+  EXPECT_EQ(Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", "x1"}, {"image", img}})
+                .status,
+            503);
 }
 
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
