@@ -22,6 +22,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "candor/pipeline.h"
+#include "common/hash.h"
 #include "common/paths.h"
 #include "common/test_env.h"
 #include "server/openapi_conformance.h"
@@ -770,6 +771,37 @@ TEST_F(ServerTest, NoPipelineAndMismatchedCalibrationAnswerAsTheSpecSays) {
   EXPECT_EQ(Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", "x1"}, {"image", img}})
                 .status,
             503);
+}
+
+// A quality check processes a face image: one audit entry per check (actor,
+// role, "quality.check", face count), nothing of the image in it, no probe
+// kept; refused checks are audited as refusals.
+TEST_F(ServerTest, QualityCheckIsAuditedWithoutBiometricData) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string aud = Person("audra", "auditor");
+  const std::string photo = Photo("Adrien_Brody", 2);
+  const std::string hash = HexDigest(Sha256(std::string_view(photo)));
+  const int64_t before = AuditCount("quality.check", "allow");
+  for (int i = 0; i < 2; ++i) {
+    Reply q = Post("/v1/quality", inv, {{"image", B64(photo)}});
+    ASSERT_EQ(q.status, 200) << q.raw;
+  }
+  EXPECT_EQ(AuditCount("quality.check", "allow") - before, 2);
+  auto entries = ReadAuditEntries(gov_->audit_log_path());
+  ASSERT_TRUE(entries.ok());
+  const AuditEntry& e = entries->back();
+  EXPECT_EQ(e.action, "quality.check");
+  EXPECT_EQ(e.actor, "ivan");
+  EXPECT_EQ(e.role, "investigator");
+  EXPECT_EQ(e.outcome, "ok");
+  EXPECT_TRUE(e.probe_hash.empty());
+  EXPECT_NE(e.reason.find("face"), std::string::npos) << e.reason;
+  EXPECT_EQ(e.reason.find(hash), std::string::npos);
+  EXPECT_EQ(e.reason.find(B64(photo).substr(0, 40)), std::string::npos);
+  EXPECT_TRUE(!fs::exists(dir_ / "probes") || fs::is_empty(dir_ / "probes"));
+  // An auditor may not run one: refused, and that is audited too.
+  EXPECT_EQ(Post("/v1/quality", aud, {{"image", B64(photo)}}).status, 403);
+  EXPECT_EQ(AuditCount("quality.check", "deny"), 1);
 }
 
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
