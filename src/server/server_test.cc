@@ -804,6 +804,109 @@ TEST_F(ServerTest, QualityCheckIsAuditedWithoutBiometricData) {
   EXPECT_EQ(AuditCount("quality.check", "deny"), 1);
 }
 
+// POST /v1/verify without an authorization, on the subject's recorded consent:
+// allowed only where the gallery accepts consent (201, audited allow), refused
+// with 403 elsewhere, and never without consent or by a role that may not
+// search.
+TEST_F(ServerTest, ConsentVerifyOnlyWhereTheGalleryAcceptsConsent) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("consented", {"warrant", "consent"});
+  Gallery("bookings", {"warrant"});
+  for (const std::string g : {"consented", "bookings"}) {
+    for (const std::string who : {"Adrien_Brody", "Abdullah_Gul"}) {
+      Reply r = Post("/v1/galleries/" + g + "/subjects", enr,
+                     {{"subject_id", who}, {"image", B64(Photo(who, 1))}});
+      ASSERT_EQ(r.status, 201) << r.raw;
+    }
+  }
+  auto verify = [&](const std::string& token, const std::string& gallery, const std::string& who,
+                    const std::string& photo, bool consent, const std::string& auth = "") {
+    json b = {{"gallery", gallery}, {"subject_id", who}, {"image", B64(photo)}};
+    if (consent) b["consent"] = true;
+    if (!auth.empty()) b["authorization_id"] = auth;
+    return Post("/v1/verify", token, b);
+  };
+  const std::string mate = Photo("Adrien_Brody", 2);
+  const int64_t allowed0 = AuditCount("search.verify", "allow");
+  const int64_t denied0 = AuditCount("search.verify", "deny");
+
+  Reply ok = verify(inv, "consented", "Adrien_Brody", mate, true);
+  ASSERT_EQ(ok.status, 201) << ok.raw;
+  EXPECT_EQ(ok.body["kind"], "verify");
+  EXPECT_EQ(ok.body["match"], true);
+  EXPECT_EQ(ok.body["status"], "pending_review");  // a match is a lead for review too
+  EXPECT_FALSE(ok.body.contains("authorization_id"));
+  Reply other = verify(inv, "consented", "Adrien_Brody", Photo("Abdullah_Gul", 2), true);
+  ASSERT_EQ(other.status, 201) << other.raw;
+  EXPECT_EQ(other.body["match"], false);
+  EXPECT_EQ(other.body["status"], "no_candidate");
+  EXPECT_EQ(AuditCount("search.verify", "allow") - allowed0, 2);
+
+  Reply refused = verify(inv, "bookings", "Adrien_Brody", mate, true);
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  EXPECT_NE(refused.raw.find("consent-based 1:1 is not permitted"), std::string::npos)
+      << refused.raw;
+  Reply no_consent = verify(inv, "consented", "Adrien_Brody", mate, false);
+  EXPECT_EQ(no_consent.status, 403) << no_consent.raw;
+  EXPECT_NE(no_consent.raw.find("requires an authorization"), std::string::npos)
+      << no_consent.raw;
+  EXPECT_EQ(verify(exa, "consented", "Adrien_Brody", mate, true).status, 403);  // role
+  EXPECT_EQ(AuditCount("search.verify", "deny") - denied0, 3);
+  // Where consent is not accepted a 1:1 runs under an authorization the gallery accepts.
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  Reply warranted = verify(inv, "bookings", "Adrien_Brody", mate, false, auth);
+  ASSERT_EQ(warranted.status, 201) << warranted.raw;
+  EXPECT_EQ(warranted.body["authorization_id"], auth);
+  EXPECT_EQ(verify(inv, "consented", "Nobody_Here", mate, true).status, 404);
+}
+
+// An examiner's rejection blocks the lead whatever confirmations follow: the
+// requester gets 412 (FAILED_PRECONDITION) from .../lead, the search stays
+// pending_review, and reviewers see the rejection.
+TEST_F(ServerTest, ExaminerRejectionBlocksTheLead) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string exb = Person("emil", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  Reply s = Identify(inv, auth, "bookings", Photo("Adrien_Brody", 2));
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  const std::string reviews = "/v1/searches/" + id + "/reviews";
+  Reply rej = Post(reviews, exa,
+                   {{"subject_id", "Adrien_Brody"}, {"decision", "reject"}, {"notes", "ears differ"}});
+  ASSERT_EQ(rej.status, 201) << rej.raw;
+  EXPECT_EQ(rej.body["candidates"][0]["reviews"][0]["decision"], "reject");
+  EXPECT_EQ(Post(reviews, exa,
+                 {{"subject_id", "Adrien_Brody"}, {"decision", "reject"}, {"notes", "again"}})
+                .status,
+            409);
+  json confirm = {{"subject_id", "Adrien_Brody"}, {"decision", "confirm"}, {"notes", "same"}};
+  EXPECT_EQ(Post(reviews, exb, confirm).status, 201);
+  EXPECT_EQ(Post(reviews, sup, confirm).status, 201);  // examiner + second person, but rejected
+
+  Reply lead = Call("GET", "/v1/searches/" + id + "/lead", inv);
+  EXPECT_EQ(lead.status, 412) << lead.raw;
+  EXPECT_EQ(lead.body["error"]["code"], "FAILED_PRECONDITION");
+  EXPECT_NE(lead.raw.find("without a rejection"), std::string::npos) << lead.raw;
+  Reply mine = Call("GET", "/v1/searches/" + id, inv);
+  ASSERT_EQ(mine.status, 200) << mine.raw;
+  EXPECT_EQ(mine.body["status"], "pending_review");
+  EXPECT_FALSE(mine.body.contains("lead"));
+  EXPECT_FALSE(mine.body.contains("candidates"));
+  Reply view = Call("GET", "/v1/searches/" + id, sup);
+  ASSERT_EQ(view.status, 200);
+  EXPECT_EQ(view.body["status"], "pending_review");
+  EXPECT_EQ(view.body["candidates"][0]["reviews"].size(), 3u);
+  EXPECT_GE(AuditCount("lead.release", "deny"), 1);
+}
+
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
   HttpServerOptions o;
   o.host = "0.0.0.0";
