@@ -303,13 +303,23 @@ ApiResponse HandleIdentify(Ctx& c) {
                                        {"image", JType::kString, true},
                                        {"k", JType::kInt, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
+  // k: the candidate list size, within governance's policy range (absent: its
+  // default). Checked here, before the probe is decoded, against the same
+  // bounds BeginSearch enforces, so the message and the check agree.
+  const PolicyParams& policy = ServiceRoutes::Gov(c).policy();
+  const int64_t k = body->value("k", int64_t{policy.default_candidates});
+  if (k < policy.min_candidates || k > policy.max_candidates) {
+    return Refuse(c, action,
+                  InvalidArgumentError("k must be in [" + std::to_string(policy.min_candidates) +
+                                       ", " + std::to_string(policy.max_candidates) +
+                                       "] (omit it for the policy default " +
+                                       std::to_string(policy.default_candidates) + ")"));
+  }
   int http = 0;
   auto image = ImageField(c, *body, &http);
   if (!image.ok()) return Refuse(c, action, image.status(), http);
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
-  const int64_t k = body->value("k", int64_t{0});
-  if (k < 0 || k > 1000) return Refuse(c, action, InvalidArgumentError("k must be in [2, 50]"));
   SearchRequest req;
   req.kind = SearchKind::kIdentify;
   req.gallery = (*body)["gallery"];

@@ -907,6 +907,44 @@ TEST_F(ServerTest, ExaminerRejectionBlocksTheLead) {
   EXPECT_GE(AuditCount("lead.release", "deny"), 1);
 }
 
+// k (the candidate list size) is checked against governance's policy range
+// and the message states that range: [2, 50] by default, the configured one
+// otherwise; the bounds themselves are accepted.
+TEST_F(ServerTest, IdentifyKIsValidatedAgainstThePolicyRange) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"}, 10);
+  const std::string img = B64(Photo("Adrien_Brody", 2));
+  auto identify = [&](const std::string& token, int64_t k) {
+    return Post("/v1/identify", token,
+                {{"authorization_id", auth}, {"gallery", "bookings"}, {"image", img}, {"k", k}});
+  };
+  for (int64_t k : {-1, 0, 1, 51, 1000, 100000}) {
+    Reply r = identify(inv, k);
+    EXPECT_EQ(r.status, 400) << k << " " << r.raw;
+    EXPECT_NE(r.raw.find("k must be in [2, 50]"), std::string::npos) << k << " " << r.raw;
+  }
+  Reply two = identify(inv, 2);
+  ASSERT_EQ(two.status, 201) << two.raw;
+  EXPECT_LE(two.body["candidate_count"].get<int64_t>(), 2);
+  EXPECT_EQ(identify(inv, 50).status, 201);
+
+  ReopenGovernance([](GovernanceOptions& o) {
+    o.policy.max_candidates = 20;
+    o.policy.default_candidates = 5;
+  });
+  const std::string inv2 = SignIn("ivan", "ivan-password-123");
+  Reply over = identify(inv2, 21);
+  EXPECT_EQ(over.status, 400) << over.raw;
+  EXPECT_NE(over.raw.find("k must be in [2, 20] (omit it for the policy default 5)"),
+            std::string::npos)
+      << over.raw;
+  EXPECT_EQ(identify(inv2, 20).status, 201);
+}
+
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
   HttpServerOptions o;
   o.host = "0.0.0.0";
