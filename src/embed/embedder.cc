@@ -3,8 +3,11 @@
 #include "candor/embedder.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <opencv2/core.hpp>
+
+#include "common/hash.h"
 
 namespace candor {
 namespace {
@@ -41,9 +44,11 @@ StatusOr<std::unique_ptr<Embedder>> Embedder::Open(const std::filesystem::path& 
   } else if (options.model_id == kFaceApiResNet) {
     crop = CanonicalCrop::kDlibChip150, dim = 128;
     mean = cv::Scalar(122.782, 117.001, 104.298), scale = cv::Scalar::all(1.0 / 255);
+  } else if (options.model_id == kFusion) {
+    return OpenFusion(model_dir, options);
   } else {
     return InvalidArgumentError("unknown embedder '" + options.model_id + "' (known: " +
-                                kMobileFaceNet + ", " + kFaceApiResNet + ")");
+                                kMobileFaceNet + ", " + kFaceApiResNet + ", " + kFusion + ")");
   }
   CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, options.model_id));
   info.input_h = info.input_w = CropSize(crop);
@@ -51,11 +56,41 @@ StatusOr<std::unique_ptr<Embedder>> Embedder::Open(const std::filesystem::path& 
   return std::unique_ptr<Embedder>(new Embedder(std::move(net), options, crop, dim, mean, scale));
 }
 
+StatusOr<std::unique_ptr<Embedder>> Embedder::OpenFusion(const std::filesystem::path& model_dir,
+                                                         const EmbedderOptions& options) {
+  std::unique_ptr<Embedder> e(
+      new Embedder(nullptr, options, CanonicalCrop::kArcFace112, 0, cv::Scalar(), cv::Scalar()));
+  std::string version;
+  std::string hashes;
+  for (int i = 0; i < 2; ++i) {
+    EmbedderOptions po = options;
+    po.model_id = kFusionParts[i];
+    CANDOR_ASSIGN_OR_RETURN(auto part, Open(model_dir, po));
+    char w[32];
+    std::snprintf(w, sizeof w, "%.4f", kFusionWeights[i]);
+    version += std::string(i ? " + " : "") + w + " x " + part->model().id + "@" +
+               (part->model().version.empty() ? "?" : part->model().version);
+    hashes += part->model().onnx_sha256;
+    e->dim_ += part->dim();
+    e->parts_.push_back(std::move(part));
+  }
+  e->crop_ = e->parts_[0]->crop();
+  e->fused_info_.id = kFusion;
+  e->fused_info_.version = version;
+  e->fused_info_.onnx_sha256 = HexDigest(Sha256(version + "\n" + hashes));
+  e->fused_info_.licence = "contains MobileFaceNet (training data unconfirmed; see docs/models/fusion.md)";
+  return e;
+}
+
 cv::Mat Embedder::Align(const cv::Mat& bgr, const Face& face) const {
+  if (!parts_.empty()) return parts_[0]->Align(bgr, face);
   return AlignFace(bgr, face, crop_, options_.border);
 }
 
 StatusOr<std::vector<std::vector<float>>> Embedder::EmbedCrops(const std::vector<cv::Mat>& crops) const {
+  if (!parts_.empty()) {
+    return InvalidArgumentError("the fusion embedder aligns a crop per part: use Embed");
+  }
   const int size = CropSize(crop_);
   for (const cv::Mat& c : crops) {
     if (c.rows != size || c.cols != size || c.type() != CV_8UC3) {
@@ -102,6 +137,18 @@ StatusOr<std::vector<std::vector<float>>> Embedder::Embed(const cv::Mat& bgr,
                                                           std::span<const Face> faces) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return InvalidArgumentError("embedder expects a non-empty 8-bit BGR image");
+  }
+  if (!parts_.empty()) {
+    std::vector<std::vector<float>> fused(faces.size());
+    for (size_t p = 0; p < parts_.size(); ++p) {
+      CANDOR_ASSIGN_OR_RETURN(auto vs, parts_[p]->Embed(bgr, faces));
+      const float w = static_cast<float>(std::sqrt(kFusionWeights[p]));
+      for (size_t i = 0; i < vs.size(); ++i) {
+        for (float x : vs[i]) fused[i].push_back(w * x);
+      }
+    }
+    for (auto& v : fused) Normalise(&v);  // already unit length up to rounding
+    return fused;
   }
   std::vector<cv::Mat> crops;
   for (const Face& f : faces) {

@@ -198,6 +198,49 @@ TEST(Pipeline, FaceApiResNetScoresSamePersonAboveDifferentPeople) {
   ExpectSameAboveDifferent(kFaceApiResNet);
 }
 
+TEST(Pipeline, FusionScoresSamePersonAboveDifferentPeople) {
+  REQUIRE_MODELS();
+  CANDOR_REQUIRE_MODEL("faceapi-resnet.onnx");
+  ExpectSameAboveDifferent(kFusion);
+}
+
+// The fused template is the weighted concatenation of the two descriptors: its
+// score is exactly the weighted sum of theirs, it is unit length, and its model
+// hash is neither part's (a fused template never compares with a single one).
+TEST(Pipeline, FusionScoreIsTheWeightedSumOfItsPartsScores) {
+  REQUIRE_MODELS();
+  CANDOR_REQUIRE_MODEL("faceapi-resnet.onnx");
+  const std::string a = "faces/lfw/Aaron_Peirsol/Aaron_Peirsol_0001.jpg";
+  const std::string b = "faces/lfw/Aaron_Peirsol/Aaron_Peirsol_0002.jpg";
+  const std::string c = "faces/lfw/Abdullah_Gul/Abdullah_Gul_0001.jpg";
+  auto tmpl = [&](const std::string& model, const std::string& path) {
+    auto f = Shared(model).ProcessSingle(Read(data / path));
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() ? f->tmpl : Template{};
+  };
+  for (const auto& [x, y] : {std::pair{a, b}, std::pair{a, c}, std::pair{b, c}}) {
+    const Template fx = tmpl(kFusion, x), fy = tmpl(kFusion, y);
+    ASSERT_EQ(fx.values.size(), 320u);
+    EXPECT_EQ(fx.model_id, "fusion");
+    double n = 0;
+    for (float v : fx.values) n += double(v) * v;
+    EXPECT_NEAR(n, 1.0, 1e-5);
+    auto fused = CompareTemplates(fx, fy);
+    auto m = CompareTemplates(tmpl(kMobileFaceNet, x), tmpl(kMobileFaceNet, y));
+    auto r = CompareTemplates(tmpl(kFaceApiResNet, x), tmpl(kFaceApiResNet, y));
+    ASSERT_TRUE(fused.ok() && m.ok() && r.ok());
+    EXPECT_NEAR(*fused, kFusionWeights[0] * *m + kFusionWeights[1] * *r, 1e-5)
+        << x << " vs " << y;
+    auto mixed = CompareTemplates(fx, tmpl(kMobileFaceNet, y));
+    EXPECT_FALSE(mixed.ok()) << "a fused template must not compare with a single model's";
+  }
+  const ModelInfo& fused = Shared(kFusion).embedder_model();
+  EXPECT_NE(fused.onnx_sha256, Shared(kMobileFaceNet).embedder_model().onnx_sha256);
+  EXPECT_NE(fused.onnx_sha256, Shared(kFaceApiResNet).embedder_model().onnx_sha256);
+  EXPECT_NE(fused.version.find("mobilefacenet"), std::string::npos);
+  EXPECT_NE(fused.version.find("faceapi-resnet"), std::string::npos);
+}
+
 TEST(Pipeline, TemplatesCarryModelIdentityAndUnitNorm) {
   REQUIRE_MODELS();
   auto f = Shared().ProcessSingle(Read(data / "faces/lfw/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"));
