@@ -337,8 +337,12 @@ Status Run(Args a) {
   auto detector = FaceDetector::Open(model_dir, DetectorOptions(), a.threads);
   CANDOR_RETURN_IF_ERROR(detector.status());
   CANDOR_ASSIGN_OR_RETURN(auto landmarker, Landmarker::Open(model_dir, a.threads));
+  // Every network that changes a detection is in the key (the small-image one
+  // too: a cache from before it was added must not be reused).
+  std::string small_det;
+  if (const ModelInfo* s = (*detector)->small_model()) small_det = "+" + s->onnx_sha256.substr(0, 16);
   const std::string face_key = "candor-align-faces-v1 det=" + (*detector)->model().onnx_sha256.substr(0, 16) +
-                               " mesh=" + landmarker->model().onnx_sha256.substr(0, 16);
+                               small_det + " mesh=" + landmarker->model().onnx_sha256.substr(0, 16);
   const auto face_file = std::filesystem::path(a.cache_dir) /
                          ("align-faces-" + HexDigest(Sha256(face_key)).substr(0, 24) + ".bin");
   FaceCache faces = LoadFaces(face_file, face_key);
