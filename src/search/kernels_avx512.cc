@@ -131,6 +131,8 @@ void DotU8S8Avx512Vnni(const uint8_t* rows, size_t n, size_t dim, const int8_t* 
       return DotU8S8Impl<3>(rows, n, dim, q, out);
     case 256:
       return DotU8S8Impl<4>(rows, n, dim, q, out);
+    case 320:  // the fusion embedder
+      return DotU8S8Impl<5>(rows, n, dim, q, out);
     case 512:
       return DotU8S8Impl<8>(rows, n, dim, q, out);
     default:

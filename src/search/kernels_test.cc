@@ -18,7 +18,7 @@ namespace candor::search {
 namespace {
 
 const size_t kDims[] = {1,   3,   15,  16,  17,  31,  63,  64,  65, 100,
-                        127, 128, 129, 191, 192, 193, 256, 512, 515};
+                        127, 128, 129, 191, 192, 193, 256, 320, 512, 515};
 
 TEST(CpuFeaturesTest, BestIsaIsSupportedAndNamed) {
   EXPECT_TRUE(IsaSupported(Isa::kScalar));
