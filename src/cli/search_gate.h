@@ -7,8 +7,8 @@
 // deny alike are written to the audit log of the store. There is no CLI path
 // that searches without authorization and audit.
 //
-// Flags added: --as USER, --authorization ID, --audit-key FILE (see
-// govern_flags.h; the store directory is the one given by --store).
+// Flags added: --as USER, --audit-key FILE (operator_gate.h), --authorization
+// ID; the store directory is the one given by --store.
 // Header-only; used only by the CLI.
 
 #ifndef CANDOR_CLI_SEARCH_GATE_H_
@@ -21,36 +21,27 @@
 #include "candor/govern.h"
 #include "cli/gallery_flags.h"
 #include "cli/govern_flags.h"
+#include "cli/operator_gate.h"
 #include "common/hash.h"
 
 namespace candor::cli {
 
 struct SearchGateFlags {
-  GovernFlags govern;          // --as, --audit-key (store: from StoreFlags)
-  std::string authorization;   // --authorization
+  GovernFlags govern;         // --as, --audit-key (store: from StoreFlags)
+  std::string authorization;  // --authorization
 };
 
 inline void AddSearchGateFlags(CLI::App& sub, SearchGateFlags* f) {
-  sub.add_option("--as", f->govern.as, "Act as this account (default $CANDOR_USER)");
-  sub.add_option("--audit-key", f->govern.audit_key,
-                 "Audit signing key (default $CANDOR_AUDIT_KEY, else <store>/audit_ed25519.key)");
+  AddOperatorFlags(sub, &f->govern);
   sub.add_option("--authorization", f->authorization,
                  "The authorization this search runs under (see `candor authorization`)");
 }
 
-// Governance of the store and the operator it acts for.
-struct SearchGate {
-  std::unique_ptr<Governance> governance;
-  Principal operator_principal;
-};
+// Governance of the store and the operator it acts for (operator_gate.h).
+using SearchGate = OperatorGate;
 
 inline StatusOr<SearchGate> OpenSearchGate(const SearchGateFlags& f, const StoreFlags& store) {
-  GovernFlags g = f.govern;
-  g.store = store.store;
-  SearchGate gate;
-  CANDOR_ASSIGN_OR_RETURN(gate.governance, OpenGovernance(g));
-  CANDOR_ASSIGN_OR_RETURN(gate.operator_principal, Operator(*gate.governance, g));
-  return gate;
+  return OpenOperatorGate(f.govern, store);
 }
 
 // Hex SHA-256 of the probe file's bytes: what the audit log records of a probe.

@@ -116,7 +116,7 @@ TEST_F(CliTest, HelpVersionAndUnknownCommand) {
   CliRun help = Candor({"--help"}, scratch());
   EXPECT_EQ(help.exit_code, 0) << Describe(help);
   for (const char* cmd : {"detect", "embed", "compare", "models", "gallery", "enroll", "identify",
-                          "verify", "delete", "account", "authorization"})
+                          "verify", "review", "lead", "delete", "account", "authorization"})
     EXPECT_NE(help.out.find(cmd), std::string::npos) << "--help does not list " << cmd;
 
   CliRun version = Candor({"--version"}, scratch());
@@ -348,6 +348,11 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
                 .exit_code,
             0)
       << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "exa", "--role",
+                    "examiner", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
   r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
          "W-1", "--authority", "test court", "--case", "C-1", "--purpose", "cli test", "--gallery",
          "g1", "--expires", "2099-01-01", "--max-searches", "50"});
@@ -372,7 +377,9 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_EQ(en.value("failed", -1), tiff.empty() ? 1 : 2) << Describe(r);
   const std::string csv = ReadAll(failures);
   EXPECT_NE(csv.find("broken.jpg"), std::string::npos) << csv;
-  if (!tiff.empty()) EXPECT_NE(csv.find("print.tif"), std::string::npos) << csv;
+  if (!tiff.empty()) {
+    EXPECT_NE(csv.find("print.tif"), std::string::npos) << csv;
+  }
 
   // Resumable: a rerun enrolls nothing new.
   r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
@@ -386,14 +393,77 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
   EXPECT_EQ(r.Json().value("templates", -1), 16) << Describe(r);
 
-  // identify: the held-out image's mate at rank 1.
+  // identify: the search is recorded for review; the requester sees its id, outcome, count
+  // and the lead label, never a candidate's identity or score.
   r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k",
          "3", "--target-fpir", "0.01", held_out.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   json id = r.Json();
-  ASSERT_TRUE(id.contains("candidates")) << Describe(r);
-  ASSERT_FALSE(id["candidates"].empty()) << Describe(r);
-  EXPECT_EQ(id["candidates"][0].value("subject", ""), ids[0]) << Describe(r);
+  const std::string search = id.value("search_id", "");
+  ASSERT_FALSE(search.empty()) << Describe(r);
+  EXPECT_EQ(id.value("outcome", ""), "candidates pending review") << Describe(r);
+  EXPECT_GE(id.value("candidate_count", 0), 1) << Describe(r);
+  EXPECT_NE(id.value("label", "").find("INVESTIGATIVE LEAD ONLY"), std::string::npos);
+  EXPECT_FALSE(id.contains("candidates")) << Describe(r);
+  for (const auto& who : ids) EXPECT_EQ(r.out.find(who), std::string::npos) << who << r.out;
+  EXPECT_EQ(r.out.find("score"), std::string::npos) << r.out;
+  r = C({"identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k", "3",
+         "--target-fpir", "0.01", held_out.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  for (const auto& who : ids) EXPECT_EQ(r.out.find(who), std::string::npos) << who << r.out;
+  EXPECT_NE(r.out.find("candidates pending review"), std::string::npos) << r.out;
+
+  // The requester gets nothing before two qualified people confirmed (FAILED_PRECONDITION).
+  r = C({"--json", "lead", "--as", "inv", "--search", search});
+  EXPECT_EQ(r.exit_code, 5) << Describe(r);
+  EXPECT_EQ(r.Json()["error"].value("code", ""), "FAILED_PRECONDITION") << Describe(r);
+  EXPECT_NE(r.err.find("examiner's confirmation"), std::string::npos) << Describe(r);
+  // The requester may not review their own search.
+  r = C({"--json", "review", "list", "--as", "inv", "--search", search});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+
+  // Examiner: the candidates, the held-out image's mate at rank 1; confirms it.
+  r = C({"--json", "review", "list", "--as", "exa", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json rec = r.Json();
+  ASSERT_FALSE(rec["candidates"].empty()) << Describe(r);
+  EXPECT_EQ(rec["candidates"][0].value("subject_id", ""), ids[0]) << Describe(r);
+  EXPECT_EQ(rec.value("requester", ""), "inv") << Describe(r);
+  r = C({"review", "list", "--as", "exa", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find(ids[0]), std::string::npos) << r.out;
+  r = C({"--json", "review", "confirm", "--as", "exa", "--search", search, "--subject", ids[0],
+         "--notes", "features consistent"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("decision", ""), "confirm") << Describe(r);
+  // The same person twice: refused (ALREADY_EXISTS, exit 5); still not released.
+  r = C({"--json", "review", "confirm", "--as", "exa", "--search", search, "--subject", ids[0],
+         "--notes", "again"});
+  EXPECT_EQ(r.exit_code, 5) << Describe(r);
+  EXPECT_EQ(r.Json()["error"].value("code", ""), "ALREADY_EXISTS") << Describe(r);
+  r = C({"--json", "lead", "--as", "inv", "--search", search});
+  EXPECT_EQ(r.exit_code, 5) << Describe(r);
+  // Not a candidate of this search: INVALID_ARGUMENT.
+  r = C({"--json", "review", "confirm", "--as", "sup", "--search", search, "--subject",
+         "nobody", "--notes", "x"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  // A second qualified person (supervisor) confirms: the lead is released to the requester
+  // only.
+  r = C({"--json", "review", "confirm", "--as", "sup", "--search", search, "--subject", ids[0],
+         "--notes", "second look agrees"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "lead", "--as", "exa", "--search", search});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"--json", "lead", "--as", "inv", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json lead = r.Json();
+  ASSERT_EQ(lead["confirmed_subject_ids"].size(), 1u) << Describe(r);
+  EXPECT_EQ(lead["confirmed_subject_ids"][0], ids[0]) << Describe(r);
+  EXPECT_EQ(lead["reviews"].size(), 2u) << Describe(r);
+  EXPECT_NE(lead.value("label", "").find("INVESTIGATIVE LEAD ONLY"), std::string::npos);
+  r = C({"lead", "--as", "inv", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find(ids[0]), std::string::npos) << r.out;
 
   // identify without an authorization is refused.
   r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", held_out.string()});
@@ -436,7 +506,12 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k",
          "8", held_out.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  for (const auto& c : r.Json()["candidates"]) EXPECT_NE(c.value("subject", ""), ids[0]);
+  const std::string after_delete = r.Json().value("search_id", "");
+  if (r.Json().value("candidate_count", 0) > 0) {
+    r = C({"--json", "review", "list", "--as", "exa", "--search", after_delete});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    for (const auto& c : r.Json()["candidates"]) EXPECT_NE(c.value("subject_id", ""), ids[0]);
+  }
   r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
   EXPECT_EQ(r.exit_code, 3) << "deleting twice: " << Describe(r);
 }
