@@ -19,6 +19,13 @@
 // --keep-images also stores each enrolled image itself, sealed with its
 // subject's data key (for examiners' side-by-side review; shredded with the
 // subject); without it only the image's SHA-256 is kept.
+//
+// Governed like the server's enroll: only as a named enroller or admin
+// (--as / $CANDOR_USER; refused, and audited, otherwise). The audit log gets
+// one "gallery.enroll" entry per durable group commit (subjects and templates
+// stored) and one "gallery.enroll_summary" per run (images, enrolled,
+// skipped, failed), or one refused "gallery.enroll" for a run that fails
+// before enrolling (unknown gallery, bad --dir).
 
 #include <sys/stat.h>
 
@@ -36,6 +43,7 @@
 
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
+#include "cli/operator_gate.h"
 #include "cli/pipeline_flags.h"
 #include "common/file_util.h"
 
@@ -46,6 +54,7 @@ namespace fs = std::filesystem;
 
 struct Args {
   StoreFlags store;
+  GovernFlags govern;  // --as, --audit-key
   PipelineFlags flags;
   std::string gallery, dir, id_from = "folder", failures = "enroll-failures.csv";
   std::string calibration;
@@ -222,7 +231,11 @@ Outcome Process(const Item& item, const Pipeline& pipeline, const Store& store, 
   return o;
 }
 
-Status Run(const Args& a, const GlobalOptions& global) {
+constexpr char kEnrollAction[] = "gallery.enroll";
+
+// `*audited` is set once the run's summary entry is written; an error
+// returned before that is audited by Run as a refusal.
+Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bool* audited) {
   CANDOR_ASSIGN_OR_RETURN(std::vector<Item> items, ListItems(a));
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, false));
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
@@ -276,7 +289,15 @@ Status Run(const Args& a, const GlobalOptions& global) {
     if (batch.empty()) return OkStatus();
     Status s = store->Enroll(a.gallery, batch);
     if (!s.ok()) return s;
-    for (const auto& r : batch) enrolled += r.templates.size();
+    size_t templates = 0;
+    for (const auto& r : batch) templates += r.templates.size();
+    enrolled += templates;
+    // One entry per durable group commit: what is stored is audited even if
+    // the run dies later. If it cannot be written, enrolling stops.
+    CANDOR_RETURN_IF_ERROR(AuditAction(gate, kEnrollAction, a.gallery, OkStatus(),
+                                       "group commit: " + std::to_string(batch.size()) +
+                                           " subjects, " + std::to_string(templates) +
+                                           " templates enrolled"));
     batch.clear();
     batch_index.clear();
     failures.flush();
@@ -374,6 +395,15 @@ Status Run(const Args& a, const GlobalOptions& global) {
                         {"seconds", elapsed()},
                         {"images_per_second", items.empty() ? 0.0 : items.size() / elapsed()}};
   if (a.check_duplicates) doc["probable_duplicates"] = duplicates;
+  *audited = true;
+  Status summary = AuditAction(
+      gate, "gallery.enroll_summary", a.gallery, first_error,
+      std::to_string(items.size()) + " images: " + std::to_string(enrolled) +
+          " templates enrolled, " + std::to_string(skipped) + " already enrolled, " +
+          std::to_string(failed) + " not enrolled" +
+          (a.check_duplicates ? ", " + std::to_string(duplicates.size()) + " probable duplicates"
+                              : std::string()));
+  if (first_error.ok() && !summary.ok()) return summary;
   if (global.json) {
     std::cout << doc.dump(2) << std::endl;
   } else {
@@ -384,6 +414,16 @@ Status Run(const Args& a, const GlobalOptions& global) {
     for (const auto& d : duplicates) std::cout << "  probable duplicate: " << d.dump() << std::endl;
   }
   return first_error;
+}
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  CANDOR_ASSIGN_OR_RETURN(OperatorGate gate,
+                          OpenOperatorGateFor(a.govern, a.store, {Role::kEnroller, Role::kAdmin},
+                                              kEnrollAction, a.gallery));
+  bool audited = false;
+  Status s = Enroll(a, global, gate, &audited);
+  if (audited) return s;
+  return AuditAction(gate, kEnrollAction, a.gallery, s, "");
 }
 
 const bool kRegistered = RegisterCommand({
@@ -408,6 +448,7 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--workers", a->workers, "Images processed in parallel (default: all cores)")
           ->check(CLI::Range(0, 64));
       AddStoreFlags(sub, &a->store);
+      AddOperatorFlags(sub, &a->govern);
       AddPipelineFlags(sub, &a->flags);
       return [a, &global] { return Run(*a, global); };
     }});

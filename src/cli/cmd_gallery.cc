@@ -1,8 +1,9 @@
 // Copyright 2026 The Candor Authors.
 //
 // candor gallery create|list|show|keygen: manage galleries in a store.
-//   create --name G --description TEXT --legal-basis TEXT --retention P10Y
+//   create --as ADMIN --name G --description TEXT --legal-basis TEXT --retention P10Y
 //          --search-basis warrant [--search-basis ...]   (creates the store if missing)
+//          admin only, as the server's; audited ("gallery.create", refusals too)
 //   list                      every gallery with its counts
 //   show G                    one gallery's metadata
 //   keygen --out FILE         a new random store key (mode 0600)
@@ -12,6 +13,7 @@
 
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
+#include "cli/operator_gate.h"
 #include "gallery/crypto.h"
 
 namespace candor::cli {
@@ -19,6 +21,7 @@ namespace {
 
 struct Args {
   StoreFlags store;
+  GovernFlags govern;  // create: --as, --audit-key
   GalleryInfo info;
   std::string show_name;
   std::string key_out;
@@ -50,11 +53,18 @@ Status Run(const Args& a, const GlobalOptions& global) {
     return OkStatus();
   }
   if (a.create->parsed()) {
-    CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(a.info));
-    CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, /*create=*/true, false));
-    CANDOR_RETURN_IF_ERROR(store->CreateGallery(a.info));
-    CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.info.name));
-    PrintGallery(g, global.json);
+    const char* action = "gallery.create";
+    CANDOR_ASSIGN_OR_RETURN(
+        OperatorGate gate,
+        OpenOperatorGateFor(a.govern, a.store, {Role::kAdmin}, action, a.info.name));
+    auto created = [&]() -> StatusOr<GalleryInfo> {
+      CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(a.info));
+      CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, /*create=*/true, false));
+      CANDOR_RETURN_IF_ERROR(store->CreateGallery(a.info));
+      return store->GetGallery(a.info.name);
+    }();
+    CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.info.name, created.status(), ""));
+    PrintGallery(*created, global.json);
     return OkStatus();
   }
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
@@ -78,32 +88,39 @@ Status Run(const Args& a, const GlobalOptions& global) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "gallery", "Create, list and show galleries; generate a store key",
-    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.require_subcommand(1);
-      a->create = sub.add_subcommand("create", "Create a gallery (and the store if missing)");
-      a->create->add_option("--name", a->info.name, "Gallery name [A-Za-z0-9._-]")->required();
-      a->create->add_option("--description", a->info.description,
-                            "What it holds, e.g. 'state licence photos'")->required();
-      a->create->add_option("--legal-basis", a->info.legal_basis,
-                            "The legal basis for holding these data")->required();
-      a->create->add_option("--retention", a->info.retention_class,
-                            "Retention class: ISO-8601 period (P10Y, P6M, P30D) or 'indefinite'")
-          ->required();
-      a->create->add_option("--search-basis", a->info.allowed_search_bases,
-                            "A legal basis under which it may be searched (repeatable)")
-          ->required();
-      a->list = sub.add_subcommand("list", "List galleries");
-      a->show = sub.add_subcommand("show", "Show one gallery");
-      a->show->add_option("name", a->show_name, "Gallery name")->required();
-      a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
-      a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
-      for (CLI::App* s : {a->create, a->list, a->show}) AddStoreFlags(*s, &a->store);
-      for (CLI::App* s : {a->create, a->list, a->show, a->keygen}) s->fallthrough();
-      return [a, &global] { return Run(*a, global); };
-    }});
+const bool kRegistered = RegisterCommand(
+    {"gallery", "Create, list and show galleries; generate a store key",
+     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+       auto a = std::make_shared<Args>();
+       sub.require_subcommand(1);
+       a->create = sub.add_subcommand("create", "Create a gallery (and the store if missing)");
+       a->create->add_option("--name", a->info.name, "Gallery name [A-Za-z0-9._-]")->required();
+       a->create
+           ->add_option("--description", a->info.description,
+                        "What it holds, e.g. 'state licence photos'")
+           ->required();
+       a->create
+           ->add_option("--legal-basis", a->info.legal_basis,
+                        "The legal basis for holding these data")
+           ->required();
+       a->create
+           ->add_option("--retention", a->info.retention_class,
+                        "Retention class: ISO-8601 period (P10Y, P6M, P30D) or 'indefinite'")
+           ->required();
+       a->create
+           ->add_option("--search-basis", a->info.allowed_search_bases,
+                        "A legal basis under which it may be searched (repeatable)")
+           ->required();
+       a->list = sub.add_subcommand("list", "List galleries");
+       a->show = sub.add_subcommand("show", "Show one gallery");
+       a->show->add_option("name", a->show_name, "Gallery name")->required();
+       a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
+       a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
+       for (CLI::App* s : {a->create, a->list, a->show}) AddStoreFlags(*s, &a->store);
+       AddOperatorFlags(*a->create, &a->govern);
+       for (CLI::App* s : {a->create, a->list, a->show, a->keygen}) s->fallthrough();
+       return [a, &global] { return Run(*a, global); };
+     }});
 
 }  // namespace
 }  // namespace candor::cli

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -104,6 +105,26 @@ std::vector<fs::path> SortedFiles(const fs::path& dir) {
     if (e.is_regular_file()) v.push_back(e.path());
   std::sort(v.begin(), v.end());
   return v;
+}
+
+// The entries of an audit log (docs/GOVERNANCE.md: records of length:u32le,
+// crc:u32le, type:u8, payload; type 1 = entry, a JSON object), up to the first
+// malformed record.
+std::vector<json> AuditEntries(const fs::path& log) {
+  const std::string data = ReadAll(log);
+  std::vector<json> out;
+  auto u32 = [&](size_t off) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(data[off + i]);
+    return v;
+  };
+  for (size_t off = 0; off + 9 <= data.size();) {
+    const uint32_t len = u32(off);
+    if (off + 9 + len > data.size()) break;
+    if (data[off + 8] == 1) out.push_back(json::parse(data.substr(off + 9, len), nullptr, false));
+    off += 9 + len;
+  }
+  return out;
 }
 
 class CliTest : public ::testing::Test {
@@ -325,19 +346,13 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(fs::status(key).permissions() & fs::perms::group_all, fs::perms::none);
 
-  r = C({"--json", "gallery", "create", "--name", "g1", "--description", "cli test",
-         "--legal-basis", "consent", "--retention", "P1Y", "--search-basis", "warrant"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_EQ(r.Json().value("name", ""), "g1");
-  r = C({"--json", "gallery", "list"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  ASSERT_EQ(r.Json()["galleries"].size(), 1u) << Describe(r);
-  r = C({"--json", "gallery", "show", "nope"});
-  EXPECT_EQ(r.exit_code, 3) << Describe(r);
-  EXPECT_EQ(r.Json()["error"].value("code", ""), "NOT_FOUND") << Describe(r);
-
-  // Governance: admin, investigator, supervisor; an approved warrant authorization.
+  // Governance: admin, enroller, investigator, examiner, supervisor.
   ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "enr", "--role",
+                    "enroller", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
   ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "inv", "--role",
                     "investigator", "--training-expires", "2099-12-31"}))
                 .exit_code,
@@ -353,6 +368,32 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
                 .exit_code,
             0)
       << Describe(r);
+  // gallery create: admin only, as a named operator.
+  const std::vector<std::string> create_g1 = {"--json",         "gallery",     "create",
+                                              "--name",         "g1",          "--description",
+                                              "cli test",       "--legal-basis", "consent",
+                                              "--retention",    "P1Y",         "--search-basis",
+                                              "warrant"};
+  r = C(create_g1);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("no operator"), std::string::npos) << Describe(r);
+  std::vector<std::string> as_enr = create_g1;
+  as_enr.insert(as_enr.end(), {"--as", "enr"});
+  r = C(as_enr);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("needs role admin"), std::string::npos) << Describe(r);
+  std::vector<std::string> as_admin = create_g1;
+  as_admin.insert(as_admin.end(), {"--as", "admin"});
+  r = C(as_admin);
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("name", ""), "g1");
+  r = C({"--json", "gallery", "list"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ(r.Json()["galleries"].size(), 1u) << Describe(r);
+  r = C({"--json", "gallery", "show", "nope"});
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+  EXPECT_EQ(r.Json()["error"].value("code", ""), "NOT_FOUND") << Describe(r);
+
   r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
          "W-1", "--authority", "test court", "--case", "C-1", "--purpose", "cli test", "--gallery",
          "g1", "--expires", "2099-01-01", "--max-searches", "50"});
@@ -369,8 +410,17 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
       << Describe(r);
 
   const fs::path failures = s / "failures.csv";
-  r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
+  // enroll: an enroller or admin, named; refused (and audited) otherwise.
+  r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--failures",
+         failures.string(), "--workers", "2"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("no operator"), std::string::npos) << Describe(r);
+  r = C({"--json", "enroll", "--gallery", "g1", "--as", "inv", "--dir", in.string(),
          "--failures", failures.string(), "--workers", "2"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("needs role enroller or admin"), std::string::npos) << Describe(r);
+  r = C({"--json", "enroll", "--gallery", "g1", "--as", "enr", "--dir", in.string(), "--id-from",
+         "folder", "--failures", failures.string(), "--workers", "2", "--batch", "3"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   json en = r.Json();
   EXPECT_EQ(en.value("enrolled", -1), 16) << Describe(r);
@@ -382,8 +432,8 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   }
 
   // Resumable: a rerun enrolls nothing new.
-  r = C({"--json", "enroll", "--gallery", "g1", "--dir", in.string(), "--id-from", "folder",
-         "--failures", failures.string(), "--workers", "2"});
+  r = C({"--json", "enroll", "--gallery", "g1", "--as", "enr", "--dir", in.string(), "--id-from",
+         "folder", "--failures", failures.string(), "--workers", "2"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("enrolled", -1), 0) << Describe(r);
   EXPECT_EQ(r.Json().value("skipped_already_enrolled", -1), 16) << Describe(r);
@@ -487,7 +537,8 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_NE(r.err.find("wrong key"), std::string::npos) << Describe(r);
 
   // Unknown gallery on enroll: NOT_FOUND (3).
-  r = C({"--json", "enroll", "--gallery", "nope", "--dir", in.string(), "--workers", "1"});
+  r = C({"--json", "enroll", "--gallery", "nope", "--as", "enr", "--dir", in.string(),
+         "--failures", failures.string(), "--workers", "1"});
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
 
   // Duplicate subject id: enrolling a second folder with an existing id adds to that subject
@@ -495,13 +546,18 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   const fs::path dup = s / "dup" / ids[1];
   fs::create_directories(dup);
   fs::copy_file(held_out, dup / "extra.jpg");
-  r = C({"--json", "enroll", "--gallery", "g1", "--dir", (s / "dup").string(), "--id-from",
-         "folder", "--workers", "1"});
+  r = C({"--json", "enroll", "--gallery", "g1", "--as", "enr", "--dir", (s / "dup").string(),
+         "--id-from", "folder", "--failures", failures.string(), "--workers", "1"});
   r = C({"--json", "gallery", "show", "g1"});
   EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
 
-  // delete: the subject no longer comes back.
+  // delete: admin only, as the server's; the subject no longer comes back.
   r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("no operator"), std::string::npos) << Describe(r);
+  r = C({"--json", "delete", "--gallery", "g1", "--as", "enr", "--subject", ids[0]});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"--json", "delete", "--gallery", "g1", "--as", "admin", "--subject", ids[0]});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k",
          "8", held_out.string()});
@@ -512,8 +568,55 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     for (const auto& c : r.Json()["candidates"]) EXPECT_NE(c.value("subject_id", ""), ids[0]);
   }
-  r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
+  r = C({"--json", "delete", "--gallery", "g1", "--as", "admin", "--subject", ids[0]});
   EXPECT_EQ(r.exit_code, 3) << "deleting twice: " << Describe(r);
+
+  // The audit log verifies and holds every step above, refusals included.
+  r = C({"audit", "verify"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("verifies"), std::string::npos) << Describe(r);
+  const std::vector<json> log = AuditEntries(store / "audit.log");
+  auto count = [&](const std::string& action, const std::string& actor,
+                   const std::string& outcome) {
+    return std::count_if(log.begin(), log.end(), [&](const json& e) {
+      return e.value("action", "") == action && e.value("actor", "") == actor &&
+             e.value("outcome", "") == outcome;
+    });
+  };
+  EXPECT_EQ(count("gallery.create", "admin", "ok"), 1);
+  EXPECT_EQ(count("gallery.create", "-", "refused"), 1);
+  EXPECT_EQ(count("gallery.create", "enr", "refused"), 1);
+  EXPECT_GE(count("gallery.enroll", "enr", "ok"), 3);  // 8 subjects in group commits of 3
+  EXPECT_EQ(count("gallery.enroll", "inv", "refused"), 1);
+  EXPECT_EQ(count("gallery.enroll", "-", "refused"), 1);
+  EXPECT_EQ(count("gallery.enroll", "enr", "refused"), 1);  // unknown gallery
+  EXPECT_EQ(count("gallery.enroll_summary", "enr", "ok"), 3);
+  EXPECT_GE(count("search.result", "inv", "candidates"), 2);
+  EXPECT_EQ(count("lead.review", "exa", "confirm"), 1);
+  EXPECT_EQ(count("lead.review", "sup", "confirm"), 1);
+  EXPECT_GE(count("lead.review", "exa", "refused"), 1);  // the same person twice
+  EXPECT_EQ(count("lead.release", "inv", "confirmed_lead"), 2);
+  EXPECT_GE(count("lead.release", "inv", "refused"), 2);  // before release
+  EXPECT_EQ(count("gallery.delete_subject", "admin", "ok"), 1);
+  EXPECT_EQ(count("gallery.delete_subject", "admin", "refused"), 1);  // twice
+  EXPECT_EQ(count("gallery.delete_subject", "enr", "refused"), 1);
+  // Counts, not identities: no allowed entry names a subject of the gallery (a refusal quotes
+  // the store's error, as the server's do).
+  for (const json& e : log) {
+    if (e.value("decision", "") == "deny") continue;
+    for (const auto& who : ids) EXPECT_EQ(e.dump().find(who), std::string::npos) << e.dump();
+  }
+  bool counts_recorded = false;
+  for (const json& e : log) {
+    if (e.value("action", "") == "gallery.enroll_summary" &&
+        e.value("reason", "").find("16 templates enrolled") != std::string::npos) {
+      counts_recorded = true;
+    }
+  }
+  EXPECT_TRUE(counts_recorded);
+  if (HasFailure()) {
+    for (const json& e : log) std::cerr << e.dump() << "\n";
+  }
 }
 
 }  // namespace
