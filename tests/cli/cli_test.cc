@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hash.h"
 #include "common/paths.h"
 #include "common/test_env.h"
 
@@ -617,6 +618,84 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   if (HasFailure()) {
     for (const json& e : log) std::cerr << e.dump() << "\n";
   }
+}
+
+// `candor audit verify` on a tampered copy of the log: a flipped byte (caught by the record
+// checksum) and a rewritten entry with its checksum recomputed (caught by the hash chain)
+// both exit 6 (DATA_LOSS) naming the entry and byte offset where the chain breaks.
+TEST_F(CliTest, AuditVerifyDetectsTampering) {
+  const fs::path s = scratch();
+  const fs::path store = s / "store";
+  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
+                                        "CANDOR_PASSWORD=correct-horse-battery-9"};
+  auto C = [&](std::vector<std::string> args) { return Candor(args, s, env); };
+  CliRun r = C({"account", "bootstrap", "--username", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  for (const char* u : {"alice", "bob", "carol"}) {
+    ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", u, "--role",
+                      "investigator", "--training-expires", "2099-12-31"}))
+                  .exit_code,
+              0)
+        << Describe(r);
+  }
+  r = C({"audit", "verify"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("4 entries"), std::string::npos) << Describe(r);
+
+  const std::string log = ReadAll(store / "audit.log");
+  const std::string pub = (store / "audit_ed25519.key.pub").string();
+  auto u32 = [&](size_t off) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(log[off + i]);
+    return v;
+  };
+  // The record of entry seq 2 ("created 'alice'"); checkpoint records lie between entries.
+  size_t second = 0, len = 0, name = std::string::npos;
+  for (size_t off = 0; off + 9 <= log.size() && name == std::string::npos; off += 9 + len) {
+    len = u32(off);
+    second = off;
+    if (log[off + 8] == 1) name = log.substr(off + 9, len).find("'alice'");
+  }
+  ASSERT_NE(name, std::string::npos) << "no entry for alice";
+  const size_t payload = second + 9;
+  ++name;  // the 'a' of alice
+  auto verify_copy = [&](const std::string& bytes, const std::string& tag) {
+    const fs::path copy = s / (tag + ".log");
+    std::ofstream(copy, std::ios::binary) << bytes;
+    fs::copy_file(store / "audit.log.anchor", copy.string() + ".anchor");
+    return C({"audit", "verify", "--log", copy.string(), "--public-key", pub});
+  };
+
+  std::string flipped = log;
+  flipped[payload + name] ^= 0x01;  // "alice" -> "`lice"
+  r = verify_copy(flipped, "flipped");
+  EXPECT_EQ(r.exit_code, 6) << Describe(r);
+  EXPECT_NE(r.err.find("FAILS verification at entry seq 2 (byte " + std::to_string(second) + ")"),
+            std::string::npos)
+      << Describe(r);
+
+  // Same length, checksum recomputed: only the hash chain can tell.
+  std::string rewritten = log;
+  rewritten.replace(payload + name, 5, "mally");
+  const uint8_t type = static_cast<uint8_t>(rewritten[second + 8]);
+  uint32_t crc = candor::Crc32cExtend(0, std::span<const uint8_t>(&type, 1));
+  crc = candor::Crc32cExtend(
+      crc, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(rewritten.data() + payload),
+                                    len));
+  const uint32_t masked = candor::Crc32cMask(crc);
+  for (int i = 0; i < 4; ++i) rewritten[second + 4 + i] = static_cast<char>(masked >> (8 * i));
+  r = verify_copy(rewritten, "rewritten");
+  EXPECT_EQ(r.exit_code, 6) << Describe(r);
+  EXPECT_NE(r.err.find("FAILS verification at entry seq"), std::string::npos) << Describe(r);
+  EXPECT_EQ(r.Json(), json()) << "no JSON without --json";
+  r = C({"--json", "audit", "verify", "--log", (s / "rewritten.log").string(), "--public-key",
+         pub});
+  EXPECT_EQ(r.exit_code, 6) << Describe(r);
+  EXPECT_EQ(r.Json().value("ok", true), false) << Describe(r);
+  EXPECT_GE(r.Json().value("break_seq", 0), 2) << Describe(r);
+
+  // The original still verifies.
+  EXPECT_EQ(C({"audit", "verify"}).exit_code, 0);
 }
 
 }  // namespace
