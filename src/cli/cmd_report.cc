@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor report [accuracy] --results R.json [--results R2.json ...] [--lfw L.json]
+// candor report [accuracy] --results R.json [--results R2.json ...] [--lfw L.json ...]
 //               [--html FILE] [--json-out FILE] [--accuracy-md docs/ACCURACY.md]
 // (`candor report transparency` is the transparency report:
 // cmd_report_transparency.cc.)
@@ -25,7 +25,8 @@ namespace {
 
 struct Args {
   std::vector<std::string> results;
-  std::string lfw, html, json_out, accuracy_md, title = "Candor accuracy report";
+  std::vector<std::string> lfw;  // several `eval lfw` runs: their results are merged
+  std::string html, json_out, accuracy_md, title = "Candor accuracy report";
 };
 
 StatusOr<nlohmann::json> ReadJson(const std::string& path) {
@@ -40,7 +41,7 @@ StatusOr<nlohmann::json> ReadJson(const std::string& path) {
 std::string CommandLine(const Args& a) {
   std::string c = "candor report";
   for (const auto& r : a.results) c += " --results " + r;
-  if (!a.lfw.empty()) c += " --lfw " + a.lfw;
+  for (const auto& l : a.lfw) c += " --lfw " + l;
   if (!a.accuracy_md.empty()) c += " --accuracy-md " + a.accuracy_md;
   return c;
 }
@@ -52,8 +53,16 @@ Status Run(const Args& a, const GlobalOptions& global) {
         "the same) or a subcommand: `candor report transparency --from --to`");
   }
   nlohmann::json lfw = nullptr;
-  if (!a.lfw.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(lfw, ReadJson(a.lfw));
+  for (const auto& path : a.lfw) {
+    CANDOR_ASSIGN_OR_RETURN(nlohmann::json one, ReadJson(path));
+    if (!one.is_object() || !one.contains("results") || !one["results"].is_array()) {
+      return InvalidArgumentError(path + ": not the output of `candor --json eval lfw` (no results)");
+    }
+    if (lfw.is_null()) {
+      lfw = std::move(one);
+    } else {
+      for (auto& r : one["results"]) lfw["results"].push_back(std::move(r));
+    }
   }
   std::vector<eval::ModelResults> models;
   nlohmann::json combined = {{"models", nlohmann::json::array()}, {"lfw", lfw}};
@@ -93,7 +102,9 @@ Status Run(const Args& a, const GlobalOptions& global) {
 RunFn SetUpAccuracyReport(CLI::App& sub, const GlobalOptions& global) {
   auto a = std::make_shared<Args>();
   sub.add_option("--results", a->results, "Result JSON of `candor eval identify --json-out` (repeat per model; required)");
-  sub.add_option("--lfw", a->lfw, "Output of `candor --json eval lfw` (LFW 10-fold accuracy, TAR at FAR)");
+  sub.add_option("--lfw", a->lfw,
+                 "Output of `candor --json eval lfw` (LFW 10-fold accuracy, TAR at FAR; repeat to "
+                 "merge several runs)");
   sub.add_option("--html", a->html, "Write the HTML report here");
   sub.add_option("--json-out", a->json_out, "Write the combined JSON here");
   sub.add_option("--accuracy-md", a->accuracy_md, "Update the comparison table in this Markdown file");
