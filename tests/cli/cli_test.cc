@@ -5,7 +5,8 @@
 // subprocess with a temporary store, key file and accounts; stdout JSON,
 // stderr and exit codes are checked. Tests needing data or models skip with a
 // message when they are absent. Each TEST runs in its own process under ctest,
-// so the gallery flow (enroll -> identify -> verify -> delete) is one test.
+// so the gallery flow (enroll -> identify -> review -> lead -> verify -> delete -> audit) is
+// one test.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -305,9 +306,10 @@ TEST_F(CliTest, EmbedAndCompareSameVersusDifferent) {
   EXPECT_LT(js["fmr_at_score"]["value"].get<double>(), jd["fmr_at_score"]["value"].get<double>());
 }
 
-// Gallery lifecycle with governance: keygen, accounts, authorization, create/list/show,
-// enroll (failures CSV, resumable), identify, verify, delete, wrong key, unknown gallery,
-// duplicate subject id.
+// Gallery lifecycle with governance: keygen, accounts, authorization, create/list/show as a
+// named admin, enroll as an enroller (failures CSV, resumable), identify (no candidates shown),
+// two-person review and lead release, verify, delete as an admin, wrong key, unknown gallery,
+// duplicate subject id, and the audit entries of all of it.
 TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   CANDOR_REQUIRE_DATA(data);
   CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
