@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
+#include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -121,7 +124,17 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Service* service, HttpSe
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->port_ = port;
   Impl* raw = impl.get();
-  impl->listener = std::thread([raw] { raw->http->listen_after_bind(); });
+  auto listening_ended = std::make_shared<std::atomic<bool>>(false);
+  impl->listener = std::thread([raw, listening_ended] {
+    raw->http->listen_after_bind();
+    *listening_ended = true;
+  });
+  // httplib's stop() does nothing until listen has begun, so a Stop() right
+  // after Start() would otherwise leave the listener in accept() and hang the
+  // join: return only once the server is running (or its listen has ended).
+  while (!raw->http->is_running() && !*listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (o.purge_interval_ms > 0) {
     impl->purger = std::thread([raw, service, every = o.purge_interval_ms] {
       std::unique_lock<std::mutex> lock(raw->mu);
