@@ -20,6 +20,11 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "candor/pipeline.h"
 #include "common/hash.h"
@@ -943,6 +948,153 @@ TEST_F(ServerTest, IdentifyKIsValidatedAgainstThePolicyRange) {
             std::string::npos)
       << over.raw;
   EXPECT_EQ(identify(inv2, 20).status, 201);
+}
+
+// Captures what the process logs through spdlog's default logger, in the
+// server's format (UseJsonLogs), until destroyed; then the previous default
+// logger is back.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_, /*force_flush=*/true);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("candor_log_capture", sink));
+    UseJsonLogs();
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::vector<std::string> Lines() {
+    spdlog::default_logger()->flush();
+    std::vector<std::string> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// The JSON request logs of a whole governed identify (accounts with
+// passwords, enrolment, authorization, identify with a real LFW probe, the
+// examiner's view of candidates, probe and candidate image, a review, the
+// lead): every line is one JSON object {"ts","level","msg":{...}}; request
+// lines carry exactly event, method, route (the template), status, ms and
+// actor; and nothing of the probe (base64, SHA-256), no other image, no
+// subject id, search or authorization id, case data, review note, password or
+// token appears, nor any long base64 or hex run.
+TEST_F(ServerTest, RequestLogsAreJsonAndCarryNoBiometricDataOrSecrets) {
+  LogCapture capture;
+  const size_t calls0 = log_.size();
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string exb = Person("emil", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  EXPECT_EQ(Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "not-ivans-password"}})
+                .status,
+            401);
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  const std::string probe = Photo("Adrien_Brody", 2);
+  Reply s = Identify(inv, auth, "bookings", probe);
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  Reply v = Call("GET", "/v1/searches/" + id, exa);
+  ASSERT_EQ(v.status, 200) << v.raw;
+  ASSERT_GE(v.body["candidates"].size(), 1u);
+  std::vector<std::string> candidates;
+  for (const auto& c : v.body["candidates"]) candidates.push_back(c["subject_id"]);
+  EXPECT_EQ(candidates[0], "Adrien_Brody");
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/probe", exa).raw, probe);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/candidates/1/image", exa).status, 200);
+  const std::string note = "left ear lobe, scar over the brow";
+  json confirm = {{"subject_id", "Adrien_Brody"}, {"decision", "confirm"}, {"notes", note}};
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exa, confirm).status, 201);
+  EXPECT_EQ(Post("/v1/searches/" + id + "/reviews", exb, confirm).status, 201);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + id + "/lead", inv).status, 200);
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, inv).status, 200);
+  const size_t calls = log_.size() - calls0;
+
+  // What must not be logged.
+  const std::string hash = HexDigest(Sha256(std::string_view(probe)));
+  std::vector<std::pair<std::string, std::string>> secret = {
+      {"probe base64 (start)", B64(probe).substr(0, 24)},
+      {"probe base64 (middle)", B64(probe).substr(B64(probe).size() / 2, 24)},
+      {"probe SHA-256", hash},
+      {"probe SHA-256 (prefix)", hash.substr(0, 16)},
+      {"search id", id},
+      {"authorization id", auth},
+      {"warrant reference", "W-2027-001"},
+      {"case id", "case-1"},
+      {"review note", note},
+      {"admin password", "admin-password-123"},
+      {"wrong password", "not-ivans-password"},
+      {"admin token", admin_}};
+  for (const auto& [who, token] : std::vector<std::pair<std::string, std::string>>{
+           {"ivan", inv}, {"sara", sup}, {"erin", exa}, {"emil", exb}, {"enzo", enr}}) {
+    secret.emplace_back(who + "'s password", who + "-password-123");
+    secret.emplace_back(who + "'s token", token);
+  }
+  for (const auto& who : kPeople) {
+    secret.emplace_back("subject id " + who, who);
+    secret.emplace_back("enrolment image of " + who, B64(Photo(who, 1)).substr(0, 24));
+  }
+  for (const auto& c : candidates) secret.emplace_back("candidate " + c, c);
+  auto entries = ReadAuditEntries(gov_->audit_log_path());
+  ASSERT_TRUE(entries.ok());
+  for (const auto& e : *entries) {
+    if (!e.probe_hash.empty()) secret.emplace_back("audited probe hash", e.probe_hash);
+  }
+  for (const auto& [what, value] : secret) ASSERT_FALSE(value.empty()) << what;
+  const std::regex long_run("[A-Za-z0-9+/=_-]{32,}");  // base64, base64url or hex
+
+  const std::vector<std::string> lines = capture.Lines();
+  const std::regex ts(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+  const std::set<std::string> request_fields = {"event", "method", "route", "status", "ms", "actor"};
+  size_t requests = 0;
+  bool saw_identify = false;
+  for (const std::string& line : lines) {
+    const json j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not one JSON object: " << line;
+    std::set<std::string> top;
+    for (const auto& [k, _] : j.items()) top.insert(k);
+    EXPECT_EQ(top, (std::set<std::string>{"ts", "level", "msg"})) << line;
+    ASSERT_TRUE(j["ts"].is_string() && j["level"].is_string() && j["msg"].is_object()) << line;
+    EXPECT_TRUE(std::regex_match(j["ts"].get<std::string>(), ts)) << line;
+    const json& m = j["msg"];
+    ASSERT_TRUE(m.contains("event") && m["event"].is_string()) << line;
+    if (m["event"] == "request") {
+      ++requests;
+      std::set<std::string> fields;
+      for (const auto& [k, _] : m.items()) fields.insert(k);
+      EXPECT_EQ(fields, request_fields) << line;
+      EXPECT_TRUE(m["method"].is_string() && m["route"].is_string() && m["actor"].is_string())
+          << line;
+      EXPECT_TRUE(m["status"].is_number_integer() && m["ms"].is_number()) << line;
+      EXPECT_EQ(j["level"], "info") << line;
+      if (m["route"] == "/v1/identify") {
+        saw_identify = true;
+        EXPECT_EQ(m["status"], 201) << line;
+        EXPECT_EQ(m["actor"], "ivan") << line;
+      }
+    }
+    for (const auto& [what, value] : secret) {
+      EXPECT_EQ(line.find(value), std::string::npos) << what << " in the log: " << line;
+    }
+    std::smatch run;
+    EXPECT_FALSE(std::regex_search(line, run, long_run))
+        << "a long base64/hex run (" << run.str().substr(0, 40) << "...) in the log: " << line;
+  }
+  EXPECT_EQ(requests, calls) << "one request line per request";
+  EXPECT_TRUE(saw_identify);
+  const std::string all = [&] {
+    std::string a;
+    for (const auto& l : lines) a += l + "\n";
+    return a;
+  }();
+  EXPECT_NE(all.find(R"("route":"/v1/searches/{id}/candidates/{rank}/image")"), std::string::npos)
+      << all.substr(0, 2000);
 }
 
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
