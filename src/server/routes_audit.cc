@@ -37,15 +37,9 @@ Status UnknownQuery(const Ctx& c, std::initializer_list<const char*> known) {
 }
 
 void AuditRead(Ctx& c, const std::string& action, const std::string& detail) {
-  AuditEntry e;
-  e.actor = c.who->username;
-  e.role = std::string(RoleName(c.who->role));
-  e.action = action;
-  e.decision = "allow";
-  e.outcome = "ok";
-  e.reason = detail;
-  auto r = ServiceRoutes::Gov(c).Audit(std::move(e));
-  if (!r.ok()) throw std::runtime_error("audit append failed: " + r.status().message());
+  if (Status s = AuditAllowed(c, action, detail); !s.ok()) {
+    throw std::runtime_error("audit append failed: " + s.message());
+  }
 }
 }  // namespace
 

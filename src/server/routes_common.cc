@@ -21,6 +21,17 @@ ApiResponse ErrorResponse(const Status& s, int http) {
       {{"error", {{"code", std::string(CodeName(code))}, {"message", s.message()}}}});
 }
 
+Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail) {
+  AuditEntry e;
+  e.actor = ctx.who->username;
+  e.role = std::string(RoleName(ctx.who->role));
+  e.action = action;
+  e.decision = "allow";
+  e.outcome = "ok";
+  e.reason = detail;
+  return ServiceRoutes::Gov(ctx).Audit(std::move(e)).status();
+}
+
 ApiResponse Refuse(Ctx& ctx, const std::string& action, const Status& s, int http) {
   AuditEntry e;
   e.actor = ctx.who ? ctx.who->username : "-";

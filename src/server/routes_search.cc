@@ -278,16 +278,11 @@ ApiResponse HandleQuality(Ctx& c) {
   // A face image was processed: audited, with counts only (no image, hash,
   // box or landmarks; nothing of the image is kept). One small append: the
   // web client checks a live camera frame every 1.5 s.
-  AuditEntry e;
-  e.actor = c.who->username;
-  e.role = std::string(RoleName(c.who->role));
-  e.action = action;
-  e.decision = "allow";
-  e.outcome = "ok";
-  e.reason = std::to_string(faces->size()) + (faces->size() == 1 ? " face" : " faces") +
-             (usable ? ", usable" : ", not usable");
-  if (auto seq = ServiceRoutes::Gov(c).Audit(std::move(e)); !seq.ok()) {
-    return ErrorResponse(seq.status());  // no unaudited processing of a face image
+  const std::string detail = std::to_string(faces->size()) +
+                             (faces->size() == 1 ? " face" : " faces") +
+                             (usable ? ", usable" : ", not usable");
+  if (Status s = AuditAllowed(c, action, detail); !s.ok()) {
+    return ErrorResponse(s);  // no unaudited processing of a face image
   }
   return JsonResponse(200, {{"width", mat->cols},
                             {"height", mat->rows},
