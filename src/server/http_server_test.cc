@@ -35,6 +35,7 @@
 #include <string>
 #include <thread>
 
+#include "server/server_test_util.h"
 #include "candor/server.h"
 
 namespace candor {
@@ -127,16 +128,8 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
-    dir_ = fs::temp_directory_path() /
-           ("candor_http_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    randombytes_buf(key_.data(), key_.size());
-    StoreOptions so;
-    so.master_key = key_;
-    so.create_if_missing = true;
-    auto st = Store::Open((dir_ / "store").string(), so);
+    dir_ = server_test::FreshTestDir("candor_http");
+    auto st = server_test::OpenFreshStore(dir_, &key_);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(st).value();
     audit_key_ = GenerateAuditKey();

@@ -19,6 +19,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "server/server_test_util.h"
 #include "candor/calibration.h"
 #include "candor/pipeline.h"
 #include "candor/server.h"
@@ -96,15 +97,8 @@ class ReviewFlowTest : public ::testing::Test {
     CANDOR_REQUIRE_MODEL(DefaultEmbedderId() + ".onnx");
     lfw_ = data / "faces" / "lfw";
     ASSERT_NE(SharedPipeline(), nullptr);
-    dir_ = fs::temp_directory_path() /
-           ("candor_rf_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    randombytes_buf(key_.data(), key_.size());
-    StoreOptions so;
-    so.master_key = key_;
-    so.create_if_missing = true;
-    auto st = Store::Open((dir_ / "store").string(), so);
+    dir_ = server_test::FreshTestDir("candor_rf");
+    auto st = server_test::OpenFreshStore(dir_, &key_);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(st).value();
     audit_key_ = GenerateAuditKey();

@@ -5,6 +5,7 @@
 // pipeline on LFW photos; called with httplib::Client. Every response is
 // checked against docs/openapi.yaml (route, status, content type, body schema).
 
+#include "server/server_test_util.h"
 #include "candor/server.h"
 
 #include <gtest/gtest.h>
@@ -90,17 +91,9 @@ class ServerTest : public ::testing::Test {
     CANDOR_REQUIRE_MODEL(DefaultEmbedderId() + ".onnx");
     lfw_ = data / "faces" / "lfw";
     ASSERT_NE(SharedPipeline(), nullptr);
-    dir_ = fs::temp_directory_path() /
-           ("candor_srv_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = server_test::FreshTestDir("candor_srv");
     now_ = kStart;
-    randombytes_buf(key_.data(), key_.size());
-    StoreOptions so;
-    so.master_key = key_;
-    so.create_if_missing = true;
-    auto st = Store::Open((dir_ / "store").string(), so);
+    auto st = server_test::OpenFreshStore(dir_, &key_);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(st).value();
     audit_key_ = GenerateAuditKey();
@@ -266,6 +259,21 @@ class ServerTest : public ::testing::Test {
       EXPECT_EQ(a.status, 200) << a.raw;
     }
     return id;
+  }
+
+  // An exigent authorization over "bookings" recorded by supervisor `sup` (an
+  // exigent one needs no approval), at most 3 searches.
+  Reply ExigentAuthorization(const std::string& sup, const std::string& reference,
+                             const std::string& case_id, int64_t expires_ms) {
+    return Post("/v1/authorizations", sup,
+                {{"basis", "exigent"},
+                 {"reference", reference},
+                 {"issuing_authority", "duty sgt"},
+                 {"case_id", case_id},
+                 {"purpose", "missing child"},
+                 {"galleries", {"bookings"}},
+                 {"expires_at", Iso(expires_ms)},
+                 {"max_searches", 3}});
   }
 
   Reply Identify(const std::string& token, const std::string& auth, const std::string& gallery,
@@ -519,15 +527,7 @@ TEST_F(ServerTest, ExigentSearchWithoutBackingIsPurgedWithItsProbe) {
   const std::string enr = Person("enzo", "enroller");
   Gallery("bookings", {"warrant", "exigent"});
   Enroll("bookings", enr);
-  Reply a = Post("/v1/authorizations", sup,
-                 {{"basis", "exigent"},
-                  {"reference", "E-1"},
-                  {"issuing_authority", "duty sgt"},
-                  {"case_id", "case-9"},
-                  {"purpose", "missing child"},
-                  {"galleries", {"bookings"}},
-                  {"expires_at", Iso(kStart + 2 * kDay)},
-                  {"max_searches", 3}});
+  Reply a = ExigentAuthorization(sup, "E-1", "case-9", kStart + 2 * kDay);
   ASSERT_EQ(a.status, 201) << a.raw;
   EXPECT_TRUE(a.body.contains("exigent_deadline"));
   Reply s = Identify(sup, a.body["id"], "bookings", Photo("Ari_Fleischer", 2));
@@ -552,15 +552,7 @@ TEST_F(ServerTest, PurgeTimerPurgesUnbackedExigentSearchOnItsOwn) {
   const std::string enr = Person("enzo", "enroller");
   Gallery("bookings", {"warrant", "exigent"});
   Enroll("bookings", enr);
-  Reply a = Post("/v1/authorizations", sup,
-                 {{"basis", "exigent"},
-                  {"reference", "E-2"},
-                  {"issuing_authority", "duty sgt"},
-                  {"case_id", "case-10"},
-                  {"purpose", "missing child"},
-                  {"galleries", {"bookings"}},
-                  {"expires_at", Iso(kStart + 2 * kDay)},
-                  {"max_searches", 3}});
+  Reply a = ExigentAuthorization(sup, "E-2", "case-10", kStart + 2 * kDay);
   ASSERT_EQ(a.status, 201) << a.raw;
   Reply s = Identify(sup, a.body["id"], "bookings", Photo("Ari_Fleischer", 2));
   ASSERT_EQ(s.status, 201) << s.raw;
@@ -598,15 +590,7 @@ TEST_F(ServerTest, ConfiguredExigentWindowIsTheDeadlineShownAndEnforced) {
   const std::string enr = Person("enzo", "enroller");
   Gallery("bookings", {"warrant", "exigent"});
   Enroll("bookings", enr);
-  Reply a = Post("/v1/authorizations", sup,
-                 {{"basis", "exigent"},
-                  {"reference", "E-3"},
-                  {"issuing_authority", "duty sgt"},
-                  {"case_id", "case-11"},
-                  {"purpose", "missing child"},
-                  {"galleries", {"bookings"}},
-                  {"expires_at", Iso(kStart + 3 * kDay)},
-                  {"max_searches", 3}});
+  Reply a = ExigentAuthorization(sup, "E-3", "case-11", kStart + 3 * kDay);
   ASSERT_EQ(a.status, 201) << a.raw;
   const std::string deadline = Iso(kStart + 24 * kHour);
   const std::string auth = a.body["id"];
