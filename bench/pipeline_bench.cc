@@ -143,6 +143,9 @@ void BM_AlignEmbed_MobileFaceNet(benchmark::State& s, std::string settings) {
 void BM_AlignEmbed_FaceApiResNet(benchmark::State& s, std::string settings) {
   AlignEmbed(s, kFaceApiResNet, settings);
 }
+void BM_AlignEmbed_Fusion(benchmark::State& s, std::string settings) {
+  AlignEmbed(s, kFusion, settings);
+}
 BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, flip, std::string("default"))
     ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, no_flip, std::string("fast"))
@@ -151,13 +154,15 @@ BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, flip, std::string("default"))
     ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, no_flip, std::string("fast"))
     ->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
+BENCHMARK_CAPTURE(BM_AlignEmbed_Fusion, flip, std::string("default"))
+    ->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 
 // The whole per-image pipeline on an LFW image (one face): decode, detect,
 // facemesh, quality, align, embed, template. Compare with the issue's
 // reference of ~30 ms per face (detector 16 + descriptor 13, no landmarks).
-void BM_Process_250(benchmark::State& state, std::string settings) {
+void BM_Process_250(benchmark::State& state, std::string settings, std::string embedder) {
   cv::setNumThreads(1);
-  const Pipeline* p = Get(settings);
+  const Pipeline* p = Get(settings, embedder);
   auto bytes = LfwBytes();
   if (!p || bytes.empty()) {
     state.SkipWithError("models or data missing");
@@ -168,12 +173,15 @@ void BM_Process_250(benchmark::State& state, std::string settings) {
     benchmark::DoNotOptimize(r);
   }
 }
-BENCHMARK_CAPTURE(BM_Process_250, default, std::string("default"))
+BENCHMARK_CAPTURE(BM_Process_250, default, std::string("default"), std::string(kMobileFaceNet))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
-BENCHMARK_CAPTURE(BM_Process_250, big_detector, std::string("big_detector"))
+BENCHMARK_CAPTURE(BM_Process_250, big_detector, std::string("big_detector"),
+                  std::string(kMobileFaceNet))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
-BENCHMARK_CAPTURE(BM_Process_250, fast, std::string("fast"))
+BENCHMARK_CAPTURE(BM_Process_250, fast, std::string("fast"), std::string(kMobileFaceNet))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_Process_250, fusion, std::string("default"), std::string(kFusion))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 
 }  // namespace
 }  // namespace candor
