@@ -45,8 +45,10 @@ inline constexpr const char* kFusion = "fusion";
 
 // The fusion's parts and their weights on cosine scores (sum 1): each weight is
 // proportional to 1 / (standard deviation of that model's impostor scores) on
-// the calibration identities of calibration/*.json (MobileFaceNet 0.1443,
-// face-api ResNet 0.0344), i.e. a z-normalised sum.
+// the calibration identities of the calibration files of 2026-11-22 (LFW View-2
+// images; MobileFaceNet 0.1443, face-api ResNet 0.0344), i.e. a z-normalised sum.
+// Fixed before any LFW 10-fold run of the fusion; changing them changes the
+// model hash, so old fused templates and calibrations are refused, not misread.
 inline constexpr const char* kFusionParts[2] = {kMobileFaceNet, kFaceApiResNet};
 inline constexpr double kFusionWeights[2] = {0.1925, 0.8075};
 
