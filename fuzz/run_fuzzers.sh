@@ -3,9 +3,12 @@
 # on one core. Usage (from the repository root):
 #   fuzz/run_fuzzers.sh decode 600     # target, seconds
 #   fuzz/run_fuzzers.sh template 120
-# The seed corpus is assembled at run time from fuzz/corpus/ (small synthetic
-# images kept in git; fuzz/corpus_template/ for templates) plus a sample of real files from $CANDOR_DATA (never
-# copied into the repository). Findings land in build-fuzz/findings-<target>/.
+# The seed corpus is assembled at run time: the small synthetic images of every
+# supported format that candor_image_seeds writes (built in the ordinary build,
+# $CANDOR_BUILD_DIR or build/; no image file is kept in git), fuzz/corpus_template/
+# for templates, fuzz/corpus_server/ for requests, plus a sample of real files
+# from $CANDOR_DATA (never copied into the repository). Findings land in
+# build-fuzz/findings-<target>/.
 set -euo pipefail
 target=${1:-decode}
 seconds=${2:-600}
@@ -24,7 +27,10 @@ findings=$build/findings-$target
 mkdir -p "$corpus" "$findings"
 set +o pipefail  # head closes pipes early on purpose
 if [ "$target" = decode ]; then
-  cp -n "$root"/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
+  main_build=${CANDOR_BUILD_DIR:-$root/build}
+  [ -f "$main_build/CMakeCache.txt" ] || cmake -S "$root" -B "$main_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  nice cmake --build "$main_build" --target candor_image_seeds -j2 >/dev/null
+  "$main_build/src/image/candor_image_seeds" "$corpus"
   if [ -d "$data/faces" ]; then
     find "$data/faces/lfw" -name '*.jpg' 2>/dev/null | sort | head -40 | xargs -r cp -n -t "$corpus"
     find "$data/faces/att-orl/s1" -name '*.pgm' 2>/dev/null | head -5 | xargs -r cp -n -t "$corpus"

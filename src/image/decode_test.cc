@@ -56,6 +56,22 @@ TEST(DecodeTest, EveryWildPhotoDecodesByContent) {
   ExpectBgr(img, info->width, info->height);
 }
 
+// The fuzzers' image seeds (made from SeedImages at run time) are all valid
+// inputs: each decodes to an upright 12x16 (or, EXIF 6/8, 16x12) BGR image.
+TEST(DecodeTest, EverySeedImageDecodes) {
+  const auto seeds = testing_images::SeedImages();
+  ASSERT_EQ(seeds.size(), 21u);
+  for (const auto& [name, bytes] : seeds) {
+    ASSERT_FALSE(bytes.empty()) << name;
+    auto img = DecodeImage(bytes);
+    ASSERT_TRUE(img.ok()) << name << ": " << img.status().ToString();
+    EXPECT_EQ(img->type(), CV_8UC3) << name;
+    const bool turned = name.find("exif") != std::string::npos;
+    EXPECT_EQ(img->rows, turned ? 16 : 12) << name;
+    EXPECT_EQ(img->cols, turned ? 12 : 16) << name;
+  }
+}
+
 TEST(DecodeTest, LosslessFormatsRoundTripExactly) {
   CANDOR_REQUIRE_DATA(data);
   cv::Mat face = MarkedFace();

@@ -212,6 +212,51 @@ std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr, bool adobe) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::vector<uint8_t>>> SeedImages() {
+  cv::Mat bgr(12, 16, CV_8UC3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uint8_t>(x * 16), static_cast<uint8_t>(y * 20),
+                                          static_cast<uint8_t>((x + y) * 9));
+    }
+  }
+  cv::Mat grey, bgra, wide;
+  cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr, bgra, cv::COLOR_BGR2BGRA);
+  bgr.convertTo(wide, CV_16UC3, 257.0);
+  std::vector<uint8_t> grey_alpha;
+  for (int y = 0; y < grey.rows; ++y) {
+    for (int x = 0; x < grey.cols; ++x) {
+      grey_alpha.push_back(grey.at<uint8_t>(y, x));
+      grey_alpha.push_back(static_cast<uint8_t>(255 - x * 8));
+    }
+  }
+  const std::vector<uint8_t> jpg = Encode(bgr, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 90});
+  return {
+      {"tiny.bmp", Encode(bgr, ".bmp")},
+      {"tiny.jpg", jpg},
+      {"tiny.pbm", Encode(grey, ".pbm")},
+      {"tiny.pgm", Encode(grey, ".pgm")},
+      {"tiny.png", Encode(bgr, ".png")},
+      {"tiny.ppm", Encode(bgr, ".ppm")},
+      {"tiny.tiff", Encode(bgr, ".tiff")},
+      {"tiny_16bit.png", Encode(wide, ".png")},
+      {"tiny_16bit.tiff", Encode(wide, ".tiff")},
+      {"tiny_ascii.pgm", Encode(grey, ".pgm", {cv::IMWRITE_PXM_BINARY, 0})},
+      {"tiny_bgra.png", Encode(bgra, ".png")},
+      {"tiny_cmyk.jpg", CmykJpeg(bgr)},
+      {"tiny_exif6.jpg", WithExifOrientation(jpg, 6)},
+      {"tiny_exif8_be.jpg", WithExifOrientation(jpg, 8, /*big_endian=*/true)},
+      {"tiny_grey.bmp", Encode(grey, ".bmp")},
+      {"tiny_grey.jpg", Encode(grey, ".jpg")},
+      {"tiny_grey.png", Encode(grey, ".png")},
+      {"tiny_grey_alpha.png", MakePng(grey.cols, grey.rows, 4, grey_alpha)},
+      {"tiny_lossless.webp", Encode(bgr, ".webp", {cv::IMWRITE_WEBP_QUALITY, 101})},
+      {"tiny_lossy.webp", Encode(bgr, ".webp", {cv::IMWRITE_WEBP_QUALITY, 80})},
+      {"tiny_progressive.jpg", Encode(bgr, ".jpg", {cv::IMWRITE_JPEG_PROGRESSIVE, 1})},
+  };
+}
+
 double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b) {
   if (a.size() != b.size() || a.type() != b.type()) return 1e9;
   cv::Mat d;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <opencv2/core/mat.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace candor::testing_images {
@@ -42,6 +43,14 @@ std::vector<uint8_t> BombPng(uint32_t width, uint32_t height);
 // with `adobe`, an Adobe marker and inverted CMYK as Photoshop writes it;
 // without, plain CMYK and no Adobe marker.
 std::vector<uint8_t> CmykJpeg(const cv::Mat& bgr, bool adobe = true);
+
+// Small synthetic images (12x16) in every format and variant the decoder
+// supports: BMP, JPEG (baseline, progressive, grey, CMYK, EXIF orientation 6 and
+// big-endian 8), PNG (8/16-bit, grey, grey+alpha, BGRA), PBM/PGM (binary and
+// ASCII)/PPM, TIFF (8/16-bit), WebP (lossy, lossless): file name -> bytes. The
+// fuzzers' image seed corpus (candor_image_seeds, fuzz/run_fuzzers.sh) is made
+// from these at run time, so no image file is kept in git.
+std::vector<std::pair<std::string, std::vector<uint8_t>>> SeedImages();
 
 // Mean absolute difference over all channels; images must have equal size/type.
 double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b);
