@@ -175,13 +175,12 @@ class Governance {
   StatusOr<AuditVerifyReport> VerifyAuditLive(const std::vector<uint8_t>& public_key) const;
   StatusOr<std::vector<AuditEntry>> ReadAuditLive() const;
   int64_t Now() const { return options_.clock(); }
-  // The options fixed at Open: the search policy (candidate list sizes, the
-  // exigent window) and the retention classes (name -> period in ms). The
-  // server reports deadlines and validates requests against these.
+  // The search policy fixed at Open (candidate list sizes, the exigent
+  // window): the server reports deadlines and validates requests against it.
   const PolicyParams& policy() const { return options_.policy; }
-  const std::map<std::string, int64_t>& retention_classes() const {
-    return options_.retention_classes;
-  }
+  // OK when `name` is one of the retention classes fixed at Open; else
+  // INVALID_ARGUMENT naming the known classes and their periods.
+  Status CheckRetentionClass(const std::string& name) const;
 
  private:
   explicit Governance(GovernanceOptions options);

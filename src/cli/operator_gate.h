@@ -54,6 +54,9 @@ inline StatusOr<OperatorGate> OpenOperatorGate(const GovernFlags& f, const Store
   return gate;
 }
 
+// The flags' operator name ("" when neither --as nor $CANDOR_USER is set).
+inline std::string OperatorName(const GovernFlags& f) { return EnvOr(f.as, "CANDOR_USER"); }
+
 // Appends one entry for `action` on `gallery` by the gate's operator:
 // result OK -> decision "allow", outcome "ok", reason `detail`; otherwise
 // decision "deny", outcome "refused", reason `detail` and the error's message
@@ -61,9 +64,10 @@ inline StatusOr<OperatorGate> OpenOperatorGate(const GovernFlags& f, const Store
 // audit error for an OK result whose entry cannot be written, else `result`.
 inline Status AuditAction(OperatorGate& gate, const std::string& action, const std::string& gallery,
                           const Status& result, const std::string& detail) {
+  const bool named = !gate.operator_principal.username.empty();
   AuditEntry e;
-  e.actor = gate.operator_principal.username;
-  e.role = std::string(RoleName(gate.operator_principal.role));
+  e.actor = named ? gate.operator_principal.username : "-";
+  e.role = named ? std::string(RoleName(gate.operator_principal.role)) : "";
   e.action = action;
   e.gallery = gallery;
   e.decision = result.ok() ? "allow" : "deny";
@@ -83,25 +87,18 @@ inline StatusOr<OperatorGate> OpenOperatorGateFor(const GovernFlags& f, const St
                                                   std::initializer_list<Role> roles,
                                                   const std::string& action,
                                                   const std::string& gallery) {
-  GovernFlags g = f;
-  g.store = store.store;
-  OperatorGate gate;
-  CANDOR_ASSIGN_OR_RETURN(gate.governance, OpenGovernance(g));
-  if (EnvOr(g.as, "CANDOR_USER").empty()) {
-    Status refused = UnauthenticatedError("no operator: " + action +
-                                          " needs a named account; pass --as USER or set "
-                                          "CANDOR_USER");
-    AuditEntry e;
-    e.actor = "-";
-    e.action = action;
-    e.gallery = gallery;
-    e.decision = "deny";
-    e.outcome = "refused";
-    e.reason = refused.message();
-    (void)gate.governance->Audit(std::move(e));  // refused either way
-    return refused;
+  if (OperatorName(f).empty()) {
+    GovernFlags g = f;
+    g.store = store.store;
+    OperatorGate anonymous;  // no principal: audited as actor "-"
+    CANDOR_ASSIGN_OR_RETURN(anonymous.governance, OpenGovernance(g));
+    return AuditAction(anonymous, action, gallery,
+                       UnauthenticatedError("no operator: " + action +
+                                            " needs a named account; pass --as USER or set "
+                                            "CANDOR_USER"),
+                       "");
   }
-  CANDOR_ASSIGN_OR_RETURN(gate.operator_principal, Operator(*gate.governance, g));
+  CANDOR_ASSIGN_OR_RETURN(OperatorGate gate, OpenOperatorGate(f, store));
   std::string names;
   for (Role r : roles) {
     if (gate.operator_principal.role == r) return gate;

@@ -174,6 +174,19 @@ StatusOr<AuditVerifyReport> Governance::VerifyAuditLive(
 
 StatusOr<std::vector<AuditEntry>> Governance::ReadAuditLive() const { return audit_->ReadLive(); }
 
+Status Governance::CheckRetentionClass(const std::string& name) const {
+  if (options_.retention_classes.count(name)) return OkStatus();
+  std::string known;
+  for (const auto& [n, ms] : options_.retention_classes) {
+    known += (known.empty() ? "" : ", ") + n + " (" +
+             (ms % kMsPerDay == 0 ? std::to_string(ms / kMsPerDay) + " d"
+                                  : std::to_string(ms / 3'600'000) + " h") +
+             ")";
+  }
+  return InvalidArgumentError("unknown retention class '" + name.substr(0, 64) + "': one of " +
+                              known);
+}
+
 Status Governance::AuditOrFail(AuditEntry e) {
   auto seq = audit_->Append(std::move(e));
   if (!seq.ok()) return seq.status().WithContext("audit log write failed; action refused");
@@ -512,14 +525,7 @@ Status Governance::SetGalleryPolicy(const Principal& actor, const GalleryPolicy&
   if (policy.name.empty() || policy.name.size() > 128) {
     return InvalidArgumentError("gallery name must be 1-128 characters");
   }
-  if (!options_.retention_classes.count(policy.retention_class)) {
-    std::string known;
-    for (const auto& [name, ms] : options_.retention_classes) {
-      known += (known.empty() ? "" : ", ") + name + " (" + std::to_string(ms / kMsPerDay) + " d)";
-    }
-    return InvalidArgumentError("unknown retention class '" + policy.retention_class +
-                                "': one of " + known);
-  }
+  CANDOR_RETURN_IF_ERROR(CheckRetentionClass(policy.retention_class));
   nlohmann::json bases = nlohmann::json::array();
   for (LegalBasis b : policy.allowed_bases) bases.push_back(std::string(BasisName(b)));
   CANDOR_ASSIGN_OR_RETURN(auto s,

@@ -13,16 +13,9 @@ std::string Token(const Ctx& c) { return c.req.headers.at("authorization").subst
 
 void AuditOk(Ctx& c, const std::string& action, const std::string& gallery,
              const std::string& detail) {
-  AuditEntry e;
-  e.actor = c.who->username;
-  e.role = std::string(RoleName(c.who->role));
-  e.action = action;
-  e.gallery = gallery;
-  e.decision = "allow";
-  e.outcome = "ok";
-  e.reason = detail;
-  auto r = ServiceRoutes::Gov(c).Audit(std::move(e));
-  if (!r.ok()) throw std::runtime_error("audit append failed: " + r.status().message());
+  if (Status s = AuditAllowed(c, action, detail, gallery); !s.ok()) {
+    throw std::runtime_error("audit append failed: " + s.message());
+  }
 }
 
 // A gallery with how long governance keeps its searches' probes and results.
@@ -34,21 +27,6 @@ json GalleryWithPolicy(Ctx& c, const GalleryInfo& g) {
   return j;
 }
 
-std::string Days(int64_t ms) {
-  return ms % kMsPerDay == 0 ? std::to_string(ms / kMsPerDay) + " d"
-                             : std::to_string(ms / 3'600'000) + " h";
-}
-
-// INVALID_ARGUMENT unless `name` is one of governance's retention classes.
-Status CheckSearchRetention(Ctx& c, const std::string& name) {
-  const auto& classes = ServiceRoutes::Gov(c).retention_classes();
-  if (classes.count(name)) return OkStatus();
-  std::string known;
-  for (const auto& [n, ms] : classes)
-    known += (known.empty() ? "" : ", ") + n + " (" + Days(ms) + ")";
-  return InvalidArgumentError("search_retention '" + name.substr(0, 64) +
-                              "' is not a retention class: one of " + known);
-}
 }  // namespace
 
 ApiResponse HandleSignIn(Ctx& c) {
@@ -173,7 +151,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   GalleryPolicy policy;
   policy.name = info.name;
   policy.retention_class = body->value("search_retention", std::string("standard"));
-  if (Status s = CheckSearchRetention(c, policy.retention_class); !s.ok()) {
+  if (Status s = ServiceRoutes::Gov(c).CheckRetentionClass(policy.retention_class); !s.ok()) {
     return Refuse(c, action, s);
   }
   for (const auto& b : info.allowed_search_bases) {

@@ -21,11 +21,13 @@ ApiResponse ErrorResponse(const Status& s, int http) {
       {{"error", {{"code", std::string(CodeName(code))}, {"message", s.message()}}}});
 }
 
-Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail) {
+Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail,
+                    const std::string& gallery) {
   AuditEntry e;
   e.actor = ctx.who->username;
   e.role = std::string(RoleName(ctx.who->role));
   e.action = action;
+  e.gallery = gallery;
   e.decision = "allow";
   e.outcome = "ok";
   e.reason = detail;

@@ -45,9 +45,11 @@ ApiResponse JsonResponse(int status, const json& body);
 ApiResponse Refuse(Ctx& ctx, const std::string& action, const Status& s, int http = 0);
 
 // An "allow / ok" audit entry for an action the server performs itself (an
-// auditor's read, a quality check), by the signed-in caller, with `detail` as
-// the reason. The caller must not go on when it fails: nothing unaudited.
-Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail);
+// auditor's read, a quality check, an account or gallery change), by the
+// signed-in caller, with `detail` as the reason. The caller must not go on when
+// it fails: nothing unaudited.
+Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail,
+                    const std::string& gallery = {});
 
 // PERMISSION_DENIED unless the caller has one of `roles`.
 Status CheckRole(const Ctx& ctx, std::initializer_list<Role> roles, const char* action);
