@@ -17,7 +17,7 @@ APT_PACKAGES=(build-essential cmake pkg-config git ca-certificates
   libopencv-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libsqlite3-dev libsodium-dev libssl-dev libcpp-httplib-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libfaiss-dev
-  clang libclang-rt-14-dev clang-format wrk openssl chromium)
+  clang libclang-rt-14-dev clang-format wrk openssl chromium ccache)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -92,9 +92,15 @@ fi
 # 3. Build.
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   log "configuring $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release ${CANDOR_CMAKE_ARGS:-} >/dev/null
+  # ccache (when present) makes a rebuild in a fresh clone, as CI does, mostly cache hits.
+  launcher=()
+  if command -v ccache >/dev/null 2>&1; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  fi
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" ${CANDOR_CMAKE_ARGS:-} >/dev/null
 fi
 log "building ($JOBS jobs)"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"  # paths relative to the checkout: clones share hits
 if ! cmake --build "$BUILD" -j "$JOBS" > "$BUILD/build.log" 2>&1; then
   grep -E -A5 'error' "$BUILD/build.log" | head -60 >&2
   log "ERROR: build failed; full log in $BUILD/build.log"
