@@ -1,6 +1,7 @@
 // Copyright 2026 The Candor Authors.
 //
-// MakeIndex: spec string -> FlatIndex with the best kernels for this CPU.
+// MakeIndex / CreateIndex / OpenIndex: spec string -> FlatIndex or IvfPqIndex
+// with the best kernels for this CPU.
 
 #include <memory>
 #include <string>
@@ -8,9 +9,15 @@
 #include "candor/index.h"
 #include "search/cpu_features.h"
 #include "search/flat_index.h"
+#include "search/ivf_pq_index.h"
 #include "search/kernels.h"
 
 namespace candor {
+namespace {
+
+bool IsCompressed(std::string_view spec) { return spec == "Auto" || spec.rfind("IVF", 0) == 0; }
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim) {
   if (dim < 1 || dim > 4096) {
@@ -27,11 +34,30 @@ StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim) {
       return std::unique_ptr<Index>(
           std::make_unique<search::FlatIndex<search::Fp32Codec>>(search::Fp32Codec(dim, kernels)));
     }
+    if (IsCompressed(spec)) {
+      CANDOR_ASSIGN_OR_RETURN(auto index, search::IvfPqIndex::Create(spec, dim, nullptr));
+      return std::unique_ptr<Index>(std::move(index));
+    }
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError("MakeIndex: out of memory");
   }
   return InvalidArgumentError("MakeIndex: unknown index spec '" + std::string(spec) +
-                              "' (known: Flat,int8 and Flat,fp32)");
+                              "' (known: Flat,int8, Flat,fp32, IVF<n>,PQ<m>x4fs[,...], Auto)");
+}
+
+StatusOr<std::unique_ptr<Index>> CreateIndex(std::string_view spec, int dim,
+                                             const IndexFiles& files) {
+  if (!IsCompressed(spec)) {
+    return InvalidArgumentError("CreateIndex: only the compressed index (IVF..., Auto) is "
+                                "persistent; got '" + std::string(spec) + "'");
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto index, search::IvfPqIndex::Create(spec, dim, &files));
+  return std::unique_ptr<Index>(std::move(index));
+}
+
+StatusOr<std::unique_ptr<Index>> OpenIndex(const IndexFiles& files) {
+  CANDOR_ASSIGN_OR_RETURN(auto index, search::IvfPqIndex::Open(files));
+  return std::unique_ptr<Index>(std::move(index));
 }
 
 }  // namespace candor

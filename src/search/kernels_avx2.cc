@@ -13,6 +13,7 @@
 #include <climits>
 
 #include "search/kernels.h"
+#include "search/pq4_layout.h"
 
 namespace candor::search {
 namespace {
@@ -83,6 +84,54 @@ void DotF32Avx2(const float* rows, size_t n, size_t dim, const float* q, float* 
     for (size_t d = main; d < dim; ++d) s += r[d] * q[d];
     out[i] = s;
   }
+}
+
+// Fast-scan on 256-bit registers: each 64-byte row of a block is read as two
+// 32-byte halves (vectors 0-31 and 32-63), tables broadcast to both lanes.
+size_t Pq4ScanAvx2(const uint8_t* codes, size_t nblocks, size_t m, const uint8_t* luts,
+                   uint16_t cut, uint16_t* raw, uint32_t* idx) {
+  const size_t pairs = m / 2;
+  const __m256i nib = _mm256_set1_epi8(0x0F);
+  const __m256i low_byte = _mm256_set1_epi16(0x00FF);
+  const __m256i vcut = _mm256_set1_epi16(static_cast<short>(cut));
+  size_t found = 0;
+  for (size_t b = 0; b < nblocks; ++b) {
+    const uint8_t* block = codes + b * Pq4BlockBytes(m);
+    for (size_t h = 0; h < 2; ++h) {
+      __m256i even = _mm256_setzero_si256(), odd = even;
+      for (size_t p = 0; p < pairs; ++p) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + p * kPq4Block + 32 * h));
+        const __m256i lo = _mm256_and_si256(x, nib);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+        const __m256i t0 = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(luts + 32 * p)));
+        const __m256i t1 = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(luts + 32 * p + 16)));
+        const __m256i r0 = _mm256_shuffle_epi8(t0, lo);
+        const __m256i r1 = _mm256_shuffle_epi8(t1, hi);
+        even = _mm256_add_epi16(even, _mm256_add_epi16(_mm256_and_si256(r0, low_byte),
+                                                       _mm256_and_si256(r1, low_byte)));
+        odd = _mm256_add_epi16(odd, _mm256_add_epi16(_mm256_srli_epi16(r0, 8), _mm256_srli_epi16(r1, 8)));
+      }
+      // unpack works per 128-bit lane: lo = vectors 0-7 | 16-23, hi = 8-15 | 24-31.
+      const __m256i lo = _mm256_unpacklo_epi16(even, odd);
+      const __m256i hi = _mm256_unpackhi_epi16(even, odd);
+      const __m256i v0 = _mm256_permute2x128_si256(lo, hi, 0x20);
+      const __m256i v1 = _mm256_permute2x128_si256(lo, hi, 0x31);
+      const size_t base = b * kPq4Block + 32 * h;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(raw + base), v0);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(raw + base + 16), v1);
+      // Unsigned v >= cut  <=>  max(v, cut) == v; pack the two compares to bytes
+      // (packs interleaves the 128-bit lanes, permute4x64 restores the order).
+      const __m256i c0 = _mm256_cmpeq_epi16(_mm256_max_epu16(v0, vcut), v0);
+      const __m256i c1 = _mm256_cmpeq_epi16(_mm256_max_epu16(v1, vcut), v1);
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi16(c0, c1), 0xD8);
+      uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(packed));
+      while (mask) {
+        idx[found++] = static_cast<uint32_t>(base + static_cast<size_t>(__builtin_ctz(mask)));
+        mask &= mask - 1;
+      }
+    }
+  }
+  return found;
 }
 
 }  // namespace candor::search

@@ -17,6 +17,7 @@
 #include <immintrin.h>
 
 #include "search/kernels.h"
+#include "search/pq4_layout.h"
 
 namespace candor::search {
 namespace {
@@ -161,6 +162,55 @@ size_t SelectAtLeastAvx512(const int32_t* v, size_t n, int32_t cut, uint32_t* id
 
 void DotF32Avx512(const float* rows, size_t n, size_t dim, const float* q, float* out) {
   DotF32Generic(rows, n, dim, q, out);
+}
+
+// Fast-scan: per 64-byte row, the low and high nibbles index two 16-byte tables
+// broadcast to all four 128-bit lanes (vpshufb). The byte results are summed in
+// uint16 lanes: the even vectors from the low byte of each lane, the odd from
+// the high byte, then interleaved back into vector order with vpermt2w.
+size_t Pq4ScanAvx512(const uint8_t* codes, size_t nblocks, size_t m, const uint8_t* luts,
+                     uint16_t cut, uint16_t* raw, uint32_t* idx) {
+  const size_t pairs = m / 2;
+  const __m512i nib = _mm512_set1_epi8(0x0F);
+  const __m512i low_byte = _mm512_set1_epi16(0x00FF);
+  alignas(64) static constexpr uint16_t kInter0[32] = {
+      0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+      8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  alignas(64) static constexpr uint16_t kInter1[32] = {
+      16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+      24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+  const __m512i inter0 = _mm512_load_si512(kInter0);
+  const __m512i inter1 = _mm512_load_si512(kInter1);
+  const __m512i vcut = _mm512_set1_epi16(static_cast<short>(cut));
+  size_t found = 0;
+  for (size_t b = 0; b < nblocks; ++b) {
+    const uint8_t* block = codes + b * Pq4BlockBytes(m);
+    __m512i even = _mm512_setzero_si512(), odd = even;
+    for (size_t p = 0; p < pairs; ++p) {
+      const __m512i x = _mm512_loadu_si512(block + p * kPq4Block);
+      const __m512i lo = _mm512_and_si512(x, nib);
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), nib);
+      const __m512i t0 = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(luts + 32 * p)));
+      const __m512i t1 = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(luts + 32 * p + 16)));
+      const __m512i r0 = _mm512_shuffle_epi8(t0, lo);
+      const __m512i r1 = _mm512_shuffle_epi8(t1, hi);
+      even = _mm512_add_epi16(even, _mm512_add_epi16(_mm512_and_si512(r0, low_byte),
+                                                     _mm512_and_si512(r1, low_byte)));
+      odd = _mm512_add_epi16(odd, _mm512_add_epi16(_mm512_srli_epi16(r0, 8), _mm512_srli_epi16(r1, 8)));
+    }
+    const __m512i v0 = _mm512_permutex2var_epi16(even, inter0, odd);
+    const __m512i v1 = _mm512_permutex2var_epi16(even, inter1, odd);
+    uint16_t* out = raw + b * kPq4Block;
+    _mm512_storeu_si512(out, v0);
+    _mm512_storeu_si512(out + 32, v1);
+    uint64_t mask = static_cast<uint64_t>(_mm512_cmpge_epu16_mask(v0, vcut)) |
+                    static_cast<uint64_t>(_mm512_cmpge_epu16_mask(v1, vcut)) << 32;
+    while (mask) {
+      idx[found++] = static_cast<uint32_t>(b * kPq4Block + static_cast<size_t>(__builtin_ctzll(mask)));
+      mask &= mask - 1;
+    }
+  }
+  return found;
 }
 
 }  // namespace candor::search

@@ -3,6 +3,7 @@
 // Portable reference kernels: the ground truth the SIMD kernels are tested against.
 
 #include "search/kernels.h"
+#include "search/pq4_layout.h"
 
 namespace candor::search {
 
@@ -30,6 +31,25 @@ size_t SelectAtLeastScalar(const int32_t* v, size_t n, int32_t cut, uint32_t* id
     if (v[i] >= cut) idx[m++] = static_cast<uint32_t>(i);
   }
   return m;
+}
+
+size_t Pq4ScanScalar(const uint8_t* codes, size_t nblocks, size_t m, const uint8_t* luts,
+                     uint16_t cut, uint16_t* raw, uint32_t* idx) {
+  size_t found = 0;
+  for (size_t b = 0; b < nblocks; ++b) {
+    const uint8_t* block = codes + b * Pq4BlockBytes(m);
+    for (size_t v = 0; v < kPq4Block; ++v) {
+      uint32_t s = 0;
+      for (size_t p = 0; p < m / 2; ++p) {
+        const uint8_t c = block[p * kPq4Block + v];
+        s += luts[32 * p + (c & 15)] + luts[32 * p + 16 + (c >> 4)];
+      }
+      const size_t i = b * kPq4Block + v;
+      raw[i] = static_cast<uint16_t>(s);
+      if (raw[i] >= cut) idx[found++] = static_cast<uint32_t>(i);
+    }
+  }
+  return found;
 }
 
 }  // namespace candor::search

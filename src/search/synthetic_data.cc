@@ -28,6 +28,8 @@ std::vector<float> RandomUnitVectors(int64_t n, int dim, uint64_t seed) {
 
 float NoiseForMateCosine(float cosine) { return std::sqrt(1.0f / cosine - 1.0f); }
 
+float NoiseForProbeCosine(float cosine) { return std::sqrt(1.0f / (cosine * cosine) - 1.0f); }
+
 std::vector<float> SampleIdentities(const std::vector<float>& centres, int dim,
                                     const std::vector<int64_t>& identity_of, float noise,
                                     uint64_t seed) {
@@ -42,6 +44,15 @@ std::vector<float> SampleIdentities(const std::vector<float>& centres, int dim,
   }
   NormaliseRows(out, dim);
   return out;
+}
+
+std::vector<float> StructuredVectors(int64_t n, int dim, int groups, float spread, uint64_t seed) {
+  const std::vector<float> centres = RandomUnitVectors(groups, dim, seed ^ 0xC0FFEE);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> pick(0, groups - 1);
+  std::vector<int64_t> of(static_cast<size_t>(n));
+  for (auto& g : of) g = pick(rng);
+  return SampleIdentities(centres, dim, of, spread, seed + 1);
 }
 
 }  // namespace candor::search

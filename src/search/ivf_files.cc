@@ -1,0 +1,504 @@
+// Copyright 2026 The Candor Authors.
+
+#include "search/ivf_files.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "common/file_util.h"
+#include "common/hash.h"
+
+namespace candor::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMapReserve = size_t{1} << 40;  // virtual only: 1 TiB of templates
+constexpr size_t kTombBytes = 20;
+constexpr char kMagic[] = "candor-ivf-index 1";
+
+Status IoError(const std::string& what, const std::string& path) {
+  const int e = errno;
+  const std::string m = what + " " + path + ": " + std::strerror(e);
+  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(m + " (disk full)");
+  return InternalError(m);
+}
+
+uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+uint32_t Crc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
+
+Status PWriteAll(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return IoError("write", path);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    off += static_cast<uint64_t>(w);
+  }
+  return OkStatus();
+}
+
+Status PReadAll(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return IoError("read", path);
+    }
+    if (r == 0) return DataLossError("unexpected end of file " + path + " at offset " + std::to_string(off));
+    p += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return OkStatus();
+}
+
+Status Sync(int fd, const std::string& path) {
+  if (::fdatasync(fd) != 0) return IoError("fdatasync", path);
+  return OkStatus();
+}
+
+StatusOr<uint64_t> FileSize(int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return IoError("stat", path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::string Hex(const uint8_t* p, size_t n) { return HexEncode(std::span<const uint8_t>(p, n)); }
+
+bool ParseHex(const std::string& h, uint8_t* out, size_t n) {
+  if (h.size() != 2 * n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned v;
+    if (std::sscanf(h.c_str() + 2 * i, "%2x", &v) != 1) return false;
+    out[i] = static_cast<uint8_t>(v);
+  }
+  return true;
+}
+
+std::string KeyCheck(const std::vector<uint8_t>& key) {
+  if (key.empty()) return "";
+  static constexpr char kMsg[] = "candor index key check v1";
+  uint8_t out[16];
+  crypto_generichash(out, sizeof(out), reinterpret_cast<const uint8_t*>(kMsg), sizeof(kMsg) - 1,
+                     key.data(), key.size());
+  return Hex(out, sizeof(out));
+}
+
+void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void PutI64(uint8_t* p, int64_t v) { std::memcpy(p, &v, 8); }
+uint32_t GetU32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
+int64_t GetI64(const uint8_t* p) { int64_t v; std::memcpy(&v, p, 8); return v; }
+
+Status OpenFd(const std::string& path, int flags, int* fd) {
+  *fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
+  if (*fd < 0) {
+    if (errno == ENOENT) return DataLossError("index file missing: " + path);
+    return IoError("open", path);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string EncodeManifest(const IvfManifest& m) {
+  std::ostringstream o;
+  o.precision(9);
+  o << kMagic << "\n";
+  o << "dim=" << m.dim << "\nm=" << m.m << "\nspec=" << m.spec << "\nrows=" << m.rows
+    << "\ngeneration=" << m.generation << "\ntrained=" << (m.trained ? 1 : 0)
+    << "\ntrain_crc=" << m.train_crc << "\ntrain_bytes=" << m.train_bytes
+    << "\nvec_nonce=" << Hex(m.vec_nonce.data(), 12) << "\nrec_nonce=" << Hex(m.rec_nonce.data(), 12)
+    << "\ntrain_nonce=" << Hex(m.train_nonce.data(), 12) << "\nkey_check=" << m.key_check
+    << "\nrecall_exact=" << (m.recall.exact ? 1 : 0) << "\nrecall_target=" << m.recall.target
+    << "\nrecall_measured=" << m.recall.measured << "\nrecall_lower95=" << m.recall.lower95
+    << "\nrecall_probes=" << m.recall.probes << "\nrecall_mate_cosine=" << m.recall.mate_cosine
+    << "\nrecall_nprobe=" << m.recall.nprobe << "\nrecall_nlist=" << m.recall.nlist
+    << "\nrecall_rerank=" << m.recall.rerank << "\nrecall_at=" << m.recall.measured_at << "\n";
+  std::string body = o.str();
+  body += "crc=" + std::to_string(Crc32c(body)) + "\n";
+  return body;
+}
+
+StatusOr<IvfManifest> DecodeManifest(const std::string& text, const std::string& path) {
+  const size_t at = text.rfind("crc=");
+  if (at == std::string::npos || text.rfind(kMagic, 0) != 0) {
+    return DataLossError("index manifest is corrupt (no header or checksum): " + path);
+  }
+  const std::string body = text.substr(0, at);
+  if (std::to_string(Crc32c(body)) + "\n" != text.substr(at + 4)) {
+    return DataLossError("index manifest checksum mismatch: " + path);
+  }
+  std::map<std::string, std::string> kv;
+  std::istringstream in(body);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  IvfManifest m;
+  try {
+    m.dim = std::stoi(kv.at("dim"));
+    m.m = std::stoi(kv.at("m"));
+    m.spec = kv.at("spec");
+    m.rows = std::stoll(kv.at("rows"));
+    m.generation = std::stoull(kv.at("generation"));
+    m.trained = kv.at("trained") == "1";
+    m.train_crc = static_cast<uint32_t>(std::stoul(kv.at("train_crc")));
+    m.train_bytes = std::stoull(kv.at("train_bytes"));
+    m.key_check = kv.at("key_check");
+    if (!ParseHex(kv.at("vec_nonce"), m.vec_nonce.data(), 12) ||
+        !ParseHex(kv.at("rec_nonce"), m.rec_nonce.data(), 12) ||
+        !ParseHex(kv.at("train_nonce"), m.train_nonce.data(), 12)) {
+      throw std::invalid_argument("nonce");
+    }
+    m.recall.exact = kv.at("recall_exact") == "1";
+    m.recall.target = std::stod(kv.at("recall_target"));
+    m.recall.measured = std::stod(kv.at("recall_measured"));
+    m.recall.lower95 = std::stod(kv.at("recall_lower95"));
+    m.recall.probes = std::stoi(kv.at("recall_probes"));
+    m.recall.mate_cosine = std::stof(kv.at("recall_mate_cosine"));
+    m.recall.nprobe = std::stoi(kv.at("recall_nprobe"));
+    m.recall.nlist = std::stoi(kv.at("recall_nlist"));
+    m.recall.rerank = std::stoi(kv.at("recall_rerank"));
+    m.recall.measured_at = std::stoll(kv.at("recall_at"));
+  } catch (const std::exception&) {
+    return DataLossError("index manifest has a missing or malformed field: " + path);
+  }
+  if (m.dim < 1 || m.dim > 4096 || m.m < 2 || m.m > 256 || m.m % 2 != 0 || m.rows < 0) {
+    return DataLossError("index manifest has out-of-range values: " + path);
+  }
+  return m;
+}
+
+IvfFiles::~IvfFiles() {
+  if (map_ != nullptr) ::munmap(const_cast<uint8_t*>(map_), map_len_);
+  for (int fd : {vec_fd_, rec_fd_, tomb_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+std::string IvfFiles::RecordsPath(uint64_t gen) const {
+  return dir_ + "/records." + std::to_string(gen);
+}
+std::string IvfFiles::TrainPath(uint64_t gen) const { return dir_ + "/train." + std::to_string(gen); }
+
+void IvfFiles::Crypt(uint8_t* buf, size_t len, uint64_t offset, const Nonce& n) const {
+  if (key_.empty() || len == 0) return;
+  uint64_t block = offset / 64;
+  const size_t skip = static_cast<size_t>(offset % 64);
+  if (skip != 0) {
+    uint8_t ks[64] = {0};
+    crypto_stream_chacha20_ietf_xor_ic(ks, ks, 64, n.data(), static_cast<uint32_t>(block), key_.data());
+    const size_t take = std::min(len, 64 - skip);
+    for (size_t i = 0; i < take; ++i) buf[i] ^= ks[skip + i];
+    buf += take;
+    len -= take;
+    ++block;
+  }
+  if (len > 0) {
+    crypto_stream_chacha20_ietf_xor_ic(buf, buf, len, n.data(), static_cast<uint32_t>(block), key_.data());
+  }
+}
+
+Status IvfFiles::MapVectors() {
+  void* p = ::mmap(nullptr, kMapReserve, PROT_READ, MAP_SHARED | MAP_NORESERVE, vec_fd_, 0);
+  if (p == MAP_FAILED) return IoError("mmap", dir_ + "/vectors.i8");
+  map_ = static_cast<const uint8_t*>(p);
+  map_len_ = kMapReserve;
+  (void)::madvise(p, kMapReserve, MADV_RANDOM);
+  return OkStatus();
+}
+
+Status IvfFiles::CommitManifest(const IvfManifest& m) {
+  CANDOR_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/MANIFEST", EncodeManifest(m)));
+  man_ = m;
+  return OkStatus();
+}
+
+StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Create(const IndexFiles& files, IvfManifest m) {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  if (!files.key.empty() && files.key.size() != crypto_stream_chacha20_ietf_KEYBYTES) {
+    return InvalidArgumentError("index key must be 32 bytes, got " + std::to_string(files.key.size()));
+  }
+  std::error_code ec;
+  fs::create_directories(files.dir, ec);
+  if (ec) return InternalError("cannot create index directory " + files.dir + ": " + ec.message());
+  if (fs::exists(files.dir + "/MANIFEST")) {
+    return AlreadyExistsError("an index already exists in " + files.dir);
+  }
+  std::unique_ptr<IvfFiles> f(new IvfFiles());
+  f->dir_ = files.dir;
+  f->key_ = files.key;
+  randombytes_buf(m.vec_nonce.data(), 12);
+  randombytes_buf(m.rec_nonce.data(), 12);
+  randombytes_buf(m.train_nonce.data(), 12);
+  m.key_check = KeyCheck(files.key);
+  m.rows = 0;
+  m.generation = 1;
+  const int flags = O_RDWR | O_CREAT | O_TRUNC;
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", flags, &f->vec_fd_));
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->RecordsPath(1), flags, &f->rec_fd_));
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/tombstones.log", flags, &f->tomb_fd_));
+  CANDOR_RETURN_IF_ERROR(SyncDir(f->dir_));
+  CANDOR_RETURN_IF_ERROR(f->CommitManifest(m));
+  CANDOR_RETURN_IF_ERROR(f->MapVectors());
+  return f;
+}
+
+StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  const std::string mpath = files.dir + "/MANIFEST";
+  auto bytes = ReadFile(mpath, 1 << 20);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == Code::kNotFound) return NotFoundError("no index in " + files.dir);
+    return bytes.status();
+  }
+  CANDOR_ASSIGN_OR_RETURN(IvfManifest m,
+                          DecodeManifest(std::string(bytes->begin(), bytes->end()), mpath));
+  if (m.key_check != KeyCheck(files.key)) {
+    return UnauthenticatedError(files.key.empty() ? "index in " + files.dir + " is encrypted: key needed"
+                                                  : "wrong key for index " + files.dir);
+  }
+  std::unique_ptr<IvfFiles> f(new IvfFiles());
+  f->dir_ = files.dir;
+  f->key_ = files.key;
+  f->man_ = m;
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", O_RDWR, &f->vec_fd_));
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->RecordsPath(m.generation), O_RDWR, &f->rec_fd_));
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/tombstones.log", O_RDWR | O_CREAT, &f->tomb_fd_));
+  // Cut off rows of an Add that never committed; a file shorter than the
+  // committed rows lost acknowledged data.
+  const uint64_t vbytes = static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.dim);
+  const uint64_t rbytes = static_cast<uint64_t>(m.rows) * RecordBytes(m.m);
+  struct Part { int fd; std::string path; uint64_t want; };
+  for (const Part& p : {Part{f->vec_fd_, f->dir_ + "/vectors.i8", vbytes},
+                        Part{f->rec_fd_, f->RecordsPath(m.generation), rbytes}}) {
+    CANDOR_ASSIGN_OR_RETURN(uint64_t have, FileSize(p.fd, p.path));
+    if (have < p.want) {
+      return DataLossError("index file " + p.path + " is truncated: " + std::to_string(have) +
+                           " bytes, " + std::to_string(p.want) + " committed");
+    }
+    if (have > p.want && ::ftruncate(p.fd, static_cast<off_t>(p.want)) != 0) {
+      return IoError("truncate", p.path);
+    }
+  }
+  CANDOR_RETURN_IF_ERROR(f->MapVectors());
+  return f;
+}
+
+void IvfFiles::PackRecord(const RowRecord& r, uint8_t* out) const {
+  const size_t code_bytes = static_cast<size_t>(man_.m) / 2;
+  PutI64(out, r.id);
+  PutU32(out + 8, r.list);
+  PutU32(out + 12, r.vec_crc);
+  if (r.codes != nullptr) {
+    std::memcpy(out + 16, r.codes, code_bytes);
+  } else {
+    std::memset(out + 16, 0, code_bytes);
+  }
+  PutU32(out + 16 + code_bytes, Mask(Crc(out, 16 + code_bytes)));
+}
+
+Status IvfFiles::Append(const uint8_t* vectors, const uint8_t* records, size_t n) {
+  if (n == 0) return OkStatus();
+  const size_t dim = static_cast<size_t>(man_.dim);
+  const size_t rb = RecordBytes(man_.m);
+  const uint64_t row0 = static_cast<uint64_t>(man_.rows);
+  if ((row0 + n) * dim > kMapReserve || (row0 + n) * rb / 64 >= (uint64_t{1} << 32)) {
+    return ResourceExhaustedError("index files would exceed their size limit");
+  }
+  std::vector<uint8_t> buf;
+  const std::string vpath = dir_ + "/vectors.i8", rpath = RecordsPath(man_.generation);
+  buf.assign(vectors, vectors + n * dim);
+  Crypt(buf.data(), buf.size(), row0 * dim, man_.vec_nonce);
+  CANDOR_RETURN_IF_ERROR(PWriteAll(vec_fd_, buf.data(), buf.size(), row0 * dim, vpath));
+  buf.assign(records, records + n * rb);
+  Crypt(buf.data(), buf.size(), row0 * rb, man_.rec_nonce);
+  CANDOR_RETURN_IF_ERROR(PWriteAll(rec_fd_, buf.data(), buf.size(), row0 * rb, rpath));
+  CANDOR_RETURN_IF_ERROR(Sync(vec_fd_, vpath));
+  CANDOR_RETURN_IF_ERROR(Sync(rec_fd_, rpath));
+  IvfManifest next = man_;
+  next.rows += static_cast<int64_t>(n);
+  return CommitManifest(next);
+}
+
+Status IvfFiles::ForEachRecord(const std::function<void(uint64_t, const RowRecord&)>& fn,
+                               const std::function<bool(uint64_t)>& skip) const {
+  const size_t rb = RecordBytes(man_.m);
+  const size_t code_bytes = static_cast<size_t>(man_.m) / 2;
+  const uint64_t rows = static_cast<uint64_t>(man_.rows);
+  const std::string path = RecordsPath(man_.generation);
+  constexpr uint64_t kChunk = 65536;
+  std::vector<uint8_t> buf;
+  for (uint64_t first = 0; first < rows; first += kChunk) {
+    const size_t n = static_cast<size_t>(std::min(kChunk, rows - first));
+    buf.resize(n * rb);
+    CANDOR_RETURN_IF_ERROR(PReadAll(rec_fd_, buf.data(), buf.size(), first * rb, path));
+    Crypt(buf.data(), buf.size(), first * rb, man_.rec_nonce);
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t* r = buf.data() + i * rb;
+      const uint64_t row = first + i;
+      if (skip(row)) continue;
+      if (GetU32(r + 16 + code_bytes) != Mask(Crc(r, 16 + code_bytes))) {
+        return DataLossError("checksum mismatch (corrupt record) in " + path + " at offset " +
+                             std::to_string(row * rb));
+      }
+      RowRecord rec;
+      rec.id = GetI64(r);
+      rec.list = GetU32(r + 8);
+      rec.vec_crc = GetU32(r + 12);
+      rec.codes = r + 16;
+      fn(row, rec);
+    }
+  }
+  return OkStatus();
+}
+
+void IvfFiles::ReadRow(uint64_t row, uint8_t* out) const {
+  ReadRows(row, 1, out);
+}
+
+void IvfFiles::ReadRows(uint64_t begin, size_t n, uint8_t* out) const {
+  const size_t dim = static_cast<size_t>(man_.dim);
+  std::memcpy(out, map_ + begin * dim, n * dim);
+  Crypt(out, n * dim, begin * dim, man_.vec_nonce);
+}
+
+Status IvfFiles::Rewrite(const std::vector<uint8_t>& train, const std::vector<uint8_t>& records) {
+  const uint64_t gen = man_.generation + 1;
+  IvfManifest next = man_;
+  next.generation = gen;
+  randombytes_buf(next.rec_nonce.data(), 12);
+  randombytes_buf(next.train_nonce.data(), 12);
+  next.trained = true;
+  next.train_crc = Crc(train.data(), train.size());
+  next.train_bytes = train.size();
+  int tfd = -1, rfd = -1;
+  const std::string tpath = TrainPath(gen), rpath = RecordsPath(gen);
+  CANDOR_RETURN_IF_ERROR(OpenFd(tpath, O_RDWR | O_CREAT | O_TRUNC, &tfd));
+  Status st = OpenFd(rpath, O_RDWR | O_CREAT | O_TRUNC, &rfd);
+  if (st.ok()) {
+    std::vector<uint8_t> buf = train;
+    Crypt(buf.data(), buf.size(), 0, next.train_nonce);
+    st = PWriteAll(tfd, buf.data(), buf.size(), 0, tpath);
+    if (st.ok()) st = Sync(tfd, tpath);
+    if (st.ok()) {
+      buf = records;
+      Crypt(buf.data(), buf.size(), 0, next.rec_nonce);
+      st = PWriteAll(rfd, buf.data(), buf.size(), 0, rpath);
+    }
+    if (st.ok()) st = Sync(rfd, rpath);
+    if (st.ok()) st = SyncDir(dir_);
+    if (st.ok()) st = CommitManifest(next);
+  }
+  if (tfd >= 0) ::close(tfd);
+  if (!st.ok()) {
+    if (rfd >= 0) ::close(rfd);
+    std::error_code ec;
+    fs::remove(tpath, ec);
+    fs::remove(rpath, ec);
+    return st;
+  }
+  ::close(rec_fd_);
+  rec_fd_ = rfd;
+  std::error_code ec;
+  fs::remove(RecordsPath(gen - 1), ec);
+  fs::remove(TrainPath(gen - 1), ec);
+  return OkStatus();
+}
+
+StatusOr<std::vector<uint8_t>> IvfFiles::ReadTrain() const {
+  const std::string path = TrainPath(man_.generation);
+  auto read = ReadFile(path, uint64_t{4} << 30);
+  if (!read.ok()) {
+    if (read.status().code() == Code::kNotFound) return DataLossError("index file missing: " + path);
+    return read.status();
+  }
+  std::vector<uint8_t> bytes = std::move(*read);
+  if (bytes.size() != man_.train_bytes) {
+    return DataLossError("index training file " + path + " has " + std::to_string(bytes.size()) +
+                         " bytes, manifest says " + std::to_string(man_.train_bytes));
+  }
+  Crypt(bytes.data(), bytes.size(), 0, man_.train_nonce);
+  if (Crc(bytes.data(), bytes.size()) != man_.train_crc) {
+    return DataLossError("checksum mismatch (corrupt training data) in " + path);
+  }
+  return bytes;
+}
+
+Status IvfFiles::AppendTombstones(const std::vector<std::pair<uint64_t, int64_t>>& removed) {
+  const std::string path = dir_ + "/tombstones.log";
+  CANDOR_ASSIGN_OR_RETURN(uint64_t size, FileSize(tomb_fd_, path));
+  size -= size % kTombBytes;  // a torn record of a crashed Remove is overwritten
+  std::vector<uint8_t> buf(removed.size() * kTombBytes);
+  for (size_t i = 0; i < removed.size(); ++i) {
+    uint8_t* r = buf.data() + i * kTombBytes;
+    PutI64(r, static_cast<int64_t>(removed[i].first));
+    PutI64(r + 8, removed[i].second);
+    PutU32(r + 16, Mask(Crc(r, 16)));
+  }
+  CANDOR_RETURN_IF_ERROR(PWriteAll(tomb_fd_, buf.data(), buf.size(), size, path));
+  return Sync(tomb_fd_, path);
+}
+
+StatusOr<std::vector<std::pair<uint64_t, int64_t>>> IvfFiles::ReadTombstones() {
+  const std::string path = dir_ + "/tombstones.log";
+  CANDOR_ASSIGN_OR_RETURN(uint64_t size, FileSize(tomb_fd_, path));
+  std::vector<uint8_t> buf(static_cast<size_t>(size));
+  if (size > 0) CANDOR_RETURN_IF_ERROR(PReadAll(tomb_fd_, buf.data(), buf.size(), 0, path));
+  std::vector<std::pair<uint64_t, int64_t>> out;
+  size_t off = 0;
+  for (; off + kTombBytes <= buf.size(); off += kTombBytes) {
+    const uint8_t* r = buf.data() + off;
+    if (GetU32(r + 16) != Mask(Crc(r, 16))) break;
+    const int64_t row = GetI64(r);
+    if (row < 0 || row >= man_.rows) break;
+    out.emplace_back(static_cast<uint64_t>(row), GetI64(r + 8));
+  }
+  // Only the last record may be torn (a Remove that never returned); damage
+  // before it is corruption of acknowledged removals.
+  if (buf.size() - off > kTombBytes) {
+    return DataLossError("checksum mismatch (corrupt record) in " + path + " at offset " +
+                         std::to_string(off));
+  }
+  if (off != buf.size() && ::ftruncate(tomb_fd_, static_cast<off_t>(off)) != 0) {
+    return IoError("truncate", path);
+  }
+  return out;
+}
+
+Status IvfFiles::Shred(const std::vector<uint64_t>& rows) {
+  const size_t dim = static_cast<size_t>(man_.dim);
+  const size_t rb = RecordBytes(man_.m);
+  const std::vector<uint8_t> zeros(std::max(dim, rb), 0);
+  const std::string vpath = dir_ + "/vectors.i8", rpath = RecordsPath(man_.generation);
+  for (uint64_t row : rows) {
+    CANDOR_RETURN_IF_ERROR(PWriteAll(vec_fd_, zeros.data(), dim, row * dim, vpath));
+    CANDOR_RETURN_IF_ERROR(PWriteAll(rec_fd_, zeros.data(), rb, row * rb, rpath));
+  }
+  CANDOR_RETURN_IF_ERROR(Sync(vec_fd_, vpath));
+  return Sync(rec_fd_, rpath);
+}
+
+Status IvfFiles::SaveRecall(const RecallReport& r) {
+  IvfManifest next = man_;
+  next.recall = r;
+  return CommitManifest(next);
+}
+
+}  // namespace candor::search

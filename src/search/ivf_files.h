@@ -1,0 +1,138 @@
+// Copyright 2026 The Candor Authors.
+//
+// IvfFiles: the on-disk form of a persistent compressed index (docs/STORE.md,
+// "Index files"). A directory holds
+//   MANIFEST          the commit point: dimension, spec, committed row count,
+//                     current file generation, nonces, key check, recall
+//                     setting; text lines ending with a CRC-32C line; replaced
+//                     only by write-temp, fsync, rename, fsync(dir).
+//   vectors.i8        the int8 templates, dim bytes per row, append-only,
+//                     memory-mapped; read one row at a time for the re-rank.
+//   records.<gen>     one fixed-size record per row: id, partition, CRC of the
+//                     row's int8 template, 4-bit codes, CRC of the record.
+//                     Rewritten whole (new generation) when the index trains.
+//   train.<gen>       coarse centroids and product-quantiser codebooks.
+//   tombstones.log    one record (row, id, CRC) per removal, fsync'ed before
+//                     Remove returns; replayed at open.
+// With a key, every byte of vectors.i8, records.* and train.* is encrypted
+// with ChaCha20 (IETF, key = the 32-byte index key, a random nonce per file
+// generation, counter = byte offset / 64), so any row decrypts on its own.
+// Integrity is CRC-32C over the plaintext (corruption, not tampering).
+//
+// Rows past the committed count (an Add that crashed before its manifest
+// commit) are cut off at open. A removed row is overwritten with zeros in
+// vectors.i8 and records (Shred) after its tombstone is durable.
+//
+// Thread safety: Append/Rewrite/AppendTombstones/Shred/SaveManifest need
+// external exclusion (the index's write lock); ReadRow/ReadRows are safe
+// concurrently with each other (not with a remap during Append).
+
+#ifndef CANDOR_SEARCH_IVF_FILES_H_
+#define CANDOR_SEARCH_IVF_FILES_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "candor/index.h"
+#include "candor/status.h"
+
+namespace candor::search {
+
+using Nonce = std::array<uint8_t, 12>;
+
+struct IvfManifest {
+  int dim = 0;
+  int m = 0;                 // sub-quantisers (fixes the record size)
+  std::string spec;
+  int64_t rows = 0;          // committed rows
+  uint64_t generation = 1;   // of records.<gen> and train.<gen>
+  bool trained = false;
+  uint32_t train_crc = 0;
+  uint64_t train_bytes = 0;
+  Nonce vec_nonce{}, rec_nonce{}, train_nonce{};
+  std::string key_check;  // hex keyed BLAKE2b of a fixed string; empty: no key
+  RecallReport recall;
+};
+
+// Record layout (little-endian): id int64 | list uint32 | vector crc uint32 |
+// m/2 bytes of codes | record crc uint32 (masked CRC-32C of the bytes before).
+inline size_t RecordBytes(int m) { return 20 + static_cast<size_t>(m) / 2; }
+inline constexpr uint32_t kNoList = 0xFFFFFFFFu;
+
+struct RowRecord {
+  int64_t id = 0;
+  uint32_t list = kNoList;
+  uint32_t vec_crc = 0;
+  const uint8_t* codes = nullptr;  // m/2 bytes (packed nibbles), valid during the callback
+};
+
+class IvfFiles {
+ public:
+  ~IvfFiles();
+  IvfFiles(const IvfFiles&) = delete;
+  IvfFiles& operator=(const IvfFiles&) = delete;
+
+  static StatusOr<std::unique_ptr<IvfFiles>> Create(const IndexFiles& files, IvfManifest m);
+  static StatusOr<std::unique_ptr<IvfFiles>> Open(const IndexFiles& files);
+
+  const IvfManifest& manifest() const { return man_; }
+  const std::string& dir() const { return dir_; }
+  bool encrypted() const { return !key_.empty(); }
+
+  // Packs a record (codes: m/2 packed bytes) into `out` (RecordBytes(m)).
+  void PackRecord(const RowRecord& r, uint8_t* out) const;
+
+  // Appends n rows (vectors: n * dim int8 codes; records: n packed records),
+  // syncs both files and commits the manifest with rows += n.
+  Status Append(const uint8_t* vectors, const uint8_t* records, size_t n);
+  // Calls fn(row, record) for every committed row in order; DATA_LOSS on a bad
+  // record (file and offset named) unless `skip(row)` says the row is removed.
+  Status ForEachRecord(const std::function<void(uint64_t, const RowRecord&)>& fn,
+                       const std::function<bool(uint64_t)>& skip) const;
+  // Decrypts row `row` into out (dim bytes).
+  void ReadRow(uint64_t row, uint8_t* out) const;
+  // Decrypts rows [begin, begin + n) into out.
+  void ReadRows(uint64_t begin, size_t n, uint8_t* out) const;
+  // Training: writes train.<gen+1> (plaintext blob) and records.<gen+1> (all
+  // rows, packed), then commits the manifest (trained) and deletes the old files.
+  Status Rewrite(const std::vector<uint8_t>& train, const std::vector<uint8_t>& records);
+  StatusOr<std::vector<uint8_t>> ReadTrain() const;
+  // Durably logs removals (row, id pairs).
+  Status AppendTombstones(const std::vector<std::pair<uint64_t, int64_t>>& removed);
+  // The logged removals (a torn last record is dropped).
+  StatusOr<std::vector<std::pair<uint64_t, int64_t>>> ReadTombstones();
+  // Overwrites a removed row's template and record with zeros (synced).
+  Status Shred(const std::vector<uint64_t>& rows);
+  // Commits a new recall setting.
+  Status SaveRecall(const RecallReport& r);
+
+ private:
+  IvfFiles() = default;
+  Status CommitManifest(const IvfManifest& m);
+  Status MapVectors();
+  void Crypt(uint8_t* buf, size_t len, uint64_t offset, const Nonce& n) const;
+  std::string RecordsPath(uint64_t gen) const;
+  std::string TrainPath(uint64_t gen) const;
+
+  std::string dir_;
+  std::vector<uint8_t> key_;
+  IvfManifest man_;
+  int vec_fd_ = -1;
+  int rec_fd_ = -1;
+  int tomb_fd_ = -1;
+  const uint8_t* map_ = nullptr;
+  size_t map_len_ = 0;
+};
+
+// Parses / prints a manifest (exposed for tests).
+std::string EncodeManifest(const IvfManifest& m);
+StatusOr<IvfManifest> DecodeManifest(const std::string& text, const std::string& path);
+
+}  // namespace candor::search
+
+#endif  // CANDOR_SEARCH_IVF_FILES_H_

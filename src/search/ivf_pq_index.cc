@@ -1,0 +1,905 @@
+// Copyright 2026 The Candor Authors.
+
+#include "search/ivf_pq_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "common/hash.h"
+#include "search/cpu_features.h"
+#include "search/flat_index.h"
+#include "search/kernels.h"
+#include "search/kmeans.h"
+#include "search/pq4_layout.h"
+#include "search/synthetic_data.h"
+#include "search/thread_pool.h"
+#include "search/top_k.h"
+
+namespace candor::search {
+namespace {
+
+constexpr int64_t kAutoTrainAt = 2000000;
+constexpr int kAutoNlist = 4096;
+constexpr int kMaxRerank = 4096;
+// Relative cost of re-ranking one candidate (read + decrypt + int8 dot) against
+// scanning one 4-bit code; used to choose between settings that meet the target.
+constexpr double kRerankCost = 400;
+
+int HardwareThreads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 12) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+double Wilson95Lower(double hits, double n) {
+  if (n <= 0) return 0;
+  const double z = 1.96, p = hits / n;
+  const double den = 1 + z * z / n;
+  const double c = p + z * z / (2 * n);
+  const double r = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+  return std::max(0.0, (c - r) / den);
+}
+
+uint32_t RowCrc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
+
+}  // namespace
+
+StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
+  IvfPqSpec s;
+  if (spec == "Auto") {
+    s.auto_spec = true;
+    s.nlist = kAutoNlist;
+    s.m = std::clamp((dim / 3) & ~1, 2, 256);
+    s.train_at = kAutoTrainAt;
+    return s;
+  }
+  const auto bad = [&](std::string_view part) {
+    return InvalidArgumentError("MakeIndex: bad part '" + std::string(part) + "' in index spec '" +
+                                std::string(spec) + "' (expected IVF<n>,PQ<m>x4fs[,Rerank<r>]"
+                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>])");
+  };
+  std::vector<std::string_view> parts;
+  for (size_t at = 0; at <= spec.size();) {
+    const size_t comma = spec.find(',', at);
+    const size_t end = comma == std::string_view::npos ? spec.size() : comma;
+    parts.push_back(spec.substr(at, end - at));
+    at = end + 1;
+  }
+  if (parts.size() < 2) return bad(spec);
+  int64_t v = 0;
+  if (parts[0].rfind("IVF", 0) != 0 || !ParseInt(parts[0].substr(3), &v) || v < 1 || v > 65536) {
+    return bad(parts[0]);
+  }
+  s.nlist = static_cast<int>(v);
+  const std::string_view pq = parts[1];
+  if (pq.rfind("PQ", 0) != 0 || pq.size() < 7 || pq.substr(pq.size() - 4) != "x4fs" ||
+      !ParseInt(pq.substr(2, pq.size() - 6), &v) || v < 2 || v > 256 || v % 2 != 0 || v > dim) {
+    return bad(pq);
+  }
+  s.m = static_cast<int>(v);
+  for (size_t i = 2; i < parts.size(); ++i) {
+    const std::string_view p = parts[i];
+    if (p.rfind("Rerank", 0) == 0 && ParseInt(p.substr(6), &v) && v >= 1 && v <= kMaxRerank) {
+      s.rerank = static_cast<int>(v);
+    } else if (p.rfind("Probe", 0) == 0 && ParseInt(p.substr(5), &v) && v >= 1 && v <= s.nlist) {
+      s.nprobe = static_cast<int>(v);
+    } else if (p.rfind("TrainAt", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 1000) {
+      s.train_at = v;
+    } else if (p.rfind("Recall", 0) == 0) {
+      char* end = nullptr;
+      const std::string t(p.substr(6));
+      const double pct = std::strtod(t.c_str(), &end);
+      if (t.empty() || *end != '\0' || !(pct > 0 && pct <= 100)) return bad(p);
+      s.target_recall = pct / 100.0;
+    } else {
+      return bad(p);
+    }
+  }
+  if (s.train_at == 0) s.train_at = std::max<int64_t>(64 * int64_t{s.nlist}, 20000);
+  return s;
+}
+
+IvfPqIndex::IvfPqIndex(const IvfPqSpec& spec, int dim, std::string spec_text)
+    : spec_(spec),
+      spec_text_(std::move(spec_text)),
+      codec_(dim, GetKernels(BestIsa()), Int8Codec::DefaultClip(dim)),
+      pq_(dim, spec.m) {}
+
+StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Create(std::string_view spec, int dim,
+                                                         const IndexFiles* files) {
+  if (dim < 1 || dim > 4096) {
+    return InvalidArgumentError("MakeIndex: dimension " + std::to_string(dim) + " outside [1, 4096]");
+  }
+  CANDOR_ASSIGN_OR_RETURN(IvfPqSpec s, ParseIvfPqSpec(spec, dim));
+  std::unique_ptr<IvfPqIndex> index(new IvfPqIndex(s, dim, std::string(spec)));
+  if (files != nullptr) {
+    IvfManifest m;
+    m.dim = dim;
+    m.m = s.m;
+    m.spec = std::string(spec);
+    CANDOR_ASSIGN_OR_RETURN(index->files_, IvfFiles::Create(*files, m));
+  }
+  return index;
+}
+
+StatusOr<std::unique_ptr<IvfPqIndex>> IvfPqIndex::Open(const IndexFiles& files) {
+  CANDOR_ASSIGN_OR_RETURN(auto f, IvfFiles::Open(files));
+  const IvfManifest& m = f->manifest();
+  auto s = ParseIvfPqSpec(m.spec, m.dim);
+  if (!s.ok() || s->m != m.m) {
+    return DataLossError("index manifest in " + files.dir + " has an invalid spec '" + m.spec + "'");
+  }
+  std::unique_ptr<IvfPqIndex> index(new IvfPqIndex(*s, m.dim, m.spec));
+  index->files_ = std::move(f);
+  CANDOR_RETURN_IF_ERROR(index->LoadFromFiles());
+  return index;
+}
+
+std::shared_lock<std::shared_mutex> IvfPqIndex::ReadLock() const {
+  { std::lock_guard<std::mutex> pass(turnstile_); }
+  return std::shared_lock<std::shared_mutex>(mu_);
+}
+
+std::unique_lock<std::shared_mutex> IvfPqIndex::WriteLock() {
+  std::lock_guard<std::mutex> hold(turnstile_);
+  return std::unique_lock<std::shared_mutex>(mu_);
+}
+
+int64_t IvfPqIndex::size() const {
+  auto lock = ReadLock();
+  return static_cast<int64_t>(row_of_.size());
+}
+
+bool IvfPqIndex::trained() const {
+  auto lock = ReadLock();
+  return trained_;
+}
+
+StatusOr<const uint8_t*> IvfPqIndex::RowCodes(uint32_t row, uint8_t* buf) const {
+  const size_t dim = static_cast<size_t>(this->dim());
+  if (!mem_rows_.empty()) return mem_rows_.data() + static_cast<size_t>(row) * dim;
+  files_->ReadRow(row, buf);
+  if (RowCrc(buf, dim) != vec_crc_[row]) {
+    return DataLossError("checksum mismatch (corrupt template) in " + files_->dir() +
+                         "/vectors.i8 at offset " + std::to_string(static_cast<uint64_t>(row) * dim));
+  }
+  return static_cast<const uint8_t*>(buf);
+}
+
+// Partition and 4-bit codes (packed nibbles, m/2 bytes) of one int8 row.
+void IvfPqIndex::Place(uint32_t row, const uint8_t* int8_row, uint8_t* packed,
+                       uint32_t* list) const {
+  const int dim = this->dim();
+  const size_t d = static_cast<size_t>(dim);
+  std::vector<float> x(d), s(static_cast<size_t>(nlist_)), r(d);
+  for (size_t e = 0; e < d; ++e) x[e] = codec_.Decode(int8_row[e]);
+  codec_.kernels().dot_f32(coarse_.data(), static_cast<size_t>(nlist_), d, x.data(), s.data());
+  const uint32_t best = static_cast<uint32_t>(std::max_element(s.begin(), s.end()) - s.begin());
+  for (size_t e = 0; e < d; ++e) r[e] = x[e] - coarse_[best * d + e];
+  std::vector<uint8_t> code(static_cast<size_t>(pq_.m()));
+  pq_.Encode(r.data(), code.data());
+  for (int p = 0; p < pq_.m() / 2; ++p) {
+    packed[p] = static_cast<uint8_t>(code[2 * p] | code[2 * p + 1] << 4);
+  }
+  *list = best;
+  (void)row;
+}
+
+void IvfPqIndex::Append(uint32_t row, uint32_t list, const uint8_t* packed) {
+  List& l = lists_[list];
+  const size_t m = static_cast<size_t>(pq_.m());
+  const size_t i = l.rows.size();
+  if (i % kPq4Block == 0) l.codes.resize(l.codes.size() + Pq4BlockBytes(m), 0);
+  std::vector<uint8_t> code(m);
+  for (size_t p = 0; p < m / 2; ++p) {
+    code[2 * p] = packed[p] & 15;
+    code[2 * p + 1] = packed[p] >> 4;
+  }
+  Pq4Put(l.codes.data(), m, i, code.data());
+  l.rows.push_back(row);
+  max_list_ = std::max(max_list_, l.rows.size());
+}
+
+Status IvfPqIndex::Add(std::span<const float> vectors, std::span<const int64_t> ids) {
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t n = ids.size();
+  if (vectors.size() != n * dim) {
+    return InvalidArgumentError("Add: " + std::to_string(vectors.size()) + " floats for " +
+                                std::to_string(n) + " ids of dimension " + std::to_string(dim));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(vectors.subspan(i * dim, dim), "Add: vector " + std::to_string(i)));
+  }
+  if (n == 0) return OkStatus();
+  try {
+    {
+      std::unordered_set<int64_t> seen;
+      seen.reserve(n);
+      for (int64_t id : ids) {
+        if (!seen.insert(id).second) {
+          return InvalidArgumentError("Add: id " + std::to_string(id) + " repeats in the batch");
+        }
+      }
+    }
+    auto lock = WriteLock();
+    for (int64_t id : ids) {
+      if (row_of_.Find(id) >= 0) {
+        return AlreadyExistsError("Add: id " + std::to_string(id) + " is already in the index");
+      }
+    }
+    const size_t row0 = ids_.size();
+    if (row0 + n >= std::numeric_limits<uint32_t>::max()) {
+      return ResourceExhaustedError("Add: index capacity of 2^32 - 1 templates exceeded");
+    }
+    const size_t half = static_cast<size_t>(pq_.m()) / 2;
+    std::vector<uint8_t> codes8(n * dim), packed(trained_ ? n * half : 0);
+    std::vector<uint32_t> lists(n, kNoList), crcs(n);
+    const int tasks = std::min<int>(HardwareThreads(), static_cast<int>(n / 256) + 1);
+    ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
+      for (size_t i = n * t / tasks; i < n * (t + 1) / tasks; ++i) {
+        (void)codec_.Encode(vectors.data() + i * dim, codes8.data() + i * dim);
+        crcs[i] = RowCrc(codes8.data() + i * dim, dim);
+        if (trained_) {
+          Place(static_cast<uint32_t>(row0 + i), codes8.data() + i * dim, packed.data() + i * half,
+                &lists[i]);
+        }
+      }
+    });
+    if (files_) {
+      const size_t rb = RecordBytes(pq_.m());
+      std::vector<uint8_t> recs(n * rb);
+      for (size_t i = 0; i < n; ++i) {
+        RowRecord r;
+        r.id = ids[i];
+        r.list = lists[i];
+        r.vec_crc = crcs[i];
+        r.codes = trained_ ? packed.data() + i * half : nullptr;
+        files_->PackRecord(r, recs.data() + i * rb);
+      }
+      CANDOR_RETURN_IF_ERROR(files_->Append(codes8.data(), recs.data(), n));
+    }
+    // Committed (durably, for a persistent index): publish in memory.
+    ids_.insert(ids_.end(), ids.begin(), ids.end());
+    dead_.resize((ids_.size() + 63) / 64, 0);
+    row_of_.Reserve(row_of_.size() + n);
+    for (size_t i = 0; i < n; ++i) row_of_.Insert(static_cast<int64_t>(row0 + i));
+    if (files_) vec_crc_.insert(vec_crc_.end(), crcs.begin(), crcs.end());
+    if (!files_ || !trained_) mem_rows_.insert(mem_rows_.end(), codes8.begin(), codes8.end());
+    if (trained_) {
+      for (size_t i = 0; i < n; ++i) {
+        Append(static_cast<uint32_t>(row0 + i), lists[i], packed.data() + i * half);
+      }
+    }
+    if (!trained_ && static_cast<int64_t>(row_of_.size()) >= spec_.train_at) {
+      // The rows are committed whatever training does; a failed training is
+      // retried by the next Add (the index keeps scanning exactly meanwhile).
+      (void)TrainLocked();
+    }
+    return OkStatus();
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("Add: out of memory");
+  }
+}
+
+Status IvfPqIndex::Remove(std::span<const int64_t> ids) {
+  try {
+    auto lock = WriteLock();
+    std::unordered_set<int64_t> seen;
+    std::vector<std::pair<uint64_t, int64_t>> removed;
+    for (int64_t id : ids) {
+      const int64_t row = row_of_.Find(id);
+      if (row < 0) return NotFoundError("Remove: id " + std::to_string(id) + " is not in the index");
+      if (!seen.insert(id).second) {
+        return InvalidArgumentError("Remove: id " + std::to_string(id) + " repeats in the call");
+      }
+      removed.emplace_back(static_cast<uint64_t>(row), id);
+    }
+    if (files_) CANDOR_RETURN_IF_ERROR(files_->AppendTombstones(removed));
+    const size_t dim = static_cast<size_t>(this->dim());
+    std::vector<uint64_t> rows;
+    for (const auto& [row, id] : removed) {
+      dead_[row >> 6] |= uint64_t{1} << (row & 63);
+      row_of_.Erase(id);
+      ++dead_rows_;
+      rows.push_back(row);
+      if (!mem_rows_.empty()) std::fill_n(mem_rows_.begin() + static_cast<std::ptrdiff_t>(row * dim), dim, 128);
+    }
+    if (files_) {
+      Status st = files_->Shred(rows);
+      if (!st.ok()) {
+        return UnavailableError("Remove: the templates are removed (durably), but overwriting them failed: " +
+                                st.message());
+      }
+    }
+    return OkStatus();
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("Remove: out of memory");
+  }
+}
+
+std::vector<Candidate> IvfPqIndex::ExactScan(const float* q, size_t k, float threshold) const {
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t rows = ids_.size();
+  const auto query = codec_.Prepare(q);
+  const int tasks = static_cast<int>(std::clamp<size_t>(rows / 32768, 1, static_cast<size_t>(HardwareThreads())));
+  std::vector<std::vector<Candidate>> parts(static_cast<size_t>(tasks));
+  auto scan = [&](int t) {
+    const size_t begin = rows * t / tasks, end = rows * (t + 1) / tasks;
+    TopK heap(k, threshold, end - begin);
+    constexpr size_t kBlock = 1024;
+    std::vector<int32_t> raw(kBlock);
+    std::vector<uint32_t> sel(kBlock);
+    for (size_t b = begin; b < end; b += kBlock) {
+      const size_t len = std::min(kBlock, end - b);
+      codec_.kernels().dot_u8s8(mem_rows_.data() + b * dim, len, dim, query.codes.data(), raw.data());
+      const size_t found = codec_.kernels().select_at_least(
+          raw.data(), len, Int8Codec::RawCut(heap.accept(), query), sel.data());
+      for (size_t c = 0; c < found; ++c) {
+        const size_t i = sel[c];
+        if (dead_rows_ > 0 && IsDead(b + i)) continue;
+        heap.Offer(ids_[b + i], Int8Codec::ScoreOf(raw[i], query));
+      }
+    }
+    parts[t] = heap.Take();
+  };
+  if (tasks == 1) {
+    scan(0);
+  } else {
+    ThreadPool::Shared().ParallelFor(tasks, scan);
+  }
+  return MergeTopK(parts, k);
+}
+
+std::vector<IvfPqIndex::Scored> IvfPqIndex::Probe(const float* q, int nprobe, int depth,
+                                                  int threads) const {
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t m = static_cast<size_t>(pq_.m());
+  nprobe = std::clamp(nprobe, 1, nlist_);
+  std::vector<float> qc(static_cast<size_t>(nlist_));
+  codec_.kernels().dot_f32(coarse_.data(), static_cast<size_t>(nlist_), dim, q, qc.data());
+  std::vector<uint32_t> order(static_cast<size_t>(nlist_));
+  std::iota(order.begin(), order.end(), 0u);
+  std::partial_sort(order.begin(), order.begin() + nprobe, order.end(), [&](uint32_t a, uint32_t b) {
+    return qc[a] > qc[b] || (qc[a] == qc[b] && a < b);
+  });
+  const Pq4Tables tables = pq_.Tables(q);
+  size_t work = 0;
+  for (int i = 0; i < nprobe; ++i) work += lists_[order[i]].rows.size();
+  const int want = threads > 0 ? threads : HardwareThreads();
+  const int tasks = work < 32768 ? 1 : std::min(want, nprobe);
+  std::vector<std::vector<Candidate>> parts(static_cast<size_t>(tasks));
+  const size_t buf_len = (max_list_ + kPq4Block - 1) / kPq4Block * kPq4Block;
+  const float max_raw = static_cast<float>(m * 255);
+  auto scan = [&](int t) {
+    TopK heap(static_cast<size_t>(depth), -std::numeric_limits<float>::infinity(),
+              static_cast<size_t>(depth));
+    std::vector<uint16_t> raw(buf_len);
+    std::vector<uint32_t> idx(buf_len);
+    for (int i = t; i < nprobe; i += tasks) {
+      const List& l = lists_[order[i]];
+      const size_t n = l.rows.size();
+      if (n == 0) continue;
+      const float base = qc[order[i]] + tables.bias;
+      uint16_t cut = 0;
+      const float accept = heap.accept();
+      if (accept > -std::numeric_limits<float>::infinity()) {
+        const float x = (accept - base) / tables.delta;
+        if (x > max_raw) continue;  // nothing in this list can enter
+        if (x > 0) cut = static_cast<uint16_t>(std::floor(x));
+      }
+      const size_t found = codec_.kernels().pq4_scan(l.codes.data(), (n + kPq4Block - 1) / kPq4Block,
+                                                     m, tables.luts.data(), cut, raw.data(), idx.data());
+      for (size_t c = 0; c < found; ++c) {
+        const size_t v = idx[c];
+        if (v >= n) break;  // padding of the last block
+        const uint32_t row = l.rows[v];
+        if (dead_rows_ > 0 && IsDead(row)) continue;
+        heap.Offer(row, base + tables.delta * static_cast<float>(raw[v]));
+      }
+    }
+    parts[t] = heap.Take();
+  };
+  if (tasks == 1) {
+    scan(0);
+  } else {
+    ThreadPool::Shared().ParallelFor(tasks, scan);
+  }
+  std::vector<Candidate> merged = MergeTopK(parts, static_cast<size_t>(depth));
+  std::vector<Scored> out(merged.size());
+  for (size_t i = 0; i < merged.size(); ++i) {
+    out[i] = {static_cast<uint32_t>(merged[i].id), merged[i].score};
+  }
+  return out;
+}
+
+StatusOr<std::vector<Candidate>> IvfPqIndex::SearchOne(const float* q, const SearchParams& p,
+                                                       int nprobe, int rerank) const {
+  const size_t k = static_cast<size_t>(p.k);
+  if (!trained_) return ExactScan(q, k, p.threshold);
+  const size_t dim = static_cast<size_t>(this->dim());
+  const std::vector<Scored> cand = Probe(q, nprobe, std::max(rerank, p.k), p.threads);
+  const auto query = codec_.Prepare(q);
+  TopK heap(k, p.threshold, k);
+  std::vector<uint8_t> buf(dim);
+  for (const Scored& c : cand) {
+    if (IsDead(c.row)) continue;  // checked again here, right before results leave
+    CANDOR_ASSIGN_OR_RETURN(const uint8_t* codes, RowCodes(c.row, buf.data()));
+    int32_t raw = 0;
+    codec_.kernels().dot_u8s8(codes, 1, dim, query.codes.data(), &raw);
+    heap.Offer(ids_[c.row], Int8Codec::ScoreOf(raw, query));
+  }
+  std::vector<std::vector<Candidate>> parts(1);
+  parts[0] = heap.Take();
+  return MergeTopK(parts, k);
+}
+
+StatusOr<std::vector<Candidate>> IvfPqIndex::Search(std::span<const float> query,
+                                                    const SearchParams& p) const {
+  if (query.size() != static_cast<size_t>(dim())) {
+    return InvalidArgumentError("Search: query has " + std::to_string(query.size()) +
+                                " values, index dimension is " + std::to_string(dim()));
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto batch, SearchBatch(query, p));
+  return std::move(batch[0]);
+}
+
+StatusOr<std::vector<std::vector<Candidate>>> IvfPqIndex::SearchBatch(
+    std::span<const float> queries, const SearchParams& p) const {
+  const size_t dim = static_cast<size_t>(this->dim());
+  if (queries.size() % dim != 0) {
+    return InvalidArgumentError("SearchBatch: " + std::to_string(queries.size()) +
+                                " values is not a multiple of dimension " + std::to_string(dim));
+  }
+  if (p.k < 1) return InvalidArgumentError("Search: k must be >= 1, got " + std::to_string(p.k));
+  if (p.threads < 0) return InvalidArgumentError("Search: threads must be >= 0");
+  if (std::isnan(p.threshold)) return InvalidArgumentError("Search: threshold is NaN");
+  const size_t nq = queries.size() / dim;
+  for (size_t j = 0; j < nq; ++j) {
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(queries.subspan(j * dim, dim), "Search: query " + std::to_string(j)));
+  }
+  try {
+    auto lock = ReadLock();
+    std::vector<std::vector<Candidate>> out(nq);
+    for (size_t j = 0; j < nq; ++j) {
+      CANDOR_ASSIGN_OR_RETURN(out[j], SearchOne(queries.data() + j * dim, p, nprobe_, rerank_));
+    }
+    return out;
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("Search: out of memory");
+  }
+}
+
+StatusOr<std::vector<int64_t>> IvfPqIndex::CodeCandidates(std::span<const float> query, int nprobe,
+                                                          int depth) const {
+  if (query.size() != static_cast<size_t>(dim()) || depth < 1 || nprobe < 1) {
+    return InvalidArgumentError("CodeCandidates: bad query size, depth or nprobe");
+  }
+  auto lock = ReadLock();
+  if (!trained_) return FailedPreconditionError("CodeCandidates: index is not trained");
+  std::vector<int64_t> out;
+  for (const Scored& s : Probe(query.data(), nprobe, depth, 1)) out.push_back(ids_[s.row]);
+  return out;
+}
+
+Status IvfPqIndex::Train() {
+  auto lock = WriteLock();
+  return TrainLocked();
+}
+
+Status IvfPqIndex::Tune(double target) {
+  if (!(target > 0 && target <= 1)) return InvalidArgumentError("Tune: target must be in (0, 1]");
+  auto lock = WriteLock();
+  spec_.target_recall = target;
+  return TuneLocked(target);
+}
+
+void IvfPqIndex::SetSetting(int nprobe, int rerank) {
+  auto lock = WriteLock();
+  if (nprobe > 0) nprobe_ = std::min(nprobe, std::max(nlist_, 1));
+  if (rerank > 0) rerank_ = std::min(rerank, kMaxRerank);
+  recall_.nprobe = nprobe_;
+  recall_.rerank = rerank_;
+}
+
+std::vector<uint8_t> IvfPqIndex::SerializeTrain() const {
+  const uint32_t head[3] = {static_cast<uint32_t>(nlist_), static_cast<uint32_t>(pq_.m()),
+                            static_cast<uint32_t>(dim())};
+  std::vector<uint8_t> b(sizeof(head) + (coarse_.size() + pq_.centroids().size()) * sizeof(float));
+  std::memcpy(b.data(), head, sizeof(head));
+  std::memcpy(b.data() + sizeof(head), coarse_.data(), coarse_.size() * sizeof(float));
+  std::memcpy(b.data() + sizeof(head) + coarse_.size() * sizeof(float), pq_.centroids().data(),
+              pq_.centroids().size() * sizeof(float));
+  return b;
+}
+
+Status IvfPqIndex::DeserializeTrain(const std::vector<uint8_t>& b) {
+  uint32_t head[3];
+  if (b.size() < sizeof(head)) return DataLossError("index training data is truncated");
+  std::memcpy(head, b.data(), sizeof(head));
+  const size_t d = static_cast<size_t>(dim());
+  if (head[1] != static_cast<uint32_t>(pq_.m()) || head[2] != d || head[0] < 1 || head[0] > 65536 ||
+      b.size() != sizeof(head) + (head[0] * d + 16 * d) * sizeof(float)) {
+    return DataLossError("index training data does not match the index (" + files_->dir() + ")");
+  }
+  nlist_ = static_cast<int>(head[0]);
+  coarse_.resize(head[0] * d);
+  std::memcpy(coarse_.data(), b.data() + sizeof(head), coarse_.size() * sizeof(float));
+  std::vector<float> pc(16 * d);
+  std::memcpy(pc.data(), b.data() + sizeof(head) + coarse_.size() * sizeof(float), pc.size() * sizeof(float));
+  pq_.set_centroids(std::move(pc));
+  lists_.assign(static_cast<size_t>(nlist_), List{});
+  return OkStatus();
+}
+
+Status IvfPqIndex::TrainLocked() {
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t rows = ids_.size();
+  const size_t live = row_of_.size();
+  if (live < 1000) return InvalidArgumentError("Train: needs at least 1000 templates, has " + std::to_string(live));
+  std::vector<uint32_t> live_rows;
+  live_rows.reserve(live);
+  for (size_t r = 0; r < rows; ++r) {
+    if (!IsDead(r)) live_rows.push_back(static_cast<uint32_t>(r));
+  }
+  const int nlist = std::clamp(spec_.nlist, 1, static_cast<int>(live / 16));
+  // Decoded rows of a random sample for k-means.
+  std::mt19937_64 rng(0x1f2e3d4c + live);
+  std::vector<uint32_t> sample = live_rows;
+  const size_t want = std::min<size_t>(live, std::max<size_t>(static_cast<size_t>(nlist) * 64, 65536));
+  const size_t ns = std::min<size_t>(want, 262144);
+  for (size_t i = 0; i < ns; ++i) {
+    std::uniform_int_distribution<size_t> u(i, sample.size() - 1);
+    std::swap(sample[i], sample[u(rng)]);
+  }
+  sample.resize(ns);
+  std::vector<float> x(ns * dim);
+  std::vector<uint8_t> buf(dim);
+  for (size_t i = 0; i < ns; ++i) {
+    CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(sample[i], buf.data()));
+    for (size_t e = 0; e < dim; ++e) x[i * dim + e] = codec_.Decode(c[e]);
+  }
+  KMeansOptions ko;
+  ko.spherical = true;
+  ko.iterations = 10;
+  ko.seed = 7;
+  std::vector<float> coarse = KMeans(x.data(), ns, static_cast<int>(dim), nlist, ko, codec_.kernels());
+  // Product quantiser on the residuals of (up to) 65536 sample rows.
+  const size_t nr = std::min<size_t>(ns, 65536);
+  std::vector<uint32_t> assign(nr);
+  AssignByInnerProduct(x.data(), nr, static_cast<int>(dim), coarse.data(), nlist, codec_.kernels(),
+                       assign.data());
+  for (size_t i = 0; i < nr; ++i) {
+    for (size_t e = 0; e < dim; ++e) x[i * dim + e] -= coarse[assign[i] * dim + e];
+  }
+  Pq4 pq(static_cast<int>(dim), pq_.m());
+  pq.Train(x.data(), nr, 11, codec_.kernels());
+  x.clear();
+  x.shrink_to_fit();
+
+  // Encode every live row (all cores), then build the lists.
+  const auto saved_coarse = std::move(coarse_);
+  const Pq4 saved_pq = pq_;
+  const int saved_nlist = nlist_;
+  coarse_ = std::move(coarse);
+  pq_ = pq;
+  nlist_ = nlist;
+  const size_t half = static_cast<size_t>(pq_.m()) / 2;
+  std::vector<uint32_t> list_of(rows, kNoList);
+  std::vector<uint8_t> packed(rows * half, 0);
+  std::vector<Status> errors(static_cast<size_t>(HardwareThreads()));
+  const int tasks = HardwareThreads();
+  ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
+    std::vector<uint8_t> b(dim);
+    for (size_t i = live * t / tasks; i < live * (t + 1) / tasks; ++i) {
+      const uint32_t r = live_rows[i];
+      auto c = RowCodes(r, b.data());
+      if (!c.ok()) {
+        errors[t] = c.status();
+        return;
+      }
+      Place(r, *c, packed.data() + r * half, &list_of[r]);
+    }
+  });
+  for (const Status& e : errors) {
+    if (!e.ok()) {
+      coarse_ = saved_coarse;
+      pq_ = saved_pq;
+      nlist_ = saved_nlist;
+      return e;
+    }
+  }
+  if (files_) {
+    const size_t rb = RecordBytes(pq_.m());
+    std::vector<uint8_t> recs(rows * rb, 0);
+    for (size_t r = 0; r < rows; ++r) {
+      if (IsDead(r)) continue;  // stays zero, as Shred left it
+      RowRecord rec;
+      rec.id = ids_[r];
+      rec.list = list_of[r];
+      rec.vec_crc = vec_crc_[r];
+      rec.codes = packed.data() + r * half;
+      files_->PackRecord(rec, recs.data() + r * rb);
+    }
+    Status st = files_->Rewrite(SerializeTrain(), recs);
+    if (!st.ok()) {
+      coarse_ = saved_coarse;
+      pq_ = saved_pq;
+      nlist_ = saved_nlist;
+      return st;
+    }
+  }
+  lists_.assign(static_cast<size_t>(nlist_), List{});
+  max_list_ = 0;
+  for (uint32_t r : live_rows) Append(r, list_of[r], packed.data() + static_cast<size_t>(r) * half);
+  trained_ = true;
+  if (files_) {
+    mem_rows_.clear();
+    mem_rows_.shrink_to_fit();
+  }
+  return TuneLocked(spec_.target_recall);
+}
+
+Status IvfPqIndex::TuneLocked(double target) {
+  recall_ = RecallReport{};
+  recall_.target = target;
+  if (!trained_) {
+    recall_.exact = true;
+    return OkStatus();
+  }
+  recall_.exact = false;
+  recall_.nlist = nlist_;
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t rows = ids_.size();
+  const size_t live = row_of_.size();
+  const size_t h = std::min<size_t>(static_cast<size_t>(spec_.tune_probes), live);
+  if (h == 0) {
+    nprobe_ = nlist_;
+    rerank_ = kMaxRerank;
+    return OkStatus();
+  }
+  // Held-back probes: stored templates plus noise of mated-pair strength.
+  std::mt19937_64 rng(0x5eed + live);
+  std::vector<uint32_t> mates;
+  {
+    std::uniform_int_distribution<size_t> u(0, rows - 1);
+    std::unordered_set<uint32_t> used;
+    while (mates.size() < h) {
+      const uint32_t r = static_cast<uint32_t>(u(rng));
+      if (!IsDead(r) && used.insert(r).second) mates.push_back(r);
+    }
+  }
+  std::vector<float> probes(h * dim);
+  std::vector<uint8_t> buf(dim);
+  const float sigma = NoiseForProbeCosine(spec_.mate_cosine) / std::sqrt(static_cast<float>(dim));
+  std::normal_distribution<float> g(0.0f, sigma);
+  double cos_sum = 0;
+  for (size_t j = 0; j < h; ++j) {
+    CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(mates[j], buf.data()));
+    std::vector<float> mate(dim);
+    for (size_t e = 0; e < dim; ++e) mate[e] = codec_.Decode(c[e]);
+    NormaliseRows(mate, static_cast<int>(dim));
+    for (size_t e = 0; e < dim; ++e) probes[j * dim + e] = mate[e] + g(rng);
+    std::vector<float> p(probes.begin() + static_cast<std::ptrdiff_t>(j * dim),
+                         probes.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim));
+    NormaliseRows(p, static_cast<int>(dim));
+    std::copy(p.begin(), p.end(), probes.begin() + static_cast<std::ptrdiff_t>(j * dim));
+    double dot = 0;
+    for (size_t e = 0; e < dim; ++e) dot += static_cast<double>(p[e]) * mate[e];
+    cos_sum += dot;
+  }
+  // Exact rank-1 of each probe: every live row scored with the int8 codes
+  // (the scores the re-rank gives), ties by smaller id.
+  std::vector<Int8Codec::Query> prepared;
+  for (size_t j = 0; j < h; ++j) prepared.push_back(codec_.Prepare(probes.data() + j * dim));
+  const int tasks = HardwareThreads();
+  std::vector<std::vector<std::pair<int32_t, uint32_t>>> best(
+      static_cast<size_t>(tasks),
+      std::vector<std::pair<int32_t, uint32_t>>(h, {std::numeric_limits<int32_t>::min(), 0}));
+  ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
+    constexpr size_t kChunk = 4096;
+    std::vector<uint8_t> chunk(kChunk * dim);
+    std::vector<int32_t> raw(kChunk);
+    const size_t begin = rows * t / tasks, end = rows * (t + 1) / tasks;
+    for (size_t b = begin; b < end; b += kChunk) {
+      const size_t len = std::min(kChunk, end - b);
+      const uint8_t* codes;
+      if (!mem_rows_.empty()) {
+        codes = mem_rows_.data() + b * dim;
+      } else {
+        files_->ReadRows(b, len, chunk.data());
+        codes = chunk.data();
+      }
+      for (size_t j = 0; j < h; ++j) {
+        codec_.kernels().dot_u8s8(codes, len, dim, prepared[j].codes.data(), raw.data());
+        auto& bj = best[t][j];
+        for (size_t i = 0; i < len; ++i) {
+          if (raw[i] < bj.first) continue;
+          const uint32_t r = static_cast<uint32_t>(b + i);
+          if (IsDead(r)) continue;
+          if (raw[i] > bj.first || ids_[r] < ids_[bj.second]) bj = {raw[i], r};
+        }
+      }
+    }
+  });
+  std::vector<uint32_t> truth(h);
+  for (size_t j = 0; j < h; ++j) {
+    auto b = best[0][j];
+    for (int t = 1; t < tasks; ++t) {
+      const auto& o = best[t][j];
+      if (o.first > b.first || (o.first == b.first && ids_[o.second] < ids_[b.second])) b = o;
+    }
+    truth[j] = b.second;
+  }
+  // Position of the exact rank-1 among the code candidates, per nprobe.
+  const int rmax = spec_.rerank > 0 ? spec_.rerank : static_cast<int>(std::min<size_t>(kMaxRerank, live));
+  std::vector<int> ladder_p, ladder_r;
+  if (spec_.nprobe > 0) {
+    ladder_p = {spec_.nprobe};
+  } else {
+    for (int p = 1; p < nlist_; p *= 2) ladder_p.push_back(p);
+    ladder_p.push_back(nlist_);
+  }
+  if (spec_.rerank > 0) {
+    ladder_r = {spec_.rerank};
+  } else {
+    for (int r = 8; r < rmax; r *= 2) ladder_r.push_back(r);
+    ladder_r.push_back(rmax);
+  }
+  const double per_list = static_cast<double>(live) / nlist_;
+  double best_cost = std::numeric_limits<double>::infinity();
+  int best_p = ladder_p.back(), best_r = ladder_r.back();
+  size_t best_hits = 0;
+  bool met = false;
+  for (int np : ladder_p) {
+    if (np * per_list >= best_cost) break;
+    std::vector<int> pos(h, std::numeric_limits<int>::max());
+    ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
+      for (size_t j = h * t / tasks; j < h * (t + 1) / tasks; ++j) {
+        const auto cand = Probe(probes.data() + j * dim, np, rmax, 1);
+        for (size_t i = 0; i < cand.size(); ++i) {
+          if (cand[i].row == truth[j]) {
+            pos[j] = static_cast<int>(i);
+            break;
+          }
+        }
+      }
+    });
+    for (int r : ladder_r) {
+      const size_t hits = static_cast<size_t>(std::count_if(pos.begin(), pos.end(), [&](int x) { return x < r; }));
+      const double cost = np * per_list + kRerankCost * r;
+      const bool ok = static_cast<double>(hits) >= target * static_cast<double>(h);
+      if (ok && cost < best_cost) {
+        best_cost = cost, best_p = np, best_r = r, best_hits = hits, met = true;
+      } else if (!met && np == ladder_p.back() && r == ladder_r.back()) {
+        best_hits = hits;  // nothing met the target: the largest setting, reported as such
+      }
+    }
+  }
+  nprobe_ = best_p;
+  rerank_ = best_r;
+  recall_.nprobe = best_p;
+  recall_.rerank = best_r;
+  recall_.probes = static_cast<int>(h);
+  recall_.measured = h > 0 ? static_cast<double>(best_hits) / static_cast<double>(h) : 1.0;
+  recall_.lower95 = Wilson95Lower(static_cast<double>(best_hits), static_cast<double>(h));
+  recall_.mate_cosine = h > 0 ? static_cast<float>(cos_sum / static_cast<double>(h)) : 0.0f;
+  recall_.measured_at = static_cast<int64_t>(live);
+  if (files_) CANDOR_RETURN_IF_ERROR(files_->SaveRecall(recall_));
+  return OkStatus();
+}
+
+Status IvfPqIndex::LoadFromFiles() {
+  const IvfManifest& man = files_->manifest();
+  const size_t rows = static_cast<size_t>(man.rows);
+  const size_t dim = static_cast<size_t>(this->dim());
+  CANDOR_ASSIGN_OR_RETURN(auto tombs, files_->ReadTombstones());
+  ids_.assign(rows, 0);
+  dead_.assign((rows + 63) / 64, 0);
+  vec_crc_.assign(rows, 0);
+  for (const auto& [row, id] : tombs) {
+    if (!IsDead(row)) ++dead_rows_;
+    dead_[row >> 6] |= uint64_t{1} << (row & 63);
+    ids_[row] = id;
+  }
+  if (man.trained) {
+    CANDOR_ASSIGN_OR_RETURN(auto train, files_->ReadTrain());
+    CANDOR_RETURN_IF_ERROR(DeserializeTrain(train));
+    trained_ = true;
+  }
+  Status bad;
+  const size_t half = static_cast<size_t>(pq_.m()) / 2;
+  (void)half;
+  CANDOR_RETURN_IF_ERROR(files_->ForEachRecord(
+      [&](uint64_t row, const RowRecord& r) {
+        ids_[row] = r.id;
+        vec_crc_[row] = r.vec_crc;
+        if (!trained_) return;
+        if (r.list >= static_cast<uint32_t>(nlist_)) {
+          if (bad.ok()) bad = DataLossError("index record of row " + std::to_string(row) + " names partition " +
+                                            std::to_string(r.list) + " of " + std::to_string(nlist_));
+          return;
+        }
+        Append(static_cast<uint32_t>(row), r.list, r.codes);
+      },
+      [&](uint64_t row) { return IsDead(row); }));
+  CANDOR_RETURN_IF_ERROR(bad);
+  row_of_.Reserve(rows - static_cast<size_t>(dead_rows_));
+  for (size_t r = 0; r < rows; ++r) {
+    if (IsDead(r)) continue;
+    if (row_of_.Find(ids_[r]) >= 0) {
+      return DataLossError("index " + files_->dir() + " holds id " + std::to_string(ids_[r]) + " twice");
+    }
+    row_of_.Insert(static_cast<int64_t>(r));
+  }
+  if (!trained_) {
+    mem_rows_.resize(rows * dim);
+    if (rows > 0) files_->ReadRows(0, rows, mem_rows_.data());
+    for (size_t r = 0; r < rows; ++r) {
+      if (IsDead(r)) continue;
+      if (RowCrc(mem_rows_.data() + r * dim, dim) != vec_crc_[r]) {
+        return DataLossError("checksum mismatch (corrupt template) in " + files_->dir() +
+                             "/vectors.i8 at offset " + std::to_string(r * dim));
+      }
+    }
+  }
+  recall_ = man.recall;
+  recall_.exact = !trained_;
+  nprobe_ = spec_.nprobe > 0 ? spec_.nprobe : recall_.nprobe;
+  rerank_ = spec_.rerank > 0 ? spec_.rerank : recall_.rerank;
+  if (trained_ && (nprobe_ < 1 || rerank_ < 1)) {
+    // Trained but the setting was never saved (a crash between training and tuning).
+    return TuneLocked(spec_.target_recall);
+  }
+  return OkStatus();
+}
+
+RecallReport IvfPqIndex::Recall() const {
+  auto lock = ReadLock();
+  RecallReport r = recall_;
+  r.exact = !trained_;
+  return r;
+}
+
+double IvfPqIndex::BytesPerTemplate() const {
+  auto lock = ReadLock();
+  if (row_of_.size() == 0) return 0;
+  double bytes = static_cast<double>(ids_.capacity() * 8 + dead_.capacity() * 8 + row_of_.bytes() +
+                                     vec_crc_.capacity() * 4 + mem_rows_.capacity());
+  for (const List& l : lists_) bytes += static_cast<double>(l.codes.capacity() + l.rows.capacity() * 4);
+  return bytes / static_cast<double>(row_of_.size());
+}
+
+std::string IvfPqIndex::Describe() const {
+  auto lock = ReadLock();
+  std::string s = spec_text_ + " dim=" + std::to_string(dim()) +
+                  " isa=" + std::string(IsaName(codec_.kernels().isa));
+  if (files_) s += files_->encrypted() ? " files=encrypted" : " files=plaintext";
+  if (!trained_) {
+    return s + " untrained: exact int8 scan until " + std::to_string(spec_.train_at) + " templates";
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                " nlist=%d nprobe=%d rerank=%d recall@1=%.2f%% (target %.2f%%%s; 95%% lower bound "
+                "%.2f%%; %d held-back probes, mate cosine %.2f, at %lld templates)",
+                nlist_, nprobe_, rerank_, 100 * recall_.measured, 100 * recall_.target,
+                recall_.measured >= recall_.target ? " met" : " NOT met", 100 * recall_.lower95,
+                recall_.probes, recall_.mate_cosine, static_cast<long long>(recall_.measured_at));
+  return s + buf;
+}
+
+}  // namespace candor::search

@@ -1,0 +1,152 @@
+// Copyright 2026 The Candor Authors.
+//
+// IvfPqIndex: the compressed index ("IVF<n>,PQ<m>x4fs,..." and "Auto").
+//
+//   coarse partition   n centroids (spherical k-means on the gallery's own
+//                      templates); each template lives in the list of its
+//                      nearest centroid.
+//   compact codes      the residual (template - centroid) as m 4-bit product-
+//                      quantisation codes, m/2 bytes, in RAM in the fast-scan
+//                      block layout (pq4_layout.h), scanned with in-register
+//                      table lookups (Kernels::pq4_scan: AVX-512, AVX2, scalar).
+//   exact re-rank      the best `rerank` candidates by code are re-scored
+//                      against their int8 templates (Int8Codec, the same scores
+//                      as Flat,int8), read from RAM or, for a persistent index,
+//                      from the memory-mapped (optionally encrypted) file.
+//   tombstones         a removed row is marked dead at once and skipped before
+//                      it can become a candidate; persistent removals are
+//                      logged and fsync'ed first (ivf_files.h).
+//
+// Before training (fewer than TrainAt rows) it scans its int8 rows exactly, so
+// "Auto" behaves as Flat,int8 while the gallery is small. The Add that reaches
+// TrainAt trains the partition and codebooks on the rows present, encodes every
+// row, and measures the recall setting (Tune). Training holds the write lock:
+// searches wait for it (minutes at 10^7; see docs/BENCHMARKS.md).
+//
+// Thread safety: as candor::Index (shared lock for searches, exclusive for
+// Add/Remove/Train/Tune).
+
+#ifndef CANDOR_SEARCH_IVF_PQ_INDEX_H_
+#define CANDOR_SEARCH_IVF_PQ_INDEX_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "candor/index.h"
+#include "search/id_map.h"
+#include "search/int8_codec.h"
+#include "search/ivf_files.h"
+#include "search/pq4.h"
+
+namespace candor::search {
+
+struct IvfPqSpec {
+  int nlist = 0;                  // 0: 4096 (Auto)
+  int m = 0;                      // 0: dim / 3 rounded down to even (Auto)
+  int rerank = 0;                 // 0: chosen by Tune
+  int nprobe = 0;                 // 0: chosen by Tune
+  double target_recall = 0.995;   // rank-1 agreement with exact search
+  int64_t train_at = 0;           // 0: max(64 * nlist, 20000)
+  float mate_cosine = 0.65f;      // mean probe-mate cosine of the held-back probes
+  int tune_probes = 1000;         // held-back probes per measurement
+  bool auto_spec = false;
+};
+
+// Parses "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<pct>][,TrainAt<rows>]"
+// or "Auto". INVALID_ARGUMENT naming the bad part.
+StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim);
+
+class IvfPqIndex final : public Index {
+ public:
+  // In memory (MakeIndex) or persistent (files != nullptr: CreateIndex).
+  static StatusOr<std::unique_ptr<IvfPqIndex>> Create(std::string_view spec, int dim,
+                                                      const IndexFiles* files);
+  static StatusOr<std::unique_ptr<IvfPqIndex>> Open(const IndexFiles& files);
+
+  int dim() const override { return codec_.dim(); }
+  int64_t size() const override;
+  Status Add(std::span<const float> vectors, std::span<const int64_t> ids) override;
+  Status Remove(std::span<const int64_t> ids) override;
+  StatusOr<std::vector<Candidate>> Search(std::span<const float> query,
+                                          const SearchParams& p) const override;
+  StatusOr<std::vector<std::vector<Candidate>>> SearchBatch(std::span<const float> queries,
+                                                            const SearchParams& p) const override;
+  double BytesPerTemplate() const override;
+  std::string Describe() const override;
+  RecallReport Recall() const override;
+
+  // Trains on the live rows now (INVALID_ARGUMENT with fewer than 1,000 or
+  // fewer than the list count), then Tune()s. Replaces an earlier training.
+  Status Train();
+  // Re-measures recall and re-chooses the setting for `target` (0 < t <= 1).
+  Status Tune(double target);
+  // Pins a setting (0 keeps the tuned value); for benchmarks.
+  void SetSetting(int nprobe, int rerank);
+  bool trained() const;
+
+  // The candidate rows' ids in code order (best first) for a fixed setting, before
+  // re-rank; for tests and tuning.
+  StatusOr<std::vector<int64_t>> CodeCandidates(std::span<const float> query, int nprobe,
+                                                int depth) const;
+
+ private:
+  struct List {
+    std::vector<uint8_t> codes;  // blocks of 64 (pq4_layout.h)
+    std::vector<uint32_t> rows;  // row of each vector
+  };
+  struct Scored {
+    uint32_t row;
+    float score;
+  };
+
+  IvfPqIndex(const IvfPqSpec& spec, int dim, std::string spec_text);
+  std::shared_lock<std::shared_mutex> ReadLock() const;
+  std::unique_lock<std::shared_mutex> WriteLock();
+  bool IsDead(size_t row) const { return (dead_[row >> 6] >> (row & 63)) & 1; }
+  // int8 codes of a row: RAM, or decrypted from the file into buf.
+  StatusOr<const uint8_t*> RowCodes(uint32_t row, uint8_t* buf) const;
+  void Place(uint32_t row, const uint8_t* int8_row, uint8_t* packed_codes, uint32_t* list) const;
+  void Append(uint32_t row, uint32_t list, const uint8_t* packed);
+  Status TrainLocked();
+  Status TuneLocked(double target);
+  std::vector<Scored> Probe(const float* q, int nprobe, int depth, int threads) const;
+  StatusOr<std::vector<Candidate>> SearchOne(const float* q, const SearchParams& p, int nprobe,
+                                             int rerank) const;
+  std::vector<Candidate> ExactScan(const float* q, size_t k, float threshold) const;
+  Status LoadFromFiles();
+  std::vector<uint8_t> SerializeTrain() const;
+  Status DeserializeTrain(const std::vector<uint8_t>& b);
+
+  IvfPqSpec spec_;
+  const std::string spec_text_;
+  const Int8Codec codec_;
+  mutable std::mutex turnstile_;
+  mutable std::shared_mutex mu_;
+
+  std::unique_ptr<IvfFiles> files_;    // persistent index, or null
+  std::vector<uint8_t> mem_rows_;      // int8 rows in RAM (in-memory index; or untrained)
+  std::vector<uint32_t> vec_crc_;      // persistent: CRC-32C of each row's int8 codes
+  std::vector<int64_t> ids_;           // row -> id
+  std::vector<uint64_t> dead_;         // tombstone bits
+  IdMap row_of_{&ids_};
+  int64_t dead_rows_ = 0;
+
+  bool trained_ = false;
+  int nlist_ = 0;
+  std::vector<float> coarse_;          // nlist * dim, unit rows
+  Pq4 pq_;
+  std::vector<List> lists_;
+  size_t max_list_ = 0;
+  RecallReport recall_;
+  int nprobe_ = 0, rerank_ = 0;        // the setting in force
+};
+
+}  // namespace candor::search
+
+#endif  // CANDOR_SEARCH_IVF_PQ_INDEX_H_
