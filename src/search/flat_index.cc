@@ -43,6 +43,34 @@ Status CheckUnitVector(std::span<const float> v, std::string_view what) {
   return OkStatus();
 }
 
+Status CheckAddArgs(std::span<const float> vectors, size_t n, size_t dim) {
+  if (vectors.size() != n * dim) {
+    return InvalidArgumentError("Add: " + std::to_string(vectors.size()) + " floats for " +
+                                std::to_string(n) + " ids of dimension " + std::to_string(dim));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(vectors.subspan(i * dim, dim), "Add: vector " + std::to_string(i)));
+  }
+  return OkStatus();
+}
+
+Status CheckSearchArgs(std::span<const float> queries, size_t dim, const SearchParams& p) {
+  if (queries.size() % dim != 0) {
+    return InvalidArgumentError("SearchBatch: " + std::to_string(queries.size()) +
+                                " values is not a multiple of dimension " + std::to_string(dim));
+  }
+  if (p.k < 1) return InvalidArgumentError("Search: k must be >= 1, got " + std::to_string(p.k));
+  if (p.threads < 0) return InvalidArgumentError("Search: threads must be >= 0");
+  if (std::isnan(p.threshold)) return InvalidArgumentError("Search: threshold is NaN");
+  const size_t nq = queries.size() / dim;
+  for (size_t j = 0; j < nq; ++j) {
+    CANDOR_RETURN_IF_ERROR(
+        CheckUnitVector(queries.subspan(j * dim, dim), "Search: query " + std::to_string(j)));
+  }
+  return OkStatus();
+}
+
 template <typename Codec>
 FlatIndex<Codec>::FlatIndex(Codec codec, FlatIndexOptions options)
     : codec_(std::move(codec)), options_(Sanitise(options)) {}
@@ -81,14 +109,7 @@ template <typename Codec>
 Status FlatIndex<Codec>::Add(std::span<const float> vectors, std::span<const int64_t> ids) {
   const size_t dim = static_cast<size_t>(codec_.dim());
   const size_t n = ids.size();
-  if (vectors.size() != n * dim) {
-    return InvalidArgumentError("Add: " + std::to_string(vectors.size()) + " floats for " +
-                                std::to_string(n) + " ids of dimension " + std::to_string(dim));
-  }
-  for (size_t i = 0; i < n; ++i) {
-    CANDOR_RETURN_IF_ERROR(
-        CheckUnitVector(vectors.subspan(i * dim, dim), "Add: vector " + std::to_string(i)));
-  }
+  CANDOR_RETURN_IF_ERROR(CheckAddArgs(vectors, n, dim));
   try {
     auto lock = WriteLock();
     const size_t rows = ids_.size();
@@ -295,18 +316,8 @@ template <typename Codec>
 StatusOr<std::vector<std::vector<Candidate>>> FlatIndex<Codec>::SearchBatch(
     std::span<const float> queries, const SearchParams& p) const {
   const size_t dim = static_cast<size_t>(this->dim());
-  if (queries.size() % dim != 0) {
-    return InvalidArgumentError("SearchBatch: " + std::to_string(queries.size()) +
-                                " values is not a multiple of dimension " + std::to_string(dim));
-  }
-  if (p.k < 1) return InvalidArgumentError("Search: k must be >= 1, got " + std::to_string(p.k));
-  if (p.threads < 0) return InvalidArgumentError("Search: threads must be >= 0");
-  if (std::isnan(p.threshold)) return InvalidArgumentError("Search: threshold is NaN");
+  CANDOR_RETURN_IF_ERROR(CheckSearchArgs(queries, dim, p));
   const size_t nq = queries.size() / dim;
-  for (size_t j = 0; j < nq; ++j) {
-    CANDOR_RETURN_IF_ERROR(
-        CheckUnitVector(queries.subspan(j * dim, dim), "Search: query " + std::to_string(j)));
-  }
   try {
     auto lock = ReadLock();
     return ScanLocked(queries.data(), nq, p);

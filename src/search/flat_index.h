@@ -94,6 +94,13 @@ extern template class FlatIndex<Fp32Codec>;
 // Checks that `v` (dim floats) is finite and unit-norm within 1e-3.
 Status CheckUnitVector(std::span<const float> v, std::string_view what);
 
+// Checks the arguments of Add: n * dim floats, each row finite and unit-norm.
+Status CheckAddArgs(std::span<const float> vectors, size_t n, size_t dim);
+
+// Checks the arguments of SearchBatch: queries a multiple of dim, each finite
+// and unit-norm; k >= 1, threads >= 0, threshold not NaN.
+Status CheckSearchArgs(std::span<const float> queries, size_t dim, const SearchParams& p);
+
 }  // namespace candor::search
 
 #endif  // CANDOR_SEARCH_FLAT_INDEX_H_

@@ -216,14 +216,7 @@ void IvfPqIndex::Append(uint32_t row, uint32_t list, const uint8_t* packed) {
 Status IvfPqIndex::Add(std::span<const float> vectors, std::span<const int64_t> ids) {
   const size_t dim = static_cast<size_t>(this->dim());
   const size_t n = ids.size();
-  if (vectors.size() != n * dim) {
-    return InvalidArgumentError("Add: " + std::to_string(vectors.size()) + " floats for " +
-                                std::to_string(n) + " ids of dimension " + std::to_string(dim));
-  }
-  for (size_t i = 0; i < n; ++i) {
-    CANDOR_RETURN_IF_ERROR(
-        CheckUnitVector(vectors.subspan(i * dim, dim), "Add: vector " + std::to_string(i)));
-  }
+  CANDOR_RETURN_IF_ERROR(CheckAddArgs(vectors, n, dim));
   if (n == 0) return OkStatus();
   try {
     {
@@ -460,18 +453,8 @@ StatusOr<std::vector<Candidate>> IvfPqIndex::Search(std::span<const float> query
 StatusOr<std::vector<std::vector<Candidate>>> IvfPqIndex::SearchBatch(
     std::span<const float> queries, const SearchParams& p) const {
   const size_t dim = static_cast<size_t>(this->dim());
-  if (queries.size() % dim != 0) {
-    return InvalidArgumentError("SearchBatch: " + std::to_string(queries.size()) +
-                                " values is not a multiple of dimension " + std::to_string(dim));
-  }
-  if (p.k < 1) return InvalidArgumentError("Search: k must be >= 1, got " + std::to_string(p.k));
-  if (p.threads < 0) return InvalidArgumentError("Search: threads must be >= 0");
-  if (std::isnan(p.threshold)) return InvalidArgumentError("Search: threshold is NaN");
+  CANDOR_RETURN_IF_ERROR(CheckSearchArgs(queries, dim, p));
   const size_t nq = queries.size() / dim;
-  for (size_t j = 0; j < nq; ++j) {
-    CANDOR_RETURN_IF_ERROR(
-        CheckUnitVector(queries.subspan(j * dim, dim), "Search: query " + std::to_string(j)));
-  }
   try {
     auto lock = ReadLock();
     std::vector<std::vector<Candidate>> out(nq);
