@@ -9,6 +9,7 @@
 // The work is in serve_runner.h (shared with `candor demo`).
 
 #include "cli/command.h"
+#include "cli/cluster_front.h"
 #include "cli/serve_runner.h"
 
 namespace candor::cli {
@@ -23,6 +24,7 @@ const bool kRegistered = RegisterCommand(
        sub.add_option("--calibration", c->calibration,
                       "Calibration file (default calibration/<model>.json)");
        AddServeFlags(sub, c.get());
+       AddClusterFrontFlags(sub, c.get());  // --nats: serve the cluster's galleries
        AddStoreFlags(sub, &c->store);
        AddPipelineFlags(sub, &c->pipeline);
        return [c] { return RunService(*c); };

@@ -11,6 +11,7 @@
 
 #include "candor/calibration.h"
 #include "candor/server.h"
+#include "cli/cluster_front.h"
 #include "cli/govern_flags.h"
 #include "cli/serve_web.h"
 #include "common/paths.h"
@@ -46,6 +47,7 @@ extern "C" void OnStopSignal(int) {
 
 void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo) {
   AddWebRootFlag(sub, &c->web_root);
+  AddClusterFrontFlags(sub, c);
   sub.add_option("--cert", c->cert, "TLS certificate (default .cache/tls/server.crt)");
   sub.add_option("--tls-key", c->tls_key, "TLS private key (default .cache/tls/server.key)");
   if (!for_demo) {
@@ -97,7 +99,7 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   ho.key_file = c.tls_key.empty() ? tls_dir / "server.key" : std::filesystem::path(c.tls_key);
 
   UseJsonLogs();
-  CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(c.store, /*create=*/true, /*read_only=*/false));
+  CANDOR_ASSIGN_OR_RETURN(auto store, OpenServedStore(c));
   CANDOR_ASSIGN_OR_RETURN(std::string dir, DefaultStoreDir(c.store.store));
   CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(c.store.key_file));
   GovernFlags gf{dir, c.audit_key, ""};

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 
+#include "candor/cluster.h"
 #include "candor/pipeline.h"
 #include "candor/status.h"
 #include "cli/gallery_flags.h"
@@ -45,6 +46,11 @@ struct ServeConfig {
   // backed by a judicial one. Enforced and shown (exigent_deadline) alike.
   int retention_days = 30;
   int exigent_window_hours = 48;
+  // Cluster front end (docs/CLUSTER.md): with `nats` set, the galleries live
+  // on the cluster's shards instead of in the local store; governance, the
+  // audit log and probe images stay in the local store directory.
+  std::string nats;
+  ClusterOptions cluster;
 };
 
 // Adds the TLS, threshold, limit, purge and retention options of `serve` (not --https,

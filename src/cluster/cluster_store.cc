@@ -1,0 +1,517 @@
+// Copyright 2026 The Candor Authors.
+//
+// The front end's Store over the cluster (candor/cluster.h): writes are
+// sealed log entries published to JetStream and acknowledged after its
+// publish ack; reads and searches are scatter-gathered over the shards.
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "candor/cluster.h"
+#include "cluster/bus_codec.h"
+#include "cluster/nats_conn.h"
+#include "cluster/scatter.h"
+#include "common/hash.h"
+
+namespace candor {
+namespace {
+
+using cluster::Json;
+using cluster::MsgPtr;
+using cluster::NatsConn;
+using cluster::NatsError;
+using cluster::Op;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ValidSubjectId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+class ClusterStore final : public Store {
+ public:
+  ClusterStore(const ClusterOptions& o, const StoreKey& key)
+      : o_(o), bus_(cluster::BusKey(key)), last_seq_(static_cast<size_t>(o.shards)) {
+    for (auto& s : last_seq_) s = 0;
+  }
+
+  Status Init() {
+    if (o_.shards < 1 || o_.shards > 4096) return InvalidArgumentError("shards must be in [1, 4096]");
+    if (o_.replicas < 1 || o_.replicas > 16) return InvalidArgumentError("replicas must be in [1, 16]");
+    CANDOR_ASSIGN_OR_RETURN(conn_, NatsConn::Connect(o_, /*shared_delivery=*/true));
+    return cluster::EnsureStream(*conn_, o_);
+  }
+
+  Status CreateGallery(const GalleryInfo& info) override;
+  StatusOr<std::vector<GalleryInfo>> ListGalleries() const override;
+  StatusOr<GalleryInfo> GetGallery(const std::string& name) const override;
+  Status Enroll(const std::string& gallery, std::span<const EnrollRequest> requests) override;
+  StatusOr<bool> HasImage(const std::string& gallery, const Sha256Bytes& sha) const override;
+  StatusOr<SubjectInfo> GetSubject(const std::string& gallery, const std::string& subject_id,
+                                   bool with_values) const override;
+  StatusOr<std::vector<uint8_t>> GetImage(const std::string& gallery,
+                                          const std::string& subject_id,
+                                          int64_t template_id) const override;
+  Status DeleteSubject(const std::string& gallery, const std::string& subject_id) override;
+  StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
+                                const Template& probe, const VerifyParams& params) const override;
+  StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
+                                    const IdentifyParams& params) const override;
+  const OpenStats& open_stats() const override { return stats_; }
+
+ private:
+  // Publishes a sealed log entry; retries (same message id, so JetStream
+  // de-duplicates) until publish_timeout_ms while JetStream is unavailable.
+  // `expect_no_message`: FAILED_PRECONDITION "exists" if the subject already
+  // holds a message. On OK, *seq is the entry's stream sequence.
+  Status Publish(const std::string& subject, const Json& body, bool expect_no_message,
+                 uint64_t* seq);
+  void Acked(int shard, uint64_t seq) {
+    uint64_t cur = last_seq_[static_cast<size_t>(shard)].load();
+    while (cur < seq && !last_seq_[static_cast<size_t>(shard)].compare_exchange_weak(cur, seq)) {
+    }
+  }
+  std::vector<StatusOr<Json>> ScatterAll(const Json& req) const;
+  StatusOr<Json> Call(int shard, const Json& req) const;
+  StatusOr<GalleryInfo> ModelOf(const std::string& gallery);
+  StatusOr<std::optional<GalleryInfo>> ReadModelRecord(const std::string& gallery) const;
+  Status EraseEntry(const std::string& subject);
+
+  ClusterOptions o_;
+  gallery::Key bus_;
+  std::unique_ptr<NatsConn> conn_;
+  std::vector<std::atomic<uint64_t>> last_seq_;
+  mutable std::atomic<uint32_t> rr_{0};
+  std::mutex model_mu_;
+  std::map<std::string, GalleryInfo> models_;  // galleries whose model is fixed
+  OpenStats stats_;
+};
+
+Status ClusterStore::Publish(const std::string& subject, const Json& body, bool expect_no_message,
+                             uint64_t* seq) {
+  std::vector<uint8_t> sealed = cluster::SealJson(bus_, body, subject);
+  uint8_t id_raw[16];
+  randombytes_buf(id_raw, sizeof(id_raw));
+  const std::string msg_id = HexEncode(std::span<const uint8_t>(id_raw, sizeof(id_raw)));
+  const int64_t deadline = NowMs() + o_.publish_timeout_ms;
+  Status last = UnavailableError("not published");
+  while (true) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = msg_id.c_str();
+    po.ExpectNoMessage = expect_no_message;
+    po.MaxWait = std::clamp<int64_t>(deadline - NowMs(), 1, 1000);
+    jsPubAck* ack = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_Publish(&ack, conn_->js(), subject.c_str(), sealed.data(),
+                              static_cast<int>(sealed.size()), &po, &jerr);
+    if (s == NATS_OK) {
+      *seq = ack->Sequence;
+      jsPubAck_Destroy(ack);
+      return OkStatus();
+    }
+    if (jerr == JSStreamWrongLastSequenceErr) return FailedPreconditionError("exists");
+    last = NatsError(s, "JetStream did not acknowledge the log entry", jerr);
+    if (last.code() != Code::kUnavailable && jerr != JSClusterNotAvailErr &&
+        s != NATS_NO_RESPONDERS && s != NATS_TIMEOUT) {
+      return last;
+    }
+    if (NowMs() >= deadline) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::vector<StatusOr<Json>> ClusterStore::ScatterAll(const Json& req) const {
+  std::vector<cluster::ScatterTarget> t(static_cast<size_t>(o_.shards));
+  for (int s = 0; s < o_.shards; ++s) t[static_cast<size_t>(s)] = {s, last_seq_[static_cast<size_t>(s)].load()};
+  return cluster::Scatter(*conn_, bus_, o_, t, req, rr_++);
+}
+
+StatusOr<Json> ClusterStore::Call(int shard, const Json& req) const {
+  std::vector<cluster::ScatterTarget> t{{shard, last_seq_[static_cast<size_t>(shard)].load()}};
+  return std::move(cluster::Scatter(*conn_, bus_, o_, t, req, rr_++)[0]);
+}
+
+// Every shard must answer; the first failure is the answer (UNAVAILABLE first).
+Status FirstFailure(const std::vector<StatusOr<Json>>& rs, const std::string& what) {
+  for (const auto& r : rs) {
+    if (!r.ok() && r.status().code() == Code::kUnavailable) {
+      return UnavailableError(what + " needs every shard and one did not answer: " +
+                              r.status().message());
+    }
+  }
+  for (const auto& r : rs) {
+    if (!r.ok()) return r.status();
+  }
+  return OkStatus();
+}
+
+Status ClusterStore::CreateGallery(const GalleryInfo& info) {
+  CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(info));
+  const std::string gtok = cluster::GalleryToken(bus_, info.name);
+  const Json body = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
+  for (int s = 0; s < o_.shards; ++s) {
+    uint64_t seq = 0;
+    Status st = Publish(cluster::GallerySubject(s, gtok), body, true, &seq);
+    if (!st.ok() && st.code() == Code::kFailedPrecondition) {
+      if (s == 0) return AlreadyExistsError("gallery '" + info.name + "' already exists");
+      continue;  // an earlier, interrupted creation reached this shard
+    }
+    CANDOR_RETURN_IF_ERROR(st);
+    Acked(s, seq);
+  }
+  if (!info.model_id.empty()) {
+    uint64_t seq = 0;
+    const Json model = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
+    Status st = Publish(cluster::ModelSubject(gtok), model, true, &seq);
+    if (!st.ok() && st.code() != Code::kFailedPrecondition) return st;
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<GalleryInfo>> ClusterStore::ListGalleries() const {
+  auto rs = ScatterAll({{"op", static_cast<int>(Op::kListGalleries)}});
+  CANDOR_RETURN_IF_ERROR(FirstFailure(rs, "listing galleries"));
+  std::map<std::string, GalleryInfo> merged;
+  try {
+    for (const auto& r : rs) {
+      for (const Json& j : *r) {
+        GalleryInfo g = cluster::GalleryFrom(j);
+        auto [it, fresh] = merged.emplace(g.name, g);
+        if (fresh) continue;
+        it->second.subjects += g.subjects;
+        it->second.templates += g.templates;
+        if (it->second.model_id.empty()) {
+          it->second.model_id = g.model_id;
+          it->second.model_sha256 = g.model_sha256;
+          it->second.dim = g.dim;
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed gallery list from a shard: ") + e.what());
+  }
+  std::vector<GalleryInfo> out;
+  for (auto& [name, g] : merged) {
+    if (g.model_id.empty()) {
+      CANDOR_ASSIGN_OR_RETURN(auto rec, ReadModelRecord(name));
+      if (rec) {
+        g.model_id = rec->model_id;
+        g.model_sha256 = rec->model_sha256;
+        g.dim = rec->dim;
+      }
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+StatusOr<GalleryInfo> ClusterStore::GetGallery(const std::string& name) const {
+  CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> all, ListGalleries());
+  for (GalleryInfo& g : all) {
+    if (g.name == name) return std::move(g);
+  }
+  return NotFoundError("no gallery '" + name + "'");
+}
+
+StatusOr<std::optional<GalleryInfo>> ClusterStore::ReadModelRecord(
+    const std::string& gallery) const {
+  const std::string subject = cluster::ModelSubject(cluster::GalleryToken(bus_, gallery));
+  natsMsg* raw = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) {
+    if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return std::optional<GalleryInfo>();
+    return NatsError(s, "cannot read the gallery's model record", jerr);
+  }
+  MsgPtr m(raw);
+  CANDOR_ASSIGN_OR_RETURN(
+      Json j, cluster::OpenJson(bus_,
+                                std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(raw)),
+                                          static_cast<size_t>(natsMsg_GetDataLength(raw))),
+                                subject));
+  try {
+    return std::optional<GalleryInfo>(cluster::GalleryFrom(j.at("info")));
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed model record: ") + e.what());
+  }
+}
+
+// The gallery with its model fixed: from the cache, the shards, the model
+// record, or (first enrollment) nothing yet (model_id empty).
+StatusOr<GalleryInfo> ClusterStore::ModelOf(const std::string& gallery) {
+  {
+    std::lock_guard<std::mutex> lock(model_mu_);
+    auto it = models_.find(gallery);
+    if (it != models_.end()) return it->second;
+  }
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GetGallery(gallery));
+  if (!g.model_id.empty()) {
+    std::lock_guard<std::mutex> lock(model_mu_);
+    models_[gallery] = g;
+  }
+  return g;
+}
+
+Status CheckTemplateAgainst(const GalleryInfo& g, const Template& t, const std::string& which) {
+  if (t.format_version != kTemplateFormatVersion) {
+    return FailedPreconditionError(which + ": template format version " +
+                                   std::to_string(t.format_version) + " is not supported");
+  }
+  if (t.model_id != g.model_id || t.model_sha256 != g.model_sha256) {
+    return FailedPreconditionError(which + ": template from model '" + t.model_id +
+                                   "' but gallery '" + g.name + "' holds model '" + g.model_id +
+                                   "' (or another build of it)");
+  }
+  if (static_cast<int>(t.values.size()) != g.dim) {
+    return FailedPreconditionError(which + ": template dimension " +
+                                   std::to_string(t.values.size()) + " but the gallery's is " +
+                                   std::to_string(g.dim));
+  }
+  double n = 0;
+  for (float v : t.values) {
+    if (!std::isfinite(v)) return InvalidArgumentError(which + ": template value not finite");
+    n += double{v} * v;
+  }
+  if (n <= 0) return InvalidArgumentError(which + ": template is all zeros");
+  return OkStatus();
+}
+
+Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRequest> requests) {
+  std::set<std::string> ids;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const EnrollRequest& r = requests[i];
+    const std::string which = "subject '" + r.subject_id + "'";
+    if (r.append_to_existing) {
+      return UnimplementedError("adding templates to an enrolled subject is not supported by "
+                                "the cluster yet; delete and enroll again");
+    }
+    if (!ValidSubjectId(r.subject_id)) {
+      return InvalidArgumentError("subject id must be 1-128 printable characters (request " +
+                                  std::to_string(i) + ")");
+    }
+    if (r.record_ref.size() > 256) return InvalidArgumentError(which + ": record_ref too long");
+    if (r.templates.empty()) return InvalidArgumentError(which + ": no template to enroll");
+    if (!ids.insert(r.subject_id).second) {
+      return InvalidArgumentError(which + " appears twice in one enrollment batch");
+    }
+    for (const TemplateInput& t : r.templates) {
+      if (t.image.size() > kMaxStoredImageBytes) {
+        return InvalidArgumentError(which + ": image larger than 16 MiB");
+      }
+      if (!t.image.empty() && Sha256(t.image) != t.image_sha256) {
+        return InvalidArgumentError(which + ": image bytes do not hash to image_sha256");
+      }
+    }
+  }
+  if (requests.empty()) return OkStatus();
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, ModelOf(gallery));
+  if (g.model_id.empty()) {
+    // First enrollment: fix the gallery's model for the whole cluster, once.
+    const Template& t = requests[0].templates[0].tmpl;
+    if (t.model_id.empty() || t.values.empty() || t.values.size() > kMaxTemplateDim) {
+      return InvalidArgumentError("template without a model id or values");
+    }
+    GalleryInfo fixed = g;
+    fixed.model_id = t.model_id;
+    fixed.model_sha256 = t.model_sha256;
+    fixed.dim = static_cast<int>(t.values.size());
+    uint64_t seq = 0;
+    const Json model = {{"gallery", gallery}, {"info", cluster::ToJson(fixed)}};
+    Status st = Publish(cluster::ModelSubject(cluster::GalleryToken(bus_, gallery)), model, true,
+                        &seq);
+    if (!st.ok() && st.code() != Code::kFailedPrecondition) return st;
+    CANDOR_ASSIGN_OR_RETURN(auto rec, ReadModelRecord(gallery));
+    if (!rec) return UnavailableError("the gallery's model record is not readable yet");
+    g.model_id = rec->model_id;
+    g.model_sha256 = rec->model_sha256;
+    g.dim = rec->dim;
+    std::lock_guard<std::mutex> lock(model_mu_);
+    models_[gallery] = g;
+  }
+  for (const EnrollRequest& r : requests) {
+    for (const TemplateInput& t : r.templates) {
+      CANDOR_RETURN_IF_ERROR(CheckTemplateAgainst(g, t.tmpl, "subject '" + r.subject_id + "'"));
+    }
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const EnrollRequest& r = requests[i];
+    const int shard = ShardOf(gallery, r.subject_id, o_.shards);
+    const std::string subject =
+        cluster::PutSubject(shard, cluster::SubjectToken(bus_, gallery, r.subject_id));
+    uint64_t seq = 0;
+    Status st = Publish(subject, {{"gallery", gallery}, {"request", cluster::ToJson(r)}}, true, &seq);
+    const std::string before =
+        i == 0 ? "" : " (the " + std::to_string(i) + " requests before it are enrolled)";
+    if (!st.ok() && st.code() == Code::kFailedPrecondition) {
+      return AlreadyExistsError("subject '" + r.subject_id + "' already exists in gallery '" +
+                                gallery + "'" + before);
+    }
+    if (!st.ok()) return Status(st.code(), st.message() + before);
+    Acked(shard, seq);
+  }
+  return OkStatus();
+}
+
+Status ClusterStore::EraseEntry(const std::string& subject) {
+  natsMsg* raw = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) {
+    if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return OkStatus();
+    return NatsError(s, "cannot find the subject's log entry", jerr);
+  }
+  const uint64_t seq = natsMsg_GetSequence(raw);
+  natsMsg_Destroy(raw);
+  jerr = static_cast<jsErrCode>(0);
+  s = js_EraseMsg(conn_->js(), o_.stream.c_str(), seq, nullptr, &jerr);
+  if (s != NATS_OK) return NatsError(s, "cannot erase the subject's log entry", jerr);
+  return OkStatus();
+}
+
+Status ClusterStore::DeleteSubject(const std::string& gallery, const std::string& subject_id) {
+  const int shard = ShardOf(gallery, subject_id, o_.shards);
+  const std::string token = cluster::SubjectToken(bus_, gallery, subject_id);
+  auto found = GetSubject(gallery, subject_id, false);
+  if (!found.ok()) {
+    // A deletion interrupted after its log entry may have left the sealed
+    // enrollment entry behind: erase it now.
+    if (found.status().code() == Code::kNotFound) {
+      CANDOR_RETURN_IF_ERROR(EraseEntry(cluster::PutSubject(shard, token)));
+    }
+    return found.status();
+  }
+  uint64_t seq = 0;
+  CANDOR_RETURN_IF_ERROR(Publish(cluster::DelSubject(shard, token),
+                                 {{"gallery", gallery}, {"subject", subject_id}}, false, &seq));
+  Acked(shard, seq);
+  // The enrollment entry (the sealed template) leaves the log; JetStream
+  // overwrites it in its files (secure erase), and the subject may enroll again.
+  Status erased = EraseEntry(cluster::PutSubject(shard, token));
+  if (!erased.ok()) {
+    return Status(erased.code(), "subject deleted on every replica's log, but " +
+                                     erased.message() + "; repeat the deletion to erase it");
+  }
+  return OkStatus();
+}
+
+StatusOr<SubjectInfo> ClusterStore::GetSubject(const std::string& gallery,
+                                               const std::string& subject_id,
+                                               bool with_values) const {
+  const int shard = ShardOf(gallery, subject_id, o_.shards);
+  CANDOR_ASSIGN_OR_RETURN(Json j, Call(shard, {{"op", static_cast<int>(Op::kGetSubject)},
+                                               {"gallery", gallery},
+                                               {"subject", subject_id},
+                                               {"values", with_values}}));
+  try {
+    return cluster::SubjectFrom(j);
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed subject from a shard: ") + e.what());
+  }
+}
+
+StatusOr<std::vector<uint8_t>> ClusterStore::GetImage(const std::string& gallery,
+                                                      const std::string& subject_id,
+                                                      int64_t template_id) const {
+  const int shard = ShardOf(gallery, subject_id, o_.shards);
+  CANDOR_ASSIGN_OR_RETURN(Json j, Call(shard, {{"op", static_cast<int>(Op::kGetImage)},
+                                               {"gallery", gallery},
+                                               {"subject", subject_id},
+                                               {"template", template_id}}));
+  if (!j.is_binary()) return DataLossError("malformed image from a shard");
+  return j.get_binary();
+}
+
+StatusOr<bool> ClusterStore::HasImage(const std::string& gallery, const Sha256Bytes& sha) const {
+  auto rs = ScatterAll({{"op", static_cast<int>(Op::kHasImage)},
+                        {"gallery", gallery},
+                        {"sha", Json::binary(std::vector<uint8_t>(sha.begin(), sha.end()))}});
+  CANDOR_RETURN_IF_ERROR(FirstFailure(rs, "checking for an image"));
+  for (const auto& r : rs) {
+    if (r->is_boolean() && r->get<bool>()) return true;
+  }
+  return false;
+}
+
+StatusOr<VerifyResult> ClusterStore::Verify(const std::string& gallery,
+                                            const std::string& subject_id, const Template& probe,
+                                            const VerifyParams& params) const {
+  const int shard = ShardOf(gallery, subject_id, o_.shards);
+  CANDOR_ASSIGN_OR_RETURN(Json j, Call(shard, {{"op", static_cast<int>(Op::kVerify)},
+                                               {"gallery", gallery},
+                                               {"subject", subject_id},
+                                               {"probe", cluster::ToJson(probe)},
+                                               {"threshold", params.threshold}}));
+  VerifyResult r;
+  try {
+    r = cluster::VerifyFrom(j);
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed verify reply: ") + e.what());
+  }
+  if (params.fmr) r.fmr = params.fmr(r.score);
+  return r;
+}
+
+StatusOr<IdentifyResult> ClusterStore::Identify(const std::string& gallery, const Template& probe,
+                                                const IdentifyParams& params) const {
+  if (params.k < 1 || params.k > 1000) return InvalidArgumentError("k must be in [1, 1000]");
+  if (!std::isfinite(params.threshold)) return InvalidArgumentError("threshold must be finite");
+  auto rs = ScatterAll({{"op", static_cast<int>(Op::kIdentify)},
+                        {"gallery", gallery},
+                        {"probe", cluster::ToJson(probe)},
+                        {"k", params.k},
+                        {"threshold", params.threshold}});
+  CANDOR_RETURN_IF_ERROR(FirstFailure(rs, "a search"));
+  IdentifyResult out;
+  out.threshold = params.threshold;
+  try {
+    for (const auto& r : rs) {
+      IdentifyResult part = cluster::IdentifyFrom(*r);
+      out.gallery_subjects += part.gallery_subjects;
+      out.gallery_templates += part.gallery_templates;
+      for (auto& c : part.candidates) out.candidates.push_back(std::move(c));
+    }
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed search reply from a shard: ") + e.what());
+  }
+  // Shards hold disjoint subjects and each returned its own top k, so the
+  // global top k is among them: exact.
+  std::sort(out.candidates.begin(), out.candidates.end(),
+            [](const IdentifyCandidate& a, const IdentifyCandidate& b) {
+              if (a.score != b.score) return a.score > b.score;
+              return a.subject_id < b.subject_id;
+            });
+  if (out.candidates.size() > static_cast<size_t>(params.k)) {
+    out.candidates.resize(static_cast<size_t>(params.k));
+  }
+  if (params.fpir) {
+    for (auto& c : out.candidates) c.fpir = params.fpir(c.score, out.gallery_subjects);
+  }
+  out.no_candidate_above_threshold = out.candidates.empty();
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenClusterStore(const ClusterOptions& options,
+                                                  const StoreKey& key) {
+  auto s = std::make_unique<ClusterStore>(options, key);
+  CANDOR_RETURN_IF_ERROR(s->Init());
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+}  // namespace candor

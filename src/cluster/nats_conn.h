@@ -1,0 +1,55 @@
+// Copyright 2026 The Candor Authors.
+//
+// A NATS connection with its JetStream context (libnats 3.4, the C client),
+// owned RAII-style, and the conversions from natsStatus / jsErrCode to Status.
+// The client reconnects forever (every 250 ms) across all the given servers,
+// buffering up to 8 MiB of publishes while disconnected.
+// Thread safety: natsConnection and jsCtx are thread-safe (libnats).
+
+#ifndef CANDOR_CLUSTER_NATS_CONN_H_
+#define CANDOR_CLUSTER_NATS_CONN_H_
+
+#include <nats/nats.h>
+
+#include <memory>
+#include <string>
+
+#include "candor/cluster.h"
+#include "candor/status.h"
+
+namespace candor::cluster {
+
+// natsStatus -> Status: timeouts and lost connections are UNAVAILABLE.
+Status NatsError(natsStatus s, const std::string& what, jsErrCode js = static_cast<jsErrCode>(0));
+
+class NatsConn {
+ public:
+  // `shared_delivery`: callbacks of all subscriptions run on libnats' shared
+  // delivery threads instead of one thread per subscription (for the front
+  // end's short-lived reply subscriptions; callbacks must not block).
+  static StatusOr<std::unique_ptr<NatsConn>> Connect(const ClusterOptions& options,
+                                                     bool shared_delivery = false);
+  ~NatsConn();
+  NatsConn(const NatsConn&) = delete;
+  NatsConn& operator=(const NatsConn&) = delete;
+
+  natsConnection* nc() const { return nc_; }
+  jsCtx* js() const { return js_; }
+
+ private:
+  NatsConn() = default;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
+// Creates the stream of `options` if missing (subjects candor.e.> and candor.m.>).
+Status EnsureStream(NatsConn& conn, const ClusterOptions& options);
+
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+}  // namespace candor::cluster
+
+#endif  // CANDOR_CLUSTER_NATS_CONN_H_

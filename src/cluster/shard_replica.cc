@@ -1,0 +1,413 @@
+// Copyright 2026 The Candor Authors.
+//
+// A shard replica: applies its shard's part of the enrollment log to a local
+// gallery store, in stream order, and answers that shard's requests.
+//
+// Applied position: after each applied batch the stream sequence of its last
+// entry is written durably to <store>/cluster.applied (write temp, fsync,
+// rename). At start the durable consumer is re-created to deliver from that
+// sequence + 1, so entries are applied exactly in log order; an entry applied
+// but not yet recorded before a crash is applied again, which is harmless
+// (an enrollment replayed is ALREADY_EXISTS, a deletion replayed NOT_FOUND).
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "candor/cluster.h"
+#include "cluster/bus_codec.h"
+#include "cluster/nats_conn.h"
+#include "common/file_util.h"
+
+namespace candor {
+namespace {
+
+using cluster::Json;
+using cluster::MsgPtr;
+using cluster::NatsConn;
+using cluster::NatsError;
+
+constexpr char kAppliedFile[] = "cluster.applied";
+
+bool Transient(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk:
+    case Code::kAlreadyExists:
+    case Code::kNotFound:
+    case Code::kInvalidArgument:
+    case Code::kFailedPrecondition:
+    case Code::kOutOfRange:
+      return false;
+    default:
+      return true;
+  }
+}
+
+class ShardReplicaImpl final : public ShardReplica {
+ public:
+  explicit ShardReplicaImpl(const ShardReplicaOptions& o)
+      : o_(o), bus_(cluster::BusKey(o.key)), durable_("shard" + std::to_string(o.shard) + "-r" +
+                                                       std::to_string(o.replica)) {}
+  ~ShardReplicaImpl() override { Stop(); }
+
+  Status Init();
+
+  uint64_t applied_seq() const override { return applied_.load(); }
+  bool caught_up() const override { return caught_up_.load(); }
+  const Store& store() const override { return *store_; }
+  void Stop() override;
+
+ private:
+  Status Subscribe();
+  void ConsumeLoop();
+  Status ApplyBatch(natsMsgList& list);
+  Status FlushPuts(const std::string& gallery, std::vector<EnrollRequest>& puts);
+  Status PersistApplied(uint64_t seq);
+  static void OnRequestCb(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+    auto* r = static_cast<ShardReplicaImpl*>(self);
+    ++r->in_flight_;
+    if (!r->stop_.load()) r->OnRequest(MsgPtr(msg));
+    else natsMsg_Destroy(msg);
+    --r->in_flight_;
+  }
+  void OnRequest(MsgPtr msg);
+  StatusOr<Json> Dispatch(const Json& req);
+
+  ShardReplicaOptions o_;
+  gallery::Key bus_;
+  std::string durable_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<NatsConn> conn_;
+  natsSubscription* pull_ = nullptr;
+  natsSubscription* requests_ = nullptr;
+  std::thread consumer_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> applied_{0};
+  std::atomic<bool> caught_up_{false};
+  std::atomic<int> in_flight_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
+
+Status ShardReplicaImpl::Init() {
+  namespace fs = std::filesystem;
+  if (o_.shard < 0 || o_.shard >= o_.cluster.shards || o_.replica < 0) {
+    return InvalidArgumentError("shard " + std::to_string(o_.shard) + " replica " +
+                                std::to_string(o_.replica) + " is outside the cluster's " +
+                                std::to_string(o_.cluster.shards) + " shards");
+  }
+  if (o_.rebuild && fs::exists(fs::path(o_.store_dir) / "store.db")) {
+    return FailedPreconditionError("--rebuild needs an empty store directory; " + o_.store_dir +
+                                   " already holds a store");
+  }
+  StoreOptions so;
+  so.master_key = o_.key;
+  so.create_if_missing = true;
+  so.index_spec = o_.index_spec;
+  CANDOR_ASSIGN_OR_RETURN(store_, Store::Open(o_.store_dir, so));
+  std::fill(so.master_key.begin(), so.master_key.end(), 0);
+  const fs::path applied_path = fs::path(o_.store_dir) / kAppliedFile;
+  if (fs::exists(applied_path)) {
+    CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(applied_path, 64));
+    applied_ = std::strtoull(std::string(bytes.begin(), bytes.end()).c_str(), nullptr, 10);
+  }
+  ClusterOptions co = o_.cluster;
+  co.client_name = durable_;
+  CANDOR_ASSIGN_OR_RETURN(conn_, NatsConn::Connect(co));
+  CANDOR_RETURN_IF_ERROR(cluster::EnsureStream(*conn_, o_.cluster));
+  CANDOR_RETURN_IF_ERROR(Subscribe());
+  const std::string subject = cluster::RequestSubject(o_.shard, o_.replica);
+  natsStatus s = natsConnection_Subscribe(&requests_, conn_->nc(), subject.c_str(),
+                                          &ShardReplicaImpl::OnRequestCb, this);
+  if (s != NATS_OK) return NatsError(s, "cannot subscribe to " + subject);
+  consumer_ = std::thread([this] { ConsumeLoop(); });
+  return OkStatus();
+}
+
+// (Re-)creates the durable consumer so that it delivers from applied_ + 1.
+Status ShardReplicaImpl::Subscribe() {
+  if (pull_) {
+    natsSubscription_Destroy(pull_);
+    pull_ = nullptr;
+  }
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_DeleteConsumer(conn_->js(), o_.cluster.stream.c_str(), durable_.c_str(),
+                                   nullptr, &jerr);
+  if (s != NATS_OK && jerr != JSConsumerNotFoundErr) {
+    return NatsError(s, "cannot reset consumer " + durable_, jerr);
+  }
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = o_.cluster.stream.c_str();
+  so.Config.Durable = durable_.c_str();
+  so.Config.AckPolicy = js_AckExplicit;
+  so.Config.AckWait = static_cast<int64_t>(60) * 1000 * 1000 * 1000;
+  so.Config.MaxAckPending = 65536;
+  if (applied_.load() > 0) {
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = applied_.load() + 1;
+  } else {
+    so.Config.DeliverPolicy = js_DeliverAll;
+  }
+  const std::string filter = cluster::ShardFilter(o_.shard);
+  jerr = static_cast<jsErrCode>(0);
+  s = js_PullSubscribe(&pull_, conn_->js(), filter.c_str(), durable_.c_str(), nullptr, &so, &jerr);
+  if (s != NATS_OK) return NatsError(s, "cannot create durable consumer " + durable_, jerr);
+  return OkStatus();
+}
+
+void ShardReplicaImpl::ConsumeLoop() {
+  while (!stop_.load()) {
+    natsMsgList list{};
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_Fetch(&list, pull_, 512, 200, &jerr);
+    if (stop_.load()) {
+      natsMsgList_Destroy(&list);
+      break;
+    }
+    if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+      natsMsgList_Destroy(&list);
+      if (!caught_up_.exchange(true)) {
+        spdlog::info("shard {} replica {}: caught up at sequence {}", o_.shard, o_.replica,
+                     applied_.load());
+        cv_.notify_all();
+      }
+      continue;
+    }
+    if (s != NATS_OK) {
+      natsMsgList_Destroy(&list);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    Status st = ApplyBatch(list);
+    natsMsgList_Destroy(&list);
+    if (!st.ok()) {
+      spdlog::error("shard {} replica {}: {}; restarting from sequence {}", o_.shard, o_.replica,
+                    st.ToString(), applied_.load() + 1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      Status r = Subscribe();
+      if (!r.ok()) spdlog::error("shard {} replica {}: {}", o_.shard, o_.replica, r.ToString());
+    }
+  }
+}
+
+Status ShardReplicaImpl::FlushPuts(const std::string& gallery, std::vector<EnrollRequest>& puts) {
+  if (puts.empty()) return OkStatus();
+  Status s = store_->Enroll(gallery, puts);
+  if (!s.ok()) {
+    // One by one: a replayed entry is ALREADY_EXISTS, the rest must still go in.
+    for (const EnrollRequest& r : puts) {
+      Status one = store_->Enroll(gallery, std::span(&r, 1));
+      if (Transient(one)) return one;
+      if (!one.ok() && one.code() != Code::kAlreadyExists) {
+        spdlog::error("shard {} replica {}: enrollment skipped: {}", o_.shard, o_.replica,
+                      one.ToString());
+      }
+    }
+  }
+  puts.clear();
+  return OkStatus();
+}
+
+Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
+  std::string put_gallery;
+  std::vector<EnrollRequest> puts;
+  uint64_t last = applied_.load();
+  std::vector<natsMsg*> done;
+  for (int i = 0; i < list.Count; ++i) {
+    natsMsg* m = list.Msgs[i];
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, m) != NATS_OK) continue;
+    const uint64_t seq = meta->Sequence.Stream;
+    const uint64_t pending = meta->NumPending;
+    jsMsgMetaData_Destroy(meta);
+    done.push_back(m);
+    if (seq <= last) continue;  // redelivered: already applied
+    const std::string subject = natsMsg_GetSubject(m);
+    auto body = cluster::OpenJson(
+        bus_,
+        std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(m)),
+                  static_cast<size_t>(natsMsg_GetDataLength(m))),
+        subject);
+    if (!body.ok()) {
+      spdlog::error("shard {} replica {}: log entry {} skipped: {}", o_.shard, o_.replica, seq,
+                    body.status().ToString());
+      last = seq;
+      continue;
+    }
+    const bool is_put = subject.size() > 4 && subject.compare(subject.size() - 4, 4, ".put") == 0;
+    const bool is_del = subject.size() > 4 && subject.compare(subject.size() - 4, 4, ".del") == 0;
+    try {
+      const std::string gallery = body->at("gallery").get<std::string>();
+      if (!is_put || gallery != put_gallery) {
+        CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
+        applied_ = last;
+      }
+      if (is_put) {
+        put_gallery = gallery;
+        puts.push_back(cluster::EnrollFrom(body->at("request")));
+      } else if (is_del) {
+        Status s = store_->DeleteSubject(gallery, body->at("subject").get<std::string>());
+        if (!s.ok() && s.code() != Code::kNotFound && s.code() != Code::kUnavailable) return s;
+      } else {
+        Status s = store_->CreateGallery(cluster::GalleryFrom(body->at("info")));
+        if (Transient(s)) return s;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("shard {} replica {}: malformed log entry {} skipped: {}", o_.shard,
+                    o_.replica, seq, e.what());
+    }
+    last = seq;
+    if (pending == 0 && i + 1 == list.Count) caught_up_ = true;
+  }
+  CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
+  CANDOR_RETURN_IF_ERROR(PersistApplied(last));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    applied_ = last;
+  }
+  cv_.notify_all();
+  for (natsMsg* m : done) natsMsg_Ack(m, nullptr);
+  return OkStatus();
+}
+
+Status ShardReplicaImpl::PersistApplied(uint64_t seq) {
+  return WriteFileAtomic(std::filesystem::path(o_.store_dir) / kAppliedFile,
+                         std::to_string(seq));
+}
+
+void ShardReplicaImpl::OnRequest(MsgPtr msg) {
+  const char* reply = natsMsg_GetReply(msg.get());
+  if (!reply || !*reply) return;
+  const std::string subject = natsMsg_GetSubject(msg.get());
+  Json out;
+  auto req = cluster::OpenJson(
+      bus_,
+      std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg.get())),
+                static_cast<size_t>(natsMsg_GetDataLength(msg.get()))),
+      subject);
+  if (!req.ok()) {
+    out = {{"status", cluster::StatusJson(req.status())}};
+  } else {
+    StatusOr<Json> r = InternalError("unreachable");
+    try {
+      const uint64_t min_seq = req->at("min").get<uint64_t>();
+      const int64_t wait_ms = std::clamp<int64_t>(req->at("wait").get<int64_t>(), 0, 60'000);
+      std::unique_lock<std::mutex> lock(mu_);
+      const bool ready = cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] {
+        return stop_.load() || (caught_up_.load() && applied_.load() >= min_seq);
+      });
+      lock.unlock();
+      if (!ready || stop_.load()) {
+        r = UnavailableError("shard " + std::to_string(o_.shard) + " replica " +
+                             std::to_string(o_.replica) + " has applied the log to sequence " +
+                             std::to_string(applied_.load()) + ", not yet " +
+                             std::to_string(min_seq));
+      } else {
+        r = Dispatch(*req);
+      }
+    } catch (const std::exception& e) {
+      r = InvalidArgumentError(std::string("malformed request: ") + e.what());
+    }
+    out = {{"status", cluster::StatusJson(r.status())}};
+    if (r.ok()) out["body"] = std::move(r).value();
+  }
+  std::vector<uint8_t> sealed = cluster::SealJson(bus_, out, "reply:" + subject);
+  natsConnection_Publish(conn_->nc(), reply, sealed.data(), static_cast<int>(sealed.size()));
+}
+
+StatusOr<Json> ShardReplicaImpl::Dispatch(const Json& req) {
+  const auto op = static_cast<cluster::Op>(req.at("op").get<int>());
+  const std::string gallery = req.value("gallery", "");
+  switch (op) {
+    case cluster::Op::kIdentify: {
+      IdentifyParams p;
+      p.k = req.at("k").get<int>();
+      p.threshold = req.at("threshold").get<float>();
+      CANDOR_ASSIGN_OR_RETURN(IdentifyResult r,
+                              store_->Identify(gallery, cluster::TemplateFrom(req.at("probe")), p));
+      return cluster::ToJson(r);
+    }
+    case cluster::Op::kListGalleries: {
+      CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> gs, store_->ListGalleries());
+      Json a = Json::array();
+      for (const GalleryInfo& g : gs) a.push_back(cluster::ToJson(g));
+      return a;
+    }
+    case cluster::Op::kGetSubject: {
+      CANDOR_ASSIGN_OR_RETURN(SubjectInfo s,
+                              store_->GetSubject(gallery, req.at("subject").get<std::string>(),
+                                                 req.at("values").get<bool>()));
+      Json j = cluster::ToJson(s);
+      for (auto& t : s.templates) std::fill(t.values.begin(), t.values.end(), 0.0f);
+      return j;
+    }
+    case cluster::Op::kVerify: {
+      VerifyParams p;
+      p.threshold = req.at("threshold").get<float>();
+      CANDOR_ASSIGN_OR_RETURN(VerifyResult r,
+                              store_->Verify(gallery, req.at("subject").get<std::string>(),
+                                             cluster::TemplateFrom(req.at("probe")), p));
+      return cluster::ToJson(r);
+    }
+    case cluster::Op::kHasImage: {
+      const auto& b = req.at("sha").get_binary();
+      if (b.size() != 32) return InvalidArgumentError("image hash must be 32 bytes");
+      Sha256Bytes sha;
+      std::copy(b.begin(), b.end(), sha.begin());
+      CANDOR_ASSIGN_OR_RETURN(bool has, store_->HasImage(gallery, sha));
+      return Json(has);
+    }
+    case cluster::Op::kGetImage: {
+      CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> img,
+                              store_->GetImage(gallery, req.at("subject").get<std::string>(),
+                                               req.at("template").get<int64_t>()));
+      return Json::binary(std::move(img));
+    }
+  }
+  return InvalidArgumentError("unknown request operation");
+}
+
+void ShardReplicaImpl::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (requests_) {
+    // Drain waits for a callback that is running; without a connection it
+    // cannot, so fall back to unsubscribing and waiting for in-flight calls.
+    if (natsSubscription_DrainTimeout(requests_, 2000) != NATS_OK ||
+        natsSubscription_WaitForDrainCompletion(requests_, 3000) != NATS_OK) {
+      natsSubscription_Unsubscribe(requests_);
+    }
+    while (in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    natsSubscription_Destroy(requests_);
+    requests_ = nullptr;
+  }
+  if (consumer_.joinable()) consumer_.join();
+  if (pull_) {
+    natsSubscription_Destroy(pull_);
+    pull_ = nullptr;
+  }
+  conn_.reset();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ShardReplica>> ShardReplica::Start(const ShardReplicaOptions& options) {
+  auto r = std::make_unique<ShardReplicaImpl>(options);
+  CANDOR_RETURN_IF_ERROR(r->Init());
+  return std::unique_ptr<ShardReplica>(std::move(r));
+}
+
+}  // namespace candor
