@@ -47,7 +47,6 @@ extern "C" void OnStopSignal(int) {
 
 void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo) {
   AddWebRootFlag(sub, &c->web_root);
-  AddClusterFrontFlags(sub, c);
   sub.add_option("--cert", c->cert, "TLS certificate (default .cache/tls/server.crt)");
   sub.add_option("--tls-key", c->tls_key, "TLS private key (default .cache/tls/server.key)");
   if (!for_demo) {
