@@ -9,6 +9,12 @@
 // sequence + 1, so entries are applied exactly in log order; an entry applied
 // but not yet recorded before a crash is applied again, which is harmless
 // (an enrollment replayed is ALREADY_EXISTS, a deletion replayed NOT_FOUND).
+//
+// No gaps: a message JetStream delivered to a pull request whose reply was
+// lost (a NATS node killed or partitioned mid-fetch) would otherwise only come
+// back after the ack wait, behind later entries. Each delivery's consumer
+// sequence must be the previous one + 1; on any jump (or an apply error, or a
+// lost consumer) the consumer is re-created from the applied sequence + 1.
 
 #include <spdlog/spdlog.h>
 
@@ -91,6 +97,7 @@ class ShardReplicaImpl final : public ShardReplica {
   std::atomic<uint64_t> applied_{0};
   std::atomic<bool> caught_up_{false};
   std::atomic<int> in_flight_{0};
+  uint64_t next_dseq_ = 1;  // the consumer sequence due next (consume thread only)
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
@@ -121,8 +128,8 @@ Status ShardReplicaImpl::Init() {
   ClusterOptions co = o_.cluster;
   co.client_name = durable_;
   CANDOR_ASSIGN_OR_RETURN(conn_, NatsConn::Connect(co));
-  CANDOR_RETURN_IF_ERROR(cluster::EnsureStream(*conn_, o_.cluster));
-  CANDOR_RETURN_IF_ERROR(Subscribe());
+  // The stream and the consumer are (re)made by the consume loop, which
+  // retries while JetStream is unavailable (e.g. a leader election).
   const std::string subject = cluster::RequestSubject(o_.shard, o_.replica);
   natsStatus s = natsConnection_Subscribe(&requests_, conn_->nc(), subject.c_str(),
                                           &ShardReplicaImpl::OnRequestCb, this);
@@ -137,6 +144,8 @@ Status ShardReplicaImpl::Subscribe() {
     natsSubscription_Destroy(pull_);
     pull_ = nullptr;
   }
+  next_dseq_ = 1;
+  CANDOR_RETURN_IF_ERROR(cluster::EnsureStream(*conn_, o_.cluster));
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_DeleteConsumer(conn_->js(), o_.cluster.stream.c_str(), durable_.c_str(),
                                    nullptr, &jerr);
@@ -148,7 +157,7 @@ Status ShardReplicaImpl::Subscribe() {
   so.Stream = o_.cluster.stream.c_str();
   so.Config.Durable = durable_.c_str();
   so.Config.AckPolicy = js_AckExplicit;
-  so.Config.AckWait = static_cast<int64_t>(60) * 1000 * 1000 * 1000;
+  so.Config.AckWait = static_cast<int64_t>(10) * 1000 * 1000 * 1000;
   so.Config.MaxAckPending = 65536;
   if (applied_.load() > 0) {
     so.Config.DeliverPolicy = js_DeliverByStartSequence;
@@ -165,6 +174,14 @@ Status ShardReplicaImpl::Subscribe() {
 
 void ShardReplicaImpl::ConsumeLoop() {
   while (!stop_.load()) {
+    if (!pull_) {
+      Status r = Subscribe();
+      if (!r.ok()) {
+        spdlog::warn("shard {} replica {}: {}; retrying", o_.shard, o_.replica, r.ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        continue;
+      }
+    }
     natsMsgList list{};
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s = natsSubscription_Fetch(&list, pull_, 512, 200, &jerr);
@@ -189,11 +206,14 @@ void ShardReplicaImpl::ConsumeLoop() {
     Status st = ApplyBatch(list);
     natsMsgList_Destroy(&list);
     if (!st.ok()) {
-      spdlog::error("shard {} replica {}: {}; restarting from sequence {}", o_.shard, o_.replica,
-                    st.ToString(), applied_.load() + 1);
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      Status r = Subscribe();
-      if (!r.ok()) spdlog::error("shard {} replica {}: {}", o_.shard, o_.replica, r.ToString());
+      if (st.code() != Code::kAborted) {
+        spdlog::error("shard {} replica {}: {}", o_.shard, o_.replica, st.ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+      spdlog::info("shard {} replica {}: re-reading the log from sequence {}", o_.shard,
+                   o_.replica, applied_.load() + 1);
+      natsSubscription_Destroy(pull_);
+      pull_ = nullptr;
     }
   }
 }
@@ -226,8 +246,24 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
     jsMsgMetaData* meta = nullptr;
     if (natsMsg_GetMetaData(&meta, m) != NATS_OK) continue;
     const uint64_t seq = meta->Sequence.Stream;
+    const uint64_t dseq = meta->Sequence.Consumer;
     const uint64_t pending = meta->NumPending;
     jsMsgMetaData_Destroy(meta);
+    if (dseq != next_dseq_) {
+      // A delivery was lost or this one is a redelivery: apply what came
+      // before it, then re-read from there.
+      CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
+      if (last != applied_.load()) CANDOR_RETURN_IF_ERROR(PersistApplied(last));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        applied_ = last;
+      }
+      cv_.notify_all();
+      for (natsMsg* d : done) natsMsg_Ack(d, nullptr);
+      return AbortedError("delivery " + std::to_string(dseq) + " where " +
+                          std::to_string(next_dseq_) + " was due");
+    }
+    ++next_dseq_;
     done.push_back(m);
     if (seq <= last) continue;  // redelivered: already applied
     const std::string subject = natsMsg_GetSubject(m);
