@@ -1,0 +1,96 @@
+// Copyright 2026 The Candor Authors.
+//
+// A governed search (the service's GovernedIdentify: policy gate, search,
+// audit) over the cluster store: answered from every shard, and when a shard
+// has no replica, refused as UNAVAILABLE (HTTP 503) and audited with the
+// reason, never a partial list. A real single-node JetStream; skips when
+// nats-server is not installed.
+
+#include <gtest/gtest.h>
+
+#include "candor/cluster.h"
+#include "cluster/nats_test_cluster.h"
+#include "gallery/test_util.h"
+#include "govern/governance_test_util.h"
+#include "server/governed_search.h"
+
+namespace candor {
+namespace {
+
+using gallery::testing::RandomTemplate;
+using gallery::testing::TestKey;
+
+class ClusterGovernedTest : public GovernanceTest {};
+
+TEST_F(ClusterGovernedTest, AShardWithoutReplicaMakesTheSearchA503ThatIsAudited) {
+  gallery::testing::ScratchDir dir;
+  auto nats = cluster::testing::NatsTestCluster::Start(1, dir.path() + "/nats");
+  if (!nats.ok() && nats.status().code() == Code::kNotFound) GTEST_SKIP() << nats.status().ToString();
+  ASSERT_TRUE(nats.ok()) << nats.status().ToString();
+  ClusterOptions co;
+  co.servers = (*nats)->urls();
+  co.shards = 2;
+  co.replicas = 1;
+  co.stream_replicas = 1;
+  co.request_timeout_ms = 500;
+  std::vector<std::unique_ptr<ShardReplica>> reps;
+  for (int s = 0; s < 2; ++s) {
+    ShardReplicaOptions o;
+    o.cluster = co;
+    o.shard = s;
+    o.store_dir = dir.path() + "/shard" + std::to_string(s);
+    o.key = TestKey();
+    auto r = ShardReplica::Start(o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    reps.push_back(std::move(r).value());
+  }
+  auto store = OpenClusterStore(co, TestKey());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  GalleryInfo g;
+  g.name = "licences";
+  g.description = "licence photos";
+  g.legal_basis = "statute";
+  g.retention_class = "P10Y";
+  g.allowed_search_bases = {"warrant"};
+  ASSERT_TRUE((*store)->CreateGallery(g).ok());
+  std::vector<EnrollRequest> subjects;
+  for (int i = 0; i < 40; ++i) {
+    EnrollRequest r;
+    r.subject_id = "s" + std::to_string(i);
+    TemplateInput in;
+    in.tmpl = RandomTemplate(300 + static_cast<uint64_t>(i));
+    in.image_sha256 = Sha256("i" + std::to_string(i));
+    r.templates.push_back(std::move(in));
+    subjects.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*store)->Enroll("licences", subjects).ok());
+
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  const Template probe = subjects[17].templates[0].tmpl;
+  auto make_probe = [&]() -> StatusOr<Template> { return probe; };
+  auto threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return 0.5f; };
+  auto ok = GovernedIdentify(*gov_, **store, alice_, Identify("licences", auth), make_probe,
+                             threshold);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_EQ(ok->result.candidates.size(), 1u);
+  EXPECT_EQ(ok->result.candidates[0].subject_id, "s17");
+  EXPECT_EQ(ok->result.gallery_subjects, 40);
+
+  reps[1]->Stop();
+  auto down = GovernedIdentify(*gov_, **store, alice_, Identify("licences", auth), make_probe,
+                               threshold);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(HttpStatus(down.status().code()), 503) << down.status().ToString();
+  // GetGallery already needs every shard: the refusal is audited before the gate.
+  bool audited = false;
+  for (const AuditEntry& e : AuditEntries()) {
+    if (e.action.rfind("search.", 0) == 0 && e.outcome != "ok" &&
+        e.reason.find("shard 1") != std::string::npos) {
+      audited = true;
+    }
+  }
+  EXPECT_TRUE(audited) << "no audit entry names the missing shard";
+}
+
+}  // namespace
+}  // namespace candor
