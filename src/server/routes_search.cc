@@ -135,6 +135,10 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
           IsoTime(a->created_ms + ServiceRoutes::Gov(c).policy().exigent_window_ms);
     }
   }
+  if (b != nullptr && !b->candidates.empty() &&
+      (status == "pending_review" || status == "lead_released")) {
+    j["review_state"] = b->ReviewState();
+  }
   if (status == "lead_released" && b != nullptr) j["lead"] = LeadFromBook(*b);
   return j;
 }
@@ -180,6 +184,9 @@ void Keep(Ctx& c, const BookedSearch& b) {
 json RequesterJson(const BookedSearch& b) {
   json j = b.summary;
   j["status"] = b.StatusName();
+  if (!b.candidates.empty() && (j["status"] == "pending_review" || j["status"] == "lead_released")) {
+    j["review_state"] = b.ReviewState();
+  }
   return j;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <set>
 
 #include "gallery/sqlite_util.h"
@@ -101,6 +102,40 @@ std::vector<std::string> BookedSearch::ConfirmedSubjects() const {
     if (!rejected && examiner && confirmers.size() >= 2) out.push_back(c.subject_id);
   }
   return out;
+}
+
+nlohmann::json BookedSearch::ReviewState() const {
+  std::vector<std::string> best;  // confirmers of the best candidate not rejected
+  bool best_has_examiner = false;
+  std::set<std::string> rejecters, reviewers;
+  for (const auto& c : candidates) {
+    std::vector<std::string> confirmers;
+    bool examiner = false, rejected = false;
+    for (const auto& r : reviews) {
+      if (r.subject_id != c.subject_id) continue;
+      if (r.decision == "reject") {
+        rejected = true;
+        rejecters.insert(r.reviewer);
+      }
+      const bool qualified = r.reviewer_role == "examiner" || r.reviewer_role == "supervisor";
+      if (r.decision == "confirm" && qualified && r.reviewer != requester &&
+          std::find(confirmers.begin(), confirmers.end(), r.reviewer) == confirmers.end()) {
+        confirmers.push_back(r.reviewer);
+        examiner = examiner || r.reviewer_role == "examiner";
+      }
+    }
+    if (!rejected && confirmers.size() > best.size()) {
+      best = confirmers;
+      best_has_examiner = examiner;
+    }
+  }
+  for (const auto& r : reviews) reviewers.insert(r.reviewer);
+  return {{"confirmations", static_cast<int64_t>(std::min<size_t>(best.size(), 2))},
+          {"required", 2},
+          {"confirmed_by", best},
+          {"examiner_confirmed", best_has_examiner},
+          {"rejected_by", std::vector<std::string>(rejecters.begin(), rejecters.end())},
+          {"reviewed_by", std::vector<std::string>(reviewers.begin(), reviewers.end())}};
 }
 
 std::string BookedSearch::StatusName() const {

@@ -71,6 +71,12 @@ struct BookedSearch {
   std::string StatusName() const;
   // Subjects meeting the release rule, in candidate order.
   std::vector<std::string> ConfirmedSubjects() const;
+  // The two-person state for the screens (schema ReviewState in
+  // docs/openapi.yaml), without subject ids: `confirmations` of the
+  // best-confirmed candidate not rejected (0..2 of `required` 2), who gave
+  // them, whether an examiner's is still missing, who rejected a candidate,
+  // and everyone who reviewed this search (they cannot give its second review).
+  nlohmann::json ReviewState() const;
 };
 
 class SearchBook {

@@ -397,6 +397,63 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
   EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
 }
 
+// The auditor's screen: newest first, filters (actor, action family,
+// outcome, time), paging with a cursor; a query is audited once (its first
+// page), not once per page; refused sign-ins are counted in the report.
+TEST_F(ServerTest, AuditLogNewestFirstFilteredPagedAndAuditedOncePerQuery) {
+  const std::string aud = Person("audra", "auditor");
+  const std::string inv = Person("ivan", "investigator");
+  ASSERT_EQ(Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "wrong-password-1"}}).status,
+            401);
+  Reply all = Call("GET", "/v1/audit?limit=1000", aud);
+  ASSERT_EQ(all.status, 200) << all.raw;
+  const size_t n = all.body["entries"].size();
+  ASSERT_GE(n, 5u);
+  EXPECT_EQ(all.body["total"], n);
+
+  // Newest first, two per page, following the cursor to the end.
+  const int64_t reads0 = AuditCount("audit.read", "allow");
+  std::vector<int64_t> seqs;
+  std::string cursor;
+  int pages = 0;
+  do {
+    Reply p = Call("GET", "/v1/audit?order=desc&limit=2" + cursor, aud);
+    ASSERT_EQ(p.status, 200) << p.raw;
+    ASSERT_LE(p.body["entries"].size(), 2u);
+    for (const auto& e : p.body["entries"]) seqs.push_back(e["seq"].get<int64_t>());
+    cursor = p.body.contains("next_seq") ? "&to_seq=" + std::to_string(p.body["next_seq"].get<int64_t>()) : "";
+    ++pages;
+  } while (!cursor.empty() && pages < 100);
+  ASSERT_GE(seqs.size(), n);  // the first desc page's own audit.read entry is newer than `all`
+  for (size_t i = 1; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], seqs[i - 1] - 1) << "dense, newest first";
+  EXPECT_EQ(seqs.back(), 1);
+  EXPECT_GT(pages, 2);
+  EXPECT_EQ(AuditCount("audit.read", "allow"), reads0 + 1) << "one entry for the query, none per page";
+
+  // Filters: the refused sign-in by actor and outcome; an action family; time.
+  Reply refused = Call("GET", "/v1/audit?order=desc&actor=ivan&outcome=refused", aud);
+  ASSERT_EQ(refused.status, 200) << refused.raw;
+  ASSERT_EQ(refused.body["entries"].size(), 1u) << refused.raw;
+  EXPECT_EQ(refused.body["entries"][0]["action"], "auth.signin");
+  EXPECT_EQ(refused.body["entries"][0]["decision"], "deny");
+  Reply family = Call("GET", "/v1/audit?action=account", aud);
+  ASSERT_EQ(family.status, 200);
+  ASSERT_GE(family.body["entries"].size(), 2u);
+  for (const auto& e : family.body["entries"]) EXPECT_EQ(e["action"].get<std::string>().rfind("account.", 0), 0u);
+  Reply later = Call("GET", "/v1/audit?since=" + Iso(kStart + kDay), aud);
+  ASSERT_EQ(later.status, 200);
+  EXPECT_EQ(later.body["entries"].size(), 0u);
+  EXPECT_EQ(later.body["total"], 0);
+  EXPECT_EQ(Call("GET", "/v1/audit?order=sideways", aud).status, 400);
+  EXPECT_EQ(Call("GET", "/v1/audit?since=yesterday", aud).status, 400);
+
+  const std::string q = "?from=" + Iso(kStart - kDay) + "&to=" + Iso(kStart + kDay);
+  Reply tr = Call("GET", "/v1/reports/transparency" + q, aud);
+  ASSERT_EQ(tr.status, 200) << tr.raw;
+  EXPECT_EQ(tr.body["signins_refused"], 1) << tr.raw;
+  EXPECT_EQ(tr.body["refused"], 0) << "refused searches, not sign-ins";
+}
+
 TEST_F(ServerTest, PolicyRefusalsHaveExactStatusesAndAreAudited) {
   const std::string inv = Person("ivan", "investigator");
   const std::string sup = Person("sara", "supervisor");
@@ -889,6 +946,10 @@ TEST_F(ServerTest, ExaminerRejectionBlocksTheLead) {
   EXPECT_EQ(mine.body["status"], "pending_review");
   EXPECT_FALSE(mine.body.contains("lead"));
   EXPECT_FALSE(mine.body.contains("candidates"));
+  // Two confirmations of a rejected candidate count for nothing: 0 of 2.
+  EXPECT_EQ(mine.body["review_state"]["confirmations"], 0) << mine.raw;
+  EXPECT_EQ(mine.body["review_state"]["rejected_by"], json::array({"erin"})) << mine.raw;
+  EXPECT_EQ(mine.body["review_state"]["reviewed_by"], json::array({"emil", "erin", "sara"}));
   Reply view = Call("GET", "/v1/searches/" + id, sup);
   ASSERT_EQ(view.status, 200);
   EXPECT_EQ(view.body["status"], "pending_review");
