@@ -46,6 +46,7 @@ struct Entry {
   Template tmpl;
   int quality = 0;
   size_t faces = 0;
+  bool usable = false;  // the search quality gate: one face, no quality issue
 };
 
 Status Run(const Args& a, bool json) {
@@ -110,6 +111,7 @@ Status Run(const Args& a, bool json) {
     e.faces = faces->size();
     e.tmpl = (*faces)[0].tmpl;
     e.quality = (*faces)[0].face.quality.score;
+    e.usable = faces->size() == 1 && (*faces)[0].face.quality.issues.empty();
     enrolled.push_back(std::move(e));
   }
 
@@ -123,6 +125,9 @@ Status Run(const Args& a, bool json) {
     std::printf("Candor demo: %zu photos of %s enrolled by identity cluster (model %s).\n", enrolled.size(),
                 dir.string().c_str(), model.id.c_str());
     std::printf("Threshold %.3f, %s.\n", threshold, threshold_source.c_str());
+    std::printf("(A 1:1 threshold, for comparing two photos. The served demo's searches are 1:N and use\n"
+                " a higher threshold set for the gallery's size: a search of someone not enrolled lists\n"
+                " anyone at most at the rate the examiner's screen shows as its estimated FPIR.)\n");
     std::printf("Candidates are INVESTIGATIVE LEADS for trained human review, NOT identifications.\n\n");
     std::printf("%-24s %-4s  %s\n", "probe (cluster)", "", "best candidates: image(cluster) score [= same cluster, x different; * above threshold]");
   }
@@ -179,7 +184,9 @@ Status Run(const Args& a, bool json) {
                     {"pairs_different_above", pairs_diff_above}, {"pairs_different_below", pairs_diff_below}};
   // The demo service: store, gallery, accounts, authorization (idempotent).
   std::vector<DemoPhoto> photos;
-  for (const Entry& e : enrolled) photos.push_back({dir / e.image, e.cluster, e.tmpl, float(e.quality)});
+  for (const Entry& e : enrolled) {
+    photos.push_back({(dir / e.image).lexically_normal(), e.cluster, e.tmpl, float(e.quality), e.usable});
+  }
   const std::filesystem::path state = a.state.empty() ? DefaultDemoStateDir() : std::filesystem::path(a.state);
   CANDOR_ASSIGN_OR_RETURN(DemoSetup setup, SetUpDemo(state, photos));
   doc["service"] = DemoSetupJson(setup);

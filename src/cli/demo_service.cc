@@ -2,7 +2,10 @@
 
 #include "cli/demo_service.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -127,8 +131,14 @@ Status EnsureGallery(Store& store, const std::vector<DemoPhoto>& photos, DemoSet
     std::sort(members.begin(), members.end(),
               [](const DemoPhoto* a, const DemoPhoto* b) { return a->path < b->path; });
     if (members.size() >= 3) {
-      setup.held_out.push_back(*members.back());
-      members.pop_back();
+      // The last photo that passes the quality gate: a suggested probe the
+      // search screen refuses ("Face turned away") would be no suggestion.
+      auto it = std::find_if(members.rbegin(), members.rend(),
+                             [](const DemoPhoto* p) { return p->usable; });
+      if (it != members.rend()) {
+        setup.held_out.push_back(**it);
+        members.erase(std::next(it).base());
+      }
     }
     char id[32];
     std::snprintf(id, sizeof id, "wild-cluster-%02d", cluster);
@@ -144,6 +154,12 @@ Status EnsureGallery(Store& store, const std::vector<DemoPhoto>& photos, DemoSet
       t.quality = p->quality;
       CANDOR_ASSIGN_OR_RETURN(auto sha, Sha256File(p->path));
       std::copy(sha.begin(), sha.end(), t.image_sha256.begin());
+      // Keep the photo (sealed with the subject's key) for the examiner's
+      // side-by-side review: a review without it would be blind.
+      std::ifstream in(p->path, std::ios::binary);
+      std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (!in.good() && !in.eof()) return InternalError("cannot read " + p->path.string());
+      if (bytes.size() <= kMaxStoredImageBytes) t.image = std::move(bytes);
       r.templates.push_back(std::move(t));
     }
     requests.push_back(std::move(r));
@@ -253,15 +269,15 @@ Status EnsurePolicyAndAuthorization(Governance& gov, DemoSetup& setup) {
 fs::path DefaultDemoStateDir() {
   const char* env = std::getenv("CANDOR_DEMO_DIR");
   if (env && *env) return fs::path(env);
-  return SourceDir() / ".cache" / "demo";
+  return (SourceDir() / ".cache" / "demo").lexically_normal();  // no "cmake/.." in what is printed
 }
 
 StatusOr<DemoSetup> SetUpDemo(const fs::path& state_dir, const std::vector<DemoPhoto>& photos) {
   DemoSetup setup;
-  setup.state_dir = state_dir;
-  setup.store_dir = state_dir / "store";
-  setup.key_file = state_dir / "store.key";
-  setup.credentials_file = state_dir / "credentials.txt";
+  setup.state_dir = state_dir.lexically_normal();
+  setup.store_dir = setup.state_dir / "store";
+  setup.key_file = setup.state_dir / "store.key";
+  setup.credentials_file = setup.state_dir / "credentials.txt";
   setup.gallery = kDemoGallery;
   std::error_code ec;
   fs::create_directories(state_dir, ec);
@@ -390,6 +406,24 @@ void PrintServing(const DemoSetup& s, const std::string& url) {
                   ? " (self-signed certificate .cache/tls/server.crt from scripts/make_cert.sh: "
                     "accept the warning or trust that file)"
                   : "");
+  if (const auto p = url.find("://0.0.0.0:"); p != std::string::npos) {
+    // Listening on every interface: the addresses a phone on the same
+    // network can use (each must be in the certificate: make_cert.sh --lan).
+    const std::string scheme = url.substr(0, p + 3), port = url.substr(p + 11);
+    ifaddrs* ifs = nullptr;
+    if (getifaddrs(&ifs) == 0) {
+      for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+        char ip[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, ip, sizeof ip);
+        if (std::string(ip).rfind("127.", 0) == 0) continue;
+        std::printf("From a phone on the same network: %s%s:%s (certificate must name %s: "
+                    "scripts/make_cert.sh --lan)\n",
+                    scheme.c_str(), ip, port.c_str(), ip);
+      }
+      freeifaddrs(ifs);
+    }
+  }
   std::printf(
       "  1. Sign in as demo-investigator (password in %s), search gallery %s with\n"
       "     authorization %s and one of the held-out photos above.\n"

@@ -42,6 +42,7 @@ struct DemoPhoto {
   int cluster = -1;
   Template tmpl;
   float quality = 0;
+  bool usable = true;  // passes the search quality gate (one face, no quality issue)
 };
 
 struct DemoAccount {
@@ -66,8 +67,12 @@ inline constexpr char kDemoGallery[] = "demo-wild";
 std::filesystem::path DefaultDemoStateDir();
 
 // Sets up (or reopens) the demo in `state_dir` from `photos`. One subject per
-// cluster; in clusters of three or more photos the last photo (by name) is
-// held out as a probe and not enrolled.
+// cluster; in clusters of three or more photos the last usable photo (by name:
+// one that passes the search quality gate, so the web client accepts it) is
+// held out as a probe and not enrolled. Each enrolled photo is kept, sealed,
+// with its template (TemplateInput::image), so examiners compare the probe
+// with the candidate's photo; a subject enrolled by an older demo without its
+// photos keeps none (remove the state directory to re-create it).
 StatusOr<DemoSetup> SetUpDemo(const std::filesystem::path& state_dir,
                               const std::vector<DemoPhoto>& photos);
 

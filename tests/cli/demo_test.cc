@@ -248,6 +248,23 @@ TEST_F(DemoTest, SetUpIsIdempotentAndTheServedDemoAnswersAGovernedSearch) {
   const json review = json::parse(v->body);
   ASSERT_GE(review["candidates"].size(), 1u) << v->body;
   EXPECT_EQ(review["candidates"][0]["subject_id"], "wild-cluster-08") << v->body;
+  // The demo gallery keeps its photos: the examiner compares probe and
+  // candidate side by side, never blind.
+  auto photo = http.Get("/v1/searches/" + search["id"].get<std::string>() + "/candidates/1/image",
+                        {{"Authorization", "Bearer " + exa}});
+  ASSERT_TRUE(photo);
+  ASSERT_EQ(photo->status, 200) << photo->body.substr(0, 200);
+  EXPECT_TRUE(photo->body == ReadAll(sub / "img34.jpg") || photo->body == ReadAll(sub / "img36.jpg"))
+      << "the photo of the matched template, byte for byte";
+  // Every suggested probe passes the quality gate the search screen applies.
+  for (const auto& h : s1["held_out_probes"]) {
+    auto q = http.Post("/v1/quality", {{"Authorization", "Bearer " + inv}},
+                       json{{"image", Base64(ReadAll(h["image"].get<std::string>()))}}.dump(),
+                       "application/json");
+    ASSERT_TRUE(q);
+    ASSERT_EQ(q->status, 200) << q->body;
+    EXPECT_TRUE(json::parse(q->body)["usable"].get<bool>()) << h.dump() << " " << q->body;
+  }
 
   // A search without the authorization is refused (403), not served.
   auto refused = http.Post("/v1/identify", {{"Authorization", "Bearer " + inv}},
