@@ -40,10 +40,15 @@ const results = [];
 let browser, work, fixture, lastPage;
 
 const openContexts = new Set();
+// Console errors and uncaught page errors of every signed-in page; a step with
+// any fails. Expected refusals (4xx answers the test provokes) are not errors.
+const consoleErrors = [];
 async function step(name, fn) {
   const t0 = Date.now();
+  consoleErrors.length = 0;
   try {
     await fn();
+    if (consoleErrors.length) throw new Error('console errors: ' + consoleErrors.join(' | '));
     results.push({name, ok: true});
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
@@ -70,7 +75,10 @@ async function as(user, viewport = MOBILE) {
   openContexts.add(ctx);
   const page = await ctx.newPage();
   lastPage = page;
-  page.on('pageerror', (e) => console.log(`     [${user} page error] ${e.message}`));
+  page.on('pageerror', (e) => { console.log(`     [${user} page error] ${e.message}`); consoleErrors.push(`${user}: ${e.message}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) consoleErrors.push(`${user}: ${m.text()}`);
+  });
   await page.goto('/');
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -189,15 +197,67 @@ async function main() {
     await ctx.close();
   });
 
-  await step('supervisor approves the pending authorization', async () => {
+  await step('supervisor sees the request in full and approves it, with a message', async () => {
     if (MOCK) return;
-    const {ctx, page} = await as(U.supervisor);
-    const row = page.locator(`[data-auth="${fixture.authorizationId}"]`);
+    const {ctx, page} = await as(U.supervisor, DESKTOP);
+    const row = page.locator(`#pending-auths [data-auth="${fixture.authorizationId}"]`);
     await row.waitFor();
+    const text = await row.textContent();
+    for (const want of ['armed robbery', 'District Court', 'Search limit', '5 searches', 'W-2026-0142', 'CASE-7731', U.investigator])
+      assert(text.includes(want), `pending row shows ${want}: ${text}`);
+    assert(await row.getByRole('button', {name: 'Deny'}).isEnabled(), 'Deny offered beside Approve');
     await shot(page, '02-supervisor-approve');
     await row.getByRole('button', {name: 'Approve'}).click();
-    await page.locator('#pending-auths').waitFor({state: 'detached'});
+    const flash = page.locator('#auth-flash');
+    await flash.waitFor();
+    assert((await flash.textContent()).includes(`Approved ${fixture.authorizationId}`), 'approval confirmed: ' + await flash.textContent());
+    assert(await page.locator(`#pending-auths [data-auth="${fixture.authorizationId}"]`).count() === 0, 'no longer pending');
     await ctx.close();
+  });
+
+  let requestedId = '';
+  await step('investigator requests an authorization in the browser; a supervisor denies it with a note', async () => {
+    if (MOCK) return;
+    const inv = await as(U.investigator);
+    await inv.page.locator('summary', {hasText: 'Request a new authorization'}).click();
+    const f = inv.page.locator('#request-auth');
+    await f.getByLabel('Legal basis').selectOption('court_order');
+    await f.getByLabel('Reference (warrant or order number)').fill('CO-2026-0311');
+    await f.getByLabel('Issuing authority').fill('High Court, Judge Marsh');
+    await f.getByLabel('Case', {exact: true}).fill('CASE-8120');
+    await f.getByLabel('Purpose').fill('fraud ring');
+    await f.getByLabel('demo').check();
+    await f.getByLabel('Search limit').fill('3');
+    await shot(inv.page, '02b-investigator-request');
+    await f.getByRole('button', {name: 'Send request for approval'}).click();
+    const ok = f.locator('.notice.ok');
+    await ok.waitFor();
+    requestedId = (await ok.textContent()).match(/Request (\S+) for case/)[1];
+    const mineRow = inv.page.locator(`.auth:has(input[value="${requestedId}"])`);
+    await mineRow.waitFor();
+    assert((await mineRow.textContent()).includes("Waiting for a supervisor's approval"), 'listed as pending: ' + await mineRow.textContent());
+    assert(await mineRow.locator('input').isDisabled(), 'a pending authorization cannot be searched under');
+    await inv.ctx.close();
+
+    const {ctx, page} = await as(U.supervisor, DESKTOP);
+    const row = page.locator(`#pending-auths [data-auth="${requestedId}"]`);
+    await row.waitFor();
+    for (const want of ['fraud ring', 'High Court, Judge Marsh', '3 searches']) assert((await row.textContent()).includes(want), 'row shows ' + want);
+    await row.getByRole('button', {name: 'Deny'}).click();
+    await row.locator('.notice.error', {hasText: 'Say why'}).waitFor();
+    await row.getByLabel('Note').fill('The order names another suspect; ask the court for a corrected order.');
+    await row.getByRole('button', {name: 'Deny'}).click();
+    const flash = page.locator('#auth-flash');
+    await flash.waitFor();
+    assert((await flash.textContent()).includes(`Denied ${requestedId}`), 'denial confirmed: ' + await flash.textContent());
+    assert(await page.locator(`#pending-auths [data-auth="${requestedId}"]`).count() === 0, 'no longer pending');
+    await ctx.close();
+
+    const again = await as(U.investigator);
+    const denied = again.page.locator(`.auth:has(input[value="${requestedId}"])`);
+    await denied.waitFor();
+    assert((await denied.textContent()).includes('Denied'), 'the investigator sees it denied: ' + await denied.textContent());
+    await again.ctx.close();
   });
 
   await step('investigator captures with the camera, sees live feedback, and searches', async () => {
@@ -216,14 +276,29 @@ async function main() {
     await page.waitForFunction(() => !document.querySelector('#submit-search')?.disabled, null,
                                {timeout: 20000}).catch(() => undefined);
     assert(await submit.isEnabled(), 'submit enabled after a usable photo');
+    const chosenAuth = await page.locator('input[name=auth]:checked').getAttribute('value');
+    // A slow network (1.5 s before the request leaves): progress, not a bare "Searching…".
+    await page.route('**/v1/identify', async (r) => { await new Promise((res) => setTimeout(res, 1500)); await r.continue(); });
     await submit.click();
+    const prog = page.locator('#search-result .progress');
+    await prog.waitFor();
+    await page.waitForFunction(() => /Searching… \d+ s/.test(document.querySelector('#search-result .progress')?.textContent ?? ''), null, {timeout: 5000});
+    assert((await prog.textContent()).includes('Sending the photo'), 'says what is happening: ' + await prog.textContent());
     const ok = page.locator('.notice.ok', {hasText: 'recorded'});
     await ok.waitFor({timeout: 30000});
     searchId = (await ok.textContent()).match(/Request (\S+) recorded/)[1];
     await page.locator(`#my-searches [data-status]`).first().waitFor();
     const status = await page.locator('#my-searches li').first().getAttribute('data-status');
     assert(status === 'pending_review', 'search awaits review, got ' + status);
-    assert((await page.locator('#my-searches').textContent()).toLowerCase().includes('not a positive identification'), 'lead label shown');
+    assert(await page.locator('.label-lead').count() === 1, 'the lead label once on the screen, got ' + await page.locator('.label-lead').count());
+    assert((await page.locator('.label-lead').textContent()).toLowerCase().includes('not a positive identification'), 'lead label shown');
+    await page.waitForFunction(() => !!document.querySelector('#my-searches li .two-person'));
+    const tp = await page.locator('#my-searches li').first().locator('.two-person').textContent();
+    assert(tp.startsWith('0 of 2 confirmations'), 'two-person state before any review: ' + tp);
+    // The form keeps its authorization and gallery after the search.
+    await page.locator(`input[name=auth][value="${chosenAuth}"]:checked`).waitFor();
+    assert(await page.locator('#gallery').inputValue() === 'demo', 'gallery kept');
+    assert(!(await page.locator('#submit-why').textContent()).includes('Choose'), 'no "choose an authorization" after a search');
     await shot(page, '04-investigator-submitted');
     await ctx.close();
   });
@@ -242,26 +317,55 @@ async function main() {
     }
     const cand = page.locator(`.candidate[data-subject="${fixture.probeIdentity}"]`);
     await cand.waitFor();
-    assert((await page.locator('.review').textContent()).toLowerCase().includes('not a positive identification'), 'lead label on review');
+    assert(await page.locator('.label-lead').count() === 1, 'the lead label once on the screen');
+    assert((await page.locator('.label-lead').textContent()).toLowerCase().includes('not a positive identification'), 'lead label on review');
     assert((await cand.locator('.scores').textContent()).includes('FPIR'), 'FPIR shown');
-    await shot(page, screen);
+    // Both photos, side by side: the review is never blind.
+    for (const role of ['probe', 'candidate']) {
+      const img = cand.locator(`.sample[data-role=${role}][data-kept=true] img`);
+      await img.waitFor();
+      assert(await img.evaluate((i) => i.complete && i.naturalWidth > 0), role + ' photo shown');
+    }
+    assert(await page.locator('details.explain summary').count() === 1, 'score, threshold and FPIR explained');
     await cand.getByLabel(`Notes on ${fixture.probeIdentity}`).fill(`Compared eyes, nose, ears: consistent (${user}).`);
+    const before = await page.locator('.review .two-person').textContent();
+    await shot(page, screen);
     await cand.getByRole('button', {name: 'Confirm'}).click();
     await page.locator('.review .notice.ok', {hasText: 'is recorded'}).waitFor();
-    return {ctx, page};
+    return {ctx, page, before};
   }
 
   await step('examiner sees probe and candidates side by side and confirms', async () => {
     assert(searchId, 'a search was made');
-    const {ctx, page} = await review(U.examiner, '05-examiner-review');
+    const {ctx, page, before} = await review(U.examiner, '05-examiner-review');
+    assert(before.startsWith('0 of 2 confirmations'), 'before: ' + before);
     const cand = page.locator(`.candidate[data-subject="${fixture.probeIdentity}"]`);
     assert(await cand.getByRole('button', {name: 'Confirm'}).isDisabled(), 'cannot review the same candidate twice');
+    const after = await page.locator('.review .two-person').textContent();
+    assert(after.startsWith(`1 of 2 confirmations — needs a second reviewer (not ${U.examiner})`), 'after the first confirmation: ' + after);
+    await shot(page, '05b-examiner-first-confirmation');
+    // The search leaves this examiner's queue (they cannot act on it) and waits for another person.
+    await page.locator(`#waiting-queue [data-search="${searchId}"]`).waitFor({state: 'attached', timeout: 10000});
+    assert(await page.locator(`#review-queue [data-search="${searchId}"]`).count() === 0, 'not in the queue of someone who cannot act on it');
     await ctx.close();
+    // The investigator sees the same state.
+    const inv = await as(U.investigator);
+    const card = inv.page.locator(`#my-searches li[data-search="${searchId}"] .two-person`);
+    await card.waitFor();
+    assert((await card.textContent()).startsWith('1 of 2 confirmations'), 'investigator sees 1 of 2: ' + await card.textContent());
+    await inv.ctx.close();
   });
 
   await step('second person (supervisor) confirms and the lead is released', async () => {
-    const {ctx, page} = await review(U.supervisor, '06-second-confirmation');
+    const {ctx: c0, page: p0} = await as(U.supervisor, DESKTOP);
+    const q = p0.locator(`[data-queue="${searchId}"] .two-person`);
+    await q.waitFor();
+    assert((await q.textContent()).includes('Yours is the missing one') && (await q.textContent()).includes(`not ${U.examiner}`), 'the supervisor is told theirs is missing: ' + await q.textContent());
+    await c0.close();
+    const {ctx, page, before} = await review(U.supervisor, '06-second-confirmation');
+    assert(before.includes('Yours is the missing one'), 'on the review too: ' + before);
     await page.locator('.review', {hasText: 'Lead released'}).waitFor();
+    assert((await page.locator('.review .two-person').textContent()).startsWith('2 of 2 confirmations'), 'released: 2 of 2');
     await shot(page, '07-lead-released');
     await ctx.close();
   });
@@ -272,6 +376,9 @@ async function main() {
     await card.waitFor({timeout: 10000});
     await card.locator('.lead-text').waitFor();
     assert((await card.textContent()).includes(fixture.probeIdentity), 'lead names the confirmed subject');
+    const lead = await card.locator('.lead-text').textContent();
+    assert(lead.includes(`Lead: ${fixture.probeIdentity}`) && lead.includes('enrolment record') && lead.includes('not an identification'), 'the lead says what it is: ' + lead);
+    assert(await page.locator('.label-lead').count() === 1, 'one lead label on the screen');
     await shot(page, '08-investigator-lead');
     await ctx.close();
   });
@@ -308,7 +415,31 @@ async function main() {
     assert((await several.textContent()).startsWith('Several faces:'), 'plain "several faces" hint: ' + await several.textContent());
     assert(!(await page.locator('.feedback').textContent()).includes('one face'), 'not called "one face": ' + await page.locator('.feedback').textContent());
     await shot(page, '13b-investigator-two-faces');
+    // A face tilted down (faces/wild img7: pitch about -26 degrees): the hint says tilted up/down.
+    const tilted = join(DATA, 'faces/wild/img7.jpg');
+    if (existsSync(tilted)) {
+      await page.locator('#probe-file').setInputFiles(tilted);
+      const turned = page.locator('.feedback li[data-issue="turned"]');
+      await turned.waitFor({timeout: 10000});
+      assert((await turned.textContent()).includes('tilted up/down'), 'pitch hint: ' + await turned.textContent());
+    }
+    // A file that is no photo: the error replaces the previous photo.
+    assert(await page.locator('.stage img').isVisible(), 'a photo is on screen');
+    await page.locator('#probe-file').setInputFiles({name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo')});
+    await page.locator('.feedback [role=alert]', {hasText: 'is not a photo this browser can read'}).waitFor();
+    assert(!(await page.locator('.stage').isVisible()), 'the previous photo is gone');
+    assert(await page.getByRole('button', {name: 'Search for investigative leads'}).isDisabled(), 'nothing to search');
+    const box = await page.locator('#probe-file').boundingBox();
+    assert(await page.locator('#probe-file + .file-label').isVisible() && box && box.width <= 1 && box.height <= 1, 'one visible upload control (the native one hidden): ' + JSON.stringify(box));
     await ctx.close();
+    // No camera on the device: said in words, not "8: Requested device not found".
+    const nc = await as(U.investigator);
+    await nc.page.evaluate(() => { navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Requested device not found', 'NotFoundError')); });
+    await nc.page.getByRole('button', {name: 'Start camera'}).click();
+    const camErr = nc.page.locator('.feedback [data-camera-error="NotFoundError"]');
+    await camErr.waitFor();
+    assert((await camErr.textContent()).startsWith('No camera was found on this device'), 'camera error in words: ' + await camErr.textContent());
+    await nc.ctx.close();
   });
 
   let strangerSearchId = '';
@@ -340,7 +471,7 @@ async function main() {
     assert(await page.locator('#my-searches li').count() === before + 1, 'one more request listed');
     assert(await card.getAttribute('data-status') === 'no_candidate', 'status no_candidate, got ' + await card.getAttribute('data-status'));
     assert((await card.textContent()).includes('This is a result, not an error'), 'explained as a result');
-    assert(await card.locator('.lead, .lead-text').count() === 0, 'no lead on a no-candidate search');
+    assert(await card.locator('.lead, .lead-text, .label-lead').count() === 0, 'no lead and no lead label on a no-candidate card');
     assert(!(await card.textContent()).includes(fixture.strangerIdentity), 'no name on a no-candidate search');
     await shot(page, '15-investigator-no-candidate');
     await ctx.close();
@@ -360,6 +491,13 @@ async function main() {
     assert(await review.locator('.candidate').count() === 0, 'no candidate shown');
     assert(await review.getByRole('button', {name: /Confirm|Reject/}).count() === 0, 'nothing to confirm or reject');
     await shot(page, '16-examiner-no-candidate');
+    // A wrong reference gets a plain message, not the server's "NOT_FOUND: search '…' not found".
+    await page.getByLabel('Open a search by its reference').fill('srch-no-such-search');
+    await page.getByRole('button', {name: 'Open', exact: true}).click();
+    const err = page.locator('.detail .notice.error');
+    await err.waitFor();
+    const t = await err.textContent();
+    assert(t.startsWith('No search has that reference') && !t.includes('NOT_FOUND'), 'plain not-found message: ' + t);
     await ctx.close();
   });
 
@@ -370,11 +508,24 @@ async function main() {
     const s = await identify(BASE, ivan, fixture.authorizationId, fixture.photoOf(subject));
     assert(s.status === 'pending_review', 'seeded search awaits review, got ' + s.status);
     const {ctx, page} = await as(U.examiner, DESKTOP);
+    // As a gallery that kept no enrolment photos would answer (404 for every
+    // candidate photo): the screen says so before Confirm and requires an
+    // explicit acknowledgement with the note.
+    await page.route(`**/v1/searches/${s.id}/candidates/*/image`, (r) => r.fulfill({status: 404, contentType: 'application/json',
+      body: JSON.stringify({error: {code: 'NOT_FOUND', message: 'no image kept for this candidate'}})}));
     const link = page.locator(`[data-search="${s.id}"]`);
     await link.waitFor({timeout: 10000});
     await link.click();
     const cand = page.locator(`.candidate[data-subject="${subject}"]`);
     await cand.waitFor();
+    assert(await cand.getAttribute('data-photo') === 'missing', 'candidate photo marked missing');
+    assert((await cand.locator('.sample[data-role=candidate]').textContent()).includes('No enrolment photo kept'), 'says no photo');
+    await cand.locator('.notice.blind').waitFor();
+    await cand.getByLabel(`Notes on ${subject}`).fill('Compared with the record only.');
+    await cand.getByRole('button', {name: 'Confirm'}).click();
+    await cand.locator('.notice.error', {hasText: 'tick the box'}).waitFor();
+    assert(await page.locator('.review .notice.ok').count() === 0, 'no blind confirmation recorded');
+    await shot(page, '17a-examiner-no-candidate-photo');
     const note = `Ear shape and hairline differ from the probe: not the same person (${U.examiner}).`;
     await cand.getByLabel(`Notes on ${subject}`).fill(note);
     await cand.getByRole('button', {name: 'Reject'}).click();
@@ -490,30 +641,69 @@ async function main() {
     await a.ctx.close();
   });
 
-  await step('auditor sees every step in the audit log and it verifies intact', async () => {
+  await step('auditor: the log newest first, filtered and paged; the report in its own view', async () => {
     const {ctx, page} = await as(U.auditor, DESKTOP);
     await page.locator('.verify[data-intact]').waitFor({timeout: 20000});
     assert(await page.locator('.verify').getAttribute('data-intact') === 'true', 'audit intact: ' + await page.locator('.verify').textContent());
     await page.locator('#audit-log tbody tr').first().waitFor();
-    const more = page.getByRole('button', {name: 'Load more'});
-    while (await more.isVisible()) {
-      await more.click();
-      await page.waitForFunction(() => {  // the page has arrived (button enabled again, or gone)
-        const b = [...document.querySelectorAll('button')].find((x) => x.textContent === 'Load more');
-        return !b || b.hidden || !b.disabled;
-      });
-    }
-    const rows = await page.locator('#audit-log tbody tr').evaluateAll((trs) => trs.map((tr) => tr.textContent));
-    const text = rows.join('\n');
-    for (const u of [U.supervisor, U.investigator, U.examiner, U.lapsed, U.auditor]) assert(text.includes(u), `audit names ${u}`);
-    for (const re of [/identify/i, /review|confirm/i, /approve/i, /refus|denied|permission/i]) assert(re.test(text), 'audit has ' + re);
-    assert(!/data:image|base64/.test(await page.content()), 'no image data on the auditor screen');
-    assert(await page.locator('#audit-log img, #transparency img').count() === 0, 'no photos shown to auditors');
-    await page.locator('#transparency .tiles').waitFor();
+    const seqs = async () => (await page.locator('#audit-log tbody tr td:first-child').allTextContents()).map(Number);
+    const first = await seqs();
+    assert(first.length === 50 && first.every((v, i) => i === 0 || v === first[i - 1] - 1), 'a page of 50, newest first: ' + first.slice(0, 5));
     await shot(page, '11-auditor');
-    // Smaller views for the README (no photo is ever on this screen).
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({path: join(SCREENS, 'masked', '11-auditor-top.png')});
+    // Paging adds no audit entry (a query is audited once, at its first page).
+    const reads = () => page.evaluate(async () => (await (await fetch('/v1/audit?action=audit.read&limit=1&order=desc',
+      {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('candor.token')}})).json()).total);
+    const r0 = await reads();
+    await page.getByRole('button', {name: 'Older entries'}).click();
+    await page.locator('#audit-range', {hasText: 'Entries 51–'}).waitFor();
+    assert((await seqs())[0] === first[49] - 1, 'the older page follows on');
+    await page.getByRole('button', {name: 'Newer entries'}).click();
+    await page.locator('#audit-range', {hasText: 'Entries 1–50'}).waitFor();
+    assert(await reads() === r0 + 1, 'paging wrote no audit entry (only the count query itself)');
+    // Filters: the lapsed investigator's refusals; the approve / deny / identify / review entries by action.
+    await page.getByLabel('User').fill(U.lapsed);
+    await page.getByLabel('Outcome').selectOption('refused');
+    await page.getByRole('button', {name: 'Apply filters'}).click();
+    await page.locator('#audit-range', {hasText: 'matching'}).waitFor();
+    let rows = await page.locator('#audit-log tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.actor, tr.className, tr.textContent]));
+    assert(rows.length >= 1 && rows.every(([a, c]) => a === U.lapsed && c.includes('refused')), 'only the lapsed account\'s refusals: ' + JSON.stringify(rows).slice(0, 300));
+    await shot(page, '11b-auditor-filtered');
+    await page.getByRole('button', {name: 'Clear'}).click();
+    await page.getByLabel('Action').selectOption('authorization');
+    await page.getByRole('button', {name: 'Apply filters'}).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit-log tbody tr')].every((tr) => tr.dataset.action.startsWith('authorization.')));
+    const authText = (await page.locator('#audit-log tbody').textContent());
+    assert(/authorization\.approve/.test(authText) && /authorization\.revoke/.test(authText) && authText.includes('denied:'), 'approve and deny (with its note) audited');
+    await page.getByLabel('Action').selectOption('search');
+    await page.getByRole('button', {name: 'Apply filters'}).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit-log tbody tr')].every((tr) => tr.dataset.action.startsWith('search.')));
+    const searchText = await page.locator('#audit-log tbody').textContent();
+    for (const u of [U.investigator, U.examiner, U.supervisor]) assert(searchText.includes(u), 'search entries name ' + u);
+    assert(/search\.identify/.test(searchText) && /search\.review_view/.test(searchText), 'identify and review-view entries');
+    await page.getByLabel('Action').selectOption('lead');
+    await page.getByRole('button', {name: 'Apply filters'}).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit-log tbody tr')].every((tr) => tr.dataset.action.startsWith('lead.')));
+    assert(/lead\.review/.test(await page.locator('#audit-log tbody').textContent()), 'the reviews are audited');
+    // A date range before today: nothing.
+    await page.getByRole('button', {name: 'Clear'}).click();
+    const yesterday = new Date(Date.now() - 86400e3).toISOString().slice(0, 10);
+    await page.getByLabel('To (inclusive)').fill(yesterday);
+    await page.getByRole('button', {name: 'Apply filters'}).click();
+    await page.locator('#audit-range', {hasText: 'No entry matches'}).waitFor();
+    assert(!/data:image|base64/.test(await page.content()), 'no image data on the auditor screen');
+    assert(await page.locator('img').count() === 0, 'no photos shown to auditors');
+    // The transparency report, in its own view, with human labels and SVG charts.
+    await page.getByRole('button', {name: 'Transparency report'}).click();
+    await page.locator('#transparency .tiles').waitFor();
+    const tiles = await page.locator('#transparency .tiles').textContent();
+    assert(/Sign-ins refused/.test(tiles), 'refused sign-ins counted: ' + tiles);
+    const refusedSignins = Number(await page.locator('.tile[data-key=signins_refused] .big').textContent());
+    assert(refusedSignins >= 1, 'the wrong password of step 1 is counted, got ' + refusedSignins);
+    assert(await page.locator('#transparency svg.bars').count() >= 3, 'bar charts drawn as SVG');
+    const text = await page.locator('#transparency').textContent();
+    assert(text.includes('Confirmed lead (released)') && !/confirmed_lead|later_authorized|by_legal_basis/.test(text), 'human labels, no raw keys');
     await page.locator('#transparency').screenshot({path: join(SCREENS, 'masked', '12-transparency.png')});
     await ctx.close();
   });

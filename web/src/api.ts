@@ -15,8 +15,12 @@ export interface Authorization {
   created_at?: string; approved_by?: string; approved_at?: string; backed_by?: string;
   exigent_deadline?: string; usable: boolean; unusable_reason?: string;
 }
+export interface AuthorizationRequest {
+  basis: string; reference: string; issuing_authority: string; case_id: string; purpose: string;
+  galleries: string[]; expires_at: string; max_searches: number;
+}
 export interface Box { x: number; y: number; width: number; height: number; }
-export interface Quality { score: number; issues: string[]; yaw_deg?: number; sharpness?: number; inter_eye_px?: number; }
+export interface Quality { score: number; issues: string[]; yaw_deg?: number; pitch_deg?: number; roll_deg?: number; sharpness?: number; inter_eye_px?: number; }
 export interface QualityFace { box: Box; quality: Quality; detector_score?: number; cut_by_border?: boolean; }
 export interface QualityReport { width?: number; height?: number; faces: QualityFace[]; usable: boolean; issues: string[]; }
 export interface Review {
@@ -34,7 +38,11 @@ export interface Search {
   outcome: string; no_candidate_above_threshold: boolean; candidate_count: number;
   threshold?: number; threshold_fpir?: number; gallery: string; gallery_size?: number; authorization_id?: string;
   case_id?: string; requester?: string; created_at: string; retain_until?: string;
-  exigent_deadline?: string; candidates?: Candidate[]; lead?: Lead;
+  exigent_deadline?: string; candidates?: Candidate[]; lead?: Lead; review_state?: ReviewState;
+}
+export interface ReviewState {
+  confirmations: number; required: number; confirmed_by: string[]; examiner_confirmed: boolean;
+  rejected_by: string[]; reviewed_by: string[];
 }
 export interface Gallery { name: string; description: string; subjects: number; templates: number; allowed_search_bases: string[]; }
 export interface AuditEntry {
@@ -42,7 +50,9 @@ export interface AuditEntry {
   gallery?: string; probe_hash?: string; candidates_returned?: number; decision?: string;
   outcome?: string; reason?: string;
 }
-export interface AuditPage { entries: AuditEntry[]; next_seq?: number; }
+export interface AuditPage { entries: AuditEntry[]; next_seq?: number; total?: number; }
+export interface AuditFilter { actor?: string; action?: string; outcome?: string; since?: string; until?: string; }
+export interface AuditQuery extends AuditFilter { order?: 'asc' | 'desc'; limit?: number; from_seq?: number; to_seq?: number; }
 export interface AuditVerification { intact: boolean; entries: number; checkpoints?: number; break_at_seq?: number; problem?: string; }
 
 export class ApiError extends Error {
@@ -90,6 +100,9 @@ export const api = {
   galleries: () => call<{galleries: Gallery[]}>('GET', '/v1/galleries'),
   authorizations: () => call<{authorizations: Authorization[]}>('GET', '/v1/authorizations'),
   approve: (id: string) => call<Authorization>('POST', `/v1/authorizations/${q(id)}/approve`),
+  /** A supervisor's refusal of a pending request (or withdrawal of an active one), with the reason. */
+  revoke: (id: string, reason: string) => call<Authorization>('POST', `/v1/authorizations/${q(id)}/revoke`, {reason}),
+  requestAuthorization: (spec: AuthorizationRequest) => call<Authorization>('POST', '/v1/authorizations', spec),
   back: (id: string, judicial: string) =>
     call<Authorization>('POST', `/v1/authorizations/${q(id)}/back`, {judicial_authorization_id: judicial}),
   quality: (image: string) => call<QualityReport>('POST', '/v1/quality', {image}),
@@ -102,7 +115,8 @@ export const api = {
   lead: (id: string) => call<Lead>('GET', `/v1/searches/${q(id)}/lead`),
   probePath: (id: string) => `/v1/searches/${q(id)}/probe`,
   candidatePath: (id: string, rank: number) => `/v1/searches/${q(id)}/candidates/${rank}/image`,
-  audit: (fromSeq: number, limit: number) => call<AuditPage>('GET', `/v1/audit?from_seq=${fromSeq}&limit=${limit}`),
+  audit: (qy: AuditQuery) => call<AuditPage>('GET', '/v1/audit?' + Object.entries(qy)
+    .filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${q(String(v))}`).join('&')),
   auditVerify: () => call<AuditVerification>('GET', '/v1/audit/verify'),
   transparency: (from: string, to: string) =>
     call<Record<string, unknown>>('GET', `/v1/reports/transparency?from=${q(from)}&to=${q(to)}`),

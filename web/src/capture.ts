@@ -4,8 +4,9 @@
 // "turned", "several faces": see HINTS). Calls onReady(base64Jpeg, report) whenever the
 // chosen photo changes; nothing is sent to /v1/identify from here.
 
-import {api, QualityReport} from './api.js';
+import {api, Quality, QualityReport} from './api.js';
 import {errorText, h} from './dom.js';
+import {cameraErrorText} from './messages.js';
 
 // Keys are the strings the server really sends (POST /v1/quality): the
 // top-level issues from src/server/routes_search.cc (HandleQuality) and the
@@ -15,7 +16,7 @@ const HINTS: Record<string, string> = {
   'more than one face: the largest is used': 'Several faces: the largest is used. Frame only the person of interest.',
   'too small': 'Face too small: move closer.',
   'blurred': 'Blurred: hold still and make sure the face is in focus.',
-  'turned': 'Face turned away: ask for, or wait for, a frontal view.',
+  'turned': 'Face turned away or tilted: ask for, or wait for, a level, frontal view.',
   'too dark': 'Too dark: find more light.',
   'too bright': 'Over-exposed: avoid direct light.',
   'cut by border': 'Face cut by the edge of the picture.',
@@ -24,7 +25,18 @@ const HINTS: Record<string, string> = {
 const PREFIX_HINTS: [string, string][] = [
   ['landmarks unusable', 'Face features not found: use a sharper, frontal photo.'],
 ];
-export function hint(issue: string): string {
+/** "turned" covers yaw, pitch and roll: say which, from the face's pose. */
+function turnedHint(q?: Quality): string | undefined {
+  if (!q) return undefined;
+  const yaw = Math.abs(q.yaw_deg ?? 0), pitch = Math.abs(q.pitch_deg ?? 0), roll = Math.abs(q.roll_deg ?? 0);
+  if (pitch >= yaw && pitch >= roll && pitch > 0) return 'Face tilted up/down: ask for, or wait for, a level view (chin neither raised nor lowered).';
+  if (yaw >= roll && yaw > 0) return 'Face turned to the side: ask for, or wait for, a frontal view.';
+  if (roll > 0) return 'Head tilted sideways: ask for, or wait for, an upright view.';
+  return undefined;
+}
+
+export function hint(issue: string, q?: Quality): string {
+  if (issue === 'turned') { const t = turnedHint(q); if (t) return t; }
   const exact = HINTS[issue];
   if (exact) return exact;
   for (const [p, text] of PREFIX_HINTS) if (issue.startsWith(p)) return text;
@@ -44,11 +56,13 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
   const feedback = h('div', {class: 'feedback', role: 'status', 'aria-live': 'polite'}, 'No photo yet.');
   const startBtn = h('button', {type: 'button', class: 'secondary'}, 'Start camera') as HTMLButtonElement;
   const shootBtn = h('button', {type: 'button', disabled: true}, 'Take photo') as HTMLButtonElement;
-  const file = h('input', {type: 'file', id: 'probe-file', accept: 'image/*', capture: 'environment'}) as HTMLInputElement;
-  const fileLabel = h('label', {for: 'probe-file', class: 'file-label'}, 'Or upload a photo');
+  // One visible control: the label looks like a button; the native file input
+  // is visually hidden but stays focusable (its focus ring shows on the label).
+  const file = h('input', {type: 'file', id: 'probe-file', class: 'visually-hidden', accept: 'image/*'}) as HTMLInputElement;
+  const fileLabel = h('label', {for: 'probe-file', class: 'file-label'}, 'Upload a photo');
   const root = h('section', {class: 'capture', 'aria-labelledby': 'cap-h'},
-    h('h3', {id: 'cap-h'}, 'Probe photo'), stage, feedback,
-    h('div', {class: 'row'}, startBtn, shootBtn), h('div', {class: 'row'}, fileLabel, file));
+    h('h3', {id: 'cap-h'}, 'Probe photo'), feedback, stage,
+    h('div', {class: 'row'}, startBtn, shootBtn, file, fileLabel));
   stage.hidden = true;
 
   let stream: MediaStream | null = null;
@@ -89,7 +103,8 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     } else {
       feedback.append(h('p', {class: 'not-usable'}, 'Not usable for a search:'));
     }
-    if (issues.length) feedback.append(h('ul', {class: 'issues'}, ...[...new Set(issues)].map((i) => h('li', {'data-issue': i}, hint(i)))));
+    const q = report.faces[0]?.quality;
+    if (issues.length) feedback.append(h('ul', {class: 'issues'}, ...[...new Set(issues)].map((i) => h('li', {'data-issue': i}, hint(i, q)))));
     feedback.dataset.usable = String(report.usable);
   }
 
@@ -130,10 +145,11 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     try {
       stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: {ideal: 'environment'}, width: {ideal: 1280}}, audio: false});
     } catch (e) {
-      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'Camera not available: ' + errorText(e) + '. Upload a photo instead.'));
+      feedback.replaceChildren(h('p', {class: 'error', role: 'alert', 'data-camera-error': (e as {name?: string})?.name ?? ''}, cameraErrorText(e)));
       return;
     }
     video.srcObject = stream; video.hidden = false; still.hidden = true; stage.hidden = false;
+    root.scrollIntoView({block: 'start'});  // on a phone: the preview and its feedback in view
     await video.play().catch(() => undefined);
     startBtn.textContent = 'Stop camera'; shootBtn.disabled = false;
     feedback.textContent = 'Checking the picture…';
@@ -141,12 +157,20 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     void live();
   });
 
+  function clearStill(): void {
+    still.removeAttribute('src'); still.hidden = true; stage.hidden = true;
+    overlay.getContext('2d')?.clearRect(0, 0, overlay.width, overlay.height);
+    delete feedback.dataset.usable;
+  }
+
   async function useStill(image: string): Promise<void> {
     const gen = ++generation;
     still.src = 'data:image/jpeg;base64,' + image;
     still.hidden = false; video.hidden = true; stage.hidden = false;
+    root.scrollIntoView({block: 'start'});
     await still.decode().catch(() => undefined);
     feedback.textContent = 'Checking the photo…';
+    onReady(null, null);  // nothing to search until this photo is checked
     const r = await check(image, still, gen);
     if (gen === generation) onReady(image, r);
   }
@@ -168,8 +192,13 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
       bmp.close();
       await useStill(image);
     } catch {
-      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'That file is not a photo this browser can read.'));
+      // The previous photo must not stay on screen under this error.
+      generation++;
+      clearStill();
+      feedback.replaceChildren(h('p', {class: 'error', role: 'alert'}, `"${f.name}" is not a photo this browser can read (use a JPEG, PNG or WebP photo).`));
       onReady(null, null);
+    } finally {
+      file.value = '';  // choosing the same file again fires "change" again
     }
   });
 

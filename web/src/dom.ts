@@ -1,6 +1,8 @@
 // Small DOM helpers: element creation without innerHTML (no injection from
 // server strings), status messages announced to screen readers, and time text.
 
+import {plainErrorText} from './messages.js';
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
 
@@ -39,12 +41,24 @@ export function countdown(iso: string, now = Date.now()): {text: string; overdue
   return ms >= 0 ? {text: `${t} left`, overdue: false} : {text: `overdue by ${t}`, overdue: true};
 }
 
-export function errorText(e: unknown): string {
-  if (e && typeof e === 'object' && 'message' in e) {
-    const code = (e as {code?: string}).code;
-    return (code ? code + ': ' : '') + String((e as Error).message);
-  }
-  return String(e);
+/** A plain message for an error (messages.ts): never a bare code and server string. */
+export function errorText(e: unknown): string { return plainErrorText(e); }
+
+/**
+ * A progress line for a slow request: "Searching… 4 s" with an indeterminate
+ * progress bar, updated every half second; `stop()` removes the timer.
+ */
+export function progressNotice(what: string, detail = ''): {el: HTMLElement; stop(): void} {
+  const t0 = Date.now();
+  const text = h('span', {}, `${what}…`);
+  const el = h('div', {class: 'notice info progress', role: 'status'}, text, ' ',
+    h('progress', {'aria-label': what}), detail ? h('small', {class: 'hint'}, ' ' + detail) : '');
+  const timer = window.setInterval(() => {
+    const s = Math.round((Date.now() - t0) / 1000);
+    text.textContent = s >= 1 ? `${what}… ${s} s` : `${what}…`;
+    if (s >= 10) el.dataset.slow = 'true';
+  }, 500);
+  return {el, stop: () => window.clearInterval(timer)};
 }
 
 /** Moves focus to a view's heading so keyboard and screen-reader users land on it. */

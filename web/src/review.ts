@@ -1,15 +1,27 @@
-// Examiner and supervisor review: the queue of searches awaiting review, and
-// for one search the probe and each candidate side by side with score and
-// estimated FPIR, earlier reviews, and confirm / reject with notes. The
-// server enforces the two-person rule (never the same person twice, never the
-// requester); this screen explains it and shows the server's refusal if any.
+// Examiner and supervisor review: the queue of searches this person can act
+// on (with the two-person state of each), and for one search the probe and
+// each candidate side by side with score and estimated FPIR (explained),
+// earlier reviews, and confirm / reject with notes. The server enforces the
+// two-person rule (never the same person twice, never the requester); this
+// screen shows where a search stands ("1 of 2 confirmations — needs a second
+// reviewer (not erin)") and the server's refusal if any.
+//
+// Probe and candidate are generic *sample panes* (samplePane: a modality, an
+// image route, a caption), so a second modality (fingerprints) adds panes of
+// its own kind beside the face ones without changing the review logic.
 
 import {Account, api, Candidate, imageUrl, Search} from './api.js';
 import {clear, errorText, fmtTime, h, notice} from './dom.js';
-import {LEAD_LABEL, searchStatusText} from './labels.js';
+import {LEAD_LABEL, searchStatusText, twoPersonText} from './labels.js';
+
+export type Modality = 'face';
+/** One sample to compare: its modality, the route of its image, and a caption. */
+export interface Sample { modality: Modality; role: 'probe' | 'candidate'; path: string; caption: string; alt: string; }
 
 /** An error rate as text: "3.2e-5" below 0.1 %, else "0.0123". */
 function fmtRate(r: number): string { return r < 0.001 ? r.toExponential(1) : r.toFixed(4); }
+/** A rate as a share in words: "0.93 %", "1 in 34,000". */
+function pct(r: number): string { return r >= 0.001 ? `${(100 * r).toPrecision(2)} %` : `1 in ${Math.round(1 / r).toLocaleString('en')}`; }
 
 export function reviewView(me: Account, root: HTMLElement): () => void {
   const queue = h('div', {class: 'queue'});
@@ -19,41 +31,63 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
 
   function revokeUrls(): void { while (urls.length) URL.revokeObjectURL(urls.pop()!); }
 
-  async function photo(path: string, alt: string): Promise<HTMLElement> {
-    const fig = h('div', {class: 'photo'});
+  /** A sample pane: the image (fetched with the token, role-checked and audited) or why there is none. */
+  async function samplePane(x: Sample): Promise<HTMLElement> {
+    const fig = h('figure', {class: 'sample', 'data-modality': x.modality, 'data-role': x.role});
     try {
-      const u = await imageUrl(path);
+      const u = await imageUrl(x.path);
       urls.push(u);
-      fig.append(h('img', {src: u, alt}));
+      fig.append(h('img', {src: u, alt: x.alt}));
+      fig.dataset.kept = 'true';
     } catch {
-      fig.append(h('p', {class: 'no-photo'}, 'Photo not kept by this gallery'));
+      fig.append(h('p', {class: 'no-photo'}, x.role === 'probe' ? 'Probe photo no longer kept (purged)' : 'No enrolment photo kept for this candidate'));
+      fig.dataset.kept = 'false';
     }
+    fig.append(h('figcaption', {}, x.caption));
     return fig;
   }
 
   async function loadQueue(): Promise<void> {
     try {
       // The server lists the caller's own requests too (a supervisor may be a
-      // requester): only others' searches awaiting review belong here.
-      const list = (await api.searches()).searches
+      // requester): only others' searches awaiting review belong here, and of
+      // those only the ones this person can still act on (not reviewed by them).
+      const pending = (await api.searches()).searches
         .filter((s) => s.status === 'pending_review' && s.requester !== me.username);
-      const items = list.map((s) => h('li', {},
-        h('button', {type: 'button', class: 'link', 'data-search': s.id, onclick: () => openSearch(s.id)},
-          `${searchStatusText(s).title} · ${s.case_id ?? ''} · ${s.gallery} · ${s.candidate_count} candidate(s) · ${fmtTime(s.created_at)}`)));
-      queue.replaceChildren(h('h3', {}, 'Searches awaiting review'),
-        items.length ? h('ul', {class: 'cards', id: 'review-queue'}, ...items) : h('p', {}, 'Nothing awaits review.'));
+      const reviewed = (s: Search) => (s.review_state?.reviewed_by ?? []).includes(me.username);
+      const item = (s: Search) => {
+        const tp = twoPersonText(s, me.username, me.role);
+        return h('li', {'data-queue': s.id, class: tp.yours ? 'yours' : ''},
+          h('button', {type: 'button', class: 'link', 'data-search': s.id, onclick: () => openSearch(s.id)},
+            `${s.case_id ?? ''} · ${s.gallery} · ${s.candidate_count} candidate${s.candidate_count === 1 ? '' : 's'} · ${fmtTime(s.created_at)}`),
+          h('p', {class: 'two-person' + (tp.yours ? ' yours' : '')}, tp.text || searchStatusText(s).title));
+      };
+      const act = pending.filter((s) => !reviewed(s));
+      const waiting = pending.filter(reviewed);
+      queue.replaceChildren(h('h3', {}, 'Searches awaiting your review'),
+        act.length ? h('ul', {class: 'cards', id: 'review-queue'}, ...act.map(item)) : h('p', {}, 'Nothing awaits your review.'),
+        waiting.length ? h('details', {class: 'waiting'}, h('summary', {}, `Reviewed by you, waiting for another person (${waiting.length})`),
+          h('ul', {class: 'cards', id: 'waiting-queue'}, ...waiting.map(item))) : '');
     } catch (e) {
-      queue.replaceChildren(h('h3', {}, 'Searches awaiting review'), notice('error', errorText(e)));
+      queue.replaceChildren(h('h3', {}, 'Searches awaiting your review'), notice('error', errorText(e)));
     }
   }
 
-  function reviewForm(s: Search, c: Candidate): HTMLElement {
+  function reviewForm(s: Search, c: Candidate, photoKept: boolean): HTMLElement {
     const notesId = `notes-${c.rank}`;
     const notes = h('textarea', {id: notesId, rows: 2, required: true, placeholder: 'What you compared and why'}) as HTMLTextAreaElement;
     const msg = h('div', {'aria-live': 'polite'});
     const done = (c.reviews ?? []).some((r) => r.reviewer === me.username);
+    // Without the candidate's photo a confirmation is not a face comparison:
+    // said before Confirm, and it needs an explicit acknowledgement and note.
+    const blindId = `blind-${c.rank}`;
+    const blind = h('input', {type: 'checkbox', id: blindId}) as HTMLInputElement;
     const act = (decision: 'confirm' | 'reject') => async () => {
       if (!notes.value.trim()) { msg.replaceChildren(notice('error', 'Notes are required: say what you compared.')); notes.focus(); return; }
+      if (decision === 'confirm' && !photoKept && !blind.checked) {
+        msg.replaceChildren(notice('error', 'This gallery kept no photo of the candidate: tick the box to confirm without it, and say in the note what you compared instead.'));
+        blind.focus(); return;
+      }
       try {
         const updated = await api.review(s.id, c.subject_id, decision, notes.value.trim());
         msg.replaceChildren(notice('ok', `Recorded: ${decision} by ${me.username}.`));
@@ -64,6 +98,9 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       }
     };
     return h('div', {class: 'review-form'},
+      !photoKept && !done ? h('div', {class: 'notice warn blind', role: 'note'},
+        h('p', {}, 'No enrolment photo is kept for this candidate, so the faces cannot be compared here. Reject it, or confirm only from another source (the gallery\'s own record) and say which in the note.'),
+        h('div', {class: 'check'}, blind, h('label', {for: blindId}, 'I confirm without the candidate\'s photo, from the source named in my note'))) : '',
       h('label', {for: notesId}, `Notes on ${c.subject_id}`), notes,
       h('div', {class: 'row'},
         h('button', {type: 'button', class: 'confirm', onclick: act('confirm'), disabled: done}, 'Confirm'),
@@ -72,37 +109,51 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       msg);
   }
 
+  /** What score, threshold and FPIR mean, with this search's numbers. */
+  function explain(s: Search): HTMLElement {
+    const n = s.gallery_size !== undefined ? `${s.gallery_size} subjects` : 'this gallery';
+    return h('details', {class: 'explain'}, h('summary', {}, 'What do score, threshold and estimated FPIR mean?'),
+      h('ul', {},
+        h('li', {}, 'Score: how alike the probe\'s and the candidate\'s face templates are (cosine similarity; higher is more alike). It is not a probability that they are the same person.'),
+        h('li', {}, `Threshold${s.threshold !== undefined ? ' ' + s.threshold.toFixed(3) : ''}: the score a candidate needs to be listed at all. It was set so that a search of someone who is not in the gallery lists anyone only rarely` +
+          (s.threshold_fpir !== undefined ? ` (about ${pct(s.threshold_fpir)} of such searches at ${n}: the estimated FPIR at the threshold).` : '.')),
+        h('li', {}, `Estimated FPIR of a score: the share of searches of people not in the gallery that would still produce a candidate scoring this high, at ${n}. The smaller it is, the less likely the match is a coincidence; "≤" means the calibration data cannot show a lower value.`),
+        h('li', {}, 'Neither number decides: compare the photos yourself, and confirm only what you would defend.')));
+  }
+
   async function openSearch(id: string, flash?: string): Promise<void> {
     revokeUrls();
     detail.replaceChildren(notice('info', 'Loading…'));
     let s: Search;
     try { s = await api.search(id); } catch (e) { detail.replaceChildren(notice('error', errorText(e))); return; }
     const st = searchStatusText(s);
-    const probe = await photo(api.probePath(s.id), 'Probe photo');
-    const body = h('div', {class: 'review', id: 'review-' + s.id},
+    const tp = twoPersonText(s, me.username, me.role);
+    const probe = await samplePane({modality: 'face', role: 'probe', path: api.probePath(s.id), caption: 'Probe', alt: 'Probe photo'});
+    const body = h('div', {class: 'review', id: 'review-' + s.id, 'data-status': s.status},
       h('h3', {tabindex: -1}, `Search ${s.id}`),
       flash ? notice('ok', flash) : '',
-      h('p', {class: 'label-lead', role: 'note'}, s.label || LEAD_LABEL),
       h('p', {}, h('strong', {}, st.title), ` — ${st.detail}`),
+      tp.text ? h('p', {class: 'two-person' + (tp.yours ? ' yours' : ''), 'data-confirmations': String(s.review_state?.confirmations ?? 0)}, tp.text) : '',
       h('p', {class: 'meta'}, `Case ${s.case_id ?? '—'} · gallery ${s.gallery}${s.gallery_size !== undefined ? ` (${s.gallery_size} subjects)` : ''} · requested by ${s.requester ?? '—'}`,
         s.threshold !== undefined ? ` · threshold ${s.threshold.toFixed(3)}` : '',
         s.threshold_fpir !== undefined ? ` (estimated FPIR ${fmtRate(s.threshold_fpir)} at this gallery size)` : ''));
     if (s.exigent_deadline) body.append(notice('warn', `Exigent search: must be backed by a judicial authorization by ${fmtTime(s.exigent_deadline)}, or it is purged.`));
     if (s.no_candidate_above_threshold || s.status === 'no_candidate') {
-      body.append(h('div', {class: 'side'}, h('figure', {}, probe, h('figcaption', {}, 'Probe'))),
+      body.append(h('div', {class: 'comparison'}, probe),
         h('p', {class: 'no-candidate', role: 'status'}, 'No candidate above threshold. Nothing to review.'));
     } else {
+      body.append(explain(s));
       const rows = h('ol', {class: 'candidates'});
       for (const c of s.candidates ?? []) {
-        const cand = await photo(api.candidatePath(s.id, c.rank), `Candidate ${c.rank}: ${c.subject_id}`);
+        const cand = await samplePane({modality: 'face', role: 'candidate', path: api.candidatePath(s.id, c.rank),
+          caption: `#${c.rank} ${c.subject_id}`, alt: `Candidate ${c.rank}: ${c.subject_id}`});
+        const kept = cand.dataset.kept === 'true';
         const rejectedBy = (c.reviews ?? []).filter((r) => r.decision === 'reject').map((r) => r.reviewer);
         const reviews = (c.reviews ?? []).map((r) => h('li', {'data-decision': r.decision},
           `${r.decision === 'confirm' ? 'Confirmed' : 'Rejected'} by ${r.reviewer}${r.reviewer_role ? ' (' + r.reviewer_role + ')' : ''}, ${fmtTime(r.created_at)}${r.notes ? ': ' + r.notes : ''}`));
         rows.append(h('li', {class: 'candidate' + (rejectedBy.length ? ' rejected' : ''), 'data-subject': c.subject_id,
-          'data-rejected': rejectedBy.length ? 'true' : undefined},
-          h('div', {class: 'side'},
-            h('figure', {}, probe.cloneNode(true), h('figcaption', {}, 'Probe')),
-            h('figure', {}, cand, h('figcaption', {}, `#${c.rank} ${c.subject_id}`))),
+          'data-rejected': rejectedBy.length ? 'true' : undefined, 'data-photo': kept ? 'kept' : 'missing'},
+          h('div', {class: 'comparison'}, probe.cloneNode(true), cand),
           h('p', {class: 'scores'}, `Score ${c.score.toFixed(3)}`,
             c.fpir !== undefined
               ? ` · estimated FPIR ${c.fpir_basis === 'upper_bound' ? '≤ ' : ''}${fmtRate(c.fpir)}${c.fpir_basis === 'extrapolated' ? ' (extrapolated)' : ''}`
@@ -110,11 +161,11 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
             c.record_ref ? ` · record ${c.record_ref}` : ''),
           rejectedBy.length ? h('p', {class: 'rejected-note'}, `Rejected by ${rejectedBy.join(', ')}: this candidate cannot become a lead from this search.`) : '',
           reviews.length ? h('ul', {class: 'reviews'}, ...reviews) : h('p', {class: 'hint'}, 'Not reviewed yet.'),
-          s.status === 'pending_review' ? reviewForm(s, c) : ''));
+          s.status === 'pending_review' ? reviewForm(s, c, kept) : ''));
       }
       body.append(rows);
     }
-    if (s.lead) body.append(notice('ok', `Lead released: ${s.lead.confirmed_subject_ids.join(', ')}. ${s.lead.label}`));
+    if (s.lead) body.append(notice('ok', `Lead released to ${s.requester ?? 'the requester'}: ${s.lead.confirmed_subject_ids.join(', ')} (two confirmations).`));
     detail.replaceChildren(body);
     (body.querySelector('h3') as HTMLElement).focus();
   }
