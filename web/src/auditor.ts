@@ -26,10 +26,16 @@ const LABELS: Record<string, string> = {
   confirmed_lead: 'Confirmed lead (released)', pending: 'No result yet', investigator: 'Investigator',
   supervisor: 'Supervisor', examiner: 'Examiner', admin: 'Administrator',
 };
-const label = (k: string) => LABELS[k] ?? k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const labelOf = (k: string) => LABELS[k] ?? k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const label = labelOf;
+/** The tiles' order: requests, refusals, outcomes, reviews, exigent, purges. */
+const TILE_ORDER = ['searches', 'refused', 'signins_refused', 'leads_released', 'reviews.confirm', 'reviews.reject',
+  'exigent.searches', 'exigent.later_authorized', 'exigent.pending', 'exigent.purged', 'searches_purged_by_retention'];
 
 /** A horizontal bar chart (SVG) of a {name: count} map, with the same numbers as a table for screen readers. */
 function barChart(key: string, data: Record<string, number>): HTMLElement {
+  // Gallery names are names, not keys: shown as they are.
+  const label = key === 'by_gallery' ? (k: string) => k : labelOf;
   const entries = Object.entries(data).sort((a, b) => b[1] - a[1]);
   const max = Math.max(1, ...entries.map((e) => e[1]));
   const fig = h('figure', {class: 'chart', 'data-chart': key}, h('figcaption', {}, label(key)));
@@ -189,6 +195,8 @@ function transparencyView(): HTMLElement {
           else charts.push(barChart(k, v as Record<string, number>));
         }
       }
+      const rank = (el: HTMLElement) => { const i = TILE_ORDER.indexOf(el.dataset.key ?? ''); return i < 0 ? 99 : i; };
+      tiles.sort((a, b) => rank(a) - rank(b));
       const p = t.period as {from?: string; to?: string} | undefined;
       out.replaceChildren(p?.from ? h('p', {}, `Period ${fmtTime(p.from)} – ${fmtTime(p.to)}`) : '',
         h('div', {class: 'tiles'}, ...tiles), h('div', {class: 'charts'}, ...charts),

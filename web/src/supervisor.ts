@@ -18,7 +18,7 @@ export function supervisorPanel(me: Account): {root: HTMLElement; stop(): void} 
     const msg = h('div', {'aria-live': 'polite'});
     const mine = a.created_by === me.username;
     const noteId = 'note-' + a.id;
-    const note = h('textarea', {id: noteId, rows: 2, placeholder: 'Required to deny: why (the requester is told)'}) as HTMLTextAreaElement;
+    const note = h('textarea', {id: noteId, rows: 2, placeholder: 'Required to deny: why (recorded in the audit log)'}) as HTMLTextAreaElement;
     const dl = (pairs: [string, string][]) => h('dl', {class: 'facts'}, ...pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     const buttons: HTMLButtonElement[] = [];
     const act = (what: 'approve' | 'deny') => async () => {
