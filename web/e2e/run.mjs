@@ -666,7 +666,8 @@ async function main() {
     await page.getByLabel('User').fill(U.lapsed);
     await page.getByLabel('Outcome').selectOption('refused');
     await page.getByRole('button', {name: 'Apply filters'}).click();
-    await page.locator('#audit-range', {hasText: 'matching'}).waitFor();
+    await page.waitForFunction((u) => { const trs = [...document.querySelectorAll('#audit-log tbody tr')];
+      return trs.length > 0 && trs.every((tr) => tr.dataset.actor === u); }, U.lapsed, {timeout: 10000});
     let rows = await page.locator('#audit-log tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.actor, tr.className, tr.textContent]));
     assert(rows.length >= 1 && rows.every(([a, c]) => a === U.lapsed && c.includes('refused')), 'only the lapsed account\'s refusals: ' + JSON.stringify(rows).slice(0, 300));
     await shot(page, '11b-auditor-filtered');
