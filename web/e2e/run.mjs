@@ -449,7 +449,12 @@ async function main() {
     const {ctx, page} = await as(U.investigator);
     await pickAuthorization(page);
     const before = await page.locator('#my-searches li').count();
+    // A slow upload (1.5 s before the quality check leaves): progress, with the size.
+    await page.route('**/v1/quality', async (r) => { await new Promise((res) => setTimeout(res, 1500)); await r.continue(); });
     await page.locator('#probe-file').setInputFiles(fixture.strangerJpeg);
+    const up = page.locator('.feedback .progress');
+    await up.waitFor();
+    assert(/Checking the photo/.test(await up.textContent()) && /Sending \d+ kB/.test(await up.textContent()), 'upload progress: ' + await up.textContent());
     const fb = page.locator('.feedback[data-usable]');
     await fb.waitFor({timeout: 20000});
     assert(await fb.getAttribute('data-usable') === 'true', 'uploaded photo judged usable: ' + await fb.textContent());

@@ -5,7 +5,7 @@
 // chosen photo changes; nothing is sent to /v1/identify from here.
 
 import {api, Quality, QualityReport} from './api.js';
-import {errorText, h} from './dom.js';
+import {errorText, h, progressNotice} from './dom.js';
 import {cameraErrorText} from './messages.js';
 
 // Keys are the strings the server really sends (POST /v1/quality): the
@@ -169,9 +169,12 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     still.hidden = false; video.hidden = true; stage.hidden = false;
     root.scrollIntoView({block: 'start'});
     await still.decode().catch(() => undefined);
-    feedback.textContent = 'Checking the photo…';
+    // A slow connection: the seconds count while the photo is sent and checked.
+    const p = progressNotice('Checking the photo', `Sending ${Math.round((image.length * 3) / 4 / 1024)} kB to the quality check.`);
+    feedback.replaceChildren(p.el);
+    delete feedback.dataset.usable;  // no verdict until this photo's check answers
     onReady(null, null);  // nothing to search until this photo is checked
-    const r = await check(image, still, gen);
+    const r = await check(image, still, gen).finally(() => p.stop());
     if (gen === generation) onReady(image, r);
   }
 
