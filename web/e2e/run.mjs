@@ -66,6 +66,12 @@ async function step(name, fn) {
   }
 }
 function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
+/** The same page at the phone's width: nothing scrolls sideways (wide tables scroll in their own box). */
+async function fitsPhone(page, what) {
+  await page.setViewportSize(MOBILE);
+  const w = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert(w[0] <= w[1], `${what} at 390 px: no sideways scroll (${w[0]} > ${w[1]})`);
+}
 
 const MOBILE = {width: 390, height: 844};
 const DESKTOP = {width: 1280, height: 900};
@@ -207,6 +213,7 @@ async function main() {
       assert(text.includes(want), `pending row shows ${want}: ${text}`);
     assert(await row.getByRole('button', {name: 'Deny'}).isEnabled(), 'Deny offered beside Approve');
     await shot(page, '02-supervisor-approve');
+    await fitsPhone(page, 'supervisor approval');
     await row.getByRole('button', {name: 'Approve'}).click();
     const flash = page.locator('#auth-flash');
     await flash.waitFor();
@@ -344,6 +351,9 @@ async function main() {
     const after = await page.locator('.review .two-person').textContent();
     assert(after.startsWith(`1 of 2 confirmations — needs a second reviewer (not ${U.examiner})`), 'after the first confirmation: ' + after);
     await shot(page, '05b-examiner-first-confirmation');
+    await fitsPhone(page, 'examiner review');
+    assert(await page.locator('.review .two-person').isVisible(), 'the two-person state on a phone');
+    await page.setViewportSize(DESKTOP);
     // The search leaves this examiner's queue (they cannot act on it) and waits for another person.
     await page.locator(`#waiting-queue [data-search="${searchId}"]`).waitFor({state: 'attached', timeout: 10000});
     assert(await page.locator(`#review-queue [data-search="${searchId}"]`).count() === 0, 'not in the queue of someone who cannot act on it');
@@ -711,6 +721,10 @@ async function main() {
     const text = await page.locator('#transparency').textContent();
     assert(text.includes('Confirmed lead (released)') && !/confirmed_lead|later_authorized|by_legal_basis/.test(text), 'human labels, no raw keys');
     await page.locator('#transparency').screenshot({path: join(SCREENS, 'masked', '12-transparency.png')});
+    await fitsPhone(page, 'transparency report');
+    await page.getByRole('button', {name: 'Audit log'}).click();
+    await page.locator('#audit-log tbody tr').first().waitFor();
+    await fitsPhone(page, 'audit log with filters');
     await ctx.close();
   });
 
