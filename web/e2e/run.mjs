@@ -371,6 +371,7 @@ async function main() {
     const q = p0.locator(`[data-queue="${searchId}"] .two-person`);
     await q.waitFor();
     assert((await q.textContent()).includes('Yours is the missing one') && (await q.textContent()).includes(`not ${U.examiner}`), 'the supervisor is told theirs is missing: ' + await q.textContent());
+    assert((await p0.locator('#yours-missing').textContent()).startsWith('1 search has one confirmation and needs yours'), 'said above the queue too');
     await c0.close();
     const {ctx, page, before} = await review(U.supervisor, '06-second-confirmation');
     assert(before.includes('Yours is the missing one'), 'on the review too: ' + before);

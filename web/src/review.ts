@@ -64,7 +64,10 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       };
       const act = pending.filter((s) => !reviewed(s));
       const waiting = pending.filter(reviewed);
+      const missing = act.filter((s) => twoPersonText(s, me.username, me.role).yours).length;
       queue.replaceChildren(h('h3', {}, 'Searches awaiting your review'),
+        missing ? h('p', {class: 'notice info', role: 'status', id: 'yours-missing'},
+          `${missing} search${missing === 1 ? ' has' : 'es have'} one confirmation and need${missing === 1 ? 's' : ''} yours to release a lead.`) : '',
         act.length ? h('ul', {class: 'cards', id: 'review-queue'}, ...act.map(item)) : h('p', {}, 'Nothing awaits your review.'),
         waiting.length ? h('details', {class: 'waiting'}, h('summary', {}, `Reviewed by you, waiting for another person (${waiting.length})`),
           h('ul', {class: 'cards', id: 'waiting-queue'}, ...waiting.map(item))) : '');
