@@ -38,6 +38,9 @@ if [ "$target" = decode ]; then
     cp -n "$data/faces/wild/img47.jpg" "$corpus/wild_img47_webp" 2>/dev/null || true
   fi
   extra=(-dict="$root/fuzz/image.dict" -max_len=65536)
+elif [ "$target" = finger ]; then
+  cp -n "$root"/fuzz/corpus_finger/* "$corpus"/ 2>/dev/null || true  # synthetic ISO records
+  extra=(-max_len=4096)
 elif [ "$target" = server ]; then
   cp -n "$root"/fuzz/corpus_server/* "$corpus"/ 2>/dev/null || true  # synthetic requests
   extra=(-max_len=8192)

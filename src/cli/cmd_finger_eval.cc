@@ -3,7 +3,7 @@
 // candor finger eval fvc [--dir D] [--svg F] [--md F] [--threads N] [--bits]
 //   [--no-robustness] : the FVC protocol on an FVC folder (default
 //   $CANDOR_DATA/fingerprints/fvc2002-db1-b): EER, FMR100, FMR1000, ZeroFMR
-//   for 280 genuine / 45 (FVC) and 2,800 (all pairs) impostor comparisons,
+//   for 280 genuine / 45 (FVC) and 2,880 (all pairs) impostor comparisons,
 //   as captured and with the probe rotated, cropped and noisy; the DET curve
 //   as SVG. Results in docs/ACCURACY.md, "Fingerprints".
 

@@ -216,7 +216,10 @@ std::string FvcDetSvg(const FvcReport& report) {
     series.push_back(std::move(s));
   }
   plot::PlotOptions o;
-  o.title = "DET, FVC2002 DB1-B (280 genuine, 2,800 impostor)";
+  if (!report.conditions.empty()) {
+    o.title = "DET, " + std::to_string(report.conditions[0].all.genuine) + " genuine, " +
+              std::to_string(report.conditions[0].all.impostor) + " impostor comparisons (all pairs)";
+  }
   o.x = {"FMR", true, 1e-4, 1};
   o.y = {"FNMR", true, 1e-3, 1};
   return plot::LinePlot(series, o);
@@ -225,8 +228,14 @@ std::string FvcDetSvg(const FvcReport& report) {
 std::string FvcMarkdown(const FvcReport& r) {
   std::ostringstream o;
   char buf[512];
-  o << "| condition | EER (FVC, 45 imp.) | EER (all, 2,800 imp.) | FMR100 | FMR1000 | ZeroFMR | "
-       "failed extractions | mean minutiae | mean quality |\n|---|---|---|---|---|---|---|---|---|\n";
+  const size_t gen = r.conditions.empty() ? 0 : r.conditions[0].all.genuine;
+  const size_t imp_fvc = r.conditions.empty() ? 0 : r.conditions[0].fvc.impostor;
+  const size_t imp_all = r.conditions.empty() ? 0 : r.conditions[0].all.impostor;
+  std::snprintf(buf, sizeof buf,
+                "| condition | EER (FVC: %zu gen., %zu imp.) | EER (all pairs: %zu imp.) | FMR100 | FMR1000 | "
+                "ZeroFMR | failed extractions | mean minutiae | mean quality |\n",
+                gen, imp_fvc, imp_all);
+  o << buf << "|---|---|---|---|---|---|---|---|---|\n";
   for (const FvcCondition& c : r.conditions) {
     std::snprintf(buf, sizeof buf, "| %s | %.2f %% | %.2f %% | %.2f %% | %.2f %% | %.2f %% | %d | %.1f | %.0f |\n",
                   c.name.c_str(), 100 * c.fvc.eer, 100 * c.all.eer, 100 * c.all.fmr100, 100 * c.all.fmr1000,

@@ -5,7 +5,7 @@
 // print is extracted once per condition and compared by MCC.
 //   genuine       every pair of impressions of a finger (FVC: 8C2 x 10 = 280);
 //   impostor FVC  the first impressions of every pair of fingers (45);
-//   impostor all  every pair of prints of different fingers (2,800).
+//   impostor all  every pair of prints of different fingers (10 x 9 / 2 x 64 = 2,880).
 // Conditions transform the second print of each pair (the "probe"); the first
 // stays as captured: none, rotated by +30 and -30 degrees, centre-cropped to
 // 60 % of the area, Gaussian noise (sigma 20 grey levels).
@@ -40,7 +40,7 @@ struct FvcErrorRates {
 struct FvcCondition {
   std::string name;
   FvcErrorRates fvc;  // 280 genuine, 45 impostor
-  FvcErrorRates all;  // 280 genuine, 2,800 impostor
+  FvcErrorRates all;  // 280 genuine, 2,880 impostor
   int extraction_failures = 0;
   double mean_minutiae = 0;
   double mean_quality = 0;

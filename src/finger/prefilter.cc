@@ -3,6 +3,7 @@
 // The 1:N pre-filter: pooled MCC bit cylinders compared by popcount.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "candor/finger.h"
@@ -12,7 +13,18 @@ namespace {
 
 constexpr int kNs = 16, kNd = 6, kPool = 2, kSide = kNs / kPool;  // 8 x 8 x 6 = 384 bits
 constexpr int kBest = 6;  // per-cylinder similarities averaged
-static_assert(kSide * kSide * kNd <= kPrefilterWords * 64);
+constexpr int kBits = kPrefilterWords * 64;
+static_assert(kSide * kSide * kNd <= kBits);
+
+// sqrt(0..kBits): popcounts are small integers, so the square roots are a table.
+const float* SqrtTable() {
+  static const auto table = [] {
+    std::array<float, kBits + 1> t{};
+    for (int i = 0; i <= kBits; ++i) t[i] = std::sqrt(static_cast<float>(i));
+    return t;
+  }();
+  return table.data();
+}
 
 }  // namespace
 
@@ -41,19 +53,20 @@ PrefilterCode MakePrefilterCode(const MccTemplate& t) {
 
 double ComparePrefilter(const PrefilterCode& a, const PrefilterCode& b) {
   if (a.count == 0 || b.count == 0) return 0;
+  const float* sq = SqrtTable();
   float sqrt_b[kPrefilterCylinders];
-  for (int j = 0; j < b.count; ++j) sqrt_b[j] = std::sqrt(static_cast<float>(b.ones[j]));
+  for (int j = 0; j < b.count; ++j) sqrt_b[j] = sq[b.ones[j]];
   float best[kPrefilterCylinders];
   for (int i = 0; i < a.count; ++i) {
     const uint64_t* x = a.bits[i];
-    const float sa = std::sqrt(static_cast<float>(a.ones[i]));
+    const float sa = sq[a.ones[i]];
     float top = 0;
     for (int j = 0; j < b.count; ++j) {
       const uint64_t* y = b.bits[j];
       int d = 0;
       for (int w = 0; w < kPrefilterWords; ++w) d += __builtin_popcountll(x[w] ^ y[w]);
       const float den = sa + sqrt_b[j];
-      if (den > 0) top = std::max(top, 1 - std::sqrt(static_cast<float>(d)) / den);
+      if (den > 0) top = std::max(top, 1 - sq[d] / den);
     }
     best[i] = top;
   }
