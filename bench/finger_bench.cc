@@ -118,3 +118,5 @@ BENCHMARK(BM_Search1N)->Arg(10000)->Arg(1000000)->Unit(benchmark::kMillisecond)-
 
 }  // namespace
 }  // namespace candor::finger
+
+BENCHMARK_MAIN();
