@@ -331,7 +331,7 @@ void RunSize(const Opts& o, long n) {
     faiss::IndexScalarQuantizer sq(dim, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT);
     faiss::IndexRefine refine(&ivf, &sq);
     {
-      const long ns = std::min<long>(n, 262144);
+      const long ns = std::min<long>(n, 131072);  // as candor's k-means sample
       const auto v = gen.Rows(0, ns);
       refine.train(ns, v.data());
     }
@@ -341,16 +341,17 @@ void RunSize(const Opts& o, long n) {
       refine.add(e - b, v.data());
     }
     const double build_s = Since(t0);
+    std::fflush(stdout);
     std::printf("\nFAISS build %.1f s, RSS %.2f GiB (Debian libfaiss 1.7.3: generic SSE build, no AVX2/AVX-512 "
                 "fast-scan)\n\n", build_s, RssGiB());
     ivf.nprobe = static_cast<size_t>(std::max(1, tuned_nprobe));
-    refine.k_factor = static_cast<float>(std::max(1, tuned_rerank)) / 10.0f;
+    refine.k_factor = static_cast<float>(std::max(10, tuned_rerank)) / 10.0f;  // k_base >= k
     for (int threads : {1, 2}) {
       omp_set_num_threads(threads);
       std::vector<double> ms;
       int hit = 0, mates = 0;
       std::vector<float> dist(10);
-      std::vector<faiss::idx_t> lab(10);
+      std::vector<faiss::Index::idx_t> lab(10);
       for (int j = 0; j < nq; ++j) {
         const auto t = Clock::now();
         refine.search(1, probe(j).data(), 10, dist.data(), lab.data());

@@ -27,6 +27,8 @@ namespace {
 constexpr int64_t kAutoTrainAt = 2000000;
 constexpr int kAutoNlist = 4096;
 constexpr int kMaxRerank = 4096;
+// The deepest re-rank Tune considers (a fixed Rerank<r> may go to kMaxRerank).
+constexpr int kTuneMaxRerank = 1024;
 // Relative cost of re-ranking one candidate (read + decrypt + int8 dot) against
 // scanning one 4-bit code; used to choose between settings that meet the target.
 constexpr double kRerankCost = 400;
@@ -179,23 +181,48 @@ StatusOr<const uint8_t*> IvfPqIndex::RowCodes(uint32_t row, uint8_t* buf) const 
   return static_cast<const uint8_t*>(buf);
 }
 
-// Partition and 4-bit codes (packed nibbles, m/2 bytes) of one int8 row.
+// Partition and 4-bit codes (packed nibbles, m/2 bytes) of one int8 row. The
+// partition is chosen with the VNNI int8 kernel against int8 copies of the
+// centroids (the +128 offset of the centroid codes adds the same amount to
+// every centroid's score, so the argmax is unaffected): 4-8x cheaper than a
+// float scan of all centroids, which dominated bulk adds at 10^7.
 void IvfPqIndex::Place(uint32_t row, const uint8_t* int8_row, uint8_t* packed,
                        uint32_t* list) const {
-  const int dim = this->dim();
-  const size_t d = static_cast<size_t>(dim);
-  std::vector<float> x(d), s(static_cast<size_t>(nlist_)), r(d);
-  for (size_t e = 0; e < d; ++e) x[e] = codec_.Decode(int8_row[e]);
-  codec_.kernels().dot_f32(coarse_.data(), static_cast<size_t>(nlist_), d, x.data(), s.data());
+  const size_t d = static_cast<size_t>(dim());
+  thread_local std::vector<float> x, r;
+  thread_local std::vector<int8_t> q;
+  thread_local std::vector<int32_t> s;
+  thread_local std::vector<uint8_t> code;
+  x.resize(d);
+  r.resize(d);
+  q.resize(d);
+  s.resize(static_cast<size_t>(nlist_));
+  code.resize(static_cast<size_t>(pq_.m()));
+  for (size_t e = 0; e < d; ++e) {
+    x[e] = codec_.Decode(int8_row[e]);
+    q[e] = static_cast<int8_t>(std::max(-127, static_cast<int>(int8_row[e]) - 128));
+  }
+  codec_.kernels().dot_u8s8(coarse8_.data(), static_cast<size_t>(nlist_), d, q.data(), s.data());
   const uint32_t best = static_cast<uint32_t>(std::max_element(s.begin(), s.end()) - s.begin());
   for (size_t e = 0; e < d; ++e) r[e] = x[e] - coarse_[best * d + e];
-  std::vector<uint8_t> code(static_cast<size_t>(pq_.m()));
   pq_.Encode(r.data(), code.data());
   for (int p = 0; p < pq_.m() / 2; ++p) {
     packed[p] = static_cast<uint8_t>(code[2 * p] | code[2 * p + 1] << 4);
   }
   *list = best;
   (void)row;
+}
+
+void IvfPqIndex::SetCoarse(std::vector<float> coarse, int nlist) {
+  coarse_ = std::move(coarse);
+  nlist_ = nlist;
+  float mx = 0;
+  for (float v : coarse_) mx = std::max(mx, std::fabs(v));
+  const float inv = mx > 0 ? 127.0f / mx : 1.0f;
+  coarse8_.resize(coarse_.size());
+  for (size_t i = 0; i < coarse_.size(); ++i) {
+    coarse8_[i] = static_cast<uint8_t>(static_cast<int>(std::lround(coarse_[i] * inv)) + 128);
+  }
 }
 
 void IvfPqIndex::Append(uint32_t row, uint32_t list, const uint8_t* packed) {
@@ -519,9 +546,9 @@ Status IvfPqIndex::DeserializeTrain(const std::vector<uint8_t>& b) {
       b.size() != sizeof(head) + (head[0] * d + 16 * d) * sizeof(float)) {
     return DataLossError("index training data does not match the index (" + files_->dir() + ")");
   }
-  nlist_ = static_cast<int>(head[0]);
-  coarse_.resize(head[0] * d);
-  std::memcpy(coarse_.data(), b.data() + sizeof(head), coarse_.size() * sizeof(float));
+  std::vector<float> coarse(head[0] * d);
+  std::memcpy(coarse.data(), b.data() + sizeof(head), coarse.size() * sizeof(float));
+  SetCoarse(std::move(coarse), static_cast<int>(head[0]));
   std::vector<float> pc(16 * d);
   std::memcpy(pc.data(), b.data() + sizeof(head) + coarse_.size() * sizeof(float), pc.size() * sizeof(float));
   pq_.set_centroids(std::move(pc));
@@ -544,7 +571,7 @@ Status IvfPqIndex::TrainLocked() {
   std::mt19937_64 rng(0x1f2e3d4c + live);
   std::vector<uint32_t> sample = live_rows;
   const size_t want = std::min<size_t>(live, std::max<size_t>(static_cast<size_t>(nlist) * 64, 65536));
-  const size_t ns = std::min<size_t>(want, 262144);
+  const size_t ns = std::min<size_t>(want, 131072);
   for (size_t i = 0; i < ns; ++i) {
     std::uniform_int_distribution<size_t> u(i, sample.size() - 1);
     std::swap(sample[i], sample[u(rng)]);
@@ -558,11 +585,11 @@ Status IvfPqIndex::TrainLocked() {
   }
   KMeansOptions ko;
   ko.spherical = true;
-  ko.iterations = 10;
+  ko.iterations = 8;
   ko.seed = 7;
   std::vector<float> coarse = KMeans(x.data(), ns, static_cast<int>(dim), nlist, ko, codec_.kernels());
-  // Product quantiser on the residuals of (up to) 65536 sample rows.
-  const size_t nr = std::min<size_t>(ns, 65536);
+  // Product quantiser on the residuals of (up to) 32768 sample rows.
+  const size_t nr = std::min<size_t>(ns, 32768);
   std::vector<uint32_t> assign(nr);
   AssignByInnerProduct(x.data(), nr, static_cast<int>(dim), coarse.data(), nlist, codec_.kernels(),
                        assign.data());
@@ -578,9 +605,8 @@ Status IvfPqIndex::TrainLocked() {
   const auto saved_coarse = std::move(coarse_);
   const Pq4 saved_pq = pq_;
   const int saved_nlist = nlist_;
-  coarse_ = std::move(coarse);
+  SetCoarse(std::move(coarse), nlist);
   pq_ = pq;
-  nlist_ = nlist;
   const size_t half = static_cast<size_t>(pq_.m()) / 2;
   std::vector<uint32_t> list_of(rows, kNoList);
   std::vector<uint8_t> packed(rows * half, 0);
@@ -600,9 +626,8 @@ Status IvfPqIndex::TrainLocked() {
   });
   for (const Status& e : errors) {
     if (!e.ok()) {
-      coarse_ = saved_coarse;
+      SetCoarse(saved_coarse, saved_nlist);
       pq_ = saved_pq;
-      nlist_ = saved_nlist;
       return e;
     }
   }
@@ -620,9 +645,8 @@ Status IvfPqIndex::TrainLocked() {
     }
     Status st = files_->Rewrite(SerializeTrain(), recs);
     if (!st.ok()) {
-      coarse_ = saved_coarse;
+      SetCoarse(saved_coarse, saved_nlist);
       pq_ = saved_pq;
-      nlist_ = saved_nlist;
       return st;
     }
   }
@@ -729,7 +753,7 @@ Status IvfPqIndex::TuneLocked(double target) {
     truth[j] = b.second;
   }
   // Position of the exact rank-1 among the code candidates, per nprobe.
-  const int rmax = spec_.rerank > 0 ? spec_.rerank : static_cast<int>(std::min<size_t>(kMaxRerank, live));
+  const int rmax = spec_.rerank > 0 ? spec_.rerank : static_cast<int>(std::min<size_t>(kTuneMaxRerank, live));
   std::vector<int> ladder_p, ladder_r;
   if (spec_.nprobe > 0) {
     ladder_p = {spec_.nprobe};

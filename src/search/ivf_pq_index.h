@@ -113,6 +113,8 @@ class IvfPqIndex final : public Index {
   StatusOr<const uint8_t*> RowCodes(uint32_t row, uint8_t* buf) const;
   void Place(uint32_t row, const uint8_t* int8_row, uint8_t* packed_codes, uint32_t* list) const;
   void Append(uint32_t row, uint32_t list, const uint8_t* packed);
+  // Sets the coarse centroids and their int8 copy used by Place.
+  void SetCoarse(std::vector<float> coarse, int nlist);
   Status TrainLocked();
   Status TuneLocked(double target);
   std::vector<Scored> Probe(const float* q, int nprobe, int depth, int threads) const;
@@ -140,6 +142,7 @@ class IvfPqIndex final : public Index {
   bool trained_ = false;
   int nlist_ = 0;
   std::vector<float> coarse_;          // nlist * dim, unit rows
+  std::vector<uint8_t> coarse8_;       // the same as int8 codes (+128), one global scale
   Pq4 pq_;
   std::vector<List> lists_;
   size_t max_list_ = 0;

@@ -24,6 +24,21 @@ void Normalise(float* c, int dim) {
 // Nearest centroid by Euclidean distance: argmax <x, c> - |c|^2 / 2.
 void AssignEuclidean(const float* x, size_t n, int dim, const float* c, int k,
                      const std::vector<float>& half_norm, const Kernels& kernels, uint32_t* out) {
+  if (dim <= 8) {  // product-quantiser sub-spaces: a kernel call per point costs more than the work
+    for (size_t i = 0; i < n; ++i) {
+      const float* p = x + i * static_cast<size_t>(dim);
+      uint32_t best = 0;
+      float bs = -std::numeric_limits<float>::infinity();
+      for (int j = 0; j < k; ++j) {
+        float dot = 0;
+        for (int e = 0; e < dim; ++e) dot += p[e] * c[j * dim + e];
+        const float v = dot - half_norm[j];
+        if (v > bs) bs = v, best = static_cast<uint32_t>(j);
+      }
+      out[i] = best;
+    }
+    return;
+  }
   const int tasks = std::max(1, std::min<int>(ThreadPool::Shared().workers() + 1,
                                               static_cast<int>(n / 4096) + 1));
   ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
