@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "candor/index.h"
 #include "candor/status.h"
 #include "candor/template.h"
 
@@ -73,6 +74,11 @@ struct GalleryInfo {
   int64_t subjects = 0;
   int64_t templates = 0;
   std::string created_at;  // UTC ISO-8601
+  // The search index answering for this gallery (StoreOptions::index_spec):
+  // Index::Describe() (empty before the first template) and how its answers
+  // relate to exact search (Index::Recall(): the measured recall and setting).
+  std::string index;
+  RecallReport index_recall;
 };
 
 // INVALID_ARGUMENT naming the first bad field, or OK.

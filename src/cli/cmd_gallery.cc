@@ -30,7 +30,18 @@ struct Args {
 
 void PrintGallery(const GalleryInfo& g, bool json) {
   if (json) {
-    std::cout << GalleryJson(g).dump(2) << std::endl;
+    nlohmann::json j = GalleryJson(g);
+    if (!g.index.empty()) {
+      const RecallReport& r = g.index_recall;
+      j["index"] = {{"description", g.index}, {"exact", r.exact}};
+      if (!r.exact) {
+        j["index"]["recall"] = {{"target", r.target},   {"measured", r.measured},
+                                {"lower95", r.lower95}, {"probes", r.probes},
+                                {"nprobe", r.nprobe},   {"nlist", r.nlist},
+                                {"rerank", r.rerank},   {"measured_at", r.measured_at}};
+      }
+    }
+    std::cout << j.dump(2) << std::endl;
     return;
   }
   std::cout << g.name << ": " << g.description << "\n  legal basis: " << g.legal_basis
@@ -39,6 +50,18 @@ void PrintGallery(const GalleryInfo& g, bool json) {
   std::cout << "\n  model: " << (g.model_id.empty() ? "(set by the first enrollment)" : g.model_id)
             << (g.dim ? " dim " + std::to_string(g.dim) : "") << "\n  subjects: " << g.subjects
             << ", templates: " << g.templates << "\n  created: " << g.created_at << std::endl;
+  if (!g.index.empty()) {
+    const RecallReport& r = g.index_recall;
+    std::cout << "  index: " << g.index << "\n  search: "
+              << (r.exact ? std::string("exact (every template scored)")
+                          : "approximate; rank-1 agrees with exact search on " +
+                                std::to_string(100 * r.measured).substr(0, 5) + " % of " +
+                                std::to_string(r.probes) + " held-back probes (target " +
+                                std::to_string(100 * r.target).substr(0, 5) + " %), nprobe " +
+                                std::to_string(r.nprobe) + "/" + std::to_string(r.nlist) +
+                                ", re-rank " + std::to_string(r.rerank))
+              << std::endl;
+  }
 }
 
 Status Run(const Args& a, const GlobalOptions& global) {

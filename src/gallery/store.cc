@@ -105,6 +105,16 @@ struct GalleryState {
   std::unique_ptr<Index> index;
 };
 
+// The gallery's metadata plus what its index says about itself.
+GalleryInfo WithIndex(const GalleryState& g) {
+  GalleryInfo info = g.info;
+  if (g.index) {
+    info.index = g.index->Describe();
+    info.index_recall = g.index->Recall();
+  }
+  return info;
+}
+
 class StoreImpl final : public Store {
  public:
   StoreImpl(std::string dir, const StoreOptions& o)
@@ -647,14 +657,14 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
 StatusOr<std::vector<GalleryInfo>> StoreImpl::ListGalleries() const {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   std::vector<GalleryInfo> out;
-  for (const auto& [name, g] : galleries_) out.push_back(g.info);
+  for (const auto& [name, g] : galleries_) out.push_back(WithIndex(g));
   return out;
 }
 
 StatusOr<GalleryInfo> StoreImpl::GetGallery(const std::string& name) const {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(name));
-  return g->info;
+  return WithIndex(*g);
 }
 
 Status StoreImpl::CheckProbe(const GalleryState& g, const Template& t) const {

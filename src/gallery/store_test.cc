@@ -96,6 +96,46 @@ TEST(Store, EnrollPersistsAndReloadsAcrossReopen) {
   EXPECT_FALSE(*store->HasImage("licences", Sha256("never enrolled")));
 }
 
+// The compressed index behind the store: identification still finds the mate,
+// and GetGallery reports which index answers and its measured recall.
+TEST(Store, IdentifiesThroughTheCompressedIndex) {
+  ScratchDir dir;
+  StoreOptions o = TestOptions();
+  o.index_spec = "IVF8,PQ16x4fs,TrainAt1000";
+  {
+    auto store = OpenOrDie(dir.store(), o);
+    ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+    auto g = store->GetGallery("licences");
+    ASSERT_TRUE(g.ok());
+    EXPECT_TRUE(g->index.empty());  // no template yet, no index
+    std::vector<EnrollRequest> batch;
+    for (int i = 0; i < 600; ++i) batch.push_back(Subject("s" + std::to_string(i), i, 2));
+    ASSERT_TRUE(store->Enroll("licences", batch).ok());
+  }
+  auto store = OpenOrDie(dir.store(), o);  // reloaded templates train the index again
+  auto g = store->GetGallery("licences");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->index.rfind("IVF8,PQ16x4fs", 0), 0u) << g->index;
+  EXPECT_FALSE(g->index_recall.exact);
+  EXPECT_EQ(g->index_recall.nlist, 8);
+  EXPECT_EQ(g->index_recall.measured_at, 1200);
+  EXPECT_GE(g->index_recall.measured, 0.995);
+  Template probe = RandomTemplate(4201);
+  Template noise = RandomTemplate(999999);
+  for (int i = 0; i < kDim; ++i) probe.values[i] = 0.8f * probe.values[i] + 0.6f * noise.values[i];
+  IdentifyParams ip;
+  ip.k = 5;
+  ip.threshold = 0.5f;
+  auto r = store->Identify("licences", probe, ip);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->candidates.size(), 1u);
+  EXPECT_EQ(r->candidates[0].subject_id, "s42");
+  ASSERT_TRUE(store->DeleteSubject("licences", "s42").ok());
+  r = store->Identify("licences", probe, ip);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->candidates.empty());
+}
+
 TEST(Store, IdentifyAndVerify) {
   ScratchDir dir;
   auto store = OpenOrDie(dir.store());

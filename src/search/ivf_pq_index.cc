@@ -230,12 +230,10 @@ void IvfPqIndex::Append(uint32_t row, uint32_t list, const uint8_t* packed) {
   const size_t m = static_cast<size_t>(pq_.m());
   const size_t i = l.rows.size();
   if (i % kPq4Block == 0) l.codes.resize(l.codes.size() + Pq4BlockBytes(m), 0);
-  std::vector<uint8_t> code(m);
-  for (size_t p = 0; p < m / 2; ++p) {
-    code[2 * p] = packed[p] & 15;
-    code[2 * p + 1] = packed[p] >> 4;
-  }
-  Pq4Put(l.codes.data(), m, i, code.data());
+  // A packed record byte (code 2p | code 2p+1 << 4) is exactly the layout's
+  // byte for pair p (pq4_layout.h): scatter, no unpacking.
+  uint8_t* dst = l.codes.data() + (i / kPq4Block) * Pq4BlockBytes(m) + (i % kPq4Block);
+  for (size_t p = 0; p < m / 2; ++p) dst[p * kPq4Block] = packed[p];
   l.rows.push_back(row);
   max_list_ = std::max(max_list_, l.rows.size());
 }

@@ -94,6 +94,22 @@ TEST(IvfPqIndexTest, BeforeTrainingItIsExactlyFlatInt8) {
   }
 }
 
+TEST(IvfPqIndexTest, AutoIsExactBelowItsThreshold) {
+  auto ivf = Make("Auto");
+  auto flat = Make("Flat,int8");
+  const auto data = StructuredVectors(2000, kDim, 10, 0.9f, 4);
+  ASSERT_TRUE(ivf->Add(data, Ids(1, 2000)).ok());
+  ASSERT_TRUE(flat->Add(data, Ids(1, 2000)).ok());
+  EXPECT_TRUE(ivf->Recall().exact);
+  EXPECT_NE(ivf->Describe().find("until 2000000"), std::string::npos) << ivf->Describe();
+  const auto q = Noisy(Row(data, kDim, 3), kDim, 0.7f, 3);
+  auto a = ivf->Search(q, {.k = 20});
+  auto b = flat->Search(q, {.k = 20});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].id, (*b)[i].id);
+}
+
 TEST(IvfPqIndexTest, MeetsTheRecallTargetOnStructuredData) {
   Pair& p = Shared();
   const RecallReport r = p.ivf->Recall();
