@@ -28,11 +28,17 @@ enum Landmark5 : int {
   kMouthImageRight = 4,
 };
 
+// How a stage fills the pixels it samples outside the image (a face near or
+// cut by the image border): black, the edge pixel repeated, or the image
+// mirrored about its edge (OpenCV BORDER_REFLECT_101).
+enum class OutsideFill { kZero, kReplicate, kReflect };
+
 // Quality of one face sample, in the spirit of ISO/IEC 29794-5. Every measure
 // is reported as measured; `score` combines them into 0..100 where 100 is an
 // ideal frontal, sharp, well-exposed, large face (the mapping is documented in
 // docs/QUALITY.md). `issues` names what is wrong in words a person can act on:
-// "too small", "blurred", "turned", "too dark", "too bright", "cut by border".
+// "too small", "blurred", "turned", "too dark", "too bright", "cut by border",
+// "near border".
 struct FaceQuality {
   float inter_eye_px = 0;  // distance between eye centres in the original image
   float sharpness = 0;     // 0..1, from Laplacian energy on the aligned crop
@@ -52,6 +58,11 @@ struct Face {
   std::array<cv::Point2f, 5> landmarks{};  // see Landmark5
   std::vector<cv::Point3f> mesh;           // 468 dense landmarks when available (x, y pixels; z relative)
   bool cut_by_border = false;              // part of the face lies outside the image
+  // The face touches or nearly touches the border: the context the landmarker
+  // crops (1.5x the box) reaches outside the image, so the pipeline filled
+  // pixels the photo does not have (PipelineOptions::border). Quality issue
+  // "near border" when the face is not also cut by it.
+  bool near_border = false;
   FaceQuality quality;
 };
 

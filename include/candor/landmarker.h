@@ -42,8 +42,10 @@ class Landmarker {
   static StatusOr<std::unique_ptr<Landmarker>> Open(const std::filesystem::path& model_dir,
                                                     int instances);
 
-  // Detection -> Face with mesh and five points; `passes` = 1 or 2.
-  StatusOr<Face> Refine(const cv::Mat& bgr, const FaceDetection& detection, int passes = 2) const;
+  // Detection -> Face with mesh and five points; `passes` = 1 or 2. `fill`:
+  // how the facemesh crop is filled where it reaches outside the image.
+  StatusOr<Face> Refine(const cv::Mat& bgr, const FaceDetection& detection, int passes = 2,
+                        OutsideFill fill = OutsideFill::kZero) const;
 
   const ModelInfo& model() const { return net_->info(); }
 
@@ -51,7 +53,7 @@ class Landmarker {
   explicit Landmarker(std::unique_ptr<Network> net) : net_(std::move(net)) {}
   // One facemesh run on the square crop centred at `centre`, side `side`,
   // rotated by `angle` (radians); returns the mesh in image coordinates and the face flag.
-  Status RunOnce(const cv::Mat& bgr, cv::Point2f centre, float side, float angle,
+  Status RunOnce(const cv::Mat& bgr, cv::Point2f centre, float side, float angle, OutsideFill fill,
                  std::vector<cv::Point3f>* mesh, float* flag) const;
 
   std::unique_ptr<Network> net_;

@@ -32,6 +32,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "candor/align.h"
 #include "candor/detector.h"
 #include "candor/embedder.h"
 #include "candor/face.h"
@@ -42,6 +43,23 @@
 
 namespace candor {
 
+// How the pipeline treats a face at or near the image border (a tightly
+// cropped chip, a face at the edge of a photo). Measured in docs/ACCURACY.md,
+// "Faces at the image border".
+enum class BorderHandling {
+  // Before 2026-12-05: the facemesh crop is filled with black and the aligned
+  // crop with the edge pixels repeated where they reach outside the image; a
+  // face is detected only in the image as given.
+  kLegacy,
+  // A face whose landmark context (1.5x its box) reaches outside the image is
+  // detected again, centred in a window of twice its size whose outside part
+  // is filled by `fill`; an image where no face is found is searched again
+  // with a border of half its size added. The facemesh and aligned crops are
+  // filled the same way.
+  kReplicate,
+  kReflect,
+};
+
 struct PipelineOptions {
   std::filesystem::path model_dir;   // empty: ModelDir() ($CANDOR_MODELS or models/)
   // Embedder id; empty: $CANDOR_EMBEDDER, else DefaultEmbedderId().
@@ -50,6 +68,10 @@ struct PipelineOptions {
   bool flip_average = true;          // embed the mirrored crop too
   bool use_mesh = true;              // facemesh landmarks (else BlazeFace keypoints)
   int mesh_passes = 2;
+  BorderHandling border = BorderHandling::kReflect;
+  // How the embedder's aligned crop is filled outside the image (kLegacy
+  // always replicates the edge).
+  AlignBorder crop_fill = AlignBorder::kReflect;
   DetectorOptions detector;
   DecodeLimits decode;
 };
@@ -94,6 +116,11 @@ class Pipeline {
 
  private:
   Pipeline() = default;
+
+  // The detector's faces with the border handling of options_.border applied.
+  StatusOr<std::vector<FaceDetection>> DetectFaces(const cv::Mat& bgr) const;
+  // One detection -> Face (landmarks, quality).
+  StatusOr<Face> Describe(const cv::Mat& bgr, const FaceDetection& d) const;
 
   PipelineOptions options_;
   std::unique_ptr<FaceDetector> detector_;

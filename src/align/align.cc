@@ -156,7 +156,36 @@ cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop, cons
   const int size = CropSize(crop);
   cv::Mat out;
   cv::warpAffine(bgr, out, m, cv::Size(size, size), cv::INTER_LINEAR,
-                 o.border == AlignBorder::kReplicate ? cv::BORDER_REPLICATE : cv::BORDER_CONSTANT);
+                 o.border == AlignBorder::kReplicate ? cv::BORDER_REPLICATE
+                 : o.border == AlignBorder::kZero    ? cv::BORDER_CONSTANT
+                                                     : cv::BORDER_REFLECT_101);
+  if (o.border != AlignBorder::kReflectBlur) return out;
+  // Weight 1 where the crop pixel comes from inside the image, 0 outside.
+  cv::Mat inv;
+  cv::invertAffineTransform(m, inv);
+  cv::Mat w(size, size, CV_32F);
+  bool any_outside = false;
+  for (int v = 0; v < size; ++v) {
+    for (int u = 0; u < size; ++u) {
+      const double x = inv.at<double>(0, 0) * u + inv.at<double>(0, 1) * v + inv.at<double>(0, 2);
+      const double y = inv.at<double>(1, 0) * u + inv.at<double>(1, 1) * v + inv.at<double>(1, 2);
+      const bool in = x >= 0 && y >= 0 && x <= bgr.cols - 1 && y <= bgr.rows - 1;
+      w.at<float>(v, u) = in ? 1.f : 0.f;
+      any_outside = any_outside || !in;
+    }
+  }
+  if (!any_outside) return out;
+  cv::GaussianBlur(w, w, cv::Size(0, 0), 2.0);
+  cv::Mat blurred;
+  cv::GaussianBlur(out, blurred, cv::Size(0, 0), size / 16.0);
+  for (int v = 0; v < size; ++v) {
+    for (int u = 0; u < size; ++u) {
+      const float a = std::min(1.f, w.at<float>(v, u) * 2.f);  // real pixels stay real
+      auto& px = out.at<cv::Vec3b>(v, u);
+      const auto& b = blurred.at<cv::Vec3b>(v, u);
+      for (int c = 0; c < 3; ++c) px[c] = cv::saturate_cast<uchar>(a * px[c] + (1 - a) * b[c]);
+    }
+  }
   return out;
 }
 

@@ -57,14 +57,17 @@ StatusOr<std::unique_ptr<Landmarker>> Landmarker::Open(const std::filesystem::pa
 }
 
 Status Landmarker::RunOnce(const cv::Mat& bgr, cv::Point2f centre, float side, float angle,
-                           std::vector<cv::Point3f>* mesh, float* flag) const {
+                           OutsideFill fill, std::vector<cv::Point3f>* mesh, float* flag) const {
   // Affine map from crop pixels (u, v) to image: centre + R(angle) * ((u/192 - 0.5) * side, ...).
   const float c = std::cos(angle), s = std::sin(angle), k = side / kInput;
   cv::Matx23f crop_to_img(c * k, -s * k, centre.x - (c * k * kInput / 2 - s * k * kInput / 2),
                           s * k, c * k, centre.y - (s * k * kInput / 2 + c * k * kInput / 2));
   cv::Mat crop;
   cv::warpAffine(bgr, crop, cv::Mat(crop_to_img), cv::Size(kInput, kInput),
-                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT);
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 fill == OutsideFill::kReflect     ? cv::BORDER_REFLECT_101
+                 : fill == OutsideFill::kReplicate ? cv::BORDER_REPLICATE
+                                                   : cv::BORDER_CONSTANT);
   cv::Mat blob = MakeRgbBlob({crop}, cv::Scalar::all(0), cv::Scalar::all(1.0 / 255));
   CANDOR_ASSIGN_OR_RETURN(std::vector<cv::Mat> outs, net_->Run(blob));
   const float* pts = nullptr;
@@ -84,7 +87,8 @@ Status Landmarker::RunOnce(const cv::Mat& bgr, cv::Point2f centre, float side, f
   return OkStatus();
 }
 
-StatusOr<Face> Landmarker::Refine(const cv::Mat& bgr, const FaceDetection& d, int passes) const {
+StatusOr<Face> Landmarker::Refine(const cv::Mat& bgr, const FaceDetection& d, int passes,
+                                  OutsideFill fill) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     return InvalidArgumentError("landmarker expects a non-empty 8-bit BGR image");
   }
@@ -96,7 +100,7 @@ StatusOr<Face> Landmarker::Refine(const cv::Mat& bgr, const FaceDetection& d, in
   std::vector<cv::Point3f> mesh;
   float flag = 0;
   for (int pass = 0; pass < std::max(1, passes); ++pass) {
-    CANDOR_RETURN_IF_ERROR(RunOnce(bgr, centre, side, angle, &mesh, &flag));
+    CANDOR_RETURN_IF_ERROR(RunOnce(bgr, centre, side, angle, fill, &mesh, &flag));
     if (flag < 0.5f) break;
     if (pass + 1 < passes) {
       // Next ROI: the mesh's bounding box in the frame rotated by the mesh eye line.

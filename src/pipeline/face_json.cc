@@ -17,6 +17,7 @@ nlohmann::json FaceToJson(const Face& f, bool include_mesh) {
   j["box"] = {{"x", R(f.box.x)}, {"y", R(f.box.y)}, {"width", R(f.box.width)}, {"height", R(f.box.height)}};
   j["score"] = R(f.detector_score, 1e4);
   j["cut_by_border"] = f.cut_by_border;
+  j["face_near_border"] = f.near_border;
   j["landmarks"] = {{"image_left_eye", Pt(f.landmarks[kImageLeftEye])},
                     {"image_right_eye", Pt(f.landmarks[kImageRightEye])},
                     {"nose_tip", Pt(f.landmarks[kNoseTip])},

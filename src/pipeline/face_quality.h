@@ -16,6 +16,12 @@ namespace candor {
 
 void AssessFaceQuality(const cv::Mat& bgr, Face* face);
 
+// True when the square of 1.5x the face box around its centre (the context
+// the landmarker crops) reaches outside an image of `image` size: the face
+// touches or nearly touches the border, and some stage samples pixels the
+// photo does not have.
+bool FaceNearBorder(const cv::Rect2f& box, cv::Size image);
+
 }  // namespace candor
 
 #endif  // CANDOR_PIPELINE_FACE_QUALITY_H_

@@ -4,8 +4,8 @@
 // couple.jpg (2 faces), selfie-many-people.jpg (many), a face cut by the
 // border, a fingerprint (no face: an empty result, not an error), a small face
 // in a huge image (found by the tiled pyramid), same-person scores above
-// different-person scores, both embedders, and two threads giving identical
-// templates.
+// different-person scores, both embedders, two threads giving identical
+// templates, and faces cut tightly at the border (border handling).
 
 #include <algorithm>
 #include <fstream>
@@ -103,6 +103,83 @@ TEST(Pipeline, FaceCutByTheBorderIsFoundAndFlagged) {
   ASSERT_TRUE(faces.ok()) << faces.status().ToString();
   ASSERT_GE(faces->size(), 1u);
   EXPECT_TRUE((*faces)[0].cut_by_border);
+}
+
+// Faces at the image border (docs/ACCURACY.md, "Faces at the image border").
+// `s` times the central face's detector box, centred on it, clipped to the photo.
+cv::Mat CutAroundFace(const cv::Mat& img, const Pipeline& p, float s) {
+  auto faces = p.Detect(img);
+  if (!faces.ok() || faces->empty()) return {};
+  const cv::Rect2f b = (*faces)[0].box;
+  cv::Rect r(static_cast<int>(b.x + b.width / 2 - s * b.width / 2), static_cast<int>(b.y + b.height / 2 - s * b.height / 2),
+             static_cast<int>(s * b.width), static_cast<int>(s * b.height));
+  return img(r & cv::Rect(0, 0, img.cols, img.rows)).clone();
+}
+
+// The default pipeline, or the one before border handling (kLegacy).
+const Pipeline& WithBorder(BorderHandling b) {
+  static std::map<BorderHandling, std::unique_ptr<Pipeline>> pipelines;
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  auto& p = pipelines[b];
+  if (!p) {
+    PipelineOptions o;
+    if (b == BorderHandling::kLegacy) o.border = b;
+    auto opened = Pipeline::Open(o);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    p = std::move(*opened);
+  }
+  return *p;
+}
+
+float Cosine(const Template& a, const Template& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.values.size(); ++i) s += double(a.values[i]) * b.values[i];
+  return static_cast<float>(s);
+}
+
+const char* kBorderImages[] = {"Aaron_Eckhart/Aaron_Eckhart_0001.jpg", "Abdullah_Gul/Abdullah_Gul_0001.jpg",
+                               "Adam_Sandler/Adam_Sandler_0001.jpg", "Ai_Sugiyama/Ai_Sugiyama_0001.jpg",
+                               "Alan_Greenspan/Alan_Greenspan_0001.jpg", "Alvaro_Uribe/Alvaro_Uribe_0001.jpg"};
+
+TEST(PipelineBorder, WholePhotosGiveTheSameTemplatesAsBefore) {
+  REQUIRE_MODELS();
+  // LFW faces lie well inside their photos: the border handling must not touch
+  // them (so the calibration measured with the legacy pipeline stays valid).
+  for (const char* name : kBorderImages) {
+    cv::Mat img = Read(data / "faces/lfw" / name);
+    auto a = WithBorder(BorderHandling::kLegacy).ProcessSingle(img);
+    auto b = WithBorder(PipelineOptions().border).ProcessSingle(img);
+    ASSERT_TRUE(a.ok() && b.ok()) << name;
+    EXPECT_EQ(a->tmpl.values, b->tmpl.values) << name;
+    EXPECT_FALSE(b->face.near_border) << name;
+  }
+  EXPECT_NE(WithBorder(BorderHandling::kLegacy).SettingsKey(), WithBorder(PipelineOptions().border).SettingsKey());
+}
+
+TEST(PipelineBorder, TightChipIsFlaggedAndStaysCloserToItsPhoto) {
+  REQUIRE_MODELS();
+  double legacy = 0, reflect = 0;
+  for (const char* name : kBorderImages) {
+    cv::Mat img = Read(data / "faces/lfw" / name);
+    cv::Mat chip = CutAroundFace(img, WithBorder(BorderHandling::kLegacy), 1.0f);
+    ASSERT_FALSE(chip.empty()) << name;
+    auto photo = WithBorder(PipelineOptions().border).ProcessSingle(img);
+    auto l = WithBorder(BorderHandling::kLegacy).ProcessSingle(chip);
+    auto r = WithBorder(PipelineOptions().border).ProcessSingle(chip);
+    ASSERT_TRUE(photo.ok() && r.ok()) << name;
+    EXPECT_TRUE(r->face.near_border || r->face.cut_by_border) << name;
+    const auto& issues = r->face.quality.issues;
+    EXPECT_TRUE(std::find(issues.begin(), issues.end(), "near border") != issues.end() ||
+                std::find(issues.begin(), issues.end(), "cut by border") != issues.end())
+        << name;
+    legacy += l.ok() ? Cosine(l->tmpl, photo->tmpl) : 0.0;
+    reflect += Cosine(r->tmpl, photo->tmpl);
+  }
+  const double n = std::size(kBorderImages);
+  // The chip's template is the photo's template made from less of the picture.
+  EXPECT_GT(reflect / n, legacy / n + 0.02) << "legacy " << legacy / n << ", reflect " << reflect / n;
+  EXPECT_GT(reflect / n, 0.80);
 }
 
 TEST(Pipeline, SmallFaceInHugeImageIsFoundByTiling) {
