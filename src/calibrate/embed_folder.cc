@@ -85,6 +85,7 @@ StatusOr<EmbeddingSet> EmbedLabelledImages(const Pipeline& pipeline,
           if (f != nullptr) {
             e.ok = true;
             e.v = f->tmpl.values;
+            e.quality = f->face.quality.score;
           }
         } else if (!faces.ok() && faces.status().code() == Code::kNotFound) {
           std::lock_guard<std::mutex> lock(mu);

@@ -21,7 +21,9 @@ Status SaveEmbeddingSet(const EmbeddingSet& set, const std::filesystem::path& fi
       if (dim == 0) dim = e.v.size();
       if (e.v.size() != dim || dim == 0) return InvalidArgumentError("embeddings differ in length");
     }
-    entries.push_back({{"path", e.path}, {"identity", e.identity}, {"ok", e.ok}});
+    nlohmann::json entry = {{"path", e.path}, {"identity", e.identity}, {"ok", e.ok}};
+    if (e.quality >= 0) entry["q"] = e.quality;
+    entries.push_back(std::move(entry));
   }
   nlohmann::json header = {{"model_id", set.model_id}, {"model_sha256", set.model_sha256},
                            {"settings", set.settings}, {"dim", dim},
@@ -65,6 +67,10 @@ StatusOr<EmbeddingSet> LoadEmbeddingSet(const std::filesystem::path& file) {
       img.path = e.at("path").get<std::string>();
       img.identity = e.at("identity").get<std::string>();
       img.ok = e.at("ok").get<bool>();
+      if (e.contains("q")) {
+        img.quality = e.at("q").get<int>();
+        if (img.quality < 0 || img.quality > 100) return bad("quality out of range");
+      }
       if (img.ok) {
         if (static_cast<std::size_t>(end - p) < dim * sizeof(float)) return bad("vectors truncated");
         img.v.resize(dim);

@@ -6,7 +6,8 @@
 // cache made by another model or settings is never used.
 //
 // File: line 1 "candor-embeddings 1", line 2 a JSON header (model id, model
-// sha256, settings, dim, entries [{path, identity, ok}]), then the float32
+// sha256, settings, dim, entries [{path, identity, ok, q?}]; q is the
+// face quality score, absent in older files), then the float32
 // little-endian vectors of the ok entries in order, then a masked CRC-32C of
 // everything before it. Load returns DATA_LOSS for a corrupt or truncated
 // file. Save is atomic.
@@ -30,6 +31,7 @@ struct EmbeddedImage {
   std::string identity;
   bool ok = false;       // false: no face / decode failure (failure to acquire)
   std::vector<float> v;  // L2-normalised embedding when ok
+  int quality = -1;      // the face's 0..100 quality score; -1 = not recorded
 };
 
 struct EmbeddingSet {

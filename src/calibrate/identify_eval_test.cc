@@ -115,13 +115,16 @@ TEST(IdentifyEvalTest, RefusesSetsTooSmallForTheProtocol) {
 }
 
 TEST(EmbeddingSetTest, RoundTripsAndDetectsCorruption) {
-  const EmbeddingSet set = Synthetic(5, 5, 0.1, 4);
+  EmbeddingSet set = Synthetic(5, 5, 0.1, 4);
+  set.images[7].quality = 64;
   const auto path = std::filesystem::temp_directory_path() / "candor_embedding_set_test.bin";
   ASSERT_TRUE(SaveEmbeddingSet(set, path).ok());
   auto back = LoadEmbeddingSet(path);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ASSERT_EQ(back->images.size(), set.images.size());
   EXPECT_EQ(back->images[7].v, set.images[7].v);
+  EXPECT_EQ(back->images[7].quality, 64);
+  EXPECT_EQ(back->images[6].quality, -1);  // not recorded
   EXPECT_FALSE(back->images[5].ok);
   // Flip one byte: the checksum catches it.
   {
