@@ -54,8 +54,8 @@ enum class BorderHandling {
   // A face whose landmark context (1.5x its box) reaches outside the image is
   // detected again, centred in a window of twice its size whose outside part
   // is filled by `fill`; an image where no face is found is searched again
-  // with a border of half its size added. The facemesh and aligned crops are
-  // filled the same way.
+  // with a border of half its size added. The facemesh crop is filled the
+  // same way; the aligned crop as `crop_fill` says.
   kReplicate,
   kReflect,
 };
@@ -70,8 +70,11 @@ struct PipelineOptions {
   int mesh_passes = 2;
   BorderHandling border = BorderHandling::kReflect;
   // How the embedder's aligned crop is filled outside the image (kLegacy
-  // always replicates the edge).
-  AlignBorder crop_fill = AlignBorder::kReflect;
+  // always replicates the edge). Black, as InsightFace's own alignment
+  // (norm_crop) fills the crops such models are trained on, measured best of
+  // replicate / reflect / reflect-blur / black on tight LFW cuts
+  // (docs/ACCURACY.md, "Faces at the image border").
+  AlignBorder crop_fill = AlignBorder::kZero;
   DetectorOptions detector;
   DecodeLimits decode;
 };

@@ -363,11 +363,12 @@ StatusOr<Json> RunScoreVariants(const EmbeddingSet& set, const ScoreVariantOptio
   if (one.base < 10 || one.mated.size() < 10 || one.nonmated.size() < 10) {
     return InvalidArgumentError("too few evaluation identities for open-set evaluation");
   }
-  const std::string k_name = "adaptive T-norm k=" + std::to_string(best_k);
+  const std::string k_name = best_k ? "adaptive T-norm k=" + std::to_string(best_k) : "T-norm";
   std::vector<Variant> single = {{"cosine (baseline)", Norm::kRaw, 0, Combine::kMax},
                                  {"T-norm (whole cohort)", Norm::kTnorm, 0, Combine::kMax},
-                                 {best_k ? k_name : "T-norm (chosen)", Norm::kTnorm, best_k, Combine::kMax},
-                                 {"S-norm k=" + std::to_string(best_k), Norm::kSnorm, best_k, Combine::kMax}};
+                                 {"S-norm" + (best_k ? " k=" + std::to_string(best_k) : std::string()), Norm::kSnorm,
+                                  best_k, Combine::kMax}};
+  if (best_k) single.insert(single.begin() + 2, Variant{k_name, Norm::kTnorm, best_k, Combine::kMax});
   if (!qm.mean.empty()) single.push_back({"quality-aware (impostor z-score per pair of quality bins)", Norm::kQnorm, 0, Combine::kMax});
   for (const auto& v : single) {
     CANDOR_ASSIGN_OR_RETURN(Outcome o, Evaluate(set, dim, one, cohort, v, qm.mean.empty() ? nullptr : &qm,
