@@ -95,6 +95,8 @@ class Governance {
   StatusOr<Account> CreateAccount(const Principal& actor, const std::string& username, Role role,
                                   const std::string& password, int64_t training_expires_ms);
   Status SetTrainingExpiry(const Principal& actor, const std::string& username, int64_t expires_ms);
+  // Disabling revokes every session and API token of the account, so
+  // re-enabling it revives none of them (the person signs in again).
   Status SetDisabled(const Principal& actor, const std::string& username, bool disabled);
   StatusOr<Account> GetAccount(const std::string& username);
   StatusOr<std::vector<Account>> ListAccounts(const Principal& actor);
@@ -108,8 +110,23 @@ class Governance {
   // expired, revoked or the account is disabled (the refusal is audited).
   StatusOr<Principal> Authenticate(const std::string& token);
   Status SignOut(const std::string& token);
-  // The local operator of the CLI: a named account, no token (the CLI runs with
-  // the store owner's file permissions). NOT_FOUND / PERMISSION_DENIED (disabled).
+  // A named account checked against its password without issuing a token (the
+  // CLI's operator). A refusal is audited under `action`; a success is not (as
+  // Authenticate: the action that follows is audited with its actor).
+  // UNAUTHENTICATED for an unknown account, a wrong or empty password (the
+  // same message for unknown and wrong), or a disabled account.
+  StatusOr<Principal> CheckPassword(const std::string& username, const std::string& password,
+                                    const std::string& action = "auth.local");
+  // The account itself, with its current password: sets a new one (at least
+  // 12 characters, different from the current) and revokes every session and
+  // API token of the account. Audited ("account.password"), refusals too.
+  // UNAUTHENTICATED (wrong current password), INVALID_ARGUMENT (new password).
+  Status ChangePassword(const std::string& username, const std::string& current,
+                        const std::string& replacement);
+  // An account by name with no credential check, for in-process callers that
+  // authenticated it themselves (tests). The CLI never uses it: its operator
+  // signs in with CheckPassword or an API token (Authenticate).
+  // NOT_FOUND / PERMISSION_DENIED (disabled).
   StatusOr<Principal> LocalPrincipal(const std::string& username);
 
   // ---- Galleries --------------------------------------------------------------
@@ -195,6 +212,7 @@ class Governance {
   StatusOr<Account> InsertAccount(const std::string& actor, const std::string& username, Role role,
                                   const std::string& password, int64_t training_expires_ms);
   StatusOr<Session> IssueToken(int64_t account_id, const std::string& kind, int64_t ttl_ms);
+  StatusOr<int64_t> RevokeTokensLocked(const std::string& username);  // number revoked
   Status PurgeSearchLocked(const SearchRecord& s, const std::string& reason, int64_t now_ms);
 
   GovernanceOptions options_;

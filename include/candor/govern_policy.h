@@ -13,7 +13,8 @@
 //  5. the gallery has a governance policy;
 //  6. a 1:1 verification with recorded consent needs no authorization if the
 //     gallery accepts consent;
-//  7. otherwise an authorization is cited, exists, is approved (active), not
+//  7. otherwise an authorization is cited, exists, names the caller (its
+//     creator or one of its listed users: MayUse), is approved (active), not
 //     revoked or lapsed, not expired, has searches left, names the gallery in
 //     its scope, and its basis is one the gallery accepts;
 //  8. an exigent authorization without judicial backing is usable only within
@@ -25,6 +26,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "candor/govern_types.h"
 
@@ -47,6 +49,10 @@ struct PolicyInputs {
 };
 
 PolicyDecision DecideSearch(const PolicyInputs& in);
+
+// True if `username` may search under `a`: its creator (the requester) or one
+// of the accounts it lists (AuthorizationSpec::users).
+bool MayUse(const Authorization& a, const std::string& username);
 
 }  // namespace candor
 

@@ -58,6 +58,10 @@ struct AuthorizationSpec {
   std::vector<std::string> galleries;  // galleries in scope (non-empty)
   int64_t expires_ms = 0;
   int64_t max_searches = 1;  // 1..100000
+  // Who may search under it besides its creator (the requester): at most 16
+  // existing investigator or supervisor accounts. Nobody else may, not even a
+  // supervisor (docs/GOVERNANCE.md, "Who may use an authorization").
+  std::vector<std::string> users;
 };
 
 enum class AuthorizationStatus { kPending, kActive, kRevoked, kLapsed };

@@ -1,16 +1,23 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor account bootstrap|create|training|disable|enable|token|list
-//   bootstrap --username U                  the first admin (store has no accounts);
-//                                           creates the audit key pair if missing
-//   create   --as ADMIN --username U --role R --training-expires DATE
+// candor account bootstrap|create|training|disable|enable|token|password|list
+//   bootstrap --username U [--key-file F]   the first admin (store has no accounts);
+//                                           creates the audit key pair if missing and,
+//                                           with a store key, the store bound to it
+//   create   --as ADMIN --username U --role R --training-expires DATE   (+ store key)
 //   training --as ADMIN --username U --expires DATE   set certification expiry
-//   disable / enable --as ADMIN --username U
-//   token    --as ADMIN --username U        an API token for a machine account
+//   disable / enable --as ADMIN --username U        (disabling revokes its tokens)
+//   token    --as ADMIN --username U        an API token for a machine account (+ store key)
+//   password --as USER                      change one's own password (revokes its tokens)
 //   list     --as ADMIN|AUDITOR
-// Passwords are read from the environment variable named by --password-env
-// (default CANDOR_PASSWORD), never from the command line; an empty password
-// makes a token-only machine account. Every action is audited.
+// The operator proves who they are (govern_flags.h: $CANDOR_TOKEN, or the
+// account's password from $CANDOR_PASSWORD or a prompt); creating accounts and
+// tokens also needs the store key. Passwords are never taken from the command
+// line: the bootstrap admin's from the variable named by --password-env
+// (default CANDOR_PASSWORD), a new account's or a new password from the one
+// named by --new-password-env (default CANDOR_NEW_PASSWORD), else a prompt on
+// a terminal; an empty new password makes a token-only machine account.
+// Every action, refused ones included, is audited.
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -23,17 +30,43 @@ namespace {
 
 struct Args {
   GovernFlags gov;
-  std::string username, role, expires, password_env = "CANDOR_PASSWORD";
-  CLI::App *bootstrap, *create, *training, *disable, *enable, *token, *list;
+  std::string username, role, expires, password_env = "CANDOR_PASSWORD",
+                                       new_password_env = "CANDOR_NEW_PASSWORD";
+  CLI::App *bootstrap, *create, *training, *disable, *enable, *token, *password, *list;
 };
 
-std::string Password(const Args& a) { return EnvOr("", a.password_env.c_str()); }
+// A password from the environment variable `env`, else typed twice on a terminal.
+StatusOr<std::string> NewPassword(const std::string& env, const std::string& whose) {
+  std::string pw = EnvOr("", env.c_str());
+  if (!pw.empty() || !::isatty(STDIN_FILENO)) return pw;
+  pw = PromptSecret("new password for " + whose + ": ");
+  if (PromptSecret("again: ") != pw) return InvalidArgumentError("the passwords differ");
+  return pw;
+}
 
 nlohmann::json AccountJson(const Account& a) {
   return {{"username", a.username},
           {"role", std::string(RoleName(a.role))},
           {"training_expires_ms", a.training_expires_ms},
           {"disabled", a.disabled}};
+}
+
+// Bootstrap with a store key: the store is created (or opened) with it, so
+// that later steps needing the key have something to check it against.
+Status BindStoreKey(const GovernFlags& f) {
+  if (f.key_file.empty() && EnvOr("", "CANDOR_KEY_FILE").empty() &&
+      EnvOr("", "CANDOR_KEY").empty()) {
+    return OkStatus();
+  }
+  CANDOR_ASSIGN_OR_RETURN(std::filesystem::path dir, StoreDir(f));
+  CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(f.key_file));
+  StoreOptions o;
+  o.master_key = key;
+  o.create_if_missing = true;
+  auto store = Store::Open(dir.string(), o);
+  std::fill(o.master_key.begin(), o.master_key.end(), 0);
+  std::fill(key.begin(), key.end(), 0);
+  return store.status();
 }
 
 Status Run(const Args& a, const GlobalOptions& global) {
@@ -45,19 +78,36 @@ Status Run(const Args& a, const GlobalOptions& global) {
   }
   if (bootstrap) {
     if (expires == 0) expires = gov->Now() + 365 * kMsPerDay;
-    CANDOR_ASSIGN_OR_RETURN(Account acc, gov->BootstrapAdmin(a.username, Password(a), expires));
+    std::string pw = EnvOr("", a.password_env.c_str());
+    if (pw.empty()) {
+      CANDOR_ASSIGN_OR_RETURN(pw, NewPassword(a.new_password_env, a.username));
+    }
+    CANDOR_RETURN_IF_ERROR(BindStoreKey(a.gov));
+    CANDOR_ASSIGN_OR_RETURN(Account acc, gov->BootstrapAdmin(a.username, pw, expires));
     std::cout << (global.json ? AccountJson(acc).dump(2) : "created admin '" + acc.username + "'")
+              << std::endl;
+    return OkStatus();
+  }
+  if (a.password->parsed()) {
+    const std::string who = EnvOr(a.gov.as, "CANDOR_USER");
+    if (who.empty()) return UnauthenticatedError("no operator: pass --as USER or set CANDOR_USER");
+    const std::string current = OperatorPassword(who);
+    CANDOR_ASSIGN_OR_RETURN(std::string replacement, NewPassword(a.new_password_env, who));
+    CANDOR_RETURN_IF_ERROR(gov->ChangePassword(who, current, replacement));
+    std::cout << (global.json ? nlohmann::json{{"username", who}, {"password_changed", true}}.dump(2)
+                              : "password of '" + who + "' changed; its tokens are revoked")
               << std::endl;
     return OkStatus();
   }
   CANDOR_ASSIGN_OR_RETURN(Principal op, Operator(*gov, a.gov));
   if (a.create->parsed()) {
+    CANDOR_RETURN_IF_ERROR(RequireStoreKey(*gov, op, a.gov, "account.create"));
     CANDOR_ASSIGN_OR_RETURN(Role role, ParseRole(a.role));
-    CANDOR_ASSIGN_OR_RETURN(Account acc,
-                            gov->CreateAccount(op, a.username, role, Password(a), expires));
-    std::cout << (global.json
-                      ? AccountJson(acc).dump(2)
-                      : "created " + std::string(RoleName(role)) + " '" + acc.username + "'")
+    CANDOR_ASSIGN_OR_RETURN(std::string pw, NewPassword(a.new_password_env, a.username));
+    CANDOR_ASSIGN_OR_RETURN(Account acc, gov->CreateAccount(op, a.username, role, pw, expires));
+    std::cout << (global.json ? AccountJson(acc).dump(2)
+                              : "created " + std::string(RoleName(role)) + " '" + acc.username +
+                                    "'" + (pw.empty() ? " (token-only machine account)" : ""))
               << std::endl;
   } else if (a.training->parsed()) {
     CANDOR_RETURN_IF_ERROR(gov->SetTrainingExpiry(op, a.username, expires));
@@ -67,6 +117,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
     std::cout << (a.disable->parsed() ? "disabled '" : "enabled '") << a.username << "'"
               << std::endl;
   } else if (a.token->parsed()) {
+    CANDOR_RETURN_IF_ERROR(RequireStoreKey(*gov, op, a.gov, "auth.api_token"));
     CANDOR_ASSIGN_OR_RETURN(Session s, gov->CreateApiToken(op, a.username));
     if (global.json) {
       std::cout << nlohmann::json{{"token", s.token}, {"expires_ms", s.expires_ms}}.dump(2)
@@ -93,22 +144,33 @@ Status Run(const Args& a, const GlobalOptions& global) {
 const bool kRegistered = RegisterCommand(
     {"account",
      "Accounts and roles: bootstrap the first admin, create accounts, training expiry, "
-     "API tokens",
+     "API tokens, password changes",
      [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
        auto a = std::make_shared<Args>();
        sub.require_subcommand(1);
        auto add = [&](const char* name, const char* help, bool with_as) {
          CLI::App* s = sub.add_subcommand(name, help);
          AddGovernFlags(*s, &a->gov, with_as);
-         s->add_option("--username", a->username, "Account name")->required();
-         s->add_option("--password-env", a->password_env,
-                       "Environment variable holding the password (default CANDOR_PASSWORD)");
          return s;
        };
-       a->bootstrap = add("bootstrap", "Create the first admin account (and the audit key)", false);
+       auto named = [&](CLI::App* s) {
+         s->add_option("--username", a->username, "Account name")->required();
+         return s;
+       };
+       auto new_password = [&](CLI::App* s) {
+         s->add_option("--new-password-env", a->new_password_env,
+                       "Environment variable holding the new password (default "
+                       "CANDOR_NEW_PASSWORD; else a prompt on a terminal)");
+       };
+       a->bootstrap =
+           named(add("bootstrap", "Create the first admin account (and the audit key)", false));
+       a->bootstrap->add_option("--password-env", a->password_env,
+                                "Environment variable holding the admin's password (default "
+                                "CANDOR_PASSWORD)");
        a->bootstrap->add_option("--training-expires", a->expires,
                                 "Certification expiry (YYYY-MM-DD)");
-       a->create = add("create", "Create an account (admin)", true);
+       a->create = named(add("create", "Create an account (admin; needs the store key)", true));
+       new_password(a->create);
        a->create
            ->add_option("--role", a->role,
                         "admin, enroller, investigator, examiner, supervisor, auditor")
@@ -116,13 +178,18 @@ const bool kRegistered = RegisterCommand(
        a->create->add_option("--training-expires", a->expires, "Certification expiry (YYYY-MM-DD)")
            ->required();
        a->training =
-           add("training", "Set an account's training/certification expiry (admin)", true);
+           named(add("training", "Set an account's training/certification expiry (admin)", true));
        a->training->add_option("--expires", a->expires, "YYYY-MM-DD")->required();
-       a->disable = add("disable", "Disable an account (admin)", true);
-       a->enable = add("enable", "Re-enable an account (admin)", true);
-       a->token = add("token", "Issue an API token for a machine account (admin)", true);
-       a->list = sub.add_subcommand("list", "List accounts (admin, auditor)");
-       AddGovernFlags(*a->list, &a->gov, true);
+       a->disable = named(add("disable", "Disable an account and revoke its tokens (admin)", true));
+       a->enable = named(add("enable", "Re-enable an account (admin; old tokens stay revoked)", true));
+       a->token = named(add("token", "Issue an API token for an account (admin; needs the store key)",
+                            true));
+       a->password = add("password",
+                         "Change your own password (current one from CANDOR_PASSWORD or a prompt; "
+                         "revokes your tokens)",
+                         true);
+       new_password(a->password);
+       a->list = add("list", "List accounts (admin, auditor)", true);
        return [a, &global] { return Run(*a, global); };
      }});
 

@@ -2,13 +2,15 @@
 //
 // candor authorization create|approve|revoke|back|list|gallery-policy
 //   create  --as USER --basis B --reference R --authority A --case C --purpose P
-//           --gallery G [--gallery ...] --expires DATE --max-searches N
-//   approve --as SUPERVISOR --id ID          (not the creator)
+//           --gallery G [--gallery ...] --expires DATE --max-searches N [--user U ...]
+//           (usable only by its creator and the --user accounts)
+//   approve --as SUPERVISOR --id ID          (not the creator; needs the store key)
 //   revoke  --as SUPERVISOR|ADMIN --id ID --reason TEXT
 //   back    --as SUPERVISOR --id EXIGENT_ID --judicial ID   (within the exigent window)
 //   list    --as USER
 //   gallery-policy --as ADMIN --gallery G [--basis B ...] [--retention CLASS]
-// Every action, refused ones included, is audited.
+// The operator proves who they are (govern_flags.h). Every action, refused
+// ones included, is audited.
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -23,7 +25,7 @@ struct Args {
   GovernFlags gov;
   std::string basis, reference, authority, case_id, purpose, expires, id, judicial, reason;
   std::string retention = "standard";
-  std::vector<std::string> galleries, bases;
+  std::vector<std::string> galleries, bases, users;
   int64_t max_searches = 1;
   CLI::App *create, *approve, *revoke, *back, *list, *policy;
 };
@@ -42,7 +44,8 @@ nlohmann::json AuthJson(const Authorization& a) {
           {"status", std::string(AuthorizationStatusName(a.status))},
           {"created_by", a.created_by},
           {"approved_by", a.approved_by},
-          {"backed_by", a.backed_by}};
+          {"backed_by", a.backed_by},
+          {"users", a.spec.users}};
 }
 
 Status Run(const Args& a, const GlobalOptions& global) {
@@ -58,12 +61,14 @@ Status Run(const Args& a, const GlobalOptions& global) {
     spec.galleries = a.galleries;
     CANDOR_ASSIGN_OR_RETURN(spec.expires_ms, ParseTime(a.expires));
     spec.max_searches = a.max_searches;
+    spec.users = a.users;
     CANDOR_ASSIGN_OR_RETURN(Authorization auth, gov->CreateAuthorization(op, spec));
     std::cout << (global.json
                       ? AuthJson(auth).dump(2)
                       : auth.id + " (" + std::string(AuthorizationStatusName(auth.status)) + ")")
               << std::endl;
   } else if (a.approve->parsed()) {
+    CANDOR_RETURN_IF_ERROR(RequireStoreKey(*gov, op, a.gov, "authorization.approve"));
     CANDOR_RETURN_IF_ERROR(gov->ApproveAuthorization(op, a.id));
     std::cout << "approved " << a.id << std::endl;
   } else if (a.revoke->parsed()) {
@@ -117,7 +122,10 @@ const bool kRegistered = RegisterCommand(
            ->required();
        a->create->add_option("--max-searches", a->max_searches, "Maximum number of searches")
            ->required();
-       a->approve = add("approve", "Approve (supervisor, not the creator)");
+       a->create->add_option("--user", a->users,
+                             "Another investigator or supervisor who may search under it "
+                             "(repeat; default: its creator only)");
+       a->approve = add("approve", "Approve (supervisor, not the creator; needs the store key)");
        a->approve->add_option("--id", a->id)->required();
        a->revoke = add("revoke", "Revoke");
        a->revoke->add_option("--id", a->id)->required();

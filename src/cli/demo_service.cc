@@ -174,6 +174,20 @@ Status EnsureGallery(Store& store, const std::vector<DemoPhoto>& photos, DemoSet
   return OkStatus();
 }
 
+// A demo account signed in with its password from the credentials file (as
+// the CLI's operators are: never by name alone; audited as auth.local).
+StatusOr<Principal> SignedIn(Governance& gov, const std::map<std::string, std::string>& known,
+                             const std::string& user, const DemoSetup& setup) {
+  auto it = known.find(user);
+  if (it == known.end() || it->second.empty()) {
+    return FailedPreconditionError("the demo's credentials file " +
+                                   setup.credentials_file.string() + " has no password for " +
+                                   user + "; remove " + setup.state_dir.string() +
+                                   " to start the demo afresh");
+  }
+  return gov.CheckPassword(user, it->second);
+}
+
 Status EnsureAccounts(Governance& gov, DemoSetup& setup) {
   const int64_t expires = gov.Now() + kTrainingDays * kMsPerDay;
   std::map<std::string, std::string> known = ReadCredentials(setup.credentials_file);
@@ -197,7 +211,7 @@ Status EnsureAccounts(Governance& gov, DemoSetup& setup) {
                           " to start the demo afresh");
       }
     } else {
-      CANDOR_ASSIGN_OR_RETURN(Principal admin, gov.LocalPrincipal("demo-admin"));
+      CANDOR_ASSIGN_OR_RETURN(Principal admin, SignedIn(gov, known, "demo-admin", setup));
       CANDOR_RETURN_IF_ERROR(gov.CreateAccount(admin, user, role, a.password, expires).status());
     }
     known[user] = a.password;
@@ -218,9 +232,12 @@ Status EnsureAccounts(Governance& gov, DemoSetup& setup) {
 }
 
 Status EnsurePolicyAndAuthorization(Governance& gov, DemoSetup& setup) {
-  CANDOR_ASSIGN_OR_RETURN(Principal admin, gov.LocalPrincipal("demo-admin"));
-  CANDOR_ASSIGN_OR_RETURN(Principal investigator, gov.LocalPrincipal("demo-investigator"));
-  CANDOR_ASSIGN_OR_RETURN(Principal supervisor, gov.LocalPrincipal("demo-supervisor"));
+  std::map<std::string, std::string> known;
+  for (const DemoAccount& a : setup.accounts) known[a.username] = a.password;
+  CANDOR_ASSIGN_OR_RETURN(Principal admin, SignedIn(gov, known, "demo-admin", setup));
+  CANDOR_ASSIGN_OR_RETURN(Principal investigator,
+                          SignedIn(gov, known, "demo-investigator", setup));
+  CANDOR_ASSIGN_OR_RETURN(Principal supervisor, SignedIn(gov, known, "demo-supervisor", setup));
   auto policy = gov.GetGalleryPolicy(kDemoGallery);
   if (!policy.ok()) {
     if (policy.status().code() != Code::kNotFound) return policy.status();

@@ -4,9 +4,10 @@
 // galleries (enroll, delete, gallery create, and the searches through
 // search_gate.h), and the audit entries such a command writes, as the
 // server's routes do (src/server/routes_accounts.cc): the operator is an
-// account (--as / $CANDOR_USER) whose role the command checks; a refusal (no
-// operator, wrong role, unknown gallery, ...) and every completed action are
-// appended to the store's audit log.
+// account (--as / $CANDOR_USER with its password, or $CANDOR_TOKEN; see
+// Operator in govern_flags.h) whose role the command checks; a refusal (no
+// operator, no or a wrong credential, wrong role, unknown gallery, ...) and
+// every completed action are appended to the store's audit log.
 //
 // Flags added by AddOperatorFlags: --as USER, --audit-key FILE (the store
 // directory is the one given by --store; see govern_flags.h).
@@ -32,7 +33,9 @@
 namespace candor::cli {
 
 inline void AddOperatorFlags(CLI::App& sub, GovernFlags* f) {
-  sub.add_option("--as", f->as, "Act as this account (default $CANDOR_USER)");
+  sub.add_option("--as", f->as,
+                 "Act as this account (default $CANDOR_USER); its password comes from "
+                 "$CANDOR_PASSWORD or a prompt, or use an API token in $CANDOR_TOKEN");
   sub.add_option("--audit-key", f->audit_key,
                  "Audit signing key (default $CANDOR_AUDIT_KEY, else <store>/audit_ed25519.key)");
 }
@@ -53,9 +56,6 @@ inline StatusOr<OperatorGate> OpenOperatorGate(const GovernFlags& f, const Store
   CANDOR_ASSIGN_OR_RETURN(gate.operator_principal, Operator(*gate.governance, g));
   return gate;
 }
-
-// The flags' operator name ("" when neither --as nor $CANDOR_USER is set).
-inline std::string OperatorName(const GovernFlags& f) { return EnvOr(f.as, "CANDOR_USER"); }
 
 // Appends one entry for `action` on `gallery` by the gate's operator:
 // result OK -> decision "allow", outcome "ok", reason `detail`; otherwise
@@ -87,15 +87,16 @@ inline StatusOr<OperatorGate> OpenOperatorGateFor(const GovernFlags& f, const St
                                                   std::initializer_list<Role> roles,
                                                   const std::string& action,
                                                   const std::string& gallery) {
-  if (OperatorName(f).empty()) {
+  if (!HasOperator(f)) {
     GovernFlags g = f;
     g.store = store.store;
     OperatorGate anonymous;  // no principal: audited as actor "-"
     CANDOR_ASSIGN_OR_RETURN(anonymous.governance, OpenGovernance(g));
     return AuditAction(anonymous, action, gallery,
                        UnauthenticatedError("no operator: " + action +
-                                            " needs a named account; pass --as USER or set "
-                                            "CANDOR_USER"),
+                                            " needs a named account; pass --as USER (or set "
+                                            "CANDOR_USER) with its password, or set "
+                                            "CANDOR_TOKEN"),
                        "");
   }
   CANDOR_ASSIGN_OR_RETURN(OperatorGate gate, OpenOperatorGate(f, store));

@@ -149,5 +149,57 @@ TEST_F(AccountsTest, StateSurvivesReopen) {
   EXPECT_TRUE(r->ok) << r->problem;
 }
 
+TEST_F(AccountsTest, ReEnablingAnAccountRevivesNoOldToken) {
+  auto session = gov_->SignIn("alice", "alice-password-123");
+  ASSERT_TRUE(session.ok());
+  auto api = gov_->CreateApiToken(admin_, "alice");
+  ASSERT_TRUE(api.ok());
+  ASSERT_TRUE(gov_->SetDisabled(admin_, "alice", true).ok());
+  ASSERT_TRUE(gov_->SetDisabled(admin_, "alice", false).ok());
+  for (const std::string& t : {session->token, api->token}) {
+    auto p = gov_->Authenticate(t);
+    EXPECT_EQ(p.status().code(), Code::kUnauthenticated);
+    EXPECT_NE(p.status().message().find("revoked"), std::string::npos) << p.status().message();
+  }
+  EXPECT_TRUE(gov_->SignIn("alice", "alice-password-123").ok()) << "she signs in again";
+}
+
+TEST_F(AccountsTest, CheckPasswordIsTheLocalOperatorsSignIn) {
+  auto p = gov_->CheckPassword("alice", "alice-password-123");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->role, Role::kInvestigator);
+  for (auto [user, pw] : std::vector<std::pair<std::string, std::string>>{
+           {"alice", "bob-password-123"}, {"alice", ""}, {"nobody", "alice-password-123"}}) {
+    EXPECT_EQ(gov_->CheckPassword(user, pw).status().code(), Code::kUnauthenticated) << user;
+    AuditEntry e = LastAudit("auth.local");
+    EXPECT_EQ(e.decision, "deny");
+    EXPECT_EQ(e.reason.find(pw.empty() ? "\x01" : pw), std::string::npos) << "no password logged";
+  }
+  ASSERT_TRUE(gov_->SetDisabled(admin_, "alice", true).ok());
+  EXPECT_EQ(gov_->CheckPassword("alice", "alice-password-123").status().code(),
+            Code::kUnauthenticated);
+}
+
+TEST_F(AccountsTest, PasswordChangeNeedsTheCurrentOneAndRevokesTokens) {
+  auto session = gov_->SignIn("alice", "alice-password-123");
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(gov_->ChangePassword("alice", "wrong-password-1", "a-new-password-456").code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(LastAudit("account.password").decision, "deny");
+  EXPECT_EQ(gov_->ChangePassword("alice", "alice-password-123", "short").code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(gov_->ChangePassword("alice", "alice-password-123", "alice-password-123").code(),
+            Code::kInvalidArgument);
+  EXPECT_TRUE(gov_->Authenticate(session->token).ok()) << "refusals change nothing";
+  ASSERT_TRUE(gov_->ChangePassword("alice", "alice-password-123", "a-new-password-456").ok());
+  AuditEntry e = LastAudit("account.password");
+  EXPECT_EQ(e.actor, "alice");
+  EXPECT_EQ(e.decision, "allow");
+  EXPECT_NE(e.reason.find("1 tokens revoked"), std::string::npos) << e.reason;
+  EXPECT_EQ(gov_->Authenticate(session->token).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(gov_->SignIn("alice", "alice-password-123").status().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(gov_->SignIn("alice", "a-new-password-456").ok());
+}
+
 }  // namespace
 }  // namespace candor

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kAuthCols =
     "id, basis, reference, authority, case_id, purpose, galleries, expires_ms, max_searches, "
     "searches_used, status, created_by, created_ms, approved_by, approved_ms, backed_by, "
-    "backed_ms";
+    "backed_ms, users";
 
 StatusOr<AuthorizationStatus> ParseStatus(const std::string& s) {
   for (auto st : {AuthorizationStatus::kPending, AuthorizationStatus::kActive,
@@ -51,6 +51,11 @@ StatusOr<Authorization> AuthFromRow(const Stmt& s) {
   a.approved_ms = s.Int(14);
   a.backed_by = s.Text(15);
   a.backed_ms = s.Int(16);
+  nlohmann::json u = nlohmann::json::parse(s.Text(17), nullptr, false);
+  if (!u.is_array()) return DataLossError("authorization " + a.id + " has corrupt users");
+  for (const auto& x : u) {
+    if (x.is_string()) a.spec.users.push_back(x.get<std::string>());
+  }
   return a;
 }
 
@@ -68,6 +73,7 @@ Status ValidateSpec(const AuthorizationSpec& spec, int64_t now) {
   if (spec.expires_ms <= now) return bad("expiry must be in the future");
   if (spec.max_searches < 1 || spec.max_searches > 100000)
     return bad("max searches must be 1-100000");
+  if (spec.users.size() > 16) return bad("at most 16 further users may be named");
   return OkStatus();
 }
 
@@ -105,6 +111,25 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
   if (Status v = ValidateSpec(spec, now); !v.ok()) {
     return Refuse(&who, "authorization.create", v);
   }
+  // Every gallery named must exist for governance (have a search policy),
+  // and every further user must be an account that may search.
+  for (const std::string& g : spec.galleries) {
+    CANDOR_ASSIGN_OR_RETURN(auto policy, LoadGallery(g));
+    if (!policy) {
+      return Refuse(&who, "authorization.create",
+                    InvalidArgumentError("authorization: gallery '" + g.substr(0, 64) +
+                                         "' does not exist (no gallery of that name has a "
+                                         "search policy)"));
+    }
+  }
+  for (const std::string& u : spec.users) {
+    auto p = LoadPrincipal(u);
+    if (!p.ok() || (p->role != Role::kInvestigator && p->role != Role::kSupervisor)) {
+      return Refuse(&who, "authorization.create",
+                    InvalidArgumentError("authorization: user '" + u.substr(0, 64) +
+                                         "' is not an investigator or supervisor account"));
+    }
+  }
   const bool exigent = spec.basis == LegalBasis::kExigent;
   if (exigent && who.role != Role::kSupervisor) {
     return Refuse(
@@ -122,11 +147,12 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
     a.approved_ms = now;
   }
   nlohmann::json galleries = spec.galleries;
+  nlohmann::json users = spec.users;
   CANDOR_ASSIGN_OR_RETURN(
       auto s, db_->Prepare("INSERT INTO authorizations(id, basis, reference, authority, "
                            "case_id, purpose, galleries, expires_ms, max_searches, "
-                           "status, created_by, created_ms, approved_by, approved_ms) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                           "status, created_by, created_ms, approved_by, approved_ms, users) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   s->Bind(1, a.id)
       .Bind(2, BasisName(spec.basis))
       .Bind(3, spec.reference)
@@ -140,13 +166,15 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
       .Bind(11, a.created_by)
       .Bind(12, now)
       .Bind(13, a.approved_by)
-      .Bind(14, a.approved_ms);
+      .Bind(14, a.approved_ms)
+      .Bind(15, users.dump());
   CANDOR_RETURN_IF_ERROR(s->Run());
   CANDOR_RETURN_IF_ERROR(
       AuditOrFail(AuthEntry(who, "authorization.create", a.id,
                             std::string(BasisName(spec.basis)) + " " + spec.reference + " by " +
                                 spec.issuing_authority + ", case " + spec.case_id + ", galleries " +
                                 galleries.dump() + ", max " + std::to_string(spec.max_searches) +
+                                (spec.users.empty() ? "" : ", also usable by " + users.dump()) +
                                 (exigent ? " (exigent: active, must be backed)" : ""))));
   return a;
 }
@@ -167,6 +195,12 @@ Status Governance::ApproveAuthorization(const Principal& actor, const std::strin
         &who, "authorization.approve",
         FailedPreconditionError("authorization '" + id + "' is " +
                                 std::string(AuthorizationStatusName(a->status)) + ", not pending"));
+  }
+  if (options_.clock() >= a->spec.expires_ms) {
+    return Refuse(&who, "authorization.approve",
+                  FailedPreconditionError("authorization '" + id +
+                                          "' has expired; an expired authorization cannot be "
+                                          "approved"));
   }
   if (options_.clock() >= who.training_expires_ms) {
     return Refuse(
@@ -223,6 +257,10 @@ Status Governance::BackExigent(const Principal& actor, const std::string& exigen
     return refuse("'" + judicial_id + "' is not a warrant or court order");
   if (jd->status != AuthorizationStatus::kActive)
     return refuse("'" + judicial_id + "' is not active");
+  if (now >= jd->spec.expires_ms) {
+    return refuse("'" + judicial_id + "' has expired; an expired warrant or order cannot back an "
+                  "exigent authorization");
+  }
   if (jd->spec.case_id != ex->spec.case_id)
     return refuse("the authorizations concern different cases");
   CANDOR_ASSIGN_OR_RETURN(

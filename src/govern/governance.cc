@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS authorizations (
   status TEXT NOT NULL,
   created_by TEXT NOT NULL, created_ms INTEGER NOT NULL,
   approved_by TEXT NOT NULL DEFAULT '', approved_ms INTEGER NOT NULL DEFAULT 0,
-  backed_by TEXT NOT NULL DEFAULT '', backed_ms INTEGER NOT NULL DEFAULT 0);
+  backed_by TEXT NOT NULL DEFAULT '', backed_ms INTEGER NOT NULL DEFAULT 0,
+  users TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS cases (
   case_id TEXT PRIMARY KEY,
   open INTEGER NOT NULL,
@@ -162,6 +163,12 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
   CANDOR_ASSIGN_OR_RETURN(g->audit_, AuditLog::Open(g->audit_path_, std::move(audit_key), ao));
   CANDOR_ASSIGN_OR_RETURN(g->db_, Db::Open(store_dir / "govern.db"));
   CANDOR_RETURN_IF_ERROR(g->db_->Exec(kSchema));
+  // Stores from before authorizations named their users: add the column
+  // (empty: usable by the requester only).
+  if (!g->db_->Prepare("SELECT users FROM authorizations LIMIT 0").ok()) {
+    CANDOR_RETURN_IF_ERROR(g->db_->Exec(
+        "ALTER TABLE authorizations ADD COLUMN users TEXT NOT NULL DEFAULT '[]'"));
+  }
   return g;
 }
 
@@ -334,15 +341,30 @@ Status Governance::SetDisabled(const Principal& actor, const std::string& userna
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kAdmin}, "account.disable"));
+  Transaction tx(db_.get());
+  CANDOR_RETURN_IF_ERROR(tx.Begin());
   CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE accounts SET disabled=? WHERE username=?"));
   s->Bind(1, disabled ? 1 : 0).Bind(2, username);
   CANDOR_RETURN_IF_ERROR(s->Run());
   if (db_->Changes() == 0) return NotFoundError("no account '" + username + "'");
-  AuditEntry e{
-      0,    0,       who.username, "admin", disabled ? "account.disable" : "account.enable",
-      "",   "",      "",           -1,      "allow",
-      "ok", username};
-  return AuditOrFail(e);
+  int64_t revoked = 0;
+  if (disabled) {  // its tokens die with the disabling: re-enabling revives none
+    CANDOR_ASSIGN_OR_RETURN(revoked, RevokeTokensLocked(username));
+  }
+  AuditEntry e{0,
+               0,
+               who.username,
+               "admin",
+               disabled ? "account.disable" : "account.enable",
+               "",
+               "",
+               "",
+               -1,
+               "allow",
+               "ok",
+               username + (disabled ? " (" + std::to_string(revoked) + " tokens revoked)" : "")};
+  CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
+  return tx.Commit();
 }
 
 StatusOr<Account> Governance::GetAccount(const std::string& username) {
@@ -486,6 +508,73 @@ Status Governance::SignOut(const std::string& token) {
   CANDOR_RETURN_IF_ERROR(s->Run());
   AuditEntry e{0, 0, "-", "-", "auth.signout", "", "", "", -1, "", "ok", "token " + id};
   return AuditOrFail(e);
+}
+
+StatusOr<int64_t> Governance::RevokeTokensLocked(const std::string& username) {
+  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE tokens SET revoked=1 WHERE revoked=0 AND "
+                                               "account_id=(SELECT id FROM accounts WHERE "
+                                               "username=?)"));
+  s->Bind(1, username);
+  CANDOR_RETURN_IF_ERROR(s->Run());
+  return db_->Changes();
+}
+
+StatusOr<Principal> Governance::CheckPassword(const std::string& username,
+                                              const std::string& password,
+                                              const std::string& action) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Status bad = UnauthenticatedError("unknown account or wrong password");
+  auto p = LoadPrincipal(username);
+  if (!p.ok()) {
+    if (p.status().code() != Code::kNotFound) return p.status();
+    govern_internal::HashSecret(
+        password, options_.fast_password_hashing ? HashCost::kTestOnlyMinimal : HashCost::kPassword)
+        .status()
+        .IgnoreError();
+    return Refuse(nullptr, action, bad,
+                  "username " + (ValidUsername(username) ? username : std::string("-")));
+  }
+  if (password.empty()) {
+    return Refuse(&*p, action, UnauthenticatedError("no credential for '" + username + "'"));
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT pw_hash FROM accounts WHERE username=?"));
+  s->Bind(1, username);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row || !govern_internal::VerifySecret(password, s->Text(0))) return Refuse(&*p, action, bad);
+  if (p->disabled) return Refuse(&*p, action, UnauthenticatedError("account is disabled"));
+  return p;  // as Authenticate: the action that follows is audited with its actor
+}
+
+Status Governance::ChangePassword(const std::string& username, const std::string& current,
+                                  const std::string& replacement) {
+  const char* action = "account.password";
+  CANDOR_ASSIGN_OR_RETURN(Principal who, CheckPassword(username, current, action));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto refuse = [&](const std::string& m) {
+    return Refuse(&who, action, InvalidArgumentError(m));
+  };
+  if (replacement.size() < 12) return refuse("the new password must be at least 12 characters");
+  if (replacement.size() > 1024) return refuse("the new password is too long");
+  if (replacement == current) return refuse("the new password must differ from the current one");
+  CANDOR_ASSIGN_OR_RETURN(std::string hash,
+                          govern_internal::HashSecret(replacement, options_.fast_password_hashing
+                                                                       ? HashCost::kTestOnlyMinimal
+                                                                       : HashCost::kPassword));
+  Transaction tx(db_.get());
+  CANDOR_RETURN_IF_ERROR(tx.Begin());
+  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE accounts SET pw_hash=? WHERE username=?"));
+  s->Bind(1, hash).Bind(2, username);
+  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(int64_t revoked, RevokeTokensLocked(username));
+  AuditEntry e;
+  e.actor = username;
+  e.role = std::string(RoleName(who.role));
+  e.action = action;
+  e.decision = "allow";
+  e.outcome = "ok";
+  e.reason = "password changed; " + std::to_string(revoked) + " tokens revoked";
+  CANDOR_RETURN_IF_ERROR(AuditOrFail(std::move(e)));
+  return tx.Commit();
 }
 
 StatusOr<Principal> Governance::LocalPrincipal(const std::string& username) {

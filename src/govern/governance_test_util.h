@@ -78,9 +78,11 @@ class GovernanceTest : public ::testing::Test {
     return *gov_->LocalPrincipal(name);
   }
 
-  // An approved authorization for `galleries`.
+  // An approved authorization for `galleries`, requested by alice (exigent:
+  // by sam), usable by its requester and `users`.
   std::string Authorize(LegalBasis basis, std::vector<std::string> galleries,
-                        int64_t max_searches = 10, const std::string& case_id = "case-7") {
+                        int64_t max_searches = 10, const std::string& case_id = "case-7",
+                        std::vector<std::string> users = {}) {
     AuthorizationSpec spec{basis,
                            "REF-1",
                            "District Court",
@@ -88,7 +90,8 @@ class GovernanceTest : public ::testing::Test {
                            "armed robbery",
                            std::move(galleries),
                            now_ + 30 * kDay,
-                           max_searches};
+                           max_searches,
+                           std::move(users)};
     const Principal& creator = basis == LegalBasis::kExigent ? sam_ : alice_;
     auto a = gov_->CreateAuthorization(creator, spec);
     EXPECT_TRUE(a.ok()) << a.status().ToString();

@@ -38,6 +38,11 @@ std::string BasesList(const GalleryPolicy& g) {
 
 }  // namespace
 
+bool MayUse(const Authorization& a, const std::string& username) {
+  return a.created_by == username ||
+         std::find(a.spec.users.begin(), a.spec.users.end(), username) != a.spec.users.end();
+}
+
 PolicyDecision DecideSearch(const PolicyInputs& in) {
   const Principal& who = in.who;
   const SearchRequest& req = in.request;
@@ -87,6 +92,14 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
     return Deny(Code::kPermissionDenied, "authorization '" + req.authorization_id + "' not found");
   }
   const Authorization& a = *in.authorization;
+  // Before anything else about it: someone it does not name learns nothing of
+  // its state.
+  if (!MayUse(a, who.username)) {
+    return Deny(Code::kPermissionDenied, "authorization '" + a.id + "' does not name '" +
+                                             who.username +
+                                             "': only its requester and the accounts it lists "
+                                             "may search under it");
+  }
   switch (a.status) {
     case AuthorizationStatus::kPending:
       return Deny(Code::kPermissionDenied,

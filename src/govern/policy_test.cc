@@ -30,6 +30,7 @@ class PolicyTest : public ::testing::Test {
     a.spec.max_searches = 3;
     a.status = AuthorizationStatus::kActive;
     a.created_ms = kNow - kHour;
+    a.created_by = "alice";
     in_.authorization = a;
     in_.now_ms = kNow;
   }
@@ -170,6 +171,22 @@ TEST_F(PolicyTest, ExigentIsSupervisorOnlyAndBoundedByTheWindow) {
   in_.authorization->backed_by.clear();
   in_.params.exigent_window_ms = 72 * kHour;  // configurable
   EXPECT_TRUE(Decide().allowed);
+}
+
+TEST_F(PolicyTest, OnlyThePeopleAnAuthorizationNamesMaySearchUnderIt) {
+  in_.who.username = "bob";
+  ExpectDenied("does not name 'bob'");
+  in_.who.role = Role::kSupervisor;  // not even a supervisor
+  ExpectDenied("does not name 'bob'");
+  // Refused before its state is told: a stranger learns nothing of it.
+  in_.authorization->status = AuthorizationStatus::kRevoked;
+  ExpectDenied("does not name 'bob'");
+  in_.authorization->status = AuthorizationStatus::kActive;
+  in_.authorization->spec.users = {"carol", "bob"};
+  EXPECT_TRUE(Decide().allowed);
+  EXPECT_TRUE(MayUse(*in_.authorization, "alice"));
+  EXPECT_TRUE(MayUse(*in_.authorization, "carol"));
+  EXPECT_FALSE(MayUse(*in_.authorization, "dave"));
 }
 
 TEST(GovernNamesTest, RoundTripAndRejectUnknown) {

@@ -249,6 +249,14 @@ StatusOr<SearchRecord> Governance::GetSearchForReview(const Principal& caller,
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(caller.username));
   CANDOR_RETURN_IF_ERROR(
       RequireRole(who, {Role::kExaminer, Role::kSupervisor}, "search.review_view"));
+  // The same gate as a review: who may not judge candidates may not see them
+  // (nor the probe, nor the candidates' photos, which the server serves
+  // through this call).
+  if (options_.clock() >= who.training_expires_ms) {
+    return Refuse(
+        &who, "search.review_view",
+        PermissionDeniedError("training/certification of '" + who.username + "' expired"));
+  }
   auto rec = LoadSearch(search_id);
   if (!rec.ok()) return Refuse(&who, "search.review_view", rec.status());
   if (rec->requester == who.username) {
@@ -298,7 +306,14 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
     return Refuse(&who, action,
                   InvalidArgumentError("'" + subject_ref + "' is not a candidate of this search"));
   }
-  if (notes.size() > 4096) return InvalidArgumentError("review notes are limited to 4096 bytes");
+  if (notes.size() > 4096) {
+    return Refuse(&who, action, InvalidArgumentError("review notes are limited to 4096 bytes"));
+  }
+  if (notes.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Refuse(&who, action,
+                  InvalidArgumentError("review notes are required: say what was compared and "
+                                       "why the candidate is confirmed or rejected"));
+  }
   const char* dec = decision == ReviewDecision::kConfirm ? "confirm" : "reject";
   CANDOR_ASSIGN_OR_RETURN(auto s,
                           db_->Prepare("INSERT INTO reviews(search_id, reviewer, reviewer_role, "

@@ -50,7 +50,8 @@ TEST_F(WorkflowTest, AuthorizationNeedsApprovalByAnotherSupervisor) {
 }
 
 TEST_F(WorkflowTest, EveryRequestIsGatedCountedAndAuditedIncludingRefusals) {
-  const std::string subpoena = Authorize(LegalBasis::kSubpoena, {"licences", "bookings"}, 2);
+  const std::string subpoena =
+      Authorize(LegalBasis::kSubpoena, {"licences", "bookings"}, 2, "case-7", {"bob"});
   // A licence gallery accepts only warrants and court orders.
   auto r = gov_->BeginSearch(alice_, Identify("licences", subpoena));
   EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
@@ -138,7 +139,7 @@ TEST_F(WorkflowTest, NoCandidateAboveThresholdIsAFirstClassOutcome) {
   EXPECT_EQ(e.outcome, "no_candidate");
   EXPECT_EQ(e.candidates_returned, 0);
   EXPECT_NE(e.reason.find("no candidate above threshold"), std::string::npos);
-  EXPECT_EQ(gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "")
+  EXPECT_EQ(gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces")
                 .code(),
             Code::kFailedPrecondition);
   auto rep = gov_->Transparency(aud_, kStart, now_ + 1);
@@ -154,7 +155,7 @@ TEST_F(WorkflowTest, LeadIsReleasedOnlyAfterExaminerAndSecondDistinctQualifiedPe
   const std::string id = t->search_id;
   // The requester sees nothing before release and may not review.
   EXPECT_EQ(gov_->GetSearchForReview(alice_, id).status().code(), Code::kPermissionDenied);
-  EXPECT_EQ(gov_->ReviewCandidate(alice_, id, "subject-1000", ReviewDecision::kConfirm, "").code(),
+  EXPECT_EQ(gov_->ReviewCandidate(alice_, id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").code(),
             Code::kPermissionDenied);
   EXPECT_EQ(gov_->ReleaseLead(alice_, id).status().code(), Code::kFailedPrecondition);
   auto view = gov_->GetSearchForReview(eve_, id);
@@ -171,9 +172,9 @@ TEST_F(WorkflowTest, LeadIsReleasedOnlyAfterExaminerAndSecondDistinctQualifiedPe
   EXPECT_EQ(gov_->ReleaseLead(alice_, id).status().code(), Code::kFailedPrecondition);
   EXPECT_EQ(LastAudit("lead.release").decision, "deny");
   // Investigators are not qualified reviewers; unknown candidates are rejected.
-  EXPECT_EQ(gov_->ReviewCandidate(bob_, id, "subject-1002", ReviewDecision::kConfirm, "").code(),
+  EXPECT_EQ(gov_->ReviewCandidate(bob_, id, "subject-1002", ReviewDecision::kConfirm, "compared the faces").code(),
             Code::kPermissionDenied);
-  EXPECT_EQ(gov_->ReviewCandidate(sue_, id, "subject-9999", ReviewDecision::kConfirm, "").code(),
+  EXPECT_EQ(gov_->ReviewCandidate(sue_, id, "subject-9999", ReviewDecision::kConfirm, "compared the faces").code(),
             Code::kInvalidArgument);
   // A supervisor gives the second confirmation: released, to the requester only.
   ASSERT_TRUE(
@@ -195,25 +196,25 @@ TEST_F(WorkflowTest, TwoSupervisorsWithoutAnExaminerOrAnyRejectionBlockRelease) 
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(gov_->RecordResult(t->search_id, Cands(2)).ok());
   ASSERT_TRUE(
-      gov_->ReviewCandidate(sam_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(sam_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").ok());
   ASSERT_TRUE(
-      gov_->ReviewCandidate(sue_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(sue_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").ok());
   EXPECT_EQ(gov_->ReleaseLead(alice_, t->search_id).status().code(), Code::kFailedPrecondition);
   ASSERT_TRUE(
-      gov_->ReviewCandidate(eve_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(eve_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "compared the faces").ok());
   ASSERT_TRUE(gov_->ReviewCandidate(ed_, t->search_id, "subject-1001", ReviewDecision::kReject,
                                     "different nose")
                   .ok());
   ASSERT_TRUE(
-      gov_->ReviewCandidate(sue_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(sue_, t->search_id, "subject-1001", ReviewDecision::kConfirm, "compared the faces").ok());
   EXPECT_EQ(gov_->ReleaseLead(alice_, t->search_id).status().code(), Code::kFailedPrecondition);
   // An expired examiner may not review.
   ASSERT_TRUE(gov_->SetTrainingExpiry(admin_, "edna", now_).ok());
   EXPECT_EQ(
-      gov_->ReviewCandidate(ed_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").code(),
+      gov_->ReviewCandidate(ed_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").code(),
       Code::kPermissionDenied);
   ASSERT_TRUE(
-      gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").ok());
   auto lead = gov_->ReleaseLead(alice_, t->search_id);
   ASSERT_TRUE(lead.ok());
   EXPECT_EQ(lead->confirmed_subject_refs, std::vector<std::string>{"subject-1000"});
@@ -352,7 +353,8 @@ TEST_F(WorkflowTest, ExigentBackedWithinTheWindowIsKept) {
 
 TEST_F(WorkflowTest, TransparencyReportCountsWithoutIdentitiesOrBiometrics) {
   const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});
-  const std::string s = Authorize(LegalBasis::kSubpoena, {"bookings", "licences"});
+  const std::string s =
+      Authorize(LegalBasis::kSubpoena, {"bookings", "licences"}, 10, "case-7", {"bob"});
   const std::string ex = Authorize(LegalBasis::kExigent, {"bookings"}, 5, "case-E");
   auto t1 = gov_->BeginSearch(alice_, Identify("licences", w));
   auto t2 = gov_->BeginSearch(bob_, Identify("bookings", s));
@@ -363,10 +365,10 @@ TEST_F(WorkflowTest, TransparencyReportCountsWithoutIdentitiesOrBiometrics) {
   ASSERT_TRUE(gov_->RecordResult(t2->search_id, {}).ok());
   ASSERT_TRUE(gov_->RecordResult(t3->search_id, Cands(1)).ok());
   ASSERT_TRUE(
-      gov_->ReviewCandidate(eve_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "")
+      gov_->ReviewCandidate(eve_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces")
           .ok());
   ASSERT_TRUE(
-      gov_->ReviewCandidate(ed_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "").ok());
+      gov_->ReviewCandidate(ed_, t1->search_id, "subject-1000", ReviewDecision::kConfirm, "compared the faces").ok());
   ASSERT_TRUE(gov_->ReleaseLead(alice_, t1->search_id).ok());
   now_ = kStart + 3 * kDay;
   ASSERT_TRUE(gov_->Purge(now_).ok());  // the exigent search lapses
@@ -412,7 +414,7 @@ TEST_F(WorkflowTest, TransparencyReportCountsWithoutIdentitiesOrBiometrics) {
 }
 
 TEST_F(WorkflowTest, TheWholeWorkflowLeavesAVerifiableAuditLog) {
-  const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});
+  const std::string w = Authorize(LegalBasis::kWarrant, {"licences"}, 10, "case-7", {"bob"});
   for (int i = 0; i < 20; ++i) {
     auto t = gov_->BeginSearch(i % 2 ? alice_ : bob_, Identify("licences", w));
     if (t.ok()) {
@@ -428,6 +430,106 @@ TEST_F(WorkflowTest, TheWholeWorkflowLeavesAVerifiableAuditLog) {
   EXPECT_GT(r->entries, 50u);
   EXPECT_GE(r->checkpoints, 3u);
   EXPECT_TRUE(r->problem.empty());
+}
+
+TEST_F(WorkflowTest, AnAuthorizationIsUsableOnlyByThePeopleItNames) {
+  const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});  // alice's
+  for (const Principal* other : {&bob_, &sam_}) {  // another investigator; a supervisor
+    auto r = gov_->BeginSearch(*other, Identify("licences", w));
+    EXPECT_EQ(r.status().code(), Code::kPermissionDenied) << other->username;
+    EXPECT_NE(r.status().message().find("does not name '" + other->username + "'"),
+              std::string::npos)
+        << r.status().message();
+    AuditEntry e = LastAudit("search.identify");
+    EXPECT_EQ(e.actor, other->username);
+    EXPECT_EQ(e.decision, "deny");
+    EXPECT_EQ(e.authorization_id, w);
+  }
+  EXPECT_EQ(gov_->GetAuthorization(w)->searches_used, 0) << "refusals do not count";
+  EXPECT_TRUE(gov_->BeginSearch(alice_, Identify("licences", w)).ok());
+  // Named further users may; only investigators and supervisors can be named.
+  const std::string shared = Authorize(LegalBasis::kWarrant, {"licences"}, 10, "case-7", {"bob"});
+  EXPECT_EQ(gov_->GetAuthorization(shared)->spec.users, std::vector<std::string>{"bob"});
+  EXPECT_TRUE(gov_->BeginSearch(bob_, Identify("licences", shared)).ok());
+  EXPECT_EQ(gov_->BeginSearch(sam_, Identify("licences", shared)).status().code(),
+            Code::kPermissionDenied);
+  AuthorizationSpec spec{LegalBasis::kWarrant, "W-9", "Judge", "case-7", "fraud",
+                         {"licences"},         now_ + kDay, 3,     {"eve"}};
+  EXPECT_EQ(gov_->CreateAuthorization(alice_, spec).status().code(), Code::kInvalidArgument);
+  spec.users = {"nobody"};
+  EXPECT_EQ(gov_->CreateAuthorization(alice_, spec).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(LastAudit("authorization.create").decision, "deny");
+}
+
+TEST_F(WorkflowTest, AuthorizationsCannotNameGalleriesThatDoNotExist) {
+  AuthorizationSpec spec{LegalBasis::kWarrant, "W-10", "Judge", "case-7", "fraud",
+                         {"licences", "passports"}, now_ + kDay, 3};
+  auto a = gov_->CreateAuthorization(alice_, spec);
+  EXPECT_EQ(a.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(a.status().message().find("'passports' does not exist"), std::string::npos)
+      << a.status().message();
+  AuditEntry e = LastAudit("authorization.create");
+  EXPECT_EQ(e.decision, "deny");
+  EXPECT_EQ(e.actor, "alice");
+  spec.galleries = {"licences"};
+  EXPECT_TRUE(gov_->CreateAuthorization(alice_, spec).ok());
+}
+
+TEST_F(WorkflowTest, AnExpiredWarrantCanNeitherBeApprovedNorBackAnExigent) {
+  AuthorizationSpec warrant{LegalBasis::kWarrant, "W-11", "Judge", "case-E", "kidnapping",
+                            {"bookings"},         now_ + 2 * kHour, 3};
+  auto pending = gov_->CreateAuthorization(alice_, warrant);
+  ASSERT_TRUE(pending.ok());
+  auto backing = gov_->CreateAuthorization(sue_, warrant);
+  ASSERT_TRUE(backing.ok());
+  ASSERT_TRUE(gov_->ApproveAuthorization(sam_, backing->id).ok());
+  const std::string ex = Authorize(LegalBasis::kExigent, {"bookings"}, 5, "case-E");
+  now_ += 3 * kHour;  // both warrants have expired; the exigent window is still open
+  Status approve = gov_->ApproveAuthorization(sue_, pending->id);
+  EXPECT_EQ(approve.code(), Code::kFailedPrecondition) << approve.ToString();
+  EXPECT_NE(approve.message().find("expired"), std::string::npos) << approve.ToString();
+  EXPECT_EQ(LastAudit("authorization.approve").decision, "deny");
+  EXPECT_EQ(gov_->GetAuthorization(pending->id)->status, AuthorizationStatus::kPending);
+  Status back = gov_->BackExigent(sam_, ex, backing->id);
+  EXPECT_EQ(back.code(), Code::kFailedPrecondition) << back.ToString();
+  EXPECT_NE(back.message().find("expired"), std::string::npos) << back.ToString();
+  EXPECT_EQ(LastAudit("authorization.back_exigent").decision, "deny");
+  EXPECT_TRUE(gov_->GetAuthorization(ex)->backed_by.empty());
+}
+
+TEST_F(WorkflowTest, AnExaminerWhoseTrainingLapsedCannotViewCandidates) {
+  const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});
+  auto t = gov_->BeginSearch(alice_, Identify("licences", w));
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(gov_->RecordResult(t->search_id, Cands(3)).ok());
+  ASSERT_TRUE(gov_->GetSearchForReview(eve_, t->search_id).ok());
+  ASSERT_TRUE(gov_->SetTrainingExpiry(admin_, "eve", now_ + kHour).ok());
+  now_ += kHour;
+  auto view = gov_->GetSearchForReview(eve_, t->search_id);
+  EXPECT_EQ(view.status().code(), Code::kPermissionDenied);
+  EXPECT_NE(view.status().message().find("training/certification"), std::string::npos);
+  AuditEntry e = LastAudit("search.review_view");
+  EXPECT_EQ(e.actor, "eve");
+  EXPECT_EQ(e.decision, "deny");
+  EXPECT_TRUE(gov_->GetSearchForReview(ed_, t->search_id).ok());  // a trained one still can
+}
+
+TEST_F(WorkflowTest, ReviewsNeedNotes) {
+  const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});
+  auto t = gov_->BeginSearch(alice_, Identify("licences", w));
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(gov_->RecordResult(t->search_id, Cands(2)).ok());
+  for (ReviewDecision d : {ReviewDecision::kReject, ReviewDecision::kConfirm}) {
+    for (const char* blank : {"", "  \n\t"}) {
+      Status s = gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", d, blank);
+      EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+      EXPECT_NE(s.message().find("notes are required"), std::string::npos) << s.ToString();
+      EXPECT_EQ(LastAudit("lead.review").decision, "deny");
+    }
+  }
+  EXPECT_TRUE(gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kReject,
+                                    "different ear shape")
+                  .ok());
 }
 
 }  // namespace

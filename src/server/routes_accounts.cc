@@ -115,6 +115,32 @@ ApiResponse HandleCreateApiToken(Ctx& c) {
   return JsonResponse(201, {{"token", t->token}, {"expires_at", IsoTime(t->expires_ms)}});
 }
 
+ApiResponse HandleChangePassword(Ctx& c) {
+  const char* action = "account.password";
+  auto body = ParseStrict(c.req.body, {{"current_password", JType::kString, true},
+                                       {"new_password", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  if (c.params[0] != c.who->username) {
+    return Refuse(c, action,
+                  PermissionDeniedError("a password is changed only by its own account"));
+  }
+  // Governance checks the current password, audits, and revokes every token
+  // of the account, the caller's own session included.
+  Status s = ServiceRoutes::Gov(c).ChangePassword(c.who->username, (*body)["current_password"],
+                                                  (*body)["new_password"]);
+  if (!s.ok()) {
+    // A wrong current password is a refused action, not a failed sign-in of
+    // this request: 403, so the client keeps its (still valid) session.
+    return ErrorResponse(s.code() == Code::kUnauthenticated
+                             ? PermissionDeniedError("the current password is wrong")
+                             : s);
+  }
+  ApiResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
 ApiResponse HandleListGalleries(Ctx& c) {
   auto v = ServiceRoutes::GalleryStore(c).ListGalleries();
   if (!v.ok()) return ErrorResponse(v.status());

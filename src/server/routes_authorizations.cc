@@ -9,7 +9,8 @@ namespace candor::server {
 namespace {
 // Deadlines from the exigent window governance enforces (GovernanceOptions).
 json AuthJson(Ctx& c, const Authorization& a) {
-  return AuthorizationJson(a, c.svc.Now(), ServiceRoutes::Gov(c).policy().exigent_window_ms);
+  return AuthorizationJson(a, c.svc.Now(), ServiceRoutes::Gov(c).policy().exigent_window_ms,
+                           c.who->username);
 }
 
 ApiResponse AuthorizationResponse(Ctx& c, int status, const std::string& id) {
@@ -18,13 +19,14 @@ ApiResponse AuthorizationResponse(Ctx& c, int status, const std::string& id) {
   return JsonResponse(status, AuthJson(c, *a));
 }
 
-// Investigators see only their own; supervisors, admins and auditors all.
+// Investigators see only those they may use (their own and those naming
+// them); supervisors, admins and auditors all.
 Status CanSee(const Ctx& c, const Authorization& a) {
   if (c.who->role == Role::kSupervisor || c.who->role == Role::kAdmin ||
       c.who->role == Role::kAuditor) {
     return OkStatus();
   }
-  if (c.who->role == Role::kInvestigator && a.created_by == c.who->username) return OkStatus();
+  if (c.who->role == Role::kInvestigator && MayUse(a, c.who->username)) return OkStatus();
   return PermissionDeniedError("authorization '" + a.id + "' is not visible to '" +
                                c.who->username + "'");
 }
@@ -51,7 +53,8 @@ ApiResponse HandleCreateAuthorization(Ctx& c) {
                                        {"purpose", JType::kString, true},
                                        {"galleries", JType::kStringArray, true},
                                        {"expires_at", JType::kString, true},
-                                       {"max_searches", JType::kInt, true}});
+                                       {"max_searches", JType::kInt, true},
+                                       {"users", JType::kStringArray, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   AuthorizationSpec spec;
   auto basis = ParseBasis((*body)["basis"].get<std::string>());
@@ -66,6 +69,17 @@ ApiResponse HandleCreateAuthorization(Ctx& c) {
   spec.galleries = (*body)["galleries"].get<std::vector<std::string>>();
   spec.expires_ms = *expires;
   spec.max_searches = (*body)["max_searches"].get<int64_t>();
+  if (body->contains("users")) spec.users = (*body)["users"].get<std::vector<std::string>>();
+  // Governance refuses galleries it has no policy for; the store must hold them too.
+  for (const std::string& g : spec.galleries) {
+    if (auto info = ServiceRoutes::GalleryStore(c).GetGallery(g); !info.ok()) {
+      return Refuse(c, action,
+                    info.status().code() == Code::kNotFound
+                        ? InvalidArgumentError("authorization: gallery '" + g.substr(0, 64) +
+                                               "' does not exist")
+                        : info.status());
+    }
+  }
   auto a = ServiceRoutes::Gov(c).CreateAuthorization(*c.who, spec);
   if (!a.ok()) return ErrorResponse(a.status());
   return JsonResponse(201, AuthJson(c, *a));

@@ -67,7 +67,8 @@ json AccountJson(const Account& a) {
           {"created_at", IsoTime(a.created_ms)}};
 }
 
-json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_window_ms) {
+json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_window_ms,
+                       const std::string& viewer) {
   json j = {{"id", a.id},
             {"basis", std::string(BasisName(a.spec.basis))},
             {"reference", a.spec.reference},
@@ -80,14 +81,18 @@ json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_w
             {"searches_used", a.searches_used},
             {"status", std::string(AuthorizationStatusName(a.status))},
             {"created_by", a.created_by},
-            {"created_at", IsoTime(a.created_ms)}};
+            {"created_at", IsoTime(a.created_ms)},
+            {"users", a.spec.users}};
   if (!a.approved_by.empty()) {
     j["approved_by"] = a.approved_by;
     j["approved_at"] = IsoTime(a.approved_ms);
   }
   if (!a.backed_by.empty()) j["backed_by"] = a.backed_by;
   std::string why;
-  if (a.status != AuthorizationStatus::kActive) {
+  if (!viewer.empty() && !MayUse(a, viewer)) {
+    why = "usable only by " + a.created_by +
+          (a.spec.users.empty() ? std::string() : " and the users it names");
+  } else if (a.status != AuthorizationStatus::kActive) {
     why = "authorization is " + std::string(AuthorizationStatusName(a.status));
   } else if (now_ms >= a.spec.expires_ms) {
     why = "authorization expired";

@@ -1149,5 +1149,112 @@ TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {
   EXPECT_EQ(h.status().code(), Code::kInvalidArgument);
 }
 
+// Issue 15, items 4, 10 and 12: an authorization is usable only by the
+// people it names (its requester and the users it lists), never by another
+// investigator or a supervisor; it names only galleries that exist; an
+// examiner whose training lapsed sees no candidate, probe or candidate photo.
+TEST_F(ServerTest, AuthorizationsServeOnlyThoseTheyNameAndLapsedExaminersSeeNothing) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string ines = Person("ines", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string probe = Photo("Adrien_Brody", 2);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  const int64_t denied0 = AuditCount("search.identify", "deny");
+  for (const std::string* other : {&ines, &sup}) {
+    Reply r = Identify(*other, auth, "bookings", probe);
+    EXPECT_EQ(r.status, 403) << r.raw;
+    EXPECT_NE(r.raw.find("does not name"), std::string::npos) << r.raw;
+  }
+  EXPECT_EQ(AuditCount("search.identify", "deny") - denied0, 2);
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, ines).status, 403);
+  Reply as_sup = Call("GET", "/v1/authorizations/" + auth, sup);
+  ASSERT_EQ(as_sup.status, 200) << as_sup.raw;
+  EXPECT_EQ(as_sup.body["usable"], false) << as_sup.raw;  // a supervisor sees it, cannot use it
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + auth, inv).body["usable"], true);
+
+  // Naming a colleague lets her search under it too.
+  Reply shared = Post("/v1/authorizations", inv,
+                      {{"basis", "warrant"},
+                       {"reference", "W-2027-002"},
+                       {"issuing_authority", "Court"},
+                       {"case_id", "case-1"},
+                       {"purpose", "robbery"},
+                       {"galleries", {"bookings"}},
+                       {"expires_at", Iso(kStart + 30 * kDay)},
+                       {"max_searches", 5},
+                       {"users", {"ines"}}});
+  ASSERT_EQ(shared.status, 201) << shared.raw;
+  EXPECT_EQ(shared.body["users"], json::array({"ines"}));
+  const std::string sid = shared.body["id"];
+  ASSERT_EQ(Call("POST", "/v1/authorizations/" + sid + "/approve", sup).status, 200);
+  EXPECT_EQ(Identify(ines, sid, "bookings", probe).status, 201);
+  EXPECT_EQ(Call("GET", "/v1/authorizations/" + sid, ines).body["usable"], true);
+  Reply nowhere = Post("/v1/authorizations", inv,
+                       {{"basis", "warrant"},
+                        {"reference", "W-2027-003"},
+                        {"issuing_authority", "Court"},
+                        {"case_id", "case-1"},
+                        {"purpose", "robbery"},
+                        {"galleries", {"bookings", "nowhere"}},
+                        {"expires_at", Iso(kStart + 30 * kDay)},
+                        {"max_searches", 5}});
+  EXPECT_EQ(nowhere.status, 400) << nowhere.raw;
+  EXPECT_NE(nowhere.raw.find("'nowhere' does not exist"), std::string::npos) << nowhere.raw;
+
+  // Lapsed training: no view of candidates, probe or candidate photos.
+  Reply s = Identify(inv, auth, "bookings", probe);
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string id = s.body["id"];
+  ASSERT_EQ(Call("GET", "/v1/searches/" + id, exa).status, 200);
+  Reply p = Call("PATCH", "/v1/accounts/erin", admin_,
+                 json{{"training_expires_at", Iso(now_ - kDay)}}.dump());
+  ASSERT_EQ(p.status, 200) << p.raw;
+  const int64_t views_denied = AuditCount("search.review_view", "deny");
+  for (const std::string path :
+       {"/v1/searches/" + id, "/v1/searches/" + id + "/probe",
+        "/v1/searches/" + id + "/candidates/1/image"}) {
+    Reply r = Call("GET", path, exa);
+    EXPECT_EQ(r.status, 403) << path << " " << r.raw;
+    EXPECT_EQ(r.raw.find(probe.substr(0, 64)), std::string::npos);
+  }
+  EXPECT_EQ(AuditCount("search.review_view", "deny") - views_denied, 3);
+}
+
+// Issue 15, item 12: a password is changed by its own account with the
+// current one, audited, and every old token dies; re-enabling a disabled
+// account revives none of its old tokens.
+TEST_F(ServerTest, PasswordChangeAndReEnablingRevokeOldTokens) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string other = Person("olga", "investigator");
+  const std::string path = "/v1/accounts/ivan/password";
+  auto change = [&](const std::string& token, const std::string& current,
+                    const std::string& replacement) {
+    return Post(path, token, {{"current_password", current}, {"new_password", replacement}});
+  };
+  EXPECT_EQ(change(other, "olga-password-123", "a-new-password-456").status, 403);
+  EXPECT_EQ(change(inv, "wrong-password-1", "a-new-password-456").status, 403);
+  EXPECT_EQ(change(inv, "ivan-password-123", "short").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 200) << "refusals change nothing";
+  EXPECT_EQ(change(inv, "ivan-password-123", "a-new-password-456").status, 204);
+  EXPECT_EQ(Call("GET", "/v1/whoami", inv).status, 401);
+  EXPECT_EQ(Post("/v1/sessions", "", {{"username", "ivan"}, {"password", "ivan-password-123"}})
+                .status,
+            401);
+  const std::string again = SignIn("ivan", "a-new-password-456");
+  EXPECT_EQ(AuditCount("account.password", "allow"), 1);
+  EXPECT_GE(AuditCount("account.password", "deny"), 2);
+
+  ASSERT_EQ(Call("PATCH", "/v1/accounts/ivan", admin_, json{{"disabled", true}}.dump()).status,
+            200);
+  ASSERT_EQ(Call("PATCH", "/v1/accounts/ivan", admin_, json{{"disabled", false}}.dump()).status,
+            200);
+  EXPECT_EQ(Call("GET", "/v1/whoami", again).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/whoami", SignIn("ivan", "a-new-password-456")).status, 200);
+}
+
 }  // namespace
 }  // namespace candor

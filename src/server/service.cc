@@ -42,6 +42,7 @@ const Route kRoutes[] = {
     {"POST", "/v1/accounts", server::HandleCreateAccount, true},
     {"PATCH", "/v1/accounts/{username}", server::HandleUpdateAccount, true},
     {"POST", "/v1/accounts/{username}/api-tokens", server::HandleCreateApiToken, true},
+    {"POST", "/v1/accounts/{username}/password", server::HandleChangePassword, true},
     {"GET", "/v1/galleries", server::HandleListGalleries, true},
     {"POST", "/v1/galleries", server::HandleCreateGallery, true},
     {"GET", "/v1/galleries/{gallery}", server::HandleGetGallery, true},

@@ -55,7 +55,10 @@ Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& deta
 Status CheckRole(const Ctx& ctx, std::initializer_list<Role> roles, const char* action);
 
 json AccountJson(const Account& a);
-json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_window_ms);
+// `usable` is for `viewer` when given: false for anyone the authorization does
+// not name (MayUse).
+json AuthorizationJson(const Authorization& a, int64_t now_ms, int64_t exigent_window_ms,
+                       const std::string& viewer = {});
 json GalleryJson(const GalleryInfo& g);
 json ReviewJson(const Review& r);
 json LeadJson(const Lead& l);
@@ -69,6 +72,7 @@ ApiResponse HandleListAccounts(Ctx& c);
 ApiResponse HandleCreateAccount(Ctx& c);
 ApiResponse HandleUpdateAccount(Ctx& c);
 ApiResponse HandleCreateApiToken(Ctx& c);
+ApiResponse HandleChangePassword(Ctx& c);
 ApiResponse HandleListGalleries(Ctx& c);
 ApiResponse HandleCreateGallery(Ctx& c);
 ApiResponse HandleGetGallery(Ctx& c);

@@ -95,6 +95,31 @@ CliRun Candor(const std::vector<std::string>& args, const fs::path& scratch,
   return r;
 }
 
+// Each test account's password (at least 12 characters; different per account).
+std::string PasswordOf(const std::string& user) { return user + "-secret-pw-1"; }
+
+// `env` plus the credentials a real operator of `args` would hold: the password
+// of the --as account in CANDOR_PASSWORD (for `account bootstrap`: the new
+// admin's), and for `account create` the new account's in CANDOR_NEW_PASSWORD.
+std::vector<std::string> WithCredentials(std::vector<std::string> env,
+                                         const std::vector<std::string>& args) {
+  auto value_of = [&](const std::string& flag) {
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == flag) return args[i + 1];
+    return std::string();
+  };
+  auto has = [&](const std::string& word) {
+    return std::find(args.begin(), args.end(), word) != args.end();
+  };
+  const bool bootstrap = has("account") && has("bootstrap");
+  const std::string as = bootstrap ? value_of("--username") : value_of("--as");
+  if (!as.empty()) env.push_back("CANDOR_PASSWORD=" + PasswordOf(as));
+  if (has("account") && has("create")) {
+    env.push_back("CANDOR_NEW_PASSWORD=" + PasswordOf(value_of("--username")));
+  }
+  return env;
+}
+
 std::string Describe(const CliRun& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out.substr(0, 2000) +
          "\nstderr: " + r.err.substr(0, 2000);
@@ -316,9 +341,10 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   const fs::path s = scratch();
   const fs::path store = s / "store", key = s / "store.key", in = s / "in";
   const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_KEY_FILE=" + key.string(),
-                                        "CANDOR_PASSWORD=correct-horse-battery-9"};
-  auto C = [&](std::vector<std::string> args) { return Candor(args, s, env); };
+                                        "CANDOR_KEY_FILE=" + key.string()};
+  auto C = [&](std::vector<std::string> args) {
+    return Candor(args, s, WithCredentials(env, args));
+  };
 
   // 8 identities x 2 images enrolled; a third image of the first one is held out.
   const fs::path lfw = data / "faces" / "lfw";
@@ -397,6 +423,13 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_EQ(r.exit_code, 3) << Describe(r);
   EXPECT_EQ(r.Json()["error"].value("code", ""), "NOT_FOUND") << Describe(r);
 
+  // Without a gallery policy no authorization can name the gallery, and every search of it is
+  // refused.
+  ASSERT_EQ((r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", "g1",
+                    "--basis", "warrant"}))
+                .exit_code,
+            0)
+      << Describe(r);
   r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
          "W-1", "--authority", "test court", "--case", "C-1", "--purpose", "cli test", "--gallery",
          "g1", "--expires", "2099-01-01", "--max-searches", "50"});
@@ -404,12 +437,6 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   const std::string auth = r.Json().value("id", "");
   ASSERT_FALSE(auth.empty()) << Describe(r);
   ASSERT_EQ((r = C({"authorization", "approve", "--as", "sup", "--id", auth})).exit_code, 0)
-      << Describe(r);
-  // Without a gallery policy every search is refused (PERMISSION_DENIED).
-  ASSERT_EQ((r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", "g1",
-                    "--basis", "warrant"}))
-                .exit_code,
-            0)
       << Describe(r);
 
   const fs::path failures = s / "failures.csv";
@@ -627,11 +654,15 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
 // both exit 6 (DATA_LOSS) naming the entry and byte offset where the chain breaks.
 TEST_F(CliTest, AuditVerifyDetectsTampering) {
   const fs::path s = scratch();
-  const fs::path store = s / "store";
+  const fs::path store = s / "store", key = s / "store.key";
   const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_PASSWORD=correct-horse-battery-9"};
-  auto C = [&](std::vector<std::string> args) { return Candor(args, s, env); };
-  CliRun r = C({"account", "bootstrap", "--username", "admin"});
+                                        "CANDOR_KEY_FILE=" + key.string()};
+  auto C = [&](std::vector<std::string> args) {
+    return Candor(args, s, WithCredentials(env, args));
+  };
+  CliRun r = C({"gallery", "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"account", "bootstrap", "--username", "admin"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   for (const char* u : {"alice", "bob", "carol"}) {
     ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", u, "--role",
@@ -698,6 +729,125 @@ TEST_F(CliTest, AuditVerifyDetectsTampering) {
 
   // The original still verifies.
   EXPECT_EQ(C({"audit", "verify"}).exit_code, 0);
+}
+
+// Issue 15, item 1: `--as USER` alone is no credential. Every governance step needs the
+// account's own password (CANDOR_PASSWORD, or a prompt on a terminal) or an API token
+// (CANDOR_TOKEN), so the two people of a two-person step need two credentials; creating
+// accounts and tokens and approving authorizations also need the store key. A missing or
+// wrong credential or key: exit 4 (UNAUTHENTICATED) with a clear message, and an audited
+// refusal.
+TEST_F(CliTest, GovernanceStepsNeedTheOperatorsOwnCredential) {
+  const fs::path s = scratch();
+  const fs::path store = s / "store", key = s / "store.key", wrong = s / "wrong.key";
+  const std::vector<std::string> base = {"CANDOR_STORE=" + store.string()};
+  std::vector<std::string> keyed = base;
+  keyed.push_back("CANDOR_KEY_FILE=" + key.string());
+  auto C = [&](std::vector<std::string> args) {
+    return Candor(args, s, WithCredentials(keyed, args));
+  };
+  // Runs as `user` with `password` and `env` (no credential when `password` is empty).
+  auto With = [&](std::vector<std::string> env, const std::string& password,
+                  std::vector<std::string> args) {
+    if (!password.empty()) env.push_back("CANDOR_PASSWORD=" + password);
+    env.push_back("CANDOR_NEW_PASSWORD=" + PasswordOf("mallory"));
+    return Candor(args, s, env);
+  };
+  ASSERT_EQ(C({"gallery", "keygen", "--out", key.string()}).exit_code, 0);
+  ASSERT_EQ(C({"gallery", "keygen", "--out", wrong.string()}).exit_code, 0);
+  CliRun r = C({"account", "bootstrap", "--username", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+
+  const std::vector<std::string> create_mallory = {"--json", "account", "create", "--as", "admin",
+                                                   "--username", "mallory", "--role",
+                                                   "supervisor", "--training-expires",
+                                                   "2099-12-31"};
+  // The admin's name alone, a wrong password, or no store key: refused, nothing created.
+  r = With(keyed, "", create_mallory);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_EQ(r.Json()["error"].value("code", ""), "UNAUTHENTICATED") << Describe(r);
+  EXPECT_NE(r.err.find("no credential"), std::string::npos) << Describe(r);
+  r = With(keyed, PasswordOf("mallory"), create_mallory);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("wrong password"), std::string::npos) << Describe(r);
+  r = With(base, PasswordOf("admin"), create_mallory);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("needs the store key"), std::string::npos) << Describe(r);
+  std::vector<std::string> wrong_key = base;
+  wrong_key.push_back("CANDOR_KEY_FILE=" + wrong.string());
+  r = With(wrong_key, PasswordOf("admin"), create_mallory);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("wrong key"), std::string::npos) << Describe(r);
+  r = C({"--json", "account", "list", "--as", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().size(), 1u) << "nothing was created: " << Describe(r);
+
+  for (const auto& [user, role] : std::vector<std::pair<std::string, std::string>>{
+           {"inv", "investigator"}, {"sup", "supervisor"}, {"sup2", "supervisor"}}) {
+    r = C({"account", "create", "--as", "admin", "--username", user, "--role", role,
+           "--training-expires", "2099-12-31"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  }
+  ASSERT_EQ((r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", "g1"}))
+                .exit_code,
+            0)
+      << Describe(r);
+  r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
+         "W-1", "--authority", "court", "--case", "C-1", "--purpose", "test", "--gallery", "g1",
+         "--expires", "2099-01-01", "--max-searches", "5"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string auth = r.Json().value("id", "");
+  // The investigator cannot approve it as a supervisor with her own password; the
+  // supervisor's password without the store key is not enough either.
+  const std::vector<std::string> approve = {"--json", "authorization", "approve", "--as", "sup",
+                                            "--id", auth};
+  r = With(keyed, PasswordOf("inv"), approve);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = With(base, PasswordOf("sup"), approve);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"--json", "authorization", "list", "--as", "sup"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json()[0].value("status", ""), "pending") << Describe(r);
+  ASSERT_EQ(C(approve).exit_code, 0);
+
+  // An API token is a credential of its own account only.
+  r = C({"--json", "account", "token", "--as", "admin", "--username", "sup2"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string token = r.Json().value("token", "");
+  ASSERT_FALSE(token.empty()) << Describe(r);
+  std::vector<std::string> tokened = base;
+  tokened.push_back("CANDOR_TOKEN=" + token);
+  r = Candor({"--json", "authorization", "list"}, s, tokened);
+  EXPECT_EQ(r.exit_code, 0) << Describe(r);
+  r = Candor({"--json", "authorization", "list", "--as", "sup"}, s, tokened);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+
+  // A password change needs the current password and ends the old one.
+  r = With(keyed, "not-the-password", {"account", "password", "--as", "inv"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = With(keyed, PasswordOf("inv"), {"account", "password", "--as", "inv"});  // -> mallory's
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(With(keyed, PasswordOf("inv"), {"authorization", "list", "--as", "inv"}).exit_code, 4);
+  EXPECT_EQ(With(keyed, PasswordOf("mallory"), {"authorization", "list", "--as", "inv"}).exit_code,
+            0);
+
+  // Every refusal above is in the audit log, and the log verifies.
+  ASSERT_EQ(C({"audit", "verify"}).exit_code, 0);
+  const std::vector<json> log = AuditEntries(store / "audit.log");
+  auto denied = [&](const std::string& action) {
+    return std::count_if(log.begin(), log.end(), [&](const json& e) {
+      return e.value("action", "") == action && e.value("decision", "") == "deny";
+    });
+  };
+  EXPECT_GE(denied("auth.local"), 5);  // no credential, wrong passwords, token of another
+  EXPECT_EQ(denied("account.create"), 2);  // no store key, wrong store key
+  EXPECT_EQ(denied("authorization.approve"), 1);  // no store key
+  EXPECT_EQ(denied("account.password"), 1);
+  for (const json& e : log) {
+    for (const std::string& user : {"admin", "inv", "sup", "mallory"}) {
+      EXPECT_EQ(e.dump().find(PasswordOf(user)), std::string::npos) << "no password logged";
+    }
+  }
 }
 
 }  // namespace

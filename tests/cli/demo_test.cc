@@ -102,10 +102,12 @@ class DemoTest : public ::testing::Test {
     return sub;
   }
 
-  // Runs `candor ARGS` to completion; returns exit code, fills out/err.
-  int Run(const std::vector<std::string>& args, std::string* out, std::string* err) {
+  // Runs `candor ARGS` to completion with `env` (NAME, VALUE) added to the
+  // environment; returns exit code, fills out/err.
+  int Run(const std::vector<std::string>& args, std::string* out, std::string* err,
+          const std::vector<std::pair<std::string, std::string>>& env = {}) {
     const fs::path o = tmp_ / "out.txt", e = tmp_ / "err.txt";
-    const pid_t pid = Spawn(args, o, e);
+    const pid_t pid = Spawn(args, o, e, env);
     int status = 0;
     waitpid(pid, &status, 0);
     *out = ReadAll(o);
@@ -113,10 +115,12 @@ class DemoTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err,
+              const std::vector<std::pair<std::string, std::string>>& env = {}) {
     const pid_t pid = fork();
     if (pid == 0) {
       if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(127);
+      for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
       std::vector<char*> argv;
       std::string bin = CANDOR_CLI_PATH;
       argv.push_back(bin.data());
@@ -289,7 +293,12 @@ TEST_F(DemoTest, SetUpIsIdempotentAndTheServedDemoAnswersAGovernedSearch) {
                                            (state / "store").string(), "--as", "demo-auditor",
                                            "--from",        "2000-01-01",   "--to",
                                            "2100-01-01",    "--html",       html.string()};
-  ASSERT_EQ(Run(report, &out, &err), 0) << out << err;
+  // The auditor's own password: a name alone is no credential (docs/CLI.md).
+  EXPECT_NE(Run(report, &out, &err), 0) << out;
+  EXPECT_NE(err.find("no credential"), std::string::npos) << err;
+  const std::vector<std::pair<std::string, std::string>> as_auditor = {
+      {"CANDOR_PASSWORD", creds.at("demo-auditor")}};
+  ASSERT_EQ(Run(report, &out, &err, as_auditor), 0) << out << err;
   const json t = json::parse(out);
   EXPECT_EQ(t["searches"], 2) << t.dump();  // requests, refused ones included
   EXPECT_EQ(t["refused"], 1) << t.dump();
@@ -304,12 +313,15 @@ TEST_F(DemoTest, SetUpIsIdempotentAndTheServedDemoAnswersAGovernedSearch) {
   alias.erase(alias.begin(), alias.begin() + 2);
   alias.insert(alias.begin(), "report-transparency");
   std::string alias_out;
-  ASSERT_EQ(Run(alias, &alias_out, &err), 0) << alias_out << err;
+  ASSERT_EQ(Run(alias, &alias_out, &err, as_auditor), 0) << alias_out << err;
   EXPECT_EQ(json::parse(alias_out)["searches"], t["searches"]);
   // A non-auditor role that may not read it is refused.
   std::vector<std::string> as_investigator = report;
   as_investigator[5] = "demo-investigator";
-  EXPECT_NE(Run(as_investigator, &out, &err), 0) << out;
+  EXPECT_NE(Run(as_investigator, &out, &err, {{"CANDOR_PASSWORD", creds.at("demo-investigator")}}),
+            0)
+      << out;
+  EXPECT_NE(err.find("PERMISSION_DENIED"), std::string::npos) << err;
   // `candor report` without --results and without a subcommand: a usage error.
   EXPECT_EQ(Run({"report"}, &out, &err), 2) << err;  // usage error
   EXPECT_NE(err.find("report transparency"), std::string::npos) << err;
