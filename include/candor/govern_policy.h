@@ -7,14 +7,15 @@
 // Rules, in the order they are checked (the first failing one is the reason):
 //  1. the caller's account is enabled;
 //  2. the caller's role may search: investigator or supervisor (exigent:
-//     supervisor only);
+//     supervisor only); a duplicate check at enrollment: enroller or admin;
 //  3. the caller's training / certification has not expired;
 //  4. the candidate list size is within [min, max] (default 10, 2..50);
 //  5. the gallery has a governance policy;
 //  6. a 1:1 verification with recorded consent needs no authorization if the
 //     gallery accepts consent;
 //  7. otherwise an authorization is cited, exists, names the caller (its
-//     creator or one of its listed users: MayUse), is approved (active), not
+//     creator or one of its listed users: MayUse), is for duplicate checks
+//     exactly when the request is one (purpose "duplicate-check"), is approved (active), not
 //     revoked or lapsed, not expired, has searches left, names the gallery in
 //     its scope, and its basis is one the gallery accepts;
 //  8. an exigent authorization without judicial backing is usable only within

@@ -89,7 +89,12 @@ struct GalleryPolicy {
   std::string retention_class = "standard";  // key into GovernanceOptions::retention_classes
 };
 
-enum class SearchKind { kIdentify /* 1:N */, kVerify /* 1:1 */ };
+// kDuplicateCheck: a 1:N search of a gallery for a subject about to be
+// enrolled, by an enroller or admin, under its own authorization (purpose
+// kDuplicateCheckPurpose); its candidates go to review like an identify's.
+enum class SearchKind { kIdentify /* 1:N */, kVerify /* 1:1 */, kDuplicateCheck /* 1:N */ };
+std::string_view SearchKindName(SearchKind kind);  // "identify", "verify", "duplicate_check"
+inline constexpr std::string_view kDuplicateCheckPurpose = "duplicate-check";
 
 struct SearchRequest {
   SearchKind kind = SearchKind::kIdentify;

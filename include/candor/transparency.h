@@ -27,6 +27,7 @@ struct TransparencyReport {
   // "no_candidate", "candidates", "confirmed_lead", "pending" (no result yet)
   std::map<std::string, int64_t> by_outcome;
   std::map<std::string, int64_t> by_role;                  // requests by requester role
+  std::map<std::string, int64_t> by_kind;  // requests: "identify", "verify", "duplicate_check"
   std::map<std::string, int64_t> refusals_by_reason_kind;  // e.g. "training expired"
   int64_t exigent_searches = 0;
   int64_t exigent_later_authorized = 0;

@@ -9,8 +9,15 @@
 // enrolled is written with the reason (decode error, no face, several faces,
 // low quality, ...) to the failures CSV; enrollment never stops for one bad
 // image. --check-duplicates searches the gallery before enrolling a new
-// subject and flags probable duplicate identities (another subject scoring
-// above the threshold calibrated for --duplicate-fpir).
+// subject for probable duplicate identities (subjects scoring above the
+// threshold calibrated for --duplicate-fpir). That is a 1:N search, so it is
+// governed like one (docs/GOVERNANCE.md): it runs only under --authorization,
+// an approved authorization of purpose "duplicate-check" that names the
+// enroller, through the search gate (each check audited as
+// "search.duplicate_check" and counted against the authorization), and its
+// candidates go to examiners for review (`candor review`); the enroller sees
+// only that each check ran, its search id and its candidate count, never
+// subject ids or scores. A refused check stops the run.
 //
 // Subject ids: folder = the image's parent directory name; filename = the
 // file stem without a trailing _<digits> (LFW's Name_0001.jpg -> Name);
@@ -46,6 +53,8 @@
 #include "cli/operator_gate.h"
 #include "cli/pipeline_flags.h"
 #include "common/file_util.h"
+#include "common/hash.h"
+#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
@@ -57,7 +66,7 @@ struct Args {
   GovernFlags govern;  // --as, --audit-key
   PipelineFlags flags;
   std::string gallery, dir, id_from = "folder", failures = "enroll-failures.csv";
-  std::string calibration;
+  std::string calibration, authorization;
   bool check_duplicates = false;
   bool keep_images = false;
   double duplicate_fpir = 1e-3;
@@ -236,6 +245,11 @@ constexpr char kEnrollAction[] = "gallery.enroll";
 // `*audited` is set once the run's summary entry is written; an error
 // returned before that is audited by Run as a refusal.
 Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bool* audited) {
+  if (a.check_duplicates && a.authorization.empty()) {
+    return PermissionDeniedError(
+        "--check-duplicates is a governed 1:N search: pass --authorization ID, an approved "
+        "authorization of purpose 'duplicate-check' for this gallery that names you");
+  }
   CANDOR_ASSIGN_OR_RETURN(std::vector<Item> items, ListItems(a));
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, false));
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
@@ -274,7 +288,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  size_t done = 0, enrolled = 0, skipped = 0;
+  size_t done = 0, enrolled = 0, skipped = 0, duplicate_checks = 0;
   std::map<std::string, int> reasons;
   nlohmann::json duplicates = nlohmann::json::array();
   std::vector<EnrollRequest> batch;
@@ -332,18 +346,36 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
         auto existing = store->GetSubject(a.gallery, o.item->subject, false);
         const bool is_new = !existing.ok() && batch_index.count(o.item->subject) == 0;
         if (is_new && a.check_duplicates && cal) {
-          IdentifyParams ip;
-          ip.k = 3;
-          auto info = store->GetGallery(a.gallery);
-          auto thr = cal->ThresholdForFpir(a.duplicate_fpir, std::max<uint64_t>(1, info.ok() ? info->subjects : 1));
-          if (thr.ok()) {
-            ip.threshold = static_cast<float>(thr->threshold);
-            auto hits = store->Identify(a.gallery, o.input.tmpl, ip);
-            if (hits.ok() && !hits->candidates.empty()) {
-              nlohmann::json c = nlohmann::json::array();
-              for (const auto& h : hits->candidates) c.push_back({{"subject", h.subject_id}, {"score", h.score}});
-              duplicates.push_back({{"path", o.item->path}, {"new_subject", o.item->subject}, {"probable_duplicates_of", c}});
-            }
+          // A governed 1:N search: gate, audit, and candidates to review.
+          SearchRequest req;
+          req.kind = SearchKind::kDuplicateCheck;
+          req.gallery = a.gallery;
+          req.authorization_id = a.authorization;
+          req.candidate_list_size = 3;
+          req.probe_hash = HexEncode(o.input.image_sha256);
+          const Template probe = o.input.tmpl;
+          auto threshold = [&](const GalleryInfo& info, SearchKind) -> StatusOr<float> {
+            CANDOR_ASSIGN_OR_RETURN(
+                ThresholdChoice t,
+                cal->ThresholdForFpir(a.duplicate_fpir,
+                                      static_cast<uint64_t>(std::max<int64_t>(1, info.subjects))));
+            return static_cast<float>(t.threshold);
+          };
+          auto check = GovernedIdentify(*gate.governance, *store, gate.operator_principal, req,
+                                        [&probe]() -> StatusOr<Template> { return probe; },
+                                        threshold);
+          if (!check.ok()) {
+            fail(*o.item, "duplicate check refused", check.status().message());
+            first_error = check.status();
+            continue;
+          }
+          ++duplicate_checks;
+          const size_t n = check->result.candidates.size();
+          if (n > 0) {  // who they might be goes to examiners, not to the enroller
+            duplicates.push_back({{"path", o.item->path},
+                                  {"new_subject", o.item->subject},
+                                  {"search_id", check->ticket.search_id},
+                                  {"candidate_count", n}});
           }
         }
         auto it = batch_index.find(o.item->subject);
@@ -394,14 +426,19 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
                         {"images_kept", a.keep_images},
                         {"seconds", elapsed()},
                         {"images_per_second", items.empty() ? 0.0 : items.size() / elapsed()}};
-  if (a.check_duplicates) doc["probable_duplicates"] = duplicates;
+  if (a.check_duplicates) {
+    doc["duplicate_checks"] = duplicate_checks;
+    doc["duplicate_checks_pending_review"] = duplicates;
+  }
   *audited = true;
   Status summary = AuditAction(
       gate, "gallery.enroll_summary", a.gallery, first_error,
       std::to_string(items.size()) + " images: " + std::to_string(enrolled) +
           " templates enrolled, " + std::to_string(skipped) + " already enrolled, " +
           std::to_string(failed) + " not enrolled" +
-          (a.check_duplicates ? ", " + std::to_string(duplicates.size()) + " probable duplicates"
+          (a.check_duplicates ? ", " + std::to_string(duplicate_checks) +
+                                    " duplicate checks (" + std::to_string(duplicates.size()) +
+                                    " with candidates for review)"
                               : std::string()));
   if (first_error.ok() && !summary.ok()) return summary;
   if (global.json) {
@@ -409,9 +446,16 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
   } else {
     std::cout << "enrolled " << enrolled << ", skipped " << skipped << " already enrolled, "
               << failed << " could not be enrolled (see " << a.failures << ")";
-    if (a.check_duplicates) std::cout << ", " << duplicates.size() << " probable duplicates flagged";
+    if (a.check_duplicates) {
+      std::cout << "; " << duplicate_checks << " duplicate checks, " << duplicates.size()
+                << " with candidates for examiners to review";
+    }
     std::cout << std::endl;
-    for (const auto& d : duplicates) std::cout << "  probable duplicate: " << d.dump() << std::endl;
+    for (const auto& d : duplicates) {
+      std::cout << "  " << d["path"].get<std::string>() << ": search "
+                << d["search_id"].get<std::string>() << ", " << d["candidate_count"]
+                << " candidates pending review" << std::endl;
+    }
   }
   return first_error;
 }
@@ -435,7 +479,11 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--id-from", a->id_from, "Subject ids from: folder | filename | csv:FILE");
       sub.add_option("--failures", a->failures, "CSV of images that could not be enrolled, and why");
       sub.add_flag("--check-duplicates", a->check_duplicates,
-                   "Search the gallery before enrolling each new subject; flag probable duplicates");
+                   "Search the gallery before enrolling each new subject (a governed 1:N search: "
+                   "needs --authorization; candidates go to review)");
+      sub.add_option("--authorization", a->authorization,
+                     "For --check-duplicates: an authorization of purpose 'duplicate-check' "
+                     "naming you");
       sub.add_option("--duplicate-fpir", a->duplicate_fpir, "FPIR the duplicate threshold is set for")
           ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--calibration", a->calibration, "Calibration file for --check-duplicates");

@@ -1,15 +1,24 @@
 // Copyright 2026 The Candor Authors.
 //
 // candor verify --gallery G --subject ID IMG: 1:1 verification of the largest
-// face in IMG (or a template file) against every template of the subject:
-// best score, the decision at the threshold calibrated for --target-fmr, and
-// the false-match rate that score corresponds to. Exit 0 whatever the decision.
+// face in IMG (or a template file) against every template of the subject,
+// through the governance gate as the server's. What the operator sees follows
+// the gallery's policy (docs/GOVERNANCE.md, IsOperatorDecision):
+//  - under the subject's recorded consent (--consent, a gallery that accepts
+//    consent): the decision at the threshold calibrated for --target-fmr, and
+//    for a match its score and the false-match rate of that score;
+//  - under an authorization: like `candor identify`, only the search id, the
+//    outcome and the candidate count; the candidate goes to examiners
+//    (`candor review`) and reaches the requester as a released lead.
+// An unknown subject answers exactly like a non-match. Exit 0 whatever the
+// decision.
 
 #include <iostream>
 #include <optional>
 
 #include "cli/cli_search.h"
 #include "cli/command.h"
+#include "cli/lead_view.h"
 
 namespace candor::cli {
 namespace {
@@ -40,32 +49,46 @@ Status Run(const Args& a, const GlobalOptions& global) {
       GovernedVerify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req, a.subject,
                      GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
   const VerifyResult& r = gr.result;
-  const RateEstimate fmr = cal->FmrAt(r.score);
+  if (!IsOperatorDecision(s.req)) {
+    // A lead for review: no score, no decision for the requester.
+    const nlohmann::json doc = SearchSummaryJson(gr.ticket, a.gallery, r.match ? 1 : 0);
+    if (global.json) {
+      std::cout << doc.dump(2) << std::endl;
+    } else {
+      PrintSearchSummary(doc);
+    }
+    return OkStatus();
+  }
   nlohmann::json doc = {{"search_id", gr.ticket.search_id},
                         {"label", gr.ticket.label},
                         {"gallery", a.gallery},
                         {"subject", a.subject},
                         {"probe", a.image},
-                        {"score", r.score},
-                        {"templates_compared", r.templates_compared},
                         {"target_fmr", a.target_fmr},
                         {"threshold", choice.threshold},
                         {"decision", r.match ? "candidate match" : "no match"},
-                        {"fmr_at_score", RateJson(fmr)},
                         {"note", kLeadNote}};
+  std::optional<RateEstimate> fmr;
+  if (r.match) {  // a non-match and an unknown subject answer alike
+    fmr = cal->FmrAt(r.score);
+    doc["score"] = r.score;
+    doc["fmr_at_score"] = RateJson(*fmr);
+  }
   if (global.json) {
     std::cout << doc.dump(2) << std::endl;
+  } else if (r.match) {
+    std::printf("candidate match: score %.4f; threshold %.4f (FMR %.0e); this score's FMR %.2e%s\n%s\n",
+                r.score, choice.threshold, a.target_fmr, fmr->value,
+                fmr->below_support ? " (at the limit of the calibration data)" : "", kLeadNote);
   } else {
-    std::printf("%s: score %.4f over %d template(s); threshold %.4f (FMR %.0e); this score's FMR %.2e%s\n%s\n",
-                r.match ? "candidate match" : "no match", r.score, r.templates_compared,
-                choice.threshold, a.target_fmr, fmr.value,
-                fmr.below_support ? " (at the limit of the calibration data)" : "", kLeadNote);
+    std::printf("no match at threshold %.4f (FMR %.0e)\n%s\n", choice.threshold, a.target_fmr,
+                kLeadNote);
   }
   return OkStatus();
 }
 
 const bool kRegistered = RegisterCommand({
-    "verify", "1:1: a probe image against one enrolled subject (score, calibrated decision, FMR)",
+    "verify", "1:1: a probe image against one enrolled subject, as the gallery's policy says",
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
       sub.add_option("--gallery", a->gallery, "Gallery name")->required();
@@ -78,7 +101,8 @@ const bool kRegistered = RegisterCommand({
       AddStoreFlags(sub, &a->store);
       AddSearchGateFlags(sub, &a->gate);
       sub.add_flag("--consent", a->consent,
-                   "1:1 under the subject's recorded consent (no authorization needed)");
+                   "1:1 under the subject's recorded consent (no authorization needed; the "
+                   "decision goes to you)");
       AddPipelineFlags(sub, &a->flags);
       return [a, &global] { return Run(*a, global); };
     }});

@@ -122,12 +122,20 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
                                          "search policy)"));
     }
   }
+  const bool duplicate_checks = spec.purpose == kDuplicateCheckPurpose;
   for (const std::string& u : spec.users) {
     auto p = LoadPrincipal(u);
-    if (!p.ok() || (p->role != Role::kInvestigator && p->role != Role::kSupervisor)) {
+    const bool fits = p.ok() && (duplicate_checks
+                                     ? p->role == Role::kEnroller || p->role == Role::kAdmin
+                                     : p->role == Role::kInvestigator ||
+                                           p->role == Role::kSupervisor);
+    if (!fits) {
       return Refuse(&who, "authorization.create",
-                    InvalidArgumentError("authorization: user '" + u.substr(0, 64) +
-                                         "' is not an investigator or supervisor account"));
+                    InvalidArgumentError(
+                        "authorization: user '" + u.substr(0, 64) + "' is not " +
+                        (duplicate_checks ? "an enroller or admin account (who may run duplicate "
+                                            "checks)"
+                                          : "an investigator or supervisor account")));
     }
   }
   const bool exigent = spec.basis == LegalBasis::kExigent;

@@ -76,6 +76,18 @@ std::string_view AuthorizationStatusName(AuthorizationStatus s) {
   return "unknown";
 }
 
+std::string_view SearchKindName(SearchKind kind) {
+  switch (kind) {
+    case SearchKind::kIdentify:
+      return "identify";
+    case SearchKind::kVerify:
+      return "verify";
+    case SearchKind::kDuplicateCheck:
+      return "duplicate_check";
+  }
+  return "unknown";
+}
+
 std::string_view SearchOutcomeName(SearchOutcome o) {
   switch (o) {
     case SearchOutcome::kPending:

@@ -48,7 +48,14 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
   const SearchRequest& req = in.request;
   if (who.disabled)
     return Deny(Code::kPermissionDenied, "account '" + who.username + "' is disabled");
-  if (who.role != Role::kInvestigator && who.role != Role::kSupervisor) {
+  const bool duplicate_check = req.kind == SearchKind::kDuplicateCheck;
+  if (duplicate_check) {
+    if (who.role != Role::kEnroller && who.role != Role::kAdmin) {
+      return Deny(Code::kPermissionDenied, "role '" + std::string(RoleName(who.role)) +
+                                               "' may not run duplicate checks (enrollers and "
+                                               "admins, who enroll, may)");
+    }
+  } else if (who.role != Role::kInvestigator && who.role != Role::kSupervisor) {
     return Deny(Code::kPermissionDenied,
                 "role '" + std::string(RoleName(who.role)) + "' may not request searches");
   }
@@ -84,8 +91,10 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
   }
   if (req.authorization_id.empty()) {
     return Deny(Code::kPermissionDenied,
-                req.kind == SearchKind::kIdentify
-                    ? "a 1:N search requires an authorization"
+                req.kind == SearchKind::kIdentify ? "a 1:N search requires an authorization"
+                : duplicate_check
+                    ? "a duplicate check is a 1:N search and requires an authorization of "
+                      "purpose 'duplicate-check'"
                     : "a 1:1 verification without recorded consent requires an authorization");
   }
   if (!in.authorization) {
@@ -99,6 +108,15 @@ PolicyDecision DecideSearch(const PolicyInputs& in) {
                                              who.username +
                                              "': only its requester and the accounts it lists "
                                              "may search under it");
+  }
+  // A duplicate check has its own basis: an authorization for that purpose,
+  // which serves no other search.
+  if (duplicate_check != (a.spec.purpose == kDuplicateCheckPurpose)) {
+    return Deny(Code::kPermissionDenied,
+                duplicate_check
+                    ? "authorization '" + a.id + "' is not for duplicate checks (purpose '" +
+                          std::string(kDuplicateCheckPurpose) + "')"
+                    : "authorization '" + a.id + "' serves duplicate checks at enrollment only");
   }
   switch (a.status) {
     case AuthorizationStatus::kPending:

@@ -189,6 +189,27 @@ TEST_F(PolicyTest, OnlyThePeopleAnAuthorizationNamesMaySearchUnderIt) {
   EXPECT_FALSE(MayUse(*in_.authorization, "dave"));
 }
 
+TEST_F(PolicyTest, ADuplicateCheckIsAGovernedSearchWithItsOwnAuthorization) {
+  in_.request.kind = SearchKind::kDuplicateCheck;
+  ExpectDenied("may not run duplicate checks");  // an investigator does not enroll
+  in_.who.role = Role::kEnroller;
+  ExpectDenied("is not for duplicate checks");  // an ordinary warrant does not serve
+  in_.authorization->spec.purpose = "duplicate-check";
+  EXPECT_TRUE(Decide().allowed);
+  in_.who.username = "enzo";  // not named by it
+  ExpectDenied("does not name 'enzo'");
+  in_.authorization->spec.users = {"enzo"};
+  EXPECT_TRUE(Decide().allowed);
+  in_.request.authorization_id.clear();
+  ExpectDenied("requires an authorization of purpose 'duplicate-check'");
+  // ... and it serves nothing else.
+  in_.request.authorization_id = "auth-1";
+  in_.request.kind = SearchKind::kIdentify;
+  in_.who.role = Role::kInvestigator;
+  ExpectDenied("serves duplicate checks at enrollment only");
+  EXPECT_EQ(SearchKindName(SearchKind::kDuplicateCheck), "duplicate_check");
+}
+
 TEST(GovernNamesTest, RoundTripAndRejectUnknown) {
   for (Role r : {Role::kAdmin, Role::kEnroller, Role::kInvestigator, Role::kExaminer,
                  Role::kSupervisor, Role::kAuditor}) {

@@ -34,7 +34,9 @@ StatusOr<SearchOutcome> ParseOutcome(const std::string& s) {
 StatusOr<SearchRecord> SearchFromRow(const Stmt& s) {
   SearchRecord r;
   r.id = s.Text(0);
-  r.kind = s.Text(1) == "verify" ? SearchKind::kVerify : SearchKind::kIdentify;
+  r.kind = s.Text(1) == "verify"            ? SearchKind::kVerify
+           : s.Text(1) == "duplicate_check" ? SearchKind::kDuplicateCheck
+                                            : SearchKind::kIdentify;
   r.requester = s.Text(2);
   r.requester_role = s.Text(3);
   r.authorization_id = s.Text(4);
@@ -57,7 +59,7 @@ StatusOr<SearchRecord> SearchFromRow(const Stmt& s) {
   return r;
 }
 
-const char* KindName(SearchKind k) { return k == SearchKind::kVerify ? "verify" : "identify"; }
+std::string KindName(SearchKind k) { return std::string(SearchKindName(k)); }
 
 AuditEntry SearchEntry(const Principal& who, const std::string& action, const SearchRecord& s) {
   AuditEntry e;
@@ -185,7 +187,7 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
   AuditEntry e;
   e.actor = in.who.username;
   e.role = rec.requester_role;
-  e.action = req.kind == SearchKind::kVerify ? "search.verify" : "search.identify";
+  e.action = "search." + KindName(req.kind);
   e.authorization_id = req.authorization_id;
   e.gallery = req.gallery;
   e.probe_hash = req.probe_hash;
@@ -263,6 +265,12 @@ StatusOr<SearchRecord> Governance::GetSearchForReview(const Principal& caller,
     return Refuse(&who, "search.review_view",
                   PermissionDeniedError("the requester may not review their own search"));
   }
+  if (rec->basis == "consent_1to1") {
+    return Refuse(&who, "search.review_view",
+                  FailedPreconditionError("search '" + search_id +
+                                          "' is a consented 1:1 decided by its operator; it is "
+                                          "not reviewed"));
+  }
   if (rec->purged_ms != 0) {
     return Refuse(
         &who, "search.review_view",
@@ -295,6 +303,11 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
   }
   if (rec->purged_ms != 0) {
     return Refuse(&who, action, FailedPreconditionError("search '" + search_id + "' was purged"));
+  }
+  if (rec->basis == "consent_1to1") {
+    return Refuse(&who, action,
+                  FailedPreconditionError("a consented 1:1 is decided by its operator; it is not "
+                                          "reviewed"));
   }
   if (rec->outcome != SearchOutcome::kCandidates) {
     return Refuse(

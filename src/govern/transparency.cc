@@ -110,6 +110,7 @@ std::string TransparencyToJson(const TransparencyReport& r) {
       {"by_gallery", r.by_gallery},
       {"by_outcome", r.by_outcome},
       {"by_role", r.by_role},
+      {"by_kind", r.by_kind},
       {"refusals_by_reason", r.refusals_by_reason_kind},
       {"exigent",
        {{"searches", r.exigent_searches},
@@ -151,6 +152,7 @@ std::string TransparencyToHtml(const TransparencyReport& r) {
     << BarChart("Searches by gallery", r.by_gallery)
     << BarChart("Searches by outcome", r.by_outcome)
     << BarChart("Search requests by requester role", r.by_role)
+    << BarChart("Search requests by kind (identify 1:N, verify 1:1, duplicate check)", r.by_kind)
     << BarChart("Refusals by reason", r.refusals_by_reason_kind) << "</body></html>\n";
   return o.str();
 }
@@ -169,7 +171,7 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
   CANDOR_ASSIGN_OR_RETURN(auto s,
                           db_->Prepare("SELECT s.requester_role, s.basis, s.gallery, s.outcome, "
                                        "s.refusal, s.released_ms, s.purged_ms, s.purge_reason, "
-                                       "COALESCE(a.backed_by, '') FROM searches s LEFT JOIN "
+                                       "COALESCE(a.backed_by, ''), s.kind FROM searches s LEFT JOIN "
                                        "authorizations a ON a.id = s.authorization_id "
                                        "WHERE s.created_ms >= ? AND s.created_ms < ?"));
   s->Bind(1, from_ms).Bind(2, to_ms);
@@ -178,6 +180,7 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
     if (!row) break;
     ++r.searches;
     ++r.by_role[s->Text(0)];
+    ++r.by_kind[s->Text(9)];
     const std::string outcome = s->Text(3);
     if (outcome == "refused") {
       ++r.refused;

@@ -514,6 +514,29 @@ TEST_F(WorkflowTest, AnExaminerWhoseTrainingLapsedCannotViewCandidates) {
   EXPECT_TRUE(gov_->GetSearchForReview(ed_, t->search_id).ok());  // a trained one still can
 }
 
+TEST_F(WorkflowTest, AConsentedVerifyIsDecidedByItsOperatorNotReviewed) {
+  ASSERT_TRUE(gov_->SetGalleryPolicy(admin_, {"visitors", {LegalBasis::kConsent}, "short"}).ok());
+  SearchRequest v;
+  v.kind = SearchKind::kVerify;
+  v.gallery = "visitors";
+  v.consent_verify = true;
+  v.probe_hash = std::string(64, 'e');
+  auto t = gov_->BeginSearch(alice_, v);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_TRUE(gov_->RecordResult(t->search_id, {{"subject-1000", 0.8}}).ok());
+  EXPECT_EQ(gov_->GetSearchForReview(eve_, t->search_id).status().code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(gov_->ReviewCandidate(eve_, t->search_id, "subject-1000", ReviewDecision::kConfirm,
+                                  "looks alike")
+                .code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(LastAudit("lead.review").decision, "deny");
+  auto report = gov_->Transparency(aud_, now_ - kDay, now_ + kDay);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->by_kind["verify"], 1);
+  EXPECT_EQ(report->by_basis["consent_1to1"], 1);
+}
+
 TEST_F(WorkflowTest, ReviewsNeedNotes) {
   const std::string w = Authorize(LegalBasis::kWarrant, {"licences"});
   auto t = gov_->BeginSearch(alice_, Identify("licences", w));

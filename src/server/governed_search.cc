@@ -22,7 +22,7 @@ StatusOr<GalleryInfo> GalleryOrRefuse(Governance& gov, const Store& store, const
   auto g = store.GetGallery(r.gallery);
   if (!g.ok()) {
     AuditEntry e =
-        Entry(who, r, r.kind == SearchKind::kIdentify ? "search.identify" : "search.verify");
+        Entry(who, r, "search." + std::string(SearchKindName(r.kind)));
     e.decision = "deny";
     e.outcome = "refused";
     e.reason = g.status().message();
@@ -47,11 +47,13 @@ StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& 
                                                   const SearchRequest& request,
                                                   const ProbeFactory& make_probe,
                                                   const GalleryThreshold& threshold) {
-  if (request.kind != SearchKind::kIdentify) return InvalidArgumentError("not an identify request");
+  if (request.kind != SearchKind::kIdentify && request.kind != SearchKind::kDuplicateCheck) {
+    return InvalidArgumentError("not a 1:N request");
+  }
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(gov, store, who, request));
   CANDOR_ASSIGN_OR_RETURN(SearchTicket ticket, gov.BeginSearch(who, request));
   auto fail = [&](const Status& s) { return ProbeFailed(gov, who, request, ticket.search_id, s); };
-  auto thr = threshold(g, SearchKind::kIdentify);
+  auto thr = threshold(g, request.kind);
   if (!thr.ok()) return fail(thr.status());
   auto probe = make_probe();
   if (!probe.ok()) return fail(probe.status());
@@ -82,6 +84,12 @@ StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& stor
   VerifyParams p;
   p.threshold = *thr;
   auto r = store.Verify(request.gallery, subject_id, *probe, p);
+  if (!r.ok() && r.status().code() == Code::kNotFound && store.GetGallery(request.gallery).ok()) {
+    VerifyResult none;  // no such subject: the same answer as a non-match
+    none.score = -1.0f;
+    none.threshold = p.threshold;
+    r = none;
+  }
   if (!r.ok()) return fail(r.status());
   std::vector<LeadCandidate> cands;
   if (r->match) cands.push_back({subject_id, r->score});

@@ -32,8 +32,9 @@ struct GovernedIdentifyResult {
   IdentifyResult result;
 };
 
-// `request.kind` must be kIdentify; request.probe_hash is the hex SHA-256 of
-// the probe bytes. NOT_FOUND if the gallery does not exist (audited).
+// `request.kind` must be kIdentify or kDuplicateCheck (the same 1:N search
+// under its own authorization); request.probe_hash is the hex SHA-256 of the
+// probe bytes. NOT_FOUND if the gallery does not exist (audited).
 StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& store,
                                                   const Principal& who,
                                                   const SearchRequest& request,
@@ -45,12 +46,23 @@ struct GovernedVerifyResult {
   VerifyResult result;
 };
 
-// `request.kind` must be kVerify.
+// `request.kind` must be kVerify. A subject the gallery does not hold answers
+// exactly as a non-match (match false, no templates compared, recorded as "no
+// candidate above threshold"): a 1:1 tells no one whether a person is
+// enrolled. Who sees the score is the caller's policy (IsOperatorDecision).
 StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& store,
                                               const Principal& who, const SearchRequest& request,
                                               const std::string& subject_id,
                                               const ProbeFactory& make_probe,
                                               const GalleryThreshold& threshold);
+
+// True for a 1:1 under the subject's recorded consent (no authorization; the
+// gallery accepts consent): its decision goes to the operator who ran it, and
+// nobody reviews it. Every other 1:1 is a lead for review like a 1:N search:
+// its requester sees no score and no decision (docs/GOVERNANCE.md).
+inline bool IsOperatorDecision(const SearchRequest& r) {
+  return r.kind == SearchKind::kVerify && r.consent_verify && r.authorization_id.empty();
+}
 
 }  // namespace candor
 

@@ -110,7 +110,7 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
   std::string status = StatusOf(r);
   if (b != nullptr && status == "pending_review") status = b->StatusName();
   json j = {{"id", r.id},
-            {"kind", r.kind == SearchKind::kIdentify ? "identify" : "verify"},
+            {"kind", std::string(SearchKindName(r.kind))},
             {"label", std::string(kLeadLabel)},
             {"status", status},
             {"outcome", std::string(SearchOutcomeName(r.outcome))},
@@ -194,7 +194,7 @@ json RequesterJson(const BookedSearch& b) {
 json RequesterView(Ctx& c, const SearchRequest& req, const SearchTicket& t, bool no_candidate,
                    int64_t count, float threshold) {
   json j = {{"id", t.search_id},
-            {"kind", req.kind == SearchKind::kIdentify ? "identify" : "verify"},
+            {"kind", std::string(SearchKindName(req.kind))},
             {"label", t.label},
             {"status", no_candidate ? "no_candidate" : "pending_review"},
             {"outcome", no_candidate ? "no_candidate" : "candidates"},
@@ -394,14 +394,29 @@ ApiResponse HandleVerify(Ctx& c) {
   const bool none = !r->result.match;
   c.search_outcome = none ? "no_candidate" : "candidates";
   json j = RequesterView(c, req, r->ticket, none, none ? 0 : 1, r->result.threshold);
-  j["score"] = r->result.score;
-  j["match"] = r->result.match;
-  if (r->result.fmr) j["fmr"] = *r->result.fmr;
+  // The gallery's policy decides who learns the result (IsOperatorDecision):
+  // under consent the operator gets the decision, and the score with its FMR
+  // for a match only (a non-match and an unknown subject answer alike);
+  // otherwise the requester sees what an identify's does and the candidate
+  // goes to review.
+  const bool decided = IsOperatorDecision(req);
+  if (decided) {
+    j["status"] = "decided";
+    j["match"] = r->result.match;
+    if (r->result.match) {
+      j["score"] = r->result.score;
+      if (auto g = ServiceRoutes::GalleryStore(c).GetGallery(req.gallery); g.ok()) {
+        if (auto rate = RateOf(c, *g, SearchKind::kVerify, r->result.score, 1)) {
+          j["fmr"] = rate->value;
+        }
+      }
+    }
+  }
   BookedSearch b;
   b.id = r->ticket.search_id;
   b.requester = c.who->username;
   b.created_ms = c.svc.Now();
-  if (!none) {
+  if (!none && !decided) {
     BookedCandidate bc;
     bc.subject_id = (*body)["subject_id"];
     bc.score = r->result.score;

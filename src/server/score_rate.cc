@@ -37,7 +37,7 @@ ScoreRateFunction CalibratedScoreRate(
       cache->by_model.emplace(key, cal);
     }
     const RateEstimate r =
-        kind == SearchKind::kIdentify
+        kind != SearchKind::kVerify
             ? cal->FpirAt(score, static_cast<uint64_t>(std::max<int64_t>(1, gallery_size)))
             : cal->FmrAt(score);
     ScoreRate out;

@@ -141,7 +141,7 @@ nlohmann::json BookedSearch::ReviewState() const {
 std::string BookedSearch::StatusName() const {
   if (purged) return "purged";
   const std::string s = summary.is_object() ? summary.value("status", std::string()) : "";
-  if (s == "no_candidate" || s == "refused") return s;
+  if (s == "no_candidate" || s == "refused" || s == "decided") return s;
   if (!ConfirmedSubjects().empty()) return "lead_released";
   return "pending_review";
 }

@@ -136,6 +136,7 @@ class ServerTest : public ::testing::Test {
     o.clock = [this] { return now_.load(); };
     o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kTestThreshold; };
     if (threshold_) o.threshold = threshold_;
+    if (score_rate_) o.score_rate = score_rate_;
     o.max_body_bytes = max_body_bytes_;
     o.probe_dir = dir_ / "probes";
     o.probe_key = key_;
@@ -304,6 +305,7 @@ class ServerTest : public ::testing::Test {
   std::vector<std::tuple<std::string, std::string, Reply>> log_;
   // StartService's options (defaults: the fixed test threshold, 12 MiB, the pipeline).
   ThresholdFunction threshold_;
+  ScoreRateFunction score_rate_;
   size_t max_body_bytes_ = 12u << 20;
   bool without_pipeline_ = false;
 };
@@ -854,10 +856,25 @@ TEST_F(ServerTest, QualityCheckIsAuditedWithoutBiometricData) {
 // allowed only where the gallery accepts consent (201, audited allow), refused
 // with 403 elsewhere, and never without consent or by a role that may not
 // search.
-TEST_F(ServerTest, ConsentVerifyOnlyWhereTheGalleryAcceptsConsent) {
+// Issue 15, item 3: a 1:1 follows the gallery's policy. Under recorded consent
+// (a gallery that accepts consent) the decision goes to the operator, with the
+// score and its FMR only for a match, and is recorded (audited, counted by kind
+// in the transparency report); elsewhere it needs an authorization and its
+// candidate goes to review like an identify's (the requester sees no score and
+// no decision). An unknown subject answers exactly like a non-match: verify is
+// no oracle of who is enrolled.
+TEST_F(ServerTest, VerifyFollowsTheGalleryPolicyWithoutASubjectOracle) {
+  score_rate_ = [](const GalleryInfo&, SearchKind kind, double score,
+                   int64_t) -> StatusOr<ScoreRate> {
+    if (kind != SearchKind::kVerify) return ScoreRate{0.5, "test"};
+    return ScoreRate{score >= kTestThreshold ? 1e-4 : 0.2, "test"};
+  };
+  StartService();
+  admin_ = SignIn("admin", "admin-password-123");
   const std::string inv = Person("ivan", "investigator");
   const std::string sup = Person("sara", "supervisor");
   const std::string exa = Person("erin", "examiner");
+  const std::string aud = Person("audra", "auditor");
   const std::string enr = Person("enzo", "enroller");
   Gallery("consented", {"warrant", "consent"});
   Gallery("bookings", {"warrant"});
@@ -875,21 +892,38 @@ TEST_F(ServerTest, ConsentVerifyOnlyWhereTheGalleryAcceptsConsent) {
     if (!auth.empty()) b["authorization_id"] = auth;
     return Post("/v1/verify", token, b);
   };
+  // The answer without what differs between any two requests.
+  auto shape = [](json j) {
+    for (const char* k : {"id", "created_at"}) j.erase(k);
+    return j;
+  };
   const std::string mate = Photo("Adrien_Brody", 2);
   const int64_t allowed0 = AuditCount("search.verify", "allow");
   const int64_t denied0 = AuditCount("search.verify", "deny");
 
+  // Consent: the operator gets the decision; score and FMR for a match only.
   Reply ok = verify(inv, "consented", "Adrien_Brody", mate, true);
   ASSERT_EQ(ok.status, 201) << ok.raw;
   EXPECT_EQ(ok.body["kind"], "verify");
   EXPECT_EQ(ok.body["match"], true);
-  EXPECT_EQ(ok.body["status"], "pending_review");  // a match is a lead for review too
+  EXPECT_EQ(ok.body["status"], "decided") << "no review queue for a consented check";
+  EXPECT_GT(ok.body.value("score", -1.0), kTestThreshold);
+  EXPECT_DOUBLE_EQ(ok.body.value("fmr", -1.0), 1e-4) << ok.raw;
   EXPECT_FALSE(ok.body.contains("authorization_id"));
   Reply other = verify(inv, "consented", "Adrien_Brody", Photo("Abdullah_Gul", 2), true);
   ASSERT_EQ(other.status, 201) << other.raw;
   EXPECT_EQ(other.body["match"], false);
-  EXPECT_EQ(other.body["status"], "no_candidate");
-  EXPECT_EQ(AuditCount("search.verify", "allow") - allowed0, 2);
+  EXPECT_EQ(other.body["status"], "decided");
+  EXPECT_FALSE(other.body.contains("score")) << other.raw;
+  EXPECT_FALSE(other.body.contains("fmr")) << other.raw;
+  Reply unknown = verify(inv, "consented", "Nobody_Here", mate, true);
+  ASSERT_EQ(unknown.status, 201) << unknown.raw;
+  EXPECT_EQ(shape(unknown.body), shape(other.body)) << unknown.raw << "\n" << other.raw;
+  EXPECT_EQ(AuditCount("search.verify", "allow") - allowed0, 3);
+  // Nothing of a consented check reaches the examiners' queue.
+  Reply queue = Call("GET", "/v1/searches?status=pending_review", exa);
+  ASSERT_EQ(queue.status, 200) << queue.raw;
+  EXPECT_TRUE(queue.body["searches"].empty()) << queue.raw;
 
   Reply refused = verify(inv, "bookings", "Adrien_Brody", mate, true);
   EXPECT_EQ(refused.status, 403) << refused.raw;
@@ -901,12 +935,32 @@ TEST_F(ServerTest, ConsentVerifyOnlyWhereTheGalleryAcceptsConsent) {
       << no_consent.raw;
   EXPECT_EQ(verify(exa, "consented", "Adrien_Brody", mate, true).status, 403);  // role
   EXPECT_EQ(AuditCount("search.verify", "deny") - denied0, 3);
-  // Where consent is not accepted a 1:1 runs under an authorization the gallery accepts.
+
+  // Under an authorization: the candidate goes to review like an identify's.
   const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
   Reply warranted = verify(inv, "bookings", "Adrien_Brody", mate, false, auth);
   ASSERT_EQ(warranted.status, 201) << warranted.raw;
   EXPECT_EQ(warranted.body["authorization_id"], auth);
-  EXPECT_EQ(verify(inv, "consented", "Nobody_Here", mate, true).status, 404);
+  EXPECT_EQ(warranted.body["status"], "pending_review") << warranted.raw;
+  for (const char* hidden : {"score", "match", "fmr"}) {
+    EXPECT_FALSE(warranted.body.contains(hidden)) << hidden << " " << warranted.raw;
+  }
+  Reply review = Call("GET", "/v1/searches/" + warranted.body["id"].get<std::string>(), exa);
+  ASSERT_EQ(review.status, 200) << review.raw;
+  ASSERT_EQ(review.body["candidates"].size(), 1u) << review.raw;
+  EXPECT_EQ(review.body["candidates"][0]["subject_id"], "Adrien_Brody");
+  Reply miss = verify(inv, "bookings", "Adrien_Brody", Photo("Abdullah_Gul", 2), false, auth);
+  Reply ghost = verify(inv, "bookings", "Nobody_Here", mate, false, auth);
+  ASSERT_EQ(miss.status, 201) << miss.raw;
+  ASSERT_EQ(ghost.status, 201) << ghost.raw;
+  EXPECT_EQ(miss.body["status"], "no_candidate");
+  EXPECT_EQ(shape(ghost.body), shape(miss.body)) << ghost.raw << "\n" << miss.raw;
+
+  // Counted: every 1:1 above, by kind, in the transparency report.
+  const std::string q = "?from=" + Iso(kStart - kDay) + "&to=" + Iso(kStart + kDay);
+  Reply tr = Call("GET", "/v1/reports/transparency" + q, aud);
+  ASSERT_EQ(tr.status, 200) << tr.raw;
+  EXPECT_EQ(tr.body["by_kind"]["verify"], 9) << tr.raw;  // 3 consented, 3 refused, 3 warranted
 }
 
 // An examiner's rejection blocks the lead whatever confirmations follow: the

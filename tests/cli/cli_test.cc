@@ -549,12 +549,28 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", held_out.string()});
   EXPECT_NE(r.exit_code, 0) << Describe(r);
 
+  // verify under an authorization: a lead for review like identify's (no score, no
+  // decision for the requester); an unknown subject answers exactly like a non-match.
   r = C({"--json", "verify", "--gallery", "g1", "--as", "inv", "--authorization", auth,
          "--subject", ids[0], held_out.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   json v = r.Json();
-  EXPECT_TRUE(v.contains("decision")) << Describe(r);
-  EXPECT_GT(v.value("score", -1.0), v.value("threshold", 2.0)) << Describe(r);
+  EXPECT_EQ(v.value("outcome", ""), "candidates pending review") << Describe(r);
+  EXPECT_EQ(v.value("candidate_count", -1), 1) << Describe(r);
+  for (const char* hidden : {"score", "decision", "fmr_at_score"}) {
+    EXPECT_FALSE(v.contains(hidden)) << hidden << " " << Describe(r);
+  }
+  auto verify_json = [&](const std::string& subject) {
+    CliRun run = C({"--json", "verify", "--gallery", "g1", "--as", "inv", "--authorization", auth,
+                    "--subject", subject, held_out.string()});
+    EXPECT_EQ(run.exit_code, 0) << Describe(run);
+    json j = run.Json();
+    j.erase("search_id");
+    return j;
+  };
+  const json non_match = verify_json(ids[1]);
+  EXPECT_EQ(non_match.value("outcome", ""), "no candidate above threshold") << non_match.dump();
+  EXPECT_EQ(verify_json("Nobody_Enrolled_Here"), non_match);
 
   // Wrong key: a clear error, not garbage.
   const fs::path wrong = s / "wrong.key";
@@ -580,6 +596,58 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
          "--id-from", "folder", "--failures", failures.string(), "--workers", "1"});
   r = C({"--json", "gallery", "show", "g1"});
   EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
+
+  // --check-duplicates is a governed 1:N search (issue 15, item 2): without an authorization
+  // of purpose duplicate-check naming the enroller it is refused; with one, each new subject
+  // is searched through the gate, the enroller sees only the search id and count, and the
+  // candidates go to examiners.
+  const fs::path dupdir = s / "dupcheck" / "New_Person";
+  fs::create_directories(dupdir);
+  // A photo of ids[1] not enrolled (each identity enrolled its first two photos).
+  fs::copy_file(SortedFiles(LfwPersonWith(lfw, 3, 1))[2], dupdir / "new.jpg");
+  const std::vector<std::string> check = {"--json", "enroll", "--gallery", "g1", "--as", "enr",
+                                          "--dir", (s / "dupcheck").string(), "--id-from",
+                                          "folder", "--failures", failures.string(),
+                                          "--workers", "1", "--check-duplicates"};
+  r = C(check);
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  EXPECT_NE(r.err.find("--authorization"), std::string::npos) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "sup2", "--role",
+                    "supervisor", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
+  r = C({"--json", "authorization", "create", "--as", "sup2", "--basis", "warrant", "--reference",
+         "ENROL-1", "--authority", "licensing statute", "--case", "intake", "--purpose",
+         "duplicate-check", "--gallery", "g1", "--expires", "2099-01-01", "--max-searches", "10",
+         "--user", "enr"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string dup_auth = r.Json().value("id", "");
+  ASSERT_EQ((r = C({"authorization", "approve", "--as", "sup", "--id", dup_auth})).exit_code, 0)
+      << Describe(r);
+  // An investigator cannot use it for an identify; the enroller cannot use the warrant.
+  r = C({"--json", "identify", "--gallery", "g1", "--as", "inv", "--authorization", dup_auth,
+         held_out.string()});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  std::vector<std::string> wrong_auth = check;
+  wrong_auth.insert(wrong_auth.end(), {"--authorization", auth});
+  EXPECT_EQ(C(wrong_auth).exit_code, 4);
+  std::vector<std::string> governed = check;
+  governed.insert(governed.end(), {"--authorization", dup_auth});
+  r = C(governed);
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  json dj = r.Json();
+  EXPECT_EQ(dj.value("duplicate_checks", -1), 1) << Describe(r);
+  ASSERT_EQ(dj["duplicate_checks_pending_review"].size(), 1u) << Describe(r);
+  const std::string dup_search =
+      dj["duplicate_checks_pending_review"][0].value("search_id", "");
+  EXPECT_GE(dj["duplicate_checks_pending_review"][0].value("candidate_count", 0), 1);
+  for (const auto& who : ids) EXPECT_EQ(r.out.find(who), std::string::npos) << who << r.out;
+  EXPECT_EQ(r.out.find("score"), std::string::npos) << r.out;
+  r = C({"--json", "review", "list", "--as", "exa", "--search", dup_search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_FALSE(r.Json()["candidates"].empty()) << Describe(r);
+  EXPECT_EQ(r.Json()["candidates"][0].value("subject_id", ""), ids[1]) << Describe(r);
 
   // delete: admin only, as the server's; the subject no longer comes back.
   r = C({"--json", "delete", "--gallery", "g1", "--subject", ids[0]});
@@ -619,8 +687,10 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_GE(count("gallery.enroll", "enr", "ok"), 3);  // 8 subjects in group commits of 3
   EXPECT_EQ(count("gallery.enroll", "inv", "refused"), 1);
   EXPECT_EQ(count("gallery.enroll", "-", "refused"), 1);
-  EXPECT_EQ(count("gallery.enroll", "enr", "refused"), 1);  // unknown gallery
-  EXPECT_EQ(count("gallery.enroll_summary", "enr", "ok"), 3);
+  EXPECT_EQ(count("gallery.enroll", "enr", "refused"), 2);  // unknown gallery; no authorization
+  EXPECT_EQ(count("gallery.enroll_summary", "enr", "ok"), 4);
+  EXPECT_EQ(count("search.duplicate_check", "enr", "started"), 1);
+  EXPECT_GE(count("search.duplicate_check", "enr", "refused"), 1);
   EXPECT_GE(count("search.result", "inv", "candidates"), 2);
   EXPECT_EQ(count("lead.review", "exa", "confirm"), 1);
   EXPECT_EQ(count("lead.review", "sup", "confirm"), 1);
