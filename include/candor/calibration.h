@@ -50,6 +50,14 @@ struct CalibrationInput {
   // Optional: non-mated searches, each the scores of one probe against every
   // entry of a gallery of identities it is not in. All rows the same length M.
   std::vector<std::vector<double>> nonmated_searches;
+  // Optional, instead of nonmated_searches: only the best score of each
+  // non-mated search, all made against galleries of `nonmated_top_gallery_size`
+  // entries (in-gallery calibration: each sampled subject searched against the
+  // rest of its own gallery). Gives the empirical FPIR at exactly that size;
+  // smaller sizes use it too (conservative: FPIR grows with N). NaN = a search
+  // that returned nothing (never a false positive, still in the denominator).
+  std::vector<double> nonmated_top_scores;
+  uint64_t nonmated_top_gallery_size = 0;
   // Free-form provenance written into the file (dataset, split, seed, counts).
   std::map<std::string, std::string> provenance;
   double score_step = 0.001;   // grid resolution for the tables
@@ -75,7 +83,8 @@ class Calibration {
  public:
   // Builds from scores. INVALID_ARGUMENT when there are fewer than 100 usable
   // impostor scores, the model hash is not 64 hex characters, the model id is
-  // empty, or the non-mated rows differ in length.
+  // empty, the non-mated rows differ in length, or both non-mated forms (rows
+  // and top scores) are given, or top scores come without a gallery size.
   static StatusOr<Calibration> Build(const CalibrationInput& input);
 
   static StatusOr<Calibration> Load(const std::filesystem::path& path);

@@ -44,6 +44,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -99,9 +100,23 @@ struct TemplateInput {
   std::vector<uint8_t> image;
 };
 
+// Optional demographic attributes of a subject, used only to calibrate error
+// rates per group (docs/EVALUATION.md, "Matched impostors"): keys "sex",
+// "age_band" and "group" (a recorded group), values 1..64 characters of
+// [A-Za-z0-9 ._:+-]. Sealed with the subject's data key like its templates and
+// shredded with it (docs/STORE.md).
+using SubjectAttributes = std::map<std::string, std::string>;
+inline constexpr const char* kSubjectAttributeKeys[] = {"sex", "age_band", "group"};
+
+// INVALID_ARGUMENT naming the first bad key or value, or OK.
+Status ValidateSubjectAttributes(const SubjectAttributes& attributes);
+
 struct EnrollRequest {
   std::string subject_id;   // the stable external id, 1..128 printable chars
   std::string record_ref;   // optional opaque reference, <= 256 chars
+  // Optional; only for a new subject (with append_to_existing on an existing
+  // subject they must be empty: INVALID_ARGUMENT otherwise).
+  SubjectAttributes attributes;
   std::vector<TemplateInput> templates;  // >= 1
   // false: an existing subject id is ALREADY_EXISTS. true: templates are added
   // to the existing subject (its record_ref is left unchanged).
@@ -124,6 +139,7 @@ struct SubjectInfo {
   std::string subject_id;
   std::string record_ref;
   std::string created_at;
+  SubjectAttributes attributes;  // decrypted only when asked for values
   std::vector<StoredTemplate> templates;
 };
 
@@ -233,6 +249,7 @@ class Store {
   // gallery (resumable bulk enrollment).
   virtual StatusOr<bool> HasImage(const std::string& gallery, const Sha256Bytes& sha) const = 0;
 
+  // with_values: also decrypt the templates' values and the attributes.
   virtual StatusOr<SubjectInfo> GetSubject(const std::string& gallery,
                                            const std::string& subject_id,
                                            bool with_values) const = 0;
@@ -258,6 +275,31 @@ class Store {
   // 1:N: up to k distinct subjects scoring >= threshold, best first.
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                             const IdentifyParams& params) const = 0;
+
+  // A deterministic sample of at most `n` subject ids of the gallery: those
+  // with the smallest SHA-256(seed + "\n" + id), in that order (the same seed
+  // and gallery give the same sample; a subject stays in a grown gallery's
+  // sample unless displaced by a new one). One scan of the gallery's subjects,
+  // O(n) memory. NOT_FOUND unknown gallery.
+  virtual StatusOr<std::vector<std::string>> SampleSubjects(const std::string& gallery,
+                                                            size_t n,
+                                                            const std::string& seed) const = 0;
+
+  // A gallery's stored calibration documents (opaque to the store; candor/
+  // gallery_calibration.h writes them), one per `kind` ([a-z0-9_-]{1,32},
+  // e.g. "gallery-side"). Put replaces the previous one of that kind in one
+  // durable transaction (integrity-checked like every metadata row).
+  // Errors: NOT_FOUND unknown gallery (Get: or no document of that kind);
+  // INVALID_ARGUMENT bad kind or a body over 64 MiB; FAILED_PRECONDITION
+  // read-only store.
+  struct StoredDocument {
+    std::string body;
+    std::string stored_at;  // UTC ISO-8601
+  };
+  virtual Status PutGalleryDocument(const std::string& gallery, const std::string& kind,
+                                    const std::string& body) = 0;
+  virtual StatusOr<StoredDocument> GetGalleryDocument(const std::string& gallery,
+                                                      const std::string& kind) const = 0;
 
   virtual const OpenStats& open_stats() const = 0;
 };

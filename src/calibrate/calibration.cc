@@ -87,6 +87,11 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
     return InvalidArgumentError("calibration needs at least " + std::to_string(kMinImpostors) +
                                 " usable impostor scores, got " + std::to_string(imp.size()));
   }
+  if (!in.nonmated_top_scores.empty() &&
+      (!in.nonmated_searches.empty() || in.nonmated_top_gallery_size == 0)) {
+    return InvalidArgumentError(
+        "non-mated top scores need a gallery size and exclude full non-mated rows");
+  }
   std::size_t m = 0;
   for (const auto& row : in.nonmated_searches) {
     if (m == 0) m = row.size();
@@ -105,6 +110,12 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
         lo = std::min(lo, s);
         hi = std::max(hi, s);
       }
+    }
+  }
+  for (double s : in.nonmated_top_scores) {
+    if (std::isfinite(s)) {
+      lo = std::min(lo, s);
+      hi = std::max(hi, s);
     }
   }
   c.grid_min_ = std::floor(lo / c.step_) * c.step_;
@@ -146,6 +157,17 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
     for (auto& table : c.fpir_) {
       for (double& v : table) v /= static_cast<double>(c.fpir_probes_);
     }
+  } else if (!in.nonmated_top_scores.empty()) {
+    uint64_t failed = 0;
+    const std::vector<double> top = Usable(in.nonmated_top_scores, &failed);
+    c.fpir_probes_ = in.nonmated_top_scores.size();
+    c.fpir_gallery_ = in.nonmated_top_gallery_size;
+    c.fpir_n_ = {c.fpir_gallery_};
+    const std::vector<uint64_t> k = CountsAtOrAbove(top, c.grid_min_, c.step_, g);
+    c.fpir_.assign(1, std::vector<double>(g, 0.0));
+    for (std::size_t i = 0; i < g; ++i) {
+      c.fpir_[0][i] = static_cast<double>(k[i]) / static_cast<double>(c.fpir_probes_);
+    }
   }
   c.method_ =
       "empirical counts on a score grid (accept iff score >= t, conservative grid rounding), "
@@ -153,6 +175,11 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
       "moments for extrapolation; FPIR(t,N) empirical by exact subset averaging over non-mated "
       "searches for N <= calibration gallery size, else 1-(1-FMR)^N (independence, "
       "extrapolated)";
+  if (!in.nonmated_top_scores.empty()) {
+    c.method_ +=
+        "; here FPIR(t,N) counts the best score of each non-mated search made at N = "
+        "calibration gallery size, used as is for every N <= that size (conservative)";
+  }
   return c;
 }
 

@@ -54,6 +54,11 @@ struct IdentifyOptions {
   int bootstrap_replicates = 1000;
   double operating_fmr = 1e-3;
   std::string dataset = "lfw";
+  // `candor eval identify --impostors matched`: also report, at the operating
+  // threshold, FMR of random cross-identity pairs next to FMR of same-group
+  // pairs pooled over each attribute's groups (same sex, same race; NIST FRVT
+  // Part 3 practice), all with identity-bootstrap 95 % intervals.
+  bool matched_impostors = false;
 };
 
 struct IdentifyOutput {

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 namespace candor::eval {
@@ -106,6 +107,45 @@ TEST(IdentifyEvalTest, FpirGrowsWithGallerySizeOnOverlappingData) {
   EXPECT_NEAR(first_real, 0.01, 0.01);  // the threshold was set for FPIR 1 % at the base size
   EXPECT_GE(last_real, first_real);
   EXPECT_GT(last_synth, 0.0);
+}
+
+TEST(IdentifyEvalTest, MatchedImpostorsShowWhatRandomPairsHide) {
+  // Odd identities share a direction (a look-alike group): their same-group
+  // impostor pairs score higher than random pairs, which mostly cross groups.
+  EmbeddingSet set = Synthetic(400, 400, 0.2, 5);
+  std::vector<float> shared(32, 0.0f);
+  shared[0] = 1.0f;
+  GroupLabels labels;
+  for (auto& e : set.images) {
+    const int i = std::stoi(e.identity.substr(2));
+    labels.by_attribute["g"][e.identity] = i % 2 ? "odd" : "even";
+    if (i % 2 == 0 || !e.ok) continue;
+    double n = 0;
+    for (std::size_t k = 0; k < e.v.size(); ++k) {
+      e.v[k] = 0.8f * e.v[k] + 0.6f * shared[k];
+      n += double(e.v[k]) * e.v[k];
+    }
+    for (float& x : e.v) x = static_cast<float>(x / std::sqrt(n));
+  }
+  IdentifyOptions o = FastOptions();
+  o.matched_impostors = true;
+  o.operating_fmr = 1e-2;
+  auto out = RunIdentifyEvaluation(set, &labels, o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const auto& m = out->report["matched_impostors"];
+  ASSERT_EQ(m["rows"].size(), 2u);
+  std::map<std::string, double> fmr;
+  for (const auto& r : m["rows"]) {
+    fmr[r["pairs"].get<std::string>()] = r["fmr"].get<double>();
+    EXPECT_GT(r["impostor_pairs"].get<int>(), 1000);
+    EXPECT_LE(r["fmr_ci"][0].get<double>(), r["fmr"].get<double>());
+    EXPECT_GE(r["fmr_ci"][1].get<double>(), r["fmr"].get<double>());
+  }
+  EXPECT_GT(fmr["same-g"], 1.5 * fmr["random"]);
+  // Without the flag there is no such section.
+  auto plain = RunIdentifyEvaluation(set, &labels, FastOptions());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->report.contains("matched_impostors"));
 }
 
 TEST(IdentifyEvalTest, RefusesSetsTooSmallForTheProtocol) {

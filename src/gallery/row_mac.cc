@@ -68,6 +68,22 @@ std::span<const uint8_t> RowEncoder::Encode(const TemplateRow& r) {
   return buf_;
 }
 
+std::span<const uint8_t> RowEncoder::Encode(const CalibrationRow& r) {
+  Start('C');
+  I64(r.gallery_id);
+  Text(r.kind);
+  Text(r.body);
+  Text(r.stored_at);
+  return buf_;
+}
+
+std::span<const uint8_t> RowEncoder::Encode(const AttributesRow& r) {
+  Start('A');
+  I64(r.subject_id);
+  Bytes(r.sealed);
+  return buf_;
+}
+
 std::span<const uint8_t> RowEncoder::Encode(const ImageRow& r) {
   Start('I');
   I64(r.template_id);

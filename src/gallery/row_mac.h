@@ -1,7 +1,8 @@
 // Copyright 2026 The Candor Authors.
 //
 // Integrity of the store's metadata rows. Every row of the galleries,
-// subjects, templates and images tables carries `row_mac`: a keyed BLAKE2b
+// subjects, templates, images, gallery_calibrations and subject_attributes
+// tables carries `row_mac`: a keyed BLAKE2b
 // MAC (libsodium crypto_generichash, 16 bytes) over a canonical encoding of
 // the row's table, its id and every other column, under a key derived from
 // the store master key (crypto_kdf, context "cndrrmac"). A row altered outside
@@ -63,6 +64,18 @@ struct ImageRow {
   int64_t template_id, subject_id, segment, offset, length;
 };
 
+// A gallery's stored calibration (table gallery_calibrations).
+struct CalibrationRow {
+  int64_t gallery_id;
+  std::string_view kind, body, stored_at;
+};
+
+// A subject's sealed attributes (table subject_attributes).
+struct AttributesRow {
+  int64_t subject_id;
+  std::span<const uint8_t> sealed;
+};
+
 // Reusable buffer for the canonical encoding (no allocation once warm).
 class RowEncoder {
  public:
@@ -70,6 +83,8 @@ class RowEncoder {
   std::span<const uint8_t> Encode(const SubjectRow& r);
   std::span<const uint8_t> Encode(const TemplateRow& r);
   std::span<const uint8_t> Encode(const ImageRow& r);
+  std::span<const uint8_t> Encode(const CalibrationRow& r);
+  std::span<const uint8_t> Encode(const AttributesRow& r);
 
  private:
   void Start(uint8_t tag) {

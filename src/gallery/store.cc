@@ -25,6 +25,7 @@
 #include "candor/gallery.h"
 #include "candor/index.h"
 #include "common/hash.h"
+#include "gallery/attributes.h"
 #include "gallery/crypto.h"
 #include "gallery/env.h"
 #include "gallery/image_record.h"
@@ -143,6 +144,12 @@ class StoreImpl final : public Store {
                                 const Template& probe, const VerifyParams& params) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                     const IdentifyParams& params) const override;
+  StatusOr<std::vector<std::string>> SampleSubjects(const std::string& gallery, size_t n,
+                                                    const std::string& seed) const override;
+  Status PutGalleryDocument(const std::string& gallery, const std::string& kind,
+                            const std::string& body) override;
+  StatusOr<StoredDocument> GetGalleryDocument(const std::string& gallery,
+                                              const std::string& kind) const override;
   const OpenStats& open_stats() const override { return stats_; }
 
  private:
@@ -152,6 +159,9 @@ class StoreImpl final : public Store {
   Status LoadGalleries();
   Status LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends);
   Status Upgrade();
+  Status ExtraTables();
+  StatusOr<SubjectAttributes> ReadAttributes(const Key& key, int64_t subject_row,
+                                             int64_t gallery_row) const;
   gallery::RowMacBytes GalleryMac(int64_t row, const GalleryInfo& info) const;
   Status CheckTemplateRow(const Stmt& q, int col) const;
   Status CheckSubjectRow(const Stmt& q, int col) const;
@@ -181,6 +191,7 @@ class StoreImpl final : public Store {
   const gallery::RowMac row_mac_;
   gallery::Env* env_;
   int64_t format_version_ = 0;
+  bool has_extra_tables_ = false;  // gallery_calibrations, subject_attributes
 
   std::unique_ptr<gallery::LockFile> lock_;
   std::unique_ptr<Db> db_;
@@ -229,6 +240,25 @@ CREATE TABLE IF NOT EXISTS images(
   template_id INTEGER PRIMARY KEY, subject_id INTEGER NOT NULL, segment INTEGER NOT NULL,
   offset INTEGER NOT NULL, length INTEGER NOT NULL, row_mac BLOB);
 CREATE INDEX IF NOT EXISTS images_by_subject ON images(subject_id);)sql";
+
+// Added after format 2 without a version change: created by any writer open,
+// absent (and treated as empty) in a store only older builds have written.
+constexpr char kExtraSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS gallery_calibrations(
+  gallery_id INTEGER NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, stored_at TEXT NOT NULL,
+  row_mac BLOB, PRIMARY KEY(gallery_id, kind));
+CREATE TABLE IF NOT EXISTS subject_attributes(
+  subject_id INTEGER PRIMARY KEY, sealed BLOB NOT NULL, row_mac BLOB);)sql";
+
+Status StoreImpl::ExtraTables() {
+  if (!options_.read_only) CANDOR_RETURN_IF_ERROR(db_->Exec(kExtraSchema));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name IN ('gallery_calibrations', 'subject_attributes')"));
+  CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+  has_extra_tables_ = row && q.Int(0) == 2;
+  return OkStatus();
+}
 
 Status StoreImpl::CreateSchema() {
   CANDOR_RETURN_IF_ERROR(db_->Exec(R"sql(
@@ -591,6 +621,7 @@ Status StoreImpl::Init() {
     }
     CANDOR_RETURN_IF_ERROR(Upgrade().WithContext("upgrading store " + dir_));
   }
+  CANDOR_RETURN_IF_ERROR(ExtraTables());
   // Finishes any crypto-shredding a crash interrupted: old WAL frames go.
   const auto tc = std::chrono::steady_clock::now();
   if (!options_.read_only) CANDOR_RETURN_IF_ERROR(Checkpoint());
@@ -711,6 +742,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     std::vector<uint8_t> sealed;         // template record payloads, back to back
     std::vector<uint8_t> sealed_images;  // image record payloads, back to back
     std::vector<uint8_t> wrapped;        // the wrapped data key (new subjects)
+    std::vector<uint8_t> sealed_attributes;  // new subjects with attributes
   };
   std::vector<Prepared> prepared(requests.size());
   std::set<std::string> batch_ids;
@@ -727,6 +759,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     }
     if (r.record_ref.size() > 256) return InvalidArgumentError(which + ": record_ref too long");
     if (r.templates.empty()) return InvalidArgumentError(which + ": no template to enroll");
+    CANDOR_RETURN_IF_ERROR(ValidateSubjectAttributes(r.attributes).WithContext(which));
     if (!batch_ids.insert(r.subject_id).second) {
       return InvalidArgumentError(which + " appears twice in one enrollment batch");
     }
@@ -762,6 +795,9 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     CANDOR_ASSIGN_OR_RETURN(bool exists, find.Step());
     if (exists && !r.append_to_existing) {
       return AlreadyExistsError(which + " is already enrolled in gallery '" + gallery_name + "'");
+    }
+    if (exists && !r.attributes.empty()) {
+      return InvalidArgumentError(which + ": attributes can only be given with a new subject");
     }
     if (exists) {
       prepared[i].subject_row = find.Int(0);
@@ -814,6 +850,10 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
       }
       if (p.is_new) {
         p.wrapped = gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id});
+        if (!r.attributes.empty()) {
+          gallery::SealAttributes(p.key, p.subject_row, g->row, r.attributes,
+                                  p.sealed_attributes);
+        }
       }
     }
   };
@@ -891,7 +931,11 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
   auto ins_i = Stmt::Prepare(*db_,
                              "INSERT INTO images(template_id, subject_id, segment, offset, length, "
                              "row_mac) VALUES(?, ?, ?, ?, ?, ?)");
+  auto ins_a = Stmt::Prepare(*db_,
+                             "INSERT INTO subject_attributes(subject_id, sealed, row_mac) "
+                             "VALUES(?, ?, ?)");
   gallery::RowEncoder enc;
+  if (!ins_a.ok()) return fail(ins_a.status());
   if (!ins_s.ok()) return fail(ins_s.status());
   if (!ins_t.ok()) return fail(ins_t.status());
   if (!ins_i.ok()) return fail(ins_i.status());
@@ -907,6 +951,13 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
       ins_s->BindBlob(7, row_mac_.Compute(enc.Encode(gallery::SubjectRow{
                              p.subject_row, g->row, r.subject_id, r.record_ref, wrapped, now})));
       if (Status s = ins_s->Run(); !s.ok()) return fail(s);
+      if (!p.sealed_attributes.empty()) {
+        ins_a->Reset();
+        ins_a->Bind(1, p.subject_row).BindBlob(2, p.sealed_attributes);
+        ins_a->BindBlob(3, row_mac_.Compute(enc.Encode(
+                               gallery::AttributesRow{p.subject_row, p.sealed_attributes})));
+        if (Status s = ins_a->Run(); !s.ok()) return fail(s);
+      }
     }
     for (size_t j = 0; j < p.template_ids.size(); ++j) {
       const TemplateInput& t = r.templates[j];
@@ -937,6 +988,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
   ins_s = Stmt::Prepare(*db_, "SELECT 1");  // finalize before COMMIT
   ins_t = Stmt::Prepare(*db_, "SELECT 1");
   ins_i = Stmt::Prepare(*db_, "SELECT 1");
+  ins_a = Stmt::Prepare(*db_, "SELECT 1");
   if (Status s = db_->Exec("COMMIT"); !s.ok()) return fail(s);
   // Durable and acknowledged from here on.
   next_subject_row_ = subject_row;
@@ -1027,6 +1079,7 @@ StatusOr<SubjectInfo> StoreImpl::GetSubject(const std::string& gallery,
   if (with_values) {
     CANDOR_ASSIGN_OR_RETURN(key,
                             gallery::UnwrapSubjectKey(master_, q.Blob(4), {srow, g->row, subject_id}));
+    CANDOR_ASSIGN_OR_RETURN(info.attributes, ReadAttributes(key, srow, g->row));
   }
   CANDOR_ASSIGN_OR_RETURN(
       Stmt t, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols,
@@ -1156,6 +1209,7 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
       return d.Run();
     };
     Status s = run("DELETE FROM images WHERE subject_id = ?");
+    if (s.ok()) s = run("DELETE FROM subject_attributes WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM templates WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM subjects WHERE id = ?");
     if (s.ok()) s = db_->Exec("COMMIT");
@@ -1178,6 +1232,109 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
                             c.message() + "); its wrapped key is destroyed at the next open");
   }
   return OkStatus();
+}
+
+StatusOr<SubjectAttributes> StoreImpl::ReadAttributes(const Key& key, int64_t srow,
+                                                      int64_t gallery_row) const {
+  if (!has_extra_tables_) return SubjectAttributes{};
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt a, Stmt::Prepare(*db_, "SELECT sealed, row_mac FROM subject_attributes WHERE "
+                                  "subject_id = ?"));
+  a.Bind(1, srow);
+  CANDOR_ASSIGN_OR_RETURN(bool row, a.Step());
+  if (!row) return SubjectAttributes{};
+  gallery::RowEncoder enc;
+  CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(gallery::AttributesRow{srow, a.Blob(0)}),
+                                        a.Blob(1), "subject_attributes", srow,
+                                        "subject attributes"));
+  return gallery::OpenAttributes(key, srow, gallery_row, a.Blob(0));
+}
+
+StatusOr<std::vector<std::string>> StoreImpl::SampleSubjects(const std::string& gallery,
+                                                             size_t n,
+                                                             const std::string& seed) const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, "SELECT external_id FROM subjects WHERE gallery_id = ?"));
+  q.Bind(1, g->row);
+  // Bottom-n by hash: a max-heap of the n smallest (hash, id) seen so far.
+  std::vector<std::pair<Sha256Bytes, std::string>> heap;
+  if (n == 0) return std::vector<std::string>{};
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    std::string id = q.Text(0);
+    Sha256Bytes h = Sha256(seed + "\n" + id);
+    if (heap.size() == n && !(std::make_pair(h, id) < heap.front())) continue;
+    heap.emplace_back(h, std::move(id));
+    std::push_heap(heap.begin(), heap.end());
+    if (heap.size() > n) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.pop_back();
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end());
+  std::vector<std::string> out;
+  out.reserve(heap.size());
+  for (auto& [h, id] : heap) out.push_back(std::move(id));
+  return out;
+}
+
+namespace {
+Status ValidDocumentKind(const std::string& kind) {
+  const bool ok = !kind.empty() && kind.size() <= 32 &&
+                  std::all_of(kind.begin(), kind.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                  });
+  return ok ? OkStatus() : InvalidArgumentError("document kind must be 1-32 of [a-z0-9_-]");
+}
+}  // namespace
+
+Status StoreImpl::PutGalleryDocument(const std::string& gallery, const std::string& kind,
+                                     const std::string& body) {
+  CANDOR_RETURN_IF_ERROR(RequireWritable());
+  CANDOR_RETURN_IF_ERROR(ValidDocumentKind(kind));
+  if (body.size() > (64u << 20)) return InvalidArgumentError("gallery document over 64 MiB");
+  std::lock_guard<std::mutex> w(write_mu_);
+  int64_t grow = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(state_mu_);
+    CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+    grow = g->row;
+  }
+  const std::string now = NowUtc();
+  gallery::RowEncoder enc;
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt up, Stmt::Prepare(*db_, "INSERT OR REPLACE INTO gallery_calibrations(gallery_id, "
+                                   "kind, body, stored_at, row_mac) VALUES(?, ?, ?, ?, ?)"));
+  up.Bind(1, grow).Bind(2, kind).Bind(3, body).Bind(4, now);
+  up.BindBlob(5, row_mac_.Compute(enc.Encode(gallery::CalibrationRow{grow, kind, body, now})));
+  return up.Run().WithContext("gallery document not stored");
+}
+
+StatusOr<Store::StoredDocument> StoreImpl::GetGalleryDocument(const std::string& gallery,
+                                                              const std::string& kind) const {
+  CANDOR_RETURN_IF_ERROR(ValidDocumentKind(kind));
+  int64_t grow = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(state_mu_);
+    CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+    grow = g->row;
+  }
+  auto none = NotFoundError("gallery '" + gallery + "' has no stored " + kind + " document");
+  if (!has_extra_tables_) return none;
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, "SELECT body, stored_at, row_mac FROM gallery_calibrations "
+                                  "WHERE gallery_id = ? AND kind = ?"));
+  q.Bind(1, grow).Bind(2, kind);
+  CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return none;
+  gallery::RowEncoder enc;
+  CANDOR_RETURN_IF_ERROR(row_mac_.Check(
+      enc.Encode(gallery::CalibrationRow{grow, kind, q.TextView(0), q.TextView(1)}), q.Blob(2),
+      "gallery_calibrations", grow, "gallery '" + gallery + "' " + kind + " document"));
+  return StoredDocument{q.Text(0), q.Text(1)};
 }
 
 float Dot(std::span<const float> a, std::span<const float> b) {
