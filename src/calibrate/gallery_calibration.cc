@@ -271,7 +271,7 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
       r.group = gr.group;
       r.subjects = members[gr.group].size();
       r.fmr = gr.fmr;
-      r.too_small = gr.too_small;
+      r.too_small = r.subjects < o.min_group_subjects;  // (no genuine pairs here by design)
       uint64_t hits = 0;
       for (std::size_t i : members[gr.group]) hits += top[i] >= op->threshold ? 1 : 0;
       const auto ci = stats::Wilson(hits, r.subjects);

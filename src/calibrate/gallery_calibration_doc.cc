@@ -38,7 +38,9 @@ RateEstimate ScaledFpir(const Calibration& c, double score, int64_t n) {
     r.value = ScaleUp(r.value, n0, double(n));
     r.lower = ScaleUp(r.lower, n0, double(n));
     r.upper = ScaleUp(r.upper, n0, double(n));
-    r.extrapolated = true;
+    // The in-gallery searches ran at N - 1 (the probe's own entry excluded):
+    // scaling by one entry is not an extrapolation; growth beyond it is.
+    r.extrapolated = r.extrapolated || double(n) > n0 + 1;
   }
   return r;
 }

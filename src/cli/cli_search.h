@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "candor/gallery_calibration.h"
 #include "cli/gallery_flags.h"
 #include "cli/pipeline_flags.h"
 #include "cli/probe_util.h"
@@ -58,6 +59,39 @@ inline ProbeFactory GalleryProbe(Store& store, const std::string& gallery,
 inline StatusOr<Calibration> GalleryCalibration(const GalleryInfo& g, const std::string& path) {
   if (g.model_id.empty()) return FailedPreconditionError("gallery '" + g.name + "' is empty");
   return LoadCalibrationFor(path, g.model_id, g.model_sha256);
+}
+
+// The identify threshold for a target FPIR at the gallery's current size:
+// from the gallery's stored in-gallery calibration (candor/
+// gallery_calibration.h) when it has one for the gallery's model, else from
+// the model's calibration file. `source` receives which, in words. A stored
+// calibration that fails its integrity check is an error, never skipped.
+inline StatusOr<float> IdentifyThreshold(const Store& store, const GalleryInfo& g,
+                                         const std::string& calibration_path, double target,
+                                         std::string* source) {
+  const int64_t n = std::max<int64_t>(1, g.subjects);
+  auto stored = LoadGalleryCalibration(store, g.name);
+  std::string why;
+  if (stored.ok()) {
+    Status model = stored->CheckModel(g.model_id, HexEncode(g.model_sha256));
+    if (model.ok()) {
+      CANDOR_ASSIGN_OR_RETURN(ThresholdDecision d, stored->ThresholdForFpir(target, n));
+      if (source) *source = d.source + (d.stale ? " (stale: recalibrate)" : "");
+      return static_cast<float>(d.threshold);
+    }
+    why = "; the stored gallery calibration is for another model: recalibrate";
+  } else if (stored.status().code() != Code::kNotFound) {
+    return stored.status();
+  }
+  CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, calibration_path));
+  CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice,
+                          c.ThresholdForFpir(target, static_cast<uint64_t>(n)));
+  if (source) {
+    *source = "model calibration " +
+              (calibration_path.empty() ? "calibration/" + g.model_id + ".json" : calibration_path) +
+              " (no in-gallery calibration" + (why.empty() ? ")" : why + ")");
+  }
+  return static_cast<float>(choice.threshold);
 }
 
 }  // namespace candor::cli

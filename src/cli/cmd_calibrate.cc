@@ -1,6 +1,8 @@
 // Copyright 2026 The Candor Authors.
 //
 // candor calibrate [--data DIR | --embeddings FILE] --out FILE [--model ID] ...
+// candor calibrate --gallery G [--sample N] [--probes DIR] ... (in-gallery
+//   calibration of a stored gallery: cli/calibrate_gallery.h)
 //
 // Builds the calibration file verify and identify use (include/candor/
 // calibration.h) from the calibration side of an identity split of a labelled
@@ -17,6 +19,7 @@
 #endif
 #include "calibrate/embedding_set.h"
 #include "calibrate/identify_eval.h"
+#include "cli/calibrate_gallery.h"
 #include "cli/command.h"
 #include "common/paths.h"
 
@@ -28,9 +31,16 @@ struct Args {
   int threads = 2;
   std::size_t max_images = 0;
   eval::IdentifyOptions options;
+  GalleryCalibrateArgs gallery;
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
+  if (!a.gallery.gallery.empty()) {
+    GalleryCalibrateArgs g = a.gallery;
+    g.models_dir = a.models_dir;
+    return RunGalleryCalibrate(g, global);
+  }
+  if (a.out.empty()) return InvalidArgumentError("pass --out FILE (or --gallery G)");
   eval::EmbeddingSet set;
   if (!a.embeddings.empty()) {
     CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
@@ -107,10 +117,11 @@ Status Run(const Args& a, const GlobalOptions& global) {
 
 const bool kRegistered = RegisterCommand({
     "calibrate",
-    "Build a calibration file (score -> FMR, (score, N) -> FPIR) from a labelled folder",
+    "Build a calibration file (score -> FMR, (score, N) -> FPIR) from a labelled folder, or "
+    "calibrate a stored gallery in place (--gallery)",
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
-      sub.add_option("--out", a->out, "Calibration file to write (JSON)")->required();
+      sub.add_option("--out", a->out, "Calibration file to write (JSON; not with --gallery)");
       sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
       sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
@@ -123,6 +134,7 @@ const bool kRegistered = RegisterCommand({
           ->check(CLI::Range(0.05, 0.95));
       sub.add_option("--impostor-images", a->options.max_calibration_images,
                      "1:1 impostor scores: all cross-identity pairs among this many images");
+      AddGalleryCalibrateFlags(sub, &a->gallery);
       return [a, &global] { return Run(*a, global); };
     }});
 

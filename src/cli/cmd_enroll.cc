@@ -25,7 +25,9 @@
 // Progress (done/total, rate, ETA) goes to stderr; the summary to stdout.
 // --keep-images also stores each enrolled image itself, sealed with its
 // subject's data key (for examiners' side-by-side review; shredded with the
-// subject); without it only the image's SHA-256 is kept.
+// subject); without it only the image's SHA-256 is kept. --attributes FILE
+// gives new subjects sealed attributes (sex, age_band, group) for per-group
+// calibration (`candor calibrate --gallery G --group-attribute sex`).
 //
 // Governed like the server's enroll: only as a named enroller or admin
 // (--as / $CANDOR_USER; refused, and audited, otherwise). The audit log gets
@@ -67,6 +69,7 @@ struct Args {
   PipelineFlags flags;
   std::string gallery, dir, id_from = "folder", failures = "enroll-failures.csv";
   std::string calibration, authorization;
+  std::string attributes;  // CSV: subject_id,key=value[,key=value...]
   bool check_duplicates = false;
   bool keep_images = false;
   double duplicate_fpir = 1e-3;
@@ -242,6 +245,39 @@ Outcome Process(const Item& item, const Pipeline& pipeline, const Store& store, 
 
 constexpr char kEnrollAction[] = "gallery.enroll";
 
+// --attributes FILE: rows "subject_id,key=value[,key=value...]" (sex, age_band,
+// group; docs/STORE.md). Sealed with the subject; applied to new subjects only.
+StatusOr<std::map<std::string, SubjectAttributes>> ReadAttributes(const std::string& file) {
+  std::map<std::string, SubjectAttributes> out;
+  if (file.empty()) return out;
+  std::ifstream in(file);
+  if (!in) return NotFoundError("cannot read attributes file " + file);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    for (size_t p = 0;;) {
+      const size_t q = line.find(',', p);
+      f.push_back(line.substr(p, q == std::string::npos ? std::string::npos : q - p));
+      if (q == std::string::npos) break;
+      p = q + 1;
+    }
+    SubjectAttributes a;
+    for (size_t i = 1; i < f.size(); ++i) {
+      const size_t eq = f[i].find('=');
+      if (eq == std::string::npos) {
+        return InvalidArgumentError(file + ":" + std::to_string(n) + ": expected key=value");
+      }
+      a[f[i].substr(0, eq)] = f[i].substr(eq + 1);
+    }
+    Status v = ValidateSubjectAttributes(a);
+    if (!v.ok()) return v.WithContext(file + ":" + std::to_string(n));
+    out[f[0]] = std::move(a);
+  }
+  return out;
+}
+
 // `*audited` is set once the run's summary entry is written; an error
 // returned before that is audited by Run as a refusal.
 Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bool* audited) {
@@ -251,6 +287,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
         "authorization of purpose 'duplicate-check' for this gallery that names you");
   }
   CANDOR_ASSIGN_OR_RETURN(std::vector<Item> items, ListItems(a));
+  CANDOR_ASSIGN_OR_RETURN(auto attributes, ReadAttributes(a.attributes));
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, false));
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
   const int workers = a.workers > 0 ? a.workers
@@ -383,6 +420,9 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
           EnrollRequest r;
           r.subject_id = o.item->subject;
           r.append_to_existing = true;
+          if (auto at = attributes.find(r.subject_id); is_new && at != attributes.end()) {
+            r.attributes = at->second;
+          }
           batch_index[o.item->subject] = batch.size();
           batch.push_back(std::move(r));
           it = batch_index.find(o.item->subject);
@@ -487,6 +527,9 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--duplicate-fpir", a->duplicate_fpir, "FPIR the duplicate threshold is set for")
           ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--calibration", a->calibration, "Calibration file for --check-duplicates");
+      sub.add_option("--attributes", a->attributes,
+                     "CSV of subject_id,key=value,... (sex, age_band, group): sealed subject "
+                     "attributes for per-group calibration, new subjects only");
       sub.add_flag("--keep-images", a->keep_images,
                    "Also store each enrolled image (encrypted with its subject's key, "
                    "deleted with the subject) for examiners; default keeps only its SHA-256");

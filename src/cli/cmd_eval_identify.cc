@@ -36,6 +36,7 @@ struct Args {
   std::size_t max_images = 0;
   eval::IdentifyOptions options;
   bool no_labels = false;
+  std::string impostors = "random";
 };
 
 std::filesystem::path DataOr(const std::string& given, const char* rel) {
@@ -63,6 +64,11 @@ Status Run(const Args& a, const GlobalOptions& global) {
     return UnimplementedError("built without the pipeline: pass --embeddings FILE");
 #endif
   }
+  eval::IdentifyOptions options = a.options;
+  options.matched_impostors = a.impostors == "matched";
+  if (options.matched_impostors && a.no_labels) {
+    return InvalidArgumentError("--impostors matched needs the group labels (drop --no-labels)");
+  }
   std::optional<eval::GroupLabels> labels;
   if (!a.no_labels) {
     auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
@@ -70,7 +76,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
     labels = std::move(*l);
   }
   CANDOR_ASSIGN_OR_RETURN(auto out, eval::RunIdentifyEvaluation(
-                                        set, labels ? &*labels : nullptr, a.options));
+                                        set, labels ? &*labels : nullptr, options));
   out.report["command"] = "candor eval identify";
   if (!a.calibration_out.empty()) {
     CANDOR_ASSIGN_OR_RETURN(auto cal, Calibration::Build(out.calibration_input));
@@ -99,6 +105,16 @@ Status Run(const Args& a, const GlobalOptions& global) {
     std::cout << "  rank-1 / 5 / 20 / 50: " << r["cmc"]["hit_rate"][0] << " / "
               << r["cmc"]["hit_rate"][4] << " / " << r["cmc"]["hit_rate"][19] << " / "
               << r["cmc"]["hit_rate"][49] << "\n";
+    if (r.contains("matched_impostors")) {
+      std::cout << "  impostor pairs at the operating threshold "
+                << r["matched_impostors"]["threshold"] << ":\n";
+      for (const auto& m : r["matched_impostors"]["rows"]) {
+        std::cout << "    " << m["pairs"].get<std::string>() << ": FMR " << m["fmr"] << " (95 % "
+                  << m["fmr_ci"][0] << "-" << m["fmr_ci"][1] << "), " << m["false_matches"]
+                  << " of " << m["impostor_pairs"] << " pairs, " << m["identities"]
+                  << " identities\n";
+      }
+    }
   }
   return OkStatus();
 }
@@ -111,6 +127,10 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder with gender/race labels (default $CANDOR_DATA/faces/lfw-protocol)");
       sub.add_flag("--no-labels", a->no_labels, "Skip the demographic analysis");
+      sub.add_option("--impostors", a->impostors,
+                     "random (default) | matched: also FMR of same-sex / same-race impostor "
+                     "pairs next to random pairs at the operating threshold")
+          ->check(CLI::IsMember({"random", "matched"}));
       sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
       sub.add_option("--json-out", a->json_out, "Write the machine-readable result here");
       sub.add_option("--html", a->html, "Write the HTML report (inline SVG) here");

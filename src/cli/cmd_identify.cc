@@ -3,7 +3,9 @@
 // candor identify --gallery G [-k N] IMG: 1:N search for the largest face in
 // IMG (or a template file): up to k candidates scoring at or above the
 // threshold calibrated for --target-fpir (default 0.1 %) at this gallery's
-// size are recorded for review. Like the server, it runs only as a named
+// size are recorded for review. The threshold comes from the gallery's stored
+// in-gallery calibration (`candor calibrate --gallery`) when there is one,
+// else from the model's calibration file; the output says which. Like the server, it runs only as a named
 // operator under an authorization, through the governance gate, and is
 // audited (allowed or refused); and like the server it shows the requester
 // only the search id, the outcome ("candidates pending review" or "no
@@ -33,22 +35,22 @@ Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(
       CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kIdentify, a.gallery, a.image));
   s.req.candidate_list_size = a.k;
+  std::string source;
   auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
-    CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, a.calibration));
-    const auto n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
-    CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice, c.ThresholdForFpir(a.target_fpir, n));
-    return static_cast<float>(choice.threshold);
+    return IdentifyThreshold(*s.store, g, a.calibration, a.target_fpir, &source);
   };
   CANDOR_ASSIGN_OR_RETURN(
       GovernedIdentifyResult gr,
       GovernedIdentify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req,
                        GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
   // Recorded for review (RecordResult); the requester sees no identity or score.
-  const nlohmann::json doc = SearchSummaryJson(gr.ticket, a.gallery, gr.result.candidates.size());
+  nlohmann::json doc = SearchSummaryJson(gr.ticket, a.gallery, gr.result.candidates.size());
+  doc["threshold_source"] = source;
   if (global.json) {
     std::cout << doc.dump(2) << std::endl;
   } else {
     PrintSearchSummary(doc);
+    std::cout << "threshold from: " << source << std::endl;
   }
   return OkStatus();
 }

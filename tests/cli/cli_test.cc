@@ -487,6 +487,14 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_FALSE(id.contains("candidates")) << Describe(r);
   for (const auto& who : ids) EXPECT_EQ(r.out.find(who), std::string::npos) << who << r.out;
   EXPECT_EQ(r.out.find("score"), std::string::npos) << r.out;
+  // No in-gallery calibration yet: the threshold came from the model's file, and says so.
+  EXPECT_EQ(id.value("threshold_source", "").rfind("model calibration", 0), 0u) << Describe(r);
+  // In-gallery calibration: admin only, and refused (audited) for a gallery this small.
+  r = C({"--json", "calibrate", "--gallery", "g1", "--as", "inv"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"--json", "calibrate", "--gallery", "g1", "--as", "admin", "--duplicate-score", "0.9"});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("at least 16"), std::string::npos) << Describe(r);
   r = C({"identify", "--gallery", "g1", "--as", "inv", "--authorization", auth, "-k", "3",
          "--target-fpir", "0.01", held_out.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
@@ -700,6 +708,8 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   EXPECT_EQ(count("gallery.delete_subject", "admin", "ok"), 1);
   EXPECT_EQ(count("gallery.delete_subject", "admin", "refused"), 1);  // twice
   EXPECT_EQ(count("gallery.delete_subject", "enr", "refused"), 1);
+  EXPECT_EQ(count("gallery.calibrate", "inv", "refused"), 1);    // wrong role
+  EXPECT_EQ(count("gallery.calibrate", "admin", "refused"), 1);  // too small
   // Counts, not identities: no allowed entry names a subject of the gallery (a refusal quotes
   // the store's error, as the server's do).
   for (const json& e : log) {

@@ -1,0 +1,117 @@
+// Copyright 2026 The Candor Authors.
+//
+// candor eval gallery-calibration [--embeddings FILE | --data DIR --cache DIR]
+//     [--json-out FILE] [--sample N] [--group-attribute sex] ...
+//
+// Does in-gallery calibration (no labels) predict the FPIR that labelled
+// non-mated searches measure? Protocol: src/calibrate/gallery_agreement.h;
+// results: docs/ACCURACY.md ("In-gallery calibration against labelled truth").
+
+#include <iostream>
+
+#ifdef CANDOR_HAVE_PIPELINE
+#include "calibrate/embed_folder.h"
+#endif
+#include "calibrate/embedding_set.h"
+#include "calibrate/gallery_agreement.h"
+#include "cli/command.h"
+#include "cli/gallery_flags.h"
+#include "common/file_util.h"
+#include "common/paths.h"
+
+namespace candor::cli {
+namespace {
+
+struct Args {
+  std::string data, labels, embeddings, json_out, cache_dir, model, models_dir, calibration;
+  int threads = 2;
+  bool no_labels = false;
+  eval::GalleryAgreementOptions options;
+};
+
+std::filesystem::path DataOr(const std::string& given, const char* rel) {
+  if (!given.empty()) return given;
+  auto d = DataDir();
+  return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
+}
+
+Status Run(const Args& a, const GlobalOptions& global) {
+  eval::EmbeddingSet set;
+  if (!a.embeddings.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
+  } else {
+#ifdef CANDOR_HAVE_PIPELINE
+    eval::FolderEmbedRequest r;
+    r.data = DataOr(a.data, "faces/lfw");
+    r.model = a.model;
+    r.model_dir = a.models_dir;
+    r.threads = a.threads;
+    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
+                                      : std::filesystem::path(a.cache_dir);
+    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
+#else
+    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
+#endif
+  }
+  std::optional<eval::GroupLabels> labels;
+  if (!a.no_labels) {
+    auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
+    if (!l.ok()) return l.status().WithContext("group labels (use --no-labels to skip)");
+    labels = std::move(*l);
+  }
+  eval::GalleryAgreementOptions o = a.options;
+  if (!std::isfinite(o.calibration.duplicate_score)) {
+    CANDOR_ASSIGN_OR_RETURN(Sha256Digest sha, ParseHexDigest(set.model_sha256));
+    CANDOR_ASSIGN_OR_RETURN(Calibration model, LoadCalibrationFor(a.calibration, set.model_id, sha));
+    const uint64_t n = set.images.size();
+    CANDOR_ASSIGN_OR_RETURN(o.calibration.duplicate_score,
+                            DefaultDuplicateScore(model, o.calibration.sample_subjects, n));
+  }
+  CANDOR_ASSIGN_OR_RETURN(nlohmann::json report,
+                          eval::RunGalleryAgreement(set, labels ? &*labels : nullptr, o));
+  report["command"] = "candor eval gallery-calibration";
+  if (!a.json_out.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.json_out, report.dump(1)));
+  if (global.json) {
+    std::cout << report.dump(1) << std::endl;
+    return OkStatus();
+  }
+  std::cout << "gallery of " << report["gallery_subjects"] << " subjects, "
+            << report["truth_searches"] << " labelled non-mated searches\n";
+  for (const auto& r : report["agreement"]) std::cout << "  " << r.dump() << "\n";
+  for (const auto& g : report["groups"]) std::cout << "  group " << g.dump() << "\n";
+  return OkStatus();
+}
+
+const bool kRegistered = RegisterCommand({
+    "eval gallery-calibration",
+    "Check in-gallery calibration (no labels) against labelled non-mated truth",
+    [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
+      auto a = std::make_shared<Args>();
+      sub.add_option("--data", a->data, "Labelled folder (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--labels", a->labels, "LFW protocol folder (default $CANDOR_DATA/faces/lfw-protocol)");
+      sub.add_flag("--no-labels", a->no_labels, "No subject attributes");
+      sub.add_option("--embeddings", a->embeddings, "Embeddings cache file instead of the pipeline");
+      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--calibration", a->calibration, "Model calibration (for the default duplicate score)");
+      sub.add_option("--json-out", a->json_out, "Write the result here");
+      sub.add_option("--split-seed", a->options.split_seed, "Identity split seed");
+      sub.add_option("--gallery-fraction", a->options.gallery_fraction, "Share of identities enrolled")
+          ->check(CLI::Range(0.05, 0.95));
+      sub.add_option("--target-fpir", a->options.target_fpirs, "Target FPIRs to check");
+      sub.add_option("--sample", a->options.calibration.sample_subjects, "In-gallery searches")
+          ->check(CLI::Range(16, 10000000));
+      sub.add_option("--pair-subjects", a->options.calibration.pair_subjects, "Pairs among this many sampled subjects")
+          ->check(CLI::Range(16, 20000));
+      sub.add_option("--duplicate-score", a->options.calibration.duplicate_score, "Probable-duplicate score");
+      sub.add_option("--group-attribute", a->options.calibration.group_attribute, "sex or group (race)");
+      sub.add_option("--operating-fpir", a->options.calibration.operating_fpir, "FPIR of the per-group operating threshold")
+          ->check(CLI::Range(1e-6, 0.5));
+      sub.add_option("--index", a->options.index_spec, "Store index spec (Flat,int8 or Flat,fp32)");
+      return [a, &global] { return Run(*a, global); };
+    }});
+
+}  // namespace
+}  // namespace candor::cli
