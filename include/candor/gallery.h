@@ -280,10 +280,14 @@ class Store {
   // with the smallest SHA-256(seed + "\n" + id), in that order (the same seed
   // and gallery give the same sample; a subject stays in a grown gallery's
   // sample unless displaced by a new one). One scan of the gallery's subjects,
-  // O(n) memory. NOT_FOUND unknown gallery.
+  // O(n) memory. NOT_FOUND unknown gallery. This and the gallery documents
+  // below answer UNIMPLEMENTED in stores that do not keep them (the cluster
+  // front end, candor/cluster.h).
   virtual StatusOr<std::vector<std::string>> SampleSubjects(const std::string& gallery,
                                                             size_t n,
-                                                            const std::string& seed) const = 0;
+                                                            const std::string& seed) const {
+    return UnimplementedError("this store cannot sample subjects");
+  }
 
   // A gallery's stored calibration documents (opaque to the store; candor/
   // gallery_calibration.h writes them), one per `kind` ([a-z0-9_-]{1,32},
@@ -297,9 +301,13 @@ class Store {
     std::string stored_at;  // UTC ISO-8601
   };
   virtual Status PutGalleryDocument(const std::string& gallery, const std::string& kind,
-                                    const std::string& body) = 0;
+                                    const std::string& body) {
+    return UnimplementedError("this store keeps no gallery documents");
+  }
   virtual StatusOr<StoredDocument> GetGalleryDocument(const std::string& gallery,
-                                                      const std::string& kind) const = 0;
+                                                      const std::string& kind) const {
+    return UnimplementedError("this store keeps no gallery documents");
+  }
 
   virtual const OpenStats& open_stats() const = 0;
 };

@@ -80,7 +80,8 @@ inline StatusOr<float> IdentifyThreshold(const Store& store, const GalleryInfo& 
       return static_cast<float>(d.threshold);
     }
     why = "; the stored gallery calibration is for another model: recalibrate";
-  } else if (stored.status().code() != Code::kNotFound) {
+  } else if (stored.status().code() != Code::kNotFound &&
+             stored.status().code() != Code::kUnimplemented) {
     return stored.status();
   }
   CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, calibration_path));

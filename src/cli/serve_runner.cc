@@ -11,6 +11,7 @@
 
 #include "candor/calibration.h"
 #include "candor/server.h"
+#include "cli/cli_search.h"
 #include "cli/cluster_front.h"
 #include "cli/govern_flags.h"
 #include "cli/serve_web.h"
@@ -138,15 +139,16 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
       return t;
     };
   } else {
-    so.threshold = [c](const GalleryInfo& g, SearchKind kind) -> StatusOr<float> {
+    // Identify: the gallery's stored in-gallery calibration when it has one
+    // (`candor calibrate --gallery`), else the model's file (cli_search.h).
+    so.threshold = [c, st = store.get()](const GalleryInfo& g,
+                                         SearchKind kind) -> StatusOr<float> {
+      if (kind == SearchKind::kIdentify) {
+        return IdentifyThreshold(*st, g, c.calibration, c.target_fpir, nullptr);
+      }
       CANDOR_ASSIGN_OR_RETURN(Calibration cal,
                               LoadCalibrationFor(c.calibration, g.model_id, g.model_sha256));
-      if (kind == SearchKind::kVerify) {
-        CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, cal.ThresholdForFmr(c.target_fmr));
-        return static_cast<float>(t.threshold);
-      }
-      const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
-      CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, cal.ThresholdForFpir(c.target_fpir, n));
+      CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, cal.ThresholdForFmr(c.target_fmr));
       return static_cast<float>(t.threshold);
     };
   }

@@ -300,6 +300,10 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
       return UnimplementedError("adding templates to an enrolled subject is not supported by "
                                 "the cluster yet; delete and enroll again");
     }
+    if (!r.attributes.empty()) {
+      return UnimplementedError(which + ": subject attributes are not carried by the cluster "
+                                "yet; enroll without them");
+    }
     if (!ValidSubjectId(r.subject_id)) {
       return InvalidArgumentError("subject id must be 1-128 printable characters (request " +
                                   std::to_string(i) + ")");
