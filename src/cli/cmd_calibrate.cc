@@ -14,22 +14,17 @@
 #include <cstdio>
 #include <iostream>
 
-#ifdef CANDOR_HAVE_PIPELINE
-#include "calibrate/embed_folder.h"
-#endif
-#include "calibrate/embedding_set.h"
 #include "calibrate/identify_eval.h"
 #include "cli/calibrate_gallery.h"
 #include "cli/command.h"
-#include "common/paths.h"
+#include "cli/eval_embeddings.h"
 
 namespace candor::cli {
 namespace {
 
 struct Args {
-  std::string data, embeddings, out, cache_dir, model, models_dir;
-  int threads = 2;
-  std::size_t max_images = 0;
+  EvalEmbeddingFlags in;
+  std::string out;
   eval::IdentifyOptions options;
   GalleryCalibrateArgs gallery;
 };
@@ -37,30 +32,11 @@ struct Args {
 Status Run(const Args& a, const GlobalOptions& global) {
   if (!a.gallery.gallery.empty()) {
     GalleryCalibrateArgs g = a.gallery;
-    g.models_dir = a.models_dir;
+    g.models_dir = a.in.models_dir;
     return RunGalleryCalibrate(g, global);
   }
   if (a.out.empty()) return InvalidArgumentError("pass --out FILE (or --gallery G)");
-  eval::EmbeddingSet set;
-  if (!a.embeddings.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
-  } else {
-    eval::FolderEmbedRequest r;
-    auto d = DataDir();
-    r.data = !a.data.empty() ? std::filesystem::path(a.data)
-                             : (d ? *d : std::filesystem::path("../shared/data")) / "faces/lfw";
-    r.model = a.model;
-    r.model_dir = a.models_dir;
-    r.threads = a.threads;
-    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
-                                      : std::filesystem::path(a.cache_dir);
-    r.max_images = a.max_images;
-#ifdef CANDOR_HAVE_PIPELINE
-    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
-#else
-    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
-#endif
-  }
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
   // The protocol's calibration side; the evaluation side is computed too but
   // only its split is used here (cheap next to embedding).
   eval::IdentifyOptions o = a.options;
@@ -122,13 +98,13 @@ const bool kRegistered = RegisterCommand({
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
       sub.add_option("--out", a->out, "Calibration file to write (JSON; not with --gallery)");
-      sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
-      sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
-      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
-      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
-      sub.add_option("--models", a->models_dir, "Directory of converted models");
-      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
-      sub.add_option("--max-images", a->max_images, "Use a stable subset of identities with at most this many images (0 = all)");
+      sub.add_option("--data", a->in.data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--embeddings", a->in.embeddings, "Read this embeddings cache instead of running the pipeline");
+      sub.add_option("--cache", a->in.cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->in.model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->in.models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->in.threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--max-images", a->in.max_images, "Use a stable subset of identities with at most this many images (0 = all)");
       sub.add_option("--split-seed", a->options.split_seed, "Seed of the identity split (same as eval identify)");
       sub.add_option("--calibration-fraction", a->options.calibration_fraction, "Share of identities used for calibration")
           ->check(CLI::Range(0.05, 0.95));

@@ -9,50 +9,24 @@
 
 #include <iostream>
 
-#ifdef CANDOR_HAVE_PIPELINE
-#include "calibrate/embed_folder.h"
-#endif
-#include "calibrate/embedding_set.h"
 #include "calibrate/gallery_agreement.h"
 #include "cli/command.h"
+#include "cli/eval_embeddings.h"
 #include "cli/gallery_flags.h"
 #include "common/file_util.h"
-#include "common/paths.h"
 
 namespace candor::cli {
 namespace {
 
 struct Args {
-  std::string data, labels, embeddings, json_out, cache_dir, model, models_dir, calibration;
-  int threads = 2;
+  EvalEmbeddingFlags in;
+  std::string labels, json_out, calibration;
   bool no_labels = false;
   eval::GalleryAgreementOptions options;
 };
 
-std::filesystem::path DataOr(const std::string& given, const char* rel) {
-  if (!given.empty()) return given;
-  auto d = DataDir();
-  return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
-}
-
 Status Run(const Args& a, const GlobalOptions& global) {
-  eval::EmbeddingSet set;
-  if (!a.embeddings.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
-  } else {
-#ifdef CANDOR_HAVE_PIPELINE
-    eval::FolderEmbedRequest r;
-    r.data = DataOr(a.data, "faces/lfw");
-    r.model = a.model;
-    r.model_dir = a.models_dir;
-    r.threads = a.threads;
-    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
-                                      : std::filesystem::path(a.cache_dir);
-    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
-#else
-    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
-#endif
-  }
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
   std::optional<eval::GroupLabels> labels;
   if (!a.no_labels) {
     auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
@@ -87,14 +61,14 @@ const bool kRegistered = RegisterCommand({
     "Check in-gallery calibration (no labels) against labelled non-mated truth",
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
-      sub.add_option("--data", a->data, "Labelled folder (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--data", a->in.data, "Labelled folder (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder (default $CANDOR_DATA/faces/lfw-protocol)");
       sub.add_flag("--no-labels", a->no_labels, "No subject attributes");
-      sub.add_option("--embeddings", a->embeddings, "Embeddings cache file instead of the pipeline");
-      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
-      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
-      sub.add_option("--models", a->models_dir, "Directory of converted models");
-      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--embeddings", a->in.embeddings, "Embeddings cache file instead of the pipeline");
+      sub.add_option("--cache", a->in.cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->in.model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->in.models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->in.threads, "Pipeline workers")->check(CLI::Range(1, 64));
       sub.add_option("--calibration", a->calibration, "Model calibration (for the default duplicate score)");
       sub.add_option("--json-out", a->json_out, "Write the result here");
       sub.add_option("--split-seed", a->options.split_seed, "Identity split seed");

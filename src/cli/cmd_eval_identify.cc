@@ -16,54 +16,25 @@
 #include <iostream>
 #include <optional>
 
-#ifdef CANDOR_HAVE_PIPELINE
-#include "calibrate/embed_folder.h"
-#endif
-#include "calibrate/embedding_set.h"
 #include "calibrate/identify_eval.h"
 #include "calibrate/report.h"
 #include "cli/command.h"
+#include "cli/eval_embeddings.h"
 #include "common/file_util.h"
-#include "common/paths.h"
 
 namespace candor::cli {
 namespace {
 
 struct Args {
-  std::string data, labels, embeddings, json_out, html, calibration_out, cache_dir;
-  std::string model, models_dir;
-  int threads = 2;
-  std::size_t max_images = 0;
+  EvalEmbeddingFlags in;
+  std::string labels, json_out, html, calibration_out;
   eval::IdentifyOptions options;
   bool no_labels = false;
   std::string impostors = "random";
 };
 
-std::filesystem::path DataOr(const std::string& given, const char* rel) {
-  if (!given.empty()) return given;
-  auto d = DataDir();
-  return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
-}
-
 Status Run(const Args& a, const GlobalOptions& global) {
-  eval::EmbeddingSet set;
-  if (!a.embeddings.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(set, eval::LoadEmbeddingSet(a.embeddings));
-  } else {
-    eval::FolderEmbedRequest r;
-    r.data = DataOr(a.data, "faces/lfw");
-    r.model = a.model;
-    r.model_dir = a.models_dir;
-    r.threads = a.threads;
-    r.cache_dir = a.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
-                                      : std::filesystem::path(a.cache_dir);
-    r.max_images = a.max_images;
-#ifdef CANDOR_HAVE_PIPELINE
-    CANDOR_ASSIGN_OR_RETURN(set, eval::EmbedFolder(r));
-#else
-    return UnimplementedError("built without the pipeline: pass --embeddings FILE");
-#endif
-  }
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
   eval::IdentifyOptions options = a.options;
   options.matched_impostors = a.impostors == "matched";
   if (options.matched_impostors && a.no_labels) {
@@ -124,22 +95,22 @@ const bool kRegistered = RegisterCommand({
     "Open-set 1:N evaluation (FNIR at FPIR, CMC, DET, gallery growth, per-group differentials)",
     [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
       auto a = std::make_shared<Args>();
-      sub.add_option("--data", a->data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
+      sub.add_option("--data", a->in.data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder with gender/race labels (default $CANDOR_DATA/faces/lfw-protocol)");
       sub.add_flag("--no-labels", a->no_labels, "Skip the demographic analysis");
       sub.add_option("--impostors", a->impostors,
                      "random (default) | matched: also FMR of same-sex / same-race impostor "
                      "pairs next to random pairs at the operating threshold")
           ->check(CLI::IsMember({"random", "matched"}));
-      sub.add_option("--embeddings", a->embeddings, "Read this embeddings cache instead of running the pipeline");
+      sub.add_option("--embeddings", a->in.embeddings, "Read this embeddings cache instead of running the pipeline");
       sub.add_option("--json-out", a->json_out, "Write the machine-readable result here");
       sub.add_option("--html", a->html, "Write the HTML report (inline SVG) here");
       sub.add_option("--calibration-out", a->calibration_out, "Also write the calibration built from the calibration identities");
-      sub.add_option("--cache", a->cache_dir, "Embedding cache directory (default build/eval-cache)");
-      sub.add_option("--model", a->model, "Embedder id (default: the pipeline's default)");
-      sub.add_option("--models", a->models_dir, "Directory of converted models");
-      sub.add_option("--threads", a->threads, "Pipeline workers")->check(CLI::Range(1, 64));
-      sub.add_option("--max-images", a->max_images, "Use a stable subset of identities with at most this many images (0 = all)");
+      sub.add_option("--cache", a->in.cache_dir, "Embedding cache directory (default build/eval-cache)");
+      sub.add_option("--model", a->in.model, "Embedder id (default: the pipeline's default)");
+      sub.add_option("--models", a->in.models_dir, "Directory of converted models");
+      sub.add_option("--threads", a->in.threads, "Pipeline workers")->check(CLI::Range(1, 64));
+      sub.add_option("--max-images", a->in.max_images, "Use a stable subset of identities with at most this many images (0 = all)");
       sub.add_option("--split-seed", a->options.split_seed, "Seed of the identity split");
       sub.add_option("--dataset", a->options.dataset, "Name of the data set, recorded in the report and calibration");
       sub.add_option("--calibration-fraction", a->options.calibration_fraction, "Share of identities used for calibration")

@@ -1,0 +1,55 @@
+// Copyright 2026 The Candor Authors.
+//
+// The labelled embedding set the evaluation commands (calibrate, eval
+// identify, eval gallery-calibration) work on: read from --embeddings FILE,
+// or made by the Pipeline from a labelled folder (default
+// $CANDOR_DATA/faces/lfw) with the on-disk cache (default build/eval-cache).
+// Header-only; used only by the CLI.
+
+#ifndef CANDOR_CLI_EVAL_EMBEDDINGS_H_
+#define CANDOR_CLI_EVAL_EMBEDDINGS_H_
+
+#include <filesystem>
+#include <string>
+
+#ifdef CANDOR_HAVE_PIPELINE
+#include "calibrate/embed_folder.h"
+#endif
+#include "calibrate/embedding_set.h"
+#include "common/paths.h"
+
+namespace candor::cli {
+
+struct EvalEmbeddingFlags {
+  std::string data, embeddings, cache_dir, model, models_dir;
+  int threads = 2;
+  std::size_t max_images = 0;
+};
+
+// `given`, else $CANDOR_DATA/<rel>, else ../shared/data/<rel>.
+inline std::filesystem::path DataOr(const std::string& given, const char* rel) {
+  if (!given.empty()) return given;
+  auto d = DataDir();
+  return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
+}
+
+inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags& f) {
+  if (!f.embeddings.empty()) return eval::LoadEmbeddingSet(f.embeddings);
+#ifdef CANDOR_HAVE_PIPELINE
+  eval::FolderEmbedRequest r;
+  r.data = DataOr(f.data, "faces/lfw");
+  r.model = f.model;
+  r.model_dir = f.models_dir;
+  r.threads = f.threads;
+  r.cache_dir = f.cache_dir.empty() ? SourceDir() / "build" / "eval-cache"
+                                    : std::filesystem::path(f.cache_dir);
+  r.max_images = f.max_images;
+  return eval::EmbedFolder(r);
+#else
+  return UnimplementedError("built without the pipeline: pass --embeddings FILE");
+#endif
+}
+
+}  // namespace candor::cli
+
+#endif  // CANDOR_CLI_EVAL_EMBEDDINGS_H_
