@@ -12,7 +12,7 @@
 # The gallery is built once (bench/load/load_setup: synthetic face-like
 # templates with the real model's id and dimension through Store::Enroll in
 # group commits, plus one real LFW subject as the probe's mate) and reused by
-# later runs. Rate limits are off for this run (--rate-limit 0): the load
+# later runs. Rate limits are off for this run (--rate-limit 0, --image-budget 0): the load
 # accounts are machine accounts of this test only. Prints one JSON summary;
 # exit 1 on any error or lost enrollment. Needs a built tree (CANDOR_BUILD_DIR,
 # default build/) with the candor and load_setup targets, and the LFW data.
@@ -68,7 +68,7 @@ log "starting candor serve --http 127.0.0.1:$PORT (opening a $LOAD_SUBJECTS-subj
 # extrapolate (400 OUT_OF_RANGE), so the load test fixes one (0.6: above the
 # best impostor cosine of 1M random 128-D unit vectors, ~0.46).
 "$CANDOR" serve --http "127.0.0.1:$PORT" --store "$STORE" --key-file "$KEY" --rate-limit 0 \
-  --threshold 0.6 --threads 2 >"$DIR/server.out" 2>"$DIR/server.log" &
+  --image-budget 0 --threshold 0.6 --threads 2 >"$DIR/server.out" 2>"$DIR/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 t_open=$(date +%s.%N)

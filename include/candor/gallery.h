@@ -49,6 +49,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "candor/index.h"
@@ -85,6 +86,15 @@ struct GalleryInfo {
 // INVALID_ARGUMENT naming the first bad field, or OK.
 Status ValidateGalleryInfo(const GalleryInfo& info);
 
+// Subject ids: 1-128 characters of [A-Za-z0-9._:@-], the first a letter or
+// digit (safe in a URL path segment, a file name and a CSV field without
+// quoting). Enroll checks every new id with ValidateSubjectId (the one check
+// the API and the CLI share); ids stored before this rule may hold other
+// printable characters and can still be read and deleted.
+inline constexpr size_t kMaxSubjectIdBytes = 128;
+// INVALID_ARGUMENT saying which rule the id breaks (the id is not echoed), or OK.
+Status ValidateSubjectId(std::string_view id);
+
 // The largest source image Enroll keeps (TemplateInput::image).
 inline constexpr size_t kMaxStoredImageBytes = 16u << 20;  // 16 MiB
 
@@ -112,7 +122,7 @@ inline constexpr const char* kSubjectAttributeKeys[] = {"sex", "age_band", "grou
 Status ValidateSubjectAttributes(const SubjectAttributes& attributes);
 
 struct EnrollRequest {
-  std::string subject_id;   // the stable external id, 1..128 printable chars
+  std::string subject_id;   // the stable external id (ValidateSubjectId)
   std::string record_ref;   // optional opaque reference, <= 256 chars
   // Optional; only for a new subject (with append_to_existing on an existing
   // subject they must be empty: INVALID_ARGUMENT otherwise).
@@ -266,6 +276,20 @@ class Store {
 
   // Deletes the subject and crypto-shreds its templates (see docs/STORE.md).
   virtual Status DeleteSubject(const std::string& gallery, const std::string& subject_id) = 0;
+
+  // A keyed reference to a subject, for records kept outside the store
+  // (governance's search candidates and reviews, audit entries): "sref:" + 32
+  // hex digits, an HMAC under the subject's own data key. Stable while the
+  // subject exists; once it is deleted (its key crypto-shredded) no one, the
+  // master key's holder included, can link the reference to the id again.
+  // NOT_FOUND if there is no such subject.
+  virtual StatusOr<std::string> SubjectRef(const std::string& gallery,
+                                           const std::string& subject_id) const = 0;
+  // The id `ref` stands for, by computing the references of the gallery's
+  // subjects (a scan: for occasional look-ups, e.g. the CLI's lead view).
+  // NOT_FOUND if none matches (e.g. the subject was deleted).
+  virtual StatusOr<std::string> SubjectIdForRef(const std::string& gallery,
+                                                const std::string& ref) const = 0;
 
   // 1:1: the probe against every template of the subject; best score.
   virtual StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,

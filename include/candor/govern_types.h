@@ -168,6 +168,7 @@ struct Review {
 // A released lead: candidates confirmed by two qualified people.
 struct Lead {
   std::string search_id;
+  std::string gallery;  // the searched gallery (its subjects' references are keyed there)
   std::vector<std::string> confirmed_subject_refs;
   std::vector<Review> reviews;
   std::string label{kLeadLabel};

@@ -35,6 +35,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "candor/gallery.h"
 #include "candor/govern.h"
@@ -47,6 +49,7 @@ class Pipeline;
 namespace server {
 class Metrics;
 class RateLimiter;
+class AuthThrottle;
 class ProbeVault;
 class SearchBook;
 }  // namespace server
@@ -64,6 +67,7 @@ struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Retry-After
 };
 
 // The decision threshold for a search in a gallery: from a calibration (at a
@@ -94,8 +98,22 @@ ScoreRateFunction CalibratedScoreRate(
 struct ServerOptions {
   size_t max_body_bytes = 12u << 20;  // whole request body (413 beyond)
   size_t max_image_bytes = 8u << 20;  // decoded image bytes (413 beyond)
+  // Pixels of one image as its header declares them (413 beyond, before
+  // decoding): a 143 KB PNG can declare 7000 x 7000 and cost seconds of CPU.
+  uint64_t max_image_pixels = 24'000'000;
+  // Image processing per account (quality, identify, verify, enroll): each
+  // image costs its megapixels (at least 1) from a bucket of this many per
+  // minute (the burst is the same); over it 429 with Retry-After. <= 0: off.
+  int image_megapixels_per_minute = 600;
   int rate_limit_per_minute = 600;    // per account (or per address when unauthenticated)
   int rate_burst = 120;
+  // Failed authentication (wrong password, bad token, no credentials) per
+  // client address and per account name: `auth_failure_burst` failures, then
+  // `auth_failures_per_minute`; beyond that 429 with Retry-After, unchecked,
+  // audited in one coalesced "auth.throttled" entry per minute
+  // (src/server/auth_throttle.h). <= 0: not limited.
+  int auth_failures_per_minute = 10;
+  int auth_failure_burst = 20;
   std::function<int64_t()> clock;         // Unix ms; default: system clock
   ThresholdFunction threshold;            // required for identify / verify
   std::filesystem::path probe_dir;        // where probe images are kept (sealed)
@@ -121,7 +139,9 @@ class Service {
   ApiResponse Handle(const ApiRequest& request) noexcept;
 
   // Runs the retention purge at the current clock (probe images go through
-  // the vault). Called periodically by HttpServer; tests call it directly.
+  // the vault), and writes the coalesced audit entries of throttled
+  // authentication whose minute has ended. Called periodically by HttpServer;
+  // tests call it directly.
   StatusOr<PurgeSummary> RunPurge();
 
   // Deletes a stored probe image and the candidates and reviews the service
@@ -134,6 +154,8 @@ class Service {
 
  private:
   friend struct ServiceRoutes;
+  // Appends the coalesced "auth.throttled" entries that are due (all with `flush`).
+  void AuditThrottled(bool flush);
 
   Governance* gov_;
   Store* store_;
@@ -141,6 +163,8 @@ class Service {
   ServerOptions options_;
   std::unique_ptr<server::Metrics> metrics_;
   std::unique_ptr<server::RateLimiter> limiter_;
+  std::unique_ptr<server::AuthThrottle> auth_throttle_;
+  std::unique_ptr<server::RateLimiter> image_budget_;  // megapixels per account
   std::unique_ptr<server::ProbeVault> vault_;
   std::unique_ptr<server::SearchBook> book_;  // null if it could not be opened (routes: 503)
   Status book_status_;                        // why it could not be opened
@@ -151,7 +175,17 @@ struct HttpServerOptions {
   int port = 0;      // 0: an ephemeral port
   bool tls = false;  // plain HTTP is refused unless host is loopback
   std::filesystem::path cert_file, key_file;
-  int read_timeout_s = 10, write_timeout_s = 10;
+  int read_timeout_s = 10, write_timeout_s = 10;  // any single wait for bytes
+  // Slow clients (docs/SERVICE.md "Transport limits"): the TLS handshake,
+  // request line and headers must arrive within header_timeout_ms of the
+  // request's start and the whole request within request_timeout_ms, however
+  // steadily the client trickles (answered 408); at most
+  // max_connections_per_address connections from one address at once (more
+  // are answered 429 and closed); `workers` connections are served at once.
+  int64_t header_timeout_ms = 10'000;
+  int64_t request_timeout_ms = 60'000;
+  int max_connections_per_address = 16;
+  int workers = 128;
   int64_t purge_interval_ms = 60'000;  // 0: no background purge
   // The browser client (web/dist) at "/", beside the API. web_root empty:
   // found by FindWebClient(); when none is found the API is served alone and
@@ -180,6 +214,10 @@ class HttpServer {
 
 // Makes every log line one JSON object: {"ts","level","msg":{...}} (UTC).
 void UseJsonLogs();
+// Sends the default logger to stderr (a new logger; the level is kept), so
+// stdout stays free for a command's output. `candor serve` calls it, then
+// UseJsonLogs (docs/SERVICE.md, "Logs").
+void LogToStderr();
 
 // The browser client's directory: $CANDOR_WEB_DIR if set, else the first
 // web/dist holding index.html found walking up from the running executable's

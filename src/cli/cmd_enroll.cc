@@ -50,6 +50,7 @@
 #include <sstream>
 #include <thread>
 
+#include "candor/face_choice.h"
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
 #include "cli/operator_gate.h"
@@ -70,6 +71,7 @@ struct Args {
   std::string gallery, dir, id_from = "folder", failures = "enroll-failures.csv";
   std::string calibration, authorization;
   std::string attributes;  // CSV: subject_id,key=value[,key=value...]
+  std::string face;  // "", "largest" or "center" (face_choice.h)
   bool check_duplicates = false;
   bool keep_images = false;
   double duplicate_fpir = 1e-3;
@@ -88,6 +90,7 @@ struct Outcome {
   std::string failure;  // reason; empty = ok or skipped
   std::string detail;
   bool skipped = false;
+  bool chosen = false;  // one face of several, by --face
   TemplateInput input;
 };
 
@@ -180,6 +183,12 @@ void Progress(size_t done, size_t total, double secs, bool final) {
 Outcome Process(const Item& item, const Pipeline& pipeline, const Store& store, const Args& a) {
   Outcome o;
   o.item = &item;
+  // The store checks ids too, but per batch: one bad id must fail its image only.
+  if (Status id = ValidateSubjectId(item.subject); !id.ok()) {
+    o.failure = "bad subject id";
+    o.detail = id.message();
+    return o;
+  }
   auto bytes = ReadFile(item.path);
   if (!bytes.ok()) {
     o.failure = "read error";
@@ -208,12 +217,17 @@ Outcome Process(const Item& item, const Pipeline& pipeline, const Store& store, 
     o.failure = "no face";
     return o;
   }
-  if (faces->size() > 1) {
+  std::vector<Face> found;
+  for (const auto& pf : *faces) found.push_back(pf.face);
+  auto choice = ParseFaceChoice(a.face);
+  auto pick = choice.ok() ? ChooseFace(found, image->cols, image->rows, *choice) : choice.status();
+  if (!pick.ok()) {
     o.failure = "several faces";
-    o.detail = std::to_string(faces->size()) + " faces";
+    o.detail = std::to_string(faces->size()) + " faces (--face largest|center chooses one)";
     return o;
   }
-  const ProcessedFace& f = (*faces)[0];
+  o.chosen = faces->size() > 1;
+  const ProcessedFace& f = (*faces)[*pick];
   if (f.face.quality.score < a.min_quality) {
     o.failure = "low quality";
     std::string issues;
@@ -330,6 +344,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
   nlohmann::json duplicates = nlohmann::json::array();
   std::vector<EnrollRequest> batch;
   std::map<std::string, size_t> batch_index;
+  size_t batch_chosen = 0;  // templates of the batch chosen among several faces
   Status first_error;
   auto fail = [&](const Item& item, const std::string& reason, const std::string& detail) {
     failures << CsvField(item.path) << "," << CsvField(item.subject) << "," << reason << ","
@@ -345,12 +360,17 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
     enrolled += templates;
     // One entry per durable group commit: what is stored is audited even if
     // the run dies later. If it cannot be written, enrolling stops.
-    CANDOR_RETURN_IF_ERROR(AuditAction(gate, kEnrollAction, a.gallery, OkStatus(),
-                                       "group commit: " + std::to_string(batch.size()) +
-                                           " subjects, " + std::to_string(templates) +
-                                           " templates enrolled"));
+    CANDOR_RETURN_IF_ERROR(AuditAction(
+        gate, kEnrollAction, a.gallery, OkStatus(),
+        "group commit: " + std::to_string(batch.size()) + " subjects, " +
+            std::to_string(templates) + " templates enrolled" +
+            (batch_chosen ? "; " + std::to_string(batch_chosen) +
+                                " from photos with several faces: the " + a.face +
+                                " face, chosen by the operator (--face " + a.face + ")"
+                          : std::string())));
     batch.clear();
     batch_index.clear();
+    batch_chosen = 0;
     failures.flush();
     return OkStatus();
   };
@@ -428,6 +448,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
           it = batch_index.find(o.item->subject);
         }
         batch[it->second].templates.push_back(std::move(o.input));
+        batch_chosen += o.chosen ? 1 : 0;
         if (static_cast<int>(batch.size()) >= a.batch) {
           Status s = commit();
           if (!s.ok()) {
@@ -438,6 +459,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
             }
             batch.clear();
             batch_index.clear();
+            batch_chosen = 0;
             first_error = s;
           }
         }
@@ -533,6 +555,10 @@ const bool kRegistered = RegisterCommand({
       sub.add_flag("--keep-images", a->keep_images,
                    "Also store each enrolled image (encrypted with its subject's key, "
                    "deleted with the subject) for examiners; default keeps only its SHA-256");
+      sub.add_option("--face", a->face,
+                     "A photo with several faces is refused unless this chooses one: largest | "
+                     "center (the choice is audited)")
+          ->check(CLI::IsMember({"largest", "center"}));
       sub.add_option("--min-quality", a->min_quality, "Refuse faces with a quality score below this (0-100)")
           ->check(CLI::Range(0, 100));
       sub.add_option("--batch", a->batch, "Subjects per group commit")->check(CLI::Range(1, 100000));

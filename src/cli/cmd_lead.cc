@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/govern_flags.h"
 #include "cli/lead_view.h"
+#include "cli/subject_refs.h"
 
 namespace candor::cli {
 namespace {
@@ -25,7 +26,8 @@ Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(auto gov, OpenGovernance(a.gov));
   CANDOR_ASSIGN_OR_RETURN(Principal op, Operator(*gov, a.gov));
   CANDOR_ASSIGN_OR_RETURN(Lead lead, gov->ReleaseLead(op, a.search));
-  const nlohmann::json j = LeadJson(lead);
+  const SubjectRefs refs(a.gov.store);
+  const nlohmann::json j = LeadJson(lead, refs.For(lead.gallery));
   if (global.json) {
     std::cout << j.dump(2) << std::endl;
   } else {

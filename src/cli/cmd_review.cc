@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/govern_flags.h"
 #include "cli/lead_view.h"
+#include "cli/subject_refs.h"
 
 namespace candor::cli {
 namespace {
@@ -29,9 +30,10 @@ struct Args {
 Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(auto gov, OpenGovernance(a.gov));
   CANDOR_ASSIGN_OR_RETURN(Principal op, Operator(*gov, a.gov));
+  const SubjectRefs refs(a.gov.store);
   if (a.list->parsed()) {
     CANDOR_ASSIGN_OR_RETURN(SearchRecord rec, gov->GetSearchForReview(op, a.search));
-    const nlohmann::json j = ReviewRecordJson(rec);
+    const nlohmann::json j = ReviewRecordJson(rec, refs.For(rec.gallery));
     if (global.json) {
       std::cout << j.dump(2) << std::endl;
     } else {
@@ -40,8 +42,24 @@ Status Run(const Args& a, const GlobalOptions& global) {
     return OkStatus();
   }
   const bool confirm = a.confirm->parsed();
+  // Governance knows candidates by their keyed reference: an id is turned
+  // into its reference through the search's gallery.
+  std::string ref = a.subject;
+  if (ref.rfind("sref:", 0) != 0) {
+    CANDOR_ASSIGN_OR_RETURN(SearchRecord rec, gov->GetSearchForReview(op, a.search));
+    auto r = refs.RefOf(rec.gallery, a.subject);
+    if (r.ok()) {
+      ref = *r;
+    } else if (r.status().code() == Code::kNotFound) {
+      // Not a subject of the gallery (now): governance refuses (and audits)
+      // it as "not a candidate", without the id the operator typed.
+      ref = "sref:unknown-subject";
+    } else {
+      return r.status();
+    }
+  }
   CANDOR_RETURN_IF_ERROR(
-      gov->ReviewCandidate(op, a.search, a.subject,
+      gov->ReviewCandidate(op, a.search, ref,
                            confirm ? ReviewDecision::kConfirm : ReviewDecision::kReject, a.notes));
   const char* decision = confirm ? "confirm" : "reject";
   if (global.json) {
@@ -75,7 +93,9 @@ const bool kRegistered = RegisterCommand(
        a->confirm = add("confirm", "Confirm a candidate");
        a->reject = add("reject", "Reject a candidate");
        for (CLI::App* s : {a->confirm, a->reject}) {
-         s->add_option("--subject", a->subject, "The candidate's subject id")->required();
+         s->add_option("--subject", a->subject,
+                       "The candidate's subject id (or its reference sref:..., as listed)")
+             ->required();
          s->add_option("--notes", a->notes, "The basis of the decision (up to 4096 bytes)")
              ->required();
        }

@@ -15,6 +15,7 @@
 #define CANDOR_CLI_LEAD_VIEW_H_
 
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -50,21 +51,29 @@ inline void PrintSearchSummary(const nlohmann::json& j) {
   std::printf("%s\n", j["label"].get<std::string>().c_str());
 }
 
-inline nlohmann::json ReviewJson(const Review& r) {
+// Governance holds keyed subject references; `id_of` maps one to the id to
+// show (subject_refs.h). Unset: shown as held.
+using IdOf = std::function<std::string(const std::string& ref)>;
+inline std::string Shown(const IdOf& id_of, const std::string& ref) {
+  return id_of ? id_of(ref) : ref;
+}
+
+inline nlohmann::json ReviewJson(const Review& r, const IdOf& id_of = {}) {
   return {{"reviewer", r.reviewer},
           {"reviewer_role", r.reviewer_role},
-          {"subject_id", r.subject_ref},
+          {"subject_id", Shown(id_of, r.subject_ref)},
           {"decision", r.decision == ReviewDecision::kConfirm ? "confirm" : "reject"},
           {"notes", r.notes},
           {"created_at", server::IsoTime(r.created_ms)}};
 }
 
 // For examiners and supervisors: the search and its ranked candidates.
-inline nlohmann::json ReviewRecordJson(const SearchRecord& r) {
+inline nlohmann::json ReviewRecordJson(const SearchRecord& r, const IdOf& id_of = {}) {
   nlohmann::json cands = nlohmann::json::array();
   int rank = 1;
   for (const auto& c : r.candidates) {
-    cands.push_back({{"rank", rank++}, {"subject_id", c.subject_ref}, {"score", c.score}});
+    cands.push_back(
+        {{"rank", rank++}, {"subject_id", Shown(id_of, c.subject_ref)}, {"score", c.score}});
   }
   return {{"search_id", r.id},
           {"requester", r.requester},
@@ -95,11 +104,13 @@ inline void PrintReviewRecord(const nlohmann::json& j) {
 }
 
 // For the requester: the released lead.
-inline nlohmann::json LeadJson(const Lead& l) {
+inline nlohmann::json LeadJson(const Lead& l, const IdOf& id_of = {}) {
   nlohmann::json reviews = nlohmann::json::array();
-  for (const auto& r : l.reviews) reviews.push_back(ReviewJson(r));
+  for (const auto& r : l.reviews) reviews.push_back(ReviewJson(r, id_of));
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& ref : l.confirmed_subject_refs) ids.push_back(Shown(id_of, ref));
   return {{"search_id", l.search_id},
-          {"confirmed_subject_ids", l.confirmed_subject_refs},
+          {"confirmed_subject_ids", ids},
           {"reviews", reviews},
           {"label", l.label}};
 }

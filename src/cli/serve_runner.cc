@@ -67,6 +67,23 @@ void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo) {
       ->check(CLI::Range(1, 1'000'000));
   sub.add_option("--max-image-mb", c->max_image_mb, "Largest accepted image")
       ->check(CLI::Range(1, 64));
+  sub.add_option("--max-image-megapixels", c->max_image_megapixels,
+                 "Largest image in pixels (width x height, from its header), in millions")
+      ->check(CLI::Range(1, 50));
+  sub.add_option("--image-budget", c->image_budget,
+                 "Image processing per account: megapixels per minute (each image costs at least "
+                 "1); 0: no limit")
+      ->check(CLI::Range(0, 10'000'000));
+  sub.add_option("--auth-failures", c->auth_failures,
+                 "Failed authentications per minute per client address and per account name "
+                 "(20 at once) before 429; 0: no limit")
+      ->check(CLI::Range(0, 1'000'000));
+  sub.add_option("--max-connections-per-address", c->max_connections_per_address,
+                 "Connections one client address may hold open at once")
+      ->check(CLI::Range(1, 10'000));
+  sub.add_option("--header-timeout", c->header_timeout_s,
+                 "Seconds a client has for the TLS handshake, request line and headers")
+      ->check(CLI::Range(1, 600));
   sub.add_option("--purge-interval", c->purge_interval_s,
                  "Seconds between retention purges (exigent lapses, retention periods)")
       ->check(CLI::Range(1, 86400));
@@ -98,6 +115,7 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   ho.cert_file = c.cert.empty() ? tls_dir / "server.crt" : std::filesystem::path(c.cert);
   ho.key_file = c.tls_key.empty() ? tls_dir / "server.key" : std::filesystem::path(c.tls_key);
 
+  LogToStderr();
   UseJsonLogs();
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenServedStore(c));
   CANDOR_ASSIGN_OR_RETURN(std::string dir, DefaultStoreDir(c.store.store));
@@ -134,6 +152,11 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   so.rate_burst = c.rate_burst;
   so.max_image_bytes = static_cast<size_t>(c.max_image_mb) << 20;
   so.max_body_bytes = so.max_image_bytes * 4 / 3 + (64 << 10);
+  so.max_image_pixels = uint64_t(c.max_image_megapixels) * 1'000'000;
+  so.image_megapixels_per_minute = c.image_budget;
+  so.auth_failures_per_minute = c.auth_failures;
+  ho.max_connections_per_address = c.max_connections_per_address;
+  ho.header_timeout_ms = int64_t{c.header_timeout_s} * 1000;
   if (c.threshold > 0) {
     so.threshold = [t = c.threshold](const GalleryInfo&, SearchKind) -> StatusOr<float> {
       return t;

@@ -40,6 +40,11 @@ struct ServeConfig {
   int rate_limit = 600;  // requests per minute per account; 0: none
   int rate_burst = 120;
   int max_image_mb = 8;
+  int max_image_megapixels = 24;    // pixels of one image (413 beyond)
+  int image_budget = 600;           // megapixels per minute per account; 0: none
+  int auth_failures = 10;           // failed authentications per minute per address/account
+  int max_connections_per_address = 16;
+  int header_timeout_s = 10;        // TLS handshake + request line + headers
   int purge_interval_s = 60;
   // Governance: the "standard" retention class (the default; short 7 d and
   // extended 365 d stay) and the window an exigent authorization has to be

@@ -4,6 +4,7 @@
 // include/candor/gallery.h.
 
 #include <cstdlib>
+#include <cctype>
 #include <regex>
 #include <set>
 
@@ -11,6 +12,28 @@
 #include "gallery/crypto.h"
 
 namespace candor {
+
+Status ValidateSubjectId(std::string_view id) {
+  auto word = [](unsigned char c) { return std::isalnum(c) != 0 && c < 0x80; };
+  const char* kRule =
+      "a subject id must be 1-128 characters of [A-Za-z0-9._:@-] starting with a letter or "
+      "digit";
+  if (id.empty() || id.size() > kMaxSubjectIdBytes) {
+    return InvalidArgumentError(std::string(kRule) + " (got " + std::to_string(id.size()) +
+                                " characters)");
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(id[i]);
+    const bool ok = word(c) || (i > 0 && (c == '.' || c == '_' || c == ':' || c == '@' || c == '-'));
+    if (!ok) {
+      // The id itself is not repeated: refusals are audited, and an audit
+      // entry names no subject.
+      return InvalidArgumentError(std::string(kRule) + " (character " + std::to_string(i + 1) +
+                                  " is not allowed)");
+    }
+  }
+  return OkStatus();
+}
 
 Status ValidateGalleryInfo(const GalleryInfo& info) {
   static const std::regex kName("[A-Za-z0-9._-]{1,64}");

@@ -33,6 +33,7 @@
 #include "gallery/lock_file.h"
 #include "gallery/row_mac.h"
 #include "gallery/segment.h"
+#include "gallery/subject_ref.h"
 #include "gallery/sqlite_util.h"
 #include "gallery/template_record.h"
 
@@ -62,13 +63,6 @@ std::span<const uint8_t> AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-bool ValidSubjectId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
 
 std::string JoinBases(const std::vector<std::string>& v) {
   std::string s;
@@ -140,6 +134,10 @@ class StoreImpl final : public Store {
                                           const std::string& subject_id,
                                           int64_t template_id) const override;
   Status DeleteSubject(const std::string& gallery, const std::string& subject_id) override;
+  StatusOr<std::string> SubjectRef(const std::string& gallery,
+                                   const std::string& subject_id) const override;
+  StatusOr<std::string> SubjectIdForRef(const std::string& gallery,
+                                        const std::string& ref) const override;
   StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
                                 const Template& probe, const VerifyParams& params) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
@@ -752,10 +750,11 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
                                "external_id = ?"));
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnrollRequest& r = requests[i];
-    const std::string which = "subject '" + r.subject_id + "'";
-    if (!ValidSubjectId(r.subject_id)) {
-      return InvalidArgumentError("subject id must be 1-128 printable characters (request " +
-                                  std::to_string(i) + ")");
+    // Messages name the request's position, never the id: they reach audit
+    // entries, which must not outlive a deleted subject (docs/GOVERNANCE.md).
+    const std::string which = "subject of request " + std::to_string(i);
+    if (Status v = ValidateSubjectId(r.subject_id); !v.ok()) {
+      return InvalidArgumentError(v.message() + " (request " + std::to_string(i) + ")");
     }
     if (r.record_ref.size() > 256) return InvalidArgumentError(which + ": record_ref too long");
     if (r.templates.empty()) return InvalidArgumentError(which + ": no template to enroll");
@@ -1067,7 +1066,7 @@ StatusOr<SubjectInfo> StoreImpl::GetSubject(const std::string& gallery,
   q.Bind(1, g->row).Bind(2, subject_id);
   CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
-    return NotFoundError("no subject '" + subject_id + "' in gallery '" + gallery + "'");
+    return NotFoundError("no such subject in gallery '" + gallery + "'");
   }
   CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, 0));
   SubjectInfo info;
@@ -1129,10 +1128,10 @@ StatusOr<std::vector<uint8_t>> StoreImpl::GetImage(const std::string& gallery,
   q.Bind(1, template_id).Bind(2, g->row).Bind(3, subject_id);
   CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
-    return NotFoundError("no subject '" + subject_id + "' in gallery '" + gallery + "'");
+    return NotFoundError("no such subject in gallery '" + gallery + "'");
   }
-  const std::string which = "template " + std::to_string(template_id) + " of subject '" +
-                            subject_id + "' in gallery '" + gallery + "'";
+  const std::string which =
+      "template " + std::to_string(template_id) + " of a subject in gallery '" + gallery + "'";
   if (q.IsNull(2)) return NotFoundError("no " + which);
   CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 2));
   if (q.IsNull(15)) return NotFoundError("no image was kept for " + which);
@@ -1190,7 +1189,7 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
     q.Bind(1, g.row).Bind(2, subject_id);
     CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
     if (!found) {
-      return NotFoundError("no subject '" + subject_id + "' in gallery '" + gallery + "'");
+      return NotFoundError("no such subject in gallery '" + gallery + "'");
     }
     const int64_t srow = q.Int(0);
     std::vector<int64_t> tids;
@@ -1335,6 +1334,41 @@ StatusOr<Store::StoredDocument> StoreImpl::GetGalleryDocument(const std::string&
       enc.Encode(gallery::CalibrationRow{grow, kind, q.TextView(0), q.TextView(1)}), q.Blob(2),
       "gallery_calibrations", grow, "gallery '" + gallery + "' " + kind + " document"));
   return StoredDocument{q.Text(0), q.Text(1)};
+}
+
+StatusOr<std::string> StoreImpl::SubjectRef(const std::string& gallery,
+                                            const std::string& subject_id) const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, "SELECT id, wrapped_key FROM subjects WHERE gallery_id = ? AND "
+                                  "external_id = ?"));
+  q.Bind(1, g->row).Bind(2, subject_id);
+  CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return NotFoundError("no such subject in gallery '" + gallery + "'");
+  CANDOR_ASSIGN_OR_RETURN(
+      Key key, gallery::UnwrapSubjectKey(master_, q.Blob(1), {q.Int(0), g->row, subject_id}));
+  return gallery::SubjectRefFor(key, gallery, subject_id);
+}
+
+StatusOr<std::string> StoreImpl::SubjectIdForRef(const std::string& gallery,
+                                                 const std::string& ref) const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, "SELECT id, external_id, wrapped_key FROM subjects WHERE "
+                                  "gallery_id = ?"));
+  q.Bind(1, g->row);
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    const std::string id = q.Text(1);
+    auto key = gallery::UnwrapSubjectKey(master_, q.Blob(2), {q.Int(0), g->row, id});
+    if (!key.ok()) continue;  // a damaged row names no one
+    if (gallery::SubjectRefFor(*key, gallery, id) == ref) return id;
+  }
+  return NotFoundError("no subject of gallery '" + gallery +
+                       "' has this reference (deleted, or another gallery's)");
 }
 
 float Dot(std::span<const float> a, std::span<const float> b) {

@@ -248,6 +248,34 @@ TEST(Store, RefusesBadInput) {
             Code::kInvalidArgument);
 }
 
+// One rule for subject ids, applied by Enroll (the API and the CLI both enroll
+// through it): ids that would not survive a URL path, a file name or a CSV
+// field unquoted are refused, without echoing the id.
+TEST(Store, SubjectIdsFollowOneDocumentedRule) {
+  for (const char* good : {"a", "Aaron_Peirsol", "s1", "A-1:b@c.d", "0"}) {
+    EXPECT_TRUE(ValidateSubjectId(good).ok()) << good;
+  }
+  const std::string longest(kMaxSubjectIdBytes, 'x');
+  EXPECT_TRUE(ValidateSubjectId(longest).ok());
+  for (const std::string bad :
+       {std::string(), longest + "x", std::string("a/b"), std::string("../x"),
+        std::string("x y"), std::string("-x"), std::string(".hidden"), std::string("a?b"),
+        std::string("a%2Fb"), std::string("caf\xc3\xa9"), std::string("a\nb"),
+        std::string("a,b"), std::string("a\"b")}) {
+    Status s = ValidateSubjectId(bad);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
+    if (bad.size() > 1) EXPECT_EQ(s.message().find(bad), std::string::npos) << s.message();
+  }
+  ScratchDir dir;
+  auto store = OpenOrDie(dir.store());
+  ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+  std::vector<EnrollRequest> slash = {Subject("a/b", 1)};
+  Status s = store->Enroll("licences", slash);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("[A-Za-z0-9._:@-]"), std::string::npos) << s.ToString();
+  EXPECT_EQ(store->GetGallery("licences")->subjects, 0);
+}
+
 TEST(Store, WrongKeyIsRefusedClearly) {
   ScratchDir dir;
   { ASSERT_TRUE(OpenOrDie(dir.store())->CreateGallery(TestGallery()).ok()); }

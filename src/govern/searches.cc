@@ -374,6 +374,7 @@ StatusOr<Lead> Governance::ReleaseLead(const Principal& caller, const std::strin
   CANDOR_ASSIGN_OR_RETURN(std::vector<Review> reviews, LoadReviews(search_id));
   Lead lead;
   lead.search_id = search_id;
+  lead.gallery = rec->gallery;
   lead.reviews = reviews;
   for (const LeadCandidate& c : rec->candidates) {
     std::set<std::string> confirmers;

@@ -63,9 +63,15 @@ StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& 
   auto r = store.Identify(request.gallery, *probe, p);
   if (!r.ok()) return fail(r.status());
   std::vector<LeadCandidate> cands;
-  for (const auto& c : r->candidates) cands.push_back({c.subject_id, c.score});
+  std::vector<std::string> refs;
+  for (const auto& c : r->candidates) {
+    auto ref = store.SubjectRef(request.gallery, c.subject_id);
+    if (!ref.ok()) return fail(ref.status());  // deleted meanwhile
+    cands.push_back({*ref, c.score});
+    refs.push_back(std::move(ref).value());
+  }
   CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
-  return GovernedIdentifyResult{std::move(ticket), std::move(r).value()};
+  return GovernedIdentifyResult{std::move(ticket), std::move(r).value(), std::move(refs)};
 }
 
 StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& store,
@@ -91,10 +97,12 @@ StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& stor
     r = none;
   }
   if (!r.ok()) return fail(r.status());
+  auto ref = store.SubjectRef(request.gallery, subject_id);
+  if (!ref.ok()) return fail(ref.status());
   std::vector<LeadCandidate> cands;
-  if (r->match) cands.push_back({subject_id, r->score});
+  if (r->match) cands.push_back({*ref, r->score});
   CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
-  return GovernedVerifyResult{std::move(ticket), std::move(r).value()};
+  return GovernedVerifyResult{std::move(ticket), std::move(r).value(), std::move(ref).value()};
 }
 
 }  // namespace candor

@@ -7,7 +7,9 @@
 //      biometric processing happens for a refused request;
 //   3. the store's 1:N Identify / 1:1 Verify at the calibrated threshold;
 //   4. Governance::RecordResult with what was returned (empty = "no candidate
-//      above threshold"), audited with the count.
+//      above threshold"), audited with the count. Governance records each
+//      candidate by its keyed reference (Store::SubjectRef), never its id:
+//      govern.db must not name a subject after the subject is deleted.
 // A probe failure (no face, undecodable) after an allowed gate is audited as
 // "search.probe_failed" and returned. Errors are the first failing step's.
 // Thread safety: as safe as the Governance and Store passed in (both are).
@@ -17,6 +19,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "candor/gallery.h"
 #include "candor/govern.h"
@@ -30,6 +33,7 @@ using GalleryThreshold = std::function<StatusOr<float>(const GalleryInfo&, Searc
 struct GovernedIdentifyResult {
   SearchTicket ticket;
   IdentifyResult result;
+  std::vector<std::string> candidate_refs;  // Store::SubjectRef of each candidate, in order
 };
 
 // `request.kind` must be kIdentify or kDuplicateCheck (the same 1:N search
@@ -44,6 +48,7 @@ StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& 
 struct GovernedVerifyResult {
   SearchTicket ticket;
   VerifyResult result;
+  std::string subject_ref;  // Store::SubjectRef of the subject
 };
 
 // `request.kind` must be kVerify. A subject the gallery does not hold answers

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,6 +35,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/server_test_util.h"
 #include "candor/server.h"
@@ -199,6 +201,7 @@ TEST_F(HttpServerTest, ServesTheApiOverTlsWithThePinnedCertificate) {
   ASSERT_TRUE(health) << "TLS request failed: " << httplib::to_string(health.error());
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(health->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(health->get_header_value("Strict-Transport-Security"), "max-age=31536000");
   json hb = json::parse(health->body, nullptr, false);
   EXPECT_EQ(hb.value("status", ""), "ok") << health->body;
 
@@ -378,6 +381,116 @@ TEST_F(HttpServerTest, StalledTlsHandshakeIsDisconnectedAfterTheReadTimeout) {
   ::close(fd);
   ASSERT_TRUE(closed.has_value()) << "a stalled TLS handshake was still open after 20 s";
   EXPECT_LT(*closed, std::chrono::seconds(8));
+}
+
+// The same over TLS: a client that trickles its handshake a byte every
+// 300 ms is cut off at the header deadline.
+TEST_F(HttpServerTest, TrickledTlsHandshakeIsCutAtTheHeaderDeadline) {
+  HttpServerOptions ho = Tls();
+  ho.read_timeout_s = 10;
+  ho.header_timeout_ms = 1500;
+  auto h = HttpServer::Start(service_.get(), ho);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  const int fd = Connect((*h)->port());
+  ASSERT_GE(fd, 0);
+  // The record header of a 512-byte ClientHello, then one byte every 300 ms.
+  const char header[] = {0x16, 0x03, 0x01, 0x02, 0x00};
+  ASSERT_EQ(::send(fd, header, sizeof header, MSG_NOSIGNAL), static_cast<ssize_t>(sizeof header));
+  const auto t0 = Clock::now();
+  std::optional<Clock::duration> closed;
+  std::string got;
+  while (!closed && Clock::now() - t0 < std::chrono::seconds(8)) {
+    if (WaitForClose(fd, std::chrono::milliseconds(300), &got)) closed = Clock::now() - t0;
+    (void)::send(fd, "\x01", 1, MSG_NOSIGNAL);
+  }
+  ::close(fd);
+  ASSERT_TRUE(closed.has_value()) << "still open after 8 s";
+  EXPECT_GE(*closed, std::chrono::milliseconds(1300));
+  EXPECT_LT(*closed, std::chrono::milliseconds(4000));
+  auto ok = PinnedClient((*h)->port())->Get("/healthz");
+  ASSERT_TRUE(ok) << httplib::to_string(ok.error());
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+}
+
+// Answers httplib makes itself (a malformed request line, an unknown method,
+// a header block over its limit) carry the API's JSON error body too.
+TEST_F(HttpServerTest, TransportErrorsAreJson) {
+  HttpServerOptions ho;
+  ho.purge_interval_ms = 0;
+  auto h = HttpServer::Start(service_.get(), ho);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  for (const std::string req :
+       {std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/1.1\r\nBad header\r\n"),
+        std::string("GET /") + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+        std::string("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")}) {
+    const int fd = Connect((*h)->port());
+    ASSERT_GE(fd, 0);
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    std::string got;
+    WaitForClose(fd, std::chrono::seconds(15), &got);
+    ::close(fd);
+    ASSERT_EQ(got.rfind("HTTP/1.1 4", 0), 0u) << req.substr(0, 60) << " -> '" << got << "'";
+    const auto at = got.find("\r\n\r\n");
+    ASSERT_NE(at, std::string::npos) << got;
+    EXPECT_NE(got.find("Content-Type: application/json"), std::string::npos) << got;
+    json body = json::parse(got.substr(at + 4), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << req.substr(0, 60) << " -> " << json(got).dump();
+    EXPECT_FALSE(body.value("error", json::object()).value("code", "").empty())
+        << req.substr(0, 60) << " -> " << got;
+    EXPECT_FALSE(body.value("error", json::object()).value("message", "").empty()) << got;
+  }
+}
+
+// HSTS is sent over HTTPS only (a plain-HTTP answer cannot set it).
+TEST_F(HttpServerTest, NoHstsOverPlainHttp) {
+  HttpServerOptions ho;
+  ho.purge_interval_ms = 0;
+  auto h = HttpServer::Start(service_.get(), ho);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  httplib::Client cli("127.0.0.1", (*h)->port());
+  auto r = cli.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->has_header("Strict-Transport-Security"));
+}
+
+// The service's logs (LogToStderr + UseJsonLogs, as `candor serve` sets
+// them up) go to stderr as one JSON object a line; nothing to stdout.
+TEST_F(HttpServerTest, ServiceLogsGoToStderr) {
+  const fs::path out_file = dir_ / "stdout.txt", err_file = dir_ / "stderr.txt";
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const int saved_out = ::dup(1), saved_err = ::dup(2);
+  FILE* out = std::fopen(out_file.c_str(), "w");
+  FILE* err = std::fopen(err_file.c_str(), "w");
+  ASSERT_TRUE(out && err);
+  ::dup2(::fileno(out), 1);
+  ::dup2(::fileno(err), 2);
+  auto previous = spdlog::default_logger();
+  LogToStderr();
+  UseJsonLogs();
+  spdlog::info(R"({{"event":"log_probe","n":{}}})", 42);
+  spdlog::default_logger()->flush();
+  spdlog::set_default_logger(previous);
+  spdlog::set_pattern("%+");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::dup2(saved_out, 1);
+  ::dup2(saved_err, 2);
+  ::close(saved_out);
+  ::close(saved_err);
+  std::fclose(out);
+  std::fclose(err);
+  std::ifstream e(err_file), o(out_file);
+  const std::string err_text((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
+  const std::string out_text((std::istreambuf_iterator<char>(o)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(out_text.find("log_probe"), std::string::npos) << out_text;
+  ASSERT_NE(err_text.find("log_probe"), std::string::npos) << "stderr: '" << err_text << "'";
+  json line = json::parse(err_text.substr(0, err_text.find('\n')), nullptr, false);
+  EXPECT_EQ(line.value("level", ""), "info") << err_text;
+  EXPECT_EQ(line["msg"].value("n", 0), 42) << err_text;
 }
 
 }  // namespace

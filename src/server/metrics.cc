@@ -35,7 +35,8 @@ void Metrics::CountSearch(const std::string& kind, const std::string& outcome) {
 }
 
 std::string Metrics::Render(
-    const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes) const {
+    const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes,
+    bool with_galleries) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::ostringstream o;
   o << "# HELP candor_http_requests_total HTTP requests by route and status.\n"
@@ -65,6 +66,7 @@ std::string Metrics::Render(
     o << "candor_searches_total{kind=\"" << k.first << "\",outcome=\"" << k.second << "\"} " << v
       << "\n";
   }
+  if (!with_galleries) return o.str();
   o << "# HELP candor_gallery_subjects Enrolled subjects per gallery.\n"
        "# TYPE candor_gallery_subjects gauge\n";
   for (const auto& [g, s, t] : gallery_sizes) {

@@ -22,9 +22,11 @@ class Metrics {
   void ObserveRequest(const std::string& method, const std::string& route, int status,
                       double seconds);
   void CountSearch(const std::string& kind, const std::string& outcome);
-  // Prometheus text exposition format 0.0.4; `gallery_sizes` are (gallery, subjects, templates).
-  std::string Render(
-      const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes) const;
+  // Prometheus text exposition format 0.0.4; `gallery_sizes` are (gallery,
+  // subjects, templates), rendered as per-gallery gauges only with
+  // `with_galleries` (else no gallery name or size appears at all).
+  std::string Render(const std::vector<std::tuple<std::string, int64_t, int64_t>>& gallery_sizes,
+                     bool with_galleries = true) const;
 
  private:
   static const std::vector<double>& Buckets();

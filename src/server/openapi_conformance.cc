@@ -41,7 +41,9 @@ std::string OpenApiSpec::Template(const std::string& path) const {
   int best_literals = -1;
   for (auto it = doc_["paths"].begin(); it != doc_["paths"].end(); ++it) {
     const auto ps = Segments(it.key());
-    if (ps.size() != xs.size()) continue;
+    // x-greedy-tail: the last parameter takes the rest of the path.
+    const bool greedy = it.value().value("x-greedy-tail", false);
+    if (greedy ? xs.size() < ps.size() : ps.size() != xs.size()) continue;
     int literals = 0;
     bool ok = true;
     for (size_t i = 0; i < ps.size() && ok; ++i) {

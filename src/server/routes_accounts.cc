@@ -2,8 +2,10 @@
 //
 // Sessions, accounts, galleries and enrollment.
 
+#include "candor/face_choice.h"
 #include "candor/pipeline.h"
 #include "common/hash.h"
+#include "server/auth_throttle.h"
 #include "server/service_internal.h"
 
 namespace candor::server {
@@ -34,8 +36,19 @@ ApiResponse HandleSignIn(Ctx& c) {
                           {{"username", JType::kString, true}, {"password", JType::kString, true}});
   if (!body.ok()) return Refuse(c, "auth.signin", body.status());
   Governance& gov = ServiceRoutes::Gov(c);
-  auto s = gov.SignIn((*body)["username"], (*body)["password"]);
-  if (!s.ok()) return ErrorResponse(s.status());  // audited by governance
+  AuthThrottle& throttle = ServiceRoutes::Throttle(c);
+  const std::string username = (*body)["username"];
+  const int64_t now = c.svc.Now();
+  if (int64_t wait = throttle.Check(c.req.remote_addr, username, now); wait > 0) {
+    return Throttled(wait);  // counted for the coalesced audit entry
+  }
+  auto s = gov.SignIn(username, (*body)["password"]);
+  if (!s.ok()) {
+    if (s.status().code() == Code::kUnauthenticated) {
+      throttle.Failed(c.req.remote_addr, username, now);
+    }
+    return ErrorResponse(s.status());  // audited by governance
+  }
   auto a = gov.GetAccount((*body)["username"]);
   if (!a.ok()) return ErrorResponse(a.status());
   return JsonResponse(
@@ -210,43 +223,59 @@ ApiResponse HandleEnroll(Ctx& c) {
   auto body = ParseStrict(c.req.body, {{"subject_id", JType::kString, true},
                                        {"record_ref", JType::kString, false},
                                        {"capture_date", JType::kString, false},
-                                       {"image", JType::kString, true}});
+                                       {"image", JType::kString, true},
+                                       {"face", JType::kString, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
+  // A photo with several faces only by an explicit, audited choice.
+  auto choice = ParseFaceChoice(body->value("face", std::string()));
+  if (!choice.ok()) return Refuse(c, action, choice.status());
   Store& store = ServiceRoutes::GalleryStore(c);
   if (auto g = store.GetGallery(gallery); !g.ok()) return Refuse(c, action, g.status());
-  auto image = DecodeBase64((*body)["image"]);
-  if (!image.ok()) return Refuse(c, action, image.status());
-  if (image->size() > ServiceRoutes::Options(c).max_image_bytes) {
-    return Refuse(c, action, ResourceExhaustedError("image exceeds the size limit"), 413);
-  }
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  ApiResponse refused;
+  auto image = AdmitImage(c, *body, action, &refused);
+  if (!image) return refused;
   auto bytes =
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(image->data()), image->size());
   auto mat = pipe->Decode(bytes);
-  if (!mat.ok()) return Refuse(c, action, mat.status());
-  auto face = pipe->ProcessSingle(*mat);
-  if (!face.ok()) {
-    return Refuse(c, action, InvalidArgumentError("no usable face: " + face.status().message()),
+  if (!mat.ok()) return Refuse(c, action, mat.status(), ImageHttpStatus(mat.status()));
+  auto faces = pipe->Detect(*mat);
+  if (!faces.ok()) return ErrorResponse(faces.status());
+  auto pick = ChooseFace(*faces, mat->cols, mat->rows, *choice);
+  if (!pick.ok()) {
+    return Refuse(c, action, InvalidArgumentError("no usable face: " + pick.status().message()),
                   422);
   }
+  const Face& chosen = (*faces)[*pick];
+  auto tmpl = pipe->Embed(*mat, std::span<const Face>(&chosen, 1));
+  if (!tmpl.ok()) return ErrorResponse(tmpl.status());
   EnrollRequest er;
   er.subject_id = (*body)["subject_id"];
   er.record_ref = body->value("record_ref", std::string());
   TemplateInput ti;
-  ti.tmpl = face->tmpl;
+  ti.tmpl = std::move((*tmpl)[0]);
   ti.capture_date = body->value("capture_date", std::string());
-  ti.quality = static_cast<float>(face->face.quality.score);
+  ti.quality = static_cast<float>(chosen.quality.score);
   ti.image_sha256 = Sha256(std::string_view(*image));
   // Kept (sealed with the subject's key) for examiners to compare candidates.
   if (image->size() <= kMaxStoredImageBytes) ti.image.assign(image->begin(), image->end());
   er.templates.push_back(std::move(ti));
   Status s = store.Enroll(gallery, std::span<const EnrollRequest>(&er, 1));
   if (!s.ok()) return Refuse(c, action, s);
-  AuditOk(c, action, gallery, "1 subject enrolled");
-  return JsonResponse(201, {{"gallery", gallery},
-                            {"subject_id", er.subject_id},
-                            {"quality", QualityJson(face->face.quality)}});
+  AuditOk(c, action, gallery,
+          faces->size() == 1 ? std::string("1 subject enrolled")
+                             : "1 subject enrolled from a photo with " +
+                                   std::to_string(faces->size()) + " faces: the " +
+                                   FaceChoiceName(*choice) + " face, chosen by the enroller");
+  json out = {{"gallery", gallery},
+              {"subject_id", er.subject_id},
+              {"quality", QualityJson(chosen.quality)}};
+  if (faces->size() > 1) {
+    out["faces_in_photo"] = static_cast<int64_t>(faces->size());
+    out["face"] = FaceChoiceName(*choice);
+  }
+  return JsonResponse(201, out);
 }
 
 ApiResponse HandleDeleteSubject(Ctx& c) {

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "candor/transparency.h"
+#include "server/auth_throttle.h"
 #include "server/metrics.h"
 #include "server/service_internal.h"
 
@@ -221,28 +222,45 @@ ApiResponse HandleTransparency(Ctx& c) {
   return resp;
 }
 
+// Per-gallery gauges (gallery names and sizes) only to an auditor's or
+// admin's token; without credentials, on loopback only, the aggregate
+// counters (requests, latency, searches). docs/SERVICE.md, "Metrics".
 ApiResponse HandleMetrics(Ctx& c) {
   const std::string& a = c.req.remote_addr;
-  if (!(a.rfind("127.", 0) == 0 || a == "::1" || a.empty())) {
-    // Off loopback: an auditor's or admin's token.
-    auto h = c.req.headers.find("authorization");
-    if (h == c.req.headers.end() || h->second.rfind("Bearer ", 0) != 0) {
-      return Refuse(c, "metrics.read", UnauthenticatedError("credentials required off loopback"));
+  const bool loopback = a.rfind("127.", 0) == 0 || a == "::1" || a.empty();
+  auto h = c.req.headers.find("authorization");
+  bool galleries = false;
+  if (h != c.req.headers.end()) {
+    AuthThrottle& throttle = ServiceRoutes::Throttle(c);
+    const int64_t now = c.svc.Now();
+    if (int64_t wait = throttle.Check(a, "", now); wait > 0) return Throttled(wait);
+    if (h->second.rfind("Bearer ", 0) != 0) {
+      throttle.Failed(a, "", now);
+      return Refuse(c, "metrics.read",
+                    UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
     }
     auto who = ServiceRoutes::Gov(c).Authenticate(h->second.substr(7));
-    if (!who.ok()) return ErrorResponse(who.status());
+    if (!who.ok()) {
+      if (who.status().code() == Code::kUnauthenticated) throttle.Failed(a, "", now);
+      return ErrorResponse(who.status());  // audited by governance
+    }
     c.who = *who;
     if (Status s = CheckRole(c, {Role::kAuditor, Role::kAdmin}, "metrics.read"); !s.ok()) {
       return Refuse(c, "metrics.read", s);
     }
+    galleries = true;
+  } else if (!loopback) {
+    return Refuse(c, "metrics.read", UnauthenticatedError("credentials required off loopback"));
   }
   std::vector<std::tuple<std::string, int64_t, int64_t>> sizes;
-  if (auto gs = ServiceRoutes::GalleryStore(c).ListGalleries(); gs.ok()) {
-    for (const auto& g : *gs) sizes.emplace_back(g.name, g.subjects, g.templates);
+  if (galleries) {
+    if (auto gs = ServiceRoutes::GalleryStore(c).ListGalleries(); gs.ok()) {
+      for (const auto& g : *gs) sizes.emplace_back(g.name, g.subjects, g.templates);
+    }
   }
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4";
-  r.body = ServiceRoutes::MetricsOf(c).Render(sizes);
+  r.body = ServiceRoutes::MetricsOf(c).Render(sizes, galleries);
   return r;
 }
 

@@ -2,6 +2,8 @@
 //
 // Error responses, role checks and the JSON encoders of the API's schemas.
 
+#include <algorithm>
+
 #include "candor/face.h"
 #include "server/service_internal.h"
 
@@ -19,6 +21,16 @@ ApiResponse ErrorResponse(const Status& s, int http) {
   return JsonResponse(
       http ? http : HttpStatus(code),
       {{"error", {{"code", std::string(CodeName(code))}, {"message", s.message()}}}});
+}
+
+ApiResponse Throttled(int64_t wait_ms) {
+  const int64_t secs = std::max<int64_t>(1, (wait_ms + 999) / 1000);
+  ApiResponse r = ErrorResponse(
+      ResourceExhaustedError("too many failed authentication attempts; retry in " +
+                             std::to_string(secs) + " s"),
+      429);
+  r.headers.emplace_back("Retry-After", std::to_string(secs));
+  return r;
 }
 
 Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail,

@@ -21,20 +21,6 @@ std::span<const uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// Base64 image from a parsed body, within the size limit. `http` gets 413
-// for an oversized image.
-StatusOr<std::string> ImageField(Ctx& c, const json& body, int* http) {
-  CANDOR_ASSIGN_OR_RETURN(std::string image, DecodeBase64(body["image"].get<std::string>()));
-  if (image.empty()) return InvalidArgumentError("field 'image' is empty");
-  if (image.size() > ServiceRoutes::Options(c).max_image_bytes) {
-    *http = 413;
-    return ResourceExhaustedError("image of " + std::to_string(image.size()) +
-                                  " bytes exceeds the limit of " +
-                                  std::to_string(ServiceRoutes::Options(c).max_image_bytes));
-  }
-  return image;
-}
-
 // The stored photo's type by its first bytes (the server keeps the bytes sent).
 const char* ContentTypeOf(const std::string& img) {
   if (img.size() > 3 && img.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
@@ -68,6 +54,33 @@ json CandidateReviewsJson(const BookedSearch* b, const std::string& subject) {
   return arr;
 }
 
+json LeadFromBook(const BookedSearch& b);
+
+// The booked candidate governance knows by `ref` (null if none or no book).
+const BookedCandidate* BookedByRef(const BookedSearch* b, const std::string& ref) {
+  if (b == nullptr) return nullptr;
+  for (const auto& bc : b->candidates) {
+    if (bc.GovernanceRef() == ref) return &bc;
+  }
+  return nullptr;
+}
+
+// Governance's lead with subject ids from the sealed record: confirmed
+// references mapped to ids, reviews (with their notes) as the service kept
+// them. Without a record, governance's lead as it is.
+json LeadView(const Lead& l, const BookedSearch* b) {
+  if (b == nullptr) return LeadJson(l);
+  json j = LeadFromBook(*b);
+  json ids = json::array();
+  for (const auto& ref : l.confirmed_subject_refs) {
+    const BookedCandidate* bc = BookedByRef(b, ref);
+    ids.push_back(bc != nullptr ? bc->subject_id : ref);
+  }
+  j["confirmed_subject_ids"] = ids;
+  j["label"] = l.label;
+  return j;
+}
+
 json LeadFromBook(const BookedSearch& b) {
   json reviews = json::array();
   for (const auto& r : b.reviews) {
@@ -92,19 +105,19 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
   json cands = json::array();
   int rank = 1;
   for (const auto& cand : r.candidates) {
-    json j = {{"rank", rank++}, {"subject_id", cand.subject_ref}, {"score", cand.score}};
-    if (b != nullptr) {
-      for (const auto& bc : b->candidates) {
-        if (bc.subject_id != cand.subject_ref) continue;
-        if (!bc.record_ref.empty()) j["record_ref"] = bc.record_ref;
-        if (bc.fpir) {
-          j["fpir"] = *bc.fpir;
-          j["fpir_basis"] = bc.fpir_basis;
-        }
-        break;
+    // Governance knows the candidate by its keyed reference; the id shown
+    // comes from the service's sealed record.
+    const BookedCandidate* bc = BookedByRef(b, cand.subject_ref);
+    const std::string& subject = bc != nullptr ? bc->subject_id : cand.subject_ref;
+    json j = {{"rank", rank++}, {"subject_id", subject}, {"score", cand.score}};
+    if (bc != nullptr) {
+      if (!bc->record_ref.empty()) j["record_ref"] = bc->record_ref;
+      if (bc->fpir) {
+        j["fpir"] = *bc->fpir;
+        j["fpir_basis"] = bc->fpir_basis;
       }
     }
-    j["reviews"] = CandidateReviewsJson(b, cand.subject_ref);
+    j["reviews"] = CandidateReviewsJson(b, subject);
     cands.push_back(std::move(j));
   }
   std::string status = StatusOf(r);
@@ -213,11 +226,17 @@ json RequesterView(Ctx& c, const SearchRequest& req, const SearchTicket& t, bool
   return j;
 }
 
-// Turns the probe bytes into a template; marks "no face" for a 422.
-ProbeFactory MakeProbe(const Pipeline* pipe, const std::string& image, bool* no_face) {
-  return [pipe, &image, no_face]() -> StatusOr<Template> {
-    CANDOR_ASSIGN_OR_RETURN(cv::Mat mat, pipe->Decode(Bytes(image)));
-    auto face = pipe->ProcessSingle(mat);
+// Turns the probe bytes into a template; marks "no face" for a 422 and a
+// failed decode (a RESOURCE_EXHAUSTED there is a 413).
+ProbeFactory MakeProbe(const Pipeline* pipe, const std::string& image, bool* no_face,
+                       bool* image_failed) {
+  return [pipe, &image, no_face, image_failed]() -> StatusOr<Template> {
+    auto mat = pipe->Decode(Bytes(image));
+    if (!mat.ok()) {
+      *image_failed = true;
+      return mat.status();
+    }
+    auto face = pipe->ProcessSingle(*mat);
     if (!face.ok()) {
       if (face.status().code() == Code::kNotFound) *no_face = true;
       return face.status();
@@ -226,13 +245,13 @@ ProbeFactory MakeProbe(const Pipeline* pipe, const std::string& image, bool* no_
   };
 }
 
-ApiResponse SearchError(Ctx& c, const Status& s, bool no_face) {
+ApiResponse SearchError(Ctx& c, const Status& s, bool no_face, bool image_failed) {
   c.search_outcome = s.code() == Code::kPermissionDenied || s.code() == Code::kUnauthenticated
                          ? "refused"
                          : "error";
   if (no_face)
     return ErrorResponse(InvalidArgumentError("no usable face in the probe: " + s.message()), 422);
-  return ErrorResponse(s);
+  return ErrorResponse(s, image_failed ? ImageHttpStatus(s) : 0);
 }
 
 void KeepProbe(Ctx& c, const std::string& id, const std::string& image) {
@@ -254,13 +273,13 @@ ApiResponse HandleQuality(Ctx& c) {
   }
   auto body = ParseStrict(c.req.body, {{"image", JType::kString, true}});
   if (!body.ok()) return Refuse(c, action, body.status());
-  int http = 0;
-  auto image = ImageField(c, *body, &http);
-  if (!image.ok()) return Refuse(c, action, image.status(), http);
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  ApiResponse refused;
+  auto image = AdmitImage(c, *body, action, &refused);
+  if (!image) return refused;
   auto mat = pipe->Decode(Bytes(*image));
-  if (!mat.ok()) return Refuse(c, action, mat.status());
+  if (!mat.ok()) return Refuse(c, action, mat.status(), ImageHttpStatus(mat.status()));
   auto faces = pipe->Detect(*mat);
   if (!faces.ok()) return ErrorResponse(faces.status());
   json arr = json::array();
@@ -317,21 +336,22 @@ ApiResponse HandleIdentify(Ctx& c) {
                                        "] (omit it for the policy default " +
                                        std::to_string(policy.default_candidates) + ")"));
   }
-  int http = 0;
-  auto image = ImageField(c, *body, &http);
-  if (!image.ok()) return Refuse(c, action, image.status(), http);
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  ApiResponse refused;
+  auto image = AdmitImage(c, *body, action, &refused);
+  if (!image) return refused;
   SearchRequest req;
   req.kind = SearchKind::kIdentify;
   req.gallery = (*body)["gallery"];
   req.authorization_id = (*body)["authorization_id"];
   req.candidate_list_size = static_cast<int>(k);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  bool no_face = false;
+  bool no_face = false, image_failed = false;
   auto r = GovernedIdentify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
-                            MakeProbe(pipe, *image, &no_face), ServiceRoutes::Options(c).threshold);
-  if (!r.ok()) return SearchError(c, r.status(), no_face);
+                            MakeProbe(pipe, *image, &no_face, &image_failed),
+                            ServiceRoutes::Options(c).threshold);
+  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
   KeepProbe(c, r->ticket.search_id, *image);
   const bool none = r->result.candidates.empty();
   c.search_outcome = none ? "no_candidate" : "candidates";
@@ -351,8 +371,10 @@ ApiResponse HandleIdentify(Ctx& c) {
       j["threshold_fpir"] = t->value;
     }
   }
-  for (const auto& cand : r->result.candidates) {
-    BookedCandidate bc{cand.subject_id, cand.record_ref, cand.score, cand.template_id, {}, ""};
+  for (size_t i = 0; i < r->result.candidates.size(); ++i) {
+    const auto& cand = r->result.candidates[i];
+    BookedCandidate bc{cand.subject_id, cand.record_ref, cand.score, cand.template_id, {}, "",
+                       r->candidate_refs.at(i)};
     if (gallery.ok()) {
       if (auto rate = RateOf(c, *gallery, SearchKind::kIdentify, cand.score, n)) {
         bc.fpir = rate->value;
@@ -374,22 +396,22 @@ ApiResponse HandleVerify(Ctx& c) {
                                        {"subject_id", JType::kString, true},
                                        {"image", JType::kString, true}});
   if (!body.ok()) return Refuse(c, action, body.status());
-  int http = 0;
-  auto image = ImageField(c, *body, &http);
-  if (!image.ok()) return Refuse(c, action, image.status(), http);
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  ApiResponse refused;
+  auto image = AdmitImage(c, *body, action, &refused);
+  if (!image) return refused;
   SearchRequest req;
   req.kind = SearchKind::kVerify;
   req.gallery = (*body)["gallery"];
   req.authorization_id = body->value("authorization_id", std::string());
   req.consent_verify = body->value("consent", false);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  bool no_face = false;
+  bool no_face = false, image_failed = false;
   auto r = GovernedVerify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
-                          (*body)["subject_id"], MakeProbe(pipe, *image, &no_face),
+                          (*body)["subject_id"], MakeProbe(pipe, *image, &no_face, &image_failed),
                           ServiceRoutes::Options(c).threshold);
-  if (!r.ok()) return SearchError(c, r.status(), no_face);
+  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
   KeepProbe(c, r->ticket.search_id, *image);
   const bool none = !r->result.match;
   c.search_outcome = none ? "no_candidate" : "candidates";
@@ -419,6 +441,7 @@ ApiResponse HandleVerify(Ctx& c) {
   if (!none && !decided) {
     BookedCandidate bc;
     bc.subject_id = (*body)["subject_id"];
+    bc.subject_ref = r->subject_ref;
     bc.score = r->result.score;
     b.candidates.push_back(std::move(bc));
   }
@@ -498,7 +521,7 @@ ApiResponse HandleGetSearch(Ctx& c) {
   if (mine["status"] != "lead_released") return JsonResponse(200, mine);
   auto lead = gov.ReleaseLead(*c.who, id);
   if (lead.ok()) {
-    mine["lead"] = LeadJson(*lead);
+    mine["lead"] = LeadView(*lead, &*booked);
   } else if (lead.status().code() == Code::kFailedPrecondition &&
              lead.status().message().find("purged") != std::string::npos) {
     mine["status"] = "purged";
@@ -535,15 +558,23 @@ ApiResponse HandleGetCandidateImage(Ctx& c) {
     return ErrorResponse(
         NotFoundError("search '" + rec->id + "' has no candidate of rank " + rank_text));
   }
-  const std::string& subject = rec->candidates[rank - 1].subject_ref;
+  const std::string& ref = rec->candidates[rank - 1].subject_ref;
   const Store& store = ServiceRoutes::GalleryStore(c);
-  // The template the search matched (kept in the search book), else the
-  // subject's first template with a kept photo.
+  // The subject and the template the search matched (kept in the search
+  // book), else the subject's first template with a kept photo.
+  std::string subject = ref;
   std::optional<int64_t> template_id;
-  if (std::optional<BookedSearch> b = Booked(c, rec->id)) {
-    for (const auto& bc : b->candidates) {
-      if (bc.subject_id == subject && bc.template_id > 0) template_id = bc.template_id;
+  std::optional<BookedSearch> b = Booked(c, rec->id);
+  if (const BookedCandidate* bc = BookedByRef(b ? &*b : nullptr, ref)) {
+    subject = bc->subject_id;
+    if (bc->template_id > 0) template_id = bc->template_id;
+  } else if (ref.rfind("sref:", 0) == 0) {
+    auto id = store.SubjectIdForRef(rec->gallery, ref);
+    if (!id.ok()) {
+      return ErrorResponse(
+          NotFoundError("candidate " + rank_text + " is no longer in the gallery (deleted)"));
     }
+    subject = *id;
   }
   auto info = store.GetSubject(rec->gallery, subject, /*with_values=*/false);
   if (!info.ok()) {
@@ -589,9 +620,25 @@ ApiResponse HandleReview(Ctx& c) {
     return Refuse(c, action, InvalidArgumentError("decision must be confirm or reject"));
   }
   Governance& gov = ServiceRoutes::Gov(c);
-  Status s = gov.ReviewCandidate(
-      *c.who, c.params[0], (*body)["subject_id"],
-      d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject, (*body)["notes"]);
+  // Governance records the candidate's keyed reference and, when the service
+  // keeps the notes in its sealed record, not the notes themselves: neither
+  // may name a subject in govern.db after the subject is deleted.
+  const std::string subject = (*body)["subject_id"];
+  std::string ref = subject;
+  std::string notes = (*body)["notes"];
+  if (std::optional<BookedSearch> b = Booked(c, c.params[0])) {
+    // Governance checks the rest (role, requester, purge, second reviewer);
+    // an id that is no candidate is refused here so that it reaches no record.
+    ref.clear();
+    for (const auto& bc : b->candidates) {
+      if (bc.subject_id == subject) ref = bc.GovernanceRef();
+    }
+    if (ref.empty()) ref = "sref:not-a-candidate";
+    if (!notes.empty()) notes = "(kept sealed in the service's search record)";
+  }
+  Status s = gov.ReviewCandidate(*c.who, c.params[0], ref,
+                                 d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject,
+                                 notes);
   if (!s.ok()) return ErrorResponse(s);
   // Governance accepted (and audited) the review: keep it beside the search.
   if (auto book = ServiceRoutes::Book(c); book.ok()) {
@@ -616,7 +663,8 @@ ApiResponse HandleReview(Ctx& c) {
 ApiResponse HandleGetLead(Ctx& c) {
   auto lead = ServiceRoutes::Gov(c).ReleaseLead(*c.who, c.params[0]);
   if (!lead.ok()) return ErrorResponse(lead.status());
-  return JsonResponse(200, LeadJson(*lead));
+  std::optional<BookedSearch> b = Booked(c, c.params[0]);
+  return JsonResponse(200, LeadView(*lead, b ? &*b : nullptr));
 }
 
 }  // namespace candor::server

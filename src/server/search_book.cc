@@ -38,6 +38,7 @@ json ToJson(const BookedSearch& s) {
               {"template_id", c.template_id},
               {"fpir_basis", c.fpir_basis}};
     if (c.fpir) j["fpir"] = *c.fpir;
+    if (!c.subject_ref.empty()) j["subject_ref"] = c.subject_ref;
     cands.push_back(std::move(j));
   }
   json reviews = json::array();
@@ -68,6 +69,7 @@ StatusOr<BookedSearch> FromJson(const std::string& text) {
       bc.template_id = c.at("template_id").get<int64_t>();
       bc.fpir_basis = c.at("fpir_basis").get<std::string>();
       if (c.contains("fpir")) bc.fpir = c["fpir"].get<double>();
+      if (c.contains("subject_ref")) bc.subject_ref = c["subject_ref"].get<std::string>();
       s.candidates.push_back(std::move(bc));
     }
     for (const auto& r : j.at("reviews")) {

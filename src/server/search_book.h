@@ -48,6 +48,11 @@ struct BookedCandidate {
   int64_t template_id = 0;
   std::optional<double> fpir;  // estimated FPIR of `score` at the gallery's size
   std::string fpir_basis;      // "measured", "extrapolated" or "upper_bound"
+  // The keyed reference governance holds for this candidate (Store::SubjectRef);
+  // empty in entries from before references (governance then holds the id).
+  std::string subject_ref;
+  // The reference governance knows this candidate by.
+  const std::string& GovernanceRef() const { return subject_ref.empty() ? subject_id : subject_ref; }
 };
 
 struct BookedReview {

@@ -21,11 +21,13 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include "candor/pipeline.h"
 #include "common/hash.h"
@@ -144,6 +146,7 @@ class ServerTest : public ::testing::Test {
     o.max_image_bytes = 1 << 20;
     o.rate_limit_per_minute = rate_per_minute;
     o.rate_burst = burst;
+    o.image_megapixels_per_minute = image_budget_;
     service_ = std::make_unique<Service>(gov_.get(), store_.get(),
                                          without_pipeline_ ? nullptr : SharedPipeline(), o);
     HttpServerOptions ho;
@@ -308,6 +311,7 @@ class ServerTest : public ::testing::Test {
   ScoreRateFunction score_rate_;
   size_t max_body_bytes_ = 12u << 20;
   bool without_pipeline_ = false;
+  int image_budget_ = 600;
 };
 
 TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
@@ -391,7 +395,7 @@ TEST_F(ServerTest, IdentifyReviewByTwoPeopleReleaseAndAudit) {
   EXPECT_EQ(Call("GET", "/v1/reports/transparency" + q + "&format=html", aud)
                 .content_type.rfind("text/html", 0),
             0u);
-  Reply m = Call("GET", "/metrics", "");
+  Reply m = Call("GET", "/metrics", aud);  // gallery gauges need an auditor's or admin's token
   EXPECT_NE(m.raw.find("candor_searches_total{kind=\"identify\",outcome=\"candidates\"} 1"),
             std::string::npos);
   EXPECT_NE(m.raw.find("candor_gallery_subjects{gallery=\"bookings\"} 5"), std::string::npos);
@@ -1194,6 +1198,294 @@ TEST_F(ServerTest, RequestLogsAreJsonAndCarryNoBiometricDataOrSecrets) {
   }();
   EXPECT_NE(all.find(R"("route":"/v1/searches/{id}/candidates/{rank}/image")"), std::string::npos)
       << all.substr(0, 2000);
+}
+
+// A JPEG whose frame header claims 60000x60000 pixels (a decompression bomb).
+std::string BombJpeg() {
+  std::vector<uchar> jpg;
+  cv::imencode(".jpg", cv::Mat(16, 16, CV_8UC3, cv::Scalar(1, 2, 3)), jpg);
+  for (size_t i = 2; i + 9 < jpg.size(); ++i) {
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC0) {
+      jpg[i + 5] = 0xEA;  // height 60000
+      jpg[i + 6] = 0x60;
+      jpg[i + 7] = 0xEA;  // width 60000
+      jpg[i + 8] = 0x60;
+      break;
+    }
+  }
+  return std::string(jpg.begin(), jpg.end());
+}
+
+// A decompression bomb is 413 (too large: do not retry as sent) on every
+// image route, never 429 (which invites a retry); refused before a search is
+// begun, so it uses none of the authorization's searches.
+TEST_F(ServerTest, DecompressionBombsAre413OnEveryImageRoute) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant", "consent"});
+  Enroll("bookings", enr);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"}, 2);
+  const std::string bomb = B64(BombJpeg());
+  std::vector<Reply> replies = {
+      Post("/v1/quality", inv, {{"image", bomb}}),
+      Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", "bomb-1"}, {"image", bomb}}),
+      Post("/v1/identify", inv,
+           {{"authorization_id", auth}, {"gallery", "bookings"}, {"image", bomb}}),
+      Post("/v1/verify", inv,
+           {{"authorization_id", auth},
+            {"gallery", "bookings"},
+            {"subject_id", "Adrien_Brody"},
+            {"image", bomb}})};
+  for (const Reply& r : replies) {
+    EXPECT_EQ(r.status, 413) << r.raw;
+    EXPECT_EQ(r.body["error"].value("code", ""), "RESOURCE_EXHAUSTED") << r.raw;
+    EXPECT_NE(r.body["error"].value("message", "").find("60000x60000"), std::string::npos)
+        << r.raw;
+  }
+  auto a = gov_->GetAuthorization(auth);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->searches_used, 0);
+}
+
+// Subject ids: a new id outside the documented rule is refused at enrollment
+// (400; the store's check, which the CLI's enroll meets too); an id stored
+// before the rule (here one with '/' and a space, written into the store as an
+// older version did) can still be deleted over the API, percent-encoded.
+TEST_F(ServerTest, SubjectIdsAreCheckedAtEnrollmentAndLegacyIdsCanBeDeleted) {
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  const std::string img = B64(Photo("Adrien_Brody", 1));
+  for (const char* bad : {"a/b", "x y", "../up"}) {
+    Reply r = Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", bad}, {"image", img}});
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.raw;
+    EXPECT_NE(r.body["error"].value("message", "").find("[A-Za-z0-9._:@-]"), std::string::npos)
+        << r.raw;
+  }
+  EXPECT_EQ(store_->GetGallery("bookings")->subjects, 0);
+  ASSERT_EQ(
+      Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", "legacy-1"}, {"image", img}})
+          .status,
+      201);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "store" / "store.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db,
+                           "UPDATE subjects SET external_id='legacy/1 a' "
+                           "WHERE external_id='legacy-1'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(Call("DELETE", "/v1/galleries/bookings/subjects/legacy-1", admin_).status, 404);
+  Reply del = Call("DELETE", "/v1/galleries/bookings/subjects/legacy%2F1%20a", admin_);
+  EXPECT_EQ(del.status, 204) << del.raw;
+  EXPECT_EQ(store_->GetGallery("bookings")->subjects, 0);
+  EXPECT_EQ(Call("DELETE", "/v1/galleries/bookings/subjects/legacy%2F1%20a", admin_).status, 404);
+}
+
+// /metrics without credentials (loopback only) has the aggregate counters and
+// no gallery name or size; an auditor's or admin's token adds the per-gallery
+// gauges; another role is 403 and a bad token 401.
+TEST_F(ServerTest, MetricsShowGalleriesOnlyToAuditorsAndAdmins) {
+  const std::string aud = Person("audra", "auditor");
+  const std::string inv = Person("ivan", "investigator");
+  Gallery("bookings", {"warrant"});
+  Reply anon = Call("GET", "/metrics", "");
+  ASSERT_EQ(anon.status, 200) << anon.raw;
+  EXPECT_NE(anon.raw.find("candor_http_requests_total"), std::string::npos);
+  EXPECT_EQ(anon.raw.find("bookings"), std::string::npos) << anon.raw;
+  EXPECT_EQ(anon.raw.find("candor_gallery_"), std::string::npos) << anon.raw;
+  for (const std::string& token : {aud, admin_}) {
+    Reply full = Call("GET", "/metrics", token);
+    ASSERT_EQ(full.status, 200) << full.raw;
+    EXPECT_NE(full.raw.find("candor_gallery_subjects{gallery=\"bookings\"} 0"), std::string::npos)
+        << full.raw;
+  }
+  EXPECT_EQ(Call("GET", "/metrics", inv).status, 403);
+  EXPECT_EQ(Call("GET", "/metrics", "cnd_00000000.bad").status, 401);
+}
+
+// A PNG whose header declares `w` x `h` (the pixel data is a small image's):
+// what a 143 KB 7000 x 7000 PNG looks like before it is decoded.
+std::string PngDeclaring(uint32_t w, uint32_t h) {
+  std::vector<uchar> png;
+  cv::imencode(".png", cv::Mat(16, 16, CV_8UC3, cv::Scalar(9, 9, 9)), png);
+  for (int i = 0; i < 4; ++i) {
+    png[16 + i] = static_cast<uchar>(w >> (24 - 8 * i));
+    png[20 + i] = static_cast<uchar>(h >> (24 - 8 * i));
+  }
+  return std::string(png.begin(), png.end());
+}
+
+// Cost limits on image routes: an image declaring more pixels than the
+// service's per-image limit (24 MP by default; 7000 x 7000 = 49 MP is within
+// the decoder's 50 MP bomb guard) is 413 before decoding; and each account
+// has a budget of megapixels per minute (10 here; an LFW photo costs 1):
+// over it 429 with Retry-After and a message naming the budget, audited;
+// another account is not affected; the budget refills with the clock.
+TEST_F(ServerTest, ImageRoutesHaveAPixelLimitAndAPerAccountBudget) {
+  image_budget_ = 10;
+  StartService();
+  const std::string inv = Person("ivan", "investigator");
+  const std::string enr = Person("enzo", "enroller");
+  Reply big = Post("/v1/quality", inv, {{"image", B64(PngDeclaring(7000, 7000))}});
+  EXPECT_EQ(big.status, 413) << big.raw;
+  EXPECT_NE(big.body["error"].value("message", "").find("49000000 pixels"), std::string::npos)
+      << big.raw;
+  EXPECT_NE(big.body["error"].value("message", "").find("24000000"), std::string::npos) << big.raw;
+  const std::string photo = B64(Photo("Adrien_Brody", 2));
+  int ok = 0, limited = 0;
+  std::string message;
+  for (int i = 0; i < 12; ++i) {
+    Reply q = Post("/v1/quality", inv, {{"image", photo}});
+    ok += q.status == 200;
+    if (q.status == 429) {
+      ++limited;
+      message = q.body["error"].value("message", "");
+    }
+  }
+  EXPECT_EQ(ok, 10);
+  EXPECT_EQ(limited, 2);
+  EXPECT_NE(message.find("10 megapixels per minute"), std::string::npos) << message;
+  {
+    httplib::Client cli("127.0.0.1", http_->port());
+    auto r = cli.Post("/v1/quality", {{"Authorization", "Bearer " + inv}},
+                      json{{"image", photo}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 429);
+    EXPECT_GE(std::stoi(r->get_header_value("Retry-After", 0)), 1);
+  }
+  EXPECT_GE(AuditCount("quality.check", "deny"), 3);
+  EXPECT_EQ(Post("/v1/quality", enr, {{"image", photo}}).status, 200);
+  now_ += 60 * 1000;
+  EXPECT_EQ(Post("/v1/quality", inv, {{"image", photo}}).status, 200);
+}
+
+// A photo of several faces is refused by default (422 naming the count), as
+// the CLI refuses it; an explicit "face": "largest" or "center" enrols that
+// face (the template is that person's), and the choice is in the audit entry.
+TEST_F(ServerTest, SeveralFacesEnrolOnlyByAnExplicitAuditedChoice) {
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  auto decode = [](const std::string& bytes) {
+    return cv::imdecode(std::vector<uchar>(bytes.begin(), bytes.end()), cv::IMREAD_COLOR);
+  };
+  const cv::Mat a = decode(Photo("Adrien_Brody", 1)), b = decode(Photo("Abdullah_Gul", 1));
+  cv::Mat small_b;
+  cv::resize(b, small_b, cv::Size(), 0.6, 0.6);
+  cv::Mat padded_b(a.rows, small_b.cols, a.type(), cv::Scalar(128, 128, 128));
+  small_b.copyTo(padded_b(cv::Rect(0, (a.rows - small_b.rows) / 2, small_b.cols, small_b.rows)));
+  cv::Mat two, two_centered;
+  cv::hconcat(a, padded_b, two);                       // Adrien large, Gul small
+  cv::hconcat(std::vector<cv::Mat>{padded_b, a, padded_b}, two_centered);  // Adrien central
+  auto jpeg = [](const cv::Mat& m) {
+    std::vector<uchar> out;
+    cv::imencode(".jpg", m, out);
+    return B64(std::string(out.begin(), out.end()));
+  };
+  Reply refused = Post("/v1/galleries/bookings/subjects", enr,
+                       {{"subject_id", "two-1"}, {"image", jpeg(two)}});
+  EXPECT_EQ(refused.status, 422) << refused.raw;
+  EXPECT_NE(refused.body["error"].value("message", "").find("2 faces"), std::string::npos)
+      << refused.raw;
+  EXPECT_EQ(Post("/v1/galleries/bookings/subjects", enr,
+                 {{"subject_id", "two-1"}, {"image", jpeg(two)}, {"face", "biggest"}})
+                .status,
+            400);
+  Reply largest = Post("/v1/galleries/bookings/subjects", enr,
+                       {{"subject_id", "two-1"}, {"image", jpeg(two)}, {"face", "largest"}});
+  ASSERT_EQ(largest.status, 201) << largest.raw;
+  EXPECT_EQ(largest.body.value("faces_in_photo", 0), 2);
+  EXPECT_EQ(largest.body.value("face", ""), "largest");
+  Reply center = Post("/v1/galleries/bookings/subjects", enr,
+                      {{"subject_id", "three-1"}, {"image", jpeg(two_centered)}, {"face", "center"}});
+  ASSERT_EQ(center.status, 201) << center.raw;
+  auto entries = ReadAuditEntries(gov_->audit_log_path());
+  ASSERT_TRUE(entries.ok());
+  int chosen = 0;
+  for (const auto& e : *entries) {
+    if (e.action == "gallery.enroll" && e.decision == "allow") {
+      chosen += e.reason.find("the largest face, chosen by the enroller") != std::string::npos;
+      chosen += e.reason.find("the center face, chosen by the enroller") != std::string::npos;
+    }
+  }
+  EXPECT_EQ(chosen, 2);
+  // Both enrolled templates are Adrien Brody's face, not Abdullah Gul's.
+  auto adrien = SharedPipeline()->ProcessSingle(a);
+  auto gul = SharedPipeline()->ProcessSingle(b);
+  ASSERT_TRUE(adrien.ok() && gul.ok());
+  for (const char* id : {"two-1", "three-1"}) {
+    auto s = store_->GetSubject("bookings", id, /*with_values=*/true);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_EQ(s->templates.size(), 1u);
+    const auto& v = s->templates[0].values;
+    auto dot = [&v](const std::vector<float>& w) {
+      double d = 0;
+      for (size_t i = 0; i < v.size(); ++i) d += v[i] * w[i];
+      return d;
+    };
+    EXPECT_GT(dot(adrien->tmpl.values), 0.8) << id;
+    EXPECT_LT(dot(gul->tmpl.values), 0.5) << id;
+  }
+}
+
+// Crypto-shredding reaches every record: a subject enrolled, found by an
+// identify, reviewed by two people with notes naming it, released as a lead,
+// refused once (enrolled twice) and then deleted leaves its id in no file of
+// the store, governance (govern.db, audit.log) or the service's records.
+// Governance and the audit log know the subject only by a keyed reference
+// (an HMAC under the subject's own key, shredded with it); the ids reviewers
+// and the requester see come from the service's sealed record.
+TEST_F(ServerTest, ADeletedSubjectsIdIsInNoFile) {
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  Gallery("bookings", {"warrant"});
+  Enroll("bookings", enr);
+  const std::string id = "Zq7-marker-subject";
+  const std::string photo = B64(Photo("Colin_Powell", 1));
+  ASSERT_EQ(Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", id}, {"image", photo}})
+                .status,
+            201);
+  EXPECT_EQ(Post("/v1/galleries/bookings/subjects", enr, {{"subject_id", id}, {"image", photo}})
+                .status,
+            409);
+  const std::string auth = Authorize(inv, sup, "warrant", {"bookings"});
+  Reply s = Identify(inv, auth, "bookings", Photo("Colin_Powell", 2));
+  ASSERT_EQ(s.status, 201) << s.raw;
+  const std::string search = s.body.value("id", "");
+  Reply view = Call("GET", "/v1/searches/" + search, exa);
+  ASSERT_EQ(view.status, 200) << view.raw;
+  ASSERT_FALSE(view.body["candidates"].empty()) << view.raw;
+  EXPECT_EQ(view.body["candidates"][0].value("subject_id", ""), id) << view.raw;
+  // A review naming a non-candidate is refused without recording the name.
+  EXPECT_EQ(Post("/v1/searches/" + search + "/reviews", exa,
+                 {{"subject_id", "Someone_Else"}, {"decision", "confirm"}, {"notes", "x"}})
+                .status,
+            400);
+  for (const std::string& who : {exa, sup}) {
+    Reply r = Post("/v1/searches/" + search + "/reviews", who,
+                   {{"subject_id", id}, {"decision", "confirm"}, {"notes", "same person as " + id}});
+    ASSERT_EQ(r.status, 201) << r.raw;
+  }
+  Reply lead = Call("GET", "/v1/searches/" + search + "/lead", inv);
+  ASSERT_EQ(lead.status, 200) << lead.raw;
+  EXPECT_EQ(lead.body["confirmed_subject_ids"], json::array({id})) << lead.raw;
+  EXPECT_NE(lead.raw.find("same person as " + id), std::string::npos) << lead.raw;
+  ASSERT_EQ(Call("DELETE", "/v1/galleries/bookings/subjects/" + id, admin_).status, 204);
+  EXPECT_EQ(Call("DELETE", "/v1/galleries/bookings/subjects/" + id, admin_).status, 404);
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    const std::string bytes = ReadBytes(e.path());
+    EXPECT_EQ(bytes.find(id), std::string::npos) << "the deleted subject's id is in " << e.path();
+  }
+  EXPECT_GE(files, 5u);  // store.db, segments, govern.db, audit.log, searches.db, probes
 }
 
 TEST_F(ServerTest, PlainHttpRefusedOffLoopback) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "candor/pipeline.h"
+#include "server/auth_throttle.h"
 #include "server/metrics.h"
 #include "server/probe_vault.h"
 #include "server/rate_limiter.h"
@@ -30,6 +31,10 @@ struct Route {
   const char* pattern;
   Handler handler;
   bool authenticated;
+  // The last path parameter takes the rest of the path, '/' included: subject
+  // ids stored before ValidateSubjectId may hold '/', which a client sends
+  // percent-encoded and the HTTP layer decodes before routing.
+  bool tail = false;
 };
 
 const Route kRoutes[] = {
@@ -47,7 +52,8 @@ const Route kRoutes[] = {
     {"POST", "/v1/galleries", server::HandleCreateGallery, true},
     {"GET", "/v1/galleries/{gallery}", server::HandleGetGallery, true},
     {"POST", "/v1/galleries/{gallery}/subjects", server::HandleEnroll, true},
-    {"DELETE", "/v1/galleries/{gallery}/subjects/{subject}", server::HandleDeleteSubject, true},
+    {"DELETE", "/v1/galleries/{gallery}/subjects/{subject}", server::HandleDeleteSubject, true,
+     true},
     {"GET", "/v1/authorizations", server::HandleListAuthorizations, true},
     {"POST", "/v1/authorizations", server::HandleCreateAuthorization, true},
     {"GET", "/v1/authorizations/{id}", server::HandleGetAuthorization, true},
@@ -85,13 +91,23 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-// True if `path` matches `pattern`; fills path parameters.
-bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+// True if `path` matches `pattern`; fills path parameters. With `tail`, the
+// last parameter is the rest of the path as sent (slashes kept).
+bool Match(std::string_view pattern, std::string_view path, bool tail,
+           std::vector<std::string>* params) {
   auto ps = Split(pattern), xs = Split(path);
-  if (ps.size() != xs.size()) return false;
+  if (tail ? xs.size() < ps.size() : ps.size() != xs.size()) return false;
   std::vector<std::string> out;
   for (size_t i = 0; i < ps.size(); ++i) {
-    if (!ps[i].empty() && ps[i].front() == '{') {
+    const bool param = !ps[i].empty() && ps[i].front() == '{';
+    if (param && tail && i + 1 == ps.size()) {
+      // Everything after the '/' that ends the previous segment (segments
+      // point into `path`), so leading, doubled and trailing '/' are kept.
+      const size_t at =
+          i == 0 ? 1 : static_cast<size_t>(xs[i - 1].data() + xs[i - 1].size() - path.data()) + 1;
+      if (at >= path.size()) return false;
+      out.emplace_back(path.substr(at));
+    } else if (param) {
       if (xs[i].empty()) return false;
       out.emplace_back(xs[i]);
     } else if (ps[i] != xs[i]) {
@@ -108,7 +124,8 @@ int64_t SystemMs() {
       .count();
 }
 
-ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter& limiter) {
+ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter& limiter,
+                     server::AuthThrottle& throttle) {
   const ApiRequest& req = ctx.req;
   const ServerOptions& opt = ServiceRoutes::Options(ctx);
   if (req.body.size() > opt.max_body_bytes) {
@@ -118,26 +135,38 @@ ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter&
                           413);
   }
   if (route.authenticated) {
+    const int64_t now = opt.clock();
+    if (int64_t wait = throttle.Check(req.remote_addr, "", now); wait > 0) {
+      return server::Throttled(wait);
+    }
     auto it = req.headers.find("authorization");
     if (it == req.headers.end()) {
+      throttle.Failed(req.remote_addr, "", now);
       return server::Refuse(
           ctx, "auth.token",
           UnauthenticatedError("missing credentials: send Authorization: Bearer <token>"));
     }
     std::string_view v = it->second;
     if (v.size() < 8 || v.substr(0, 7) != "Bearer ") {
+      throttle.Failed(req.remote_addr, "", now);
       return server::Refuse(
           ctx, "auth.token",
           UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
     }
     auto who = ServiceRoutes::Gov(ctx).Authenticate(std::string(v.substr(7)));
-    if (!who.ok()) return server::ErrorResponse(who.status());  // audited by governance
+    if (!who.ok()) {
+      if (who.status().code() == Code::kUnauthenticated) throttle.Failed(req.remote_addr, "", now);
+      return server::ErrorResponse(who.status());  // audited by governance
+    }
     ctx.who = *who;
   }
   const std::string key = ctx.who ? "acct:" + ctx.who->username : "addr:" + req.remote_addr;
   if (!limiter.Allow(key, ServiceRoutes::Options(ctx).clock())) {
-    return server::Refuse(ctx, "http.rate_limited",
-                          ResourceExhaustedError("rate limit exceeded; retry later"), 429);
+    ApiResponse r = server::Refuse(ctx, "http.rate_limited",
+                                   ResourceExhaustedError("rate limit exceeded; retry later"), 429);
+    const int per_minute = std::max(1, opt.rate_limit_per_minute);
+    r.headers.emplace_back("Retry-After", std::to_string(std::max(1, 60 / per_minute)));
+    return r;
   }
   return route.handler(ctx);
 }
@@ -151,6 +180,10 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
   metrics_ = std::make_unique<server::Metrics>();
   limiter_ =
       std::make_unique<server::RateLimiter>(options_.rate_limit_per_minute, options_.rate_burst);
+  auth_throttle_ = std::make_unique<server::AuthThrottle>(options_.auth_failures_per_minute,
+                                                          options_.auth_failure_burst);
+  image_budget_ = std::make_unique<server::RateLimiter>(options_.image_megapixels_per_minute,
+                                                        options_.image_megapixels_per_minute);
   vault_ = std::make_unique<server::ProbeVault>(options_.probe_dir, options_.probe_key);
   auto book = server::SearchBook::Open(options_.search_book, options_.probe_key);
   if (book.ok()) {
@@ -163,7 +196,19 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
   }
 }
 
-Service::~Service() = default;
+Service::~Service() { AuditThrottled(/*flush=*/true); }
+
+void Service::AuditThrottled(bool flush) {
+  const int64_t now = Now();
+  if (!flush && !auth_throttle_->AnyDue(now)) return;
+  for (AuditEntry& e : auth_throttle_->Due(now, flush)) {
+    auto seq = gov_->Audit(std::move(e));
+    if (!seq.ok()) {
+      spdlog::error(R"({{"event":"audit_failed","action":"auth.throttled","message":{}}})",
+                    json(seq.status().message()).dump());
+    }
+  }
+}
 
 int64_t Service::Now() const { return options_.clock(); }
 
@@ -173,7 +218,10 @@ Status Service::DeleteProbe(const std::string& search_id) {
   return book_->Purge(search_id);
 }
 
-StatusOr<PurgeSummary> Service::RunPurge() { return gov_->Purge(Now()); }
+StatusOr<PurgeSummary> Service::RunPurge() {
+  AuditThrottled(/*flush=*/false);
+  return gov_->Purge(Now());
+}
 
 ApiResponse Service::Handle(const ApiRequest& req) noexcept {
   const auto t0 = std::chrono::steady_clock::now();
@@ -186,7 +234,7 @@ ApiResponse Service::Handle(const ApiRequest& req) noexcept {
     bool path_known = false;
     for (const Route& r : kRoutes) {
       std::vector<std::string> params;
-      if (Match(r.pattern, req.path, &params)) {
+      if (Match(r.pattern, req.path, r.tail, &params)) {
         path_known = true;
         if (req.method == r.method) {
           found = &r;
@@ -204,7 +252,8 @@ ApiResponse Service::Handle(const ApiRequest& req) noexcept {
                  : server::ErrorResponse(NotFoundError("no such route"));
     } else {
       route = ctx.route;
-      resp = Dispatch(ctx, *found, *limiter_);
+      AuditThrottled(/*flush=*/false);
+      resp = Dispatch(ctx, *found, *limiter_, *auth_throttle_);
       if (ctx.who) actor = ctx.who->username;
       if (!ctx.search_outcome.empty()) {
         metrics_->CountSearch(route == "/v1/verify" ? "verify" : "identify", ctx.search_outcome);

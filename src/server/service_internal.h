@@ -36,6 +36,10 @@ namespace server {
 using Ctx = Service::Ctx;
 using nlohmann::json;
 
+// 429 with Retry-After for an authentication attempt the throttle refused
+// unchecked (`wait_ms` from AuthThrottle::Check).
+ApiResponse Throttled(int64_t wait_ms);
+
 // {"error": {...}} with HttpStatus(code) unless `http` overrides it.
 ApiResponse ErrorResponse(const Status& s, int http = 0);
 ApiResponse JsonResponse(int status, const json& body);
@@ -50,6 +54,17 @@ ApiResponse Refuse(Ctx& ctx, const std::string& action, const Status& s, int htt
 // it fails: nothing unaudited.
 Status AuditAllowed(Ctx& ctx, const std::string& action, const std::string& detail,
                     const std::string& gallery = {});
+
+// The base64 "image" field of a parsed body, admitted for processing: bytes
+// within max_image_bytes and pixels (read from the header, nothing decoded)
+// within the decoder's and the service's max_image_pixels (else 413: a retry
+// of the same image cannot succeed); then its cost in megapixels taken from
+// the caller's image budget (else 429 with Retry-After). nullopt when refused:
+// *refused is then the answer, audited under `action`.
+std::optional<std::string> AdmitImage(Ctx& c, const json& body, const char* action,
+                                      ApiResponse* refused);
+// 413 for a RESOURCE_EXHAUSTED from decoding an image (too large), else 0.
+int ImageHttpStatus(const Status& s);
 
 // PERMISSION_DENIED unless the caller has one of `roles`.
 Status CheckRole(const Ctx& ctx, std::initializer_list<Role> roles, const char* action);
@@ -110,6 +125,8 @@ struct ServiceRoutes {
   static const ServerOptions& Options(Service::Ctx& c) { return c.svc.options_; }
   static server::Metrics& MetricsOf(Service::Ctx& c) { return *c.svc.metrics_; }
   static server::ProbeVault& Vault(Service::Ctx& c) { return *c.svc.vault_; }
+  static server::AuthThrottle& Throttle(Service::Ctx& c) { return *c.svc.auth_throttle_; }
+  static server::RateLimiter& ImageBudget(Service::Ctx& c) { return *c.svc.image_budget_; }
   // The service's search records (search_book.h); UNAVAILABLE if the book
   // could not be opened at start (the reason is logged and returned).
   static StatusOr<server::SearchBook*> Book(Service::Ctx& c) {
