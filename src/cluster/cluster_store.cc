@@ -21,6 +21,7 @@
 #include "cluster/nats_conn.h"
 #include "cluster/scatter.h"
 #include "common/hash.h"
+#include "gallery/subject_ref.h"
 
 namespace candor {
 namespace {
@@ -35,11 +36,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-bool ValidSubjectId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
 class ClusterStore final : public Store {
@@ -72,6 +68,17 @@ class ClusterStore final : public Store {
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                     const IdentifyParams& params) const override;
   const OpenStats& open_stats() const override { return stats_; }
+  // The subjects' data keys live on the shards: references here are keyed
+  // with the cluster's bus key (domain-separated), so they do not die with one
+  // subject's key as the single store's do (docs/CLUSTER.md, gaps).
+  StatusOr<std::string> SubjectRef(const std::string& gallery,
+                                   const std::string& subject_id) const override {
+    CANDOR_RETURN_IF_ERROR(GetSubject(gallery, subject_id, false).status());
+    return gallery::SubjectRefFor(bus_, gallery, subject_id);
+  }
+  StatusOr<std::string> SubjectIdForRef(const std::string&, const std::string&) const override {
+    return UnimplementedError("the cluster cannot map a subject reference back to an id");
+  }
 
  private:
   // Publishes a sealed log entry; retries (same message id, so JetStream
@@ -295,7 +302,8 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
   std::set<std::string> ids;
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnrollRequest& r = requests[i];
-    const std::string which = "subject '" + r.subject_id + "'";
+    // Messages name the request's position, never the id (they reach audit entries).
+    const std::string which = "subject of request " + std::to_string(i);
     if (r.append_to_existing) {
       return UnimplementedError("adding templates to an enrolled subject is not supported by "
                                 "the cluster yet; delete and enroll again");
@@ -304,9 +312,8 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
       return UnimplementedError(which + ": subject attributes are not carried by the cluster "
                                 "yet; enroll without them");
     }
-    if (!ValidSubjectId(r.subject_id)) {
-      return InvalidArgumentError("subject id must be 1-128 printable characters (request " +
-                                  std::to_string(i) + ")");
+    if (Status v = ValidateSubjectId(r.subject_id); !v.ok()) {
+      return InvalidArgumentError(v.message() + " (request " + std::to_string(i) + ")");
     }
     if (r.record_ref.size() > 256) return InvalidArgumentError(which + ": record_ref too long");
     if (r.templates.empty()) return InvalidArgumentError(which + ": no template to enroll");
