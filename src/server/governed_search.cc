@@ -97,12 +97,17 @@ StatusOr<GovernedVerifyResult> GovernedVerify(Governance& gov, const Store& stor
     r = none;
   }
   if (!r.ok()) return fail(r.status());
-  auto ref = store.SubjectRef(request.gallery, subject_id);
-  if (!ref.ok()) return fail(ref.status());
+  // A match names an existing subject: recorded by its keyed reference.
+  std::string ref;
   std::vector<LeadCandidate> cands;
-  if (r->match) cands.push_back({*ref, r->score});
+  if (r->match) {
+    auto k = store.SubjectRef(request.gallery, subject_id);
+    if (!k.ok()) return fail(k.status());
+    ref = std::move(k).value();
+    cands.push_back({ref, r->score});
+  }
   CANDOR_RETURN_IF_ERROR(gov.RecordResult(ticket.search_id, cands));
-  return GovernedVerifyResult{std::move(ticket), std::move(r).value(), std::move(ref).value()};
+  return GovernedVerifyResult{std::move(ticket), std::move(r).value(), std::move(ref)};
 }
 
 }  // namespace candor

@@ -48,7 +48,7 @@ StatusOr<GovernedIdentifyResult> GovernedIdentify(Governance& gov, const Store& 
 struct GovernedVerifyResult {
   SearchTicket ticket;
   VerifyResult result;
-  std::string subject_ref;  // Store::SubjectRef of the subject
+  std::string subject_ref;  // Store::SubjectRef of the subject when it matched, else empty
 };
 
 // `request.kind` must be kVerify. A subject the gallery does not hold answers
