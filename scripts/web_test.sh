@@ -19,7 +19,10 @@ T0=$(date +%s)
 if [ ! -d "$CANDOR_DATA/faces/lfw" ]; then log "SKIP: no LFW under $CANDOR_DATA (set CANDOR_DATA)"; exit 77; fi
 if ! ls "$CANDOR_MODELS"/*.onnx >/dev/null 2>&1; then log "SKIP: no converted models in $CANDOR_MODELS (run scripts/setup.sh)"; exit 77; fi
 if [ ! -x "$CANDOR" ]; then log "SKIP: no candor binary at $CANDOR (build it, or set CANDOR_BUILD_DIR)"; exit 77; fi
-if ! "$CANDOR" serve --help 2>/dev/null | grep -q -- '--web-root'; then
+# The help text is read whole first: with pipefail, grep -q closing the pipe early made
+# a long help text's writer die of SIGPIPE and the check fail.
+serve_help="$("$CANDOR" serve --help 2>/dev/null || true)"
+if ! grep -q -- '--web-root' <<<"$serve_help"; then
   log "FAIL: $CANDOR serve cannot serve the web client (no --web-root): rebuild candor"; exit 1
 fi
 # The server takes its thresholds from the calibration of the gallery's model,
