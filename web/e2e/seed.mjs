@@ -44,7 +44,9 @@ export async function seed(base, data) {
   const enroller = await signIn(base, users.enroller, PASSWORD);
   for (const n of names) {
     const image = readFileSync(join(lfw, n, `${n}_0001.jpg`)).toString('base64');
-    await call(base, enroller, 'POST', '/v1/galleries/demo/subjects', {subject_id: n, record_ref: `REC-${n}`, image});
+    // LFW photos may show bystanders: the seed names the face explicitly (an audited
+    // choice); the server refuses several faces by default.
+    await call(base, enroller, 'POST', '/v1/galleries/demo/subjects', {subject_id: n, record_ref: `REC-${n}`, image, face: 'largest'});
   }
   const ivan = await signIn(base, users.investigator, PASSWORD);
   const auth = await call(base, ivan, 'POST', '/v1/authorizations', {basis: 'warrant', reference: 'W-2026-0142',
