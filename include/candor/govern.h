@@ -54,7 +54,7 @@
 
 namespace candor {
 
-namespace govern_internal {
+namespace sqlite {
 class Db;
 }
 
@@ -217,7 +217,7 @@ class Governance {
 
   GovernanceOptions options_;
   std::mutex mu_;
-  std::unique_ptr<govern_internal::Db> db_;
+  std::unique_ptr<sqlite::Db> db_;
   std::unique_ptr<AuditLog> audit_;
   std::filesystem::path audit_path_;
 };

@@ -18,24 +18,6 @@
 
 namespace candor::gallery {
 
-Key::Key(std::span<const uint8_t, kKeyBytes> bytes) {
-  std::memcpy(bytes_.data(), bytes.data(), kKeyBytes);
-}
-
-Key::~Key() { sodium_memzero(bytes_.data(), bytes_.size()); }
-
-Key Key::Random() {
-  Key k;
-  randombytes_buf(k.bytes_.data(), k.bytes_.size());
-  return k;
-}
-
-Status InitCrypto() {
-  static const int rc = sodium_init();
-  if (rc < 0) return InternalError("libsodium failed to initialise");
-  return OkStatus();
-}
-
 StatusOr<Key> ParseKey(std::span<const uint8_t> contents, std::string_view source) {
   if (contents.size() == kKeyBytes) return Key(contents.first<kKeyBytes>());
   size_t b = 0, e = contents.size();
@@ -107,32 +89,6 @@ Status WriteNewKeyFile(const std::string& path) {
     return ErrnoStatus("cannot write key file", path, n < 0 ? err : EIO);
   }
   ::close(fd);
-  return OkStatus();
-}
-
-void Seal(const Key& key, std::span<const uint8_t> plain, std::span<const uint8_t> ad,
-          std::vector<uint8_t>& out) {
-  const size_t start = out.size();
-  out.resize(start + plain.size() + kSealOverhead);
-  uint8_t* nonce = out.data() + start;
-  randombytes_buf(nonce, kNonceBytes);
-  unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kNonceBytes, &clen, plain.data(),
-                                             plain.size(), ad.data(), ad.size(), nullptr, nonce,
-                                             key.bytes().data());
-}
-
-Status Open(const Key& key, std::span<const uint8_t> sealed, std::span<const uint8_t> ad,
-            std::span<uint8_t> plain) {
-  if (sealed.size() < kSealOverhead || plain.size() != sealed.size() - kSealOverhead) {
-    return InvalidArgumentError("sealed buffer has the wrong size");
-  }
-  unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          plain.data(), &mlen, nullptr, sealed.data() + kNonceBytes, sealed.size() - kNonceBytes,
-          ad.data(), ad.size(), sealed.data(), key.bytes().data()) != 0) {
-    return UnauthenticatedError("decryption failed: wrong key or altered data");
-  }
   return OkStatus();
 }
 

@@ -10,9 +10,9 @@
 #include <fstream>
 
 #include "candor/gallery.h"
+#include "common/sqlite.h"
 #include "gallery/row_mac.h"
 #include "gallery/segment.h"
-#include "gallery/sqlite_util.h"
 #include "gallery/test_util.h"
 
 namespace candor {
@@ -226,16 +226,17 @@ TEST(StoredImages, ARecordPointedAtAnotherSubjectsImageIsDataLoss) {
       t1 = TemplateId(*store, "s1", 0);
     }
     {
-      auto db = gallery::Db::Open(dir.store() + "/store.db", false, false);
+      auto db = sqlite::Db::Open(dir.store() + "/store.db", {.create = false});
       ASSERT_TRUE(db.ok());
-      auto up = gallery::Stmt::Prepare(
-          **db, "UPDATE images SET offset = (SELECT offset FROM images WHERE template_id = ?) "
-                "WHERE template_id = ?");
+      auto up = sqlite::Stmt::Prepare(
+          **db,
+          "UPDATE images SET offset = (SELECT offset FROM images WHERE template_id = ?) "
+          "WHERE template_id = ?");
       ASSERT_TRUE(up.ok());
       up->Bind(1, t0).Bind(2, t1);
       ASSERT_TRUE(up->Run().ok());
       if (recompute_mac) {
-        auto q = gallery::Stmt::Prepare(
+        auto q = sqlite::Stmt::Prepare(
             **db, "SELECT subject_id, segment, offset, length FROM images WHERE template_id = ?");
         ASSERT_TRUE(q.ok());
         q->Bind(1, t1);
@@ -245,7 +246,8 @@ TEST(StoredImages, ARecordPointedAtAnotherSubjectsImageIsDataLoss) {
         const StoreKey raw = gallery::testing::TestKey();
         gallery::RowMac mac(gallery::Key{std::span<const uint8_t, 32>(raw)});
         gallery::RowEncoder enc;
-        auto fix = gallery::Stmt::Prepare(**db, "UPDATE images SET row_mac = ? WHERE template_id = ?");
+        auto fix =
+            sqlite::Stmt::Prepare(**db, "UPDATE images SET row_mac = ? WHERE template_id = ?");
         ASSERT_TRUE(fix.ok());
         fix->BindBlob(1, mac.Compute(enc.Encode(row))).Bind(2, t1);
         ASSERT_TRUE(fix->Run().ok());

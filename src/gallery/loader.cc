@@ -20,6 +20,9 @@
 #include "gallery/template_record.h"
 
 namespace candor::gallery {
+
+using sqlite::Stmt;
+
 namespace {
 
 constexpr size_t kChunkRows = 32768;

@@ -24,9 +24,9 @@
 
 #include "candor/index.h"
 #include "candor/status.h"
+#include "common/sqlite.h"
 #include "gallery/crypto.h"
 #include "gallery/row_mac.h"
-#include "gallery/sqlite_util.h"
 
 namespace candor::gallery {
 
@@ -48,7 +48,7 @@ struct LoadStageTimes {
 };
 
 struct LoadRequest {
-  const Db* db = nullptr;
+  const sqlite::Db* db = nullptr;
   std::string seg_dir;
   const Key* master = nullptr;
   const RowMac* row_mac = nullptr;

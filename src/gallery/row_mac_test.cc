@@ -12,7 +12,7 @@
 #include <functional>
 
 #include "candor/gallery.h"
-#include "gallery/sqlite_util.h"
+#include "common/sqlite.h"
 #include "gallery/test_util.h"
 
 namespace candor {
@@ -65,19 +65,19 @@ struct Fixture {
     EXPECT_TRUE(s.ok());
     victim_template = s->templates[0].template_id;
     auto db = Db();
-    auto q = gallery::Stmt::Prepare(*db, "SELECT id FROM subjects WHERE external_id = 's7'");
+    auto q = sqlite::Stmt::Prepare(*db, "SELECT id FROM subjects WHERE external_id = 's7'");
     EXPECT_TRUE(q.ok() && *q->Step());
     victim_row = q->Int(0);
   }
-  std::unique_ptr<gallery::Db> Db() {
-    auto db = gallery::Db::Open(dir.store() + "/store.db", false, false);
+  std::unique_ptr<sqlite::Db> Db() {
+    auto db = sqlite::Db::Open(dir.store() + "/store.db", {.create = false});
     EXPECT_TRUE(db.ok());
     return std::move(*db);
   }
   // Runs `sql` with ?1 bound to `id` outside Candor.
   void Tamper(const std::string& sql, int64_t id) {
     auto db = Db();
-    auto q = gallery::Stmt::Prepare(*db, sql);
+    auto q = sqlite::Stmt::Prepare(*db, sql);
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     q->Bind(1, id);
     ASSERT_TRUE(q->Run().ok());

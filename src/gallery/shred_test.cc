@@ -12,10 +12,10 @@
 #include <filesystem>
 
 #include "candor/gallery.h"
+#include "common/sqlite.h"
 #include "gallery/crypto.h"
 #include "gallery/image_record.h"
 #include "gallery/segment.h"
-#include "gallery/sqlite_util.h"
 #include "gallery/template_record.h"
 #include "gallery/test_util.h"
 
@@ -75,26 +75,29 @@ TEST(CryptoShredding, DeletedSubjectIsUnrecoverableWithMasterKeyAndEveryFile) {
   std::vector<Loc> locs;
   Loc image_loc{};
   {
-    auto db = gallery::Db::Open(dir.store() + "/store.db", true, false);
+    auto db = sqlite::Db::Open(dir.store() + "/store.db", {.read_only = true, .create = false});
     ASSERT_TRUE(db.ok());
-    auto q = gallery::Stmt::Prepare(**db, "SELECT id, gallery_id, wrapped_key FROM subjects "
-                                          "WHERE external_id = ?");
+    auto q = sqlite::Stmt::Prepare(**db,
+                                   "SELECT id, gallery_id, wrapped_key FROM subjects "
+                                   "WHERE external_id = ?");
     ASSERT_TRUE(q.ok());
     q->Bind(1, victim);
     ASSERT_TRUE(*q->Step());
     srow = q->Int(0);
     grow = q->Int(1);
     wrapped.assign(q->Blob(2).begin(), q->Blob(2).end());
-    auto t = gallery::Stmt::Prepare(**db, "SELECT id, segment, offset, length FROM templates "
-                                          "WHERE subject_id = ? ORDER BY id");
+    auto t = sqlite::Stmt::Prepare(**db,
+                                   "SELECT id, segment, offset, length FROM templates "
+                                   "WHERE subject_id = ? ORDER BY id");
     ASSERT_TRUE(t.ok());
     t->Bind(1, srow);
     while (*t->Step()) {
       locs.push_back({t->Int(0), static_cast<uint32_t>(t->Int(1)),
                       static_cast<uint64_t>(t->Int(2)), static_cast<uint32_t>(t->Int(3))});
     }
-    auto i = gallery::Stmt::Prepare(**db, "SELECT template_id, segment, offset, length FROM "
-                                          "images WHERE subject_id = ?");
+    auto i = sqlite::Stmt::Prepare(**db,
+                                   "SELECT template_id, segment, offset, length FROM "
+                                   "images WHERE subject_id = ?");
     ASSERT_TRUE(i.ok());
     i->Bind(1, srow);
     ASSERT_TRUE(*i->Step());
@@ -140,9 +143,10 @@ TEST(CryptoShredding, DeletedSubjectIsUnrecoverableWithMasterKeyAndEveryFile) {
   // The ciphertext is still in the segment, intact; only the destroyed key opens it.
   std::vector<gallery::Key> remaining;
   {
-    auto db = gallery::Db::Open(dir.store() + "/store.db", true, false);
+    auto db = sqlite::Db::Open(dir.store() + "/store.db", {.read_only = true, .create = false});
     ASSERT_TRUE(db.ok());
-    auto q = gallery::Stmt::Prepare(**db, "SELECT id, gallery_id, external_id, wrapped_key FROM subjects");
+    auto q = sqlite::Stmt::Prepare(**db,
+                                   "SELECT id, gallery_id, external_id, wrapped_key FROM subjects");
     ASSERT_TRUE(q.ok());
     while (*q->Step()) {
       auto k = gallery::UnwrapSubjectKey(master, q->Blob(3), {q->Int(0), q->Int(1), q->Text(2)});

@@ -25,6 +25,7 @@
 #include "candor/gallery.h"
 #include "candor/index.h"
 #include "common/hash.h"
+#include "common/sqlite.h"
 #include "gallery/attributes.h"
 #include "gallery/crypto.h"
 #include "gallery/env.h"
@@ -34,16 +35,15 @@
 #include "gallery/row_mac.h"
 #include "gallery/segment.h"
 #include "gallery/subject_ref.h"
-#include "gallery/sqlite_util.h"
 #include "gallery/template_record.h"
 
 namespace candor {
 namespace {
 
 namespace fs = std::filesystem;
-using gallery::Db;
 using gallery::Key;
-using gallery::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
 // 1: the first format. 2: adds row_mac to every metadata row and the images
 // table (a version-1 store is upgraded by its first writer open).
@@ -594,7 +594,9 @@ Status StoreImpl::Init() {
     fs::create_directories(seg_dir_, ec);
     CANDOR_ASSIGN_OR_RETURN(lock_, gallery::LockFile::Acquire(dir_));
   }
-  CANDOR_ASSIGN_OR_RETURN(db_, Db::Open(dir_ + "/store.db", options_.read_only, !exists));
+  CANDOR_ASSIGN_OR_RETURN(db_, Db::Open(dir_ + "/store.db", {.read_only = options_.read_only,
+                                                             .create = !exists,
+                                                             .label = "metadata database"}));
   CANDOR_RETURN_IF_ERROR(Pragmas());
   auto since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "candor/govern.h"
+#include "common/sqlite.h"
 #include "govern/secret_hash.h"
-#include "govern/sqlite_db.h"
 
 namespace candor {
 
-using govern_internal::Stmt;
+using sqlite::Stmt;
 
 namespace {
 
@@ -93,12 +93,12 @@ AuditEntry AuthEntry(const Principal& who, const char* action, const std::string
 }  // namespace
 
 StatusOr<Authorization> Governance::LoadAuthorization(const std::string& id) {
-  CANDOR_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare(std::string("SELECT ") + kAuthCols + " FROM authorizations WHERE id=?"));
-  s->Bind(1, id);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, std::string("SELECT ") + kAuthCols +
+                                                          " FROM authorizations WHERE id=?"));
+  s.Bind(1, id);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFoundError("authorization '" + id + "' not found");
-  return AuthFromRow(*s);
+  return AuthFromRow(s);
 }
 
 StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
@@ -157,11 +157,12 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
   nlohmann::json galleries = spec.galleries;
   nlohmann::json users = spec.users;
   CANDOR_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("INSERT INTO authorizations(id, basis, reference, authority, "
-                           "case_id, purpose, galleries, expires_ms, max_searches, "
-                           "status, created_by, created_ms, approved_by, approved_ms, users) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  s->Bind(1, a.id)
+      auto s, Stmt::Prepare(*db_,
+                            "INSERT INTO authorizations(id, basis, reference, authority, "
+                            "case_id, purpose, galleries, expires_ms, max_searches, "
+                            "status, created_by, created_ms, approved_by, approved_ms, users) "
+                            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s.Bind(1, a.id)
       .Bind(2, BasisName(spec.basis))
       .Bind(3, spec.reference)
       .Bind(4, spec.issuing_authority)
@@ -176,7 +177,7 @@ StatusOr<Authorization> Governance::CreateAuthorization(const Principal& actor,
       .Bind(13, a.approved_by)
       .Bind(14, a.approved_ms)
       .Bind(15, users.dump());
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_RETURN_IF_ERROR(s.Run());
   CANDOR_RETURN_IF_ERROR(
       AuditOrFail(AuthEntry(who, "authorization.create", a.id,
                             std::string(BasisName(spec.basis)) + " " + spec.reference + " by " +
@@ -216,10 +217,11 @@ Status Governance::ApproveAuthorization(const Principal& actor, const std::strin
         PermissionDeniedError("training/certification of '" + who.username + "' expired"));
   }
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("UPDATE authorizations SET status='active', approved_by=?, "
-                                       "approved_ms=? WHERE id=? AND status='pending'"));
-  s->Bind(1, who.username).Bind(2, options_.clock()).Bind(3, id);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+                          Stmt::Prepare(*db_,
+                                        "UPDATE authorizations SET status='active', approved_by=?, "
+                                        "approved_ms=? WHERE id=? AND status='pending'"));
+  s.Bind(1, who.username).Bind(2, options_.clock()).Bind(3, id);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   return AuditOrFail(AuthEntry(who, "authorization.approve", id, "approved"));
 }
 
@@ -231,10 +233,10 @@ Status Governance::RevokeAuthorization(const Principal& actor, const std::string
       RequireRole(who, {Role::kSupervisor, Role::kAdmin}, "authorization.revoke"));
   auto a = LoadAuthorization(id);
   if (!a.ok()) return Refuse(&who, "authorization.revoke", a.status());
-  CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("UPDATE authorizations SET status='revoked' WHERE id=?"));
-  s->Bind(1, id);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, Stmt::Prepare(*db_, "UPDATE authorizations SET status='revoked' WHERE id=?"));
+  s.Bind(1, id);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   return AuditOrFail(AuthEntry(who, "authorization.revoke", id, why));
 }
 
@@ -272,9 +274,9 @@ Status Governance::BackExigent(const Principal& actor, const std::string& exigen
   if (jd->spec.case_id != ex->spec.case_id)
     return refuse("the authorizations concern different cases");
   CANDOR_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("UPDATE authorizations SET backed_by=?, backed_ms=? WHERE id=?"));
-  s->Bind(1, judicial_id).Bind(2, now).Bind(3, exigent_id);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+      auto s, Stmt::Prepare(*db_, "UPDATE authorizations SET backed_by=?, backed_ms=? WHERE id=?"));
+  s.Bind(1, judicial_id).Bind(2, now).Bind(3, exigent_id);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   return AuditOrFail(
       AuthEntry(who, "authorization.back_exigent", exigent_id, "backed by " + judicial_id));
 }
@@ -290,13 +292,14 @@ StatusOr<std::vector<Authorization>> Governance::ListAuthorizations(const Princi
   CANDOR_RETURN_IF_ERROR(
       RequireRole(who, {Role::kSupervisor, Role::kAdmin, Role::kAuditor, Role::kInvestigator},
                   "authorization.list"));
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAuthCols +
-                                               " FROM authorizations ORDER BY created_ms, id"));
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          Stmt::Prepare(*db_, std::string("SELECT ") + kAuthCols +
+                                                  " FROM authorizations ORDER BY created_ms, id"));
   std::vector<Authorization> out;
   while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+    CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    CANDOR_ASSIGN_OR_RETURN(Authorization a, AuthFromRow(*s));
+    CANDOR_ASSIGN_OR_RETURN(Authorization a, AuthFromRow(s));
     out.push_back(std::move(a));
   }
   return out;
@@ -307,12 +310,13 @@ Status Governance::SetCaseOpen(const Principal& actor, const std::string& case_i
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kSupervisor, Role::kAdmin}, "case.update"));
   if (case_id.empty()) return InvalidArgumentError("case id is required");
-  CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT INTO cases(case_id, open, updated_ms) VALUES(?,?,?) "
-                                       "ON CONFLICT(case_id) DO UPDATE SET open=excluded.open, "
-                                       "updated_ms=excluded.updated_ms"));
-  s->Bind(1, case_id).Bind(2, open ? 1 : 0).Bind(3, options_.clock());
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, Stmt::Prepare(*db_,
+                            "INSERT INTO cases(case_id, open, updated_ms) VALUES(?,?,?) "
+                            "ON CONFLICT(case_id) DO UPDATE SET open=excluded.open, "
+                            "updated_ms=excluded.updated_ms"));
+  s.Bind(1, case_id).Bind(2, open ? 1 : 0).Bind(3, options_.clock());
+  CANDOR_RETURN_IF_ERROR(s.Run());
   AuditEntry e = AuthEntry(who, open ? "case.open" : "case.close", "", "case " + case_id);
   return AuditOrFail(e);
 }

@@ -11,14 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "candor/govern.h"
+#include "common/sqlite.h"
 #include "govern/secret_hash.h"
-#include "govern/sqlite_db.h"
 
 namespace candor {
 
-using govern_internal::Db;
 using govern_internal::HashCost;
-using govern_internal::Transaction;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
 
 namespace {
 
@@ -99,7 +100,7 @@ bool ValidUsername(const std::string& u) {
 constexpr const char* kAccountCols =
     "id, username, role, training_expires_ms, disabled, created_ms";
 
-StatusOr<Account> AccountFromRow(const govern_internal::Stmt& s) {
+StatusOr<Account> AccountFromRow(const Stmt& s) {
   Account a;
   a.id = s.Int(0);
   a.username = s.Text(1);
@@ -161,11 +162,14 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
   ao.checkpoint_every = g->options_.audit_checkpoint_every;
   ao.clock = g->options_.clock;
   CANDOR_ASSIGN_OR_RETURN(g->audit_, AuditLog::Open(g->audit_path_, std::move(audit_key), ao));
-  CANDOR_ASSIGN_OR_RETURN(g->db_, Db::Open(store_dir / "govern.db"));
+  CANDOR_ASSIGN_OR_RETURN(
+      g->db_, Db::Open((store_dir / "govern.db").string(), {.label = "governance database"}));
+  CANDOR_RETURN_IF_ERROR(
+      g->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   CANDOR_RETURN_IF_ERROR(g->db_->Exec(kSchema));
   // Stores from before authorizations named their users: add the column
   // (empty: usable by the requester only).
-  if (!g->db_->Prepare("SELECT users FROM authorizations LIMIT 0").ok()) {
+  if (!Stmt::Prepare(*g->db_, "SELECT users FROM authorizations LIMIT 0").ok()) {
     CANDOR_RETURN_IF_ERROR(g->db_->Exec(
         "ALTER TABLE authorizations ADD COLUMN users TEXT NOT NULL DEFAULT '[]'"));
   }
@@ -231,12 +235,12 @@ Status Governance::RequireRole(const Principal& who, std::initializer_list<Role>
 }
 
 StatusOr<Principal> Governance::LoadPrincipal(const std::string& username) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAccountCols +
-                                               " FROM accounts WHERE username=?"));
-  s->Bind(1, username);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, std::string("SELECT ") + kAccountCols +
+                                                          " FROM accounts WHERE username=?"));
+  s.Bind(1, username);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFoundError("no account '" + username + "'");
-  CANDOR_ASSIGN_OR_RETURN(Account a, AccountFromRow(*s));
+  CANDOR_ASSIGN_OR_RETURN(Account a, AccountFromRow(s));
   return ToPrincipal(a);
 }
 
@@ -258,16 +262,17 @@ StatusOr<Account> Governance::InsertAccount(const std::string& actor, const std:
                                                                       : HashCost::kPassword));
   }
   const int64_t now = options_.clock();
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO accounts(username, role, pw_hash, "
-                                               "training_expires_ms, created_ms, created_by) "
-                                               "VALUES(?,?,?,?,?,?)"));
-  s->Bind(1, username)
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_,
+                                                "INSERT INTO accounts(username, role, pw_hash, "
+                                                "training_expires_ms, created_ms, created_by) "
+                                                "VALUES(?,?,?,?,?,?)"));
+  s.Bind(1, username)
       .Bind(2, RoleName(role))
       .Bind(3, hash)
       .Bind(4, training_expires_ms)
       .Bind(5, now)
       .Bind(6, actor);
-  Status st = s->Run();
+  Status st = s.Run();
   if (st.code() == Code::kAlreadyExists)
     return AlreadyExistsError("account '" + username + "' exists");
   CANDOR_RETURN_IF_ERROR(st);
@@ -294,9 +299,9 @@ StatusOr<Account> Governance::BootstrapAdmin(const std::string& username,
                                              const std::string& password,
                                              int64_t training_expires_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT COUNT(*) FROM accounts"));
-  CANDOR_RETURN_IF_ERROR(s->Step().status());
-  if (s->Int(0) > 0) {
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, "SELECT COUNT(*) FROM accounts"));
+  CANDOR_RETURN_IF_ERROR(s.Step().status());
+  if (s.Int(0) > 0) {
     return Refuse(nullptr, "account.bootstrap",
                   FailedPreconditionError("accounts exist; use an admin account to add more"));
   }
@@ -318,9 +323,9 @@ Status Governance::SetTrainingExpiry(const Principal& actor, const std::string& 
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kAdmin}, "account.training"));
   CANDOR_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("UPDATE accounts SET training_expires_ms=? WHERE username=?"));
-  s->Bind(1, expires_ms).Bind(2, username);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+      auto s, Stmt::Prepare(*db_, "UPDATE accounts SET training_expires_ms=? WHERE username=?"));
+  s.Bind(1, expires_ms).Bind(2, username);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return NotFoundError("no account '" + username + "'");
   AuditEntry e{0,
                0,
@@ -343,9 +348,10 @@ Status Governance::SetDisabled(const Principal& actor, const std::string& userna
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kAdmin}, "account.disable"));
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE accounts SET disabled=? WHERE username=?"));
-  s->Bind(1, disabled ? 1 : 0).Bind(2, username);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          Stmt::Prepare(*db_, "UPDATE accounts SET disabled=? WHERE username=?"));
+  s.Bind(1, disabled ? 1 : 0).Bind(2, username);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return NotFoundError("no account '" + username + "'");
   int64_t revoked = 0;
   if (disabled) {  // its tokens die with the disabling: re-enabling revives none
@@ -369,25 +375,25 @@ Status Governance::SetDisabled(const Principal& actor, const std::string& userna
 
 StatusOr<Account> Governance::GetAccount(const std::string& username) {
   std::lock_guard<std::mutex> lock(mu_);
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAccountCols +
-                                               " FROM accounts WHERE username=?"));
-  s->Bind(1, username);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, std::string("SELECT ") + kAccountCols +
+                                                          " FROM accounts WHERE username=?"));
+  s.Bind(1, username);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFoundError("no account '" + username + "'");
-  return AccountFromRow(*s);
+  return AccountFromRow(s);
 }
 
 StatusOr<std::vector<Account>> Governance::ListAccounts(const Principal& actor) {
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(Principal who, LoadPrincipal(actor.username));
   CANDOR_RETURN_IF_ERROR(RequireRole(who, {Role::kAdmin, Role::kAuditor}, "account.list"));
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kAccountCols +
-                                               " FROM accounts ORDER BY username"));
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, std::string("SELECT ") + kAccountCols +
+                                                          " FROM accounts ORDER BY username"));
   std::vector<Account> out;
   while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+    CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    CANDOR_ASSIGN_OR_RETURN(Account a, AccountFromRow(*s));
+    CANDOR_ASSIGN_OR_RETURN(Account a, AccountFromRow(s));
     out.push_back(std::move(a));
   }
   return out;
@@ -400,20 +406,22 @@ StatusOr<Session> Governance::IssueToken(int64_t account_id, const std::string& 
   CANDOR_ASSIGN_OR_RETURN(std::string hash, govern_internal::HashSecret(secret, HashCost::kToken));
   const int64_t now = options_.clock();
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT INTO tokens(token_id, account_id, kind, hash, "
-                                       "expires_ms, created_ms) VALUES(?,?,?,?,?,?)"));
-  s->Bind(1, id).Bind(2, account_id).Bind(3, kind).Bind(4, hash).Bind(5, now + ttl_ms).Bind(6, now);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+                          Stmt::Prepare(*db_,
+                                        "INSERT INTO tokens(token_id, account_id, kind, hash, "
+                                        "expires_ms, created_ms) VALUES(?,?,?,?,?,?)"));
+  s.Bind(1, id).Bind(2, account_id).Bind(3, kind).Bind(4, hash).Bind(5, now + ttl_ms).Bind(6, now);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   return Session{"cnd_" + id + "." + secret, now + ttl_ms};
 }
 
 StatusOr<Session> Governance::SignIn(const std::string& username, const std::string& password) {
   std::lock_guard<std::mutex> lock(mu_);
   const Status bad = UnauthenticatedError("unknown account or wrong password");
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT id, pw_hash, disabled, role FROM accounts "
-                                               "WHERE username=?"));
-  s->Bind(1, username);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_,
+                                                "SELECT id, pw_hash, disabled, role FROM accounts "
+                                                "WHERE username=?"));
+  s.Bind(1, username);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   Principal attempted{0, ValidUsername(username) ? username : "-", Role::kInvestigator, 0, false};
   if (!row) {
     // Spend the same time as a real check so timing does not reveal accounts.
@@ -423,10 +431,10 @@ StatusOr<Session> Governance::SignIn(const std::string& username, const std::str
         .IgnoreError();
     return Refuse(nullptr, "auth.signin", bad, "username " + attempted.username);
   }
-  const int64_t id = s->Int(0);
-  const std::string hash = s->Text(1);
-  const bool disabled = s->Int(2) != 0;
-  auto role = ParseRole(s->Text(3));
+  const int64_t id = s.Int(0);
+  const std::string hash = s.Text(1);
+  const bool disabled = s.Int(2) != 0;
+  auto role = ParseRole(s.Text(3));
   if (role.ok()) attempted.role = *role;
   if (!govern_internal::VerifySecret(password, hash)) return Refuse(&attempted, "auth.signin", bad);
   if (disabled)
@@ -478,17 +486,18 @@ StatusOr<Principal> Governance::Authenticate(const std::string& token) {
     return Refuse(nullptr, "auth.token", UnauthenticatedError("malformed token"));
   }
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("SELECT t.hash, t.expires_ms, t.revoked, a.username "
-                                       "FROM tokens t JOIN accounts a ON a.id = t.account_id "
-                                       "WHERE t.token_id=?"));
-  s->Bind(1, id);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row || !govern_internal::VerifySecret(secret, s->Text(0))) {
+                          Stmt::Prepare(*db_,
+                                        "SELECT t.hash, t.expires_ms, t.revoked, a.username "
+                                        "FROM tokens t JOIN accounts a ON a.id = t.account_id "
+                                        "WHERE t.token_id=?"));
+  s.Bind(1, id);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || !govern_internal::VerifySecret(secret, s.Text(0))) {
     return Refuse(nullptr, "auth.token", UnauthenticatedError("unknown token"), "token " + id);
   }
-  const int64_t expires = s->Int(1);
-  const bool revoked = s->Int(2) != 0;
-  const std::string username = s->Text(3);
+  const int64_t expires = s.Int(1);
+  const bool revoked = s.Int(2) != 0;
+  const std::string username = s.Text(3);
   CANDOR_ASSIGN_OR_RETURN(Principal p, LoadPrincipal(username));
   if (revoked)
     return Refuse(&p, "auth.token", UnauthenticatedError("token was revoked"), "token " + id);
@@ -503,19 +512,21 @@ Status Governance::SignOut(const std::string& token) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string id, secret;
   if (!SplitToken(token, &id, &secret)) return UnauthenticatedError("malformed token");
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE tokens SET revoked=1 WHERE token_id=?"));
-  s->Bind(1, id);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          Stmt::Prepare(*db_, "UPDATE tokens SET revoked=1 WHERE token_id=?"));
+  s.Bind(1, id);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   AuditEntry e{0, 0, "-", "-", "auth.signout", "", "", "", -1, "", "ok", "token " + id};
   return AuditOrFail(e);
 }
 
 StatusOr<int64_t> Governance::RevokeTokensLocked(const std::string& username) {
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE tokens SET revoked=1 WHERE revoked=0 AND "
-                                               "account_id=(SELECT id FROM accounts WHERE "
-                                               "username=?)"));
-  s->Bind(1, username);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_,
+                                                "UPDATE tokens SET revoked=1 WHERE revoked=0 AND "
+                                                "account_id=(SELECT id FROM accounts WHERE "
+                                                "username=?)"));
+  s.Bind(1, username);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   return db_->Changes();
 }
 
@@ -537,10 +548,11 @@ StatusOr<Principal> Governance::CheckPassword(const std::string& username,
   if (password.empty()) {
     return Refuse(&*p, action, UnauthenticatedError("no credential for '" + username + "'"));
   }
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT pw_hash FROM accounts WHERE username=?"));
-  s->Bind(1, username);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row || !govern_internal::VerifySecret(password, s->Text(0))) return Refuse(&*p, action, bad);
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          Stmt::Prepare(*db_, "SELECT pw_hash FROM accounts WHERE username=?"));
+  s.Bind(1, username);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || !govern_internal::VerifySecret(password, s.Text(0))) return Refuse(&*p, action, bad);
   if (p->disabled) return Refuse(&*p, action, UnauthenticatedError("account is disabled"));
   return p;  // as Authenticate: the action that follows is audited with its actor
 }
@@ -562,9 +574,10 @@ Status Governance::ChangePassword(const std::string& username, const std::string
                                                                        : HashCost::kPassword));
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
-  CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE accounts SET pw_hash=? WHERE username=?"));
-  s->Bind(1, hash).Bind(2, username);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto s,
+                          Stmt::Prepare(*db_, "UPDATE accounts SET pw_hash=? WHERE username=?"));
+  s.Bind(1, hash).Bind(2, username);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   CANDOR_ASSIGN_OR_RETURN(int64_t revoked, RevokeTokensLocked(username));
   AuditEntry e;
   e.actor = username;
@@ -589,15 +602,16 @@ StatusOr<Principal> Governance::LocalPrincipal(const std::string& username) {
 
 StatusOr<std::optional<GalleryPolicy>> Governance::LoadGallery(const std::string& name) {
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("SELECT allowed_bases, retention_class FROM galleries "
-                                       "WHERE name=?"));
-  s->Bind(1, name);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+                          Stmt::Prepare(*db_,
+                                        "SELECT allowed_bases, retention_class FROM galleries "
+                                        "WHERE name=?"));
+  s.Bind(1, name);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<GalleryPolicy>();
   GalleryPolicy g;
   g.name = name;
-  g.retention_class = s->Text(1);
-  nlohmann::json j = nlohmann::json::parse(s->Text(0), nullptr, false);
+  g.retention_class = s.Text(1);
+  nlohmann::json j = nlohmann::json::parse(s.Text(0), nullptr, false);
   if (!j.is_array()) return DataLossError("gallery policy of '" + name + "' is corrupt");
   for (const auto& b : j) {
     if (!b.is_string()) return DataLossError("gallery policy of '" + name + "' is corrupt");
@@ -618,10 +632,11 @@ Status Governance::SetGalleryPolicy(const Principal& actor, const GalleryPolicy&
   nlohmann::json bases = nlohmann::json::array();
   for (LegalBasis b : policy.allowed_bases) bases.push_back(std::string(BasisName(b)));
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT OR REPLACE INTO galleries(name, allowed_bases, "
-                                       "retention_class) VALUES(?,?,?)"));
-  s->Bind(1, policy.name).Bind(2, bases.dump()).Bind(3, policy.retention_class);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+                          Stmt::Prepare(*db_,
+                                        "INSERT OR REPLACE INTO galleries(name, allowed_bases, "
+                                        "retention_class) VALUES(?,?,?)"));
+  s.Bind(1, policy.name).Bind(2, bases.dump()).Bind(3, policy.retention_class);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   AuditEntry e{0,
                0,
                who.username,

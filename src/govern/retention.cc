@@ -6,11 +6,12 @@
 // expired credentials. Every purge is audited.
 
 #include "candor/govern.h"
-#include "govern/sqlite_db.h"
+#include "common/sqlite.h"
 
 namespace candor {
 
-using govern_internal::Transaction;
+using sqlite::Stmt;
+using sqlite::Transaction;
 
 Status Governance::PurgeSearchLocked(const SearchRecord& s, const std::string& reason,
                                      int64_t now_ms) {
@@ -31,16 +32,18 @@ Status Governance::PurgeSearchLocked(const SearchRecord& s, const std::string& r
   }
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
-  CANDOR_ASSIGN_OR_RETURN(auto u, db_->Prepare("UPDATE searches SET candidates='[]', purged_ms=?, "
-                                               "purge_reason=? WHERE id=?"));
-  u->Bind(1, now_ms).Bind(2, reason).Bind(3, s.id);
-  CANDOR_RETURN_IF_ERROR(u->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto u, Stmt::Prepare(*db_,
+                                                "UPDATE searches SET candidates='[]', purged_ms=?, "
+                                                "purge_reason=? WHERE id=?"));
+  u.Bind(1, now_ms).Bind(2, reason).Bind(3, s.id);
+  CANDOR_RETURN_IF_ERROR(u.Run());
   // Reviews name subjects and carry notes: keep only the fact of the decision.
   CANDOR_ASSIGN_OR_RETURN(
-      auto r, db_->Prepare("UPDATE reviews SET subject_ref='purged-' || rowid, notes='' "
-                           "WHERE search_id=?"));
-  r->Bind(1, s.id);
-  CANDOR_RETURN_IF_ERROR(r->Run());
+      auto r, Stmt::Prepare(*db_,
+                            "UPDATE reviews SET subject_ref='purged-' || rowid, notes='' "
+                            "WHERE search_id=?"));
+  r.Bind(1, s.id);
+  CANDOR_RETURN_IF_ERROR(r.Run());
   e.outcome = "purged";
   e.candidates_returned = static_cast<int64_t>(s.candidates.size());
   e.reason = "search " + s.id + ": " + reason;
@@ -55,23 +58,24 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
   std::vector<std::string> lapsed;
   {
     CANDOR_ASSIGN_OR_RETURN(
-        auto s, db_->Prepare("SELECT id FROM authorizations WHERE basis='exigent' AND "
-                             "status='active' AND backed_by='' AND created_ms + ? <= ?"));
-    s->Bind(1, options_.policy.exigent_window_ms).Bind(2, now_ms);
+        auto s, Stmt::Prepare(*db_,
+                              "SELECT id FROM authorizations WHERE basis='exigent' AND "
+                              "status='active' AND backed_by='' AND created_ms + ? <= ?"));
+    s.Bind(1, options_.policy.exigent_window_ms).Bind(2, now_ms);
     while (true) {
-      CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+      CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      lapsed.push_back(s->Text(0));
+      lapsed.push_back(s.Text(0));
     }
   }
   const std::string exigent_reason =
       "exigent search not backed by a judicial authorization within " +
       std::to_string(options_.policy.exigent_window_ms / 3600000) + " h";
   for (const std::string& id : lapsed) {
-    CANDOR_ASSIGN_OR_RETURN(auto u,
-                            db_->Prepare("UPDATE authorizations SET status='lapsed' WHERE id=?"));
-    u->Bind(1, id);
-    CANDOR_RETURN_IF_ERROR(u->Run());
+    CANDOR_ASSIGN_OR_RETURN(
+        auto u, Stmt::Prepare(*db_, "UPDATE authorizations SET status='lapsed' WHERE id=?"));
+    u.Bind(1, id);
+    CANDOR_RETURN_IF_ERROR(u.Run());
     AuditEntry e{0,  0,  "candor", "system", "authorization.lapse", id, "",
                  "", -1, "",       "lapsed", exigent_reason};
     CANDOR_RETURN_IF_ERROR(AuditOrFail(e));
@@ -82,27 +86,29 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
   std::vector<std::pair<std::string, std::string>> due;  // id, reason
   {
     CANDOR_ASSIGN_OR_RETURN(auto s,
-                            db_->Prepare("SELECT s.id FROM searches s JOIN authorizations a ON "
-                                         "a.id = s.authorization_id WHERE a.status='lapsed' AND "
-                                         "s.purged_ms=0 AND s.outcome != 'refused'"));
+                            Stmt::Prepare(*db_,
+                                          "SELECT s.id FROM searches s JOIN authorizations a ON "
+                                          "a.id = s.authorization_id WHERE a.status='lapsed' AND "
+                                          "s.purged_ms=0 AND s.outcome != 'refused'"));
     while (true) {
-      CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+      CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      due.emplace_back(s->Text(0), exigent_reason);
+      due.emplace_back(s.Text(0), exigent_reason);
     }
   }
   const size_t exigent_due = due.size();
   // 2. Retention period over and no open case holding the search.
   {
     CANDOR_ASSIGN_OR_RETURN(
-        auto s, db_->Prepare("SELECT id FROM searches WHERE purged_ms=0 AND "
-                             "outcome != 'refused' AND retain_until_ms <= ? AND "
-                             "case_id NOT IN (SELECT case_id FROM cases WHERE open=1)"));
-    s->Bind(1, now_ms);
+        auto s, Stmt::Prepare(*db_,
+                              "SELECT id FROM searches WHERE purged_ms=0 AND "
+                              "outcome != 'refused' AND retain_until_ms <= ? AND "
+                              "case_id NOT IN (SELECT case_id FROM cases WHERE open=1)"));
+    s.Bind(1, now_ms);
     while (true) {
-      CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+      CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      std::string id = s->Text(0);
+      std::string id = s.Text(0);
       bool dup = false;
       for (const auto& d : due) dup = dup || d.first == id;
       if (!dup) due.emplace_back(std::move(id), "retention period over");
@@ -123,9 +129,9 @@ StatusOr<PurgeSummary> Governance::Purge(int64_t now_ms) {
     }
   }
   // 3. Expired credentials.
-  CANDOR_ASSIGN_OR_RETURN(auto t, db_->Prepare("DELETE FROM tokens WHERE expires_ms <= ?"));
-  t->Bind(1, now_ms);
-  CANDOR_RETURN_IF_ERROR(t->Run());
+  CANDOR_ASSIGN_OR_RETURN(auto t, Stmt::Prepare(*db_, "DELETE FROM tokens WHERE expires_ms <= ?"));
+  t.Bind(1, now_ms);
+  CANDOR_RETURN_IF_ERROR(t.Run());
   sum.sessions_removed = db_->Changes();
   if (!first_error.ok()) return first_error.WithContext("purge incomplete");
   return sum;

@@ -8,13 +8,13 @@
 #include <set>
 
 #include "candor/govern.h"
+#include "common/sqlite.h"
 #include "govern/secret_hash.h"
-#include "govern/sqlite_db.h"
 
 namespace candor {
 
-using govern_internal::Stmt;
-using govern_internal::Transaction;
+using sqlite::Stmt;
+using sqlite::Transaction;
 
 namespace {
 
@@ -79,31 +79,32 @@ bool QualifiedReviewer(Role r) { return r == Role::kExaminer || r == Role::kSupe
 }  // namespace
 
 StatusOr<SearchRecord> Governance::LoadSearch(const std::string& id) {
-  CANDOR_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare(std::string("SELECT ") + kSearchCols + " FROM searches WHERE id=?"));
-  s->Bind(1, id);
-  CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+  CANDOR_ASSIGN_OR_RETURN(auto s, Stmt::Prepare(*db_, std::string("SELECT ") + kSearchCols +
+                                                          " FROM searches WHERE id=?"));
+  s.Bind(1, id);
+  CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFoundError("search '" + id + "' not found");
-  return SearchFromRow(*s);
+  return SearchFromRow(s);
 }
 
 StatusOr<std::vector<Review>> Governance::LoadReviews(const std::string& search_id) {
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("SELECT reviewer, reviewer_role, subject_ref, decision, "
-                                       "notes, created_ms FROM reviews WHERE search_id=? "
-                                       "ORDER BY created_ms, reviewer"));
-  s->Bind(1, search_id);
+                          Stmt::Prepare(*db_,
+                                        "SELECT reviewer, reviewer_role, subject_ref, decision, "
+                                        "notes, created_ms FROM reviews WHERE search_id=? "
+                                        "ORDER BY created_ms, reviewer"));
+  s.Bind(1, search_id);
   std::vector<Review> out;
   while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+    CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     Review r;
-    r.reviewer = s->Text(0);
-    r.reviewer_role = s->Text(1);
-    r.subject_ref = s->Text(2);
-    r.decision = s->Text(3) == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject;
-    r.notes = s->Text(4);
-    r.created_ms = s->Int(5);
+    r.reviewer = s.Text(0);
+    r.reviewer_role = s.Text(1);
+    r.subject_ref = s.Text(2);
+    r.decision = s.Text(3) == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject;
+    r.notes = s.Text(4);
+    r.created_ms = s.Int(5);
     out.push_back(std::move(r));
   }
   return out;
@@ -158,11 +159,12 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
   Transaction tx(db_.get());
   CANDOR_RETURN_IF_ERROR(tx.Begin());
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT INTO searches(id, kind, requester, requester_role, "
-                                       "authorization_id, basis, gallery, case_id, created_ms, "
-                                       "candidate_list_size, outcome, refusal, retain_until_ms) "
-                                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-  s->Bind(1, rec.id)
+                          Stmt::Prepare(*db_,
+                                        "INSERT INTO searches(id, kind, requester, requester_role, "
+                                        "authorization_id, basis, gallery, case_id, created_ms, "
+                                        "candidate_list_size, outcome, refusal, retain_until_ms) "
+                                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  s.Bind(1, rec.id)
       .Bind(2, KindName(req.kind))
       .Bind(3, rec.requester)
       .Bind(4, rec.requester_role)
@@ -175,13 +177,14 @@ StatusOr<SearchTicket> Governance::BeginSearch(const Principal& caller, const Se
       .Bind(11, SearchOutcomeName(rec.outcome))
       .Bind(12, d.allowed ? "" : d.reason)
       .Bind(13, rec.retain_until_ms);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_RETURN_IF_ERROR(s.Run());
   if (d.allowed && in.authorization) {
     CANDOR_ASSIGN_OR_RETURN(auto u,
-                            db_->Prepare("UPDATE authorizations SET searches_used=searches_used+1 "
-                                         "WHERE id=? AND searches_used < max_searches"));
-    u->Bind(1, req.authorization_id);
-    CANDOR_RETURN_IF_ERROR(u->Run());
+                            Stmt::Prepare(*db_,
+                                          "UPDATE authorizations SET searches_used=searches_used+1 "
+                                          "WHERE id=? AND searches_used < max_searches"));
+    u.Bind(1, req.authorization_id);
+    CANDOR_RETURN_IF_ERROR(u.Run());
     if (db_->Changes() != 1) return AbortedError("authorization count changed concurrently");
   }
   AuditEntry e;
@@ -227,10 +230,10 @@ Status Governance::RecordResult(const std::string& search_id,
   }
   const SearchOutcome outcome =
       candidates.empty() ? SearchOutcome::kNoCandidate : SearchOutcome::kCandidates;
-  CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("UPDATE searches SET outcome=?, candidates=? WHERE id=?"));
-  s->Bind(1, SearchOutcomeName(outcome)).Bind(2, j.dump()).Bind(3, search_id);
-  CANDOR_RETURN_IF_ERROR(s->Run());
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, Stmt::Prepare(*db_, "UPDATE searches SET outcome=?, candidates=? WHERE id=?"));
+  s.Bind(1, SearchOutcomeName(outcome)).Bind(2, j.dump()).Bind(3, search_id);
+  CANDOR_RETURN_IF_ERROR(s.Run());
   AuditEntry e;
   e.actor = rec.requester;
   e.role = rec.requester_role;
@@ -329,17 +332,18 @@ Status Governance::ReviewCandidate(const Principal& caller, const std::string& s
   }
   const char* dec = decision == ReviewDecision::kConfirm ? "confirm" : "reject";
   CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT INTO reviews(search_id, reviewer, reviewer_role, "
-                                       "subject_ref, decision, notes, created_ms) "
-                                       "VALUES(?,?,?,?,?,?,?)"));
-  s->Bind(1, search_id)
+                          Stmt::Prepare(*db_,
+                                        "INSERT INTO reviews(search_id, reviewer, reviewer_role, "
+                                        "subject_ref, decision, notes, created_ms) "
+                                        "VALUES(?,?,?,?,?,?,?)"));
+  s.Bind(1, search_id)
       .Bind(2, who.username)
       .Bind(3, RoleName(who.role))
       .Bind(4, subject_ref)
       .Bind(5, dec)
       .Bind(6, notes)
       .Bind(7, now);
-  Status st = s->Run();
+  Status st = s.Run();
   if (st.code() == Code::kAlreadyExists) {
     return Refuse(&who, action,
                   AlreadyExistsError("'" + who.username +
@@ -400,9 +404,10 @@ StatusOr<Lead> Governance::ReleaseLead(const Principal& caller, const std::strin
                                           "different qualified person's without a rejection"));
   }
   if (rec->released_ms == 0) {
-    CANDOR_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE searches SET released_ms=? WHERE id=?"));
-    s->Bind(1, options_.clock()).Bind(2, search_id);
-    CANDOR_RETURN_IF_ERROR(s->Run());
+    CANDOR_ASSIGN_OR_RETURN(auto s,
+                            Stmt::Prepare(*db_, "UPDATE searches SET released_ms=? WHERE id=?"));
+    s.Bind(1, options_.clock()).Bind(2, search_id);
+    CANDOR_RETURN_IF_ERROR(s.Run());
   }
   AuditEntry e = SearchEntry(who, action, *rec);
   e.candidates_returned = static_cast<int64_t>(lead.confirmed_subject_refs.size());

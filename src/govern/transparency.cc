@@ -10,9 +10,12 @@
 #include <sstream>
 
 #include "candor/govern.h"
-#include "govern/sqlite_db.h"
+#include "common/sqlite.h"
 
 namespace candor {
+
+using sqlite::Stmt;
+
 namespace {
 
 std::string Iso(int64_t ms) {
@@ -168,37 +171,38 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
   r.from_ms = from_ms;
   r.to_ms = to_ms;
   r.generated_ms = options_.clock();
-  CANDOR_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("SELECT s.requester_role, s.basis, s.gallery, s.outcome, "
-                                       "s.refusal, s.released_ms, s.purged_ms, s.purge_reason, "
-                                       "COALESCE(a.backed_by, ''), s.kind FROM searches s LEFT JOIN "
-                                       "authorizations a ON a.id = s.authorization_id "
-                                       "WHERE s.created_ms >= ? AND s.created_ms < ?"));
-  s->Bind(1, from_ms).Bind(2, to_ms);
+  CANDOR_ASSIGN_OR_RETURN(
+      auto s, Stmt::Prepare(*db_,
+                            "SELECT s.requester_role, s.basis, s.gallery, s.outcome, "
+                            "s.refusal, s.released_ms, s.purged_ms, s.purge_reason, "
+                            "COALESCE(a.backed_by, ''), s.kind FROM searches s LEFT JOIN "
+                            "authorizations a ON a.id = s.authorization_id "
+                            "WHERE s.created_ms >= ? AND s.created_ms < ?"));
+  s.Bind(1, from_ms).Bind(2, to_ms);
   while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, s->Step());
+    CANDOR_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     ++r.searches;
-    ++r.by_role[s->Text(0)];
-    ++r.by_kind[s->Text(9)];
-    const std::string outcome = s->Text(3);
+    ++r.by_role[s.Text(0)];
+    ++r.by_kind[s.Text(9)];
+    const std::string outcome = s.Text(3);
     if (outcome == "refused") {
       ++r.refused;
-      ++r.refusals_by_reason_kind[RefusalKind(s->Text(4))];
+      ++r.refusals_by_reason_kind[RefusalKind(s.Text(4))];
       continue;
     }
-    const std::string basis = s->Text(1).empty() ? "none" : s->Text(1);
+    const std::string basis = s.Text(1).empty() ? "none" : s.Text(1);
     ++r.by_basis[basis];
-    ++r.by_gallery[s->Text(2)];
-    const bool released = s->Int(5) != 0;
+    ++r.by_gallery[s.Text(2)];
+    const bool released = s.Int(5) != 0;
     ++r.by_outcome[released ? "confirmed_lead" : outcome];
     if (released) ++r.leads_released;
-    const bool purged = s->Int(6) != 0;
-    const bool exigent_purge = purged && s->Text(7).rfind("exigent", 0) == 0;
+    const bool purged = s.Int(6) != 0;
+    const bool exigent_purge = purged && s.Text(7).rfind("exigent", 0) == 0;
     if (purged && !exigent_purge) ++r.searches_purged_by_retention;
     if (basis == "exigent") {
       ++r.exigent_searches;
-      if (!s->Text(8).empty()) {
+      if (!s.Text(8).empty()) {
         ++r.exigent_later_authorized;
       } else if (exigent_purge) {
         ++r.exigent_purged;
@@ -207,15 +211,16 @@ StatusOr<TransparencyReport> Governance::Transparency(const Principal& caller, i
       }
     }
   }
-  CANDOR_ASSIGN_OR_RETURN(auto v,
-                          db_->Prepare("SELECT v.decision, COUNT(*) FROM reviews v JOIN searches s "
-                                       "ON s.id = v.search_id WHERE s.created_ms >= ? AND "
-                                       "s.created_ms < ? GROUP BY v.decision"));
-  v->Bind(1, from_ms).Bind(2, to_ms);
+  CANDOR_ASSIGN_OR_RETURN(
+      auto v, Stmt::Prepare(*db_,
+                            "SELECT v.decision, COUNT(*) FROM reviews v JOIN searches s "
+                            "ON s.id = v.search_id WHERE s.created_ms >= ? AND "
+                            "s.created_ms < ? GROUP BY v.decision"));
+  v.Bind(1, from_ms).Bind(2, to_ms);
   while (true) {
-    CANDOR_ASSIGN_OR_RETURN(bool row, v->Step());
+    CANDOR_ASSIGN_OR_RETURN(bool row, v.Step());
     if (!row) break;
-    (v->Text(0) == "confirm" ? r.reviews_confirm : r.reviews_reject) = v->Int(1);
+    (v.Text(0) == "confirm" ? r.reviews_confirm : r.reviews_reject) = v.Int(1);
   }
   AuditEntry e{0,
                0,

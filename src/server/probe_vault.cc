@@ -3,21 +3,20 @@
 #include "server/probe_vault.h"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <iterator>
 #include <vector>
 
+#include "common/seal.h"
+
 namespace candor::server {
 
-ProbeVault::ProbeVault(std::filesystem::path dir, const StoreKey& key) : dir_(std::move(dir)) {
-  // A sub-key for probes, so the store key itself never seals these files.
-  crypto_generichash(key_.data(), key_.size(),
-                     reinterpret_cast<const unsigned char*>("candor-probe-vault-v1"), 21,
-                     key.data(), key.size());
-}
+ProbeVault::ProbeVault(std::filesystem::path dir, const StoreKey& key)
+    : dir_(std::move(dir)),
+      // A sub-key for probes, so the store key itself never seals these files.
+      key_(crypto::DeriveKey(key, "candor-probe-vault-v1")) {}
 
 StatusOr<std::filesystem::path> ProbeVault::PathFor(const std::string& id) const {
   if (id.empty() || id.size() > 128 ||
@@ -33,12 +32,8 @@ Status ProbeVault::Put(const std::string& search_id, const std::string& image) {
   CANDOR_ASSIGN_OR_RETURN(std::filesystem::path path, PathFor(search_id));
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
-  std::vector<unsigned char> out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
-                                 image.size());
-  randombytes_buf(out.data(), crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(out.data() + crypto_secretbox_NONCEBYTES,
-                        reinterpret_cast<const unsigned char*>(image.data()), image.size(),
-                        out.data(), key_.data());
+  // The search id is the associated data: a probe file renamed to another search fails to open.
+  const std::vector<uint8_t> out = crypto::Seal(key_, image, search_id);
   const std::string tmp = path.string() + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return InternalError("cannot write probe file " + tmp);
@@ -66,18 +61,14 @@ StatusOr<std::string> ProbeVault::Get(const std::string& search_id) const {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return NotFoundError("no probe image for search '" + search_id + "' (purged or never kept)");
-  std::vector<unsigned char> buf((std::istreambuf_iterator<char>(in)),
-                                 std::istreambuf_iterator<char>());
-  if (buf.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+  std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (buf.size() < crypto::kSealOverhead) {
     return DataLossError("probe file " + path.string() + " is truncated");
   }
-  std::string out(buf.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(
-          reinterpret_cast<unsigned char*>(out.data()), buf.data() + crypto_secretbox_NONCEBYTES,
-          buf.size() - crypto_secretbox_NONCEBYTES, buf.data(), key_.data()) != 0) {
-    return DataLossError("probe file " + path.string() + " fails authentication");
-  }
-  return out;
+  if (auto image = crypto::OpenText(key_, buf, search_id); image.ok()) return image;
+  // Files kept before the one sealing helper (secretbox, no associated data).
+  if (auto image = crypto::OpenLegacySecretBox(key_, buf); image.ok()) return image;
+  return DataLossError("probe file " + path.string() + " fails authentication");
 }
 
 Status ProbeVault::Delete(const std::string& search_id) {

@@ -1,9 +1,11 @@
 // Copyright 2026 The Candor Authors.
 //
-// Probe images kept for examiner review, sealed at rest with XChaCha20-Poly1305
-// (libsodium secretbox) under a key derived from the store key, one file per
-// search (<dir>/<search_id>.probe), written temp + fsync + rename. Deleted by
-// the retention purge. Thread-safe (files are independent; ids are validated).
+// Probe images kept for examiner review, sealed at rest with common/seal.h
+// (XChaCha20-Poly1305, the search id as associated data) under a key derived
+// from the store key, one file per search (<dir>/<search_id>.probe), written
+// temp + fsync + rename. Files written before that helper (libsodium
+// secretbox) still open. Deleted by the retention purge. Thread-safe (files
+// are independent; ids are validated).
 
 #ifndef CANDOR_SERVER_PROBE_VAULT_H_
 #define CANDOR_SERVER_PROBE_VAULT_H_
@@ -13,6 +15,7 @@
 
 #include "candor/gallery.h"
 #include "candor/status.h"
+#include "common/seal.h"
 
 namespace candor::server {
 
@@ -27,7 +30,7 @@ class ProbeVault {
  private:
   StatusOr<std::filesystem::path> PathFor(const std::string& id) const;
   std::filesystem::path dir_;
-  StoreKey key_{};
+  crypto::Key key_;
 };
 
 }  // namespace candor::server

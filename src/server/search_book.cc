@@ -2,12 +2,11 @@
 
 #include "server/search_book.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <set>
 
-#include "gallery/sqlite_util.h"
+#include "common/seal.h"
+#include "common/sqlite.h"
 
 namespace candor::server {
 
@@ -149,40 +148,23 @@ std::string BookedSearch::StatusName() const {
 }
 
 struct SearchBook::Impl {
-  std::unique_ptr<gallery::Db> db;
-  std::array<unsigned char, crypto_aead_xchacha20poly1305_ietf_KEYBYTES> key{};
-  ~Impl() { sodium_memzero(key.data(), key.size()); }
+  std::unique_ptr<sqlite::Db> db;
+  crypto::Key key;  // the book's sub-key (DeriveKey(store key, "candor-search-book-v1"))
 
+  // The search id is the associated data: a sealed entry moved to another id fails to open.
   std::vector<uint8_t> Seal(const std::string& id, const std::string& plain) const {
-    std::vector<uint8_t> out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() +
-                             crypto_aead_xchacha20poly1305_ietf_ABYTES);
-    randombytes_buf(out.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    unsigned long long n = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &n,
-        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(),
-        reinterpret_cast<const unsigned char*>(id.data()), id.size(), nullptr, out.data(),
-        key.data());
-    out.resize(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + n);
-    return out;
+    return crypto::Seal(key, plain, id);
   }
 
   StatusOr<std::string> Open(const std::string& id, std::span<const uint8_t> sealed) const {
-    constexpr size_t kOver =
-        crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-    if (sealed.size() < kOver) return DataLossError("search book entry '" + id + "' is truncated");
-    std::string plain(sealed.size() - kOver, '\0');
-    unsigned long long n = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            reinterpret_cast<unsigned char*>(plain.data()), &n, nullptr,
-            sealed.data() + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-            sealed.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-            reinterpret_cast<const unsigned char*>(id.data()), id.size(), sealed.data(),
-            key.data()) != 0) {
+    if (sealed.size() < crypto::kSealOverhead) {
+      return DataLossError("search book entry '" + id + "' is truncated");
+    }
+    auto plain = crypto::OpenText(key, sealed, id);
+    if (!plain.ok()) {
       return DataLossError("search book entry '" + id +
                            "' fails authentication (wrong key, tampering or corruption)");
     }
-    plain.resize(n);
     return plain;
   }
 };
@@ -192,18 +174,16 @@ SearchBook::~SearchBook() = default;
 
 StatusOr<std::unique_ptr<SearchBook>> SearchBook::Open(const std::filesystem::path& path,
                                                        const StoreKey& key) {
-  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  CANDOR_RETURN_IF_ERROR(crypto::InitCrypto());
   auto impl = std::make_unique<Impl>();
   // A sub-key for this book, so the store key itself never seals these rows.
-  crypto_generichash(impl->key.data(), impl->key.size(),
-                     reinterpret_cast<const unsigned char*>("candor-search-book-v1"), 21,
-                     key.data(), key.size());
+  impl->key = crypto::DeriveKey(key, "candor-search-book-v1");
   if (!path.empty() && path.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
   }
-  CANDOR_ASSIGN_OR_RETURN(impl->db, gallery::Db::Open(path.empty() ? ":memory:" : path.string(),
-                                                      /*read_only=*/false, /*create=*/true));
+  CANDOR_ASSIGN_OR_RETURN(impl->db, sqlite::Db::Open(path.empty() ? ":memory:" : path.string(),
+                                                     {.label = "search book"}));
   CANDOR_RETURN_IF_ERROR(impl->db->Exec(
       "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"));
   CANDOR_RETURN_IF_ERROR(impl->db->Exec(kSchema));
@@ -214,10 +194,10 @@ Status SearchBook::PutLocked(const BookedSearch& s) {
   CANDOR_RETURN_IF_ERROR(CheckId(s.id));
   const std::vector<uint8_t> sealed = impl_->Seal(s.id, ToJson(s).dump());
   CANDOR_ASSIGN_OR_RETURN(
-      gallery::Stmt st,
-      gallery::Stmt::Prepare(*impl_->db,
-                             "INSERT OR REPLACE INTO searches (id, requester, created_ms, status, "
-                             "sealed) VALUES (?, ?, ?, ?, ?)"));
+      sqlite::Stmt st,
+      sqlite::Stmt::Prepare(*impl_->db,
+                            "INSERT OR REPLACE INTO searches (id, requester, created_ms, status, "
+                            "sealed) VALUES (?, ?, ?, ?, ?)"));
   st.Bind(1, std::string_view(s.id))
       .Bind(2, std::string_view(s.requester))
       .Bind(3, s.created_ms)
@@ -229,9 +209,9 @@ Status SearchBook::PutLocked(const BookedSearch& s) {
 StatusOr<BookedSearch> SearchBook::GetLocked(const std::string& id) const {
   CANDOR_RETURN_IF_ERROR(CheckId(id));
   CANDOR_ASSIGN_OR_RETURN(
-      gallery::Stmt st,
-      gallery::Stmt::Prepare(*impl_->db,
-                             "SELECT requester, created_ms, sealed FROM searches WHERE id = ?"));
+      sqlite::Stmt st,
+      sqlite::Stmt::Prepare(*impl_->db,
+                            "SELECT requester, created_ms, sealed FROM searches WHERE id = ?"));
   st.Bind(1, std::string_view(id));
   CANDOR_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return NotFoundError("no search '" + id + "' in the service's records");
@@ -265,10 +245,10 @@ StatusOr<std::vector<BookedSearch>> SearchBook::List(const std::string& requeste
                                                      const std::string& status) const {
   std::lock_guard<std::mutex> lock(mu_);
   CANDOR_ASSIGN_OR_RETURN(
-      gallery::Stmt st,
-      gallery::Stmt::Prepare(*impl_->db,
-                             "SELECT id FROM searches WHERE (?1 = '' OR requester = ?1) AND "
-                             "(?2 = '' OR status = ?2) ORDER BY created_ms, id"));
+      sqlite::Stmt st,
+      sqlite::Stmt::Prepare(*impl_->db,
+                            "SELECT id FROM searches WHERE (?1 = '' OR requester = ?1) AND "
+                            "(?2 = '' OR status = ?2) ORDER BY created_ms, id"));
   st.Bind(1, std::string_view(requester)).Bind(2, std::string_view(status));
   std::vector<std::string> ids;
   while (true) {

@@ -1,18 +1,19 @@
 // Copyright 2026 The Candor Authors.
 
-#include "gallery/sqlite_util.h"
+#include "common/sqlite.h"
 
-namespace candor::gallery {
+namespace candor::sqlite {
 
-StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only, bool create) {
+StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const OpenOptions& options) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_FULLMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-  if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
+  int flags =
+      SQLITE_OPEN_FULLMUTEX | (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+  if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  std::unique_ptr<Db> db(new Db(raw, path));
+  std::unique_ptr<Db> db(new Db(raw, path, options.label));
   if (rc != SQLITE_OK) {
     if (rc == SQLITE_CANTOPEN) {
-      return NotFoundError("cannot open metadata database " + path + ": " +
+      return NotFoundError("cannot open " + options.label + " " + path + ": " +
                            (raw ? sqlite3_errmsg(raw) : "out of memory"));
     }
     return db->Error(rc, "cannot open");
@@ -27,12 +28,12 @@ Db::~Db() {
 }
 
 Status Db::Error(int rc, std::string_view what) const {
-  std::string msg = std::string(what) + " (" + path_ + "): " +
-                    (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+  std::string msg =
+      std::string(what) + " (" + path_ + "): " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return DataLossError("metadata database is corrupt: " + msg);
+      return DataLossError(label_ + " is corrupt: " + msg);
     case SQLITE_FULL:
       return ResourceExhaustedError(msg + " (disk full)");
     case SQLITE_BUSY:
@@ -54,9 +55,7 @@ Status Db::Error(int rc, std::string_view what) const {
 }
 
 Status Db::Exec(std::string_view sql) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err);
-  if (err) sqlite3_free(err);
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "SQL '" + std::string(sql.substr(0, 60)) + "' failed");
   return OkStatus();
 }
@@ -85,7 +84,7 @@ Stmt::~Stmt() {
   if (st_) sqlite3_finalize(st_);
 }
 
-Stmt& Stmt::Bind(int i, int64_t v) {
+Stmt& Stmt::BindInt64(int i, int64_t v) {
   sqlite3_bind_int64(st_, i, v);
   return *this;
 }
@@ -143,4 +142,19 @@ std::span<const uint8_t> Stmt::Blob(int col) const {
   return {static_cast<const uint8_t*>(p), static_cast<size_t>(n)};
 }
 
-}  // namespace candor::gallery
+Transaction::~Transaction() {
+  if (begun_ && !done_) db_->Exec("ROLLBACK").IgnoreError();
+}
+
+Status Transaction::Begin() {
+  CANDOR_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  begun_ = true;
+  return OkStatus();
+}
+
+Status Transaction::Commit() {
+  done_ = true;
+  return db_->Exec("COMMIT");
+}
+
+}  // namespace candor::sqlite
