@@ -17,7 +17,8 @@ APT_PACKAGES=(build-essential cmake pkg-config git ca-certificates
   libopencv-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libsqlite3-dev libsodium-dev libssl-dev libcpp-httplib-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libfaiss-dev libhnswlib-dev
-  clang libclang-rt-14-dev clang-format wrk openssl chromium ccache nats-server libnats-dev)
+  clang libclang-rt-14-dev clang-format wrk openssl chromium ccache nats-server libnats-dev
+  libdnnl-dev)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

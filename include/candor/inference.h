@@ -9,10 +9,17 @@
 // model's own layout when the model was exported NHWC. Output: every output of
 // the model, as float32 cv::Mat values owned by the caller.
 //
+// Two implementations: OpenCV 4.6 DNN (the reference) and oneDNN
+// (inference_dnnl.cc: the same ONNX graph compiled into fused oneDNN
+// primitives; outputs equal OpenCV's to float rounding, checked on real
+// images by candor_inference_equivalence_test). Which one runs is an
+// InferenceBackend; both take the same input and give the same outputs.
+//
 // Thread safety: Run() may be called concurrently from any number of threads.
-// The OpenCV implementation keeps a pool of `instances` loaded copies of the
+// Each implementation keeps a pool of `instances` loaded copies of the
 // network; a call takes a free copy (blocking while all are busy), so models
-// are loaded once and never shared by two threads at a time.
+// are loaded once and never shared by two threads at a time. A call runs on
+// the calling thread only.
 
 #ifndef CANDOR_INFERENCE_H_
 #define CANDOR_INFERENCE_H_
@@ -20,6 +27,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -55,12 +63,40 @@ class Network {
   virtual StatusOr<std::vector<cv::Mat>> Run(const cv::Mat& nchw) const = 0;
 
   virtual const ModelInfo& info() const = 0;
+  // "opencv" or "onednn".
+  virtual const char* backend() const = 0;
 };
+
+enum class InferenceBackend {
+  kOpenCv,  // OpenCV 4.6 DNN
+  kOneDnn,  // oneDNN (Debian libdnnl-dev), when the build has it
+};
+
+// "opencv" / "onednn".
+const char* InferenceBackendName(InferenceBackend backend);
+// INVALID_ARGUMENT for another name.
+StatusOr<InferenceBackend> ParseInferenceBackend(std::string_view name);
+// $CANDOR_INFERENCE when it names a back end, else the build's default
+// (kOpenCv).
+InferenceBackend DefaultInferenceBackend();
+// True when this build has the oneDNN back end.
+bool DnnlAvailable();
 
 // Loads `info.onnx_path` with OpenCV DNN (DNN_BACKEND_OPENCV, DNN_TARGET_CPU),
 // `instances` copies (>= 1). INVALID_ARGUMENT / DATA_LOSS when OpenCV cannot
 // import the file.
 StatusOr<std::unique_ptr<Network>> OpenOpenCvNetwork(const ModelInfo& info, int instances);
+
+// Compiles `info.onnx_path` for oneDNN (batch 1 at once, other batch sizes on
+// first use), `instances` copies. UNIMPLEMENTED when the build has no oneDNN
+// or the graph uses an op the back end does not translate; NOT_FOUND /
+// DATA_LOSS for a missing or unreadable file.
+StatusOr<std::unique_ptr<Network>> OpenDnnlNetwork(const ModelInfo& info, int instances);
+
+// Opens with `backend`. A oneDNN request that the back end cannot serve
+// (UNIMPLEMENTED: no oneDNN in this build, or an op it does not translate)
+// falls back to OpenCV; Network::backend() says which one runs.
+StatusOr<std::unique_ptr<Network>> OpenNetwork(const ModelInfo& info, int instances, InferenceBackend backend);
 
 // Helper: packs 8-bit BGR images (all the same size) into an NCHW float blob,
 // RGB channel order, value = (pixel - mean[c]) * scale[c] with mean/scale in RGB order.

@@ -59,6 +59,7 @@ class OpenCvNetwork final : public Network {
   }
 
   const ModelInfo& info() const override { return info_; }
+  const char* backend() const override { return "opencv"; }
 
  private:
   size_t Acquire() const {
