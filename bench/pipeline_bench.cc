@@ -9,6 +9,8 @@
 //   default        PipelineOptions{}: small-image detector, facemesh x2, flip-averaged embedding
 //   big_detector   the 256-px detector on small images too (small_model_id = "")
 //   fast           facemesh x1, no flip-averaging (one network pass per embedding)
+// each on OpenCV 4.6 DNN and, as "<setting>_onednn", on the oneDNN back end
+// (issue 14), side by side in the same run.
 // Needs the converted models and ../shared/data (CANDOR_DATA); skips otherwise.
 //
 //   build/bench/pipeline_bench --benchmark_min_time=1
@@ -31,10 +33,16 @@
 namespace candor {
 namespace {
 
-PipelineOptions Settings(const std::string& name, const std::string& embedder) {
+PipelineOptions Settings(std::string name, const std::string& embedder) {
   PipelineOptions o;
   o.embedder = embedder;
   o.threads = 2;
+  // "<setting>+onednn": the same setting on the oneDNN back end; otherwise OpenCV DNN.
+  o.inference = InferenceBackend::kOpenCv;
+  if (const auto plus = name.find("+onednn"); plus != std::string::npos) {
+    o.inference = InferenceBackend::kOneDnn;
+    name.resize(plus);
+  }
   if (name == "big_detector") o.detector.small_model_id.clear();
   if (name == "fast") {
     o.mesh_passes = 1;
@@ -109,6 +117,10 @@ BENCHMARK_CAPTURE(BM_DecodeDetect_250, big_detector, std::string("big_detector")
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_DecodeDetect_250, fast, std::string("fast"))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_DecodeDetect_250, default_onednn, std::string("default+onednn"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_DecodeDetect_250, fast_onednn, std::string("fast+onednn"))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_DecodeDetect_4000x3000, default, std::string("default"))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 
@@ -150,6 +162,10 @@ BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, flip, std::string("default"))
     ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, no_flip, std::string("fast"))
     ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, flip_onednn, std::string("default+onednn"))
+    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_AlignEmbed_MobileFaceNet, no_flip_onednn, std::string("fast+onednn"))
+    ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, flip, std::string("default"))
     ->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_AlignEmbed_FaceApiResNet, no_flip, std::string("fast"))
@@ -179,6 +195,10 @@ BENCHMARK_CAPTURE(BM_Process_250, big_detector, std::string("big_detector"),
                   std::string(kMobileFaceNet))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);
 BENCHMARK_CAPTURE(BM_Process_250, fast, std::string("fast"), std::string(kMobileFaceNet))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_Process_250, default_onednn, std::string("default+onednn"), std::string(kMobileFaceNet))
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
+BENCHMARK_CAPTURE(BM_Process_250, fast_onednn, std::string("fast+onednn"), std::string(kMobileFaceNet))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2);
 BENCHMARK_CAPTURE(BM_Process_250, fusion, std::string("default"), std::string(kFusion))
     ->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1);

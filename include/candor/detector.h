@@ -72,6 +72,8 @@ struct DetectorOptions {
   // largest face a fine level is responsible for, see PlanPyramid).
   int tile_overlap = 0;
   int max_tiles = 256;                     // bound on network runs per image
+  // Which runtime runs the networks (inference.h); same detections to float rounding.
+  InferenceBackend backend = DefaultInferenceBackend();
 };
 
 // The smallest face (detector box side, network pixels) the tiling relies on

@@ -63,6 +63,8 @@ struct EmbedderOptions {
   // CPU per face at 1, 16.8 at 16; docs/BENCHMARKS.md), and a small batch
   // keeps latency per face low.
   int max_batch = 1;
+  // Which runtime runs the network (inference.h); same templates to float rounding.
+  InferenceBackend backend = DefaultInferenceBackend();
 };
 
 class Embedder {

@@ -40,7 +40,8 @@ Face FaceFromDetection(const FaceDetection& d);
 class Landmarker {
  public:
   static StatusOr<std::unique_ptr<Landmarker>> Open(const std::filesystem::path& model_dir,
-                                                    int instances);
+                                                    int instances,
+                                                    InferenceBackend backend = DefaultInferenceBackend());
 
   // Detection -> Face with mesh and five points; `passes` = 1 or 2. `fill`:
   // how the facemesh crop is filled where it reaches outside the image.

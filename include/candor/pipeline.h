@@ -65,6 +65,10 @@ struct PipelineOptions {
   // Embedder id; empty: $CANDOR_EMBEDDER, else DefaultEmbedderId().
   std::string embedder;
   int threads = 1;                   // concurrent callers served in parallel
+  // The runtime of every network (detector, facemesh, embedder); its
+  // outputs equal OpenCV's to float rounding (inference.h). Default:
+  // $CANDOR_INFERENCE, else the build's default.
+  InferenceBackend inference = DefaultInferenceBackend();
   bool flip_average = true;          // embed the mirrored crop too
   bool use_mesh = true;              // facemesh landmarks (else BlazeFace keypoints)
   int mesh_passes = 2;

@@ -10,6 +10,7 @@
 //   --mesh-passes N   facemesh passes (1 or 2; the second refines on the first's landmarks)
 //   --min-face PX     smallest face the detector's tiling looks for (0: no tiling)
 //   --max-pixels N    decompression-bomb guard
+//   --inference B     network runtime: opencv | onednn (else $CANDOR_INFERENCE, else the build's default)
 // Header-only; used only by the CLI.
 
 #ifndef CANDOR_CLI_PIPELINE_FLAGS_H_
@@ -34,6 +35,7 @@ struct PipelineFlags {
   int mesh_passes = PipelineOptions().mesh_passes;
   int min_face_px = DetectorOptions().min_face_px;
   uint64_t max_pixels = DecodeLimits().max_pixels;
+  std::string inference;  // empty: DefaultInferenceBackend()
 };
 
 // with_model = false: the command defines its own --model.
@@ -52,6 +54,10 @@ inline void AddPipelineFlags(CLI::App& sub, PipelineFlags* f, bool with_model = 
   sub.add_option("--min-face", f->min_face_px, "Smallest face (pixels) the detector tiles large photos for; 0 = no tiling")
       ->check(CLI::Range(0, 100000));
   sub.add_option("--max-pixels", f->max_pixels, "Refuse images with more pixels than this");
+  sub.add_option("--inference", f->inference,
+                 std::string("Network runtime: opencv or onednn (same templates to float rounding); default "
+                             "$CANDOR_INFERENCE, else ") + InferenceBackendName(DefaultInferenceBackend()))
+      ->check(CLI::IsMember({"opencv", "onednn"}));
 }
 
 inline PipelineOptions ToPipelineOptions(const PipelineFlags& f) {
@@ -64,6 +70,7 @@ inline PipelineOptions ToPipelineOptions(const PipelineFlags& f) {
   o.mesh_passes = f.mesh_passes;
   o.detector.min_face_px = f.min_face_px;
   o.decode.max_pixels = f.max_pixels;
+  if (!f.inference.empty()) o.inference = *ParseInferenceBackend(f.inference);  // checked by IsMember
   return o;
 }
 

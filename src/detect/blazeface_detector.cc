@@ -90,12 +90,12 @@ FaceDetector::FaceDetector(std::unique_ptr<Network> net, std::unique_ptr<Network
 namespace {
 
 StatusOr<std::unique_ptr<Network>> OpenBlazeFace(const std::filesystem::path& model_dir, const std::string& id,
-                                                 int instances, int* size) {
+                                                 int instances, InferenceBackend backend, int* size) {
   CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, id));
   *size = info.input_h;
   if (*size == 0) *size = id.find("128") != std::string::npos ? 128 : 256;
   info.input_h = info.input_w = *size;
-  return OpenOpenCvNetwork(info, instances);
+  return OpenNetwork(info, instances, backend);
 }
 
 }  // namespace
@@ -104,11 +104,11 @@ StatusOr<std::unique_ptr<FaceDetector>> FaceDetector::Open(const std::filesystem
                                                            const DetectorOptions& options,
                                                            int instances) {
   int size = 0, small_size = 0;
-  CANDOR_ASSIGN_OR_RETURN(auto net, OpenBlazeFace(model_dir, options.model_id, instances, &size));
+  CANDOR_ASSIGN_OR_RETURN(auto net, OpenBlazeFace(model_dir, options.model_id, instances, options.backend, &size));
   std::unique_ptr<Network> small;
   if (!options.small_model_id.empty() && options.small_model_id != options.model_id &&
       std::filesystem::exists(model_dir / (options.small_model_id + ".onnx"))) {
-    CANDOR_ASSIGN_OR_RETURN(small, OpenBlazeFace(model_dir, options.small_model_id, instances, &small_size));
+    CANDOR_ASSIGN_OR_RETURN(small, OpenBlazeFace(model_dir, options.small_model_id, instances, options.backend, &small_size));
     if (small_size >= size) small.reset();  // only a smaller network saves time
   }
   return std::unique_ptr<FaceDetector>(

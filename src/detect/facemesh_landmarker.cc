@@ -49,10 +49,10 @@ Face FaceFromDetection(const FaceDetection& d) {
 }
 
 StatusOr<std::unique_ptr<Landmarker>> Landmarker::Open(const std::filesystem::path& model_dir,
-                                                       int instances) {
+                                                       int instances, InferenceBackend backend) {
   CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, "facemesh-468"));
   info.input_h = info.input_w = kInput;
-  CANDOR_ASSIGN_OR_RETURN(auto net, OpenOpenCvNetwork(info, instances));
+  CANDOR_ASSIGN_OR_RETURN(auto net, OpenNetwork(info, instances, backend));
   return std::unique_ptr<Landmarker>(new Landmarker(std::move(net)));
 }
 

@@ -52,7 +52,7 @@ StatusOr<std::unique_ptr<Embedder>> Embedder::Open(const std::filesystem::path& 
   }
   CANDOR_ASSIGN_OR_RETURN(ModelInfo info, LoadModelInfo(model_dir, options.model_id));
   info.input_h = info.input_w = CropSize(crop);
-  CANDOR_ASSIGN_OR_RETURN(auto net, OpenOpenCvNetwork(info, std::max(1, options.instances)));
+  CANDOR_ASSIGN_OR_RETURN(auto net, OpenNetwork(info, std::max(1, options.instances), options.backend));
   return std::unique_ptr<Embedder>(new Embedder(std::move(net), options, crop, dim, mean, scale));
 }
 

@@ -77,14 +77,16 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Open(const PipelineOptions& option
     o.embedder = (env && *env) ? env : DefaultEmbedderId();
   }
   if (o.threads < 1) o.threads = 1;
+  o.detector.backend = o.inference;
   CANDOR_ASSIGN_OR_RETURN(p->detector_, FaceDetector::Open(o.model_dir, o.detector, o.threads));
   if (o.use_mesh) {
-    CANDOR_ASSIGN_OR_RETURN(p->landmarker_, Landmarker::Open(o.model_dir, o.threads));
+    CANDOR_ASSIGN_OR_RETURN(p->landmarker_, Landmarker::Open(o.model_dir, o.threads, o.inference));
   }
   EmbedderOptions eo;
   eo.model_id = o.embedder;
   eo.flip_average = o.flip_average;
   eo.instances = o.threads;
+  eo.backend = o.inference;
   eo.border = o.border == BorderHandling::kLegacy ? AlignBorder::kReplicate : o.crop_fill;
   CANDOR_ASSIGN_OR_RETURN(p->embedder_, Embedder::Open(o.model_dir, eo));
   return p;
@@ -99,7 +101,10 @@ std::string Pipeline::SettingsKey() const {
          (landmarker_ ? std::to_string(o.mesh_passes) : "0") + ":flip=" + (o.flip_average ? "1" : "0") +
          ":minface=" + std::to_string(o.detector.min_face_px) + ":thr=" +
          std::to_string(o.detector.score_threshold);
-  key.append(":align=").append(AlignmentId());  // separate appends: GCC 12 -Wrestrict false positive on one chain
+  key.append(":align=").append(AlignmentId());
+  // The oneDNN back end's templates equal OpenCV's to float rounding, not
+  // bit for bit: caches keep them apart (OpenCV's keys are unchanged).
+  if (o.inference != InferenceBackend::kOpenCv) key.append(":inf=").append(InferenceBackendName(o.inference));  // separate appends: GCC 12 -Wrestrict false positive on one chain
   if (o.border != BorderHandling::kLegacy) {
     key.append(o.border == BorderHandling::kReflect ? ":border=reflect2" : ":border=replicate2");
     const char* fills[] = {"replicate", "zero", "reflect", "reflect-blur"};
