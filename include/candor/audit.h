@@ -40,11 +40,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "candor/status.h"
 
 namespace candor {
+
+namespace audit_internal {
+struct Record;
+}
 
 struct AuditEntry {
   uint64_t seq = 0;     // assigned by Append (1-based, dense)
@@ -79,10 +84,40 @@ StatusOr<AuditSigningKey> ReadAuditKey(const std::filesystem::path& secret_path)
 // Reads a public key file (64 hex characters). NOT_FOUND / INVALID_ARGUMENT.
 StatusOr<std::vector<uint8_t>> ReadAuditPublicKey(const std::filesystem::path& public_path);
 
+// A second, replicated copy of one audit log's records, kept in step by
+// AuditLog (the cluster's JetStream audit stream, candor/cluster.h
+// OpenAuditStream). Records (entries and checkpoints alike) are numbered 1,
+// 2, ... in file order and handed over as their framed bytes, exactly as the
+// file holds them, so the copy verifies with the same public key and can
+// replace a lost file byte for byte.
+// Thread safety: AuditLog calls one method at a time.
+class AuditMirror {
+ public:
+  virtual ~AuditMirror() = default;
+  struct Tail {
+    uint64_t count = 0;  // records the mirror holds
+    std::string last;    // the last one's bytes ("" when count is 0)
+  };
+  virtual StatusOr<Tail> ReadTail() = 0;
+  // Stores records first, first+1, ... (first = count + 1 of the mirror) and
+  // returns once they are durable there. UNAVAILABLE when the mirror cannot
+  // acknowledge in time (the caller may retry the same records).
+  virtual Status Append(uint64_t first, const std::vector<std::string>& records) = 0;
+};
+
 struct AuditLogOptions {
   uint64_t checkpoint_every = 64;  // entries between signed checkpoints (>= 1)
   std::function<int64_t()> clock;  // Unix ms; defaults to the system clock
   bool write_anchor = true;        // keep <path>.anchor up to date
+  // With a mirror, Append (and Checkpoint) return only after the records are
+  // durable in the file AND acknowledged by the mirror. If the mirror fails,
+  // Append returns UNAVAILABLE: the entry is in the file (it stays in the
+  // chain) but is not acknowledged; it is handed to the mirror again with the
+  // next append or at the next Open. Open brings the mirror up to the file
+  // (records it lacks are appended) and refuses with DATA_LOSS a file that
+  // holds fewer records than the mirror, or whose record differs from the
+  // mirror's last one (a lost or replaced file: recover it from the mirror).
+  std::shared_ptr<AuditMirror> mirror;
 };
 
 // Result of VerifyAuditLog.
@@ -139,6 +174,7 @@ class AuditLog {
   StatusOr<uint64_t> WriteEntryLocked(AuditEntry entry);               // no sync
   Status AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t op);
   Status WriteAnchorSlot(const std::string& payload);
+  Status CatchUpMirror(std::string_view data, const std::vector<audit_internal::Record>& records);
 
   const std::filesystem::path path_;
   const AuditSigningKey key_;
@@ -156,6 +192,11 @@ class AuditLog {
   uint64_t last_checkpoint_count_ = 0;
   uint64_t written_bytes_ = 0;  // end of the last completely written record
   std::vector<uint8_t> head_;   // 32 bytes
+  // Mirror: records written but not yet acknowledged by it, in order; the
+  // first is record number mirrored_records_ + 1 of the file.
+  std::vector<std::string> unmirrored_;
+  uint64_t mirrored_records_ = 0;
+  uint64_t mirrored_ops_ = 0;  // records of written_ops_ the mirror acknowledged
 };
 
 // Verifies the whole log: framing and checksums, dense increasing seq, hash
@@ -168,6 +209,12 @@ class AuditLog {
 StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path,
                                            const std::vector<uint8_t>& public_key,
                                            const std::filesystem::path& anchor_path = {});
+
+// VerifyAuditLog over a log's bytes held in memory (e.g. read back from an
+// AuditMirror), with the same checks and report.
+StatusOr<AuditVerifyReport> VerifyAuditBytes(std::string_view data,
+                                             const std::vector<uint8_t>& public_key,
+                                             const std::filesystem::path& anchor_path = {});
 
 // Reads every entry (no verification; for reports and tools). DATA_LOSS on a
 // framing error.

@@ -70,6 +70,10 @@ struct GovernanceOptions {
   std::map<std::string, int64_t> retention_classes = {
       {"short", 7 * kMsPerDay}, {"standard", 30 * kMsPerDay}, {"extended", 365 * kMsPerDay}};
   uint64_t audit_checkpoint_every = 64;
+  // A replicated copy of the audit log (AuditLogOptions::mirror; the
+  // cluster's audit stream): actions are acknowledged only once it holds
+  // their entries.
+  std::shared_ptr<AuditMirror> audit_mirror;
   // Tests only: Argon2id at minimal cost for passwords too.
   bool fast_password_hashing = false;
   // Called by Purge for each search whose probe image must be deleted (the

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -132,6 +133,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
       }
     }
   }
+  if (log->options_.mirror) CANDOR_RETURN_IF_ERROR(log->CatchUpMirror(data, scan.records));
   if (log->options_.write_anchor) {
     const bool anchor_existed = std::filesystem::exists(AnchorPath(path), ec);
     log->anchor_fd_ = ::open(AnchorPath(path).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -161,8 +163,42 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::filesystem::path& 
   return log;
 }
 
+// The file's records (as scanned at Open) against the mirror's: the mirror
+// may lag (records written before it was configured, or not acknowledged
+// before a crash) and is brought up to the file; it may never lead.
+Status AuditLog::CatchUpMirror(std::string_view data,
+                               const std::vector<audit_internal::Record>& records) {
+  CANDOR_ASSIGN_OR_RETURN(AuditMirror::Tail tail, options_.mirror->ReadTail());
+  auto framed = [&](uint64_t i) {  // record i (0-based) as framed in the file
+    const Record& r = records[i];
+    return std::string(data.substr(r.offset, kHeaderSize + r.payload.size()));
+  };
+  if (tail.count > records.size()) {
+    return DataLossError("audit log " + path_.string() + " holds " +
+                         std::to_string(records.size()) + " records but its replicated copy " +
+                         std::to_string(tail.count) +
+                         ": the file lost records; recover it from the copy "
+                         "(candor audit recover) before starting");
+  }
+  if (tail.count > 0 && framed(tail.count - 1) != tail.last) {
+    return DataLossError("audit log " + path_.string() + " record " + std::to_string(tail.count) +
+                         " differs from its replicated copy's: one of them was replaced or "
+                         "modified (candor audit verify with the copy says where)");
+  }
+  constexpr uint64_t kBatch = 256;
+  for (uint64_t first = tail.count; first < records.size(); first += kBatch) {
+    std::vector<std::string> batch;
+    for (uint64_t i = first; i < std::min<uint64_t>(records.size(), first + kBatch); ++i) {
+      batch.push_back(framed(i));
+    }
+    CANDOR_RETURN_IF_ERROR(options_.mirror->Append(first + 1, batch));
+  }
+  mirrored_records_ = records.size();
+  return OkStatus();
+}
+
 Status AuditLog::WriteRecordLocked(uint8_t type, const std::string& payload) {
-  const std::string record = EncodeRecord(type, payload);
+  std::string record = EncodeRecord(type, payload);
   Status s = WriteAll(fd_, record);
   if (!s.ok()) {
     broken_ = true;
@@ -170,15 +206,17 @@ Status AuditLog::WriteRecordLocked(uint8_t type, const std::string& payload) {
   }
   written_bytes_ += record.size();
   ++written_ops_;
+  if (options_.mirror) unmirrored_.push_back(std::move(record));
   return OkStatus();
 }
 
 // Group commit: the first waiter becomes the syncer and makes everything
-// written so far durable (log fdatasync, then the anchor slot) with the lock
-// released; the others wait for it. One sync serves every entry written
-// before it started.
+// written so far durable (log fdatasync, then the anchor slot, then the
+// mirror's acknowledgement) with the lock released; the others wait for it.
+// One sync serves every entry written before it started. A mirror failure
+// leaves the records queued for the next syncer and fails this wait only.
 Status AuditLog::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t op) {
-  while (synced_ops_ < op) {
+  while (synced_ops_ < op || (options_.mirror && mirrored_ops_ < op)) {
     if (broken_) return FailedPreconditionError("audit log failed earlier; reopen it");
     if (syncing_) {
       cv_.wait(lock);
@@ -186,14 +224,23 @@ Status AuditLog::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t
     }
     syncing_ = true;
     const uint64_t target = written_ops_;
+    const bool need_sync = synced_ops_ < target;
     const uint64_t count = count_;
     const std::vector<uint8_t> head = head_;
+    std::vector<std::string> batch;
+    if (options_.mirror) {
+      batch.assign(unmirrored_.begin(),
+                   unmirrored_.begin() + static_cast<ptrdiff_t>(target - mirrored_ops_));
+    }
+    const uint64_t first = mirrored_records_ + 1;
     lock.unlock();
     Status s;
-    if (::fdatasync(fd_) != 0) s = ErrnoStatus("fdatasync audit log");
-    if (s.ok() && options_.write_anchor) {
+    if (need_sync && ::fdatasync(fd_) != 0) s = ErrnoStatus("fdatasync audit log");
+    if (need_sync && s.ok() && options_.write_anchor) {
       s = WriteAnchorSlot(EncodeCheckpoint(count, head, options_.clock(), key_));
     }
+    Status m;
+    if (s.ok() && !batch.empty()) m = options_.mirror->Append(first, batch);
     lock.lock();
     syncing_ = false;
     if (s.ok()) {
@@ -201,8 +248,19 @@ Status AuditLog::AwaitDurableLocked(std::unique_lock<std::mutex>& lock, uint64_t
     } else {
       broken_ = true;
     }
+    if (s.ok() && m.ok() && options_.mirror) {
+      unmirrored_.erase(unmirrored_.begin(),
+                        unmirrored_.begin() + static_cast<ptrdiff_t>(batch.size()));
+      mirrored_records_ += batch.size();
+      mirrored_ops_ = target;
+    }
     cv_.notify_all();
     if (!s.ok()) return s;
+    if (!m.ok()) {
+      return UnavailableError(
+          "the audit entry is in the local log but its replicated copy did not acknowledge "
+          "it: " + m.message());
+    }
   }
   return OkStatus();
 }

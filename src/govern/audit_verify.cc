@@ -205,6 +205,13 @@ StatusOr<AuditVerifyReport> VerifyAuditLog(const std::filesystem::path& log_path
   return r;
 }
 
+StatusOr<AuditVerifyReport> VerifyAuditBytes(std::string_view data,
+                                             const std::vector<uint8_t>& public_key,
+                                             const std::filesystem::path& anchor_path) {
+  CANDOR_ASSIGN_OR_RETURN(std::optional<std::string> anchor, ReadAnchor(anchor_path));
+  return VerifyAuditData(data, public_key, anchor, anchor_path.string());
+}
+
 StatusOr<std::vector<AuditEntry>> ReadAuditEntries(const std::filesystem::path& log_path) {
   CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, ReadFile(log_path, kMaxLogBytes));
   return EntriesOf(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));

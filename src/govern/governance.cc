@@ -161,6 +161,7 @@ StatusOr<std::unique_ptr<Governance>> Governance::Open(const std::filesystem::pa
   AuditLogOptions ao;
   ao.checkpoint_every = g->options_.audit_checkpoint_every;
   ao.clock = g->options_.clock;
+  ao.mirror = g->options_.audit_mirror;
   CANDOR_ASSIGN_OR_RETURN(g->audit_, AuditLog::Open(g->audit_path_, std::move(audit_key), ao));
   CANDOR_ASSIGN_OR_RETURN(
       g->db_, Db::Open((store_dir / "govern.db").string(), {.label = "governance database"}));
