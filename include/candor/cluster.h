@@ -32,11 +32,13 @@
 #define CANDOR_CLUSTER_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "candor/audit.h"
 #include "candor/gallery.h"
 #include "candor/status.h"
 
@@ -51,6 +53,10 @@ struct ClusterOptions {
   int64_t request_timeout_ms = 2000; // deadline of one scatter-gather (all replicas tried)
   int64_t publish_timeout_ms = 5000; // wait for JetStream's publish ack
   std::string client_name = "candor";
+  // The front end's audit log, replicated (OpenAuditStream): its stream and
+  // this front end's log id in it (each front end its own, [A-Za-z0-9_-]{1,64}).
+  std::string audit_stream = "CANDOR_AUDIT";
+  std::string audit_log_id = "front-end";
 };
 
 // The shard of a subject: the first 8 bytes of SHA-256(gallery || 0x00 ||
@@ -70,6 +76,48 @@ Status EnsureClusterStream(const ClusterOptions& options);
 StatusOr<std::unique_ptr<Store>> OpenClusterStore(const ClusterOptions& options,
                                                   const StoreKey& key);
 
+// ---- The audit stream (docs/CLUSTER.md, "The audit log, replicated") ----
+// Stream `audit_stream` (subjects candor.audit.>, file storage,
+// `stream_replicas` replicas, deletion and purge denied); this front end's
+// records on candor.audit.<audit_log_id>, one message per record (entry or
+// checkpoint), its framed bytes exactly as in the audit file, header
+// Candor-Audit-Record = its number. Records are not sealed: like the file they
+// hold no biometric data, and an auditor verifies them with the audit public
+// key alone (use NATS TLS off loopback).
+
+// An AuditMirror (candor/audit.h) for AuditLogOptions::mirror: Append returns
+// after JetStream's publish ack (a majority of the stream's replicas), each
+// record published with the expected last sequence of the subject, so a
+// second writer on the same log id is refused (FAILED_PRECONDITION), and a
+// message id (log id + record number), so a retried record is stored once.
+// Creates the stream if missing. UNAVAILABLE when JetStream is unreachable.
+StatusOr<std::shared_ptr<AuditMirror>> OpenAuditStream(const ClusterOptions& options);
+
+// Every record of `options.audit_log_id` in the stream, in order.
+StatusOr<std::vector<std::string>> ReadAuditStream(const ClusterOptions& options);
+
+struct AuditStreamCheck {
+  AuditVerifyReport stream;     // the stream's records verified as a log
+  uint64_t stream_records = 0;
+  uint64_t file_records = 0;    // 0 when no file was given
+  bool file_matches = false;    // every stream record equals the file's, none missing
+  std::string problem;          // where the copies differ ("" when they match)
+};
+// Verifies the stream copy (chain, checksums, signed checkpoints, and the
+// anchor if `anchor_path` is given) and, if `log_path` is non-empty, compares
+// it record by record with the file: the same bytes (so the same hashes), none
+// missing on either side.
+StatusOr<AuditStreamCheck> VerifyAuditStream(const ClusterOptions& options,
+                                             const std::vector<uint8_t>& public_key,
+                                             const std::filesystem::path& log_path,
+                                             const std::filesystem::path& anchor_path);
+
+// Writes the stream's records to `log_path` (which must not exist) durably:
+// the audit file as it was, for a front end that lost its disk.
+// Returns the number of records written.
+StatusOr<uint64_t> RecoverAuditLog(const ClusterOptions& options,
+                                   const std::filesystem::path& log_path);
+
 struct ShardReplicaOptions {
   ClusterOptions cluster;
   int shard = 0;
@@ -81,6 +129,12 @@ struct ShardReplicaOptions {
   // consumer is deleted and re-created). FAILED_PRECONDITION if store_dir
   // already holds a store.
   bool rebuild = false;
+  // Start from a snapshot (ShardReplica::Snapshot) of a replica of the same
+  // shard: it is copied into the empty store_dir and only the log after the
+  // snapshot's position is applied. FAILED_PRECONDITION if store_dir holds a
+  // store, or the snapshot is of another shard, cluster size or stream (a
+  // stream re-created since has other sequences).
+  std::string snapshot;
 };
 
 class ShardReplica {
@@ -95,8 +149,16 @@ class ShardReplica {
   virtual uint64_t applied_seq() const = 0;
   // True once the backlog present at start has been applied.
   virtual bool caught_up() const = 0;
+  // Log entries this process has applied since Start (a rebuild from a
+  // snapshot applies only the tail).
+  virtual uint64_t entries_applied() const = 0;
   // The replica's store (read it; do not write to it).
   virtual const Store& store() const = 0;
+  // Copies the replica's store, as of a log position, into `dir` (created;
+  // must not exist or be empty) and returns that position (a stream
+  // sequence). Applying the log pauses while the files are copied; requests
+  // are answered meanwhile. The copy is durable (fsync'ed) when this returns.
+  virtual StatusOr<uint64_t> Snapshot(const std::string& dir) = 0;
   // Stops consuming and answering; idempotent. The store stays open until
   // destruction.
   virtual void Stop() = 0;

@@ -26,7 +26,22 @@ inline void AddClusterFrontFlags(CLI::App& sub, ServeConfig* c) {
   cluster::AddClusterFlags(sub, &c->nats, &c->cluster);
   // `serve` has no default NATS URL: without --nats it serves the local store.
   c->nats.clear();
+  cluster::AddAuditStreamFlags(sub, &c->cluster);
 #endif
+}
+
+// With --nats, the audit stream that mirrors the front end's audit log
+// (candor/cluster.h OpenAuditStream); without, none (nullptr).
+inline StatusOr<std::shared_ptr<AuditMirror>> OpenServedAuditMirror(const ServeConfig& c) {
+#ifdef CANDOR_WITH_NATS
+  if (!c.nats.empty()) {
+    ClusterOptions o = c.cluster;
+    CANDOR_ASSIGN_OR_RETURN(o.servers, cluster::ParseNatsUrls(c.nats));
+    o.client_name = "candor-serve-audit";
+    return OpenAuditStream(o);
+  }
+#endif
+  return std::shared_ptr<AuditMirror>();
 }
 
 // The local store, or with --nats the cluster front end (the local store

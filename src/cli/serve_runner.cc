@@ -136,6 +136,7 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   go.purge_probe = [&service_ptr](const std::string& id) {
     return service_ptr ? service_ptr->DeleteProbe(id) : UnavailableError("service not started");
   };
+  CANDOR_ASSIGN_OR_RETURN(go.audit_mirror, OpenServedAuditMirror(c));
   CANDOR_ASSIGN_OR_RETURN(auto gov, Governance::Open(dir, std::move(audit_key), go));
   std::unique_ptr<Pipeline> own_pipeline;
   if (!pipeline) {

@@ -4,9 +4,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "candor/gallery.h"
+#include "common/file_util.h"
 
 namespace candor::cluster {
 
@@ -19,6 +24,13 @@ void AddClusterFlags(CLI::App& app, std::string* nats, ClusterOptions* c) {
       ->check(CLI::Range(1, 5));
   app.add_option("--timeout-ms", c->request_timeout_ms, "Deadline of a scatter-gather request")
       ->check(CLI::Range(10, 600'000));
+}
+
+void AddAuditStreamFlags(CLI::App& app, ClusterOptions* c) {
+  app.add_option("--audit-stream", c->audit_stream,
+                 "JetStream stream holding the front ends' audit logs");
+  app.add_option("--audit-log-id", c->audit_log_id,
+                 "This front end's log in the audit stream (each front end its own)");
 }
 
 StatusOr<std::vector<std::string>> ParseNatsUrls(const std::string& list) {
@@ -45,7 +57,52 @@ void AddShardFlags(CLI::App& app, ShardFlags* f) {
   app.add_option("--index", f->index_spec, "Search index spec (candor/index.h)");
   app.add_flag("--rebuild", f->rebuild,
                "Rebuild this replica from the whole log into an empty --store");
+  app.add_option("--from-snapshot", f->from_snapshot,
+                 "Rebuild this replica from a snapshot (of a replica of the same shard) plus "
+                 "the log's tail, into an empty --store");
+  app.add_option("--snapshot-dir", f->snapshot_dir,
+                 "Write snapshots of this replica to DIR/<log sequence> (the newest two kept)");
+  app.add_option("--snapshot-every-s", f->snapshot_every_s, "Seconds between snapshots")
+      ->check(CLI::Range(1, 7 * 24 * 3600));
 }
+
+namespace {
+
+// A snapshot into <dir>/<sequence, zero-padded>, then only the newest two kept.
+void TakeSnapshot(ShardReplica& r, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path tmp = fs::path(dir) / "incoming";
+  fs::remove_all(tmp, ec);
+  auto seq = r.Snapshot(tmp.string());
+  if (!seq.ok()) {
+    std::cerr << "snapshot failed: " << seq.status().ToString() << std::endl;
+    fs::remove_all(tmp, ec);
+    return;
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "%020llu", static_cast<unsigned long long>(*seq));
+  const fs::path final_path = fs::path(dir) / name;
+  if (fs::exists(final_path, ec)) {
+    fs::remove_all(tmp, ec);  // nothing applied since the last one
+    return;
+  }
+  fs::rename(tmp, final_path, ec);
+  if (ec || !SyncDir(dir).ok()) {
+    std::cerr << "snapshot rename failed: " << ec.message() << std::endl;
+    return;
+  }
+  std::vector<fs::path> snaps;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory() && e.path().filename() != "incoming") snaps.push_back(e.path());
+  }
+  std::sort(snaps.begin(), snaps.end());
+  for (size_t i = 0; i + 2 < snaps.size(); ++i) fs::remove_all(snaps[i], ec);
+  std::cout << "snapshot at log sequence " << *seq << ": " << final_path.string() << std::endl;
+}
+
+}  // namespace
 
 Status RunShard(const ShardFlags& f) {
   ShardReplicaOptions o;
@@ -56,6 +113,10 @@ Status RunShard(const ShardFlags& f) {
   o.store_dir = f.store;
   o.index_spec = f.index_spec;
   o.rebuild = f.rebuild;
+  o.snapshot = f.from_snapshot;
+  if (f.snapshot_every_s > 0 && f.snapshot_dir.empty()) {
+    return InvalidArgumentError("--snapshot-every-s needs --snapshot-dir");
+  }
   CANDOR_ASSIGN_OR_RETURN(o.key, LoadStoreKey(f.key_file));
   // Block the stop signals in every thread (libnats threads inherit the
   // mask), then wait for one.
@@ -69,8 +130,15 @@ Status RunShard(const ShardFlags& f) {
   if (!replica.ok()) return replica.status();
   std::cout << "candor shard " << f.shard << " replica " << f.replica << ": running (store "
             << f.store << ")" << std::endl;
-  int sig = 0;
-  sigwait(&set, &sig);
+  if (f.snapshot_every_s > 0) {
+    timespec every{f.snapshot_every_s, 0};
+    while (sigtimedwait(&set, nullptr, &every) < 0) {
+      if (errno == EAGAIN) TakeSnapshot(**replica, f.snapshot_dir);
+    }
+  } else {
+    int sig = 0;
+    sigwait(&set, &sig);
+  }
   (*replica)->Stop();
   return OkStatus();
 }

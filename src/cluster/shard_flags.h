@@ -23,12 +23,17 @@ struct ShardFlags {
   std::string store, key_file;
   std::string index_spec = "Flat,int8";
   bool rebuild = false;
+  std::string from_snapshot;  // restore this snapshot into an empty --store first
+  std::string snapshot_dir;   // take snapshots into <dir>/<sequence> ...
+  int snapshot_every_s = 0;   // ... this often (0 = never); the newest two are kept
 };
 
 // --nats, --shards, --replicas, --stream, --stream-replicas, --timeout-ms
 // (shared with `candor serve --cluster`).
 void AddClusterFlags(CLI::App& app, std::string* nats, ClusterOptions* c);
 // The NATS URLs of a comma-separated list; INVALID_ARGUMENT if empty.
+// --audit-stream, --audit-log-id (the front end's replicated audit log).
+void AddAuditStreamFlags(CLI::App& app, ClusterOptions* c);
 StatusOr<std::vector<std::string>> ParseNatsUrls(const std::string& list);
 
 void AddShardFlags(CLI::App& app, ShardFlags* f);
