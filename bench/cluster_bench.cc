@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "candor/cluster.h"
-#include "cluster/nats_test_cluster.h"
+#include "cluster/local_cluster.h"
 #include "common/hash.h"
 
 namespace {
@@ -154,9 +154,17 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/candor-cluster-bench-XXXXXX";
     const std::string dir = ::mkdtemp(tmpl);
     {
-      auto nats = cluster::testing::NatsTestCluster::Start(3, dir + "/nats");
-      if (!nats.ok()) {
-        std::fprintf(stderr, "%s\n", nats.status().ToString().c_str());
+      cluster::testing::LocalCluster::Spec spec;
+      spec.nats_nodes = 3;
+      spec.shards = shards;
+      spec.replicas = 1;
+      spec.stream_replicas = 3;
+      spec.request_timeout_ms = 10'000;
+      spec.index_spec = index;
+      spec.start_replicas = false;  // their stores are filled first
+      auto lc = cluster::testing::LocalCluster::Start(spec, dir, Key());
+      if (!lc.ok()) {
+        std::fprintf(stderr, "%s\n", lc.status().ToString().c_str());
         return 1;
       }
       // Fill each shard's store directly.
@@ -171,7 +179,7 @@ int main(int argc, char** argv) {
         so.master_key = Key();
         so.create_if_missing = true;
         so.index_spec = index;
-        auto st = Store::Open(dir + "/shard" + std::to_string(s), so);
+        auto st = Store::Open((*lc)->ReplicaDir(s, 0), so);
         if (!st.ok() || !(*st)->CreateGallery(Info()).ok()) return 1;
         auto& p = parts[static_cast<size_t>(s)];
         for (size_t b = 0; b < p.size(); b += 20000) {
@@ -181,42 +189,27 @@ int main(int argc, char** argv) {
         p.clear();
         p.shrink_to_fit();
       }
-      ClusterOptions co;
-      co.servers = (*nats)->urls();
-      co.shards = shards;
-      co.replicas = 1;
-      co.stream_replicas = 3;
-      co.request_timeout_ms = 10'000;
-      std::vector<std::unique_ptr<ShardReplica>> reps;
       for (int s = 0; s < shards; ++s) {
-        ShardReplicaOptions ro;
-        ro.cluster = co;
-        ro.shard = s;
-        ro.store_dir = dir + "/shard" + std::to_string(s);
-        ro.key = Key();
-        ro.index_spec = index;
-        auto r = ShardReplica::Start(ro);
-        if (!r.ok()) {
-          std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+        Status st = (*lc)->StartReplica(s, 0);
+        if (!st.ok()) {
+          std::fprintf(stderr, "%s\n", st.ToString().c_str());
           return 1;
         }
-        reps.push_back(std::move(r).value());
       }
-      auto front = OpenClusterStore(co, Key());
-      if (!front.ok()) return 1;
+      Store* front = &(*lc)->front();
       std::vector<Template> probes;
       std::mt19937_64 prng(7);
       for (int q = 0; q < queries; ++q) probes.push_back(Random(prng));
       IdentifyParams ip;
       ip.k = 10;
       ip.threshold = -1.0f;
-      (void)(*front)->Identify(kGallery, probes[0], ip);  // warm up
+      (void)front->Identify(kGallery, probes[0], ip);  // warm up
       std::atomic<int> errors{0};
       const Stats one = Drive(1, queries, [&](int i) {
-        if (!(*front)->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
+        if (!front->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
       });
       const Stats many = Drive(clients, queries, [&](int i) {
-        if (!(*front)->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
+        if (!front->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
       });
       // The bus's overhead, paired: each probe searched on the one shard's
       // store directly and through the bus, alternately, so the host's load
@@ -227,9 +220,9 @@ int main(int argc, char** argv) {
         std::vector<double> direct, diff;
         for (int i = 0; i < queries; ++i) {
           const auto a = Clock::now();
-          (void)reps[0]->store().Identify(kGallery, probes[static_cast<size_t>(i)], ip);
+          (void)(*lc)->replica(0, 0)->store().Identify(kGallery, probes[static_cast<size_t>(i)], ip);
           const auto b = Clock::now();
-          if (!(*front)->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
+          if (!front->Identify(kGallery, probes[static_cast<size_t>(i)], ip).ok()) ++errors;
           const auto c = Clock::now();
           const double d = std::chrono::duration<double, std::milli>(b - a).count();
           direct.push_back(d);
@@ -243,11 +236,11 @@ int main(int argc, char** argv) {
       std::vector<EnrollRequest> fresh;
       for (int i = 0; i < enrolls; ++i) fresh.push_back(Subject(templates + i, erng));
       const Stats en1 = Drive(1, enrolls / 2, [&](int i) {
-        if (!(*front)->Enroll(kGallery, std::span(&fresh[static_cast<size_t>(i)], 1)).ok()) ++errors;
+        if (!front->Enroll(kGallery, std::span(&fresh[static_cast<size_t>(i)], 1)).ok()) ++errors;
       });
       const Stats enc = Drive(clients * 2, enrolls - enrolls / 2, [&](int i) {
         const size_t j = static_cast<size_t>(enrolls / 2 + i);
-        if (!(*front)->Enroll(kGallery, std::span(&fresh[j], 1)).ok()) ++errors;
+        if (!front->Enroll(kGallery, std::span(&fresh[j], 1)).ok()) ++errors;
       });
       char local_text[32] = "-";
       if (shards == 1) {
@@ -259,8 +252,7 @@ int main(int argc, char** argv) {
                   clients * 2);
       if (errors.load()) std::printf("  (%d errors)\n", errors.load());
       std::fflush(stdout);
-      front->reset();
-      reps.clear();
+      lc->reset();
     }
     std::error_code ec;
     fs::remove_all(dir, ec);

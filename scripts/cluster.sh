@@ -8,7 +8,9 @@
 #
 #   bash scripts/cluster.sh                 # set up (scripts/setup.sh), then run
 #   CANDOR_CLUSTER_NO_SETUP=1 bash scripts/cluster.sh   # skip the set-up
-# Environment: CANDOR_CLUSTER_SHARDS (default 2), CANDOR_CLUSTER_PORT (front
+# Environment: CANDOR_CLUSTER_DEMO=1 (the front end is `candor demo --nats`:
+# the demo gallery on the shards, demo accounts; state under <dir>/demo),
+# CANDOR_CLUSTER_SHARDS (default 2), CANDOR_CLUSTER_PORT (front
 # end HTTP port, default 8080), CANDOR_CLUSTER_NATS_PORT (first NATS client
 # port, default 14222; the nodes use it, +1, +2, routes +100.., monitoring +200..).
 set -euo pipefail
@@ -79,12 +81,22 @@ for s in $(seq 0 $((SHARDS - 1))); do
   done
 done
 
-# 4. The front end: the API and the web client over the cluster.
-"$CANDOR" serve --http "127.0.0.1:$HTTP_PORT" --store "$STATE/front" \
-  --key-file "$STATE/store.key" --nats "$urls" --shards "$SHARDS" --replicas "$REPLICAS" \
-  > "$STATE/logs/front.log" 2>&1 &
+# 4. The front end: the API and the web client over the cluster (its audit
+#    log also in the cluster's audit stream).
+if [ "${CANDOR_CLUSTER_DEMO:-0}" = 1 ]; then
+  log "setting up the demo on the cluster (computes the photos' templates first)"
+  "$CANDOR" demo --http "127.0.0.1:$HTTP_PORT" --state "$STATE/demo" \
+    --key-file "$STATE/store.key" --nats "$urls" --shards "$SHARDS" --replicas "$REPLICAS" \
+    > "$STATE/logs/front.log" 2>&1 &
+  wait_s=600
+else
+  "$CANDOR" serve --http "127.0.0.1:$HTTP_PORT" --store "$STATE/front" \
+    --key-file "$STATE/store.key" --nats "$urls" --shards "$SHARDS" --replicas "$REPLICAS" \
+    > "$STATE/logs/front.log" 2>&1 &
+  wait_s=20
+fi
 pids+=($!)
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((wait_s * 5))); do
   curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
@@ -95,5 +107,7 @@ fi
 log "NATS JetStream: $urls"
 log "$SHARDS shards x $REPLICAS replicas; logs in $STATE/logs"
 log "front end: http://127.0.0.1:$HTTP_PORT/ (API docs/openapi.yaml); Ctrl-C stops the cluster"
+[ "${CANDOR_CLUSTER_DEMO:-0}" != 1 ] ||
+  log "demo accounts: $STATE/demo/credentials.txt; what the demo printed: $STATE/logs/front.log"
 wait -n || true
 [ -n "${stopping:-}" ] || log "a process exited; see $STATE/logs"

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "candor/calibration.h"
+#include "cli/cluster_front.h"
 #include "cli/command.h"
 #include "cli/demo_service.h"
 #include "cli/pipeline_flags.h"
@@ -188,7 +189,17 @@ Status Run(const Args& a, bool json) {
     photos.push_back({(dir / e.image).lexically_normal(), e.cluster, e.tmpl, float(e.quality), e.usable});
   }
   const std::filesystem::path state = a.state.empty() ? DefaultDemoStateDir() : std::filesystem::path(a.state);
-  CANDOR_ASSIGN_OR_RETURN(DemoSetup setup, SetUpDemo(state, photos));
+  // On a cluster (--nats): the gallery on the shards, the shared key.
+  ServeConfig on_cluster = a.serve;
+  on_cluster.store.store = (state / "store").string();
+  DemoCluster cluster{a.serve.store.key_file,
+                      [&] { return OpenServedStore(on_cluster); },
+                      [&] { return OpenServedAuditMirror(on_cluster); }};
+  if (!a.serve.nats.empty() && a.serve.store.key_file.empty()) {
+    return InvalidArgumentError("the demo on a cluster needs --key-file (the cluster's store key)");
+  }
+  CANDOR_ASSIGN_OR_RETURN(DemoSetup setup,
+                          SetUpDemo(state, photos, a.serve.nats.empty() ? nullptr : &cluster));
   doc["service"] = DemoSetupJson(setup);
   if (json) {
     std::cout << doc.dump(2) << std::endl;
@@ -229,6 +240,11 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--https", a->serve.https, "Serve HTTPS on ADDR:PORT (default 127.0.0.1:8443)");
       sub.add_option("--http", a->serve.http, "Serve plain HTTP on 127.0.0.1:PORT instead (loopback only)");
       AddServeFlags(sub, &a->serve, /*for_demo=*/true);
+      AddClusterFrontFlags(sub, &a->serve);  // --nats ...: the demo on a cluster
+#ifdef CANDOR_WITH_NATS
+      sub.add_option("--key-file", a->serve.store.key_file,
+                     "With --nats: the cluster's store key (every node's)");
+#endif
       return [a, &global] { return Run(*a, global.json); };
     }});
 

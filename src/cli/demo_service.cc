@@ -289,7 +289,8 @@ fs::path DefaultDemoStateDir() {
   return (SourceDir() / ".cache" / "demo").lexically_normal();  // no "cmake/.." in what is printed
 }
 
-StatusOr<DemoSetup> SetUpDemo(const fs::path& state_dir, const std::vector<DemoPhoto>& photos) {
+StatusOr<DemoSetup> SetUpDemo(const fs::path& state_dir, const std::vector<DemoPhoto>& photos,
+                              const DemoCluster* cluster) {
   DemoSetup setup;
   setup.state_dir = state_dir.lexically_normal();
   setup.store_dir = setup.state_dir / "store";
@@ -300,24 +301,33 @@ StatusOr<DemoSetup> SetUpDemo(const fs::path& state_dir, const std::vector<DemoP
   fs::create_directories(state_dir, ec);
   if (ec) return InternalError("cannot create " + state_dir.string() + ": " + ec.message());
   fs::permissions(state_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  CANDOR_RETURN_IF_ERROR(EnsureStoreKey(setup.key_file));
-  CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(setup.key_file.string()));
-  {
+  if (cluster) {
+    setup.key_file = cluster->key_file;
+    fs::create_directories(setup.store_dir, ec);
+    CANDOR_ASSIGN_OR_RETURN(auto store, cluster->open_store());
+    CANDOR_RETURN_IF_ERROR(EnsureGallery(*store, photos, setup));
+  } else {
+    CANDOR_RETURN_IF_ERROR(EnsureStoreKey(setup.key_file));
+    CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(setup.key_file.string()));
     StoreOptions o;
     o.master_key = key;
     o.create_if_missing = true;
+    std::fill(key.begin(), key.end(), 0);
     CANDOR_ASSIGN_OR_RETURN(auto store, Store::Open(setup.store_dir.string(), o));
     std::fill(o.master_key.begin(), o.master_key.end(), 0);
     CANDOR_RETURN_IF_ERROR(EnsureGallery(*store, photos, setup));
   }
-  std::fill(key.begin(), key.end(), 0);
   const fs::path audit_key = setup.store_dir / "audit_ed25519.key";
   if (!fs::exists(audit_key)) {
     CANDOR_RETURN_IF_ERROR(
         WriteAuditKey(GenerateAuditKey(), audit_key, fs::path(audit_key.string() + ".pub")));
   }
   CANDOR_ASSIGN_OR_RETURN(AuditSigningKey signing, ReadAuditKey(audit_key));
-  CANDOR_ASSIGN_OR_RETURN(auto gov, Governance::Open(setup.store_dir, std::move(signing)));
+  GovernanceOptions go;
+  if (cluster) {
+    CANDOR_ASSIGN_OR_RETURN(go.audit_mirror, cluster->audit_mirror());
+  }
+  CANDOR_ASSIGN_OR_RETURN(auto gov, Governance::Open(setup.store_dir, std::move(signing), go));
   CANDOR_RETURN_IF_ERROR(EnsureAccounts(*gov, setup));
   CANDOR_RETURN_IF_ERROR(EnsurePolicyAndAuthorization(*gov, setup));
   return setup;

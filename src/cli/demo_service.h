@@ -26,10 +26,14 @@
 #define CANDOR_CLI_DEMO_SERVICE_H_
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "candor/audit.h"
+#include "candor/gallery.h"
 #include "candor/pipeline.h"
 #include "candor/status.h"
 #include "candor/template.h"
@@ -73,8 +77,20 @@ std::filesystem::path DefaultDemoStateDir();
 // with its template (TemplateInput::image), so examiners compare the probe
 // with the candidate's photo; a subject enrolled by an older demo without its
 // photos keeps none (remove the state directory to re-create it).
+//
+// `cluster`: the demo on a cluster (docs/CLUSTER.md) instead of a local
+// store: the gallery is the cluster's (open_store), the store key the
+// cluster's shared one (key_file), and governance's audit log is mirrored to
+// the cluster's audit stream (audit_mirror); accounts, policy and the
+// authorization stay in the state directory's store as the front end's.
+struct DemoCluster {
+  std::string key_file;
+  std::function<StatusOr<std::unique_ptr<Store>>()> open_store;
+  std::function<StatusOr<std::shared_ptr<AuditMirror>>()> audit_mirror;
+};
 StatusOr<DemoSetup> SetUpDemo(const std::filesystem::path& state_dir,
-                              const std::vector<DemoPhoto>& photos);
+                              const std::vector<DemoPhoto>& photos,
+                              const DemoCluster* cluster = nullptr);
 
 // What was set up, for --json output (no passwords: they are in the
 // credentials file).

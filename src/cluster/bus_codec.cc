@@ -161,12 +161,16 @@ Json ToJson(const EnrollRequest& r) {
     ts.push_back({{"t", ToJson(t.tmpl)}, {"date", t.capture_date}, {"q", t.quality},
                   {"img_sha", Sha(t.image_sha256)}, {"img", Bytes(t.image)}});
   }
-  return {{"id", r.subject_id}, {"ref", r.record_ref}, {"templates", std::move(ts)}};
+  return {{"id", r.subject_id},
+          {"ref", r.record_ref},
+          {"templates", std::move(ts)},
+          {"append", r.append_to_existing}};
 }
 EnrollRequest EnrollFrom(const Json& j) {
   EnrollRequest r;
   r.subject_id = j.at("id").get<std::string>();
   r.record_ref = j.at("ref").get<std::string>();
+  r.append_to_existing = j.value("append", false);
   for (const Json& t : j.at("templates")) {
     TemplateInput in;
     in.tmpl = TemplateFrom(t.at("t"));

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -68,25 +69,32 @@ class ClusterStore final : public Store {
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                     const IdentifyParams& params) const override;
   const OpenStats& open_stats() const override { return stats_; }
-  // The subjects' data keys live on the shards: references here are keyed
-  // with the cluster's bus key (domain-separated), so they do not die with one
-  // subject's key as the single store's do (docs/CLUSTER.md, gaps).
+  // Keyed by the subject's own reference key, a random key kept only in its
+  // (sealed) log entries and erased with them when the subject is deleted: the
+  // reference then dies as the single store's does with the subject's data
+  // key. (Subjects enrolled before reference keys existed: keyed with the bus
+  // key.)
   StatusOr<std::string> SubjectRef(const std::string& gallery,
-                                   const std::string& subject_id) const override {
-    CANDOR_RETURN_IF_ERROR(GetSubject(gallery, subject_id, false).status());
-    return gallery::SubjectRefFor(bus_, gallery, subject_id);
-  }
-  StatusOr<std::string> SubjectIdForRef(const std::string&, const std::string&) const override {
-    return UnimplementedError("the cluster cannot map a subject reference back to an id");
-  }
+                                   const std::string& subject_id) const override;
+  // A scan of the log's enrollment entries (occasional look-ups only).
+  StatusOr<std::string> SubjectIdForRef(const std::string& gallery,
+                                        const std::string& ref) const override;
 
  private:
   // Publishes a sealed log entry; retries (same message id, so JetStream
   // de-duplicates) until publish_timeout_ms while JetStream is unavailable.
-  // `expect_no_message`: FAILED_PRECONDITION "exists" if the subject already
-  // holds a message. On OK, *seq is the entry's stream sequence.
-  Status Publish(const std::string& subject, const Json& body, bool expect_no_message,
-                 uint64_t* seq);
+  // `expect_last`: the stream sequence the subject's last message must have
+  // (0: the subject must hold none); FAILED_PRECONDITION "exists" otherwise.
+  // On OK, *seq is the entry's stream sequence.
+  Status Publish(const std::string& subject, const Json& body,
+                 std::optional<uint64_t> expect_last, uint64_t* seq);
+  // The newest log entry of a subject's enrollment (its put, or its last
+  // added templates): NOT_FOUND when the subject is not enrolled.
+  struct PutEntry {
+    uint64_t seq = 0;
+    Json body;
+  };
+  StatusOr<PutEntry> LastPut(const std::string& gallery, const std::string& subject_id) const;
   void Acked(int shard, uint64_t seq) {
     uint64_t cur = last_seq_[static_cast<size_t>(shard)].load();
     while (cur < seq && !last_seq_[static_cast<size_t>(shard)].compare_exchange_weak(cur, seq)) {
@@ -108,8 +116,8 @@ class ClusterStore final : public Store {
   OpenStats stats_;
 };
 
-Status ClusterStore::Publish(const std::string& subject, const Json& body, bool expect_no_message,
-                             uint64_t* seq) {
+Status ClusterStore::Publish(const std::string& subject, const Json& body,
+                             std::optional<uint64_t> expect_last, uint64_t* seq) {
   std::vector<uint8_t> sealed = cluster::SealJson(bus_, body, subject);
   uint8_t id_raw[16];
   randombytes_buf(id_raw, sizeof(id_raw));
@@ -120,7 +128,8 @@ Status ClusterStore::Publish(const std::string& subject, const Json& body, bool 
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MsgId = msg_id.c_str();
-    po.ExpectNoMessage = expect_no_message;
+    if (expect_last && *expect_last == 0) po.ExpectNoMessage = true;
+    if (expect_last && *expect_last > 0) po.ExpectLastSubjectSeq = *expect_last;
     po.MaxWait = std::clamp<int64_t>(deadline - NowMs(), 1, 1000);
     jsPubAck* ack = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -173,7 +182,7 @@ Status ClusterStore::CreateGallery(const GalleryInfo& info) {
   const Json body = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
   for (int s = 0; s < o_.shards; ++s) {
     uint64_t seq = 0;
-    Status st = Publish(cluster::GallerySubject(s, gtok), body, true, &seq);
+    Status st = Publish(cluster::GallerySubject(s, gtok), body, 0, &seq);
     if (!st.ok() && st.code() == Code::kFailedPrecondition) {
       if (s == 0) return AlreadyExistsError("gallery '" + info.name + "' already exists");
       continue;  // an earlier, interrupted creation reached this shard
@@ -184,7 +193,7 @@ Status ClusterStore::CreateGallery(const GalleryInfo& info) {
   if (!info.model_id.empty()) {
     uint64_t seq = 0;
     const Json model = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
-    Status st = Publish(cluster::ModelSubject(gtok), model, true, &seq);
+    Status st = Publish(cluster::ModelSubject(gtok), model, 0, &seq);
     if (!st.ok() && st.code() != Code::kFailedPrecondition) return st;
   }
   return OkStatus();
@@ -304,10 +313,6 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
     const EnrollRequest& r = requests[i];
     // Messages name the request's position, never the id (they reach audit entries).
     const std::string which = "subject of request " + std::to_string(i);
-    if (r.append_to_existing) {
-      return UnimplementedError("adding templates to an enrolled subject is not supported by "
-                                "the cluster yet; delete and enroll again");
-    }
     if (!r.attributes.empty()) {
       return UnimplementedError(which + ": subject attributes are not carried by the cluster "
                                 "yet; enroll without them");
@@ -343,7 +348,7 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
     fixed.dim = static_cast<int>(t.values.size());
     uint64_t seq = 0;
     const Json model = {{"gallery", gallery}, {"info", cluster::ToJson(fixed)}};
-    Status st = Publish(cluster::ModelSubject(cluster::GalleryToken(bus_, gallery)), model, true,
+    Status st = Publish(cluster::ModelSubject(cluster::GalleryToken(bus_, gallery)), model, 0,
                         &seq);
     if (!st.ok() && st.code() != Code::kFailedPrecondition) return st;
     CANDOR_ASSIGN_OR_RETURN(auto rec, ReadModelRecord(gallery));
@@ -365,12 +370,34 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
     const std::string subject =
         cluster::PutSubject(shard, cluster::SubjectToken(bus_, gallery, r.subject_id));
     uint64_t seq = 0;
-    Status st = Publish(subject, {{"gallery", gallery}, {"request", cluster::ToJson(r)}}, true, &seq);
+    Json body = {{"gallery", gallery}, {"request", cluster::ToJson(r)}};
     const std::string before =
         i == 0 ? "" : " (the " + std::to_string(i) + " requests before it are enrolled)";
-    if (!st.ok() && st.code() == Code::kFailedPrecondition) {
-      return AlreadyExistsError("subject '" + r.subject_id + "' already exists in gallery '" +
-                                gallery + "'" + before);
+    Status st;
+    if (!r.append_to_existing) {
+      // The subject's reference key (SubjectRef): random, only in its log
+      // entries, erased with them when the subject is deleted.
+      const gallery::Key ref_key = gallery::Key::Random();
+      body["refkey"] = Json::binary(std::vector<uint8_t>(ref_key.bytes().begin(),
+                                                         ref_key.bytes().end()));
+      st = Publish(subject, body, 0, &seq);
+      if (!st.ok() && st.code() == Code::kFailedPrecondition) {
+        return AlreadyExistsError("subject '" + r.subject_id + "' already exists in gallery '" +
+                                  gallery + "'" + before);
+      }
+    } else {
+      // Added templates follow the subject's newest entry on the same log
+      // subject (so a deletion erases them too); a deletion or another
+      // addition in between makes JetStream refuse this one.
+      auto last = LastPut(gallery, r.subject_id);
+      if (!last.ok()) return Status(last.status().code(), last.status().message() + before);
+      if (last->body.contains("refkey")) body["refkey"] = last->body["refkey"];
+      st = Publish(subject, body, last->seq, &seq);
+      if (!st.ok() && st.code() == Code::kFailedPrecondition) {
+        return AbortedError("subject '" + r.subject_id +
+                            "' changed while templates were added (deleted, or added to by "
+                            "another request); nothing was added, try again" + before);
+      }
     }
     if (!st.ok()) return Status(st.code(), st.message() + before);
     Acked(shard, seq);
@@ -378,20 +405,108 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
   return OkStatus();
 }
 
-Status ClusterStore::EraseEntry(const std::string& subject) {
+StatusOr<ClusterStore::PutEntry> ClusterStore::LastPut(const std::string& gallery,
+                                                      const std::string& subject_id) const {
+  const int shard = ShardOf(gallery, subject_id, o_.shards);
+  const std::string subject =
+      cluster::PutSubject(shard, cluster::SubjectToken(bus_, gallery, subject_id));
   natsMsg* raw = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
   if (s != NATS_OK) {
-    if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return OkStatus();
-    return NatsError(s, "cannot find the subject's log entry", jerr);
+    if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) {
+      return NotFoundError("no such subject in gallery '" + gallery + "'");
+    }
+    return NatsError(s, "cannot read the subject's log entry", jerr);
   }
-  const uint64_t seq = natsMsg_GetSequence(raw);
-  natsMsg_Destroy(raw);
-  jerr = static_cast<jsErrCode>(0);
-  s = js_EraseMsg(conn_->js(), o_.stream.c_str(), seq, nullptr, &jerr);
-  if (s != NATS_OK) return NatsError(s, "cannot erase the subject's log entry", jerr);
-  return OkStatus();
+  MsgPtr m(raw);
+  PutEntry e;
+  e.seq = natsMsg_GetSequence(raw);
+  CANDOR_ASSIGN_OR_RETURN(
+      e.body, cluster::OpenJson(bus_,
+                                std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(raw)),
+                                          static_cast<size_t>(natsMsg_GetDataLength(raw))),
+                                subject));
+  return e;
+}
+
+// The reference key of a put entry's body (the bus key for entries from
+// before reference keys).
+gallery::Key RefKeyOf(const Json& body, const gallery::Key& bus) {
+  if (!body.contains("refkey") || !body["refkey"].is_binary() ||
+      body["refkey"].get_binary().size() != gallery::kKeyBytes) {
+    return bus;
+  }
+  return gallery::Key(std::span<const uint8_t, gallery::kKeyBytes>(
+      body["refkey"].get_binary().data(), gallery::kKeyBytes));
+}
+
+StatusOr<std::string> ClusterStore::SubjectRef(const std::string& gallery,
+                                               const std::string& subject_id) const {
+  CANDOR_ASSIGN_OR_RETURN(PutEntry e, LastPut(gallery, subject_id));
+  return gallery::SubjectRefFor(RefKeyOf(e.body, bus_), gallery, subject_id);
+}
+
+StatusOr<std::string> ClusterStore::SubjectIdForRef(const std::string& gallery,
+                                                    const std::string& ref) const {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = o_.stream.c_str();
+  so.Ordered = true;
+  so.Config.DeliverPolicy = js_DeliverLastPerSubject;
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_SubscribeSync(&sub, conn_->js(), "candor.e.*.*.put", nullptr, &so, &jerr);
+  if (s != NATS_OK) return NatsError(s, "cannot read the enrollment log", jerr);
+  std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> own(sub, natsSubscription_Destroy);
+  while (true) {
+    natsMsg* raw = nullptr;
+    s = natsSubscription_NextMsg(&raw, sub, 2000);
+    if (s == NATS_TIMEOUT) break;  // an empty log delivers nothing
+    if (s != NATS_OK) return NatsError(s, "reading the enrollment log");
+    MsgPtr m(raw);
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, raw) != NATS_OK) continue;
+    const uint64_t pending = meta->NumPending;
+    jsMsgMetaData_Destroy(meta);
+    auto body = cluster::OpenJson(
+        bus_,
+        std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(raw)),
+                  static_cast<size_t>(natsMsg_GetDataLength(raw))),
+        natsMsg_GetSubject(raw));
+    if (body.ok() && body->value("gallery", "") == gallery) {
+      try {
+        const std::string id = body->at("request").at("id").get<std::string>();
+        if (gallery::SubjectRefFor(RefKeyOf(*body, bus_), gallery, id) == ref) return id;
+      } catch (const std::exception&) {
+        // a malformed entry names no one
+      }
+    }
+    if (pending == 0) break;
+  }
+  return NotFoundError("no subject of gallery '" + gallery +
+                       "' has this reference (deleted, or another gallery's)");
+}
+
+// Erases every entry on `subject` (the put and any added templates), newest
+// first, until none is left.
+Status ClusterStore::EraseEntry(const std::string& subject) {
+  for (int i = 0; i < 1 << 20; ++i) {
+    natsMsg* raw = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s =
+        js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+    if (s != NATS_OK) {
+      if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return OkStatus();
+      return NatsError(s, "cannot find the subject's log entry", jerr);
+    }
+    const uint64_t seq = natsMsg_GetSequence(raw);
+    natsMsg_Destroy(raw);
+    jerr = static_cast<jsErrCode>(0);
+    s = js_EraseMsg(conn_->js(), o_.stream.c_str(), seq, nullptr, &jerr);
+    if (s != NATS_OK) return NatsError(s, "cannot erase the subject's log entry", jerr);
+  }
+  return InternalError("the subject's log entries do not run out");
 }
 
 Status ClusterStore::DeleteSubject(const std::string& gallery, const std::string& subject_id) {
@@ -408,7 +523,8 @@ Status ClusterStore::DeleteSubject(const std::string& gallery, const std::string
   }
   uint64_t seq = 0;
   CANDOR_RETURN_IF_ERROR(Publish(cluster::DelSubject(shard, token),
-                                 {{"gallery", gallery}, {"subject", subject_id}}, false, &seq));
+                                 {{"gallery", gallery}, {"subject", subject_id}}, std::nullopt,
+                                 &seq));
   Acked(shard, seq);
   // The enrollment entry (the sealed template) leaves the log; JetStream
   // overwrites it in its files (secure erase), and the subject may enroll again.

@@ -16,13 +16,14 @@
 #include <thread>
 
 #include "candor/cluster.h"
-#include "cluster/nats_test_cluster.h"
+#include "cluster/local_cluster.h"
 #include "gallery/test_util.h"
 
 namespace candor {
 namespace {
 
 namespace fs = std::filesystem;
+using cluster::testing::LocalCluster;
 using cluster::testing::NatsTestCluster;
 using gallery::testing::RandomTemplate;
 using gallery::testing::ScratchDir;
@@ -102,23 +103,19 @@ class ClusterTest : public ::testing::Test {
   static constexpr int kReplicas = 2;
 
   void SetUp() override {
-    auto nats = NatsTestCluster::Start(1, dir_.path() + "/nats");
-    if (!nats.ok() && nats.status().code() == Code::kNotFound) {
-      GTEST_SKIP() << nats.status().ToString();
+    LocalCluster::Spec spec;
+    spec.shards = kShards;
+    spec.replicas = kReplicas;
+    auto lc = LocalCluster::Start(spec, dir_.path(), TestKey());
+    if (!lc.ok() && lc.status().code() == Code::kNotFound) {
+      GTEST_SKIP() << "nats-server is not installed (scripts/setup.sh installs it): "
+                   << lc.status().ToString();
     }
-    ASSERT_TRUE(nats.ok()) << nats.status().ToString();
-    nats_ = std::move(nats).value();
-    options_.servers = nats_->urls();
-    options_.shards = kShards;
-    options_.replicas = kReplicas;
-    options_.stream_replicas = 1;
-    options_.request_timeout_ms = 1000;
-    for (int s = 0; s < kShards; ++s) {
-      for (int r = 0; r < kReplicas; ++r) StartReplica(s, r);
-    }
-    auto store = OpenClusterStore(options_, TestKey());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    front_ = std::move(store).value();
+    ASSERT_TRUE(lc.ok()) << lc.status().ToString();
+    lc_ = std::move(lc).value();
+    nats_ = &lc_->nats();
+    options_ = lc_->options();
+    front_ = &lc_->front();
     StoreOptions so = gallery::testing::TestOptions();
     so.index_spec = "Flat,int8";  // the default; its scores do not depend on a row's position
     auto single = Store::Open(dir_.path() + "/single", so);
@@ -126,27 +123,16 @@ class ClusterTest : public ::testing::Test {
     single_ = std::move(single).value();
   }
 
-  std::string ReplicaDir(int s, int r) const {
-    return dir_.path() + "/shard" + std::to_string(s) + "-r" + std::to_string(r);
-  }
-  std::unique_ptr<ShardReplica>& Replica(int s, int r) {
-    return replicas_[static_cast<size_t>(s * kReplicas + r)];
-  }
-  void StartReplica(int s, int r, bool rebuild = false, std::string dir = "") {
-    ShardReplicaOptions o;
-    o.cluster = options_;
-    o.shard = s;
-    o.replica = r;
-    o.store_dir = dir.empty() ? ReplicaDir(s, r) : dir;
-    o.key = TestKey();
-    o.index_spec = "Flat,int8";
-    o.rebuild = rebuild;
-    auto rep = ShardReplica::Start(o);
-    ASSERT_TRUE(rep.ok()) << rep.status().ToString();
-    if (replicas_.size() < static_cast<size_t>(kShards * kReplicas)) {
-      replicas_.resize(static_cast<size_t>(kShards * kReplicas));
-    }
-    Replica(s, r) = std::move(rep).value();
+  std::string ReplicaDir(int s, int r) const { return lc_->ReplicaDir(s, r); }
+  std::unique_ptr<ShardReplica>& Replica(int s, int r) { return lc_->replica(s, r); }
+  void StartReplica(int s, int r, bool rebuild = false, std::string dir = "",
+                    std::string snapshot = "") {
+    Status st = lc_->StartReplica(s, r, [&](ShardReplicaOptions& o) {
+      if (!dir.empty()) o.store_dir = dir;
+      o.rebuild = rebuild;
+      o.snapshot = snapshot;
+    });
+    ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
   // Enrolls subjects [from, to) in both the cluster and the single store.
@@ -167,10 +153,11 @@ class ClusterTest : public ::testing::Test {
   }
 
   ScratchDir dir_;
-  std::unique_ptr<NatsTestCluster> nats_;
+  std::unique_ptr<LocalCluster> lc_;
+  NatsTestCluster* nats_ = nullptr;
   ClusterOptions options_;
-  std::vector<std::unique_ptr<ShardReplica>> replicas_;
-  std::unique_ptr<Store> front_, single_;
+  Store* front_ = nullptr;
+  std::unique_ptr<Store> single_;
 };
 
 TEST_F(ClusterTest, SearchesEqualASingleNodeSearchOfTheSameGallery) {
@@ -245,9 +232,12 @@ TEST_F(ClusterTest, EnrollmentsAreValidatedBeforeTheLogAndDuplicatesRefused) {
   EnrollRequest bad_id = Subject(4);
   bad_id.subject_id = "";
   EXPECT_EQ(front_->Enroll(kGallery, std::vector{bad_id}).code(), Code::kInvalidArgument);
-  EnrollRequest append = Subject(1);
+  EnrollRequest append = Subject(9);  // not enrolled
   append.append_to_existing = true;
-  EXPECT_EQ(front_->Enroll(kGallery, std::vector{append}).code(), Code::kUnimplemented);
+  EXPECT_EQ(front_->Enroll(kGallery, std::vector{append}).code(), Code::kNotFound);
+  append.templates[0].tmpl = RandomTemplate(5, 128, "othernet");  // checked before the log too
+  append.subject_id = Subject(1).subject_id;
+  EXPECT_EQ(front_->Enroll(kGallery, std::vector{append}).code(), Code::kFailedPrecondition);
   EXPECT_EQ(front_->Enroll("nope", std::vector{Subject(6)}).code(), Code::kNotFound);
   auto g = front_->GetGallery(kGallery);
   ASSERT_TRUE(g.ok());
@@ -380,6 +370,154 @@ TEST_F(ClusterTest, ASearchWithoutAReplicaOfEveryShardFailsUnavailableNeverParti
   o.store_dir = dir_.path() + "/rebuilt";
   o.key = TestKey();
   o.rebuild = true;
+  EXPECT_EQ(ShardReplica::Start(o).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(ClusterTest, TemplatesAddedToAnEnrolledSubjectAndReferencesThatDieWithIt) {
+  ASSERT_TRUE(front_->CreateGallery(Info()).ok());
+  ASSERT_TRUE(single_->CreateGallery(Info()).ok());
+  EnrollBoth(0, 60);
+  const std::string id = Subject(5).subject_id;  // one template
+  auto ref = front_->SubjectRef(kGallery, id);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->rfind("sref:", 0), 0u);
+
+  EnrollRequest add;
+  add.subject_id = id;
+  add.append_to_existing = true;
+  TemplateInput t;
+  t.tmpl = RandomTemplate(55555);
+  t.image_sha256 = Sha256(std::string_view("an added photo"));
+  add.templates.push_back(t);
+  ASSERT_TRUE(front_->Enroll(kGallery, std::span(&add, 1)).ok());
+  ASSERT_TRUE(single_->Enroll(kGallery, std::span(&add, 1)).ok());
+  auto info = front_->GetSubject(kGallery, id, false);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->templates.size(), 2u);
+  // The added template finds the subject, as on one node.
+  auto c = front_->Identify(kGallery, t.tmpl, Params(10));
+  auto s1 = single_->Identify(kGallery, t.tmpl, Params(10));
+  ASSERT_TRUE(c.ok() && s1.ok());
+  ASSERT_FALSE(c->candidates.empty());
+  EXPECT_EQ(c->candidates[0].subject_id, id);
+  EXPECT_GE(c->candidates[0].score, 0.999f);
+  ExpectSameResult(*c, *s1, "added template");
+  // Every replica of the subject's shard applied it once.
+  const int shard = ShardOf(kGallery, id, kShards);
+  for (int r = 0; r < kReplicas; ++r) {
+    for (int w = 0; w < 300; ++w) {
+      auto got = Replica(shard, r)->store().GetSubject(kGallery, id, false);
+      if (got.ok() && got->templates.size() == 2) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    auto got = Replica(shard, r)->store().GetSubject(kGallery, id, false);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->templates.size(), 2u) << "replica " << r;
+  }
+  add.subject_id = "nobody-here";
+  EXPECT_EQ(front_->Enroll(kGallery, std::span(&add, 1)).code(), Code::kNotFound);
+
+  // The reference: stable, the same from another front end, mapped back.
+  auto again = front_->SubjectRef(kGallery, id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *ref);
+  auto other = OpenClusterStore(options_, TestKey());
+  ASSERT_TRUE(other.ok());
+  auto from_other = (*other)->SubjectRef(kGallery, id);
+  ASSERT_TRUE(from_other.ok());
+  EXPECT_EQ(*from_other, *ref);
+  auto back = front_->SubjectIdForRef(kGallery, *ref);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, id);
+  EXPECT_NE(*front_->SubjectRef(kGallery, Subject(6).subject_id), *ref);
+
+  // Deleted: the reference names no one any more, and a re-enrolment of the
+  // same id gets a new one.
+  ASSERT_TRUE(front_->DeleteSubject(kGallery, id).ok());
+  EXPECT_EQ(front_->SubjectRef(kGallery, id).status().code(), Code::kNotFound);
+  EXPECT_EQ(front_->SubjectIdForRef(kGallery, *ref).status().code(), Code::kNotFound);
+  EnrollRequest re = Subject(5);
+  ASSERT_TRUE(front_->Enroll(kGallery, std::span(&re, 1)).ok());
+  auto fresh = front_->SubjectRef(kGallery, id);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE(*fresh, *ref);
+  auto info2 = front_->GetSubject(kGallery, id, false);
+  ASSERT_TRUE(info2.ok());
+  EXPECT_EQ(info2->templates.size(), 1u);  // the added template went with the deletion
+}
+
+TEST_F(ClusterTest, AReplicaRebuiltFromASnapshotAppliesOnlyTheLogsTail) {
+  ASSERT_TRUE(front_->CreateGallery(Info()).ok());
+  ASSERT_TRUE(single_->CreateGallery(Info()).ok());
+  EnrollBoth(0, 150);
+  auto in_shard0 = [](int i) { return ShardOf(kGallery, Subject(i).subject_id, kShards) == 0; };
+  int64_t before = 0;
+  for (int i = 0; i < 150; ++i) before += in_shard0(i);
+  for (int t = 0; t < 500; ++t) {  // replica (0, 0) has applied all of them
+    auto g = Replica(0, 0)->store().GetGallery(kGallery);
+    if (g.ok() && g->subjects == before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string snap = dir_.path() + "/snap0";
+  auto seq = Replica(0, 0)->Snapshot(snap);
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_GE(*seq, static_cast<uint64_t>(before));
+  EXPECT_EQ(Replica(0, 0)->Snapshot(snap).status().code(), Code::kFailedPrecondition);
+
+  // After the snapshot: enrollments, and deletions of subjects from before and
+  // after it. Shard 0's tail: the enrollments still in the log (a deletion
+  // erases its subject's enrollment entry) and the deletions.
+  EnrollBoth(150, 210);
+  uint64_t tail = 0;
+  std::set<int> deleted;
+  for (int i : {3, 10, 17, 24, 31, 38, 45, 160, 171, 182, 193}) {
+    ASSERT_TRUE(front_->DeleteSubject(kGallery, Subject(i).subject_id).ok());
+    ASSERT_TRUE(single_->DeleteSubject(kGallery, Subject(i).subject_id).ok());
+    deleted.insert(i);
+    tail += in_shard0(i);
+  }
+  for (int i = 150; i < 210; ++i) tail += in_shard0(i) && !deleted.count(i);
+
+  Replica(0, 1).reset();
+  const std::string restored = dir_.path() + "/restored";
+  StartReplica(0, 1, false, restored, snap);
+  for (int t = 0; t < 1000 && !Replica(0, 1)->caught_up(); ++t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(Replica(0, 1)->caught_up());
+  EXPECT_EQ(Replica(0, 1)->entries_applied(), tail);  // the tail only, not the whole log
+  auto a = Replica(0, 0)->store().GetGallery(kGallery);
+  auto b = Replica(0, 1)->store().GetGallery(kGallery);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->subjects, b->subjects);
+  EXPECT_EQ(a->templates, b->templates);
+  for (int i : deleted) {
+    if (!in_shard0(i)) continue;
+    EXPECT_EQ(Replica(0, 1)->store().GetSubject(kGallery, Subject(i).subject_id, false)
+                  .status().code(), Code::kNotFound) << i;
+  }
+  // Searches through the front end (both replicas of shard 0 in turn) equal one node's.
+  for (int q = 0; q < 6; ++q) {
+    const Template p = Probe(q * 37 % 210, 0.3f);
+    auto c = front_->Identify(kGallery, p, Params(10));
+    auto s1 = single_->Identify(kGallery, p, Params(10));
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ExpectSameResult(*c, *s1, "restored replica, probe " + std::to_string(q));
+  }
+
+  // A snapshot restores only into an empty directory, and only as its shard.
+  ShardReplicaOptions o;
+  o.cluster = options_;
+  o.shard = 1;
+  o.replica = 1;
+  o.store_dir = dir_.path() + "/wrong-shard";
+  o.key = TestKey();
+  o.snapshot = snap;
+  auto wrong = ShardReplica::Start(o);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().code(), Code::kFailedPrecondition) << wrong.status().ToString();
+  o.shard = 0;
+  o.store_dir = restored;
   EXPECT_EQ(ShardReplica::Start(o).status().code(), Code::kFailedPrecondition);
 }
 

@@ -16,7 +16,9 @@
 // sequence must be the previous one + 1; on any jump (or an apply error, or a
 // lost consumer) the consumer is re-created from the applied sequence + 1.
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +26,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "candor/cluster.h"
@@ -40,6 +43,57 @@ using cluster::NatsConn;
 using cluster::NatsError;
 
 constexpr char kAppliedFile[] = "cluster.applied";
+// Which stream (by name and creation time), cluster size and shard the
+// store's contents come from: a snapshot restored elsewhere is checked
+// against it.
+constexpr char kIdentityFile[] = "cluster.shard";
+
+namespace fs = std::filesystem;
+
+Status SyncFile(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return InternalError("cannot open " + p.string() + " to sync it");
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? OkStatus() : InternalError("fsync " + p.string() + " failed");
+}
+
+// Copies a store directory (not its lock file or SQLite's shared-memory
+// index, which are per process) and syncs every file and directory.
+Status CopyStoreTree(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return InternalError("cannot create " + to.string() + ": " + ec.message());
+  for (const fs::directory_entry& e : fs::directory_iterator(from, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name == "LOCK" || name.ends_with("-shm")) continue;
+    const fs::path dst = to / name;
+    if (e.is_directory()) {
+      CANDOR_RETURN_IF_ERROR(CopyStoreTree(e.path(), dst));
+    } else {
+      fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing, ec);
+      if (ec) return InternalError("cannot copy " + e.path().string() + ": " + ec.message());
+      CANDOR_RETURN_IF_ERROR(SyncFile(dst));
+    }
+  }
+  if (ec) return InternalError("cannot list " + from.string() + ": " + ec.message());
+  return SyncDir(to);
+}
+
+bool EmptyOrMissing(const fs::path& dir) {
+  std::error_code ec;
+  return !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+}
+
+StatusOr<int64_t> StreamCreated(cluster::NatsConn& conn, const std::string& stream) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, conn.js(), stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return cluster::NatsError(s, "cannot read stream " + stream, jerr);
+  const int64_t created = si->Created;
+  jsStreamInfo_Destroy(si);
+  return created;
+}
 
 bool Transient(const Status& s) {
   switch (s.code()) {
@@ -66,14 +120,19 @@ class ShardReplicaImpl final : public ShardReplica {
 
   uint64_t applied_seq() const override { return applied_.load(); }
   bool caught_up() const override { return caught_up_.load(); }
+  uint64_t entries_applied() const override { return entries_applied_.load(); }
   const Store& store() const override { return *store_; }
+  StatusOr<uint64_t> Snapshot(const std::string& dir) override;
   void Stop() override;
 
  private:
+  Status CheckIdentity(const std::string& dir, std::optional<int64_t> created) const;
+  Status RestoreSnapshot();
   Status Subscribe();
   void ConsumeLoop();
   Status ApplyBatch(natsMsgList& list);
   Status FlushPuts(const std::string& gallery, std::vector<EnrollRequest>& puts);
+  Status ApplyAppend(const std::string& gallery, EnrollRequest r);
   Status PersistApplied(uint64_t seq);
   static void OnRequestCb(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
     auto* r = static_cast<ShardReplicaImpl*>(self);
@@ -97,6 +156,8 @@ class ShardReplicaImpl final : public ShardReplica {
   std::atomic<uint64_t> applied_{0};
   std::atomic<bool> caught_up_{false};
   std::atomic<int> in_flight_{0};
+  std::atomic<uint64_t> entries_applied_{0};
+  std::mutex apply_mu_;     // held while a batch is applied (Snapshot pauses it)
   uint64_t next_dseq_ = 1;  // the consumer sequence due next (consume thread only)
   std::mutex mu_;
   std::condition_variable cv_;
@@ -104,7 +165,6 @@ class ShardReplicaImpl final : public ShardReplica {
 };
 
 Status ShardReplicaImpl::Init() {
-  namespace fs = std::filesystem;
   if (o_.shard < 0 || o_.shard >= o_.cluster.shards || o_.replica < 0) {
     return InvalidArgumentError("shard " + std::to_string(o_.shard) + " replica " +
                                 std::to_string(o_.replica) + " is outside the cluster's " +
@@ -114,12 +174,14 @@ Status ShardReplicaImpl::Init() {
     return FailedPreconditionError("--rebuild needs an empty store directory; " + o_.store_dir +
                                    " already holds a store");
   }
+  if (!o_.snapshot.empty()) CANDOR_RETURN_IF_ERROR(RestoreSnapshot());
   StoreOptions so;
   so.master_key = o_.key;
   so.create_if_missing = true;
   so.index_spec = o_.index_spec;
   CANDOR_ASSIGN_OR_RETURN(store_, Store::Open(o_.store_dir, so));
   std::fill(so.master_key.begin(), so.master_key.end(), 0);
+  CANDOR_RETURN_IF_ERROR(CheckIdentity(o_.store_dir, std::nullopt));
   const fs::path applied_path = fs::path(o_.store_dir) / kAppliedFile;
   if (fs::exists(applied_path)) {
     CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(applied_path, 64));
@@ -146,6 +208,8 @@ Status ShardReplicaImpl::Subscribe() {
   }
   next_dseq_ = 1;
   CANDOR_RETURN_IF_ERROR(cluster::EnsureStream(*conn_, o_.cluster));
+  CANDOR_ASSIGN_OR_RETURN(int64_t created, StreamCreated(*conn_, o_.cluster.stream));
+  CANDOR_RETURN_IF_ERROR(CheckIdentity(o_.store_dir, created));
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_DeleteConsumer(conn_->js(), o_.cluster.stream.c_str(), durable_.c_str(),
                                    nullptr, &jerr);
@@ -203,7 +267,11 @@ void ShardReplicaImpl::ConsumeLoop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    Status st = ApplyBatch(list);
+    Status st;
+    {
+      std::lock_guard<std::mutex> apply(apply_mu_);
+      st = ApplyBatch(list);
+    }
     natsMsgList_Destroy(&list);
     if (!st.ok()) {
       if (st.code() != Code::kAborted) {
@@ -233,6 +301,31 @@ Status ShardReplicaImpl::FlushPuts(const std::string& gallery, std::vector<Enrol
     }
   }
   puts.clear();
+  return OkStatus();
+}
+
+// Templates added to an enrolled subject. Applied again after a crash, it
+// must not add them twice: templates whose image the subject already holds
+// are left out (the same photo twice is the same template).
+Status ShardReplicaImpl::ApplyAppend(const std::string& gallery, EnrollRequest r) {
+  auto have = store_->GetSubject(gallery, r.subject_id, /*with_values=*/false);
+  if (!have.ok()) {
+    if (Transient(have.status())) return have.status();
+    spdlog::error("shard {} replica {}: added templates skipped: {}", o_.shard, o_.replica,
+                  have.status().ToString());
+    return OkStatus();
+  }
+  std::erase_if(r.templates, [&](const TemplateInput& t) {
+    return std::any_of(have->templates.begin(), have->templates.end(),
+                       [&](const StoredTemplate& s) { return s.image_sha256 == t.image_sha256; });
+  });
+  if (r.templates.empty()) return OkStatus();
+  Status s = store_->Enroll(gallery, std::span(&r, 1));
+  if (Transient(s)) return s;
+  if (!s.ok()) {
+    spdlog::error("shard {} replica {}: added templates skipped: {}", o_.shard, o_.replica,
+                  s.ToString());
+  }
   return OkStatus();
 }
 
@@ -272,6 +365,7 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
         std::span(reinterpret_cast<const uint8_t*>(natsMsg_GetData(m)),
                   static_cast<size_t>(natsMsg_GetDataLength(m))),
         subject);
+    ++entries_applied_;
     if (!body.ok()) {
       spdlog::error("shard {} replica {}: log entry {} skipped: {}", o_.shard, o_.replica, seq,
                     body.status().ToString());
@@ -286,9 +380,14 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
         CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
         applied_ = last;
       }
-      if (is_put) {
+      EnrollRequest put;
+      if (is_put) put = cluster::EnrollFrom(body->at("request"));
+      if (is_put && put.append_to_existing) {
+        CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
+        CANDOR_RETURN_IF_ERROR(ApplyAppend(gallery, std::move(put)));
+      } else if (is_put) {
         put_gallery = gallery;
-        puts.push_back(cluster::EnrollFrom(body->at("request")));
+        puts.push_back(std::move(put));
       } else if (is_del) {
         Status s = store_->DeleteSubject(gallery, body->at("subject").get<std::string>());
         if (!s.ok() && s.code() != Code::kNotFound && s.code() != Code::kUnavailable) return s;
@@ -409,6 +508,83 @@ StatusOr<Json> ShardReplicaImpl::Dispatch(const Json& req) {
     }
   }
   return InvalidArgumentError("unknown request operation");
+}
+
+// The identity file of `dir`: checked against this replica's cluster, shard
+// and (when known) the stream's creation time; written where missing.
+Status ShardReplicaImpl::CheckIdentity(const std::string& dir,
+                                       std::optional<int64_t> created) const {
+  const fs::path p = fs::path(dir) / kIdentityFile;
+  Json want = {{"stream", o_.cluster.stream}, {"shards", o_.cluster.shards}, {"shard", o_.shard}};
+  if (fs::exists(p)) {
+    CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(p, 4096));
+    Json have = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    if (have.is_discarded() || !have.is_object()) return DataLossError(p.string() + " is malformed");
+    for (const char* k : {"stream", "shards", "shard"}) {
+      if (have.value(k, Json()) != want[k]) {
+        return FailedPreconditionError(
+            dir + " holds a store of stream " + have.value("stream", Json("?")).dump() +
+            ", shard " + have.value("shard", Json(-1)).dump() + " of " +
+            have.value("shards", Json(-1)).dump() + "; this replica is shard " +
+            std::to_string(o_.shard) + " of " + std::to_string(o_.cluster.shards) +
+            " on stream " + o_.cluster.stream);
+      }
+    }
+    if (!created) return OkStatus();
+    if (!have.contains("created")) {
+      have["created"] = *created;
+      return WriteFileAtomic(p, have.dump());
+    }
+    if (have["created"] != Json(*created)) {
+      return FailedPreconditionError(
+          dir + " was made from an earlier stream " + o_.cluster.stream +
+          " (re-created since: its log positions mean nothing now); rebuild the replica");
+    }
+    return OkStatus();
+  }
+  if (created) want["created"] = *created;
+  return WriteFileAtomic(p, want.dump());
+}
+
+Status ShardReplicaImpl::RestoreSnapshot() {
+  if (!EmptyOrMissing(o_.store_dir)) {
+    return FailedPreconditionError("restoring a snapshot needs an empty store directory; " +
+                                   o_.store_dir + " is not empty");
+  }
+  const fs::path snap(o_.snapshot);
+  if (!fs::exists(snap / "store.db") || !fs::exists(snap / kAppliedFile) ||
+      !fs::exists(snap / kIdentityFile)) {
+    return NotFoundError(o_.snapshot + " is not a shard snapshot (no store.db, " +
+                         std::string(kAppliedFile) + " or " + kIdentityFile + ")");
+  }
+  // The snapshot's stream must be today's (same creation time).
+  ClusterOptions co = o_.cluster;
+  co.client_name = durable_ + "-restore";
+  CANDOR_ASSIGN_OR_RETURN(auto conn, NatsConn::Connect(co));
+  CANDOR_ASSIGN_OR_RETURN(int64_t created, StreamCreated(*conn, o_.cluster.stream));
+  CANDOR_RETURN_IF_ERROR(CheckIdentity(o_.snapshot, created));
+  CANDOR_RETURN_IF_ERROR(CopyStoreTree(snap, o_.store_dir));
+  // A restored replica's consumer starts afresh from the snapshot's position.
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_DeleteConsumer(conn->js(), o_.cluster.stream.c_str(), durable_.c_str(),
+                                   nullptr, &jerr);
+  if (s != NATS_OK && jerr != JSConsumerNotFoundErr) {
+    return NatsError(s, "cannot reset consumer " + durable_, jerr);
+  }
+  return OkStatus();
+}
+
+StatusOr<uint64_t> ShardReplicaImpl::Snapshot(const std::string& dir) {
+  if (!EmptyOrMissing(dir)) {
+    return FailedPreconditionError("snapshot directory " + dir + " is not empty");
+  }
+  if (!caught_up_.load()) return UnavailableError("the replica has not caught up with the log yet");
+  std::lock_guard<std::mutex> apply(apply_mu_);
+  // Between batches: the store holds exactly the log up to applied_, which
+  // cluster.applied records.
+  CANDOR_RETURN_IF_ERROR(PersistApplied(applied_.load()));
+  CANDOR_RETURN_IF_ERROR(CopyStoreTree(o_.store_dir, dir));
+  return applied_.load();
 }
 
 void ShardReplicaImpl::Stop() {
