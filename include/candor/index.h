@@ -152,6 +152,10 @@ StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim);
 struct IndexFiles {
   std::string dir;
   std::vector<uint8_t> key;
+  // OpenIndex only: open for searching beside a live writer (another process);
+  // no file is written, truncated or created, and Add/Remove/training fail
+  // with FAILED_PRECONDITION. The reader sees the rows committed when it opened.
+  bool read_only = false;
 };
 
 // A new persistent compressed index in files.dir (created; must not already hold

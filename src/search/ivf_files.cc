@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -278,9 +279,16 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
   f->dir_ = files.dir;
   f->key_ = files.key;
   f->man_ = m;
-  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", O_RDWR, &f->vec_fd_));
-  CANDOR_RETURN_IF_ERROR(OpenFd(f->RecordsPath(m.generation), O_RDWR, &f->rec_fd_));
-  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/tombstones.log", O_RDWR | O_CREAT, &f->tomb_fd_));
+  f->read_only_ = files.read_only;
+  const int rw = files.read_only ? O_RDONLY : O_RDWR;
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", rw, &f->vec_fd_));
+  CANDOR_RETURN_IF_ERROR(OpenFd(f->RecordsPath(m.generation), rw, &f->rec_fd_));
+  if (files.read_only) {
+    // A reader never creates or changes a file: no tombstone log reads as none.
+    f->tomb_fd_ = ::open((f->dir_ + "/tombstones.log").c_str(), O_RDONLY | O_CLOEXEC);
+  } else {
+    CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/tombstones.log", O_RDWR | O_CREAT, &f->tomb_fd_));
+  }
   // Cut off rows of an Add that never committed; a file shorter than the
   // committed rows lost acknowledged data.
   const uint64_t vbytes = static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.dim);
@@ -293,7 +301,7 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
       return DataLossError("index file " + p.path + " is truncated: " + std::to_string(have) +
                            " bytes, " + std::to_string(p.want) + " committed");
     }
-    if (have > p.want && ::ftruncate(p.fd, static_cast<off_t>(p.want)) != 0) {
+    if (have > p.want && !files.read_only && ::ftruncate(p.fd, static_cast<off_t>(p.want)) != 0) {
       return IoError("truncate", p.path);
     }
   }
@@ -371,6 +379,12 @@ Status IvfFiles::ForEachRecord(const std::function<void(uint64_t, const RowRecor
 
 void IvfFiles::ReadRow(uint64_t row, uint8_t* out) const {
   ReadRows(row, 1, out);
+}
+
+bool IvfFiles::RowShredded(uint64_t row) const {
+  const size_t dim = static_cast<size_t>(man_.dim);
+  const uint8_t* p = map_ + row * dim;
+  return std::all_of(p, p + dim, [](uint8_t b) { return b == 0; });
 }
 
 void IvfFiles::ReadRows(uint64_t begin, size_t n, uint8_t* out) const {
@@ -458,6 +472,7 @@ Status IvfFiles::AppendTombstones(const std::vector<std::pair<uint64_t, int64_t>
 
 StatusOr<std::vector<std::pair<uint64_t, int64_t>>> IvfFiles::ReadTombstones() {
   const std::string path = dir_ + "/tombstones.log";
+  if (tomb_fd_ < 0) return std::vector<std::pair<uint64_t, int64_t>>{};
   CANDOR_ASSIGN_OR_RETURN(uint64_t size, FileSize(tomb_fd_, path));
   std::vector<uint8_t> buf(static_cast<size_t>(size));
   if (size > 0) CANDOR_RETURN_IF_ERROR(PReadAll(tomb_fd_, buf.data(), buf.size(), 0, path));
@@ -476,7 +491,7 @@ StatusOr<std::vector<std::pair<uint64_t, int64_t>>> IvfFiles::ReadTombstones() {
     return DataLossError("checksum mismatch (corrupt record) in " + path + " at offset " +
                          std::to_string(off));
   }
-  if (off != buf.size() && ::ftruncate(tomb_fd_, static_cast<off_t>(off)) != 0) {
+  if (off != buf.size() && !read_only_ && ::ftruncate(tomb_fd_, static_cast<off_t>(off)) != 0) {
     return IoError("truncate", path);
   }
   return out;

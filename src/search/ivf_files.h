@@ -23,6 +23,11 @@
 // commit) are cut off at open. A removed row is overwritten with zeros in
 // vectors.i8 and records (Shred) after its tombstone is durable.
 //
+// Read-only (IndexFiles::read_only; a reader beside a live writer): the files
+// are opened O_RDONLY, rows past the manifest's count are ignored rather than
+// cut, a torn tombstone is ignored rather than truncated; the writing calls
+// fail (the index refuses them first).
+//
 // Thread safety: Append/Rewrite/AppendTombstones/Shred/SaveManifest need
 // external exclusion (the index's write lock); ReadRow/ReadRows are safe
 // concurrently with each other (not with a remap during Append).
@@ -83,6 +88,8 @@ class IvfFiles {
   const IvfManifest& manifest() const { return man_; }
   const std::string& dir() const { return dir_; }
   bool encrypted() const { return !key_.empty(); }
+  // Opened with IndexFiles::read_only: nothing is written, truncated or created.
+  bool read_only() const { return read_only_; }
 
   // Packs a record (codes: m/2 packed bytes) into `out` (RecordBytes(m)).
   void PackRecord(const RowRecord& r, uint8_t* out) const;
@@ -96,6 +103,8 @@ class IvfFiles {
                        const std::function<bool(uint64_t)>& skip) const;
   // Decrypts row `row` into out (dim bytes).
   void ReadRow(uint64_t row, uint8_t* out) const;
+  // True if row's bytes on disk are all zero (Shred overwrote it).
+  bool RowShredded(uint64_t row) const;
   // Decrypts rows [begin, begin + n) into out.
   void ReadRows(uint64_t begin, size_t n, uint8_t* out) const;
   // Training: writes train.<gen+1> (plaintext blob) and records.<gen+1> (all
@@ -121,6 +130,7 @@ class IvfFiles {
 
   std::string dir_;
   std::vector<uint8_t> key_;
+  bool read_only_ = false;
   IvfManifest man_;
   int vec_fd_ = -1;
   int rec_fd_ = -1;

@@ -89,6 +89,13 @@ class IvfPqIndex final : public Index {
   // Pins a setting (0 keeps the tuned value); for benchmarks.
   void SetSetting(int nprobe, int rerank);
   bool trained() const;
+  // The spec string this index was made (or opened) with.
+  const std::string& spec() const { return spec_text_; }
+  // The ids of the live templates, ascending (the store reconciles its index
+  // with its metadata at open).
+  std::vector<int64_t> LiveIds() const;
+  // Opened read-only (IndexFiles::read_only): Add/Remove/Train/Tune refuse.
+  bool read_only() const { return files_ && files_->read_only(); }
 
   // The candidate rows' ids in code order (best first) for a fixed setting, before
   // re-rank; for tests and tuning.
@@ -107,11 +114,12 @@ class IvfPqIndex final : public Index {
 
   IvfPqIndex(const IvfPqSpec& spec, int dim, std::string spec_text);
   std::shared_lock<std::shared_mutex> ReadLock() const;
+  Status Writable(std::string_view what) const;
   std::unique_lock<std::shared_mutex> WriteLock();
   bool IsDead(size_t row) const { return (dead_[row >> 6] >> (row & 63)) & 1; }
   // int8 codes of a row: RAM, or decrypted from the file into buf.
   StatusOr<const uint8_t*> RowCodes(uint32_t row, uint8_t* buf) const;
-  void Place(uint32_t row, const uint8_t* int8_row, uint8_t* packed_codes, uint32_t* list) const;
+  void PlaceBatch(const uint8_t* int8_rows, size_t n, uint8_t* packed_codes, uint32_t* lists) const;
   void Append(uint32_t row, uint32_t list, const uint8_t* packed);
   // Sets the coarse centroids and their int8 copy used by Place.
   void SetCoarse(std::vector<float> coarse, int nlist);
