@@ -201,7 +201,12 @@ struct StoreOptions {
   StoreKey master_key{};              // see LoadStoreKey
   bool create_if_missing = false;
   bool read_only = false;             // no lock, no recovery writes, no mutation
-  std::string index_spec = "Flat,int8";  // see candor/index.h MakeIndex
+  // The galleries' search index (candor/index.h MakeIndex). "" (default): a
+  // gallery's compressed index kept on disk if it has one, else Flat,int8 in
+  // memory. "IVF...,PQ...x4fs..." / "Auto": kept on disk in DIR/index/<gallery>
+  // (built once, reopened by mmap; a writer rebuilds it when the spec changes).
+  // "Flat,int8" / "Flat,fp32": in memory; a writer removes any index files.
+  std::string index_spec;
   uint64_t max_segment_bytes = 1ull << 30;
   bool check_metadata = true;         // PRAGMA quick_check at open
   int open_threads = 0;               // threads verifying/decrypting at open; 0 = all cores
@@ -233,6 +238,13 @@ struct OpenStats {
   double crc_cpu = 0.0;               // record CRC-32C
   double decrypt_cpu = 0.0;           // template decrypt
   double index_add_cpu = 0.0;         // search index add
+  // Compressed indexes kept on disk (docs/STORE.md): templates their reopened
+  // files already held (not read from the segments), entries removed because
+  // the metadata no longer has them (a crash mid-deletion), and why any files
+  // were rebuilt from the segments (empty: none).
+  int64_t templates_from_index = 0;
+  int64_t index_entries_removed = 0;
+  std::string index_rebuilt;
 };
 
 class Store {

@@ -26,12 +26,17 @@ namespace candor::cli {
 struct StoreFlags {
   std::string store;
   std::string key_file;
+  std::string index;  // StoreOptions::index_spec ("" = each gallery's own index)
 };
 
 inline void AddStoreFlags(CLI::App& sub, StoreFlags* f) {
   sub.add_option("--store", f->store, "Store directory (default $CANDOR_STORE)");
   sub.add_option("--key-file", f->key_file,
                  "Store key file, 64 hex digits, mode 0600 (default $CANDOR_KEY_FILE, else $CANDOR_KEY)");
+  sub.add_option("--index", f->index,
+                 "Search index (default $CANDOR_INDEX, else each gallery's index kept on disk, else "
+                 "Flat,int8): IVF<n>,PQ<m>x4fs[,Recall<pct>] or Auto keep a compressed index on disk "
+                 "(docs/STORE.md)");
 }
 
 inline StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& f, bool create, bool read_only) {
@@ -41,6 +46,10 @@ inline StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& f, bool crea
   o.master_key = key;
   o.create_if_missing = create;
   o.read_only = read_only;
+  o.index_spec = f.index;
+  if (const char* env = std::getenv("CANDOR_INDEX"); o.index_spec.empty() && env != nullptr) {
+    o.index_spec = env;
+  }
   auto store = Store::Open(dir, o);
   std::fill(o.master_key.begin(), o.master_key.end(), 0);
   std::fill(key.begin(), key.end(), 0);

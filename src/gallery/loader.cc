@@ -237,7 +237,8 @@ class Loader {
                               "SELECT t.id, t.subject_id, t.gallery_id, t.segment, t.offset, "
                               "t.length, t.capture_date, t.quality, t.image_sha256, t.model_id, "
                               "t.model_sha256, t.enrolled_at, t.row_mac FROM templates t "
-                              "ORDER BY t.id"));
+                              "WHERE t.id >= ? ORDER BY t.id"));
+    q.Bind(1, req_.min_template_id);
     q_.emplace(std::move(q));
     constexpr char kSubjectCols[] =
         "SELECT id, gallery_id, external_id, record_ref, wrapped_key, created_at, row_mac "
@@ -317,6 +318,10 @@ class Loader {
                              "gallery");
       }
       j.gallery = git->second;
+      if (j.gallery->only != nullptr &&
+          !std::binary_search(j.gallery->only->begin(), j.gallery->only->end(), j.tid)) {
+        continue;  // already in the gallery's reopened index
+      }
       if (j.srow != last_srow || c.subjects.empty()) {
         CANDOR_ASSIGN_OR_RETURN(const Stmt* sr, SubjectRowFor(j.srow));
         if (sr == nullptr) {

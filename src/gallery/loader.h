@@ -21,6 +21,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "candor/index.h"
 #include "candor/status.h"
@@ -34,6 +35,8 @@ struct LoadGallery {
   std::string name;
   int dim = 0;             // 0: no model bound yet (must hold no template)
   Index* index = nullptr;  // receives the templates
+  // Only these template ids (ascending) are loaded; null: all of the gallery's.
+  const std::vector<int64_t>* only = nullptr;
   int64_t templates = 0;   // out: templates loaded into it
 };
 
@@ -54,6 +57,7 @@ struct LoadRequest {
   const RowMac* row_mac = nullptr;
   std::unordered_map<int64_t, LoadGallery*> galleries;  // by gallery row id
   int threads = 2;                                      // verify/decrypt workers, >= 1
+  int64_t min_template_id = 0;                          // rows with smaller ids are not read
 };
 
 struct LoadResult {

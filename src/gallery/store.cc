@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -32,6 +33,7 @@
 #include "gallery/image_record.h"
 #include "gallery/loader.h"
 #include "gallery/lock_file.h"
+#include "gallery/persisted_index.h"
 #include "gallery/row_mac.h"
 #include "gallery/segment.h"
 #include "gallery/subject_ref.h"
@@ -174,9 +176,11 @@ class StoreImpl final : public Store {
   }
   StatusOr<const GalleryState*> FindGallery(const std::string& name) const;
   Status CheckProbe(const GalleryState& g, const Template& probe) const;
-  StatusOr<std::unique_ptr<Index>> NewIndex(int dim) const {
-    return MakeIndex(options_.index_spec, dim);
+  // A fresh index for a gallery (on disk for a compressed spec).
+  StatusOr<std::unique_ptr<Index>> NewIndex(int64_t gallery_row, int dim) const {
+    return gallery::NewGalleryIndex(dir_, master_, gallery_row, options_.index_spec, dim);
   }
+  StatusOr<std::vector<int64_t>> GalleryTemplateIds(int64_t gallery_row) const;
   StatusOr<std::vector<float>> ReadTemplate(const Key& key, int64_t tid, int64_t subject_row,
                                             uint32_t seg, uint64_t off, uint32_t len,
                                             int dim) const;
@@ -353,13 +357,23 @@ Status StoreImpl::LoadGalleries() {
                                   q.Int(8),      q.TextView(9)};
     CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(raw), q.Blob(11), "galleries", g.row,
                                           "gallery '" + g.info.name + "'"));
-    if (g.info.dim > 0) {
-      CANDOR_ASSIGN_OR_RETURN(g.index, NewIndex(g.info.dim));
-    }
     std::string name = g.info.name;
     galleries_.emplace(name, std::move(g));
   }
   return OkStatus();
+}
+
+StatusOr<std::vector<int64_t>> StoreImpl::GalleryTemplateIds(int64_t gallery_row) const {
+  CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, "SELECT id FROM templates WHERE gallery_id = ?"));
+  q.Bind(1, gallery_row);
+  std::vector<int64_t> ids;
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    ids.push_back(q.Int(0));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
@@ -370,22 +384,63 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
   req.master = &master_;
   req.row_mac = &row_mac_;
   std::vector<gallery::LoadGallery> targets(galleries_.size());
+  // Each gallery's index: its files reopened and reconciled with the metadata
+  // (only what they lack is decrypted below), or a new one filled from the
+  // segments (persisted_index.h).
+  std::vector<gallery::GalleryIndex> opened(galleries_.size());
   size_t i = 0;
+  int64_t min_id = std::numeric_limits<int64_t>::max();
   for (auto& [name, g] : galleries_) {
     targets[i].name = name;
     targets[i].dim = g.info.dim;
+    if (g.info.dim > 0) {
+      CANDOR_ASSIGN_OR_RETURN(std::vector<int64_t> ids, GalleryTemplateIds(g.row));
+      auto gi = gallery::OpenGalleryIndex(dir_, master_, g.row, options_.index_spec, g.info.dim,
+                                          options_.read_only, ids);
+      if (!gi.ok()) return gi.status().WithContext("opening the index of gallery '" + name + "'");
+      opened[i] = std::move(*gi);
+      g.index = std::move(opened[i].index);
+      if (opened[i].load) {
+        targets[i].only = &*opened[i].load;
+        if (!opened[i].load->empty()) min_id = std::min(min_id, opened[i].load->front());
+        g.info.templates = static_cast<int64_t>(ids.size());
+      } else {
+        min_id = 0;
+      }
+      stats_.templates_from_index += opened[i].reused;
+      stats_.index_entries_removed += opened[i].removed;
+      if (!opened[i].rebuilt_because.empty()) {
+        stats_.index_rebuilt += "gallery '" + name + "': " + opened[i].rebuilt_because + "; ";
+      }
+    }
     targets[i].index = g.index.get();
     req.galleries[g.row] = &targets[i];
     ++i;
   }
+  req.min_template_id = min_id;
   req.threads = options_.open_threads > 0
                     ? options_.open_threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   gallery::LoadResult res;
   CANDOR_RETURN_IF_ERROR(gallery::LoadAllTemplates(req, res));
   i = 0;
-  for (auto& [name, g] : galleries_) g.info.templates += targets[i++].templates;
+  for (auto& [name, g] : galleries_) {
+    if (targets[i].only == nullptr) g.info.templates += targets[i].templates;
+    ++i;
+  }
   seg_ends = std::move(res.seg_ends);
+  // Templates served by a reopened index were not read: the active segment's
+  // committed end is that of the newest template (append order).
+  {
+    CANDOR_ASSIGN_OR_RETURN(Stmt last, Stmt::Prepare(*db_, "SELECT segment, offset, length FROM "
+                                                           "templates ORDER BY id DESC LIMIT 1"));
+    CANDOR_ASSIGN_OR_RETURN(bool row, last.Step());
+    if (row) {
+      uint64_t& end = seg_ends[static_cast<uint32_t>(last.Int(0))];
+      end = std::max(end, static_cast<uint64_t>(last.Int(1)) + gallery::kRecordHeaderBytes +
+                              static_cast<uint64_t>(last.Int(2)));
+    }
+  }
   next_template_id_ = std::max(next_template_id_, res.max_template_id + 1);
   stats_.templates_loaded = res.templates;
   stats_.load_threads = req.threads;
@@ -653,9 +708,6 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
   g.info = info;
   g.info.subjects = g.info.templates = 0;
   g.info.created_at = NowUtc();
-  if (g.info.dim > 0) {
-    CANDOR_ASSIGN_OR_RETURN(g.index, NewIndex(g.info.dim));
-  }
   CANDOR_ASSIGN_OR_RETURN(
       Stmt ins, Stmt::Prepare(*db_,
                               "INSERT INTO galleries(name, description, legal_basis, "
@@ -675,6 +727,11 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
       up->BindBlob(1, GalleryMac(g.row, g.info)).Bind(2, g.row);
       s = up->Run();
     }
+  }
+  if (s.ok() && g.info.dim > 0) {
+    auto idx = NewIndex(g.row, g.info.dim);
+    s = idx.status();
+    if (s.ok()) g.index = std::move(*idx);
   }
   if (s.ok()) s = db_->Exec("COMMIT");
   if (!s.ok()) {
@@ -1002,7 +1059,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     g->info.dim = binding.dim;
   }
   if (!g->index) {
-    auto idx = NewIndex(g->info.dim);
+    auto idx = NewIndex(g->row, g->info.dim);
     if (!idx.ok()) return idx.status().WithContext("enrolled, but the index cannot be built");
     g->index = std::move(*idx);
   }
@@ -1441,8 +1498,12 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
       q.Reset();
       q.Bind(1, c.id);
       CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return InternalError("index holds template " + std::to_string(c.id) +
-                                     " that the metadata does not");
+      if (!row) {
+        // A reader's index is a snapshot: the writer deleted this subject since.
+        if (options_.read_only) continue;
+        return InternalError("index holds template " + std::to_string(c.id) +
+                             " that the metadata does not");
+      }
       CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 0));
       CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, kTemplateColCount));
       if (q.Int(2) != g->row) {
