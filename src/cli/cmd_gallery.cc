@@ -7,12 +7,16 @@
 //   list                      every gallery with its counts
 //   show G                    one gallery's metadata
 //   keygen --out FILE         a new random store key (mode 0600)
+//   import G --file F [--batch N] --as USER
+//                             bulk import of precomputed templates (resumable;
+//                             cli/gallery_import.h, docs/STORE.md "Bulk import")
 
 #include <iostream>
 #include <memory>
 
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
+#include "cli/gallery_import.h"
 #include "cli/operator_gate.h"
 #include "gallery/crypto.h"
 
@@ -25,7 +29,8 @@ struct Args {
   GalleryInfo info;
   std::string show_name;
   std::string key_out;
-  CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr;
+  ImportArgs import;
+  CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr, *import_cmd = nullptr;
 };
 
 void PrintGallery(const GalleryInfo& g, bool json) {
@@ -75,6 +80,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
     }
     return OkStatus();
   }
+  if (a.import_cmd->parsed()) return RunImport(a.import, a.store, a.govern, global);
   if (a.create->parsed()) {
     const char* action = "gallery.create";
     CANDOR_ASSIGN_OR_RETURN(
@@ -112,7 +118,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
 }
 
 const bool kRegistered = RegisterCommand(
-    {"gallery", "Create, list and show galleries; generate a store key",
+    {"gallery", "Create, list, show and bulk-import galleries; generate a store key",
      [](CLI::App& sub, const GlobalOptions& global) -> RunFn {
        auto a = std::make_shared<Args>();
        sub.require_subcommand(1);
@@ -139,9 +145,16 @@ const bool kRegistered = RegisterCommand(
        a->show->add_option("name", a->show_name, "Gallery name")->required();
        a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
        a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
-       for (CLI::App* s : {a->create, a->list, a->show}) AddStoreFlags(*s, &a->store);
+       a->import_cmd = sub.add_subcommand(
+           "import", "Bulk-import precomputed templates (a CNDRTPL1 file, docs/STORE.md); resumable");
+       a->import_cmd->add_option("name", a->import.gallery, "Gallery name")->required();
+       a->import_cmd->add_option("--file", a->import.file, "Template file (CNDRTPL1)")->required();
+       a->import_cmd->add_option("--batch", a->import.batch, "Subjects per durable group commit")
+           ->check(CLI::Range(1, 1000000));
+       for (CLI::App* s : {a->create, a->list, a->show, a->import_cmd}) AddStoreFlags(*s, &a->store);
        AddOperatorFlags(*a->create, &a->govern);
-       for (CLI::App* s : {a->create, a->list, a->show, a->keygen}) s->fallthrough();
+       AddOperatorFlags(*a->import_cmd, &a->govern);
+       for (CLI::App* s : {a->create, a->list, a->show, a->keygen, a->import_cmd}) s->fallthrough();
        return [a, &global] { return Run(*a, global); };
      }});
 
