@@ -7,15 +7,18 @@
 //
 //   ivf_bench [--sizes 1000000,10000000] [--dim 192] [--queries 500]
 //             [--spec IVF4096,PQ64x4fs] [--train-at 1000000] [--dir DIR]
+//             [--lfw EMBEDDING_CACHE] [--chunk 250000] [--keep]
+//             [--flat-max 10^7] [--faiss-max 10^7] [--faiss-queries 100]
 //             [--hnsw-max 1000000] [--no-faiss] [--no-hnsw] [--probe-cosine 0.7]
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
 //
-// Data: row i = normalise(centre[g(i)] + noise), g(i) one of 1000 population
-// centres, noise norm 2 (same-group cosine ~0.2, across groups ~0); each row
-// is generated from its own seed, so the data is streamed in chunks and any
-// row can be regenerated. Probes: normalise(row + noise) of random rows, noise
-// set for a probe-mate cosine of --probe-cosine (LFW mated pairs of the default
-// model average 0.74). Not fitted to real templates (stated in BENCHMARKS.md).
+// Data (bench/face_data.h): FaceLike (random population centres + noise, close
+// to the uniform worst case) or, with --lfw, a Gaussian mixture fitted to real
+// LFW embeddings of the default model with real LFW mates inserted. Every row
+// is generated from its own seed and streamed in chunks: one pass builds
+// candor's index, the exact truth (chunk by chunk: 10^8 rows never have to fit
+// in RAM), the Flat baseline (up to --flat-max) and FAISS (up to --faiss-max),
+// and prints the build rates as it goes (to project 10^8 from 10^7).
 //
 // Exactness is measured against candor Flat,int8 (exact over int8 codes):
 // "rank-1 = exact" counts probes whose best candidate is the exact best.
@@ -36,6 +39,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <numeric>
 #include <memory>
 #include <random>
 #include <string>
@@ -48,6 +53,7 @@
 #include "search/kernels.h"
 #include "search/pq4_layout.h"
 #include "search/synthetic_data.h"
+#include "face_data.h"
 
 #ifdef CANDOR_HAVE_FAISS
 #include <faiss/IndexFlat.h>
@@ -88,74 +94,6 @@ std::vector<long> ParseList(const std::string& s) {
   return out;
 }
 
-uint64_t Mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-// Standard normals from a counter-based generator (Box-Muller).
-struct Normals {
-  uint64_t state;
-  double spare = 0;
-  bool has = false;
-  explicit Normals(uint64_t seed) : state(Mix(seed)) {}
-  double Uniform() {
-    state = Mix(state);
-    return (static_cast<double>(state >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-  }
-  float Next() {
-    if (has) {
-      has = false;
-      return static_cast<float>(spare);
-    }
-    const double r = std::sqrt(-2 * std::log(Uniform())), t = 2 * M_PI * Uniform();
-    spare = r * std::sin(t);
-    has = true;
-    return static_cast<float>(r * std::cos(t));
-  }
-};
-
-class FaceLike {
- public:
-  FaceLike(int dim, int groups, float spread, uint64_t seed)
-      : dim_(dim), groups_(groups), spread_(spread), seed_(seed),
-        centres_(candor::search::RandomUnitVectors(groups, dim, seed)) {}
-  void Row(int64_t i, float* out) const {
-    Normals g(seed_ * 1000003 + static_cast<uint64_t>(i));
-    const size_t c = Mix(static_cast<uint64_t>(i) ^ seed_) % static_cast<uint64_t>(groups_);
-    const float sigma = spread_ / std::sqrt(static_cast<float>(dim_));
-    double sq = 0;
-    for (int d = 0; d < dim_; ++d) {
-      out[d] = centres_[c * dim_ + d] + sigma * g.Next();
-      sq += static_cast<double>(out[d]) * out[d];
-    }
-    const float inv = static_cast<float>(1 / std::sqrt(sq));
-    for (int d = 0; d < dim_; ++d) out[d] *= inv;
-  }
-  std::vector<float> Rows(int64_t begin, int64_t end) const {
-    std::vector<float> v(static_cast<size_t>(end - begin) * dim_);
-    const int t = 2;
-    std::vector<std::thread> th;
-    for (int k = 0; k < t; ++k) {
-      th.emplace_back([&, k] {
-        for (int64_t i = begin + (end - begin) * k / t; i < begin + (end - begin) * (k + 1) / t; ++i) {
-          Row(i, v.data() + static_cast<size_t>(i - begin) * dim_);
-        }
-      });
-    }
-    for (auto& x : th) x.join();
-    return v;
-  }
-
- private:
-  int dim_, groups_;
-  float spread_;
-  uint64_t seed_;
-  std::vector<float> centres_;
-};
-
 struct Lat {
   double p50 = 0, p99 = 0;
 };
@@ -182,8 +120,14 @@ struct Opts {
   long train_at = 1000000;
   std::string dir = "ivf_bench_data";
   long hnsw_max = 1000000;
+  long faiss_max = 10000000;
+  int faiss_queries = 100;  // per probe set (the generic SSE build is slow)
+  long flat_max = 10000000;  // exact Flat,int8 latency rows up to this size (dim bytes per row in RAM)
+  long chunk = 250000;
   bool faiss = true, hnsw = true;
   float probe_cosine = 0.7f;
+  std::string lfw;  // embedding cache: data = LfwFitted with real LFW mates
+  bool keep = false;  // keep the index files
 };
 
 void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int q, const std::string& extra) {
@@ -192,108 +136,190 @@ void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int 
   std::fflush(stdout);
 }
 
-void RunSize(const Opts& o, long n) {
-  const int dim = o.dim, nq = o.queries;
-  const FaceLike gen(dim, 1000, 2.0f, 20261205);
-  const long chunk = 250000;
-  std::printf("\n## N = %ld, dim %d, %d probes (probe-mate cosine %.2f)\n\n", n, dim, nq, o.probe_cosine);
-  // Probes and their mates.
-  std::vector<int64_t> mate(static_cast<size_t>(nq));
-  std::vector<float> probes(static_cast<size_t>(nq) * dim);
-  {
-    std::mt19937_64 rng(77);
-    const float sigma = candor::search::NoiseForProbeCosine(o.probe_cosine) / std::sqrt(static_cast<float>(dim));
-    std::normal_distribution<float> g(0, sigma);
-    for (int j = 0; j < nq; ++j) {
-      mate[j] = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
-      gen.Row(mate[j], probes.data() + static_cast<size_t>(j) * dim);
-      for (int d = 0; d < dim; ++d) probes[static_cast<size_t>(j) * dim + d] += g(rng);
-    }
-    candor::search::NormaliseRows(probes, dim);
-  }
-  auto probe = [&](int j) { return std::span<const float>(probes).subspan(static_cast<size_t>(j) * dim, dim); };
+std::string Load() {
+  double l[3] = {0, 0, 0};
+  if (getloadavg(l, 3) < 0) return "?";
+  char b[64];
+  std::snprintf(b, sizeof(b), "load %.1f", l[0]);
+  return b;
+}
 
-  // 1. Exact truth and the exact baseline (candor Flat,int8).
-  std::vector<int64_t> truth(static_cast<size_t>(nq));
+// One probe set: vectors, the row of each probe's mate, exact truth.
+struct Probes {
+  std::string name;
+  std::vector<float> v;
+  std::vector<int64_t> mate, truth;
+  std::vector<float> best;
+  int size() const { return static_cast<int>(mate.size()); }
+};
+
+void RunSize(const Opts& o, const bench::Source& gen, long n) {
+  const int dim = gen.dim();
+  const int nq = o.queries;
+  std::printf("\n## N = %ld, dim %d (%s)\n\n", n, dim, gen.Describe().c_str());
+  std::vector<Probes> sets;
   {
-    auto flat = std::move(*candor::MakeIndex("Flat,int8", dim));
-    for (long b = 0; b < n; b += chunk) {
-      const long e = std::min(n, b + chunk);
-      const auto v = gen.Rows(b, e);
-      std::vector<int64_t> ids(static_cast<size_t>(e - b));
-      for (long i = b; i < e; ++i) ids[static_cast<size_t>(i - b)] = i;
-      if (!flat->Add(v, ids).ok()) std::abort();
-    }
-    auto all = flat->SearchBatch(probes, {.k = 1});
-    int mates = 0;
+    Probes p;
+    p.name = "synthetic mates";
+    std::mt19937_64 rng(77);
+    p.v.resize(static_cast<size_t>(nq) * dim);
     for (int j = 0; j < nq; ++j) {
-      truth[j] = (*all)[j].empty() ? -1 : (*all)[j][0].id;
-      mates += truth[j] == mate[j];
+      p.mate.push_back(static_cast<int64_t>(rng() % static_cast<uint64_t>(n)));
+      gen.Probe(p.mate.back(), static_cast<uint64_t>(j), p.v.data() + static_cast<size_t>(j) * dim);
     }
-    std::printf("exact (Flat,int8): true mate at rank 1 for %d/%d probes; RSS %.2f GiB\n\n", mates, nq, RssGiB());
-    std::printf("| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
-    std::printf("|---|---|---|---|---|---|---|---|\n");
-    for (int threads : {1, 2}) {
-      std::vector<double> ms;
-      for (int j = 0; j < std::min(nq, 30); ++j) {
-        const auto t = Clock::now();
-        auto r = flat->Search(probe(j), {.k = 10, .threads = threads});
-        ms.push_back(Since(t) * 1e3);
+    sets.push_back(std::move(p));
+    Probes r;
+    r.name = "real LFW mates";
+    for (auto& [row, v] : gen.RealProbes(n)) {
+      if (r.size() >= nq) break;
+      r.mate.push_back(row);
+      r.v.insert(r.v.end(), v.begin(), v.end());
+    }
+    if (r.size() > 0) sets.push_back(std::move(r));
+  }
+  for (auto& p : sets) {
+    p.truth.assign(p.mate.size(), -1);
+    p.best.assign(p.mate.size(), -2.0f);
+  }
+  // One pass over the data: candor's index, exact truth (chunk by chunk, so
+  // 10^8 never has to fit), Flat kept for latency up to flat_max, FAISS.
+  const std::string dir = o.dir + "/candor_" + std::to_string(n);
+  fs::remove_all(dir);
+  std::vector<uint8_t> key(32);
+  std::mt19937 kr(5);
+  for (auto& b : key) b = static_cast<uint8_t>(kr());
+  const candor::IndexFiles files{dir, key};
+  const std::string spec = o.spec + ",TrainAt" + std::to_string(std::min(o.train_at, n));
+  auto made = candor::CreateIndex(spec, dim, files);
+  if (!made.ok()) {
+    std::printf("CreateIndex: %s\n", made.status().ToString().c_str());
+    return;
+  }
+  auto index = std::move(*made);
+  std::unique_ptr<candor::Index> flat;
+  if (n <= o.flat_max) flat = std::move(*candor::MakeIndex("Flat,int8", dim));
+#ifdef CANDOR_HAVE_FAISS
+  const bool use_faiss = o.faiss && n <= o.faiss_max;
+  const int nlist = std::atoi(o.spec.c_str() + 3);
+  const int m = std::atoi(o.spec.c_str() + o.spec.find(",PQ") + 3);
+  faiss::IndexFlatIP quantizer(dim);
+  faiss::IndexIVFPQFastScan ivf(&quantizer, dim, static_cast<size_t>(nlist), static_cast<size_t>(m), 4,
+                                faiss::METRIC_INNER_PRODUCT);
+  faiss::IndexScalarQuantizer sq(dim, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT);
+  faiss::IndexRefine refine(&ivf, &sq);
+  double faiss_s = 0;
+  if (use_faiss) {
+    const auto t = Clock::now();
+    const long ns = std::min<long>(n, 131072);  // as candor's k-means sample
+    const auto v = gen.Rows(0, ns);
+    refine.train(ns, v.data());
+    faiss_s += Since(t);
+    std::printf("FAISS trained on %ld rows in %.1f s (%s)\n", ns, faiss_s, Load().c_str());
+  }
+#endif
+  double gen_s = 0, add_s = 0, train_s = 0, truth_s = 0;
+  const auto t_all = Clock::now();
+  for (long b = 0; b < n; b += o.chunk) {
+    const long e = std::min(n, b + o.chunk);
+    auto t = Clock::now();
+    const auto v = gen.Rows(b, e);
+    std::vector<int64_t> ids(static_cast<size_t>(e - b));
+    std::iota(ids.begin(), ids.end(), static_cast<int64_t>(b));
+    gen_s += Since(t);
+    t = Clock::now();
+    const bool was = !index->Recall().exact;
+    if (auto st = index->Add(v, ids); !st.ok()) {
+      std::printf("Add: %s\n", st.ToString().c_str());
+      return;
+    }
+    if (!was && !index->Recall().exact) {
+      train_s = Since(t);
+    } else {
+      add_s += Since(t);
+    }
+    t = Clock::now();
+    {
+      auto part = std::move(*candor::MakeIndex("Flat,int8", dim));
+      if (!part->Add(v, ids).ok()) std::abort();
+      for (auto& p : sets) {
+        auto r = part->SearchBatch(p.v, {.k = 1});
+        for (int j = 0; j < p.size(); ++j) {
+          if (!(*r)[j].empty() && (*r)[j][0].score > p.best[j]) {
+            p.best[j] = (*r)[j][0].score;
+            p.truth[j] = (*r)[j][0].id;
+          }
+        }
       }
-      int mates30 = 0;
-      for (int j = 0; j < std::min(nq, 30); ++j) mates30 += truth[j] == mate[j];
-      Row("candor Flat,int8 (exact)", n, threads, Percentiles(ms), std::min(nq, 30), mates30, std::min(nq, 30),
-          "first 30 probes");
+      if (flat && !flat->Add(v, ids).ok()) std::abort();
+    }
+    truth_s += Since(t);
+#ifdef CANDOR_HAVE_FAISS
+    if (use_faiss) {
+      t = Clock::now();
+      refine.add(e - b, v.data());
+      faiss_s += Since(t);
+    }
+#endif
+    if ((b / o.chunk) % 20 == 19 || e == n) {
+      std::printf("  %ld rows, %.0f s: generate %.0f/s, candor add %.0f/s (+ training %.1f s), exact truth %.0f/s"
+#ifdef CANDOR_HAVE_FAISS
+                  ", FAISS add %.0f/s"
+#endif
+                  "; RSS %.2f GiB; %s\n",
+                  e, Since(t_all), e / gen_s, (e - std::min(o.train_at, n)) > 0 ? (e - std::min<long>(o.train_at, e)) / std::max(add_s, 1e-9) : 0.0,
+                  train_s, e / truth_s,
+#ifdef CANDOR_HAVE_FAISS
+                  use_faiss ? e / std::max(faiss_s, 1e-9) : 0.0,
+#endif
+                  RssGiB(), Load().c_str());
+      std::fflush(stdout);
     }
   }
+  auto* ivfc = static_cast<candor::search::IvfPqIndex*>(index.get());
+  const auto tt = Clock::now();
+  if (auto st = ivfc->Tune(0.995); !st.ok()) std::printf("Tune: %s\n", st.ToString().c_str());
+  const double tune_s = Since(tt);
+  const candor::RecallReport rr = index->Recall();
+  std::printf("\ncandor build %.1f s = add %.1f s + training at %ld rows %.1f s + final Tune at %ld %.1f s "
+              "(data generation %.1f s and exact truth %.1f s not counted); disk %.2f GiB; RSS %.2f GiB; %s; %s\n",
+              add_s + train_s + tune_s, add_s, std::min(o.train_at, n), train_s, n, tune_s, gen_s, truth_s,
+              DirBytes(dir) / 1073741824.0, RssGiB(), index->Describe().c_str(), Load().c_str());
+  for (const auto& p : sets) {
+    int mates = 0;
+    for (int j = 0; j < p.size(); ++j) mates += p.truth[j] == p.mate[j];
+    std::printf("exact (int8) search: true mate at rank 1 for %d/%d %s\n", mates, p.size(), p.name.c_str());
+  }
+  index.reset();
   malloc_trim(0);
 
-  // 2. candor IVF-PQ, persistent, encrypted.
-  int tuned_nprobe = 0, tuned_rerank = 0;
-  {
-    const std::string dir = o.dir + "/candor_" + std::to_string(n);
-    fs::remove_all(dir);
-    std::vector<uint8_t> key(32);
-    std::mt19937 kr(5);
-    for (auto& b : key) b = static_cast<uint8_t>(kr());
-    const candor::IndexFiles files{dir, key};
-    const std::string spec = o.spec + ",TrainAt" + std::to_string(std::min(o.train_at, n));
-    const auto t0 = Clock::now();
-    double train_s = 0;
-    {
-      auto made = candor::CreateIndex(spec, dim, files);
-      if (!made.ok()) {
-        std::printf("CreateIndex: %s\n", made.status().ToString().c_str());
-        return;
+  std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  auto measure = [&](const char* engine, int threads, const std::string& extra,
+                     const std::function<int64_t(const float*)>& top1, int limit) {
+    for (const auto& p : sets) {
+      std::vector<double> ms;
+      int hit = 0, mates = 0, q = std::min(p.size(), limit);
+      for (int j = 0; j < q; ++j) {
+        const auto t = Clock::now();
+        const int64_t id = top1(p.v.data() + static_cast<size_t>(j) * dim);
+        ms.push_back(Since(t) * 1e3);
+        hit += id == p.truth[j];
+        mates += id == p.mate[j];
       }
-      auto index = std::move(*made);
-      for (long b = 0; b < n; b += chunk) {
-        const long e = std::min(n, b + chunk);
-        const auto v = gen.Rows(b, e);
-        std::vector<int64_t> ids(static_cast<size_t>(e - b));
-        for (long i = b; i < e; ++i) ids[static_cast<size_t>(i - b)] = i;
-        const auto ta = Clock::now();
-        const bool was = !index->Recall().exact;
-        if (auto st = index->Add(v, ids); !st.ok()) {
-          std::printf("Add: %s\n", st.ToString().c_str());
-          return;
-        }
-        if (!was && !index->Recall().exact) train_s = Since(ta);
-      }
-      auto* ivf = static_cast<candor::search::IvfPqIndex*>(index.get());
-      const auto tt = Clock::now();
-      if (auto st = ivf->Tune(0.995); !st.ok()) std::printf("Tune: %s\n", st.ToString().c_str());
-      const double tune_s = Since(tt);
-      const double build_s = Since(t0);
-      const candor::RecallReport rr = index->Recall();
-      tuned_nprobe = rr.nprobe;
-      tuned_rerank = rr.rerank;
-      std::printf("\ncandor build %.1f s (training at %ld rows inside it: %.1f s; final Tune at %ld: %.1f s); "
-                  "disk %.2f GiB; RSS after build %.2f GiB; %s\n",
-                  build_s, std::min(o.train_at, n), train_s, n, tune_s, DirBytes(dir) / 1073741824.0, RssGiB(),
-                  index->Describe().c_str());
+      Row(engine, n, threads, Percentiles(ms), hit, mates, q, p.name + "; " + extra + "; " + Load());
     }
+  };
+  if (flat) {
+    for (int threads : {1, 2}) {
+      measure("candor Flat,int8 (exact)", threads, "first 30 probes", [&](const float* q) -> int64_t {
+        auto r = flat->Search(std::span<const float>(q, dim), {.k = 10, .threads = threads});
+        return r.ok() && !r->empty() ? (*r)[0].id : -1;
+      }, 30);
+    }
+    flat.reset();
     malloc_trim(0);
+  }
+  {
     const double rss_before = RssGiB();
     const auto tr = Clock::now();
     auto reopened = candor::OpenIndex(files);
@@ -302,74 +328,44 @@ void RunSize(const Opts& o, long n) {
       return;
     }
     const double reopen_s = Since(tr);
-    auto& index = *reopened;
-    std::printf("reopen %.2f s (page cache warm: the files were just written), RSS %.2f -> %.2f GiB\n\n", reopen_s,
-                rss_before, RssGiB());
+    auto& idx = *reopened;
+    std::printf("candor reopen %.2f s (page cache as the build left it), RSS %.2f -> %.2f GiB; %s\n", reopen_s,
+                rss_before, RssGiB(), Load().c_str());
     for (int threads : {1, 2}) {
-      std::vector<double> ms;
-      int hit = 0, mates = 0;
-      for (int j = 0; j < nq; ++j) {
-        const auto t = Clock::now();
-        auto r = index->Search(probe(j), {.k = 10, .threads = threads});
-        ms.push_back(Since(t) * 1e3);
-        if (r.ok() && !r->empty()) {
-          hit += (*r)[0].id == truth[j];
-          mates += (*r)[0].id == mate[j];
-        }
-      }
       char extra[200];
-      std::snprintf(extra, sizeof(extra), "nprobe %d, rerank %d; RSS %.2f GiB", tuned_nprobe, tuned_rerank, RssGiB());
-      Row("candor IVF-PQ4fs + int8 re-rank (encrypted files)", n, threads, Percentiles(ms), hit, mates, nq, extra);
+      std::snprintf(extra, sizeof(extra), "nprobe %d/%d, rerank %d; RSS %.2f GiB", rr.nprobe, rr.nlist, rr.rerank,
+                    RssGiB());
+      measure("candor IVF-PQ4fs + int8 re-rank (encrypted files)", threads, extra, [&](const float* q) -> int64_t {
+        auto r = idx->Search(std::span<const float>(q, dim), {.k = 10, .threads = threads});
+        return r.ok() && !r->empty() ? (*r)[0].id : -1;
+      }, nq);
     }
   }
+  if (!o.keep) fs::remove_all(dir);
   malloc_trim(0);
-
 #ifdef CANDOR_HAVE_FAISS
-  if (o.faiss) {
-    const auto t0 = Clock::now();
-    const int nlist = std::atoi(o.spec.c_str() + 3);
-    const int m = std::atoi(o.spec.c_str() + o.spec.find(",PQ") + 3);
-    faiss::IndexFlatIP quantizer(dim);
-    faiss::IndexIVFPQFastScan ivf(&quantizer, dim, static_cast<size_t>(nlist), static_cast<size_t>(m), 4,
-                                  faiss::METRIC_INNER_PRODUCT);
-    faiss::IndexScalarQuantizer sq(dim, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT);
-    faiss::IndexRefine refine(&ivf, &sq);
-    {
-      const long ns = std::min<long>(n, 131072);  // as candor's k-means sample
-      const auto v = gen.Rows(0, ns);
-      refine.train(ns, v.data());
-    }
-    for (long b = 0; b < n; b += chunk) {
-      const long e = std::min(n, b + chunk);
-      const auto v = gen.Rows(b, e);
-      refine.add(e - b, v.data());
-    }
-    const double build_s = Since(t0);
-    std::fflush(stdout);
-    std::printf("\nFAISS build %.1f s, RSS %.2f GiB (Debian libfaiss 1.7.3: generic SSE build, no AVX2/AVX-512 "
-                "fast-scan)\n\n", build_s, RssGiB());
-    ivf.nprobe = static_cast<size_t>(std::max(1, tuned_nprobe));
-    refine.k_factor = static_cast<float>(std::max(10, tuned_rerank)) / 10.0f;  // k_base >= k
+  if (use_faiss) {
+    std::printf("\nFAISS build %.1f s (train + add), RSS %.2f GiB (Debian libfaiss 1.7.3: generic SSE build, no "
+                "AVX2/AVX-512 fast-scan)\n", faiss_s, RssGiB());
+    ivf.nprobe = static_cast<size_t>(std::max(1, rr.nprobe));
+    refine.k_factor = static_cast<float>(std::max(10, rr.rerank)) / 10.0f;  // k_base >= k
     for (int threads : {1, 2}) {
       omp_set_num_threads(threads);
-      std::vector<double> ms;
-      int hit = 0, mates = 0;
       std::vector<float> dist(10);
       std::vector<faiss::Index::idx_t> lab(10);
-      for (int j = 0; j < nq; ++j) {
-        const auto t = Clock::now();
-        refine.search(1, probe(j).data(), 10, dist.data(), lab.data());
-        ms.push_back(Since(t) * 1e3);
-        hit += lab[0] == truth[j];
-        mates += lab[0] == mate[j];
-      }
       char extra[160];
       std::snprintf(extra, sizeof(extra), "same nprobe %d, k_factor %.1f (SQ8 refine); generic SSE build",
-                    tuned_nprobe, refine.k_factor);
-      Row("FAISS IVF-PQ fast-scan + SQ8 refine", n, threads, Percentiles(ms), hit, mates, nq, extra);
+                    rr.nprobe, refine.k_factor);
+      measure("FAISS IVF-PQ fast-scan + SQ8 refine", threads, extra, [&](const float* q) -> int64_t {
+        refine.search(1, q, 10, dist.data(), lab.data());
+        return lab[0];
+      }, o.faiss_queries);
     }
-    refine.own_fields = false;
+  } else if (o.faiss) {
+    std::printf("\nFAISS not run at %ld (> --faiss-max %ld): its IVF-PQ fast-scan codes + ids + SQ8 refine "
+                "would need %.1f GB of RAM\n", n, o.faiss_max, n * (m / 2.0 + 8 + dim) / 1e9);
   }
+  refine.own_fields = false;
 #endif
   malloc_trim(0);
 
@@ -378,8 +374,8 @@ void RunSize(const Opts& o, long n) {
     const auto t0 = Clock::now();
     hnswlib::InnerProductSpace space(static_cast<size_t>(dim));
     hnswlib::HierarchicalNSW<float> h(&space, static_cast<size_t>(n), 16, 100);
-    for (long b = 0; b < n; b += chunk) {
-      const long e = std::min(n, b + chunk);
+    for (long b = 0; b < n; b += o.chunk) {
+      const long e = std::min(n, b + o.chunk);
       const auto v = gen.Rows(b, e);
       std::vector<std::thread> th;
       for (int k = 0; k < 2; ++k) {
@@ -391,26 +387,26 @@ void RunSize(const Opts& o, long n) {
       }
       for (auto& x : th) x.join();
     }
-    const double build_s = Since(t0);
-    std::printf("\nhnswlib build %.1f s (M 16, efConstruction 100, 2 threads), RSS %.2f GiB\n\n", build_s, RssGiB());
+    std::printf("\nhnswlib build %.1f s (M 16, efConstruction 100, 2 threads), RSS %.2f GiB; %s\n", Since(t0),
+                RssGiB(), Load().c_str());
     for (int ef : {64, 256}) {
       h.setEf(static_cast<size_t>(ef));
-      std::vector<double> ms;
-      int hit = 0, mates = 0;
-      for (int j = 0; j < nq; ++j) {
-        const auto t = Clock::now();
-        auto res = h.searchKnn(probe(j).data(), 10);
-        ms.push_back(Since(t) * 1e3);
+      measure("hnswlib HNSW (fp32)", 1, "ef " + std::to_string(ef), [&](const float* q) -> int64_t {
+        auto res = h.searchKnn(q, 10);
         size_t best = 0;
         while (!res.empty()) {
           best = res.top().second;
           res.pop();
         }
-        hit += static_cast<int64_t>(best) == truth[j];
-        mates += static_cast<int64_t>(best) == mate[j];
-      }
-      Row("hnswlib HNSW (fp32)", n, 1, Percentiles(ms), hit, mates, nq, "ef " + std::to_string(ef));
+        return static_cast<int64_t>(best);
+      }, nq);
     }
+  } else if (o.hnsw) {
+    // fp32 vectors + level-0 links (2 M = 32 ids of 4 bytes + a count) + labels.
+    const double bytes = n * (4.0 * dim + 4 * 33 + 8 + 8);
+    std::printf("\nhnswlib not run at %ld (> --hnsw-max %ld): M 16 needs about %.1f GB of RAM (fp32 vectors + "
+                "links), %s the 24 GB of this node\n", n, o.hnsw_max, bytes / 1e9,
+                bytes > 16e9 ? "more than the 16 GB this run may use of" : "within");
   }
 #endif
 }
@@ -456,6 +452,12 @@ int main(int argc, char** argv) {
     else if (a == "--dir") o.dir = next();
     else if (a == "--hnsw-max") o.hnsw_max = std::atol(next().c_str());
     else if (a == "--no-faiss") o.faiss = false;
+    else if (a == "--faiss-max") o.faiss_max = std::atol(next().c_str());
+    else if (a == "--faiss-queries") o.faiss_queries = std::atoi(next().c_str());
+    else if (a == "--flat-max") o.flat_max = std::atol(next().c_str());
+    else if (a == "--chunk") o.chunk = std::atol(next().c_str());
+    else if (a == "--lfw") o.lfw = next();
+    else if (a == "--keep") o.keep = true;
     else if (a == "--no-hnsw") o.hnsw = false;
     else if (a == "--kernels") {
       KernelSpeed();
@@ -469,6 +471,21 @@ int main(int argc, char** argv) {
   }
   fs::create_directories(o.dir);
   std::printf("ivf_bench: %u hardware threads\n", std::thread::hardware_concurrency());
-  for (long n : o.sizes) RunSize(o, n);
+  std::unique_ptr<bench::Source> gen;
+  if (!o.lfw.empty()) {
+    std::string err;
+    auto f = bench::LfwFitted::Fit(o.lfw, 32, &err);
+    if (!f) {
+      std::fprintf(stderr, "--lfw %s: %s\n", o.lfw.c_str(), err.c_str());
+      return 2;
+    }
+    gen = std::move(f);
+  } else {
+    gen = std::make_unique<bench::FaceLike>(o.dim, o.probe_cosine);
+  }
+  for (long n : o.sizes) {
+    if (auto* f = dynamic_cast<bench::LfwFitted*>(gen.get())) f->Place(n);
+    RunSize(o, *gen, n);
+  }
   return 0;
 }
