@@ -58,6 +58,20 @@ struct CalibrationInput {
   // that returned nothing (never a false positive, still in the denominator).
   std::vector<double> nonmated_top_scores;
   uint64_t nonmated_top_gallery_size = 0;
+  // Optional, with nonmated_top_scores (same length each): who searched and
+  // who its best candidate was (any ids; the same id = the same subject;
+  // best == self for a search without a candidate). In-gallery searches are
+  // not independent: two subjects that are each other's best candidate are
+  // one piece of evidence counted twice, and searches sharing a best
+  // candidate share its template. At each threshold the searches at or above
+  // it are linked to their best candidates; the linked groups are clusters,
+  // and FPIR intervals use the cluster-robust variance (a design effect per
+  // threshold, Wilson at the Kish effective sample size). Searches below the
+  // threshold are not linked, so two subjects that always agree give a design
+  // effect of 2 - FPIR rather than 2: close at the small FPIRs thresholds are
+  // set for (docs/EVALUATION.md, "In-gallery calibration").
+  std::vector<uint64_t> nonmated_top_self;
+  std::vector<uint64_t> nonmated_top_best;
   // Free-form provenance written into the file (dataset, split, seed, counts).
   std::map<std::string, std::string> provenance;
   double score_step = 0.001;   // grid resolution for the tables
@@ -114,6 +128,9 @@ class Calibration {
   RateEstimate FnmrAt(double threshold) const;
   // FPIR for a gallery of `gallery_size` entries (>= 1).
   RateEstimate FpirAt(double threshold, uint64_t gallery_size) const;
+  // The design effect (>= 1) of the empirical FPIR at `threshold`: 1 unless
+  // the searches were linked (CalibrationInput::nonmated_top_self / _best).
+  double FpirDesignEffect(double threshold) const;
 
   // The lowest grid threshold with FMR <= target. OUT_OF_RANGE when target is
   // below MinSupportedFmr() and allow_extrapolation is false; with it, the
@@ -147,6 +164,7 @@ class Calibration {
   uint64_t fpir_probes_ = 0, fpir_gallery_ = 0;
   std::vector<uint64_t> fpir_n_;
   std::vector<std::vector<double>> fpir_;
+  std::vector<double> fpir_deff_;  // per grid point; empty = independent searches
 };
 
 }  // namespace candor

@@ -7,6 +7,8 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "calibrate/stats.h"
@@ -63,6 +65,71 @@ RateEstimate Counted(uint64_t k, uint64_t n) {
   return r;
 }
 
+// The design effect at every grid point of the FPIR counted from linked
+// non-mated top scores. Grid points are visited from the top down; a search
+// entering (its best score reaches the threshold) adds a false positive to
+// its cluster and links its cluster with its best candidate's (union-find),
+// keeping the sums the cluster-robust variance needs: sum y^2, sum y m,
+// sum m^2 over clusters of m searches with y false positives.
+std::vector<double> DesignEffects(const CalibrationInput& in, double grid_min, double step,
+                                  std::size_t points) {
+  std::map<uint64_t, std::size_t> index;  // subject id -> node
+  std::vector<std::size_t> parent;
+  std::vector<double> m, y;  // per root: searches, false positives
+  auto node = [&](uint64_t id) {
+    auto [it, added] = index.emplace(id, parent.size());
+    if (added) {
+      parent.push_back(parent.size());
+      m.push_back(0);
+      y.push_back(0);
+    }
+    return it->second;
+  };
+  auto find = [&](std::size_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  std::vector<std::tuple<double, std::size_t, std::size_t>> usable;  // (score, self, best), descending
+  const std::size_t n_searches = in.nonmated_top_scores.size();
+  for (std::size_t i = 0; i < n_searches; ++i) {
+    const std::size_t self = node(in.nonmated_top_self[i]);
+    const std::size_t best = node(in.nonmated_top_best[i]);
+    m[self] += 1;
+    if (std::isfinite(in.nonmated_top_scores[i])) usable.emplace_back(in.nonmated_top_scores[i], self, best);
+  }
+  std::sort(usable.begin(), usable.end(), std::greater<>());
+  double sum_m2 = 0, clusters = 0;
+  for (double x : m) {
+    sum_m2 += x * x;
+    clusters += x > 0 ? 1 : 0;
+  }
+  const double n = static_cast<double>(n_searches);
+  std::vector<double> out(points, 1.0);
+  double sum_y2 = 0, sum_ym = 0, k = 0;
+  std::size_t j = 0;
+  for (std::size_t i = points; i-- > 0;) {
+    const double t = grid_min + step * static_cast<double>(i);
+    for (; j < usable.size() && std::get<0>(usable[j]) >= t; ++j) {
+      std::size_t a = find(std::get<1>(usable[j]));
+      sum_y2 += 2 * y[a] + 1;
+      sum_ym += m[a];
+      y[a] += 1;
+      k += 1;
+      const std::size_t b = find(std::get<2>(usable[j]));
+      if (a == b) continue;
+      sum_y2 += 2 * y[a] * y[b];
+      sum_m2 += 2 * m[a] * m[b];
+      sum_ym += y[a] * m[b] + y[b] * m[a];
+      if (m[a] > 0 && m[b] > 0) clusters -= 1;
+      parent[a] = b;
+      m[b] += m[a];
+      y[b] += y[a];
+    }
+    out[i] = stats::ClusterDesignEffect(sum_y2, sum_ym, sum_m2, k, n, clusters);
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
@@ -86,6 +153,14 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
   if (imp.size() < kMinImpostors) {
     return InvalidArgumentError("calibration needs at least " + std::to_string(kMinImpostors) +
                                 " usable impostor scores, got " + std::to_string(imp.size()));
+  }
+  if (in.nonmated_top_self.size() != in.nonmated_top_best.size() ||
+      (!in.nonmated_top_self.empty() &&
+       in.nonmated_top_self.size() != in.nonmated_top_scores.size())) {
+    return InvalidArgumentError("one searcher and one best-candidate id per non-mated top score, got " +
+                                std::to_string(in.nonmated_top_self.size()) + " / " +
+                                std::to_string(in.nonmated_top_best.size()) + " for " +
+                                std::to_string(in.nonmated_top_scores.size()));
   }
   if (!in.nonmated_top_scores.empty() &&
       (!in.nonmated_searches.empty() || in.nonmated_top_gallery_size == 0)) {
@@ -168,6 +243,7 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
     for (std::size_t i = 0; i < g; ++i) {
       c.fpir_[0][i] = static_cast<double>(k[i]) / static_cast<double>(c.fpir_probes_);
     }
+    if (!in.nonmated_top_self.empty()) c.fpir_deff_ = DesignEffects(in, c.grid_min_, c.step_, g);
   }
   c.method_ =
       "empirical counts on a score grid (accept iff score >= t, conservative grid rounding), "
@@ -179,6 +255,12 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
     c.method_ +=
         "; here FPIR(t,N) counts the best score of each non-mated search made at N = "
         "calibration gallery size, used as is for every N <= that size (conservative)";
+    if (!c.fpir_deff_.empty()) {
+      c.method_ +=
+          "; FPIR intervals: Wilson at the Kish effective sample size, the design effect from "
+          "the cluster-robust variance over clusters of searches linked to their best candidates "
+          "while at or above the threshold";
+    }
   }
   return c;
 }
@@ -258,8 +340,10 @@ RateEstimate Calibration::FpirAt(double t, uint64_t n) const {
     const double v = i < 0 ? fpir_[j].front() : fpir_[j][i];
     RateEstimate r;
     r.value = v;
-    const auto ci = stats::Wilson(static_cast<uint64_t>(std::llround(v * fpir_probes_)),
-                                  fpir_probes_);
+    const double deff = FpirDesignEffect(t);
+    const double n_eff = static_cast<double>(fpir_probes_) / deff;
+    const auto ci = stats::WilsonEffective(
+        static_cast<double>(std::llround(v * static_cast<double>(fpir_probes_))) / deff, n_eff);
     r.lower = ci.lower;
     r.upper = ci.upper;
     if (v < MinSupportedFpir()) {
@@ -270,6 +354,12 @@ RateEstimate Calibration::FpirAt(double t, uint64_t n) const {
     return r;
   }
   return FpirFromModel(t, n);
+}
+
+double Calibration::FpirDesignEffect(double t) const {
+  if (fpir_deff_.empty()) return 1.0;
+  const long i = GridIndexAtOrBelow(t);
+  return fpir_deff_[static_cast<std::size_t>(std::max(0L, i))];
 }
 
 StatusOr<ThresholdChoice> Calibration::ThresholdForFmr(double target,
@@ -371,6 +461,7 @@ std::string Calibration::ToJson() const {
                {"u", tail_u_},                {"sigma", tail_sigma_},
                {"xi", tail_xi_},              {"exceedances", tail_exceedances_}};
   j["fpir"] = {{"gallery_sizes", fpir_n_}, {"table", fpir_}};
+  if (!fpir_deff_.empty()) j["fpir"]["design_effect"] = fpir_deff_;
   return j.dump(1);
 }
 
@@ -441,6 +532,13 @@ StatusOr<Calibration> Calibration::FromJson(const std::string& text) {
         if (!(v >= 0 && v <= 1) || (i && v > c.fpir_[k][i - 1] + 1e-12)) {
           return bad("FPIR values out of range or not decreasing");
         }
+      }
+    }
+    if (j.at("fpir").contains("design_effect")) {
+      c.fpir_deff_ = j.at("fpir").at("design_effect").get<std::vector<double>>();
+      if (c.fpir_n_.size() != 1 || c.fpir_deff_.size() != g) return bad("design effect table length");
+      for (double d : c.fpir_deff_) {
+        if (!(d >= 1) || !std::isfinite(d)) return bad("design effect below 1 or not finite");
       }
     }
     return c;

@@ -8,10 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+
+#include <nlohmann/json.hpp>
 
 #include "calibrate/stats.h"
 
@@ -204,6 +207,74 @@ TEST(CalibrationBuildTest, AllTiedScoresStillGiveAConsistentTable) {
   ASSERT_TRUE(t.ok());
   EXPECT_GT(t->threshold, 0.25);
   EXPECT_TRUE(Calibration::FromJson(c->ToJson()).ok());
+}
+
+// In-gallery top scores where every search has a twin (two subjects that are
+// each other's best candidate, with the same score): the FPIR is the same,
+// but there are half as many independent pieces of evidence, so the interval
+// is the Wilson interval of half the sample (design effect 2).
+CalibrationInput TopScores(bool twinned, bool with_links) {
+  std::mt19937_64 rng(9);
+  CalibrationInput in;
+  in.model_id = "synthetic";
+  in.model_sha256 = kHash;
+  in.impostor_scores = Normal(20000, 0, kSd, rng);
+  const std::vector<double> top = Normal(twinned ? 1000 : 2000, 0.3, kSd, rng);
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    for (int copy = 0; copy < (twinned ? 2 : 1); ++copy) {
+      in.nonmated_top_scores.push_back(top[i]);
+      if (!with_links) continue;
+      // Subjects 2i and 2i+1 are each other's best; untwinned searches each
+      // have their own best candidate (a subject never searched).
+      in.nonmated_top_self.push_back(2 * i + copy);
+      in.nonmated_top_best.push_back(twinned ? 2 * i + 1 - copy : 2 * i + 1);
+    }
+  }
+  in.nonmated_top_gallery_size = 500;
+  return in;
+}
+
+TEST(CalibrationClusters, TwinnedSearchesHaveDesignEffectTwoAndAWiderInterval) {
+  auto clustered = Calibration::Build(TopScores(true, true));
+  auto naive = Calibration::Build(TopScores(true, false));
+  auto independent = Calibration::Build(TopScores(false, true));
+  ASSERT_TRUE(clustered.ok() && naive.ok() && independent.ok()) << clustered.status().ToString();
+  for (double t : {0.35, 0.4, 0.45, 0.5}) {
+    const RateEstimate c = clustered->FpirAt(t, 500), w = naive->FpirAt(t, 500);
+    ASSERT_GT(c.value, 0.0) << t;
+    EXPECT_DOUBLE_EQ(c.value, w.value);
+    // Twins at or above t form clusters of two positives; searches below t
+    // are not linked, so the design effect is 2 - p (2 at small FPIRs).
+    const double deff = clustered->FpirDesignEffect(t);
+    EXPECT_NEAR(deff, 2.0 - c.value, 0.01) << t;
+    EXPECT_DOUBLE_EQ(naive->FpirDesignEffect(t), 1.0);
+    const auto eff = stats::WilsonEffective(std::round(c.value * 2000) / deff, 2000 / deff);
+    EXPECT_NEAR(c.lower, eff.lower, 1e-9) << t;
+    EXPECT_NEAR(c.upper, eff.upper, 1e-9) << t;
+    EXPECT_NEAR((c.upper - c.lower) / (w.upper - w.lower), std::sqrt(deff), 0.05) << t;
+    EXPECT_GT((c.upper - c.lower) / (w.upper - w.lower), 1.25) << t;
+    // Independent searches: the plain Wilson interval (design effect 1 up to C / (C - 1)).
+    EXPECT_LT(independent->FpirDesignEffect(t), 1.01) << t;
+  }
+  // The design effect is kept by the file.
+  auto back = Calibration::FromJson(clustered->ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_DOUBLE_EQ(back->FpirDesignEffect(0.4), clustered->FpirDesignEffect(0.4));
+  EXPECT_DOUBLE_EQ(back->FpirAt(0.4, 500).upper, clustered->FpirAt(0.4, 500).upper);
+  // A design effect below 1 or a table of the wrong length is corrupt.
+  auto j = nlohmann::json::parse(clustered->ToJson());
+  j["fpir"]["design_effect"][3] = 0.5;
+  EXPECT_EQ(Calibration::FromJson(j.dump()).status().code(), Code::kDataLoss);
+  j["fpir"]["design_effect"] = std::vector<double>{1.0, 1.0};
+  EXPECT_EQ(Calibration::FromJson(j.dump()).status().code(), Code::kDataLoss);
+  // Below the twins' scores nothing is linked yet: every search its own cluster.
+  const std::vector<double> scores = TopScores(true, true).nonmated_top_scores;
+  const double highest = *std::max_element(scores.begin(), scores.end());
+  EXPECT_DOUBLE_EQ(clustered->FpirDesignEffect(highest + 0.01), 1.0);
+  // One searcher and one best candidate per search, or none.
+  CalibrationInput bad = TopScores(true, true);
+  bad.nonmated_top_best.pop_back();
+  EXPECT_EQ(Calibration::Build(bad).status().code(), Code::kInvalidArgument);
 }
 
 TEST(StatsTest, ProbAvoidAllIsTheHypergeometricZeroTerm) {

@@ -123,7 +123,9 @@ StatusOr<Json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* l
 
   // Truth: never-enrolled identities' first images against the same gallery.
   struct Probe {
+    std::string identity;
     double top;
+    std::string candidate;
     SubjectAttributes attrs;
   };
   std::vector<Probe> truth;
@@ -134,12 +136,22 @@ StatusOr<Json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* l
     p.k = 1;
     p.threshold = -2.0f;
     CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, store->Identify(gi.name, templ(it->second), p));
-    truth.push_back({r.candidates.empty() ? std::nan("") : double(r.candidates[0].score),
-                     attributes_of(id)});
+    truth.push_back({id, r.candidates.empty() ? std::nan("") : double(r.candidates[0].score),
+                     r.candidates.empty() ? "" : r.candidates[0].subject_id, attributes_of(id)});
   }
-  auto measured = [&](double t, const std::string& attr, const std::string& group) {
+  // The calibration's own duplicate rule applied to the truth: a probe whose
+  // best candidate scores at or above the duplicate score is a probable
+  // duplicate (the same person under another name, or the same photo), not
+  // counted as a non-mated search, and listed. Without this the prediction
+  // (which excludes such pairs) and the truth count different things.
+  auto is_truth_duplicate = [&](const Probe& p, double duplicate_score) {
+    return p.top >= duplicate_score;
+  };
+  auto measured = [&](double t, const std::string& attr, const std::string& group,
+                      double duplicate_score) {
     uint64_t k = 0, n = 0;
     for (const Probe& p : truth) {
+      if (is_truth_duplicate(p, duplicate_score)) continue;
       if (!attr.empty()) {
         auto it = p.attrs.find(attr);
         if (it == p.attrs.end() || it->second != group) continue;
@@ -151,39 +163,82 @@ StatusOr<Json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* l
     return std::tuple<uint64_t, uint64_t, stats::Interval>{k, n, ci};
   };
 
-  // The pooled prediction is what the pooled truth checks (the worst-group
-  // threshold is checked per group below).
-  GalleryCalibration pooled_view = c;
-  pooled_view.policy = ThresholdPolicy::kPooled;
-  Json rows = Json::array();
-  int inside = 0, overlap = 0;
-  for (double target : o.target_fpirs) {
-    auto d = pooled_view.ThresholdForFpir(target, enrolled);
-    if (!d.ok()) {
-      rows.push_back({{"target_fpir", target}, {"unsupported", d.status().message()}});
-      continue;
+  // Prediction against truth at each target, for one calibration. The pooled
+  // prediction is what the pooled truth checks (the worst-group threshold is
+  // checked per group below). Agreement: the 95 % interval of the difference
+  // (truth - predicted; predicted variance cluster-robust, truth binomial)
+  // contains 0.
+  struct Tally {
+    int inside = 0, overlap = 0, agree = 0;
+  };
+  auto compare = [&](const GalleryCalibration& cal, Tally* tally) {
+    GalleryCalibration pooled_view = cal;
+    pooled_view.policy = ThresholdPolicy::kPooled;
+    pooled_view.probe_side.reset();
+    Json rows = Json::array();
+    const double z = stats::NormalQuantile(0.975);
+    for (double target : o.target_fpirs) {
+      auto d = pooled_view.ThresholdForFpir(target, enrolled);
+      if (!d.ok()) {
+        rows.push_back({{"target_fpir", target}, {"unsupported", d.status().message()}});
+        continue;
+      }
+      const auto [k, n, ci] = measured(d->threshold, "", "", cal.duplicate_score);
+      const double truth_v = n ? double(k) / double(n) : std::nan("");
+      const bool in = truth_v >= d->rate.lower && truth_v <= d->rate.upper;
+      const bool ov = ci.lower <= d->rate.upper && d->rate.lower <= ci.upper;
+      const double deff = cal.pooled->FpirDesignEffect(d->threshold);
+      const double searches = static_cast<double>(cal.pooled->nonmated_searches());
+      const double pv = d->rate.value;
+      // Variances floored at one event, so a zero count does not claim certainty.
+      const double var_p = deff * std::max(pv * (1 - pv), 1.0 / searches) / searches;
+      const double var_t = n ? std::max(truth_v * (1 - truth_v), 1.0 / double(n)) / double(n) : 1.0;
+      const double diff = truth_v - pv, half = z * std::sqrt(var_p + var_t);
+      const bool agree = diff - half <= 0 && 0 <= diff + half;
+      tally->inside += in;
+      tally->overlap += ov;
+      tally->agree += agree;
+      rows.push_back({{"target_fpir", target},
+                      {"threshold", d->threshold},
+                      {"source", d->source},
+                      {"predicted_fpir", Interval(pv, d->rate.lower, d->rate.upper)},
+                      {"predicted_design_effect", deff},
+                      {"predicted_extrapolated", d->rate.extrapolated},
+                      {"measured_fpir", Interval(truth_v, ci.lower, ci.upper)},
+                      {"measured_false_positives", k},
+                      {"measured_searches", n},
+                      {"difference", Interval(diff, diff - half, diff + half)},
+                      {"agree", agree},
+                      {"truth_inside_predicted_interval", in},
+                      {"intervals_overlap", ov}});
     }
-    const auto [k, n, ci] = measured(d->threshold, "", "");
-    const double truth_v = n ? double(k) / double(n) : std::nan("");
-    const bool in = truth_v >= d->rate.lower && truth_v <= d->rate.upper;
-    const bool ov = ci.lower <= d->rate.upper && d->rate.lower <= ci.upper;
-    inside += in;
-    overlap += ov;
-    rows.push_back({{"target_fpir", target},
-                    {"threshold", d->threshold},
-                    {"source", d->source},
-                    {"predicted_fpir", Interval(d->rate.value, d->rate.lower, d->rate.upper)},
-                    {"predicted_extrapolated", d->rate.extrapolated},
-                    {"measured_fpir", Interval(truth_v, ci.lower, ci.upper)},
-                    {"measured_false_positives", k},
-                    {"measured_searches", n},
-                    {"truth_inside_predicted_interval", in},
-                    {"intervals_overlap", ov}});
+    return rows;
+  };
+  Tally tally;
+  Json rows = compare(c, &tally);
+  Json truth_dups = Json::array();
+  for (const Probe& p : truth) {
+    if (is_truth_duplicate(p, c.duplicate_score)) {
+      truth_dups.push_back({{"probe", p.identity}, {"candidate", p.candidate}, {"score", p.top}});
+    }
+  }
+  // The same check with nothing excluded on either side (duplicate score
+  // above any cosine): a second, independent reading of agreement.
+  Json without = nullptr;
+  Tally tally_without;
+  if (o.check_without_exclusion) {
+    GalleryCalibrationOptions none = co;
+    none.duplicate_score = 2.0;
+    CANDOR_ASSIGN_OR_RETURN(GalleryCalibrationRun run2, CalibrateGallery(*store, gi.name, none));
+    without = {{"duplicate_score", none.duplicate_score},
+               {"agreement", compare(run2.calibration, &tally_without)},
+               {"agree", tally_without.agree}};
   }
   Json groups = Json::array();
   if (!c.group_attribute.empty()) {
     for (const auto& r : c.group_rates) {
-      const auto [k, n, ci] = measured(c.operating_threshold, c.group_attribute, r.group);
+      const auto [k, n, ci] =
+          measured(c.operating_threshold, c.group_attribute, r.group, c.duplicate_score);
       groups.push_back({{"group", r.group},
                         {"sampled_subjects", r.subjects},
                         {"too_small", r.too_small},
@@ -219,9 +274,12 @@ StatusOr<Json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* l
                 {"operating_threshold", c.operating_threshold},
                 {"seconds", seconds},
                 {"notes", run.notes}}},
+              {"truth_probable_duplicates", truth_dups},
               {"agreement", rows},
-              {"truth_inside_predicted_interval", inside},
-              {"intervals_overlap", overlap},
+              {"agree", tally.agree},
+              {"truth_inside_predicted_interval", tally.inside},
+              {"intervals_overlap", tally.overlap},
+              {"without_exclusion", without},
               {"groups", groups}};
 }
 

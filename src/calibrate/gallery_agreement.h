@@ -12,12 +12,20 @@
 //   3. CalibrateGallery on that gallery, with no labels: FPIR(t) predicted at
 //      the gallery's size, per-group rates.
 //   4. Truth: the first image of every B identity searched against the same
-//      gallery: the fraction whose best score is >= t, with its Wilson interval.
+//      gallery: the fraction whose best score is >= t, with its Wilson
+//      interval. A truth search whose best score reaches the calibration's
+//      duplicate score is a probable duplicate (on LFW: the same person filed
+//      under two names, or one photo under two people) and is excluded and
+//      listed, as the calibration excludes such pairs from its side.
 //
-// For each target FPIR the report gives the predicted FPIR (95 % interval)
-// and the measured one (95 % interval), whether the truth lies inside the
-// predicted interval and whether the intervals overlap; per group the same at
-// the worst-group threshold. INVALID_ARGUMENT when the set is too small.
+// For each target FPIR the report gives the predicted FPIR (95 % interval,
+// cluster-robust: see CalibrationInput::nonmated_top_self) and the
+// measured one (95 % interval), the difference truth - predicted with its
+// 95 % interval and whether that interval contains 0 ("agree"), whether the
+// truth lies inside the predicted interval and whether the intervals overlap;
+// per group the same at the worst-group threshold. With
+// check_without_exclusion the same comparison is repeated with nothing
+// excluded on either side. INVALID_ARGUMENT when the set is too small.
 
 #ifndef CANDOR_CALIBRATE_GALLERY_AGREEMENT_H_
 #define CANDOR_CALIBRATE_GALLERY_AGREEMENT_H_
@@ -40,6 +48,7 @@ struct GalleryAgreementOptions {
   GalleryCalibrationOptions calibration;  // duplicate_score must be set
   std::string index_spec = "Flat,int8";   // the store's default index
   std::filesystem::path scratch_dir;      // empty: the system temp directory
+  bool check_without_exclusion = true;    // a second calibration with no duplicate exclusion
 };
 
 StatusOr<nlohmann::json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* labels,

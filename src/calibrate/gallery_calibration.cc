@@ -56,12 +56,17 @@ StatusOr<Template> ProbeTemplate(const GalleryInfo& g, std::vector<float> values
   return MakeTemplate(g.model_id, g.model_sha256, std::move(values), kTemplateL2Normalized);
 }
 
+struct TopCandidate {
+  double score = std::nan("");  // NaN: nothing but itself and duplicates
+  std::string subject;
+};
+
 // The best candidate of a search other than `self` and scoring below
-// `duplicate_score` (NaN when there is none); candidates at or above it are
-// appended to `duplicates`.
-StatusOr<double> TopNonMated(const Store& store, const std::string& gallery, const Template& probe,
-                             const std::string& self, double duplicate_score,
-                             std::vector<ProbableDuplicate>* duplicates) {
+// `duplicate_score`; candidates at or above it are appended to `duplicates`.
+StatusOr<TopCandidate> TopNonMated(const Store& store, const std::string& gallery,
+                                   const Template& probe, const std::string& self,
+                                   double duplicate_score,
+                                   std::vector<ProbableDuplicate>* duplicates) {
   for (int k = 8;; k *= 4) {
     IdentifyParams p;
     p.k = std::min(k, 1000);
@@ -75,13 +80,29 @@ StatusOr<double> TopNonMated(const Store& store, const std::string& gallery, con
         continue;
       }
       if (duplicates) duplicates->insert(duplicates->end(), found.begin(), found.end());
-      return static_cast<double>(c.score);
+      return TopCandidate{static_cast<double>(c.score), c.subject_id};
     }
     if (static_cast<int>(r.candidates.size()) < p.k || p.k == 1000) {
       if (duplicates) duplicates->insert(duplicates->end(), found.begin(), found.end());
-      return std::nan("");  // nothing but itself and duplicates
+      return TopCandidate{};
     }
   }
+}
+
+// Dense ids for the searchers and their best candidates (the calibration
+// links them per threshold: CalibrationInput::nonmated_top_self / _best).
+struct SearchLinks {
+  std::vector<uint64_t> self, best;
+};
+SearchLinks LinkSearches(const std::vector<Sampled>& sample, const std::vector<std::string>& best) {
+  std::map<std::string, uint64_t> id;
+  auto of = [&](const std::string& s) { return id.emplace(s, id.size()).first->second; };
+  SearchLinks links;
+  for (std::size_t i = 0; i < sample.size(); ++i) {
+    links.self.push_back(of(sample[i].id));
+    links.best.push_back(best[i].empty() ? links.self.back() : of(best[i]));
+  }
+  return links;
 }
 
 CalibrationInput BaseInput(const GalleryInfo& g, const GalleryCalibrationOptions& o,
@@ -150,11 +171,15 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   GalleryCalibrationRun run;
   // Non-mated searches at the gallery's full size.
   std::vector<double> top(sample.size());
+  std::vector<std::string> best(sample.size());
   for (std::size_t i = 0; i < sample.size(); ++i) {
     CANDOR_ASSIGN_OR_RETURN(Template probe, ProbeTemplate(g, sample[i].templates[0]));
-    CANDOR_ASSIGN_OR_RETURN(top[i], TopNonMated(store, gallery, probe, sample[i].id,
-                                                o.duplicate_score, &run.duplicates));
+    CANDOR_ASSIGN_OR_RETURN(TopCandidate t, TopNonMated(store, gallery, probe, sample[i].id,
+                                                        o.duplicate_score, &run.duplicates));
+    top[i] = t.score;
+    best[i] = std::move(t.subject);
   }
+  const SearchLinks links = LinkSearches(sample, best);
   // Pairs among the first pair_subjects sampled subjects.
   const std::size_t m = std::min(o.pair_subjects, sample.size());
   std::vector<double> pairs;
@@ -206,6 +231,8 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   CalibrationInput in = BaseInput(g, o, "in-gallery, pooled");
   in.impostor_scores = pairs;
   in.nonmated_top_scores = top;
+  in.nonmated_top_self = links.self;
+  in.nonmated_top_best = links.best;
   in.nonmated_top_gallery_size = n0;
   in.provenance["searches"] = std::to_string(sample.size());
   in.provenance["pair_subjects"] = std::to_string(m);
@@ -229,7 +256,11 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
     } else {
       CalibrationInput gi = BaseInput(g, o, "in-gallery, group " + o.group_attribute + "=" + group);
       for (const auto& p : group_pairs[group]) gi.impostor_scores.push_back(p.score);
-      for (std::size_t i : idx) gi.nonmated_top_scores.push_back(top[i]);
+      for (std::size_t i : idx) {
+        gi.nonmated_top_scores.push_back(top[i]);
+        gi.nonmated_top_self.push_back(links.self[i]);
+        gi.nonmated_top_best.push_back(links.best[i]);
+      }
       gi.nonmated_top_gallery_size = n0;
       gi.provenance["searches"] = std::to_string(idx.size());
       auto built = Calibration::Build(gi);
@@ -258,6 +289,12 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
     return run;
   }
   c.operating_threshold = op->threshold;
+  auto gc_deff = [&](const std::string& group, double t) {
+    for (const GroupCalibration& x : c.groups) {
+      if (x.group == group && x.calibration) return x.calibration->FpirDesignEffect(t);
+    }
+    return 1.0;
+  };
   if (!members.empty()) {
     std::map<std::string, std::vector<metrics::LabelledPair>> by_group;
     for (const auto& [group, idx] : members) by_group[group] = group_pairs[group];
@@ -274,7 +311,8 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
       r.too_small = r.subjects < o.min_group_subjects;  // (no genuine pairs here by design)
       uint64_t hits = 0;
       for (std::size_t i : members[gr.group]) hits += top[i] >= op->threshold ? 1 : 0;
-      const auto ci = stats::Wilson(hits, r.subjects);
+      const double deff = gc_deff(gr.group, op->threshold);
+      const auto ci = stats::WilsonEffective(double(hits) / deff, double(r.subjects) / deff);
       r.fpir = {double(hits) / double(r.subjects), ci.lower, ci.upper, hits, r.subjects};
       c.group_rates.push_back(r);
     }

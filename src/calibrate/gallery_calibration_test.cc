@@ -13,7 +13,10 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
+#include "calibrate/gallery_agreement.h"
+#include "calibrate/labelled_set.h"
 #include "calibrate/stats.h"
 #include "gallery/test_util.h"
 
@@ -152,6 +155,35 @@ TEST_F(GalleryCalibrationTest, ListsAndExcludesProbableDuplicates) {
   ASSERT_TRUE(kept.ok());
   EXPECT_TRUE(kept->duplicates.empty());
   EXPECT_EQ(kept->calibration.pooled->impostor_count(), 202u * 201 / 2);
+}
+
+TEST_F(GalleryCalibrationTest, MutualBestCandidatesAreOneClusterInTheFpirInterval) {
+  // 20 look-alike pairs (cosine ~0.8, below the duplicate score) among 160
+  // random subjects: each member is the other's best candidate, so at 0.6 the
+  // positives come in pairs (design effect 2 - p, p = 40 / 200).
+  EnrollRandom(160, 6000);
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < 20; ++i) {
+    const Template t = RandomTemplate(7000 + i);
+    rs.push_back(Subject("pa" + std::to_string(i), t));
+    rs.push_back(Subject("pb" + std::to_string(i), Mixed(8000 + i, t, 0.8)));
+  }
+  Enroll(rs);
+  auto o = Options();
+  o.sample_subjects = 200;
+  auto run = CalibrateGallery(*store_, "g", o);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_TRUE(run->duplicates.empty());
+  const Calibration& c = *run->calibration.pooled;
+  const RateEstimate r = c.FpirAt(0.6, 199);
+  EXPECT_NEAR(r.value, 40.0 / 200, 1e-9);
+  EXPECT_NEAR(c.FpirDesignEffect(0.6), 1.8, 0.05);
+  const auto naive = stats::Wilson(40, 200);
+  EXPECT_GT(r.upper - r.lower, 1.25 * (naive.upper - naive.lower));
+  // Survives the stored document.
+  auto back = GalleryCalibration::FromJson(run->calibration.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_DOUBLE_EQ(back->pooled->FpirDesignEffect(0.6), c.FpirDesignEffect(0.6));
 }
 
 TEST_F(GalleryCalibrationTest, StoredDocumentRoundTripsAndIsIntegrityChecked) {
@@ -339,6 +371,75 @@ TEST(SubjectAttributes, SealedValidatedAndShreddedWithTheSubject) {
   EXPECT_EQ(sqlite3_column_int(q, 0), 0);
   sqlite3_finalize(q);
   sqlite3_close(db);
+}
+
+// The agreement harness applies the calibration's duplicate rule to the
+// labelled truth: the same face filed under two names, one on each side of
+// the split, is listed and not counted as a false positive.
+TEST(GalleryAgreement, TruthExcludesProbableDuplicatesLikeTheCalibration) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> nd;
+  auto unit = [&]() {
+    std::vector<float> v(64);
+    double n = 0;
+    for (float& x : v) {
+      x = nd(rng);
+      n += double(x) * x;
+    }
+    for (float& x : v) x = static_cast<float>(x / std::sqrt(n));
+    return v;
+  };
+  eval::EmbeddingSet set;
+  set.model_id = "testnet";
+  set.model_sha256 = std::string(64, 'b');
+  std::set<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = "person" + std::to_string(i);
+    ids.insert(id);
+    set.images.push_back({id + "/1.jpg", id, true, unit()});
+  }
+  // Two names for one face, on opposite sides of the split.
+  std::string gallery_name, probe_name;
+  for (int i = 0; gallery_name.empty() || probe_name.empty(); ++i) {
+    const std::string id = "alias" + std::to_string(i);
+    const auto side = eval::SplitByIdentity({id}, 0.5, "candor-split-2026-11-22");
+    (side.calibration.empty() ? probe_name : gallery_name) = id;
+  }
+  const std::vector<float> face = unit();
+  set.images.push_back({gallery_name + "/1.jpg", gallery_name, true, face});
+  set.images.push_back({probe_name + "/1.jpg", probe_name, true, face});
+  ids.insert(gallery_name);
+  ids.insert(probe_name);
+  const auto split = eval::SplitByIdentity(ids, 0.5, "candor-split-2026-11-22");
+
+  eval::GalleryAgreementOptions o;
+  o.calibration.duplicate_score = 0.9;
+  o.calibration.bootstrap_replicates = 20;
+  o.target_fpirs = {0.3, 0.1};
+  auto report = eval::RunGalleryAgreement(set, nullptr, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const auto& r = *report;
+  EXPECT_EQ(r["gallery_subjects"].get<int64_t>(), static_cast<int64_t>(split.calibration.size()));
+  ASSERT_EQ(r["truth_probable_duplicates"].size(), 1u);
+  EXPECT_EQ(r["truth_probable_duplicates"][0]["probe"], probe_name);
+  EXPECT_EQ(r["truth_probable_duplicates"][0]["candidate"], gallery_name);
+  ASSERT_EQ(r["agreement"].size(), 2u);
+  for (const auto& row : r["agreement"]) {
+    EXPECT_EQ(row["measured_searches"].get<uint64_t>(), split.evaluation.size() - 1);
+    EXPECT_GE(row["predicted_design_effect"].get<double>(), 1.0);
+    const double d = row["difference"]["value"], lo = row["difference"]["lower95"],
+                 hi = row["difference"]["upper95"];
+    EXPECT_LE(lo, d);
+    EXPECT_GE(hi, d);
+    EXPECT_EQ(row["agree"].get<bool>(), lo <= 0 && 0 <= hi);
+  }
+  // With nothing excluded the alias counts as a non-mated search (a false
+  // positive at every threshold).
+  ASSERT_FALSE(r["without_exclusion"].is_null());
+  for (const auto& row : r["without_exclusion"]["agreement"]) {
+    EXPECT_EQ(row["measured_searches"].get<uint64_t>(), split.evaluation.size());
+    EXPECT_GE(row["measured_false_positives"].get<uint64_t>(), 1u);
+  }
 }
 
 }  // namespace

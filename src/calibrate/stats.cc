@@ -36,13 +36,29 @@ double NormalQuantile(double p) {
 }
 
 Interval Wilson(uint64_t k, uint64_t n, double confidence) {
-  if (n == 0) return {0, 1};
+  return WilsonEffective(static_cast<double>(k), static_cast<double>(n), confidence);
+}
+
+Interval WilsonEffective(double k, double n, double confidence) {
+  if (!(n > 0)) return {0, 1};
+  k = std::clamp(k, 0.0, n);
   const double z = NormalQuantile(1 - (1 - confidence) / 2);
-  const double nn = static_cast<double>(n), p = static_cast<double>(k) / nn;
+  const double nn = n, p = k / nn;
   const double denom = 1 + z * z / nn;
   const double centre = (p + z * z / (2 * nn)) / denom;
   const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
   return {k == 0 ? 0.0 : std::max(0.0, centre - half), k == n ? 1.0 : std::min(1.0, centre + half)};
+}
+
+double ClusterDesignEffect(double sum_y2, double sum_ym, double sum_m2, double k, double n,
+                           double clusters) {
+  if (!(n > 0) || !(clusters > 1)) return 1.0;
+  const double p = k / n;
+  if (!(p > 0 && p < 1)) return 1.0;
+  // sum_c (y_c - p m_c)^2 = sum y^2 - 2 p sum y m + p^2 sum m^2.
+  const double ss = std::max(0.0, sum_y2 - 2 * p * sum_ym + p * p * sum_m2);
+  const double var = clusters / (clusters - 1) * ss / (n * n);
+  return std::max(1.0, var / (p * (1 - p) / n));
 }
 
 GpdFit FitGpdTail(std::span<const double> scores, double tail_fraction) {

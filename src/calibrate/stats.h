@@ -21,6 +21,18 @@ struct Interval {
 // Wilson score interval for k successes in n trials at two-sided level
 // `confidence` (0.95 -> z = 1.96). n == 0 gives [0, 1].
 Interval Wilson(uint64_t k, uint64_t n, double confidence = 0.95);
+// The same for an effective sample (Kish): k and n divided by a design effect
+// >= 1 when the trials are clustered (non-integer counts allowed). n <= 0
+// gives [0, 1].
+Interval WilsonEffective(double k, double n, double confidence = 0.95);
+
+// Design effect of a proportion estimated from clustered trials: the
+// cluster-robust (linearisation) variance of sum(y) / sum(m) over clusters of
+// m trials with y successes, divided by the binomial variance p(1-p)/n.
+// >= 1 by convention (1 for p in {0, 1} or a single cluster). Callers that
+// track many thresholds keep the sums themselves (see Calibration::Build).
+double ClusterDesignEffect(double sum_y2, double sum_ym, double sum_m2, double k, double n,
+                           double clusters);
 
 // The standard-normal quantile (Acklam's rational approximation, |error| < 1.2e-9).
 double NormalQuantile(double p);

@@ -51,7 +51,15 @@ Status Run(const Args& a, const GlobalOptions& global) {
   }
   std::cout << "gallery of " << report["gallery_subjects"] << " subjects, "
             << report["truth_searches"] << " labelled non-mated searches\n";
+  std::cout << "agreement (difference interval contains 0) at " << report["agree"] << " of "
+            << report["agreement"].size() << " targets; " << report["truth_probable_duplicates"].size()
+            << " truth searches were probable duplicates (excluded)\n";
   for (const auto& r : report["agreement"]) std::cout << "  " << r.dump() << "\n";
+  if (!report["without_exclusion"].is_null()) {
+    std::cout << "nothing excluded on either side: agreement at "
+              << report["without_exclusion"]["agree"] << " targets\n";
+    for (const auto& r : report["without_exclusion"]["agreement"]) std::cout << "  " << r.dump() << "\n";
+  }
   for (const auto& g : report["groups"]) std::cout << "  group " << g.dump() << "\n";
   return OkStatus();
 }
@@ -84,6 +92,8 @@ const bool kRegistered = RegisterCommand({
       sub.add_option("--operating-fpir", a->options.calibration.operating_fpir, "FPIR of the per-group operating threshold")
           ->check(CLI::Range(1e-6, 0.5));
       sub.add_option("--index", a->options.index_spec, "Store index spec (Flat,int8 or Flat,fp32)");
+      sub.add_flag("!--no-unexcluded-check", a->options.check_without_exclusion,
+                   "Skip the second check with nothing excluded on either side");
       return [a, &global] { return Run(*a, global); };
     }});
 
