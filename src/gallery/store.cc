@@ -112,6 +112,53 @@ GalleryInfo WithIndex(const GalleryState& g) {
   return info;
 }
 
+// One enrollment request on its way to disk (StoreImpl::Enroll).
+struct PreparedSubject {
+  int64_t subject_row = 0;
+  bool is_new = false;
+  Key key;
+  std::vector<std::vector<float>> values;  // normalised
+  std::vector<int64_t> template_ids;
+  std::vector<gallery::RecordLocation> locs;
+  std::vector<std::optional<gallery::RecordLocation>> image_locs;
+  std::vector<uint8_t> sealed;             // template record payloads, back to back
+  std::vector<uint8_t> sealed_images;      // image record payloads, back to back
+  std::vector<uint8_t> wrapped;            // the wrapped data key (new subjects)
+  std::vector<uint8_t> sealed_attributes;  // new subjects with attributes
+};
+
+// Where the segment writers stood before a batch (its rollback point).
+struct SegmentMarks {
+  gallery::RecordLocation templates;
+  gallery::RecordLocation images;
+};
+
+// The insert statements of one enrollment batch, reused across its rows.
+struct EnrollStatements {
+  Stmt subject, tmpl, image, attributes;
+  static StatusOr<EnrollStatements> Prepare(const Db& db) {
+    CANDOR_ASSIGN_OR_RETURN(Stmt s,
+                            Stmt::Prepare(db,
+                                          "INSERT INTO subjects(id, gallery_id, "
+                                          "external_id, record_ref, wrapped_key, "
+                                          "created_at, row_mac) VALUES(?, ?, ?, ?, ?, ?, ?)"));
+    CANDOR_ASSIGN_OR_RETURN(Stmt t, Stmt::Prepare(db,
+                                                  "INSERT INTO templates(id, subject_id, "
+                                                  "gallery_id, segment, offset, length, "
+                                                  "capture_date, quality, image_sha256, model_id, "
+                                                  "model_sha256, enrolled_at, row_mac) "
+                                                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CANDOR_ASSIGN_OR_RETURN(Stmt i, Stmt::Prepare(db,
+                                                  "INSERT INTO images(template_id, subject_id, "
+                                                  "segment, offset, length, row_mac) "
+                                                  "VALUES(?, ?, ?, ?, ?, ?)"));
+    CANDOR_ASSIGN_OR_RETURN(Stmt a, Stmt::Prepare(db,
+                                                  "INSERT INTO subject_attributes(subject_id, "
+                                                  "sealed, row_mac) VALUES(?, ?, ?)"));
+    return EnrollStatements{std::move(s), std::move(t), std::move(i), std::move(a)};
+  }
+};
+
 class StoreImpl final : public Store {
  public:
   StoreImpl(std::string dir, const StoreOptions& o)
@@ -176,6 +223,25 @@ class StoreImpl final : public Store {
   }
   StatusOr<const GalleryState*> FindGallery(const std::string& name) const;
   Status CheckProbe(const GalleryState& g, const Template& probe) const;
+  // The steps of Enroll, in order.
+  Status PrepareEnroll(const GalleryState& g, std::span<const EnrollRequest> requests,
+                       GalleryInfo& binding, std::vector<PreparedSubject>& prepared) const;
+  StatusOr<std::vector<float>> PrepareTemplate(const std::string& which, const TemplateInput& t,
+                                               GalleryInfo& binding) const;
+  void SealEnrollBatch(std::span<const EnrollRequest> requests, int64_t gallery_row, int dim,
+                       std::vector<PreparedSubject>& prepared) const;
+  Status AppendEnrollBatch(std::span<const EnrollRequest> requests, int dim,
+                           std::vector<PreparedSubject>& prepared);
+  Status RollBackSegments(const SegmentMarks& marks, const Status& cause);
+  Status InsertEnrollRows(const GalleryState& g, const GalleryInfo& binding,
+                          std::span<const EnrollRequest> requests,
+                          const std::vector<PreparedSubject>& prepared, const std::string& now);
+  Status InsertSubjectRows(EnrollStatements& st, int64_t gallery_row, const EnrollRequest& r,
+                           const PreparedSubject& p, const std::string& now);
+  Status InsertTemplateRows(EnrollStatements& st, int64_t gallery_row, const EnrollRequest& r,
+                            const PreparedSubject& p, const std::string& now);
+  Status PublishEnrolled(GalleryState& g, const GalleryInfo& binding,
+                         const std::vector<PreparedSubject>& prepared);
   // A fresh index for a gallery (on disk for a compressed spec).
   StatusOr<std::unique_ptr<Index>> NewIndex(int64_t gallery_row, int dim) const {
     return gallery::NewGalleryIndex(dir_, master_, gallery_row, options_.index_spec, dim);
@@ -773,8 +839,11 @@ Status StoreImpl::CheckProbe(const GalleryState& g, const Template& t) const {
   return OkStatus();
 }
 
-Status StoreImpl::Enroll(const std::string& gallery_name,
-                         std::span<const EnrollRequest> requests) {
+// Enroll in steps: validate the whole batch (nothing written yet), seal every
+// record, append them to the segments with one fsync, commit the metadata in
+// one transaction (the commit point), then publish to the index. A failure
+// before the commit rolls the segments back to their marks.
+Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const EnrollRequest> requests) {
   CANDOR_RETURN_IF_ERROR(RequireWritable());
   if (requests.empty()) return OkStatus();
   std::lock_guard<std::mutex> w(write_mu_);
@@ -785,23 +854,45 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
     if (it == galleries_.end()) return NotFoundError("no gallery named '" + gallery_name + "'");
     g = &it->second;  // stable: galleries are never erased
   }
-  // Validate everything before touching any file. The model binding may be
-  // set by this batch's first template.
+  // The model binding may be set by this batch's first template.
   GalleryInfo binding = g->info;
-  struct Prepared {
-    int64_t subject_row;
-    bool is_new;
-    Key key;
-    std::vector<std::vector<float>> values;
-    std::vector<int64_t> template_ids;
-    std::vector<gallery::RecordLocation> locs;
-    std::vector<std::optional<gallery::RecordLocation>> image_locs;
-    std::vector<uint8_t> sealed;         // template record payloads, back to back
-    std::vector<uint8_t> sealed_images;  // image record payloads, back to back
-    std::vector<uint8_t> wrapped;        // the wrapped data key (new subjects)
-    std::vector<uint8_t> sealed_attributes;  // new subjects with attributes
-  };
-  std::vector<Prepared> prepared(requests.size());
+  std::vector<PreparedSubject> prepared(requests.size());
+  CANDOR_RETURN_IF_ERROR(PrepareEnroll(*g, requests, binding, prepared));
+
+  // 1. Seal and append every record; one fsync for the whole batch.
+  int64_t subject_row = next_subject_row_, template_id = next_template_id_;
+  const SegmentMarks marks{writer_->Mark(), image_writer_->Mark()};
+  for (PreparedSubject& p : prepared) {  // ids first (sequential)
+    if (p.is_new) p.subject_row = subject_row++;
+    for (size_t j = 0; j < p.values.size(); ++j) p.template_ids.push_back(template_id++);
+  }
+  SealEnrollBatch(requests, g->row, binding.dim, prepared);
+  if (Status s = AppendEnrollBatch(requests, binding.dim, prepared); !s.ok()) {
+    return RollBackSegments(marks, s.WithContext("enrollment not stored"));
+  }
+
+  // 2. Commit the metadata (the commit point), then publish to the index,
+  // with readers held off so they see all of the batch or none of it.
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  if (Status s = db_->Exec("BEGIN IMMEDIATE"); !s.ok()) return RollBackSegments(marks, s);
+  Status s = InsertEnrollRows(*g, binding, requests, prepared, NowUtc());
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return RollBackSegments(marks, s.WithContext("enrollment not stored"));
+  }
+  // Durable and acknowledged from here on.
+  next_subject_row_ = subject_row;
+  next_template_id_ = template_id;
+  return PublishEnrolled(*g, binding, prepared);
+}
+
+// Validates every request and template before anything is written; finds
+// the subjects that exist (append_to_existing) and unwraps their keys, draws
+// keys for new ones; fills `prepared` with the normalised values.
+Status StoreImpl::PrepareEnroll(const GalleryState& g, std::span<const EnrollRequest> requests,
+                                GalleryInfo& binding,
+                                std::vector<PreparedSubject>& prepared) const {
   std::set<std::string> batch_ids;
   CANDOR_ASSIGN_OR_RETURN(
       Stmt find, Stmt::Prepare(*db_,
@@ -809,6 +900,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
                                "external_id = ?"));
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnrollRequest& r = requests[i];
+    PreparedSubject& p = prepared[i];
     // Messages name the request's position, never the id: they reach audit
     // entries, which must not outlive a deleted subject (docs/GOVERNANCE.md).
     const std::string which = "subject of request " + std::to_string(i);
@@ -822,258 +914,258 @@ Status StoreImpl::Enroll(const std::string& gallery_name,
       return InvalidArgumentError(which + " appears twice in one enrollment batch");
     }
     for (const TemplateInput& t : r.templates) {
-      if (binding.model_id.empty()) {
-        if (t.tmpl.model_id.empty() || t.tmpl.values.empty() ||
-            t.tmpl.values.size() > kMaxTemplateDim) {
-          return InvalidArgumentError(which + ": template without a model id or values");
-        }
-        binding.model_id = t.tmpl.model_id;
-        binding.model_sha256 = t.tmpl.model_sha256;
-        binding.dim = static_cast<int>(t.tmpl.values.size());
-      }
-      GalleryState probe_check;
-      probe_check.info = binding;
-      CANDOR_RETURN_IF_ERROR(CheckProbe(probe_check, t.tmpl).WithContext(which));
-      if (!t.image.empty()) {
-        if (t.image.size() > kMaxStoredImageBytes) {
-          return InvalidArgumentError(which + ": image of " + std::to_string(t.image.size()) +
-                                      " bytes exceeds the " +
-                                      std::to_string(kMaxStoredImageBytes) + "-byte limit");
-        }
-        if (Sha256(std::span<const uint8_t>(t.image)) != t.image_sha256) {
-          return InvalidArgumentError(which + ": image bytes do not match image_sha256");
-        }
-      }
-      std::vector<float> v = t.tmpl.values;
-      CANDOR_RETURN_IF_ERROR(Normalize(v).WithContext(which));
-      prepared[i].values.push_back(std::move(v));
+      CANDOR_ASSIGN_OR_RETURN(std::vector<float> v, PrepareTemplate(which, t, binding));
+      p.values.push_back(std::move(v));
     }
     find.Reset();
-    find.Bind(1, g->row).Bind(2, r.subject_id);
+    find.Bind(1, g.row).Bind(2, r.subject_id);
     CANDOR_ASSIGN_OR_RETURN(bool exists, find.Step());
     if (exists && !r.append_to_existing) {
-      return AlreadyExistsError(which + " is already enrolled in gallery '" + gallery_name + "'");
+      return AlreadyExistsError(which + " is already enrolled in gallery '" + g.info.name + "'");
     }
     if (exists && !r.attributes.empty()) {
       return InvalidArgumentError(which + ": attributes can only be given with a new subject");
     }
+    p.is_new = !exists;
     if (exists) {
-      prepared[i].subject_row = find.Int(0);
-      prepared[i].is_new = false;
+      p.subject_row = find.Int(0);
       CANDOR_ASSIGN_OR_RETURN(
-          prepared[i].key,
-          gallery::UnwrapSubjectKey(master_, find.Blob(1),
-                                    {prepared[i].subject_row, g->row, r.subject_id}));
+          p.key,
+          gallery::UnwrapSubjectKey(master_, find.Blob(1), {p.subject_row, g.row, r.subject_id}));
     } else {
-      prepared[i].is_new = true;
-      prepared[i].key = Key::Random();
+      p.key = Key::Random();
     }
   }
-  find.Reset();
+  return OkStatus();
+}
 
-  // 1. Seal and append every record; one fsync for the whole batch.
-  const int64_t first_subject_row = next_subject_row_, first_template_id = next_template_id_;
-  int64_t subject_row = next_subject_row_, template_id = next_template_id_;
-  const gallery::RecordLocation mark = writer_->Mark();
-  const gallery::RecordLocation image_mark = image_writer_->Mark();
-  auto undo = [&](const Status& cause) -> Status {
-    Status rb = writer_->Rollback(mark);
-    if (Status ri = image_writer_->Rollback(image_mark); rb.ok() && !ri.ok()) rb = ri;
-    if (!rb.ok()) {
-      return DataLossError(cause.ToString() + "; and rolling back the segment failed: " +
-                           rb.ToString() + " (reopen the store to recover)");
+// One template of a request: bound to the gallery's model (the first
+// template of an unbound gallery binds it), its image within limits and
+// matching its hash. Returns the normalised values.
+StatusOr<std::vector<float>> StoreImpl::PrepareTemplate(const std::string& which,
+                                                        const TemplateInput& t,
+                                                        GalleryInfo& binding) const {
+  if (binding.model_id.empty()) {
+    if (t.tmpl.model_id.empty() || t.tmpl.values.empty() ||
+        t.tmpl.values.size() > kMaxTemplateDim) {
+      return InvalidArgumentError(which + ": template without a model id or values");
     }
-    return cause;
-  };
-  // Ids first (sequential), then the CPU work (sealing every record and
-  // wrapping every new key) on all cores, then the appends in id order.
-  int64_t batch_templates = 0;
-  for (Prepared& p : prepared) {
-    if (p.is_new) p.subject_row = subject_row++;
-    for (size_t j = 0; j < p.values.size(); ++j) p.template_ids.push_back(template_id++);
-    batch_templates += static_cast<int64_t>(p.values.size());
+    binding.model_id = t.tmpl.model_id;
+    binding.model_sha256 = t.tmpl.model_sha256;
+    binding.dim = static_cast<int>(t.tmpl.values.size());
   }
+  GalleryState probe_check;
+  probe_check.info = binding;
+  CANDOR_RETURN_IF_ERROR(CheckProbe(probe_check, t.tmpl).WithContext(which));
+  if (!t.image.empty()) {
+    if (t.image.size() > kMaxStoredImageBytes) {
+      return InvalidArgumentError(which + ": image of " + std::to_string(t.image.size()) +
+                                  " bytes exceeds the " + std::to_string(kMaxStoredImageBytes) +
+                                  "-byte limit");
+    }
+    if (Sha256(std::span<const uint8_t>(t.image)) != t.image_sha256) {
+      return InvalidArgumentError(which + ": image bytes do not match image_sha256");
+    }
+  }
+  std::vector<float> v = t.tmpl.values;
+  CANDOR_RETURN_IF_ERROR(Normalize(v).WithContext(which));
+  return v;
+}
+
+// The CPU work of a batch: every template and image record sealed, every new
+// subject's key wrapped and attributes sealed, on up to all cores.
+void StoreImpl::SealEnrollBatch(std::span<const EnrollRequest> requests, int64_t gallery_row,
+                                int dim, std::vector<PreparedSubject>& prepared) const {
   auto seal = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      Prepared& p = prepared[i];
+      PreparedSubject& p = prepared[i];
       const EnrollRequest& r = requests[i];
-      p.sealed.reserve(p.values.size() * gallery::TemplateRecordSize(binding.dim));
+      p.sealed.reserve(p.values.size() * gallery::TemplateRecordSize(dim));
       for (size_t j = 0; j < p.values.size(); ++j) {
         gallery::EncodeTemplateRecord(p.key, p.template_ids[j], p.subject_row, p.values[j],
                                       p.sealed);
         if (const auto& image = r.templates[j].image; !image.empty()) {
-          gallery::EncodeImageRecord(p.key, {p.template_ids[j], p.subject_row, g->row}, image,
+          gallery::EncodeImageRecord(p.key, {p.template_ids[j], p.subject_row, gallery_row}, image,
                                      p.sealed_images);
         }
       }
       if (p.is_new) {
-        p.wrapped = gallery::WrapSubjectKey(master_, p.key, {p.subject_row, g->row, r.subject_id});
+        p.wrapped =
+            gallery::WrapSubjectKey(master_, p.key, {p.subject_row, gallery_row, r.subject_id});
         if (!r.attributes.empty()) {
-          gallery::SealAttributes(p.key, p.subject_row, g->row, r.attributes,
+          gallery::SealAttributes(p.key, p.subject_row, gallery_row, r.attributes,
                                   p.sealed_attributes);
         }
       }
     }
   };
+  int64_t batch_templates = 0;
+  for (const PreparedSubject& p : prepared)
+    batch_templates += static_cast<int64_t>(p.values.size());
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int workers = static_cast<int>(
-      std::clamp<int64_t>(batch_templates / 512, 1, static_cast<int64_t>(cores)));
+  const int workers =
+      static_cast<int>(std::clamp<int64_t>(batch_templates / 512, 1, static_cast<int64_t>(cores)));
   if (workers == 1) {
     seal(0, prepared.size());
-  } else {
-    std::vector<std::thread> pool;
-    for (int w = 1; w < workers; ++w) {
-      pool.emplace_back(seal, prepared.size() * w / workers, prepared.size() * (w + 1) / workers);
-    }
-    seal(0, prepared.size() / workers);
-    for (auto& t : pool) t.join();
+    return;
   }
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) {
+    pool.emplace_back(seal, prepared.size() * w / workers, prepared.size() * (w + 1) / workers);
+  }
+  seal(0, prepared.size() / workers);
+  for (auto& t : pool) t.join();
+}
+
+// Appends the sealed records in id order and syncs the segments (images
+// first); records where each went. The caller rolls back on error.
+Status StoreImpl::AppendEnrollBatch(std::span<const EnrollRequest> requests, int dim,
+                                    std::vector<PreparedSubject>& prepared) {
   bool any_image = false;
-  const size_t record_bytes = gallery::TemplateRecordSize(binding.dim);
+  const size_t record_bytes = gallery::TemplateRecordSize(dim);
   for (size_t i = 0; i < prepared.size(); ++i) {
-    Prepared& p = prepared[i];
+    PreparedSubject& p = prepared[i];
     size_t image_off = 0;
     for (size_t j = 0; j < p.values.size(); ++j) {
-      auto loc = writer_->Append(
-          std::span<const uint8_t>(p.sealed).subspan(j * record_bytes, record_bytes));
-      if (!loc.ok()) return undo(loc.status().WithContext("enrollment not stored"));
-      p.locs.push_back(*loc);
+      CANDOR_ASSIGN_OR_RETURN(auto loc, writer_->Append(std::span<const uint8_t>(p.sealed).subspan(
+                                            j * record_bytes, record_bytes)));
+      p.locs.push_back(loc);
       const std::vector<uint8_t>& image = requests[i].templates[j].image;
       p.image_locs.emplace_back();
       if (!image.empty()) {
         const size_t n = gallery::ImageRecordSize(image.size());
-        auto iloc =
-            image_writer_->Append(std::span<const uint8_t>(p.sealed_images).subspan(image_off, n));
-        if (!iloc.ok()) return undo(iloc.status().WithContext("enrollment not stored"));
+        CANDOR_ASSIGN_OR_RETURN(
+            p.image_locs.back(),
+            image_writer_->Append(std::span<const uint8_t>(p.sealed_images).subspan(image_off, n)));
         image_off += n;
-        p.image_locs.back() = *iloc;
         any_image = true;
       }
     }
     p.sealed = {};
     p.sealed_images = {};
   }
-  if (any_image) {
-    if (Status s = image_writer_->Sync(); !s.ok()) {
-      return undo(s.WithContext("enrollment not stored"));
-    }
-  }
-  if (Status s = writer_->Sync(); !s.ok()) return undo(s.WithContext("enrollment not stored"));
+  if (any_image) CANDOR_RETURN_IF_ERROR(image_writer_->Sync());
+  return writer_->Sync();
+}
 
-  // 2. Commit the metadata (the commit point), then publish to the index,
-  // with readers held off so they see all of the batch or none of it.
-  std::unique_lock<std::shared_mutex> lock(state_mu_);
-  auto fail = [&](const Status& cause) -> Status {
-    db_->Exec("ROLLBACK").IgnoreError();
-    return undo(cause.WithContext("enrollment not stored"));
-  };
-  if (Status s = db_->Exec("BEGIN IMMEDIATE"); !s.ok()) return undo(s);
-  const std::string now = NowUtc();
-  if (g->info.model_id.empty()) {
-    auto up = Stmt::Prepare(*db_,
-                            "UPDATE galleries SET model_id = ?, model_sha256 = ?, dim = ?, "
-                            "row_mac = ? WHERE id = ?");
-    if (!up.ok()) return fail(up.status());
-    up->Bind(1, binding.model_id).BindBlob(2, binding.model_sha256);
-    up->Bind(3, int64_t{binding.dim}).BindBlob(4, GalleryMac(g->row, binding)).Bind(5, g->row);
-    if (Status s = up->Run(); !s.ok()) return fail(s);
+// Rolls both segment writers back to `marks` and returns `cause`, or
+// DATA_LOSS if the rollback itself failed.
+Status StoreImpl::RollBackSegments(const SegmentMarks& marks, const Status& cause) {
+  Status rb = writer_->Rollback(marks.templates);
+  if (Status ri = image_writer_->Rollback(marks.images); rb.ok() && !ri.ok()) rb = ri;
+  if (!rb.ok()) {
+    return DataLossError(cause.ToString() + "; and rolling back the segment failed: " +
+                         rb.ToString() + " (reopen the store to recover)");
   }
-  auto ins_s = Stmt::Prepare(*db_,
-                             "INSERT INTO subjects(id, gallery_id, external_id, record_ref, "
-                             "wrapped_key, created_at, row_mac) VALUES(?, ?, ?, ?, ?, ?, ?)");
-  auto ins_t = Stmt::Prepare(*db_,
-                             "INSERT INTO templates(id, subject_id, gallery_id, segment, offset, "
-                             "length, capture_date, quality, image_sha256, model_id, "
-                             "model_sha256, enrolled_at, row_mac) "
-                             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  auto ins_i = Stmt::Prepare(*db_,
-                             "INSERT INTO images(template_id, subject_id, segment, offset, length, "
-                             "row_mac) VALUES(?, ?, ?, ?, ?, ?)");
-  auto ins_a = Stmt::Prepare(*db_,
-                             "INSERT INTO subject_attributes(subject_id, sealed, row_mac) "
-                             "VALUES(?, ?, ?)");
-  gallery::RowEncoder enc;
-  if (!ins_a.ok()) return fail(ins_a.status());
-  if (!ins_s.ok()) return fail(ins_s.status());
-  if (!ins_t.ok()) return fail(ins_t.status());
-  if (!ins_i.ok()) return fail(ins_i.status());
+  return cause;
+}
+
+// The batch's metadata rows, inside the caller's transaction: the gallery's
+// model binding if this batch set it, then per subject its row and sealed
+// attributes (new subjects), its templates and their images, each with its
+// row MAC. The statements are finalised on return (before the COMMIT).
+Status StoreImpl::InsertEnrollRows(const GalleryState& g, const GalleryInfo& binding,
+                                   std::span<const EnrollRequest> requests,
+                                   const std::vector<PreparedSubject>& prepared,
+                                   const std::string& now) {
+  if (g.info.model_id.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(Stmt up, Stmt::Prepare(*db_,
+                                                   "UPDATE galleries SET model_id = ?, "
+                                                   "model_sha256 = ?, dim = ?, row_mac = ? "
+                                                   "WHERE id = ?"));
+    up.Bind(1, binding.model_id).BindBlob(2, binding.model_sha256);
+    up.Bind(3, int64_t{binding.dim}).BindBlob(4, GalleryMac(g.row, binding)).Bind(5, g.row);
+    CANDOR_RETURN_IF_ERROR(up.Run());
+  }
+  CANDOR_ASSIGN_OR_RETURN(EnrollStatements st, EnrollStatements::Prepare(*db_));
   for (size_t i = 0; i < prepared.size(); ++i) {
-    const Prepared& p = prepared[i];
-    const EnrollRequest& r = requests[i];
-    if (p.is_new) {
-      ins_s->Reset();
-      ins_s->Bind(1, p.subject_row).Bind(2, g->row).Bind(3, r.subject_id).Bind(4, r.record_ref);
-      const std::vector<uint8_t>& wrapped = p.wrapped;
-      ins_s->BindBlob(5, wrapped);
-      ins_s->Bind(6, now);
-      ins_s->BindBlob(7, row_mac_.Compute(enc.Encode(gallery::SubjectRow{
-                             p.subject_row, g->row, r.subject_id, r.record_ref, wrapped, now})));
-      if (Status s = ins_s->Run(); !s.ok()) return fail(s);
-      if (!p.sealed_attributes.empty()) {
-        ins_a->Reset();
-        ins_a->Bind(1, p.subject_row).BindBlob(2, p.sealed_attributes);
-        ins_a->BindBlob(3, row_mac_.Compute(enc.Encode(
-                               gallery::AttributesRow{p.subject_row, p.sealed_attributes})));
-        if (Status s = ins_a->Run(); !s.ok()) return fail(s);
-      }
-    }
-    for (size_t j = 0; j < p.template_ids.size(); ++j) {
-      const TemplateInput& t = r.templates[j];
-      ins_t->Reset();
-      ins_t->Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, g->row);
-      ins_t->Bind(4, int64_t{p.locs[j].segment}).Bind(5, static_cast<int64_t>(p.locs[j].offset));
-      ins_t->Bind(6, int64_t{p.locs[j].length}).Bind(7, t.capture_date);
-      ins_t->Bind(8, static_cast<double>(t.quality)).BindBlob(9, t.image_sha256);
-      ins_t->Bind(10, t.tmpl.model_id).BindBlob(11, t.tmpl.model_sha256).Bind(12, now);
-      ins_t->BindBlob(13, row_mac_.Compute(enc.Encode(gallery::TemplateRow{
-                              p.template_ids[j], p.subject_row, g->row,
-                              int64_t{p.locs[j].segment}, static_cast<int64_t>(p.locs[j].offset),
-                              int64_t{p.locs[j].length}, t.capture_date,
-                              static_cast<double>(t.quality), t.image_sha256, t.tmpl.model_id,
-                              t.tmpl.model_sha256, now})));
-      if (Status s = ins_t->Run(); !s.ok()) return fail(s);
-      if (const auto& il = p.image_locs[j]; il) {
-        ins_i->Reset();
-        ins_i->Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, int64_t{il->segment});
-        ins_i->Bind(4, static_cast<int64_t>(il->offset)).Bind(5, int64_t{il->length});
-        ins_i->BindBlob(6, row_mac_.Compute(enc.Encode(gallery::ImageRow{
-                               p.template_ids[j], p.subject_row, int64_t{il->segment},
-                               static_cast<int64_t>(il->offset), int64_t{il->length}})));
-        if (Status s = ins_i->Run(); !s.ok()) return fail(s);
-      }
-    }
+    const PreparedSubject& p = prepared[i];
+    if (p.is_new) CANDOR_RETURN_IF_ERROR(InsertSubjectRows(st, g.row, requests[i], p, now));
+    CANDOR_RETURN_IF_ERROR(InsertTemplateRows(st, g.row, requests[i], p, now));
   }
-  ins_s = Stmt::Prepare(*db_, "SELECT 1");  // finalize before COMMIT
-  ins_t = Stmt::Prepare(*db_, "SELECT 1");
-  ins_i = Stmt::Prepare(*db_, "SELECT 1");
-  ins_a = Stmt::Prepare(*db_, "SELECT 1");
-  if (Status s = db_->Exec("COMMIT"); !s.ok()) return fail(s);
-  // Durable and acknowledged from here on.
-  next_subject_row_ = subject_row;
-  next_template_id_ = template_id;
-  (void)first_subject_row;
-  (void)first_template_id;
-  if (g->info.model_id.empty()) {
-    g->info.model_id = binding.model_id;
-    g->info.model_sha256 = binding.model_sha256;
-    g->info.dim = binding.dim;
+  return OkStatus();
+}
+
+Status StoreImpl::InsertSubjectRows(EnrollStatements& st, int64_t gallery_row,
+                                    const EnrollRequest& r, const PreparedSubject& p,
+                                    const std::string& now) {
+  gallery::RowEncoder enc;
+  st.subject.Reset();
+  st.subject.Bind(1, p.subject_row)
+      .Bind(2, gallery_row)
+      .Bind(3, r.subject_id)
+      .Bind(4, r.record_ref);
+  st.subject.BindBlob(5, p.wrapped);
+  st.subject.Bind(6, now);
+  st.subject.BindBlob(
+      7, row_mac_.Compute(enc.Encode(gallery::SubjectRow{p.subject_row, gallery_row, r.subject_id,
+                                                         r.record_ref, p.wrapped, now})));
+  CANDOR_RETURN_IF_ERROR(st.subject.Run());
+  if (p.sealed_attributes.empty()) return OkStatus();
+  st.attributes.Reset();
+  st.attributes.Bind(1, p.subject_row).BindBlob(2, p.sealed_attributes);
+  st.attributes.BindBlob(
+      3, row_mac_.Compute(enc.Encode(gallery::AttributesRow{p.subject_row, p.sealed_attributes})));
+  return st.attributes.Run();
+}
+
+Status StoreImpl::InsertTemplateRows(EnrollStatements& st, int64_t gallery_row,
+                                     const EnrollRequest& r, const PreparedSubject& p,
+                                     const std::string& now) {
+  gallery::RowEncoder enc;
+  for (size_t j = 0; j < p.template_ids.size(); ++j) {
+    const TemplateInput& t = r.templates[j];
+    const gallery::RecordLocation& loc = p.locs[j];
+    st.tmpl.Reset();
+    st.tmpl.Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, gallery_row);
+    st.tmpl.Bind(4, int64_t{loc.segment}).Bind(5, static_cast<int64_t>(loc.offset));
+    st.tmpl.Bind(6, int64_t{loc.length}).Bind(7, t.capture_date);
+    st.tmpl.Bind(8, static_cast<double>(t.quality)).BindBlob(9, t.image_sha256);
+    st.tmpl.Bind(10, t.tmpl.model_id).BindBlob(11, t.tmpl.model_sha256).Bind(12, now);
+    st.tmpl.BindBlob(13, row_mac_.Compute(enc.Encode(gallery::TemplateRow{
+                             p.template_ids[j], p.subject_row, gallery_row, int64_t{loc.segment},
+                             static_cast<int64_t>(loc.offset), int64_t{loc.length}, t.capture_date,
+                             static_cast<double>(t.quality), t.image_sha256, t.tmpl.model_id,
+                             t.tmpl.model_sha256, now})));
+    CANDOR_RETURN_IF_ERROR(st.tmpl.Run());
+    const auto& il = p.image_locs[j];
+    if (!il) continue;
+    st.image.Reset();
+    st.image.Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, int64_t{il->segment});
+    st.image.Bind(4, static_cast<int64_t>(il->offset)).Bind(5, int64_t{il->length});
+    st.image.BindBlob(6, row_mac_.Compute(enc.Encode(gallery::ImageRow{
+                             p.template_ids[j], p.subject_row, int64_t{il->segment},
+                             static_cast<int64_t>(il->offset), int64_t{il->length}})));
+    CANDOR_RETURN_IF_ERROR(st.image.Run());
   }
-  if (!g->index) {
-    auto idx = NewIndex(g->row, g->info.dim);
+  return OkStatus();
+}
+
+// After the commit: the gallery takes the batch's binding and counts, and
+// the index the batch's templates (built on first use).
+Status StoreImpl::PublishEnrolled(GalleryState& g, const GalleryInfo& binding,
+                                  const std::vector<PreparedSubject>& prepared) {
+  if (g.info.model_id.empty()) {
+    g.info.model_id = binding.model_id;
+    g.info.model_sha256 = binding.model_sha256;
+    g.info.dim = binding.dim;
+  }
+  if (!g.index) {
+    auto idx = NewIndex(g.row, g.info.dim);
     if (!idx.ok()) return idx.status().WithContext("enrolled, but the index cannot be built");
-    g->index = std::move(*idx);
+    g.index = std::move(*idx);
   }
   std::vector<float> flat;
   std::vector<int64_t> ids;
-  for (Prepared& p : prepared) {
+  for (const PreparedSubject& p : prepared) {
     for (size_t j = 0; j < p.values.size(); ++j) {
       flat.insert(flat.end(), p.values[j].begin(), p.values[j].end());
       ids.push_back(p.template_ids[j]);
     }
-    if (p.is_new) ++g->info.subjects;
+    if (p.is_new) ++g.info.subjects;
   }
-  g->info.templates += static_cast<int64_t>(ids.size());
-  Status added = g->index->Add(flat, ids);
+  g.info.templates += static_cast<int64_t>(ids.size());
+  Status added = g.index->Add(flat, ids);
   std::fill(flat.begin(), flat.end(), 0.0f);
   if (!added.ok()) {
     return InternalError("enrollment is durable but the search index rejected it: " +
