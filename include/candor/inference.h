@@ -76,8 +76,8 @@ enum class InferenceBackend {
 const char* InferenceBackendName(InferenceBackend backend);
 // INVALID_ARGUMENT for another name.
 StatusOr<InferenceBackend> ParseInferenceBackend(std::string_view name);
-// $CANDOR_INFERENCE when it names a back end, else the build's default
-// (kOpenCv).
+// $CANDOR_INFERENCE when it names a back end, else the build's default:
+// kOneDnn when the build has it, else kOpenCv.
 InferenceBackend DefaultInferenceBackend();
 // True when this build has the oneDNN back end.
 bool DnnlAvailable();

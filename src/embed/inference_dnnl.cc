@@ -49,11 +49,15 @@ class DnnlNetwork final : public Network {
     }
     const cv::Mat input = nchw.isContinuous() ? nchw : nchw.clone();
     Slot& slot = Acquire();
+    // One OpenMP thread for this call; the caller's own setting is restored
+    // (it is per thread, and other OpenMP users in the process keep theirs).
+    const int caller_threads = omp_get_max_threads();
+    omp_set_num_threads(1);
     StatusOr<std::vector<cv::Mat>> out = [&]() -> StatusOr<std::vector<cv::Mat>> {
-      omp_set_num_threads(1);
       CANDOR_ASSIGN_OR_RETURN(DnnlProgram * program, Program(slot, input.size[0]));
       return program->Run(input, slot.stream);
     }();
+    omp_set_num_threads(caller_threads);
     Release(slot);
     return out;
   }
