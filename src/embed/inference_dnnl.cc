@@ -32,10 +32,11 @@ class DnnlNetwork final : public Network {
     for (int i = 0; i < instances; ++i) slots_.push_back(std::make_unique<Slot>());
   }
 
-  // Compiles batch 1 up front, so that an unsupported graph fails at open.
+  // Compiles batch 1 for every copy up front: an unsupported graph fails at
+  // open, and no caller pays the compilation (tens of ms) on its first run.
   Status Warm() {
-    Slot& s = *slots_[0];
-    return Program(s, 1).status();
+    for (auto& s : slots_) CANDOR_RETURN_IF_ERROR(Program(*s, 1).status());
+    return OkStatus();
   }
 
   StatusOr<std::vector<cv::Mat>> Run(const cv::Mat& nchw) const override {
