@@ -12,16 +12,13 @@
 // The service behind it is real (governance over a temporary store, an admin
 // account) but has no face pipeline: no image route is called.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
-#include <sodium.h>
 #include <sys/socket.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -46,9 +43,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15
-constexpr int64_t kDay = 24 * 3600 * 1000;
 
 // A fresh EC P-256 key. Null on failure.
 EVP_PKEY* NewKey() { return EVP_EC_gen("P-256"); }
@@ -90,21 +84,6 @@ bool MakeSelfSigned(EVP_PKEY* key, const fs::path& cert_file, const fs::path& ke
          });
 }
 
-// A TCP connection to 127.0.0.1:port; -1 on failure.
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Reads from fd until the peer closes it or `limit` passes. Returns the time
 // until the close (nullopt if still open at the limit); bytes read go to *got.
 std::optional<Clock::duration> WaitForClose(int fd, Clock::duration limit, std::string* got) {
@@ -126,40 +105,17 @@ std::optional<Clock::duration> WaitForClose(int fd, Clock::duration limit, std::
   return std::nullopt;
 }
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public server_test::GovernedStoreTest {
  protected:
   void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    dir_ = server_test::FreshTestDir("candor_http");
-    auto st = server_test::OpenFreshStore(dir_, &key_);
-    ASSERT_TRUE(st.ok()) << st.status().ToString();
-    store_ = std::move(st).value();
-    audit_key_ = GenerateAuditKey();
-    GovernanceOptions go;
-    go.clock = [] { return kStart; };
-    go.fast_password_hashing = true;
-    auto g = Governance::Open(dir_ / "store", audit_key_, go);
-    ASSERT_TRUE(g.ok()) << g.status().ToString();
-    gov_ = std::move(g).value();
-    ASSERT_TRUE(gov_->BootstrapAdmin("admin", kPassword, kStart + 365 * kDay).ok());
-    ServerOptions o;
-    o.clock = [] { return kStart; };
-    o.probe_dir = dir_ / "probes";
-    o.probe_key = key_;
-    o.audit_public_key = audit_key_.public_key;
-    service_ = std::make_unique<Service>(gov_.get(), store_.get(), nullptr, o);
+    ASSERT_NO_FATAL_FAILURE(OpenGovernedStore("candor_http"));
+    service_ = std::make_unique<Service>(gov_.get(), store_.get(), nullptr,
+                                         ServiceOptions(dir_ / "probes"));
     cert_ = dir_ / "server.crt";
     key_file_ = dir_ / "server.key";
     EVP_PKEY* k = NewKey();
     ASSERT_TRUE(MakeSelfSigned(k, cert_, key_file_));
     EVP_PKEY_free(k);
-  }
-
-  void TearDown() override {
-    service_.reset();
-    gov_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
   }
 
   HttpServerOptions Tls() const {
@@ -181,13 +137,7 @@ class HttpServerTest : public ::testing::Test {
     return cli;
   }
 
-  static constexpr const char* kPassword = "admin-password-123";
-  fs::path dir_, cert_, key_file_;
-  StoreKey key_{};
-  AuditSigningKey audit_key_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Governance> gov_;
-  std::unique_ptr<Service> service_;
+  fs::path cert_, key_file_;
 };
 
 TEST_F(HttpServerTest, ServesTheApiOverTlsWithThePinnedCertificate) {
@@ -206,7 +156,7 @@ TEST_F(HttpServerTest, ServesTheApiOverTlsWithThePinnedCertificate) {
   EXPECT_EQ(hb.value("status", ""), "ok") << health->body;
 
   // Sign-in and an authenticated call over the same TLS transport.
-  auto in = cli->Post("/v1/sessions", json{{"username", "admin"}, {"password", kPassword}}.dump(),
+  auto in = cli->Post("/v1/sessions", json{{"username", "admin"}, {"password", kAdminPassword}}.dump(),
                       "application/json");
   ASSERT_TRUE(in) << httplib::to_string(in.error());
   ASSERT_EQ(in->status, 201) << in->body;
@@ -248,7 +198,7 @@ TEST_F(HttpServerTest, PlainHttpToTheTlsPortGetsNoApiAnswer) {
     EXPECT_NE(r->status, 200);
     EXPECT_EQ(r->body.find("\"ok\""), std::string::npos) << r->body;
   }
-  auto s = plain.Post("/v1/sessions", json{{"username", "admin"}, {"password", kPassword}}.dump(),
+  auto s = plain.Post("/v1/sessions", json{{"username", "admin"}, {"password", kAdminPassword}}.dump(),
                       "application/json");
   if (s) {
     EXPECT_NE(s->status, 201);
@@ -339,7 +289,7 @@ TEST_F(HttpServerTest, StalledHalfRequestIsDisconnectedAfterTheReadTimeout) {
   ho.read_timeout_s = 1;
   auto h = HttpServer::Start(service_.get(), ho);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
-  const int fd = Connect((*h)->port());
+  const int fd = server_test::ConnectLoopback((*h)->port());
   ASSERT_GE(fd, 0);
   const std::string half = "GET /heal";
   ASSERT_EQ(::send(fd, half.data(), half.size(), MSG_NOSIGNAL), static_cast<ssize_t>(half.size()));
@@ -367,7 +317,7 @@ TEST_F(HttpServerTest, StalledTlsHandshakeIsDisconnectedAfterTheReadTimeout) {
   ho.read_timeout_s = 1;
   auto h = HttpServer::Start(service_.get(), ho);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
-  const int fd = Connect((*h)->port());
+  const int fd = server_test::ConnectLoopback((*h)->port());
   ASSERT_GE(fd, 0);
   // The first bytes of a TLS 1.x ClientHello record header, then nothing.
   const char hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
@@ -391,7 +341,7 @@ TEST_F(HttpServerTest, TrickledTlsHandshakeIsCutAtTheHeaderDeadline) {
   ho.header_timeout_ms = 1500;
   auto h = HttpServer::Start(service_.get(), ho);
   ASSERT_TRUE(h.ok()) << h.status().ToString();
-  const int fd = Connect((*h)->port());
+  const int fd = server_test::ConnectLoopback((*h)->port());
   ASSERT_GE(fd, 0);
   // The record header of a 512-byte ClientHello, then one byte every 300 ms.
   const char header[] = {0x16, 0x03, 0x01, 0x02, 0x00};
@@ -424,7 +374,7 @@ TEST_F(HttpServerTest, TransportErrorsAreJson) {
        {std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/1.1\r\nBad header\r\n"),
         std::string("GET /") + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
         std::string("POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")}) {
-    const int fd = Connect((*h)->port());
+    const int fd = server_test::ConnectLoopback((*h)->port());
     ASSERT_GE(fd, 0);
     (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     ::shutdown(fd, SHUT_WR);

@@ -33,8 +33,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr int64_t kDay = 24ll * 3600 * 1000;
-constexpr int64_t kStart = 1'800'000'000'000;
+using server_test::kDay;
+using server_test::kStart;
 constexpr float kThreshold = 0.362f;  // see server_test.cc
 
 std::string Iso(int64_t ms) {
@@ -90,44 +90,30 @@ struct Reply {
   json body;
 };
 
-class ReviewFlowTest : public ::testing::Test {
+class ReviewFlowTest : public server_test::GovernedStoreTest {
  protected:
   void SetUp() override {
     CANDOR_REQUIRE_DATA(data);
     CANDOR_REQUIRE_MODEL(DefaultEmbedderId() + ".onnx");
     lfw_ = data / "faces" / "lfw";
     ASSERT_NE(SharedPipeline(), nullptr);
-    dir_ = server_test::FreshTestDir("candor_rf");
-    auto st = server_test::OpenFreshStore(dir_, &key_);
-    ASSERT_TRUE(st.ok()) << st.status().ToString();
-    store_ = std::move(st).value();
-    audit_key_ = GenerateAuditKey();
-    GovernanceOptions go;
-    go.clock = [this] { return now_.load(); };
-    go.fast_password_hashing = true;
-    go.purge_probe = [this](const std::string& id) {
-      return service_ ? service_->DeleteProbe(id) : OkStatus();
-    };
-    auto g = Governance::Open(dir_ / "store", audit_key_, go);
-    ASSERT_TRUE(g.ok()) << g.status().ToString();
-    gov_ = std::move(g).value();
-    ASSERT_TRUE(gov_->BootstrapAdmin("admin", "admin-password-123", kStart + 365 * kDay).ok());
+    ASSERT_NO_FATAL_FAILURE(OpenGovernedStore("candor_rf", [this](GovernanceOptions& go) {
+      go.purge_probe = [this](const std::string& id) {
+        return service_ ? service_->DeleteProbe(id) : OkStatus();
+      };
+    }));
     StartService();
-    admin_ = SignIn("admin", "admin-password-123");
+    admin_ = SignIn("admin", kAdminPassword);
   }
 
   // (Re)starts the service over the same store, governance and files.
   void StartService() {
     http_.reset();
     service_.reset();
-    ServerOptions o;
-    o.clock = [this] { return now_.load(); };
+    ServerOptions o = ServiceOptions(dir_ / "store" / "probes");
     o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kThreshold; };
     o.score_rate = CalibratedScoreRate(LoadCalibration);
-    o.probe_dir = dir_ / "store" / "probes";
-    o.probe_key = key_;
     o.search_book = dir_ / "store" / "searches.db";
-    o.audit_public_key = audit_key_.public_key;
     service_ = std::make_unique<Service>(gov_.get(), store_.get(), SharedPipeline(), o);
     HttpServerOptions ho;
     ho.purge_interval_ms = 0;
@@ -145,10 +131,7 @@ class ReviewFlowTest : public ::testing::Test {
       }
     }
     http_.reset();
-    service_.reset();
-    gov_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    GovernedStoreTest::TearDown();
   }
 
   Reply Call(const std::string& method, const std::string& path, const std::string& token,
@@ -244,13 +227,7 @@ class ReviewFlowTest : public ::testing::Test {
 
   const std::vector<std::string> kPeople = {"Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody",
                                             "Alejandro_Toledo", "Ari_Fleischer"};
-  fs::path lfw_, dir_;
-  std::atomic<int64_t> now_{kStart};
-  StoreKey key_{};
-  AuditSigningKey audit_key_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Governance> gov_;
-  std::unique_ptr<Service> service_;
+  fs::path lfw_;
   std::unique_ptr<HttpServer> http_;
   std::string admin_;
   std::vector<std::tuple<std::string, std::string, int, std::string, std::string>> log_;

@@ -13,19 +13,15 @@
 // The service is real (governance over a temporary store) without a face
 // pipeline: no image route is called.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -39,47 +35,20 @@ namespace candor {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15
-constexpr int64_t kDay = 24 * 3600 * 1000;
-constexpr const char* kPassword = "admin-password-123";
-
-class RobustnessTest : public ::testing::Test {
+class RobustnessTest : public server_test::GovernedStoreTest {
  protected:
   void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    dir_ = server_test::FreshTestDir("candor_robust");
-    auto st = server_test::OpenFreshStore(dir_, &key_);
-    ASSERT_TRUE(st.ok()) << st.status().ToString();
-    store_ = std::move(st).value();
-    audit_key_ = GenerateAuditKey();
-    GovernanceOptions go;
-    go.clock = [this] { return now_.load(); };
-    go.fast_password_hashing = true;
-    auto g = Governance::Open(dir_ / "store", audit_key_, go);
-    ASSERT_TRUE(g.ok()) << g.status().ToString();
-    gov_ = std::move(g).value();
-    ASSERT_TRUE(gov_->BootstrapAdmin("admin", kPassword, kStart + 365 * kDay).ok());
+    ASSERT_NO_FATAL_FAILURE(OpenGovernedStore("candor_robust"));
     StartService();
   }
   void StartService() {
     service_.reset();
-    ServerOptions o;
-    o.clock = [this] { return now_.load(); };
-    o.probe_dir = dir_ / "probes";
-    o.probe_key = key_;
-    o.audit_public_key = audit_key_.public_key;
+    ServerOptions o = ServiceOptions(dir_ / "probes");
     o.auth_failures_per_minute = 10;
     o.auth_failure_burst = 20;
     service_ = std::make_unique<Service>(gov_.get(), store_.get(), nullptr, o);
-  }
-  void TearDown() override {
-    service_.reset();
-    gov_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
   }
 
   ApiResponse Call(const std::string& method, const std::string& path, const std::string& from,
@@ -102,47 +71,10 @@ class RobustnessTest : public ::testing::Test {
     }
     return "";
   }
-  std::vector<AuditEntry> Audit(const std::string& action) {
-    auto entries = ReadAuditEntries(gov_->audit_log_path());
-    EXPECT_TRUE(entries.ok()) << entries.status().ToString();
-    std::vector<AuditEntry> out;
-    for (auto& e : *entries) {
-      if (e.action == action) out.push_back(std::move(e));
-    }
-    return out;
-  }
+  std::vector<AuditEntry> Audit(const std::string& action) { return AuditEntries(action); }
   // The count an "auth.throttled" entry reports ("41 attempts ...").
   static int64_t Count(const AuditEntry& e) { return std::stoll(e.reason); }
-
-  fs::path dir_;
-  std::atomic<int64_t> now_{kStart};
-  StoreKey key_{};
-  AuditSigningKey audit_key_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Governance> gov_;
-  std::unique_ptr<Service> service_;
 };
-
-// A TCP connection to 127.0.0.1:port from the loopback address `from`
-// (e.g. "127.0.0.2": another client address on the same host); -1 on failure.
-int ConnectFrom(const char* from, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  src.sin_port = 0;
-  ::inet_pton(AF_INET, from, &src.sin_addr);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Slow clients hold connections open by trickling a request: `first` at
 // once, then `each` every `every` on every connection still open, until all
@@ -208,7 +140,7 @@ TEST_F(RobustnessTest, SlowClientsCannotHoldTheServer) {
   std::vector<int> fds;
   const auto t0 = Clock::now();  // the deadlines run from each connection's start
   for (int i = 0; i < 8; ++i) {
-    const int fd = ConnectFrom("127.0.0.2", port);
+    const int fd = server_test::ConnectLoopback(port, "127.0.0.2");
     ASSERT_GE(fd, 0);
     fds.push_back(fd);
   }
@@ -270,10 +202,10 @@ TEST_F(RobustnessTest, SlowClientsCannotHoldTheServer) {
 // with their count when the minute ends. Another address with a good token
 // is served throughout; after the wait the address may try again.
 TEST_F(RobustnessTest, BadTokenFloodIsThrottledAndAuditedInOneEntry) {
-  const ApiResponse in = SignIn("10.0.0.1", "admin", kPassword);
+  const ApiResponse in = SignIn("10.0.0.1", "admin", kAdminPassword);
   ASSERT_EQ(in.status, 201) << in.body;
   const std::string good = json::parse(in.body).value("token", "");
-  const auto log_before = fs::file_size(gov_->audit_log_path());
+  const auto log_before = std::filesystem::file_size(gov_->audit_log_path());
   const size_t denied_before = Audit("auth.token").size();
   int unauthorized = 0, throttled = 0;
   for (int i = 0; i < 300; ++i) {
@@ -303,7 +235,7 @@ TEST_F(RobustnessTest, BadTokenFloodIsThrottledAndAuditedInOneEntry) {
   EXPECT_EQ(Audit("auth.token").size() - denied_before, 20u);
   EXPECT_TRUE(Audit("auth.throttled").empty());  // not until the minute ends
   // The audit log grew by the 20 checked failures, not 300 entries.
-  EXPECT_LT(fs::file_size(gov_->audit_log_path()) - log_before, 20u * 1024);
+  EXPECT_LT(std::filesystem::file_size(gov_->audit_log_path()) - log_before, 20u * 1024);
 
   now_ += 61'000;  // the window ends; the next request writes the coalesced entry
   EXPECT_EQ(Call("GET", "/v1/whoami", "10.0.0.1", good).status, 200);
@@ -335,14 +267,14 @@ TEST_F(RobustnessTest, FailedSignInsAreThrottledPerAccountName) {
   }
   EXPECT_EQ(unauthorized, 20);
   EXPECT_EQ(throttled, 10);
-  ApiResponse right = SignIn("10.2.0.1", "admin", kPassword);
+  ApiResponse right = SignIn("10.2.0.1", "admin", kAdminPassword);
   EXPECT_EQ(right.status, 429) << right.body;
   const int wait_s = std::stoi(Header(right, "Retry-After"));
   EXPECT_GE(wait_s, 1);
   // Another account is not affected.
   EXPECT_EQ(SignIn("10.2.0.1", "someone", "wrong-password-x").status, 401);
   now_ += int64_t{wait_s} * 1000;
-  EXPECT_EQ(SignIn("10.2.0.1", "admin", kPassword).status, 201);
+  EXPECT_EQ(SignIn("10.2.0.1", "admin", kAdminPassword).status, 201);
   EXPECT_EQ(Audit("auth.signin").size(), 20u + 1u + 1u);  // 20 + someone + the success
   service_.reset();  // flushes the pending coalesced entry
   auto coalesced = Audit("auth.throttled");
