@@ -99,9 +99,10 @@ class AuditMirror {
     std::string last;    // the last one's bytes ("" when count is 0)
   };
   virtual StatusOr<Tail> ReadTail() = 0;
-  // Stores records first, first+1, ... (first = count + 1 of the mirror) and
-  // returns once they are durable there. UNAVAILABLE when the mirror cannot
-  // acknowledge in time (the caller may retry the same records).
+  // Stores records first, first+1, ... and returns once they are durable
+  // there. `first` is at most the mirror's count + 1: after a failure part-way
+  // the caller hands over the same records again, and those the mirror already
+  // holds are skipped. UNAVAILABLE when the mirror cannot acknowledge in time.
   virtual Status Append(uint64_t first, const std::vector<std::string>& records) = 0;
 };
 

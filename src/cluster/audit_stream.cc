@@ -128,12 +128,15 @@ class JetStreamAuditMirror final : public AuditMirror {
     return Tail{l.record, std::move(l.bytes)};
   }
 
+  // A batch that failed part-way is handed over again whole: the records
+  // already stored (numbers up to last_record_) are skipped.
   Status Append(uint64_t first, const std::vector<std::string>& records) override {
-    if (first != last_record_ + 1) {
+    if (first > last_record_ + 1) {
       return FailedPreconditionError("audit stream holds record " + std::to_string(last_record_) +
                                      ", asked to append from " + std::to_string(first));
     }
     for (size_t i = 0; i < records.size(); ++i) {
+      if (first + i <= last_record_) continue;
       CANDOR_RETURN_IF_ERROR(PublishOne(first + i, records[i]));
     }
     return OkStatus();
@@ -189,11 +192,7 @@ class JetStreamAuditMirror final : public AuditMirror {
             std::to_string(n - 1) + "): two front ends share a log id, or records were forged");
       }
       last = NatsError(s, "JetStream did not acknowledge the audit record", jerr);
-      if (last.code() != Code::kUnavailable && jerr != JSClusterNotAvailErr &&
-          s != NATS_NO_RESPONDERS && s != NATS_TIMEOUT) {
-        return last;
-      }
-      if (NowMs() >= deadline) return last;
+      if (!cluster::PublishRetryable(s, jerr) || NowMs() >= deadline) return last;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }

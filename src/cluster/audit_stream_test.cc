@@ -252,7 +252,13 @@ TEST_F(AuditStreamTest, ARechainedStreamFailsItsSignedCheckpoints) {
     auto tail = (*mirror)->ReadTail();
     ASSERT_TRUE(tail.ok() && tail->count == 0);
     ASSERT_TRUE((*mirror)->Append(1, forged).ok());
+    // Handed over again (as after a failure part-way): nothing stored twice.
+    ASSERT_TRUE((*mirror)->Append(1, forged).ok());
+    EXPECT_EQ((*mirror)->Append(forged.size() + 2, forged).code(), Code::kFailedPrecondition);
   }
+  auto stored = ReadAuditStream(options_);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(*stored, forged);
   auto check = VerifyAuditStream(options_, key_.public_key, {}, {});
   ASSERT_TRUE(check.ok()) << check.status().ToString();
   EXPECT_FALSE(check->stream.ok);

@@ -142,11 +142,7 @@ Status ClusterStore::Publish(const std::string& subject, const Json& body,
     }
     if (jerr == JSStreamWrongLastSequenceErr) return FailedPreconditionError("exists");
     last = NatsError(s, "JetStream did not acknowledge the log entry", jerr);
-    if (last.code() != Code::kUnavailable && jerr != JSClusterNotAvailErr &&
-        s != NATS_NO_RESPONDERS && s != NATS_TIMEOUT) {
-      return last;
-    }
-    if (NowMs() >= deadline) return last;
+    if (!cluster::PublishRetryable(s, jerr) || NowMs() >= deadline) return last;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

@@ -46,6 +46,11 @@ Status NatsError(natsStatus s, const std::string& what, jsErrCode js) {
   }
 }
 
+bool PublishRetryable(natsStatus s, jsErrCode js) {
+  return NatsError(s, "", js).code() == Code::kUnavailable || js == JSClusterNotAvailErr ||
+         s == NATS_NO_RESPONDERS || s == NATS_TIMEOUT;
+}
+
 StatusOr<std::unique_ptr<NatsConn>> NatsConn::Connect(const ClusterOptions& o,
                                                       bool shared_delivery) {
   CANDOR_RETURN_IF_ERROR(InitNats());

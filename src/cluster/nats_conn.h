@@ -22,6 +22,11 @@ namespace candor::cluster {
 // natsStatus -> Status: timeouts and lost connections are UNAVAILABLE.
 Status NatsError(natsStatus s, const std::string& what, jsErrCode js = static_cast<jsErrCode>(0));
 
+// True when a JetStream publish that failed with (s, js) may succeed if
+// repeated with the same message id: no leader yet, a timeout, no responders,
+// a lost connection.
+bool PublishRetryable(natsStatus s, jsErrCode js);
+
 class NatsConn {
  public:
   // `shared_delivery`: callbacks of all subscriptions run on libnats' shared
