@@ -34,34 +34,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "candor/finger_template.h"
 #include "candor/image.h"
 #include "candor/status.h"
 
 namespace candor::finger {
-
-enum class MinutiaType : uint8_t { kOther = 0, kEnding = 1, kBifurcation = 2 };
-
-struct Minutia {
-  float x = 0;
-  float y = 0;
-  float direction = 0;  // radians [0, 2*pi), see the header comment
-  MinutiaType type = MinutiaType::kOther;
-  uint8_t quality = 0;  // 0..100: local ridge clarity and orientation certainty
-};
-
-// ISO/IEC 19794-2 finger positions (0 unknown, 1 right thumb .. 10 left little).
-inline constexpr int kMaxFingerPosition = 10;
-
-// One finger's minutiae (the content of one ISO finger view).
-struct FingerTemplate {
-  int width = 0;   // image size in pixels at `resolution_dpi`
-  int height = 0;
-  int resolution_dpi = 500;
-  int finger_position = 0;  // 0..10
-  int impression_type = 0;  // ISO: 0 live-scan plain, 1 rolled, 2 non-live plain, ...
-  uint8_t quality = 0;      // 0..100, FingerQuality::score
-  std::vector<Minutia> minutiae;
-};
 
 // Sample quality in the spirit of NFIQ 2 (docs/FINGER.md): each measure in
 // [0, 1] unless noted, the combined score 0..100, and plain-words issues.
@@ -235,7 +212,17 @@ class FingerIndex {
   Status AddPrebuilt(const std::string& subject, const FingerTemplate& finger,
                      const PrefilterCode& code);
 
+  // Removes every finger of `subject` (NOT_FOUND if it has none).
+  Status Remove(const std::string& subject);
+
   std::size_t size() const { return entries_.size(); }
+  std::size_t subjects() const { return subject_ids_.size(); }
+
+  // 1:1: the probe fingers against `subject`'s fingers, fused exactly as
+  // Search fuses them (candidate.score). NOT_FOUND for a subject the index
+  // does not hold; INVALID_ARGUMENT for no probe fingers.
+  StatusOr<FingerCandidate> CompareSubject(const std::string& subject,
+                                           std::span<const FingerTemplate> probe) const;
 
   // INVALID_ARGUMENT for no probe fingers.
   StatusOr<std::vector<FingerCandidate>> Search(std::span<const FingerTemplate> probe,
@@ -247,6 +234,11 @@ class FingerIndex {
     int position = 0;
     FingerTemplate finger;
   };
+  // Scores subject `s` (an index into subjects_) against the probe.
+  FingerCandidate Score(int s, std::span<const FingerTemplate> probe,
+                        std::span<const MccTemplate> probe_mcc,
+                        std::span<const PrefilterCode> probe_codes, bool prefilter_only) const;
+
   MccParams params_;
   std::vector<std::string> subjects_;
   std::unordered_map<std::string, int> subject_ids_;

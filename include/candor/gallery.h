@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "candor/finger_template.h"
 #include "candor/index.h"
 #include "candor/status.h"
 #include "candor/template.h"
@@ -61,8 +62,22 @@ namespace candor {
 using Sha256Bytes = std::array<uint8_t, 32>;
 using StoreKey = std::array<uint8_t, 32>;  // the store master key
 
+// Modalities a gallery may hold (GalleryInfo::modality).
+inline constexpr const char* kFaceModality = "face";
+inline constexpr const char* kFingerModality = "finger";
+// A fingerprint gallery's "model": ISO/IEC 19794-2 minutiae compared by MCC
+// (candor/finger.h). Its hash is FingerModelSha256(), the SHA-256 of a text
+// naming the template format and matcher version; a change to either that
+// changes scores gets a new version (and a new calibration).
+inline constexpr const char* kFingerModelId = "finger-mcc";
+Sha256Bytes FingerModelSha256();
+
 struct GalleryInfo {
   std::string name;                // [A-Za-z0-9._-]{1,64}
+  // "face" (the default) or "finger". Fixed at creation: a finger gallery is
+  // bound to kFingerModelId (dim 0) at once, and holds fingerprint templates
+  // only (TemplateInput::finger); a face gallery never holds one.
+  std::string modality = kFaceModality;
   std::string description;         // what it holds, e.g. "state licence photos"
   std::string legal_basis;         // the legal basis for holding it
   std::string retention_class;     // "P<n>D|M|Y" or "indefinite"
@@ -108,6 +123,10 @@ struct TemplateInput {
   // otherwise) and be at most kMaxStoredImageBytes; they are sealed with the
   // subject's data key and shredded with the subject (see docs/STORE.md).
   std::vector<uint8_t> image;
+  // Finger galleries only, instead of `tmpl` (left empty): one finger's
+  // minutiae template (its position says which finger). Sealed with the
+  // subject's data key like a face template (docs/STORE.md, "Fingerprints").
+  std::optional<finger::FingerTemplate> finger;
 };
 
 // Optional demographic attributes of a subject, used only to calibrate error
@@ -143,6 +162,10 @@ struct StoredTemplate {
   std::string enrolled_at;
   bool has_image = false;     // the source image was kept (Store::GetImage)
   std::vector<float> values;  // decrypted, unit-norm; only when asked for
+  // Finger galleries: the ISO finger position (0..10); the minutiae template
+  // itself only when asked for values.
+  int finger_position = -1;
+  std::optional<finger::FingerTemplate> finger;
 };
 
 struct SubjectInfo {
@@ -311,6 +334,30 @@ class Store {
   // 1:N: up to k distinct subjects scoring >= threshold, best first.
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                             const IdentifyParams& params) const = 0;
+
+  // Fingerprint galleries (modality "finger"). The probe is one or more
+  // fingers of one person; each is compared with the subject's fingers at the
+  // same ISO position (any when a position is 0) and the per-finger best
+  // scores are fused by their mean (finger::FingerIndex). Scores are MCC
+  // similarities in [0, 1]; thresholds come from a fingerprint calibration.
+  // VerifyFingers: the fused score against the subject (best_template_id 0,
+  // templates_compared = the subject's fingers). IdentifyFingers: subjects
+  // reached by the pre-filter and re-scored exactly, >= threshold, best first
+  // (template_id 0). Errors as Verify / Identify, plus INVALID_ARGUMENT for no
+  // probe finger and FAILED_PRECONDITION for a gallery of faces (and Verify /
+  // Identify give FAILED_PRECONDITION for a gallery of fingers). Stores that
+  // hold no fingerprints answer UNIMPLEMENTED.
+  virtual StatusOr<VerifyResult> VerifyFingers(const std::string& gallery,
+                                               const std::string& subject_id,
+                                               std::span<const finger::FingerTemplate> probe,
+                                               const VerifyParams& params) const {
+    return UnimplementedError("this store holds no fingerprints");
+  }
+  virtual StatusOr<IdentifyResult> IdentifyFingers(const std::string& gallery,
+                                                   std::span<const finger::FingerTemplate> probe,
+                                                   const IdentifyParams& params) const {
+    return UnimplementedError("this store holds no fingerprints");
+  }
 
   // A deterministic sample of at most `n` subject ids of the gallery: those
   // with the smallest SHA-256(seed + "\n" + id), in that order (the same seed

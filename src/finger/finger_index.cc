@@ -39,6 +39,66 @@ Status FingerIndex::Add(const std::string& subject, const FingerTemplate& finger
   return AddPrebuilt(subject, finger, MakePrefilterCode(BuildMcc(finger, params_)));
 }
 
+FingerCandidate FingerIndex::Score(int s, std::span<const FingerTemplate> probe,
+                                   std::span<const MccTemplate> probe_mcc,
+                                   std::span<const PrefilterCode> probe_codes,
+                                   bool prefilter_only) const {
+  FingerCandidate c;
+  c.subject = subjects_[s];
+  c.finger_scores.assign(probe.size(), 0.0);
+  for (int e : subject_entries_[s]) {
+    const Entry& entry = entries_[e];
+    MccTemplate g;
+    if (!prefilter_only) g = BuildMcc(entry.finger, params_);
+    for (size_t f = 0; f < probe.size(); ++f) {
+      if (!Compatible(probe[f].finger_position, entry.position)) continue;
+      const double sc = prefilter_only ? ComparePrefilter(probe_codes[f], codes_[e])
+                                       : CompareMcc(probe_mcc[f], g).score;
+      c.finger_scores[f] = std::max(c.finger_scores[f], sc);
+    }
+  }
+  double sum = 0;
+  for (double v : c.finger_scores) sum += v;
+  c.score = sum / static_cast<double>(probe.size());
+  return c;
+}
+
+Status FingerIndex::Remove(const std::string& subject) {
+  auto it = subject_ids_.find(subject);
+  if (it == subject_ids_.end()) return NotFoundError("finger index: no such subject");
+  const int gone = it->second;
+  // Compact the entries and renumber the subjects after `gone`.
+  std::vector<Entry> entries;
+  std::vector<PrefilterCode> codes;
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    if (entries_[e].subject == gone) continue;
+    Entry kept = std::move(entries_[e]);
+    if (kept.subject > gone) --kept.subject;
+    entries.push_back(std::move(kept));
+    codes.push_back(codes_[e]);
+  }
+  entries_ = std::move(entries);
+  codes_ = std::move(codes);
+  subjects_.erase(subjects_.begin() + gone);
+  subject_ids_.clear();
+  subject_entries_.assign(subjects_.size(), {});
+  for (size_t s = 0; s < subjects_.size(); ++s) subject_ids_[subjects_[s]] = static_cast<int>(s);
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    subject_entries_[entries_[e].subject].push_back(static_cast<int>(e));
+  }
+  return OkStatus();
+}
+
+StatusOr<FingerCandidate> FingerIndex::CompareSubject(
+    const std::string& subject, std::span<const FingerTemplate> probe) const {
+  if (probe.empty()) return InvalidArgumentError("finger comparison: no probe finger");
+  auto it = subject_ids_.find(subject);
+  if (it == subject_ids_.end()) return NotFoundError("finger index: no such subject");
+  std::vector<MccTemplate> probe_mcc;
+  for (const FingerTemplate& f : probe) probe_mcc.push_back(BuildMcc(f, params_));
+  return Score(it->second, probe, probe_mcc, {}, false);
+}
+
 StatusOr<std::vector<FingerCandidate>> FingerIndex::Search(std::span<const FingerTemplate> probe,
                                                            const FingerSearchOptions& options) const {
   if (probe.empty()) return InvalidArgumentError("finger search: no probe finger");
@@ -76,24 +136,7 @@ StatusOr<std::vector<FingerCandidate>> FingerIndex::Search(std::span<const Finge
   }
   std::vector<FingerCandidate> out;
   for (int s : reached) {
-    FingerCandidate c;
-    c.subject = subjects_[s];
-    c.finger_scores.assign(probe.size(), 0.0);
-    for (int e : subject_entries_[s]) {
-      const Entry& entry = entries_[e];
-      MccTemplate g;
-      if (!options.prefilter_only) g = BuildMcc(entry.finger, params_);
-      for (size_t f = 0; f < probe.size(); ++f) {
-        if (!Compatible(probe[f].finger_position, entry.position)) continue;
-        const double sc = options.prefilter_only ? ComparePrefilter(probe_codes[f], codes_[e])
-                                                 : CompareMcc(probe_mcc[f], g).score;
-        c.finger_scores[f] = std::max(c.finger_scores[f], sc);
-      }
-    }
-    double sum = 0;
-    for (double v : c.finger_scores) sum += v;
-    c.score = sum / static_cast<double>(probe.size());
-    out.push_back(std::move(c));
+    out.push_back(Score(s, probe, probe_mcc, probe_codes, options.prefilter_only));
   }
   std::sort(out.begin(), out.end(), [](const FingerCandidate& a, const FingerCandidate& b) {
     return a.score > b.score || (a.score == b.score && a.subject < b.subject);

@@ -87,6 +87,50 @@ TEST(FingerIndexTest, FusesFingersAndHonoursPositions) {
   if (r->size() > 1) EXPECT_GT(top.score, (*r)[1].score);
 }
 
+TEST(FingerIndexTest, CompareSubjectFusesLikeSearchAndRemoveForgets) {
+  FingerIndex index;
+  for (int s = 0; s < 5; ++s) {
+    for (int f = 1; f <= 2; ++f) {
+      FingerTemplate t = SyntheticTemplate(s * 10 + f);
+      t.finger_position = f;
+      ASSERT_TRUE(index.Add("s" + std::to_string(s), t).ok());
+    }
+  }
+  std::vector<FingerTemplate> probe = {SyntheticMate(SyntheticTemplate(21), 7),
+                                       SyntheticMate(SyntheticTemplate(22), 8)};
+  probe[0].finger_position = 1;
+  probe[1].finger_position = 2;
+  auto search = index.Search(probe);
+  ASSERT_TRUE(search.ok());
+  ASSERT_FALSE(search->empty());
+  ASSERT_EQ((*search)[0].subject, "s2");
+  auto one = index.CompareSubject("s2", probe);
+  ASSERT_TRUE(one.ok());
+  EXPECT_DOUBLE_EQ(one->score, (*search)[0].score);
+  auto other = index.CompareSubject("s3", probe);
+  ASSERT_TRUE(other.ok());
+  EXPECT_LT(other->score, one->score);
+  EXPECT_EQ(index.CompareSubject("nobody", probe).status().code(), Code::kNotFound);
+  EXPECT_EQ(index.CompareSubject("s2", {}).status().code(), Code::kInvalidArgument);
+
+  ASSERT_TRUE(index.Remove("s2").ok());
+  EXPECT_EQ(index.size(), 8u);
+  EXPECT_EQ(index.subjects(), 4u);
+  EXPECT_EQ(index.Remove("s2").code(), Code::kNotFound);
+  EXPECT_EQ(index.CompareSubject("s2", probe).status().code(), Code::kNotFound);
+  search = index.Search(probe);
+  ASSERT_TRUE(search.ok());
+  for (const auto& c : *search) EXPECT_NE(c.subject, "s2");
+  // The others are intact after the renumbering: s4 still finds itself.
+  std::vector<FingerTemplate> p4 = {SyntheticMate(SyntheticTemplate(41), 9)};
+  p4[0].finger_position = 1;
+  search = index.Search(p4);
+  ASSERT_TRUE(search.ok());
+  ASSERT_FALSE(search->empty());
+  EXPECT_EQ((*search)[0].subject, "s4");
+  EXPECT_DOUBLE_EQ((*search)[0].score, index.CompareSubject("s4", p4)->score);
+}
+
 TEST(FingerIndexTest, BadInputs) {
   FingerIndex index;
   EXPECT_EQ(index.Add("", SyntheticTemplate(1)).code(), Code::kInvalidArgument);

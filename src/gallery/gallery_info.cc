@@ -9,9 +9,19 @@
 #include <set>
 
 #include "candor/gallery.h"
+#include "common/hash.h"
 #include "gallery/crypto.h"
 
 namespace candor {
+
+Sha256Bytes FingerModelSha256() {
+  // Names the stored template format and the matcher whose scores the
+  // calibration describes; bump the version when either changes scores.
+  static const Sha256Bytes kSha = Sha256(std::string(
+      "candor finger: ISO/IEC 19794-2:2005 minutiae (CNDF v1), MCC + LSS-R "
+      "(Cappelli, Ferrara, Maltoni 2010), mean fusion over fingers; v1"));
+  return kSha;
+}
 
 Status ValidateSubjectId(std::string_view id) {
   auto word = [](unsigned char c) { return std::isalnum(c) != 0 && c < 0x80; };
@@ -42,6 +52,19 @@ Status ValidateGalleryInfo(const GalleryInfo& info) {
   if (!std::regex_match(info.name, kName)) {
     return InvalidArgumentError("gallery name '" + info.name +
                                 "' must be 1-64 characters of [A-Za-z0-9._-]");
+  }
+  if (info.modality != kFaceModality && info.modality != kFingerModality) {
+    return InvalidArgumentError("gallery modality '" + info.modality +
+                                "' must be 'face' or 'finger'");
+  }
+  if (info.modality == kFingerModality && !info.model_id.empty() &&
+      (info.model_id != kFingerModelId || info.dim != 0)) {
+    return InvalidArgumentError("a finger gallery holds fingerprint templates (model '" +
+                                std::string(kFingerModelId) + "'), not model '" + info.model_id +
+                                "'");
+  }
+  if (info.modality == kFaceModality && info.model_id == kFingerModelId) {
+    return InvalidArgumentError("model '" + info.model_id + "' is for finger galleries");
   }
   if (info.description.empty() || info.description.size() > 1024) {
     return InvalidArgumentError("gallery description (what it holds) must be 1-1024 characters");

@@ -19,7 +19,7 @@ uint64_t GetU64(const uint8_t* p) {
 }
 
 void Prefix(uint8_t* p, uint32_t bytes, const ImageBinding& who) {
-  p[0] = 2;
+  p[0] = who.kind;
   p[1] = p[2] = p[3] = 0;
   for (int i = 0; i < 4; ++i) p[4 + i] = static_cast<uint8_t>(bytes >> (8 * i));
   PutU64(p + 8, static_cast<uint64_t>(who.template_id));
@@ -42,15 +42,15 @@ StatusOr<std::vector<uint8_t>> DecodeImageRecord(const Key& data_key,
                                                  const ImageBinding& who,
                                                  const std::string& where) {
   if (payload.size() < ImageRecordSize(0)) {
-    return DataLossError("image record too short in " + where);
+    return DataLossError(std::string(who.kind == 2 ? "image" : "finger") + " record too short in " + where);
   }
   const size_t bytes = payload.size() - ImageRecordSize(0);
   uint8_t expect[kImageRecordPrefix];
   Prefix(expect, static_cast<uint32_t>(bytes), who);
   if (std::memcmp(expect, payload.data(), kImageRecordPrefix) != 0) {
-    return DataLossError("image record in " + where + " belongs to template " +
+    return DataLossError(std::string(who.kind == 2 ? "image" : "finger") + " record in " + where + " belongs to template " +
                          std::to_string(static_cast<int64_t>(GetU64(payload.data() + 8))) +
-                         " (" + std::to_string(payload[0] == 2 ? bytes : 0) +
+                         " (" + std::to_string(payload[0] == who.kind ? bytes : 0) +
                          " bytes), metadata expects template " +
                          std::to_string(who.template_id));
   }
@@ -59,7 +59,7 @@ StatusOr<std::vector<uint8_t>> DecodeImageRecord(const Key& data_key,
                   image);
   if (!s.ok()) {
     sodium_memzero(image.data(), image.size());
-    return DataLossError("image record fails authentication in " + where);
+    return DataLossError(std::string(who.kind == 2 ? "image" : "finger") + " record fails authentication in " + where);
   }
   return image;
 }

@@ -35,6 +35,9 @@ struct ImageBinding {
   int64_t template_id;
   int64_t subject_row;
   int64_t gallery_row;
+  // The record kind in the first byte (bound by the AEAD): 2 a source image,
+  // 3 a fingerprint template (the same layout, in fingers/ segments).
+  uint8_t kind = 2;
 };
 
 // Appends the payload sealing `image` to `out`.

@@ -84,6 +84,22 @@ std::span<const uint8_t> RowEncoder::Encode(const AttributesRow& r) {
   return buf_;
 }
 
+std::span<const uint8_t> RowEncoder::Encode(const FingerTemplateRow& r) {
+  Start('F');
+  I64(r.id);
+  I64(r.subject_id);
+  I64(r.gallery_id);
+  I64(r.segment);
+  I64(r.offset);
+  I64(r.length);
+  I64(r.finger_position);
+  Text(r.capture_date);
+  F64(r.quality);
+  Bytes(r.image_sha256);
+  Text(r.enrolled_at);
+  return buf_;
+}
+
 std::span<const uint8_t> RowEncoder::Encode(const ImageRow& r) {
   Start('I');
   I64(r.template_id);

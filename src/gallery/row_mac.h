@@ -64,6 +64,15 @@ struct ImageRow {
   int64_t template_id, subject_id, segment, offset, length;
 };
 
+// A fingerprint template's row (table finger_templates).
+struct FingerTemplateRow {
+  int64_t id, subject_id, gallery_id, segment, offset, length, finger_position;
+  std::string_view capture_date;
+  double quality;
+  std::span<const uint8_t> image_sha256;
+  std::string_view enrolled_at;
+};
+
 // A gallery's stored calibration (table gallery_calibrations).
 struct CalibrationRow {
   int64_t gallery_id;
@@ -83,6 +92,7 @@ class RowEncoder {
   std::span<const uint8_t> Encode(const SubjectRow& r);
   std::span<const uint8_t> Encode(const TemplateRow& r);
   std::span<const uint8_t> Encode(const ImageRow& r);
+  std::span<const uint8_t> Encode(const FingerTemplateRow& r);
   std::span<const uint8_t> Encode(const CalibrationRow& r);
   std::span<const uint8_t> Encode(const AttributesRow& r);
 

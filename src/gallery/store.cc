@@ -23,6 +23,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "candor/finger.h"
 #include "candor/gallery.h"
 #include "candor/index.h"
 #include "common/hash.h"
@@ -30,6 +31,7 @@
 #include "gallery/attributes.h"
 #include "gallery/crypto.h"
 #include "gallery/env.h"
+#include "gallery/finger_rows.h"
 #include "gallery/image_record.h"
 #include "gallery/loader.h"
 #include "gallery/lock_file.h"
@@ -100,6 +102,8 @@ struct GalleryState {
   int64_t row = 0;
   GalleryInfo info;
   std::unique_ptr<Index> index;
+  std::unique_ptr<finger::FingerIndex> fingers;  // finger galleries only
+  bool is_finger() const { return info.modality == kFingerModality; }
 };
 
 // The gallery's metadata plus what its index says about itself.
@@ -117,7 +121,9 @@ struct PreparedSubject {
   int64_t subject_row = 0;
   bool is_new = false;
   Key key;
-  std::vector<std::vector<float>> values;  // normalised
+  std::vector<std::vector<float>> values;  // normalised (empty for a finger)
+  std::vector<std::vector<uint8_t>> fingers;  // finger galleries: CNDF bytes per template
+  std::string subject_id;                     // finger galleries: the index's key
   std::vector<int64_t> template_ids;
   std::vector<gallery::RecordLocation> locs;
   std::vector<std::optional<gallery::RecordLocation>> image_locs;
@@ -131,6 +137,7 @@ struct PreparedSubject {
 struct SegmentMarks {
   gallery::RecordLocation templates;
   gallery::RecordLocation images;
+  gallery::RecordLocation fingers;
 };
 
 // The insert statements of one enrollment batch, reused across its rows.
@@ -165,6 +172,7 @@ class StoreImpl final : public Store {
       : dir_(std::move(dir)),
         seg_dir_(dir_ + "/segments"),
         img_dir_(dir_ + "/images"),
+        finger_dir_(dir_ + "/fingers"),
         options_(o),
         master_(std::span<const uint8_t, 32>(o.master_key)),
         row_mac_(master_),
@@ -191,6 +199,12 @@ class StoreImpl final : public Store {
                                 const Template& probe, const VerifyParams& params) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                     const IdentifyParams& params) const override;
+  StatusOr<VerifyResult> VerifyFingers(const std::string& gallery, const std::string& subject_id,
+                                       std::span<const finger::FingerTemplate> probe,
+                                       const VerifyParams& params) const override;
+  StatusOr<IdentifyResult> IdentifyFingers(const std::string& gallery,
+                                           std::span<const finger::FingerTemplate> probe,
+                                           const IdentifyParams& params) const override;
   StatusOr<std::vector<std::string>> SampleSubjects(const std::string& gallery, size_t n,
                                                     const std::string& seed) const override;
   Status PutGalleryDocument(const std::string& gallery, const std::string& kind,
@@ -205,6 +219,10 @@ class StoreImpl final : public Store {
   Status CheckKey();
   Status LoadGalleries();
   Status LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends);
+  Status LoadFingers(std::map<uint32_t, uint64_t>& finger_ends);
+  StatusOr<const GalleryState*> FindFingerGallery(const std::string& name) const;
+  Status ListFingers(const GalleryState& g, int64_t srow, const Key* key,
+                     std::vector<StoredTemplate>& out) const;
   Status Upgrade();
   Status ExtraTables();
   StatusOr<SubjectAttributes> ReadAttributes(const Key& key, int64_t subject_row,
@@ -212,7 +230,8 @@ class StoreImpl final : public Store {
   gallery::RowMacBytes GalleryMac(int64_t row, const GalleryInfo& info) const;
   Status CheckTemplateRow(const Stmt& q, int col) const;
   Status CheckSubjectRow(const Stmt& q, int col) const;
-  Status OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends);
+  Status OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends,
+                    const std::map<uint32_t, uint64_t>& finger_ends);
   StatusOr<std::unique_ptr<gallery::SegmentWriter>> OpenSegmentWriter(
       const std::string& dir, const std::map<uint32_t, uint64_t>& ends, uint64_t* truncated);
   Status ImageSegmentEnds(std::map<uint32_t, uint64_t>& ends);
@@ -242,6 +261,10 @@ class StoreImpl final : public Store {
                             const PreparedSubject& p, const std::string& now);
   Status PublishEnrolled(GalleryState& g, const GalleryInfo& binding,
                          const std::vector<PreparedSubject>& prepared);
+  Status InsertFingerRow(int64_t template_id, int64_t subject_row, int64_t gallery_row,
+                         const gallery::RecordLocation& loc, const TemplateInput& t,
+                         const std::string& now);
+  Status PublishFingers(GalleryState& g, std::vector<PreparedSubject>& prepared);
   // A fresh index for a gallery (on disk for a compressed spec).
   StatusOr<std::unique_ptr<Index>> NewIndex(int64_t gallery_row, int dim) const {
     return gallery::NewGalleryIndex(dir_, master_, gallery_row, options_.index_spec, dim);
@@ -254,17 +277,20 @@ class StoreImpl final : public Store {
   const std::string dir_;
   const std::string seg_dir_;
   const std::string img_dir_;
+  const std::string finger_dir_;
   const StoreOptions options_;
   const Key master_;
   const gallery::RowMac row_mac_;
   gallery::Env* env_;
   int64_t format_version_ = 0;
   bool has_extra_tables_ = false;  // gallery_calibrations, subject_attributes
+  bool has_finger_table_ = false;  // finger_templates
 
   std::unique_ptr<gallery::LockFile> lock_;
   std::unique_ptr<Db> db_;
   std::unique_ptr<gallery::SegmentWriter> writer_;        // template records
   std::unique_ptr<gallery::SegmentWriter> image_writer_;  // sealed source images
+  std::unique_ptr<gallery::SegmentWriter> finger_writer_;  // sealed finger templates
   OpenStats stats_;
 
   std::mutex write_mu_;                 // serialises Enroll / Delete / CreateGallery
@@ -325,6 +351,12 @@ Status StoreImpl::ExtraTables() {
                                   "name IN ('gallery_calibrations', 'subject_attributes')"));
   CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
   has_extra_tables_ = row && q.Int(0) == 2;
+  if (!options_.read_only) CANDOR_RETURN_IF_ERROR(db_->Exec(gallery::kFingerSchema));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt f, Stmt::Prepare(*db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'finger_templates'"));
+  CANDOR_ASSIGN_OR_RETURN(bool frow, f.Step());
+  has_finger_table_ = frow && f.Int(0) == 1;
   return OkStatus();
 }
 
@@ -418,6 +450,10 @@ Status StoreImpl::LoadGalleries() {
     g.info.dim = static_cast<int>(q.Int(8));
     g.info.created_at = q.Text(9);
     g.info.subjects = q.Int(10);
+    if (g.info.model_id == kFingerModelId) {
+      g.info.modality = kFingerModality;
+      g.fingers = std::make_unique<finger::FingerIndex>();
+    }
     const gallery::GalleryRow raw{g.row,         q.TextView(1), q.TextView(2), q.TextView(3),
                                   q.TextView(4), q.TextView(5), q.TextView(6), q.Blob(7),
                                   q.Int(8),      q.TextView(9)};
@@ -532,6 +568,61 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
   return OkStatus();
 }
 
+// Every finger template of every finger gallery: row MACs (template and
+// subject), the subject key, the record's CRC, AEAD and parse, into the
+// gallery's FingerIndex. Sequential: fingerprint galleries are loaded after
+// the face templates' parallel scan.
+Status StoreImpl::LoadFingers(std::map<uint32_t, uint64_t>& finger_ends) {
+  if (!has_finger_table_) return OkStatus();
+  std::unordered_map<int64_t, GalleryState*> by_row;
+  for (auto& [name, g] : galleries_) by_row[g.row] = &g;
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", gallery::kFingerCols, ", ", kSubjectCols,
+                                       " FROM finger_templates f LEFT JOIN subjects s ON s.id = "
+                                       "f.subject_id ORDER BY f.id"})));
+  const int sc = gallery::kFingerColCount;
+  int64_t key_row = -1;
+  Key key;
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    CANDOR_RETURN_IF_ERROR(gallery::CheckFingerRow(row_mac_, q, 0));
+    const gallery::FingerTemplateRow f = gallery::FingerRowAt(q, 0);
+    const std::string which = "metadata: finger template " + std::to_string(f.id) +
+                              " (store.db table finger_templates)";
+    if (q.IsNull(sc)) return DataLossError(which + " refers to a subject that does not exist");
+    CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, sc));
+    auto git = by_row.find(f.gallery_id);
+    if (git == by_row.end() || !git->second->is_finger() || q.Int(sc + 1) != f.gallery_id) {
+      return DataLossError(which + " belongs to an unknown or non-finger gallery");
+    }
+    GalleryState& g = *git->second;
+    const std::string external_id = q.Text(sc + 2);
+    if (f.subject_id != key_row) {
+      CANDOR_ASSIGN_OR_RETURN(key, gallery::UnwrapSubjectKey(master_, q.Blob(sc + 4),
+                                                             {f.subject_id, g.row, external_id}));
+      key_row = f.subject_id;
+    }
+    CANDOR_ASSIGN_OR_RETURN(
+        finger::FingerTemplate t,
+        gallery::ReadFingerRecord(env_, finger_dir_, key, f.id, f.subject_id, g.row,
+                                  static_cast<uint32_t>(f.segment),
+                                  static_cast<uint64_t>(f.offset),
+                                  static_cast<uint32_t>(f.length)));
+    if (t.finger_position != f.finger_position) {
+      return DataLossError(which + ": the record's finger position disagrees with its row");
+    }
+    CANDOR_RETURN_IF_ERROR(g.fingers->Add(external_id, t).WithContext("loading " + which));
+    ++g.info.templates;
+    ++stats_.templates_loaded;
+    uint64_t& end = finger_ends[static_cast<uint32_t>(f.segment)];
+    end = std::max(end, static_cast<uint64_t>(f.offset) + gallery::kRecordHeaderBytes +
+                            static_cast<uint64_t>(f.length));
+    next_template_id_ = std::max(next_template_id_, f.id + 1);
+  }
+  return OkStatus();
+}
+
 StatusOr<std::unique_ptr<gallery::SegmentWriter>> StoreImpl::OpenSegmentWriter(
     const std::string& dir, const std::map<uint32_t, uint64_t>& ends, uint64_t* truncated) {
   uint32_t active = 1;
@@ -567,7 +658,8 @@ Status StoreImpl::ImageSegmentEnds(std::map<uint32_t, uint64_t>& ends) {
   return OkStatus();
 }
 
-Status StoreImpl::OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends) {
+Status StoreImpl::OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends,
+                             const std::map<uint32_t, uint64_t>& finger_ends) {
   uint64_t truncated = 0, image_truncated = 0;
   CANDOR_ASSIGN_OR_RETURN(writer_, OpenSegmentWriter(seg_dir_, seg_ends, &truncated));
   std::error_code ec;
@@ -577,7 +669,12 @@ Status StoreImpl::OpenWriter(const std::map<uint32_t, uint64_t>& seg_ends) {
   CANDOR_RETURN_IF_ERROR(ImageSegmentEnds(image_ends));
   CANDOR_ASSIGN_OR_RETURN(image_writer_,
                           OpenSegmentWriter(img_dir_, image_ends, &image_truncated));
-  stats_.tail_bytes_truncated = truncated + image_truncated;
+  fs::create_directories(finger_dir_, ec);
+  if (ec) return UnavailableError("cannot create " + finger_dir_ + ": " + ec.message());
+  uint64_t finger_truncated = 0;
+  CANDOR_ASSIGN_OR_RETURN(finger_writer_,
+                          OpenSegmentWriter(finger_dir_, finger_ends, &finger_truncated));
+  stats_.tail_bytes_truncated = truncated + image_truncated + finger_truncated;
   return OkStatus();
 }
 
@@ -750,7 +847,9 @@ Status StoreImpl::Init() {
   CANDOR_RETURN_IF_ERROR(LoadGalleries());
   std::map<uint32_t, uint64_t> seg_ends;
   CANDOR_RETURN_IF_ERROR(LoadTemplates(seg_ends));
-  if (!options_.read_only) CANDOR_RETURN_IF_ERROR(OpenWriter(seg_ends));
+  std::map<uint32_t, uint64_t> finger_ends;
+  CANDOR_RETURN_IF_ERROR(LoadFingers(finger_ends));
+  if (!options_.read_only) CANDOR_RETURN_IF_ERROR(OpenWriter(seg_ends, finger_ends));
   stats_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return OkStatus();
@@ -774,6 +873,13 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
   g.info = info;
   g.info.subjects = g.info.templates = 0;
   g.info.created_at = NowUtc();
+  if (g.is_finger()) {
+    // Bound at creation: the model id records the modality (docs/STORE.md).
+    g.info.model_id = kFingerModelId;
+    g.info.model_sha256 = FingerModelSha256();
+    g.info.dim = 0;
+    g.fingers = std::make_unique<finger::FingerIndex>();
+  }
   CANDOR_ASSIGN_OR_RETURN(
       Stmt ins, Stmt::Prepare(*db_,
                               "INSERT INTO galleries(name, description, legal_basis, "
@@ -782,7 +888,7 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
   CANDOR_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   ins.Bind(1, info.name).Bind(2, info.description).Bind(3, info.legal_basis);
   ins.Bind(4, info.retention_class).Bind(5, JoinBases(info.allowed_search_bases));
-  ins.Bind(6, info.model_id).BindBlob(7, info.model_sha256).Bind(8, int64_t{info.dim});
+  ins.Bind(6, g.info.model_id).BindBlob(7, g.info.model_sha256).Bind(8, int64_t{g.info.dim});
   ins.Bind(9, g.info.created_at);
   Status s = ins.Run();
   g.row = db_->LastInsertRowid();
@@ -861,7 +967,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const Enroll
 
   // 1. Seal and append every record; one fsync for the whole batch.
   int64_t subject_row = next_subject_row_, template_id = next_template_id_;
-  const SegmentMarks marks{writer_->Mark(), image_writer_->Mark()};
+  const SegmentMarks marks{writer_->Mark(), image_writer_->Mark(), finger_writer_->Mark()};
   for (PreparedSubject& p : prepared) {  // ids first (sequential)
     if (p.is_new) p.subject_row = subject_row++;
     for (size_t j = 0; j < p.values.size(); ++j) p.template_ids.push_back(template_id++);
@@ -884,6 +990,7 @@ Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const Enroll
   // Durable and acknowledged from here on.
   next_subject_row_ = subject_row;
   next_template_id_ = template_id;
+  if (g->is_finger()) return PublishFingers(*g, prepared);
   return PublishEnrolled(*g, binding, prepared);
 }
 
@@ -894,6 +1001,7 @@ Status StoreImpl::PrepareEnroll(const GalleryState& g, std::span<const EnrollReq
                                 GalleryInfo& binding,
                                 std::vector<PreparedSubject>& prepared) const {
   std::set<std::string> batch_ids;
+  const bool fingers = g.is_finger();
   CANDOR_ASSIGN_OR_RETURN(
       Stmt find, Stmt::Prepare(*db_,
                                "SELECT id, wrapped_key FROM subjects WHERE gallery_id = ? AND "
@@ -914,8 +1022,20 @@ Status StoreImpl::PrepareEnroll(const GalleryState& g, std::span<const EnrollReq
       return InvalidArgumentError(which + " appears twice in one enrollment batch");
     }
     for (const TemplateInput& t : r.templates) {
+      if (fingers != t.finger.has_value() || (fingers && !t.tmpl.values.empty())) {
+        return FailedPreconditionError(
+            which + ": gallery '" + g.info.name + "' holds " +
+            (fingers ? "fingerprints; enroll finger templates" : "faces; enroll face templates") +
+            " only");
+      }
       CANDOR_ASSIGN_OR_RETURN(std::vector<float> v, PrepareTemplate(which, t, binding));
       p.values.push_back(std::move(v));
+      if (fingers) {
+        auto cndf = finger::SerializeFingerTemplate(*t.finger);
+        if (!cndf.ok()) return cndf.status().WithContext(which);
+        p.fingers.push_back(std::move(cndf).value());
+        p.subject_id = r.subject_id;
+      }
     }
     find.Reset();
     find.Bind(1, g.row).Bind(2, r.subject_id);
@@ -945,7 +1065,7 @@ Status StoreImpl::PrepareEnroll(const GalleryState& g, std::span<const EnrollReq
 StatusOr<std::vector<float>> StoreImpl::PrepareTemplate(const std::string& which,
                                                         const TemplateInput& t,
                                                         GalleryInfo& binding) const {
-  if (binding.model_id.empty()) {
+  if (!t.finger && binding.model_id.empty()) {
     if (t.tmpl.model_id.empty() || t.tmpl.values.empty() ||
         t.tmpl.values.size() > kMaxTemplateDim) {
       return InvalidArgumentError(which + ": template without a model id or values");
@@ -956,7 +1076,7 @@ StatusOr<std::vector<float>> StoreImpl::PrepareTemplate(const std::string& which
   }
   GalleryState probe_check;
   probe_check.info = binding;
-  CANDOR_RETURN_IF_ERROR(CheckProbe(probe_check, t.tmpl).WithContext(which));
+  if (!t.finger) CANDOR_RETURN_IF_ERROR(CheckProbe(probe_check, t.tmpl).WithContext(which));
   if (!t.image.empty()) {
     if (t.image.size() > kMaxStoredImageBytes) {
       return InvalidArgumentError(which + ": image of " + std::to_string(t.image.size()) +
@@ -967,6 +1087,7 @@ StatusOr<std::vector<float>> StoreImpl::PrepareTemplate(const std::string& which
       return InvalidArgumentError(which + ": image bytes do not match image_sha256");
     }
   }
+  if (t.finger) return std::vector<float>{};  // sealed as its CNDF bytes instead
   std::vector<float> v = t.tmpl.values;
   CANDOR_RETURN_IF_ERROR(Normalize(v).WithContext(which));
   return v;
@@ -982,8 +1103,13 @@ void StoreImpl::SealEnrollBatch(std::span<const EnrollRequest> requests, int64_t
       const EnrollRequest& r = requests[i];
       p.sealed.reserve(p.values.size() * gallery::TemplateRecordSize(dim));
       for (size_t j = 0; j < p.values.size(); ++j) {
-        gallery::EncodeTemplateRecord(p.key, p.template_ids[j], p.subject_row, p.values[j],
-                                      p.sealed);
+        if (!p.fingers.empty()) {
+          gallery::EncodeFingerRecord(p.key, p.template_ids[j], p.subject_row, gallery_row,
+                                      p.fingers[j], p.sealed);
+        } else {
+          gallery::EncodeTemplateRecord(p.key, p.template_ids[j], p.subject_row, p.values[j],
+                                        p.sealed);
+        }
         if (const auto& image = r.templates[j].image; !image.empty()) {
           gallery::EncodeImageRecord(p.key, {p.template_ids[j], p.subject_row, gallery_row}, image,
                                      p.sealed_images);
@@ -1021,15 +1147,25 @@ void StoreImpl::SealEnrollBatch(std::span<const EnrollRequest> requests, int64_t
 // first); records where each went. The caller rolls back on error.
 Status StoreImpl::AppendEnrollBatch(std::span<const EnrollRequest> requests, int dim,
                                     std::vector<PreparedSubject>& prepared) {
-  bool any_image = false;
+  bool any_image = false, any_finger = false;
   const size_t record_bytes = gallery::TemplateRecordSize(dim);
   for (size_t i = 0; i < prepared.size(); ++i) {
     PreparedSubject& p = prepared[i];
-    size_t image_off = 0;
+    size_t image_off = 0, finger_off = 0;
     for (size_t j = 0; j < p.values.size(); ++j) {
-      CANDOR_ASSIGN_OR_RETURN(auto loc, writer_->Append(std::span<const uint8_t>(p.sealed).subspan(
-                                            j * record_bytes, record_bytes)));
-      p.locs.push_back(loc);
+      if (!p.fingers.empty()) {  // a finger record (variable length) in fingers/
+        const size_t n = gallery::ImageRecordSize(p.fingers[j].size());
+        CANDOR_ASSIGN_OR_RETURN(
+            auto floc,
+            finger_writer_->Append(std::span<const uint8_t>(p.sealed).subspan(finger_off, n)));
+        finger_off += n;
+        p.locs.push_back(floc);
+        any_finger = true;
+      } else {
+        CANDOR_ASSIGN_OR_RETURN(auto loc, writer_->Append(std::span<const uint8_t>(p.sealed).subspan(
+                                              j * record_bytes, record_bytes)));
+        p.locs.push_back(loc);
+      }
       const std::vector<uint8_t>& image = requests[i].templates[j].image;
       p.image_locs.emplace_back();
       if (!image.empty()) {
@@ -1045,6 +1181,7 @@ Status StoreImpl::AppendEnrollBatch(std::span<const EnrollRequest> requests, int
     p.sealed_images = {};
   }
   if (any_image) CANDOR_RETURN_IF_ERROR(image_writer_->Sync());
+  if (any_finger) return finger_writer_->Sync();
   return writer_->Sync();
 }
 
@@ -1053,6 +1190,7 @@ Status StoreImpl::AppendEnrollBatch(std::span<const EnrollRequest> requests, int
 Status StoreImpl::RollBackSegments(const SegmentMarks& marks, const Status& cause) {
   Status rb = writer_->Rollback(marks.templates);
   if (Status ri = image_writer_->Rollback(marks.images); rb.ok() && !ri.ok()) rb = ri;
+  if (Status rf = finger_writer_->Rollback(marks.fingers); rb.ok() && !rf.ok()) rb = rf;
   if (!rb.ok()) {
     return DataLossError(cause.ToString() + "; and rolling back the segment failed: " +
                          rb.ToString() + " (reopen the store to recover)");
@@ -1116,6 +1254,10 @@ Status StoreImpl::InsertTemplateRows(EnrollStatements& st, int64_t gallery_row,
   for (size_t j = 0; j < p.template_ids.size(); ++j) {
     const TemplateInput& t = r.templates[j];
     const gallery::RecordLocation& loc = p.locs[j];
+    if (t.finger) {
+      CANDOR_RETURN_IF_ERROR(InsertFingerRow(p.template_ids[j], p.subject_row, gallery_row, loc,
+                                             t, now));
+    } else {
     st.tmpl.Reset();
     st.tmpl.Bind(1, p.template_ids[j]).Bind(2, p.subject_row).Bind(3, gallery_row);
     st.tmpl.Bind(4, int64_t{loc.segment}).Bind(5, static_cast<int64_t>(loc.offset));
@@ -1128,6 +1270,7 @@ Status StoreImpl::InsertTemplateRows(EnrollStatements& st, int64_t gallery_row,
                              static_cast<double>(t.quality), t.image_sha256, t.tmpl.model_id,
                              t.tmpl.model_sha256, now})));
     CANDOR_RETURN_IF_ERROR(st.tmpl.Run());
+    }
     const auto& il = p.image_locs[j];
     if (!il) continue;
     st.image.Reset();
@@ -1137,6 +1280,49 @@ Status StoreImpl::InsertTemplateRows(EnrollStatements& st, int64_t gallery_row,
                              p.template_ids[j], p.subject_row, int64_t{il->segment},
                              static_cast<int64_t>(il->offset), int64_t{il->length}})));
     CANDOR_RETURN_IF_ERROR(st.image.Run());
+  }
+  return OkStatus();
+}
+
+// One finger template's row (table finger_templates) with its row MAC.
+Status StoreImpl::InsertFingerRow(int64_t template_id, int64_t subject_row, int64_t gallery_row,
+                                  const gallery::RecordLocation& loc, const TemplateInput& t,
+                                  const std::string& now) {
+  const gallery::FingerTemplateRow fr{
+      template_id, subject_row, gallery_row, int64_t{loc.segment},
+      static_cast<int64_t>(loc.offset), int64_t{loc.length},
+      int64_t{t.finger->finger_position}, t.capture_date, static_cast<double>(t.quality),
+      t.image_sha256, now};
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt ins, Stmt::Prepare(*db_,
+                              "INSERT INTO finger_templates(id, subject_id, gallery_id, segment, "
+                              "offset, length, finger_position, capture_date, quality, "
+                              "image_sha256, enrolled_at, row_mac) "
+                              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  gallery::RowEncoder enc;
+  ins.Bind(1, fr.id).Bind(2, fr.subject_id).Bind(3, fr.gallery_id).Bind(4, fr.segment);
+  ins.Bind(5, fr.offset).Bind(6, fr.length).Bind(7, fr.finger_position);
+  ins.Bind(8, t.capture_date).Bind(9, fr.quality).BindBlob(10, t.image_sha256);
+  ins.Bind(11, now).BindBlob(12, row_mac_.Compute(enc.Encode(fr)));
+  return ins.Run();
+}
+
+// After the commit, for a finger gallery: its FingerIndex takes the batch's
+// fingers as parsed back from what was stored (the ISO record's resolution),
+// so a search now scores exactly as one after a reopen.
+Status StoreImpl::PublishFingers(GalleryState& g, std::vector<PreparedSubject>& prepared) {
+  for (PreparedSubject& p : prepared) {
+    if (p.is_new) ++g.info.subjects;
+    for (std::vector<uint8_t>& cndf : p.fingers) {
+      ++g.info.templates;
+      auto stored = finger::ParseFingerTemplate(cndf);
+      Status a = stored.ok() ? g.fingers->Add(p.subject_id, *stored) : stored.status();
+      std::fill(cndf.begin(), cndf.end(), 0);
+      if (!a.ok()) {
+        return InternalError("enrollment is durable but the finger index rejected it: " +
+                             a.ToString() + " (reopen the store to reload)");
+      }
+    }
   }
   return OkStatus();
 }
@@ -1260,7 +1446,52 @@ StatusOr<SubjectInfo> StoreImpl::GetSubject(const std::string& gallery,
     }
     info.templates.push_back(std::move(st));
   }
+  if (g->is_finger()) {
+    CANDOR_RETURN_IF_ERROR(ListFingers(*g, srow, with_values ? &key : nullptr, info.templates));
+  }
   return info;
+}
+
+Status StoreImpl::ListFingers(const GalleryState& g, int64_t srow, const Key* key,
+                              std::vector<StoredTemplate>& out) const {
+  if (!has_finger_table_) return OkStatus();
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", gallery::kFingerCols,
+                                       ", i.template_id IS NOT NULL FROM finger_templates f "
+                                       "LEFT JOIN images i ON i.template_id = f.id "
+                                       "WHERE f.subject_id = ? ORDER BY f.id"})));
+  q.Bind(1, srow);
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    CANDOR_RETURN_IF_ERROR(gallery::CheckFingerRow(row_mac_, q, 0));
+    const gallery::FingerTemplateRow f = gallery::FingerRowAt(q, 0);
+    if (f.gallery_id != g.row) {
+      return DataLossError("metadata: finger template " + std::to_string(f.id) +
+                           " and its subject disagree on the gallery");
+    }
+    StoredTemplate st;
+    st.template_id = f.id;
+    st.capture_date = std::string(f.capture_date);
+    st.quality = static_cast<float>(f.quality);
+    if (f.image_sha256.size() == 32) {
+      std::copy(f.image_sha256.begin(), f.image_sha256.end(), st.image_sha256.begin());
+    }
+    st.model_id = kFingerModelId;
+    st.model_sha256 = FingerModelSha256();
+    st.enrolled_at = std::string(f.enrolled_at);
+    st.has_image = q.Int(gallery::kFingerColCount) != 0;
+    st.finger_position = static_cast<int>(f.finger_position);
+    if (key != nullptr) {
+      CANDOR_ASSIGN_OR_RETURN(
+          st.finger, gallery::ReadFingerRecord(env_, finger_dir_, *key, f.id, srow, g.row,
+                                               static_cast<uint32_t>(f.segment),
+                                               static_cast<uint64_t>(f.offset),
+                                               static_cast<uint32_t>(f.length)));
+    }
+    out.push_back(std::move(st));
+  }
+  return OkStatus();
 }
 
 StatusOr<std::vector<uint8_t>> StoreImpl::GetImage(const std::string& gallery,
@@ -1268,14 +1499,23 @@ StatusOr<std::vector<uint8_t>> StoreImpl::GetImage(const std::string& gallery,
                                                    int64_t template_id) const {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
-  // Columns: 0 s.id, 1 s.wrapped_key, 2..14 the template row, 15..20 the image row.
+  // Columns: 0 s.id, 1 s.wrapped_key, 2.. the template row (a finger
+  // template's in a finger gallery), then the image row (ic..ic+5).
+  const bool fingers = g->is_finger();
+  if (fingers && !has_finger_table_) return NotFoundError("no such subject in gallery '" + gallery + "'");
+  const int ic = 2 + (fingers ? gallery::kFingerColCount : kTemplateColCount);
+  const int sha_col = 2 + (fingers ? gallery::kFingerShaCol : 8);
   CANDOR_ASSIGN_OR_RETURN(
-      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT s.id, s.wrapped_key, ", kTemplateCols,
-                                       ", i.template_id, i.subject_id, i.segment, i.offset, "
-                                       "i.length, i.row_mac FROM subjects s "
-                                       "LEFT JOIN templates t ON t.subject_id = s.id AND t.id = ? "
-                                       "LEFT JOIN images i ON i.template_id = t.id "
-                                       "WHERE s.gallery_id = ? AND s.external_id = ?"})));
+      Stmt q,
+      Stmt::Prepare(*db_, Sql({"SELECT s.id, s.wrapped_key, ",
+                               fingers ? gallery::kFingerCols : kTemplateCols,
+                               ", i.template_id, i.subject_id, i.segment, i.offset, "
+                               "i.length, i.row_mac FROM subjects s LEFT JOIN ",
+                               fingers ? "finger_templates f ON f.subject_id = s.id AND f.id = ? "
+                                       "LEFT JOIN images i ON i.template_id = f.id "
+                                       : "templates t ON t.subject_id = s.id AND t.id = ? "
+                                         "LEFT JOIN images i ON i.template_id = t.id ",
+                               "WHERE s.gallery_id = ? AND s.external_id = ?"})));
   q.Bind(1, template_id).Bind(2, g->row).Bind(3, subject_id);
   CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
   if (!found) {
@@ -1284,24 +1524,26 @@ StatusOr<std::vector<uint8_t>> StoreImpl::GetImage(const std::string& gallery,
   const std::string which =
       "template " + std::to_string(template_id) + " of a subject in gallery '" + gallery + "'";
   if (q.IsNull(2)) return NotFoundError("no " + which);
-  CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 2));
-  if (q.IsNull(15)) return NotFoundError("no image was kept for " + which);
+  CANDOR_RETURN_IF_ERROR(fingers ? gallery::CheckFingerRow(row_mac_, q, 2)
+                                 : CheckTemplateRow(q, 2));
+  if (q.IsNull(ic)) return NotFoundError("no image was kept for " + which);
   const int64_t srow = q.Int(0);
   {
-    const gallery::ImageRow ir{q.Int(15), q.Int(16), q.Int(17), q.Int(18), q.Int(19)};
+    const gallery::ImageRow ir{q.Int(ic), q.Int(ic + 1), q.Int(ic + 2), q.Int(ic + 3),
+                               q.Int(ic + 4)};
     gallery::RowEncoder enc;
-    CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(ir), q.Blob(20), "images", ir.template_id,
+    CANDOR_RETURN_IF_ERROR(row_mac_.Check(enc.Encode(ir), q.Blob(ic + 5), "images", ir.template_id,
                                           "image of " + which));
   }
   CANDOR_ASSIGN_OR_RETURN(Key key,
                           gallery::UnwrapSubjectKey(master_, q.Blob(1), {srow, g->row, subject_id}));
   Sha256Bytes want{};
-  if (auto sha = q.Blob(10); sha.size() == want.size()) {
+  if (auto sha = q.Blob(sha_col); sha.size() == want.size()) {
     std::copy(sha.begin(), sha.end(), want.begin());
   }
-  const uint32_t seg = static_cast<uint32_t>(q.Int(17));
-  const uint64_t off = static_cast<uint64_t>(q.Int(18));
-  const uint32_t len = static_cast<uint32_t>(q.Int(19));
+  const uint32_t seg = static_cast<uint32_t>(q.Int(ic + 2));
+  const uint64_t off = static_cast<uint64_t>(q.Int(ic + 3));
+  const uint32_t len = static_cast<uint32_t>(q.Int(ic + 4));
   const std::string path = gallery::SegmentPath(img_dir_, seg);
   const std::string where = path + " at offset " + std::to_string(off);
   if (len > gallery::kMaxRecordPayload) {
@@ -1358,7 +1600,17 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
       d.Bind(1, srow);
       return d.Run();
     };
+    int64_t finger_rows = 0;
+    if (has_finger_table_) {
+      CANDOR_ASSIGN_OR_RETURN(
+          Stmt fc, Stmt::Prepare(*db_, "SELECT count(*) FROM finger_templates WHERE "
+                                       "subject_id = ?"));
+      fc.Bind(1, srow);
+      CANDOR_ASSIGN_OR_RETURN(bool frow, fc.Step());
+      if (frow) finger_rows = fc.Int(0);
+    }
     Status s = run("DELETE FROM images WHERE subject_id = ?");
+    if (s.ok() && has_finger_table_) s = run("DELETE FROM finger_templates WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM subject_attributes WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM templates WHERE subject_id = ?");
     if (s.ok()) s = run("DELETE FROM subjects WHERE id = ?");
@@ -1371,8 +1623,14 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
       Status r = g.index->Remove(tids);
       if (!r.ok()) return InternalError("subject deleted but the index kept it: " + r.ToString());
     }
+    if (g.fingers && finger_rows > 0) {
+      Status r = g.fingers->Remove(subject_id);
+      if (!r.ok()) {
+        return InternalError("subject deleted but the finger index kept it: " + r.ToString());
+      }
+    }
     --g.info.subjects;
-    g.info.templates -= static_cast<int64_t>(tids.size());
+    g.info.templates -= static_cast<int64_t>(tids.size()) + finger_rows;
   }
   // Move the zeroed pages into the database file and truncate the WAL, so no
   // old frame still holds the wrapped key (see docs/STORE.md).
@@ -1617,6 +1875,87 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
       break;
     }
     want *= 4;
+  }
+  out.no_candidate_above_threshold = out.candidates.empty();
+  return out;
+}
+
+StatusOr<const GalleryState*> StoreImpl::FindFingerGallery(const std::string& name) const {
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(name));
+  if (!g->is_finger()) {
+    return FailedPreconditionError("gallery '" + name +
+                                   "' holds faces; a fingerprint cannot be compared with it");
+  }
+  return g;
+}
+
+StatusOr<VerifyResult> StoreImpl::VerifyFingers(const std::string& gallery,
+                                                const std::string& subject_id,
+                                                std::span<const finger::FingerTemplate> probe,
+                                                const VerifyParams& params) const {
+  if (!std::isfinite(params.threshold)) return InvalidArgumentError("threshold must be finite");
+  if (probe.empty()) return InvalidArgumentError("no probe finger");
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindFingerGallery(gallery));
+  // The subject's row is checked like every read (and an unknown id is NOT_FOUND).
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kSubjectCols,
+                                       ", (SELECT count(*) FROM finger_templates f WHERE "
+                                       "f.subject_id = s.id) FROM subjects s WHERE "
+                                       "s.gallery_id = ? AND s.external_id = ?"})));
+  q.Bind(1, g->row).Bind(2, subject_id);
+  CANDOR_ASSIGN_OR_RETURN(bool found, q.Step());
+  if (!found) return NotFoundError("no such subject in gallery '" + gallery + "'");
+  CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, 0));
+  VerifyResult r;
+  r.threshold = params.threshold;
+  r.templates_compared = static_cast<int>(q.Int(7));
+  auto c = g->fingers->CompareSubject(subject_id, probe);
+  if (c.ok()) {
+    r.score = static_cast<float>(c->score);
+  } else if (c.status().code() != Code::kNotFound) {
+    return c.status();
+  }
+  r.match = r.templates_compared > 0 && c.ok() && r.score >= params.threshold;
+  if (params.fmr) r.fmr = params.fmr(r.score);
+  return r;
+}
+
+StatusOr<IdentifyResult> StoreImpl::IdentifyFingers(const std::string& gallery,
+                                                    std::span<const finger::FingerTemplate> probe,
+                                                    const IdentifyParams& params) const {
+  if (params.k < 1 || params.k > 1000) return InvalidArgumentError("k must be in [1, 1000]");
+  if (!std::isfinite(params.threshold)) return InvalidArgumentError("threshold must be finite");
+  if (probe.empty()) return InvalidArgumentError("no probe finger");
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindFingerGallery(gallery));
+  IdentifyResult out;
+  out.threshold = params.threshold;
+  out.gallery_subjects = g->info.subjects;
+  out.gallery_templates = g->info.templates;
+  if (g->fingers->size() == 0) return out;
+  finger::FingerSearchOptions o;
+  o.candidates = params.k;
+  o.rescore = std::max(200, 4 * params.k);
+  CANDOR_ASSIGN_OR_RETURN(std::vector<finger::FingerCandidate> hits, g->fingers->Search(probe, o));
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kSubjectCols,
+                                       " FROM subjects s WHERE s.gallery_id = ? AND "
+                                       "s.external_id = ?"})));
+  for (const finger::FingerCandidate& h : hits) {
+    const float score = static_cast<float>(h.score);
+    if (score < params.threshold) continue;
+    q.Reset();
+    q.Bind(1, g->row).Bind(2, h.subject);
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return InternalError("the finger index holds a subject the metadata does not");
+    CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, 0));
+    IdentifyCandidate cand;
+    cand.subject_id = h.subject;
+    cand.record_ref = q.Text(3);
+    cand.score = score;
+    if (params.fpir) cand.fpir = params.fpir(score, out.gallery_subjects);
+    out.candidates.push_back(std::move(cand));
   }
   out.no_candidate_above_threshold = out.candidates.empty();
   return out;
