@@ -14,47 +14,13 @@
 
 #include "candor/finger.h"
 #include "cli/command.h"
+#include "cli/finger_input.h"
 #include "common/file_util.h"
 
 namespace candor::cli {
 namespace {
 
 using finger::FingerTemplate;
-
-// A template from an image, a sealed template or an ISO record (first view).
-StatusOr<FingerTemplate> LoadFinger(const std::string& path, double dpi, int position,
-                                    finger::FingerQuality* quality = nullptr) {
-  CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path));
-  if (bytes.size() >= 4 && bytes[0] == 'C' && bytes[1] == 'N' && bytes[2] == 'D' && bytes[3] == 'F') {
-    auto t = finger::ParseFingerTemplate(bytes);
-    if (!t.ok()) return t.status().WithContext(path);
-    return t;
-  }
-  if (bytes.size() >= 4 && bytes[0] == 'F' && bytes[1] == 'M' && bytes[2] == 'R' && bytes[3] == 0) {
-    auto views = finger::ImportIso19794_2(bytes);
-    if (!views.ok()) return views.status().WithContext(path);
-    return (*views)[0];
-  }
-  finger::ExtractOptions o;
-  o.dpi = dpi;
-  o.finger_position = position;
-  auto ex = finger::ExtractFinger(bytes, o);
-  if (!ex.ok()) return ex.status().WithContext(path);
-  if (quality) *quality = ex->quality;
-  return std::move(ex->tmpl);
-}
-
-nlohmann::json QualityJson(const finger::FingerQuality& q) {
-  return {{"score", q.score},
-          {"orientation_certainty", q.orientation_certainty},
-          {"ridge_clarity", q.ridge_clarity},
-          {"frequency_consistency", q.frequency_consistency},
-          {"usable_area", q.usable_area},
-          {"usable_area_mm2", q.usable_area_mm2},
-          {"minutia_count", q.minutia_count},
-          {"mean_ridge_period_px", q.mean_ridge_period_px},
-          {"issues", q.issues}};
-}
 
 struct ExtractArgs {
   std::string image, out, iso;

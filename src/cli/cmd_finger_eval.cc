@@ -6,6 +6,11 @@
 //   for 280 genuine / 45 (FVC) and 2,880 (all pairs) impostor comparisons,
 //   as captured and with the probe rotated, cropped and noisy; the DET curve
 //   as SVG. Results in docs/ACCURACY.md, "Fingerprints".
+//   --calibration-out FILE also writes the fingerprint calibration (candor/
+//   calibration.h) from the prints as captured: the all-pairs impostor and
+//   the genuine scores, for the finger galleries' model (kFingerModelId,
+//   FingerModelSha256()); `candor finger identify / verify` take their
+//   thresholds from it (calibration/finger-mcc.json by default).
 
 #include <fstream>
 #include <iostream>
@@ -13,7 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "candor/calibration.h"
+#include "candor/gallery.h"
 #include "cli/command.h"
+#include "common/hash.h"
 #include "common/file_util.h"
 #include "common/paths.h"
 #include "finger/fvc_eval.h"
@@ -22,7 +30,7 @@ namespace candor::cli {
 namespace {
 
 struct Args {
-  std::string dir, svg, md;
+  std::string dir, svg, md, calibration_out;
   int threads = 1;
   bool bits = false, no_robustness = false;
 };
@@ -47,6 +55,29 @@ Status Run(const Args& a) {
             << md << std::endl;
   if (!a.md.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.md, md));
   if (!a.svg.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.svg, finger::FvcDetSvg(r)));
+  if (!a.calibration_out.empty()) {
+    if (a.bits) return InvalidArgumentError("--calibration-out is for the default matcher (no --bits)");
+    const finger::FvcCondition& c = r.conditions.front();  // as captured
+    CalibrationInput in;
+    in.model_id = kFingerModelId;
+    in.model_sha256 = HexEncode(FingerModelSha256());
+    in.impostor_scores = c.impostor_all;
+    in.genuine_scores = c.genuine;
+    in.provenance = {{"dataset", o.dir.filename().string()},
+                     {"protocol", "FVC: all pairs of prints of different fingers (impostor), "
+                                  "every pair of impressions of a finger (genuine)"},
+                     {"fingers", std::to_string(r.fingers)},
+                     {"impressions", std::to_string(r.impressions)},
+                     {"comparison", "one finger against one finger (MCC + LSS-R); a fused "
+                                    "several-finger score is the mean of such scores"},
+                     {"fpir", "no non-mated searches: FPIR extrapolated from the impostor "
+                              "distribution (independence model)"}};
+    CANDOR_ASSIGN_OR_RETURN(Calibration cal, Calibration::Build(in));
+    CANDOR_RETURN_IF_ERROR(cal.Save(a.calibration_out));
+    std::cout << "calibration: " << a.calibration_out << " (" << cal.impostor_count()
+              << " impostor, " << cal.genuine_count() << " genuine scores; lowest supported FMR "
+              << cal.MinSupportedFmr() << ")" << std::endl;
+  }
   return OkStatus();
 }
 
@@ -62,6 +93,9 @@ const bool kRegistered = RegisterCommand({
       fvc->add_option("--threads", a->threads, "Worker threads (default 1)");
       fvc->add_flag("--bits", a->bits, "MCC16b bit cylinders");
       fvc->add_flag("--no-robustness", a->no_robustness, "Only the prints as captured");
+      fvc->add_option("--calibration-out", a->calibration_out,
+                      "Write the finger galleries' score calibration (impostor + genuine "
+                      "scores of the prints as captured) here");
       return [a] { return Run(*a); };
     }});
 

@@ -50,6 +50,7 @@ void PrintGallery(const GalleryInfo& g, bool json) {
     return;
   }
   std::cout << g.name << ": " << g.description << "\n  legal basis: " << g.legal_basis
+            << "\n  modality: " << g.modality
             << "\n  retention: " << g.retention_class << "\n  searchable under:";
   for (const auto& b : g.allowed_search_bases) std::cout << " " << b;
   std::cout << "\n  model: " << (g.model_id.empty() ? "(set by the first enrollment)" : g.model_id)
@@ -136,6 +137,10 @@ const bool kRegistered = RegisterCommand(
            ->add_option("--retention", a->info.retention_class,
                         "Retention class: ISO-8601 period (P10Y, P6M, P30D) or 'indefinite'")
            ->required();
+       a->create
+           ->add_option("--modality", a->info.modality,
+                        "What it holds: 'face' (default) or 'finger' (fingerprints)")
+           ->check(CLI::IsMember({"face", "finger"}));
        a->create
            ->add_option("--search-basis", a->info.allowed_search_bases,
                         "A legal basis under which it may be searched (repeatable)")

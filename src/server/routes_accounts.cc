@@ -176,6 +176,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
                                        {"legal_basis", JType::kString, true},
                                        {"retention_class", JType::kString, true},
                                        {"allowed_search_bases", JType::kStringArray, true},
+                                       {"modality", JType::kString, false},
                                        {"search_retention", JType::kString, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   GalleryInfo info;
@@ -184,6 +185,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   info.legal_basis = (*body)["legal_basis"];
   info.retention_class = (*body)["retention_class"];
   info.allowed_search_bases = (*body)["allowed_search_bases"].get<std::vector<std::string>>();
+  info.modality = body->value("modality", std::string(kFaceModality));
   // Two periods: `retention_class` (ISO-8601) is how long the gallery's own
   // records are held, kept by the store; `search_retention` is governance's
   // class for how long probes and results of searches in it are kept.
@@ -224,13 +226,27 @@ ApiResponse HandleEnroll(Ctx& c) {
                                        {"record_ref", JType::kString, false},
                                        {"capture_date", JType::kString, false},
                                        {"image", JType::kString, true},
-                                       {"face", JType::kString, false}});
+                                       {"face", JType::kString, false},
+                                       {"finger_position", JType::kInt, false},
+                                       {"dpi", JType::kNumber, false},
+                                       {"append", JType::kBool, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   // A photo with several faces only by an explicit, audited choice.
   auto choice = ParseFaceChoice(body->value("face", std::string()));
   if (!choice.ok()) return Refuse(c, action, choice.status());
   Store& store = ServiceRoutes::GalleryStore(c);
-  if (auto g = store.GetGallery(gallery); !g.ok()) return Refuse(c, action, g.status());
+  auto g = store.GetGallery(gallery);
+  if (!g.ok()) return Refuse(c, action, g.status());
+  if (g->modality == kFingerModality) {
+    ApiResponse refused;
+    auto image = AdmitImage(c, *body, action, &refused);
+    if (!image) return refused;
+    return EnrollFinger(c, gallery, *body, *image);
+  }
+  if (body->contains("finger_position") || body->contains("dpi") || body->contains("append")) {
+    return Refuse(c, action,
+                  InvalidArgumentError("finger_position, dpi and append are for finger galleries"));
+  }
   const Pipeline* pipe = ServiceRoutes::Pipe(c);
   if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
   ApiResponse refused;

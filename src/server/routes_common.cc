@@ -127,6 +127,7 @@ json GalleryJson(const GalleryInfo& g) {
             {"legal_basis", g.legal_basis},
             {"retention_class", g.retention_class},
             {"allowed_search_bases", g.allowed_search_bases},
+            {"modality", g.modality},
             {"subjects", g.subjects},
             {"templates", g.templates},
             {"created_at", g.created_at}};

@@ -1602,5 +1602,67 @@ TEST_F(ServerTest, PasswordChangeAndReEnablingRevokeOldTokens) {
   EXPECT_EQ(Call("GET", "/v1/whoami", SignIn("ivan", "a-new-password-456")).status, 200);
 }
 
+// Fingerprints over the API (issue 13): a finger gallery records its
+// modality; an enroller enrolls real FVC prints (a new subject, then a second
+// finger appended), with the same role rules and audit as faces; a blank
+// image is 422; face-only fields stay refused on face galleries.
+TEST_F(ServerTest, FingerGalleryEnrollmentOverTheApi) {
+  CANDOR_REQUIRE_DATA(data);
+  const fs::path fvc = data / "fingerprints" / "fvc2002-db1-b";
+  if (!fs::exists(fvc / "101_1.tif")) GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
+  Reply r = Post("/v1/galleries", admin_,
+                 {{"name", "tenprints"},
+                  {"description", "booking fingerprints"},
+                  {"legal_basis", "statute"},
+                  {"retention_class", "P10Y"},
+                  {"modality", "finger"},
+                  {"allowed_search_bases", {"warrant"}}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  EXPECT_EQ(r.body.value("modality", ""), "finger");
+  Gallery("bookings", {"warrant"});
+  const std::string enr = Person("erin", "enroller"), inv = Person("ivan", "investigator");
+  const std::string print1 = ReadBytes(fvc / "101_1.tif"), print2 = ReadBytes(fvc / "102_1.tif");
+  r = Post("/v1/galleries/tenprints/subjects", inv,
+           {{"subject_id", "p1"}, {"image", B64(print1)}, {"finger_position", 1}});
+  EXPECT_EQ(r.status, 403) << r.raw;
+  r = Post("/v1/galleries/tenprints/subjects", enr,
+           {{"subject_id", "p1"}, {"image", B64(print1)}, {"finger_position", 1}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  EXPECT_EQ(r.body.value("modality", ""), "finger");
+  EXPECT_EQ(r.body.value("finger_position", -1), 1);
+  EXPECT_GT(r.body.value("minutiae", 0), 10);
+  EXPECT_GT(r.body["finger_quality"].value("score", 0), 0);
+  r = Post("/v1/galleries/tenprints/subjects", enr,
+           {{"subject_id", "p1"}, {"image", B64(print2)}, {"finger_position", 2}});
+  EXPECT_EQ(r.status, 409) << r.raw;  // already enrolled without append
+  r = Post("/v1/galleries/tenprints/subjects", enr,
+           {{"subject_id", "p1"}, {"image", B64(print2)}, {"finger_position", 2}, {"append", true}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  r = Call("GET", "/v1/galleries/tenprints", admin_);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.value("subjects", 0), 1);
+  EXPECT_EQ(r.body.value("templates", 0), 2);
+  EXPECT_EQ(r.body.value("model_id", ""), "finger-mcc");
+  auto stored = store_->GetSubject("tenprints", "p1", false);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->templates.size(), 2u);
+  EXPECT_TRUE(stored->templates[0].has_image);
+  EXPECT_EQ(stored->templates[1].finger_position, 2);
+
+  // A blank grey image: no fingerprint (422); a bad position (400).
+  const std::string blank = "P5\n200 200\n255\n" + std::string(200 * 200, '\xff');
+  r = Post("/v1/galleries/tenprints/subjects", enr, {{"subject_id", "p2"}, {"image", B64(blank)}});
+  EXPECT_EQ(r.status, 422) << r.raw;
+  r = Post("/v1/galleries/tenprints/subjects", enr,
+           {{"subject_id", "p2"}, {"image", B64(print1)}, {"finger_position", 11}});
+  EXPECT_EQ(r.status, 400) << r.raw;
+  // Finger-only fields on a face gallery: 400.
+  r = Post("/v1/galleries/bookings/subjects", enr,
+           {{"subject_id", "x1"}, {"image", B64(Photo("Aaron_Peirsol", 1))}, {"finger_position", 1}});
+  EXPECT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(AuditCount("gallery.enroll", "allow"), 2);
+  EXPECT_GE(AuditCount("gallery.enroll", "deny"), 4);
+}
+
 }  // namespace
 }  // namespace candor

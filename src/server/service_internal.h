@@ -92,6 +92,10 @@ ApiResponse HandleListGalleries(Ctx& c);
 ApiResponse HandleCreateGallery(Ctx& c);
 ApiResponse HandleGetGallery(Ctx& c);
 ApiResponse HandleEnroll(Ctx& c);
+// HandleEnroll's path for a finger gallery (routes_finger.cc): `body` parsed,
+// `image` admitted, the caller's role checked.
+ApiResponse EnrollFinger(Ctx& c, const std::string& gallery, const json& body,
+                         const std::string& image);
 ApiResponse HandleDeleteSubject(Ctx& c);
 ApiResponse HandleListAuthorizations(Ctx& c);
 ApiResponse HandleCreateAuthorization(Ctx& c);

@@ -930,4 +930,104 @@ TEST_F(CliTest, GovernanceStepsNeedTheOperatorsOwnCredential) {
   }
 }
 
+// Fingerprints as a gallery modality (issue 13): a finger gallery is created
+// by an admin, real FVC prints are enrolled by an enroller (several fingers
+// per subject), a face gallery refuses them, a blank image is refused with
+// the extraction's error, and every step is audited without subject ids.
+TEST_F(CliTest, FingerGalleryEnrollIsGovernedAndAudited) {
+  CANDOR_REQUIRE_DATA(data);
+  const fs::path fvc = data / "fingerprints" / "fvc2002-db1-b";
+  if (!fs::exists(fvc / "101_1.tif")) GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
+  const fs::path s = scratch();
+  const fs::path store = s / "store", key = s / "store.key";
+  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
+                                        "CANDOR_KEY_FILE=" + key.string()};
+  auto C = [&](std::vector<std::string> args) {
+    return Candor(args, s, WithCredentials(env, args));
+  };
+  CliRun r = C({"gallery", "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "enr", "--role",
+                    "enroller", "--training-expires", "2099-12-31"}))
+                .exit_code,
+            0)
+      << Describe(r);
+  auto create = [&](const std::string& name, const std::string& modality) {
+    return C({"--json", "gallery", "create", "--name", name, "--description", "cli test",
+              "--legal-basis", "consent", "--retention", "P1Y", "--search-basis", "warrant",
+              "--modality", modality, "--as", "admin"});
+  };
+  r = create("prints", "finger");
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("modality", ""), "finger");
+  EXPECT_EQ(r.Json().value("model_id", ""), "finger-mcc");
+  ASSERT_EQ(create("faces", "face").exit_code, 0);
+  EXPECT_NE(create("odd", "iris").exit_code, 0);
+
+  // Two subjects, each two fingers (FVC fingers 101..104 as positions 1 and 2).
+  const auto print = [&](int finger, int impression) {
+    return (fvc / (std::to_string(finger) + "_" + std::to_string(impression) + ".tif")).string();
+  };
+  r = C({"--json", "finger", "enroll", "--gallery", "prints", "--subject", "p1", "--as", "enr",
+         "--keep-images", "1:" + print(101, 1), "2:" + print(102, 1)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("fingers_enrolled", 0), 2);
+  ASSERT_EQ(r.Json()["prints"].size(), 2u);
+  EXPECT_EQ(r.Json()["prints"][1].value("finger_position", 0), 2);
+  EXPECT_GT(r.Json()["prints"][0]["quality"].value("score", 0), 0);
+  EXPECT_GT(r.Json()["prints"][0].value("minutiae", 0), 10);
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p2", "--as", "enr",
+         "1:" + print(103, 1), "2:" + print(104, 1)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  // The same subject again: refused, and nothing changes; --append adds a finger.
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p2", "--as", "enr",
+         "3:" + print(105, 1)});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p2", "--as", "enr", "--append",
+         "3:" + print(105, 1)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "gallery", "show", "prints"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("subjects", 0), 2);
+  EXPECT_EQ(r.Json().value("templates", 0), 5);
+
+  // Wrong role, no operator, a face gallery, a blank image, a bad position.
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p3", "1:" + print(106, 1)});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"finger", "enroll", "--gallery", "faces", "--subject", "p3", "--as", "enr",
+         print(106, 1)});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("holds faces"), std::string::npos) << Describe(r);
+  {  // A blank 200 x 200 grey image (PGM, decoded by content like any image).
+    std::ofstream f(s / "blank.pgm", std::ios::binary);
+    f << "P5\n200 200\n255\n" << std::string(200 * 200, '\xff');
+  }
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p3", "--as", "enr",
+         (s / "blank.pgm").string()});
+  EXPECT_EQ(r.exit_code, 5) << Describe(r);
+  EXPECT_NE(r.err.find("no fingerprint found"), std::string::npos) << Describe(r);
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p3", "--as", "enr",
+         "11:" + print(106, 1)});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  r = C({"finger", "enroll", "--gallery", "prints", "--subject", "p3", "--as", "enr",
+         "--min-quality", "100", print(106, 1)});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("below --min-quality 100"), std::string::npos) << Describe(r);
+  r = C({"--json", "gallery", "show", "prints"});
+  EXPECT_EQ(r.Json().value("subjects", 0), 2);
+
+  // Audited: three allowed finger enrollments, the refusals, no subject ids.
+  int allowed = 0, refused = 0;
+  for (const json& e : AuditEntries(store / "audit.log")) {
+    if (e.value("action", "") != "gallery.enroll") continue;
+    const std::string reason = e.value("reason", "");
+    EXPECT_EQ(reason.find("p1"), std::string::npos) << e.dump();
+    EXPECT_EQ(reason.find("p2"), std::string::npos) << e.dump();
+    (e.value("decision", "") == "allow" ? allowed : refused)++;
+  }
+  EXPECT_EQ(allowed, 3);
+  EXPECT_GE(refused, 5);
+}
+
 }  // namespace
