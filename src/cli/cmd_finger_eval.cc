@@ -9,8 +9,8 @@
 //   --calibration-out FILE also writes the fingerprint calibration (candor/
 //   calibration.h) from the prints as captured: the all-pairs impostor and
 //   the genuine scores, for the finger galleries' model (kFingerModelId,
-//   FingerModelSha256()); `candor finger identify / verify` take their
-//   thresholds from it (calibration/finger-mcc.json by default).
+//   FingerModelSha256()), the file a finger gallery's thresholds come from
+//   (calibration/finger-mcc.json by default, docs/FINGER.md "Thresholds").
 
 #include <fstream>
 #include <iostream>
