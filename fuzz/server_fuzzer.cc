@@ -18,6 +18,7 @@
 #include <string>
 
 #include "candor/server.h"
+#include "search_desk/thresholds.h"
 
 namespace {
 
@@ -49,9 +50,9 @@ Env* Setup() {
   // fuzzed tokens would soon lock the admin's real token out too.
   o.auth_failures_per_minute = 0;
   o.probe_dir = dir / "probes";
-  o.threshold = [](const candor::GalleryInfo&, candor::SearchKind) -> candor::StatusOr<float> {
-    return 0.4f;
-  };
+  candor::SearchCalibrationOptions sc;
+  sc.fixed_threshold = 0.4f;
+  o.calibration = candor::OpenSearchCalibration(*env->store, sc);
   env->service = std::make_unique<candor::Service>(env->gov.get(), env->store.get(), nullptr, o);
   return env;
 }

@@ -46,12 +46,13 @@ namespace candor {
 
 class Pipeline;
 
+class SearchBook;
+class SearchDesk;
 namespace server {
 class Metrics;
 class RateLimiter;
 class AuthThrottle;
 class ProbeVault;
-class SearchBook;
 }  // namespace server
 
 struct ApiRequest {
@@ -70,30 +71,9 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Retry-After
 };
 
-// The decision threshold for a search in a gallery: from a calibration (at a
-// target FPIR for identify / FMR for verify). FAILED_PRECONDITION if none.
-using ThresholdFunction =
-    std::function<StatusOr<float>(const GalleryInfo& gallery, SearchKind kind)>;
-
-// The error rate a score stands for, from the same calibration as the
-// threshold: for identify the FPIR of `score` in a gallery of `gallery_size`
-// subjects, for verify the FMR. `basis`: "measured" (counted in the
-// calibration data), "extrapolated" (tail fit / independence model) or
-// "upper_bound" (below what the data support: the true rate is at most this).
-struct ScoreRate {
-  double value = 0;
-  std::string basis = "measured";
-};
-using ScoreRateFunction = std::function<StatusOr<ScoreRate>(
-    const GalleryInfo& gallery, SearchKind kind, double score, int64_t gallery_size)>;
-
-class Calibration;
-// A ScoreRateFunction from calibrations: `load` gives the calibration of a
-// gallery's model (the CLI passes its LoadCalibrationFor); identify gets
-// Calibration::FpirAt(score, gallery_size), verify Calibration::FmrAt(score).
-// Each model's calibration is loaded once and kept (load errors are not).
-ScoreRateFunction CalibratedScoreRate(
-    std::function<StatusOr<Calibration>(const GalleryInfo& gallery)> load);
+// Where thresholds and the error rates of scores come from
+// (src/search_desk/thresholds.h: OpenSearchCalibration).
+class SearchCalibration;
 
 struct ServerOptions {
   size_t max_body_bytes = 12u << 20;  // whole request body (413 beyond)
@@ -115,16 +95,15 @@ struct ServerOptions {
   int auth_failures_per_minute = 10;
   int auth_failure_burst = 20;
   std::function<int64_t()> clock;         // Unix ms; default: system clock
-  ThresholdFunction threshold;            // required for identify / verify
+  // Thresholds and the rates of scores for identify / verify (required for
+  // them; searches answer 503 without): one source, shared with the CLI.
+  std::shared_ptr<const SearchCalibration> calibration;
   std::filesystem::path probe_dir;        // where probe images are kept (sealed)
   StoreKey probe_key{};                   // seals probe images at rest
   std::vector<uint8_t> audit_public_key;  // for GET /v1/audit/verify
-  // Optional: the estimated FPIR of each candidate's score (and of the
-  // threshold) in search results. Unset: results carry no rate.
-  ScoreRateFunction score_rate;
-  // The service's record of its searches and their reviews (SQLite, sealed
-  // with a key derived from probe_key; src/server/search_book.h), kept across
-  // restarts. Empty: kept in memory only.
+  // The one sealed record of searches and their reviews (SQLite, sealed
+  // with a key derived from probe_key; src/search_desk/search_book.h), shared
+  // with the CLI's searches of the same store. Empty: kept in memory only.
   std::filesystem::path search_book;
 };
 
@@ -166,7 +145,8 @@ class Service {
   std::unique_ptr<server::AuthThrottle> auth_throttle_;
   std::unique_ptr<server::RateLimiter> image_budget_;  // megapixels per account
   std::unique_ptr<server::ProbeVault> vault_;
-  std::unique_ptr<server::SearchBook> book_;  // null if it could not be opened (routes: 503)
+  std::unique_ptr<SearchBook> book_;  // null if it could not be opened (routes: 503)
+  std::unique_ptr<SearchDesk> desk_;  // every identify / verify goes through it
   Status book_status_;                        // why it could not be opened
 };
 

@@ -37,6 +37,14 @@ struct TransparencyReport {
   int64_t leads_released = 0;
   int64_t reviews_confirm = 0;
   int64_t reviews_reject = 0;
+  // Where thresholds came from (issue 10): searches of the period by the
+  // calibration their threshold came from ("gallery": the gallery's own
+  // in-gallery calibration; "model": the model's file, measured on other
+  // photos; "fixed": none; "unrecorded": no sealed record says), and each
+  // gallery's current identify threshold source, in words. Filled by the
+  // caller that holds the search records (the service); empty otherwise.
+  std::map<std::string, int64_t> by_threshold_calibration;
+  std::map<std::string, std::string> threshold_sources;  // gallery -> source
 };
 
 // Stable JSON (keys sorted), ISO-8601 period bounds.

@@ -1,40 +1,76 @@
 // Copyright 2026 The Candor Authors.
 //
-// What `candor identify` and `candor verify` share before their searches
-// diverge: the store opened read-only, its governance gate (search_gate.h),
-// the request's common fields, the probe factory that embeds the probe with
-// the gallery's own model, and the gallery's calibration. Header-only; used
-// only by the CLI.
+// What `candor identify`, `candor verify` and enrolment's duplicate checks
+// need to run a search through the search desk (search_desk/search_desk.h),
+// the same path as the server's: the store's governance gate
+// (search_gate.h), its one sealed record of searches (<store>/searches.db,
+// shared with `candor serve`), the thresholds and rates
+// (search_desk/thresholds.h), and the probe factory that embeds the probe
+// with the gallery's own model. Header-only; used only by the CLI.
 
 #ifndef CANDOR_CLI_CLI_SEARCH_H_
 #define CANDOR_CLI_CLI_SEARCH_H_
 
+#include <iostream>
 #include <memory>
 #include <string>
 
-#include "candor/gallery_calibration.h"
 #include "cli/gallery_flags.h"
 #include "cli/pipeline_flags.h"
 #include "cli/probe_util.h"
 #include "cli/search_gate.h"
-#include "server/governed_search.h"
+#include "search_desk/search_desk.h"
 
 namespace candor::cli {
 
-struct CliSearch {
+// The sealed record of the store's searches, opened with the store key.
+inline StatusOr<std::unique_ptr<SearchBook>> OpenSearchBook(const StoreFlags& f) {
+  CANDOR_ASSIGN_OR_RETURN(std::string dir, DefaultStoreDir(f.store));
+  CANDOR_ASSIGN_OR_RETURN(StoreKey key, LoadStoreKey(f.key_file));
+  auto book = SearchBook::Open(SearchBookPath(dir), key);
+  std::fill(key.begin(), key.end(), 0);
+  return book;
+}
+
+// Everything a CLI search holds open. `desk` borrows the others.
+struct CliDesk {
   std::unique_ptr<Store> store;
   SearchGate gate;
+  std::unique_ptr<SearchBook> book;
+  std::unique_ptr<SearchDesk> desk;
+};
+
+// Opens the desk over an already open store (borrowed when `own` is null).
+inline StatusOr<CliDesk> OpenCliDesk(std::unique_ptr<Store> own, const Store& store,
+                                     SearchGate gate, const StoreFlags& flags,
+                                     SearchCalibrationOptions calibration) {
+  CliDesk d;
+  d.store = std::move(own);
+  d.gate = std::move(gate);
+  CANDOR_ASSIGN_OR_RETURN(d.book, OpenSearchBook(flags));
+  d.desk = std::make_unique<SearchDesk>(*d.gate.governance, store,
+                                        OpenSearchCalibration(store, std::move(calibration)),
+                                        d.book.get());
+  return d;
+}
+
+struct CliSearch {
+  CliDesk desk;
   SearchRequest req;  // kind, gallery, authorization and probe hash filled in
 };
 
-// Errors: the store's, the gate's (unknown operator, bad audit key) and an
-// unreadable probe file's.
+// Errors: the store's, the gate's (unknown operator, bad audit key), the
+// record's and an unreadable probe file's.
 inline StatusOr<CliSearch> BeginCliSearch(const StoreFlags& store, const SearchGateFlags& gate,
                                           SearchKind kind, const std::string& gallery,
-                                          const std::string& image) {
+                                          const std::string& image,
+                                          SearchCalibrationOptions calibration) {
   CliSearch s;
-  CANDOR_ASSIGN_OR_RETURN(s.store, OpenStore(store, false, /*read_only=*/true));
-  CANDOR_ASSIGN_OR_RETURN(s.gate, OpenSearchGate(gate, store));
+  CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<Store> st, OpenStore(store, false, /*read_only=*/true));
+  CANDOR_ASSIGN_OR_RETURN(SearchGate g, OpenSearchGate(gate, store));
+  const Store& ref = *st;
+  CANDOR_ASSIGN_OR_RETURN(s.desk,
+                          OpenCliDesk(std::move(st), ref, std::move(g), store, std::move(calibration)));
   s.req.kind = kind;
   s.req.gallery = gallery;
   s.req.authorization_id = gate.authorization;
@@ -42,57 +78,25 @@ inline StatusOr<CliSearch> BeginCliSearch(const StoreFlags& store, const SearchG
   return s;
 }
 
-// The probe's template, embedded with the gallery's model unless --embedder
-// says otherwise. `store` must outlive the factory.
-inline ProbeFactory GalleryProbe(Store& store, const std::string& gallery,
+// The probe's face, embedded with the gallery's model unless --embedder says
+// otherwise. `store` must outlive the result.
+inline FaceModality GalleryProbe(const Store& store, const std::string& gallery,
                                  const std::string& image, const PipelineFlags& flags) {
-  return [&store, gallery, image, flags]() -> StatusOr<Template> {
+  return FaceModality(store, [&store, gallery, image, flags]() -> StatusOr<Template> {
     CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store.GetGallery(gallery));
     PipelineOptions po = ToPipelineOptions(flags);
     if (po.embedder.empty()) po.embedder = g.model_id;
     return LoadProbe(image, po);
-  };
+  });
 }
 
-// The calibration for the gallery's model (FAILED_PRECONDITION for a gallery
-// with nothing enrolled yet, which has no model).
-inline StatusOr<Calibration> GalleryCalibration(const GalleryInfo& g, const std::string& path) {
-  if (g.model_id.empty()) return FailedPreconditionError("gallery '" + g.name + "' is empty");
-  return LoadCalibrationFor(path, g.model_id, g.model_sha256);
-}
-
-// The identify threshold for a target FPIR at the gallery's current size:
-// from the gallery's stored in-gallery calibration (candor/
-// gallery_calibration.h) when it has one for the gallery's model, else from
-// the model's calibration file. `source` receives which, in words. A stored
-// calibration that fails its integrity check is an error, never skipped.
-inline StatusOr<float> IdentifyThreshold(const Store& store, const GalleryInfo& g,
-                                         const std::string& calibration_path, double target,
-                                         std::string* source) {
-  const int64_t n = std::max<int64_t>(1, g.subjects);
-  auto stored = LoadGalleryCalibration(store, g.name);
-  std::string why;
-  if (stored.ok()) {
-    Status model = stored->CheckModel(g.model_id, HexEncode(g.model_sha256));
-    if (model.ok()) {
-      CANDOR_ASSIGN_OR_RETURN(ThresholdDecision d, stored->ThresholdForFpir(target, n));
-      if (source) *source = d.source + (d.stale ? " (stale: recalibrate)" : "");
-      return static_cast<float>(d.threshold);
-    }
-    why = "; the stored gallery calibration is for another model: recalibrate";
-  } else if (stored.status().code() != Code::kNotFound &&
-             stored.status().code() != Code::kUnimplemented) {
-    return stored.status();
+// A sealed record that could not be written does not undo the search
+// (governance recorded it); the operator is told on stderr.
+inline void WarnIfUnrecorded(const CompletedSearch& done) {
+  if (!done.recorded.ok()) {
+    std::cerr << "candor: warning: search " << done.ticket.search_id
+              << " is not in the sealed record: " << done.recorded.message() << std::endl;
   }
-  CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, calibration_path));
-  CANDOR_ASSIGN_OR_RETURN(ThresholdChoice choice,
-                          c.ThresholdForFpir(target, static_cast<uint64_t>(n)));
-  if (source) {
-    *source = "model calibration " +
-              (calibration_path.empty() ? "calibration/" + g.model_id + ".json" : calibration_path) +
-              " (no in-gallery calibration" + (why.empty() ? ")" : why + ")");
-  }
-  return static_cast<float>(choice.threshold);
 }
 
 }  // namespace candor::cli

@@ -9,6 +9,7 @@
 
 #include "cli/calibrate_gallery.h"
 #include "cli/operator_gate.h"
+#include "search_desk/recalibrate.h"
 #include "common/file_util.h"
 
 #ifdef CANDOR_HAVE_PIPELINE
@@ -17,19 +18,6 @@
 
 namespace candor::cli {
 namespace {
-
-nlohmann::json DecisionJson(const ThresholdDecision& d) {
-  nlohmann::json j = {{"threshold", d.threshold},      {"fpir", RateJson(d.rate)},
-                      {"source", d.source},            {"policy", d.policy},
-                      {"deciding_side", d.deciding_side}, {"stale", d.stale},
-                      {"notes", d.notes}};
-  if (d.gallery_side_threshold) j["gallery_side_threshold"] = *d.gallery_side_threshold;
-  if (d.probe_side_threshold) j["probe_side_threshold"] = *d.probe_side_threshold;
-  if (d.gallery_side_fpir) j["gallery_side_fpir"] = *d.gallery_side_fpir;
-  if (d.probe_side_fpir) j["probe_side_fpir"] = *d.probe_side_fpir;
-  if (d.disagreement) j["disagreement"] = *d.disagreement;
-  return j;
-}
 
 // Templates of the files in `dir` (images through the gallery's model, or
 // template files as they are). Files without a face are skipped and counted.
@@ -120,83 +108,24 @@ Status RunGalleryCalibrate(const GalleryCalibrateArgs& a, const GlobalOptions& g
   const Status done = [&]() -> Status {
     CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, a.dry_run));
     CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(a.gallery));
-    if (a.if_stale) {
-      auto old = LoadGalleryCalibration(*store, a.gallery);
-      if (old.ok() && old->CheckModel(g.model_id, HexEncode(g.model_sha256)).ok() &&
-          !old->Stale(g.subjects)) {
-        out = {{"gallery", a.gallery}, {"recalibrated", false},
-               {"calibration", old->Describe()}};
-        detail = "fresh calibration kept";
-        return OkStatus();
-      }
-    }
-    GalleryCalibrationOptions o = a.options;
-    if (!a.policy.empty()) {
-      CANDOR_ASSIGN_OR_RETURN(ThresholdPolicy p, ParseThresholdPolicy(a.policy));
-      o.policy = p;
-    }
-    if (!std::isfinite(o.duplicate_score)) {
-      if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
-      CANDOR_ASSIGN_OR_RETURN(Calibration model,
-                              LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
-      const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
-      CANDOR_ASSIGN_OR_RETURN(o.duplicate_score,
-                              DefaultDuplicateScore(model, std::min<uint64_t>(n, o.sample_subjects), n));
-    }
-    CANDOR_ASSIGN_OR_RETURN(GalleryCalibrationRun run, CalibrateGallery(*store, a.gallery, o));
-    int skipped = 0;
+    RecalibrationRequest r;
+    r.gallery = a.gallery;
+    r.options = a.options;
+    r.policy = a.policy;
+    r.if_stale = a.if_stale;
+    r.dry_run = a.dry_run;
     if (!a.probes.empty()) {
-      CANDOR_ASSIGN_OR_RETURN(std::vector<Template> probes,
-                              LoadProbeFolder(a.probes, g, a.models_dir, &skipped));
-      const std::string source = (a.probe_source.empty() ? a.probes : a.probe_source) + ", " +
-                                 std::to_string(probes.size()) + " photos";
-      CANDOR_RETURN_IF_ERROR(AddProbeSide(*store, probes, source, run.calibration));
+      CANDOR_ASSIGN_OR_RETURN(r.probes,
+                              LoadProbeFolder(a.probes, g, a.models_dir, &r.probe_files_without_face));
+      r.probe_source = a.probe_source.empty() ? a.probes : a.probe_source;
     }
-    const GalleryCalibration& c = run.calibration;
-    if (!a.dry_run) CANDOR_RETURN_IF_ERROR(SaveGalleryCalibration(*store, c));
-    out = {{"gallery", a.gallery},
-           {"recalibrated", true},
-           {"stored", !a.dry_run},
-           {"calibration", c.Describe()},
-           {"gallery_subjects", c.gallery_subjects},
-           {"searches", c.sampled_subjects},
-           {"pair_subjects", c.pair_subjects},
-           {"impostor_pairs", c.pooled->impostor_count()},
-           {"min_supported_fpir", c.pooled->MinSupportedFpir()},
-           {"min_supported_fmr", c.pooled->MinSupportedFmr()},
-           {"duplicate_score", c.duplicate_score},
-           {"probable_duplicates", nlohmann::json::array()},
-           {"policy", ThresholdPolicyName(c.policy)},
-           {"probe_files_without_face", skipped},
-           {"notes", run.notes},
-           {"thresholds", nlohmann::json::array()},
-           {"groups", nlohmann::json::array()}};
-    for (const ProbableDuplicate& d : run.duplicates) {
-      out["probable_duplicates"].push_back({{"a", d.subject_a}, {"b", d.subject_b}, {"score", d.score}});
-    }
-    for (double target : {0.1, 0.01, 0.001}) {
-      auto d = c.ThresholdForFpir(target, c.gallery_subjects);
-      nlohmann::json row = {{"target_fpir", target}};
-      if (d.ok()) {
-        row.update(DecisionJson(*d));
-      } else {
-        row["unsupported"] = d.status().message();
-      }
-      out["thresholds"].push_back(row);
-    }
-    for (const auto& r : c.group_rates) {
-      out["groups"].push_back({{"group", r.group}, {"subjects", r.subjects},
-                               {"fmr", {{"value", r.fmr.value}, {"lower95", r.fmr.lower},
-                                        {"upper95", r.fmr.upper}, {"pairs", r.fmr.trials}}},
-                               {"fpir", {{"value", r.fpir.value}, {"lower95", r.fpir.lower},
-                                         {"upper95", r.fpir.upper}, {"searches", r.fpir.trials}}},
-                               {"too_small", r.too_small}});
-    }
-    out["operating_threshold"] = {{"fpir", c.operating_fpir}, {"threshold", c.operating_threshold}};
-    detail = std::to_string(c.sampled_subjects) + " searches at N=" +
-             std::to_string(c.gallery_subjects) + ", " + std::to_string(c.duplicates_excluded) +
-             " probable duplicate pairs excluded, policy " + ThresholdPolicyName(c.policy) +
-             (c.probe_side ? ", with probe side" : "") + (a.dry_run ? ", dry run" : ", stored");
+    // The same run as the admin API's (search_desk/recalibrate.h).
+    SearchCalibrationOptions sc;
+    sc.model_calibration = a.calibration;
+    CANDOR_ASSIGN_OR_RETURN(RecalibrationResult done,
+                            RecalibrateGallery(*store, r, *OpenSearchCalibration(*store, sc)));
+    out = std::move(done.summary);
+    detail = std::move(done.audit_detail);
     return OkStatus();
   }();
   CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.gallery, done, detail));

@@ -51,13 +51,13 @@
 #include <thread>
 
 #include "candor/face_choice.h"
+#include "cli/cli_search.h"
 #include "cli/command.h"
 #include "cli/gallery_flags.h"
 #include "cli/operator_gate.h"
 #include "cli/pipeline_flags.h"
 #include "common/file_util.h"
 #include "common/hash.h"
-#include "server/governed_search.h"
 
 namespace candor::cli {
 namespace {
@@ -310,9 +310,20 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
   po.threads = workers;
   if (po.embedder.empty() && !g.model_id.empty()) po.embedder = g.model_id;
   CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
-  std::optional<Calibration> cal;
+  // Duplicate checks are governed searches through the search desk: the
+  // threshold for --duplicate-fpir from the gallery's calibration (or the
+  // model's), the one sealed record, candidates to examiners.
+  std::unique_ptr<SearchBook> book;
+  std::unique_ptr<SearchDesk> desk;
   if (a.check_duplicates && !g.model_id.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(cal, LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256));
+    CANDOR_RETURN_IF_ERROR(
+        LoadCalibrationFor(a.calibration, g.model_id, g.model_sha256).status());
+    SearchCalibrationOptions sc;
+    sc.model_calibration = a.calibration;
+    sc.target_fpir = a.duplicate_fpir;
+    CANDOR_ASSIGN_OR_RETURN(book, OpenSearchBook(a.store));
+    desk = std::make_unique<SearchDesk>(*gate.governance, *store,
+                                        OpenSearchCalibration(*store, sc), book.get());
   }
   std::ofstream failures(a.failures, std::ios::trunc);
   if (!failures) return UnavailableError("cannot write failures CSV " + a.failures);
@@ -402,7 +413,7 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
         }
         auto existing = store->GetSubject(a.gallery, o.item->subject, false);
         const bool is_new = !existing.ok() && batch_index.count(o.item->subject) == 0;
-        if (is_new && a.check_duplicates && cal) {
+        if (is_new && a.check_duplicates && desk) {
           // A governed 1:N search: gate, audit, and candidates to review.
           SearchRequest req;
           req.kind = SearchKind::kDuplicateCheck;
@@ -411,16 +422,10 @@ Status Enroll(const Args& a, const GlobalOptions& global, OperatorGate& gate, bo
           req.candidate_list_size = 3;
           req.probe_hash = HexEncode(o.input.image_sha256);
           const Template probe = o.input.tmpl;
-          auto threshold = [&](const GalleryInfo& info, SearchKind) -> StatusOr<float> {
-            CANDOR_ASSIGN_OR_RETURN(
-                ThresholdChoice t,
-                cal->ThresholdForFpir(a.duplicate_fpir,
-                                      static_cast<uint64_t>(std::max<int64_t>(1, info.subjects))));
-            return static_cast<float>(t.threshold);
-          };
-          auto check = GovernedIdentify(*gate.governance, *store, gate.operator_principal, req,
-                                        [&probe]() -> StatusOr<Template> { return probe; },
-                                        threshold);
+          auto check = desk->Identify(
+              gate.operator_principal, req,
+              FaceModality(*store, [&probe]() -> StatusOr<Template> { return probe; }));
+          if (check.ok()) WarnIfUnrecorded(*check);
           if (!check.ok()) {
             fail(*o.item, "duplicate check refused", check.status().message());
             first_error = check.status();

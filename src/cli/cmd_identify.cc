@@ -32,25 +32,27 @@ struct Args {
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(
-      CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kIdentify, a.gallery, a.image));
+  SearchCalibrationOptions sc;
+  sc.model_calibration = a.calibration;
+  sc.target_fpir = a.target_fpir;
+  CANDOR_ASSIGN_OR_RETURN(CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kIdentify,
+                                                      a.gallery, a.image, sc));
   s.req.candidate_list_size = a.k;
-  std::string source;
-  auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
-    return IdentifyThreshold(*s.store, g, a.calibration, a.target_fpir, &source);
-  };
+  const Store& store = *s.desk.store;
   CANDOR_ASSIGN_OR_RETURN(
-      GovernedIdentifyResult gr,
-      GovernedIdentify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req,
-                       GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
-  // Recorded for review (RecordResult); the requester sees no identity or score.
-  nlohmann::json doc = SearchSummaryJson(gr.ticket, a.gallery, gr.result.candidates.size());
-  doc["threshold_source"] = source;
+      CompletedSearch done,
+      s.desk.desk->Identify(s.desk.gate.operator_principal, s.req,
+                            GalleryProbe(store, a.gallery, a.image, a.flags)));
+  WarnIfUnrecorded(done);
+  // Recorded for review; the requester sees no identity or score.
+  nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, done.result.candidates.size());
+  doc["threshold_source"] = done.threshold.source;
+  doc["threshold_calibration"] = done.threshold.calibration;
   if (global.json) {
     std::cout << doc.dump(2) << std::endl;
   } else {
     PrintSearchSummary(doc);
-    std::cout << "threshold from: " << source << std::endl;
+    std::cout << "threshold from: " << done.threshold.source << std::endl;
   }
   return OkStatus();
 }

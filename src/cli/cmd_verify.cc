@@ -14,7 +14,7 @@
 // decision.
 
 #include <iostream>
-#include <optional>
+#include <cmath>
 
 #include "cli/cli_search.h"
 #include "cli/command.h"
@@ -33,25 +33,22 @@ struct Args {
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(
-      CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kVerify, a.gallery, a.image));
+  SearchCalibrationOptions sc;
+  sc.model_calibration = a.calibration;
+  sc.target_fmr = a.target_fmr;
+  CANDOR_ASSIGN_OR_RETURN(CliSearch s, BeginCliSearch(a.store, a.gate, SearchKind::kVerify,
+                                                      a.gallery, a.image, sc));
   s.req.consent_verify = a.consent;
-  std::optional<Calibration> cal;
-  ThresholdChoice choice;
-  auto threshold = [&](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
-    CANDOR_ASSIGN_OR_RETURN(Calibration c, GalleryCalibration(g, a.calibration));
-    CANDOR_ASSIGN_OR_RETURN(choice, c.ThresholdForFmr(a.target_fmr));
-    cal = std::move(c);
-    return static_cast<float>(choice.threshold);
-  };
+  const Store& store = *s.desk.store;
   CANDOR_ASSIGN_OR_RETURN(
-      GovernedVerifyResult gr,
-      GovernedVerify(*s.gate.governance, *s.store, s.gate.operator_principal, s.req, a.subject,
-                     GalleryProbe(*s.store, a.gallery, a.image, a.flags), threshold));
-  const VerifyResult& r = gr.result;
+      CompletedSearch done,
+      s.desk.desk->Verify(s.desk.gate.operator_principal, s.req, a.subject,
+                          GalleryProbe(store, a.gallery, a.image, a.flags)));
+  WarnIfUnrecorded(done);
+  const VerifyResult& r = done.verify;
   if (!IsOperatorDecision(s.req)) {
     // A lead for review: no score, no decision for the requester.
-    const nlohmann::json doc = SearchSummaryJson(gr.ticket, a.gallery, r.match ? 1 : 0);
+    const nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, r.match ? 1 : 0);
     if (global.json) {
       std::cout << doc.dump(2) << std::endl;
     } else {
@@ -59,30 +56,36 @@ Status Run(const Args& a, const GlobalOptions& global) {
     }
     return OkStatus();
   }
-  nlohmann::json doc = {{"search_id", gr.ticket.search_id},
-                        {"label", gr.ticket.label},
+  // The operator's decision, as the sealed record has it (score and FMR for a
+  // match only: a non-match and an unknown subject answer alike).
+  const nlohmann::json& rec = done.record.summary;
+  nlohmann::json doc = {{"search_id", done.ticket.search_id},
+                        {"label", done.ticket.label},
                         {"gallery", a.gallery},
                         {"subject", a.subject},
                         {"probe", a.image},
                         {"target_fmr", a.target_fmr},
-                        {"threshold", choice.threshold},
+                        {"threshold", done.threshold.value},
+                        {"threshold_source", done.threshold.source},
+                        {"threshold_calibration", done.threshold.calibration},
                         {"decision", r.match ? "candidate match" : "no match"},
                         {"note", kLeadNote}};
-  std::optional<RateEstimate> fmr;
-  if (r.match) {  // a non-match and an unknown subject answer alike
-    fmr = cal->FmrAt(r.score);
+  const bool upper = rec.value("fmr_basis", "") == "upper_bound";
+  if (r.match) {
     doc["score"] = r.score;
-    doc["fmr_at_score"] = RateJson(*fmr);
+    if (rec.contains("fmr")) {
+      doc["fmr_at_score"] = {{"value", rec["fmr"]}, {"basis", rec["fmr_basis"]}};
+    }
   }
   if (global.json) {
     std::cout << doc.dump(2) << std::endl;
   } else if (r.match) {
     std::printf("candidate match: score %.4f; threshold %.4f (FMR %.0e); this score's FMR %.2e%s\n%s\n",
-                r.score, choice.threshold, a.target_fmr, fmr->value,
-                fmr->below_support ? " (at the limit of the calibration data)" : "", kLeadNote);
+                r.score, done.threshold.value, a.target_fmr, rec.value("fmr", std::nan("")),
+                upper ? " (at the limit of the calibration data)" : "", kLeadNote);
   } else {
-    std::printf("no match at threshold %.4f (FMR %.0e)\n%s\n", choice.threshold, a.target_fmr,
-                kLeadNote);
+    std::printf("no match at threshold %.4f (FMR %.0e)\n%s\n", done.threshold.value,
+                a.target_fmr, kLeadNote);
   }
   return OkStatus();
 }

@@ -20,6 +20,7 @@
 #include "candor/gallery.h"
 #include "common/hash.h"
 #include "common/paths.h"
+#include "search_desk/thresholds.h"  // LoadCalibrationFor
 
 namespace candor::cli {
 
@@ -54,30 +55,6 @@ inline StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& f, bool crea
   std::fill(o.master_key.begin(), o.master_key.end(), 0);
   std::fill(key.begin(), key.end(), 0);
   return store;
-}
-
-// The calibration for a model: `explicit_path`, else
-// $CANDOR_CALIBRATION_DIR/<model>.json, else <source>/calibration/<model>.json.
-// Refuses a calibration made for another model or model build.
-inline StatusOr<Calibration> LoadCalibrationFor(const std::string& explicit_path,
-                                                const std::string& model_id,
-                                                const Sha256Bytes& model_sha256) {
-  std::filesystem::path path = explicit_path;
-  if (path.empty()) {
-    const char* env = std::getenv("CANDOR_CALIBRATION_DIR");
-    const std::filesystem::path dir =
-        (env && *env) ? std::filesystem::path(env) : SourceDir() / "calibration";
-    path = dir / (model_id + ".json");
-  }
-  auto cal = Calibration::Load(path);
-  if (!cal.ok()) {
-    return FailedPreconditionError("no usable calibration for model '" + model_id + "' (" +
-                                   cal.status().message() +
-                                   "): thresholds come from a calibration, never a fixed number; "
-                                   "pass --calibration FILE");
-  }
-  CANDOR_RETURN_IF_ERROR(cal->CheckModel(model_id, HexEncode(model_sha256)));
-  return cal;
 }
 
 inline nlohmann::json RateJson(const RateEstimate& r) {

@@ -11,11 +11,11 @@
 
 #include "candor/calibration.h"
 #include "candor/server.h"
-#include "cli/cli_search.h"
 #include "cli/cluster_front.h"
 #include "cli/govern_flags.h"
 #include "cli/serve_web.h"
 #include "common/paths.h"
+#include "search_desk/thresholds.h"
 
 namespace candor::cli {
 namespace {
@@ -158,25 +158,16 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   so.auth_failures_per_minute = c.auth_failures;
   ho.max_connections_per_address = c.max_connections_per_address;
   ho.header_timeout_ms = int64_t{c.header_timeout_s} * 1000;
-  if (c.threshold > 0) {
-    so.threshold = [t = c.threshold](const GalleryInfo&, SearchKind) -> StatusOr<float> {
-      return t;
-    };
-  } else {
-    // Identify: the gallery's stored in-gallery calibration when it has one
-    // (`candor calibrate --gallery`), else the model's file (cli_search.h).
-    so.threshold = [c, st = store.get()](const GalleryInfo& g,
-                                         SearchKind kind) -> StatusOr<float> {
-      if (kind == SearchKind::kIdentify) {
-        return IdentifyThreshold(*st, g, c.calibration, c.target_fpir, nullptr);
-      }
-      CANDOR_ASSIGN_OR_RETURN(Calibration cal,
-                              LoadCalibrationFor(c.calibration, g.model_id, g.model_sha256));
-      CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, cal.ThresholdForFmr(c.target_fmr));
-      return static_cast<float>(t.threshold);
-    };
-  }
-  ConfigureWebAndReview(dir, c.calibration, c.web_root, c.threshold > 0, &so, &ho);
+  // Thresholds and rates (search_desk/thresholds.h): identify from the
+  // gallery's stored in-gallery calibration when it has one, else the model's
+  // file, like `candor identify`; a fixed --threshold for load tests.
+  SearchCalibrationOptions sc;
+  sc.model_calibration = c.calibration;
+  sc.target_fpir = c.target_fpir;
+  sc.target_fmr = c.target_fmr;
+  sc.fixed_threshold = c.threshold;
+  so.calibration = OpenSearchCalibration(*store, sc);
+  ConfigureWebAndReview(dir, c.web_root, &so, &ho);
   Service service(gov.get(), store.get(), pipeline, so);
   service_ptr = &service;
 

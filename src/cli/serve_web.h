@@ -5,10 +5,9 @@
 //   - the web client (web/dist) at "/": --web-root DIR, else $CANDOR_WEB_DIR,
 //     else web/dist found above the binary (FindWebClient); when none is found
 //     the API is served alone and a warning is logged;
-//   - the service's search book <store>/searches.db (searches, candidates and
-//     reviews across restarts; sealed with the store key);
-//   - each candidate's estimated FPIR from the gallery model's calibration
-//     (the one the thresholds come from), unless the threshold is fixed.
+//   - the one sealed record of searches <store>/searches.db (searches,
+//     candidates and reviews across restarts; sealed with the store key),
+//     which the CLI's searches of the same store write too.
 // CLI-only.
 
 #ifndef CANDOR_CLI_SERVE_WEB_H_
@@ -18,9 +17,9 @@
 #include <filesystem>
 #include <string>
 
-#include "candor/calibration.h"
 #include "candor/server.h"
 #include "cli/gallery_flags.h"
+#include "search_desk/search_book.h"
 
 namespace candor::cli {
 
@@ -30,17 +29,11 @@ inline void AddWebRootFlag(CLI::App& sub, std::string* web_root) {
                  "web/dist above the candor binary, built by scripts/setup.sh)");
 }
 
-inline void ConfigureWebAndReview(const std::string& store_dir, const std::string& calibration,
-                                  const std::string& web_root, bool fixed_threshold,
+inline void ConfigureWebAndReview(const std::string& store_dir, const std::string& web_root,
                                   ServerOptions* so, HttpServerOptions* ho) {
   ho->web_client = true;
   ho->web_root = web_root;
-  so->search_book = std::filesystem::path(store_dir) / "searches.db";
-  if (!fixed_threshold) {
-    so->score_rate = CalibratedScoreRate([calibration](const GalleryInfo& g) {
-      return LoadCalibrationFor(calibration, g.model_id, g.model_sha256);
-    });
-  }
+  so->search_book = SearchBookPath(store_dir);
 }
 
 }  // namespace candor::cli

@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 //
-// A governed search (the service's GovernedIdentify: policy gate, search,
+// A governed search (the search desk's Identify: policy gate, search,
 // audit) over the cluster store: answered from every shard, and when a shard
 // has no replica, refused as UNAVAILABLE (HTTP 503) and audited with the
 // reason, never a partial list. A real single-node JetStream; skips when
@@ -12,7 +12,7 @@
 #include "cluster/local_cluster.h"
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
-#include "server/governed_search.h"
+#include "search_desk/search_desk.h"
 
 namespace candor {
 namespace {
@@ -56,18 +56,20 @@ TEST_F(ClusterGovernedTest, AShardWithoutReplicaMakesTheSearchA503ThatIsAudited)
 
   const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
   const Template probe = subjects[17].templates[0].tmpl;
-  auto make_probe = [&]() -> StatusOr<Template> { return probe; };
-  auto threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return 0.5f; };
-  auto ok = GovernedIdentify(*gov_, *store, alice_, Identify("licences", auth), make_probe,
-                             threshold);
+  FaceModality face(*store, [&]() -> StatusOr<Template> { return probe; });
+  SearchCalibrationOptions fixed;
+  fixed.fixed_threshold = 0.5f;
+  auto book = SearchBook::Open("", TestKey());
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  SearchDesk desk(*gov_, *store, OpenSearchCalibration(*store, fixed), book->get());
+  auto ok = desk.Identify(alice_, Identify("licences", auth), face);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   ASSERT_EQ(ok->result.candidates.size(), 1u);
   EXPECT_EQ(ok->result.candidates[0].subject_id, "s17");
   EXPECT_EQ(ok->result.gallery_subjects, 40);
 
   (*lc)->replica(1, 0)->Stop();
-  auto down = GovernedIdentify(*gov_, *store, alice_, Identify("licences", auth), make_probe,
-                               threshold);
+  auto down = desk.Identify(alice_, Identify("licences", auth), face);
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(HttpStatus(down.status().code()), 503) << down.status().ToString();
   // GetGallery already needs every shard: the refusal is audited before the gate.

@@ -115,6 +115,8 @@ std::string TransparencyToJson(const TransparencyReport& r) {
       {"by_role", r.by_role},
       {"by_kind", r.by_kind},
       {"refusals_by_reason", r.refusals_by_reason_kind},
+      {"by_threshold_calibration", r.by_threshold_calibration},
+      {"threshold_sources", r.threshold_sources},
       {"exigent",
        {{"searches", r.exigent_searches},
         {"later_authorized", r.exigent_later_authorized},
@@ -156,7 +158,18 @@ std::string TransparencyToHtml(const TransparencyReport& r) {
     << BarChart("Searches by outcome", r.by_outcome)
     << BarChart("Search requests by requester role", r.by_role)
     << BarChart("Search requests by kind (identify 1:N, verify 1:1, duplicate check)", r.by_kind)
-    << BarChart("Refusals by reason", r.refusals_by_reason_kind) << "</body></html>\n";
+    << BarChart("Refusals by reason", r.refusals_by_reason_kind)
+    << BarChart("Searches by where their threshold came from (gallery: its own calibration; "
+                "model: the model's, measured on other photos; fixed: none)",
+                r.by_threshold_calibration);
+  if (!r.threshold_sources.empty()) {
+    o << "<section><h2>Where each gallery's threshold comes from now</h2><table>";
+    for (const auto& [gallery, source] : r.threshold_sources) {
+      o << "<tr><th>" << Escape(gallery) << "</th><td>" << Escape(source) << "</td></tr>";
+    }
+    o << "</table></section>\n";
+  }
+  o << "</body></html>\n";
   return o.str();
 }
 

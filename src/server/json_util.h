@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "candor/status.h"
+#include "common/iso_time.h"
 
 namespace candor::server {
 
@@ -30,10 +31,9 @@ struct FieldSpec {
 StatusOr<nlohmann::json> ParseStrict(const std::string& body,
                                      std::initializer_list<FieldSpec> fields);
 
-// "2027-01-15T08:00:00Z" (milliseconds dropped).
-std::string IsoTime(int64_t ms);
-// Accepts "YYYY-MM-DDTHH:MM:SS[.fff]Z" or "YYYY-MM-DD" (midnight UTC).
-StatusOr<int64_t> ParseIsoTime(const std::string& s);
+// ISO-8601 UTC times (common/iso_time.h).
+using ::candor::IsoTime;
+using ::candor::ParseIsoTime;
 
 // Standard base64 (padding optional) -> bytes. INVALID_ARGUMENT if malformed.
 StatusOr<std::string> DecodeBase64(const std::string& b64);

@@ -21,10 +21,12 @@
 
 #include "server/server_test_util.h"
 #include "candor/calibration.h"
+#include "candor/gallery_calibration.h"
 #include "candor/pipeline.h"
 #include "candor/server.h"
 #include "common/hash.h"
 #include "common/test_env.h"
+#include "search_desk/thresholds.h"
 #include "server/openapi_conformance.h"
 
 namespace candor {
@@ -111,8 +113,11 @@ class ReviewFlowTest : public server_test::GovernedStoreTest {
     http_.reset();
     service_.reset();
     ServerOptions o = ServiceOptions(dir_ / "store" / "probes");
-    o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kThreshold; };
-    o.score_rate = CalibratedScoreRate(LoadCalibration);
+    SearchCalibrationOptions sc;
+    sc.fixed_threshold = fixed_threshold_;
+    sc.target_fpir = target_fpir_;
+    sc.load_model = LoadCalibration;
+    o.calibration = OpenSearchCalibration(*store_, sc);
     o.search_book = dir_ / "store" / "searches.db";
     service_ = std::make_unique<Service>(gov_.get(), store_.get(), SharedPipeline(), o);
     HttpServerOptions ho;
@@ -228,6 +233,8 @@ class ReviewFlowTest : public server_test::GovernedStoreTest {
   const std::vector<std::string> kPeople = {"Aaron_Peirsol", "Abdullah_Gul", "Adrien_Brody",
                                             "Alejandro_Toledo", "Ari_Fleischer"};
   fs::path lfw_;
+  float fixed_threshold_ = kThreshold;  // 0: thresholds from the calibrations
+  double target_fpir_ = 1e-3;
   std::unique_ptr<HttpServer> http_;
   std::string admin_;
   std::vector<std::tuple<std::string, std::string, int, std::string, std::string>> log_;
@@ -407,6 +414,114 @@ TEST_F(ReviewFlowTest, RetentionPurgeRemovesTheServicesCopy) {
   EXPECT_EQ(Call("GET", "/v1/searches", exa2).body["searches"].size(), 0u);
   StartService();
   EXPECT_EQ(Call("GET", "/v1/searches/" + id, inv2).body["status"], "purged");
+}
+
+// Issue 10, item 2: an admin runs in-gallery calibration over the API
+// (audited; refused to others); from then on identify takes its threshold and
+// every candidate's FPIR from the gallery's own calibration, and the search,
+// the examiner's view and the transparency report say which calibration a
+// threshold came from.
+TEST_F(ReviewFlowTest, AnAdminCalibratesTheGalleryAndSearchesNameTheirThresholdsSource) {
+  fixed_threshold_ = 0;  // thresholds from calibrations, as `candor serve` takes them
+  target_fpir_ = 0.25;   // what a 24-subject in-gallery calibration can support
+  StartService();
+  const std::string inv = Person("ivan", "investigator");
+  const std::string sup = Person("sara", "supervisor");
+  const std::string exa = Person("erin", "examiner");
+  const std::string enr = Person("enzo", "enroller");
+  const std::string aud = Person("audra", "auditor");
+  ASSERT_EQ(Post("/v1/galleries", admin_,
+                 {{"name", "bookings"},
+                  {"description", "test bookings"},
+                  {"legal_basis", "statute"},
+                  {"retention_class", "P30D"},
+                  {"allowed_search_bases", {"warrant"}}})
+                .status,
+            201);
+  std::vector<std::string> people = {"Adrien_Brody"};
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(lfw_)) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& d : dirs) {
+    if (people.size() >= 24) break;
+    if (d.filename() != "Adrien_Brody" && fs::exists(d / (d.filename().string() + "_0001.jpg"))) {
+      people.push_back(d.filename().string());
+    }
+  }
+  for (const auto& who : people) {
+    Reply r = Post("/v1/galleries/bookings/subjects", enr,
+                   {{"subject_id", who}, {"face", "largest"}, {"image", B64(Photo(who, 1))}});
+    ASSERT_EQ(r.status, 201) << who << " " << r.raw;
+  }
+  Reply a = Post("/v1/authorizations", inv,
+                 {{"basis", "warrant"},
+                  {"reference", "W-1"},
+                  {"issuing_authority", "Court"},
+                  {"case_id", "case-1"},
+                  {"purpose", "robbery"},
+                  {"galleries", {"bookings"}},
+                  {"expires_at", Iso(kStart + 60 * kDay)},
+                  {"max_searches", 5}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  ASSERT_EQ(Call("POST", "/v1/authorizations/" + a.body.value("id", "") + "/approve", sup).status,
+            200);
+  auto identify = [&] {
+    return Post("/v1/identify", inv,
+                {{"authorization_id", a.body.value("id", "")},
+                 {"gallery", "bookings"},
+                 {"image", B64(Photo("Adrien_Brody", 2))}});
+  };
+  Reply before = identify();
+  ASSERT_EQ(before.status, 201) << before.raw;
+  EXPECT_EQ(before.body["threshold_calibration"], "model") << before.raw;
+  EXPECT_EQ(before.body.value("threshold_source", "").rfind("model calibration", 0), 0u)
+      << before.raw;
+
+  const int64_t calibrated0 = AuditCount("gallery.calibrate");
+  Reply refused = Post("/v1/galleries/bookings/calibration", inv, json::object());
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  Reply bad = Post("/v1/galleries/bookings/calibration", admin_, {{"sample", 3}});
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  Reply cal = Post("/v1/galleries/bookings/calibration", admin_, json::object());
+  ASSERT_EQ(cal.status, 201) << cal.raw;
+  EXPECT_EQ(cal.body["stored"], true);
+  EXPECT_EQ(cal.body["gallery_subjects"], static_cast<int64_t>(people.size()));
+  EXPECT_EQ(cal.body["searches"], static_cast<int64_t>(people.size()));
+  EXPECT_EQ(AuditCount("gallery.calibrate") - calibrated0, 3);  // two refusals, one run
+  auto stored = LoadGalleryCalibration(*store_, "bookings");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+
+  // The next search takes its threshold, and each candidate its FPIR, from it.
+  Reply after = identify();
+  ASSERT_EQ(after.status, 201) << after.raw;
+  EXPECT_EQ(after.body["threshold_calibration"], "gallery") << after.raw;
+  EXPECT_NE(after.body.value("threshold_source", "").find("in-gallery calibration"),
+            std::string::npos)
+      << after.raw;
+  auto want = stored->ThresholdForFpir(target_fpir_, static_cast<int64_t>(people.size()));
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  EXPECT_FLOAT_EQ(after.body["threshold"].get<float>(), static_cast<float>(want->threshold));
+  if (after.body["candidate_count"].get<int64_t>() > 0) {
+    Reply v = Call("GET", "/v1/searches/" + after.body["id"].get<std::string>(), exa);
+    ASSERT_EQ(v.status, 200) << v.raw;
+    EXPECT_EQ(v.body["threshold_calibration"], "gallery") << v.raw;
+    EXPECT_EQ(v.body["threshold_source"], after.body["threshold_source"]);
+    for (const auto& c : v.body["candidates"]) {
+      ASSERT_TRUE(c.contains("fpir")) << c.dump();
+      EXPECT_DOUBLE_EQ(c["fpir"].get<double>(),
+                       stored->FpirAt(c["score"].get<double>(), people.size()).value)
+          << "the candidate's FPIR must come from the gallery's calibration: " << c.dump();
+    }
+  }
+
+  Reply t = Call("GET",
+                 "/v1/reports/transparency?from=" + Iso(kStart - kDay) + "&to=" +
+                     Iso(kStart + kDay),
+                 aud);
+  ASSERT_EQ(t.status, 200) << t.raw;
+  EXPECT_EQ(t.body["by_threshold_calibration"]["model"], 1) << t.raw;
+  EXPECT_EQ(t.body["by_threshold_calibration"]["gallery"], 1) << t.raw;
+  EXPECT_EQ(t.body["threshold_sources"].value("bookings", "").rfind("gallery: ", 0), 0u) << t.raw;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "candor/transparency.h"
+#include "search_desk/report_sources.h"
 #include "server/auth_throttle.h"
 #include "server/metrics.h"
 #include "server/service_internal.h"
@@ -199,6 +200,15 @@ ApiResponse HandleTransparency(Ctx& c) {
   }
   auto r = ServiceRoutes::Gov(c).Transparency(*c.who, *from, *to);
   if (!r.ok()) return ErrorResponse(r.status());
+  // Where thresholds came from: from the sealed search records and the
+  // galleries' calibrations (a report without them says nothing false).
+  if (auto book = ServiceRoutes::Book(c); book.ok() && ServiceRoutes::Options(c).calibration) {
+    if (Status s = AddThresholdSources(**book, ServiceRoutes::GalleryStore(c),
+                                       *ServiceRoutes::Options(c).calibration, *r);
+        !s.ok()) {
+      return ErrorResponse(s);
+    }
+  }
   ApiResponse resp;
   resp.status = 200;
   if (format == "html") {

@@ -8,9 +8,7 @@
 
 #include "candor/pipeline.h"
 #include "common/hash.h"
-#include "server/governed_search.h"
 #include "server/probe_vault.h"
-#include "server/search_book.h"
 #include "server/service_internal.h"
 
 namespace candor::server {
@@ -134,7 +132,8 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
             {"created_at", IsoTime(r.created_ms)},
             {"candidates", cands}};
   if (b != nullptr && b->summary.is_object()) {
-    for (const char* k : {"threshold", "threshold_fpir", "gallery_size"}) {
+    for (const char* k : {"threshold", "threshold_fpir", "gallery_size", "threshold_calibration",
+                          "threshold_source", "threshold_stale"}) {
       if (b->summary.contains(k)) j[k] = b->summary[k];
     }
   }
@@ -170,58 +169,12 @@ std::optional<BookedSearch> Booked(Ctx& c, const std::string& id) {
   return std::nullopt;
 }
 
-// The error rate of `score` from the calibration, if the server has one.
-std::optional<ScoreRate> RateOf(Ctx& c, const GalleryInfo& g, SearchKind kind, double score,
-                                int64_t gallery_size) {
-  const ScoreRateFunction& f = ServiceRoutes::Options(c).score_rate;
-  if (!f) return std::nullopt;
-  auto r = f(g, kind, score, gallery_size);
-  if (!r.ok()) {
-    spdlog::warn(R"({{"event":"score_rate_unavailable","code":"{}","message":{}}})",
-                 CodeName(r.status().code()), json(r.status().message()).dump());
-    return std::nullopt;
-  }
-  return *r;
-}
-
-void Keep(Ctx& c, const BookedSearch& b) {
-  auto book = ServiceRoutes::Book(c);
-  Status s = book.ok() ? (*book)->Put(b) : book.status();
-  if (!s.ok()) {
-    spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
-                  CodeName(s.code()), json(s.message()).dump());
-  }
-}
-
 // The requester's view of a booked search, with the status as of now.
 json RequesterJson(const BookedSearch& b) {
   json j = b.summary;
   j["status"] = b.StatusName();
   if (!b.candidates.empty() && (j["status"] == "pending_review" || j["status"] == "lead_released")) {
     j["review_state"] = b.ReviewState();
-  }
-  return j;
-}
-
-// Fields of the requester's view shared by identify and verify.
-json RequesterView(Ctx& c, const SearchRequest& req, const SearchTicket& t, bool no_candidate,
-                   int64_t count, float threshold) {
-  json j = {{"id", t.search_id},
-            {"kind", std::string(SearchKindName(req.kind))},
-            {"label", t.label},
-            {"status", no_candidate ? "no_candidate" : "pending_review"},
-            {"outcome", no_candidate ? "no_candidate" : "candidates"},
-            {"no_candidate_above_threshold", no_candidate},
-            {"candidate_count", count},
-            {"threshold", threshold},
-            {"gallery", req.gallery},
-            {"requester", c.who->username},
-            {"created_at", IsoTime(c.svc.Now())}};
-  if (!req.authorization_id.empty()) {
-    j["authorization_id"] = req.authorization_id;
-    if (auto a = ServiceRoutes::Gov(c).GetAuthorization(req.authorization_id); a.ok()) {
-      j["case_id"] = a->spec.case_id;
-    }
   }
   return j;
 }
@@ -258,6 +211,32 @@ void KeepProbe(Ctx& c, const std::string& id, const std::string& image) {
   if (Status s = ServiceRoutes::Vault(c).Put(id, image); !s.ok()) {
     spdlog::error(R"({{"event":"probe_store_failed","message":{}}})", json(s.message()).dump());
   }
+}
+
+// Identify or verify through the search desk (search_desk.h): gate, probe,
+// index, threshold and rates, the sealed record. The answer is the record's
+// requester view; the probe image is kept (sealed) for the examiners.
+ApiResponse RunSearch(Ctx& c, const SearchRequest& req, const std::string& subject,
+                      const std::string& image) {
+  if (!ServiceRoutes::Options(c).calibration) {
+    return ErrorResponse(UnavailableError("no thresholds configured for searches"));
+  }
+  bool no_face = false, image_failed = false;
+  FaceModality face(ServiceRoutes::GalleryStore(c),
+                    MakeProbe(ServiceRoutes::Pipe(c), image, &no_face, &image_failed));
+  const SearchDesk& desk = ServiceRoutes::Desk(c);
+  auto r = req.kind == SearchKind::kVerify ? desk.Verify(*c.who, req, subject, face)
+                                           : desk.Identify(*c.who, req, face);
+  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
+  KeepProbe(c, r->ticket.search_id, image);
+  if (!r->recorded.ok()) {
+    spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
+                  CodeName(r->recorded.code()), json(r->recorded.message()).dump());
+  }
+  const bool none = req.kind == SearchKind::kVerify ? !r->verify.match
+                                                    : r->result.candidates.empty();
+  c.search_outcome = none ? "no_candidate" : "candidates";
+  return JsonResponse(201, r->record.summary);
 }
 
 }  // namespace
@@ -347,45 +326,7 @@ ApiResponse HandleIdentify(Ctx& c) {
   req.authorization_id = (*body)["authorization_id"];
   req.candidate_list_size = static_cast<int>(k);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  bool no_face = false, image_failed = false;
-  auto r = GovernedIdentify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
-                            MakeProbe(pipe, *image, &no_face, &image_failed),
-                            ServiceRoutes::Options(c).threshold);
-  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
-  KeepProbe(c, r->ticket.search_id, *image);
-  const bool none = r->result.candidates.empty();
-  c.search_outcome = none ? "no_candidate" : "candidates";
-  json j = RequesterView(c, req, r->ticket, none, static_cast<int64_t>(r->result.candidates.size()),
-                         r->result.threshold);
-  j["gallery_size"] = r->result.gallery_subjects;
-  BookedSearch b;
-  b.id = r->ticket.search_id;
-  b.requester = c.who->username;
-  b.created_ms = c.svc.Now();
-  // The FPIR each score stands for at this gallery's size, from the same
-  // calibration as the threshold.
-  auto gallery = ServiceRoutes::GalleryStore(c).GetGallery(req.gallery);
-  const int64_t n = std::max<int64_t>(1, r->result.gallery_subjects);
-  if (gallery.ok()) {
-    if (auto t = RateOf(c, *gallery, SearchKind::kIdentify, r->result.threshold, n)) {
-      j["threshold_fpir"] = t->value;
-    }
-  }
-  for (size_t i = 0; i < r->result.candidates.size(); ++i) {
-    const auto& cand = r->result.candidates[i];
-    BookedCandidate bc{cand.subject_id, cand.record_ref, cand.score, cand.template_id, {}, "",
-                       r->candidate_refs.at(i)};
-    if (gallery.ok()) {
-      if (auto rate = RateOf(c, *gallery, SearchKind::kIdentify, cand.score, n)) {
-        bc.fpir = rate->value;
-        bc.fpir_basis = rate->basis;
-      }
-    }
-    b.candidates.push_back(std::move(bc));
-  }
-  b.summary = j;
-  Keep(c, b);
-  return JsonResponse(201, j);
+  return RunSearch(c, req, "", *image);
 }
 
 ApiResponse HandleVerify(Ctx& c) {
@@ -407,47 +348,7 @@ ApiResponse HandleVerify(Ctx& c) {
   req.authorization_id = body->value("authorization_id", std::string());
   req.consent_verify = body->value("consent", false);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  bool no_face = false, image_failed = false;
-  auto r = GovernedVerify(ServiceRoutes::Gov(c), ServiceRoutes::GalleryStore(c), *c.who, req,
-                          (*body)["subject_id"], MakeProbe(pipe, *image, &no_face, &image_failed),
-                          ServiceRoutes::Options(c).threshold);
-  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
-  KeepProbe(c, r->ticket.search_id, *image);
-  const bool none = !r->result.match;
-  c.search_outcome = none ? "no_candidate" : "candidates";
-  json j = RequesterView(c, req, r->ticket, none, none ? 0 : 1, r->result.threshold);
-  // The gallery's policy decides who learns the result (IsOperatorDecision):
-  // under consent the operator gets the decision, and the score with its FMR
-  // for a match only (a non-match and an unknown subject answer alike);
-  // otherwise the requester sees what an identify's does and the candidate
-  // goes to review.
-  const bool decided = IsOperatorDecision(req);
-  if (decided) {
-    j["status"] = "decided";
-    j["match"] = r->result.match;
-    if (r->result.match) {
-      j["score"] = r->result.score;
-      if (auto g = ServiceRoutes::GalleryStore(c).GetGallery(req.gallery); g.ok()) {
-        if (auto rate = RateOf(c, *g, SearchKind::kVerify, r->result.score, 1)) {
-          j["fmr"] = rate->value;
-        }
-      }
-    }
-  }
-  BookedSearch b;
-  b.id = r->ticket.search_id;
-  b.requester = c.who->username;
-  b.created_ms = c.svc.Now();
-  if (!none && !decided) {
-    BookedCandidate bc;
-    bc.subject_id = (*body)["subject_id"];
-    bc.subject_ref = r->subject_ref;
-    bc.score = r->result.score;
-    b.candidates.push_back(std::move(bc));
-  }
-  b.summary = j;
-  Keep(c, b);
-  return JsonResponse(201, j);
+  return RunSearch(c, req, (*body)["subject_id"], *image);
 }
 
 ApiResponse HandleListSearches(Ctx& c) {

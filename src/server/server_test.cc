@@ -33,6 +33,7 @@
 #include "common/hash.h"
 #include "common/paths.h"
 #include "common/test_env.h"
+#include "search_desk/thresholds.h"
 #include "server/openapi_conformance.h"
 
 namespace candor {
@@ -48,6 +49,32 @@ constexpr int64_t kStart = 1'800'000'000'000;  // 2027-01-15
 // (../shared/docs/model-facts.md). The server itself takes thresholds from a
 // calibration (cmd_serve).
 constexpr float kTestThreshold = 0.362f;
+
+// Thresholds and rates for the tests (search_desk/thresholds.h): the fixed
+// test threshold unless `threshold` answers otherwise; rates only from `rate`.
+class FixedRates final : public SearchCalibration {
+ public:
+  using ThresholdFn = std::function<StatusOr<float>(const GalleryInfo&, SearchKind)>;
+  using RateFn = std::function<StatusOr<ScoreRate>(const GalleryInfo&, SearchKind, double, int64_t)>;
+  FixedRates(ThresholdFn threshold, RateFn rate)
+      : threshold_(std::move(threshold)), rate_(std::move(rate)) {}
+  StatusOr<Threshold> ThresholdFor(const GalleryInfo& g, SearchKind kind) const override {
+    float t = kTestThreshold;
+    if (threshold_) {
+      CANDOR_ASSIGN_OR_RETURN(t, threshold_(g, kind));
+    }
+    return Threshold{t, kFromFixedThreshold, "the tests' fixed threshold", false};
+  }
+  StatusOr<ScoreRate> RateOf(const GalleryInfo& g, SearchKind kind, double score,
+                             int64_t n) const override {
+    if (!rate_) return UnimplementedError("no rates in this test");
+    return rate_(g, kind, score, n);
+  }
+
+ private:
+  ThresholdFn threshold_;
+  RateFn rate_;
+};
 
 std::string Iso(int64_t ms) {
   std::time_t t = ms / 1000;
@@ -136,9 +163,7 @@ class ServerTest : public ::testing::Test {
     service_.reset();
     ServerOptions o;
     o.clock = [this] { return now_.load(); };
-    o.threshold = [](const GalleryInfo&, SearchKind) -> StatusOr<float> { return kTestThreshold; };
-    if (threshold_) o.threshold = threshold_;
-    if (score_rate_) o.score_rate = score_rate_;
+    o.calibration = std::make_shared<FixedRates>(threshold_, score_rate_);
     o.max_body_bytes = max_body_bytes_;
     o.probe_dir = dir_ / "probes";
     o.probe_key = key_;
@@ -307,8 +332,8 @@ class ServerTest : public ::testing::Test {
   std::string admin_;
   std::vector<std::tuple<std::string, std::string, Reply>> log_;
   // StartService's options (defaults: the fixed test threshold, 12 MiB, the pipeline).
-  ThresholdFunction threshold_;
-  ScoreRateFunction score_rate_;
+  FixedRates::ThresholdFn threshold_;
+  FixedRates::RateFn score_rate_;
   size_t max_body_bytes_ = 12u << 20;
   bool without_pipeline_ = false;
   int image_budget_ = 600;

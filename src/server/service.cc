@@ -15,7 +15,8 @@
 #include "server/metrics.h"
 #include "server/probe_vault.h"
 #include "server/rate_limiter.h"
-#include "server/search_book.h"
+#include "search_desk/search_book.h"
+#include "search_desk/search_desk.h"
 #include "server/service_internal.h"
 
 namespace candor {
@@ -52,6 +53,7 @@ const Route kRoutes[] = {
     {"POST", "/v1/galleries", server::HandleCreateGallery, true},
     {"GET", "/v1/galleries/{gallery}", server::HandleGetGallery, true},
     {"POST", "/v1/galleries/{gallery}/subjects", server::HandleEnroll, true},
+    {"POST", "/v1/galleries/{gallery}/calibration", server::HandleCalibrateGallery, true},
     {"DELETE", "/v1/galleries/{gallery}/subjects/{subject}", server::HandleDeleteSubject, true,
      true},
     {"GET", "/v1/authorizations", server::HandleListAuthorizations, true},
@@ -185,7 +187,7 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
   image_budget_ = std::make_unique<server::RateLimiter>(options_.image_megapixels_per_minute,
                                                         options_.image_megapixels_per_minute);
   vault_ = std::make_unique<server::ProbeVault>(options_.probe_dir, options_.probe_key);
-  auto book = server::SearchBook::Open(options_.search_book, options_.probe_key);
+  auto book = SearchBook::Open(options_.search_book, options_.probe_key);
   if (book.ok()) {
     book_ = std::move(book).value();
   } else {
@@ -194,6 +196,9 @@ Service::Service(Governance* governance, Store* store, const Pipeline* pipeline,
                   json(options_.search_book.string()).dump(),
                   json(book.status().message()).dump());
   }
+  SearchDeskOptions desk;
+  desk.clock = options_.clock;
+  desk_ = std::make_unique<SearchDesk>(*gov_, *store_, options_.calibration, book_.get(), desk);
 }
 
 Service::~Service() { AuditThrottled(/*flush=*/true); }

@@ -18,7 +18,8 @@
 #include "candor/govern.h"
 #include "candor/server.h"
 #include "server/json_util.h"
-#include "server/search_book.h"
+#include "search_desk/search_book.h"
+#include "search_desk/search_desk.h"
 
 namespace candor {
 
@@ -96,6 +97,7 @@ ApiResponse HandleEnroll(Ctx& c);
 // `image` admitted, the caller's role checked.
 ApiResponse EnrollFinger(Ctx& c, const std::string& gallery, const json& body,
                          const std::string& image);
+ApiResponse HandleCalibrateGallery(Ctx& c);
 ApiResponse HandleDeleteSubject(Ctx& c);
 ApiResponse HandleListAuthorizations(Ctx& c);
 ApiResponse HandleCreateAuthorization(Ctx& c);
@@ -133,7 +135,8 @@ struct ServiceRoutes {
   static server::RateLimiter& ImageBudget(Service::Ctx& c) { return *c.svc.image_budget_; }
   // The service's search records (search_book.h); UNAVAILABLE if the book
   // could not be opened at start (the reason is logged and returned).
-  static StatusOr<server::SearchBook*> Book(Service::Ctx& c) {
+  static const SearchDesk& Desk(Service::Ctx& c) { return *c.svc.desk_; }
+  static StatusOr<SearchBook*> Book(Service::Ctx& c) {
     if (!c.svc.book_) return UnavailableError("search records unavailable: " +
                                               c.svc.book_status_.message());
     return c.svc.book_.get();

@@ -80,7 +80,7 @@ createServer(async (req, res) => {
     const id = 'S' + (searches.length + 1);
     probes.set(id, Buffer.from(j.image, 'base64'));
     const s = {id, kind: 'identify', label: 'investigative lead, not a positive identification', status: 'pending_review', outcome: 'candidates',
-      no_candidate_above_threshold: false, candidate_count: 2, threshold: 0.4, gallery: j.gallery, gallery_size: 40, authorization_id: j.authorization_id,
+      no_candidate_above_threshold: false, candidate_count: 2, threshold: 0.4, threshold_calibration: 'model', threshold_source: 'model calibration calibration/mobilefacenet.json (no in-gallery calibration)', gallery: j.gallery, gallery_size: 40, authorization_id: j.authorization_id,
       case_id: 'CASE-1', requester: who.name, created_at: now(),
       candidates: [{rank: 1, subject_id: 'Colin_Powell', score: 0.71, fpir: 0.0003, reviews: []}, {rank: 2, subject_id: 'Tony_Blair', score: 0.41, fpir: 0.02, reviews: []}]};
     searches.push(s);

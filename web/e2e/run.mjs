@@ -334,6 +334,10 @@ async function main() {
       assert(await img.evaluate((i) => i.complete && i.naturalWidth > 0), role + ' photo shown');
     }
     assert(await page.locator('details.explain summary').count() === 1, 'score, threshold and FPIR explained');
+    // Which calibration the threshold and the rates came from (issue 10).
+    const src = page.locator('.review .threshold-source');
+    assert(await src.count() === 1, 'the threshold\'s calibration is named');
+    assert(/calibration/.test(await src.textContent()), 'threshold source in words: ' + await src.textContent());
     await cand.getByLabel(`Notes on ${fixture.probeIdentity}`).fill(`Compared eyes, nose, ears: consistent (${user}).`);
     const before = await page.locator('.review .two-person').textContent();
     await shot(page, screen);

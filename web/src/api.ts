@@ -36,7 +36,9 @@ export interface Search {
   id: string; kind: 'identify' | 'verify'; label: string;
   status: 'no_candidate' | 'pending_review' | 'lead_released' | 'purged' | 'refused';
   outcome: string; no_candidate_above_threshold: boolean; candidate_count: number;
-  threshold?: number; threshold_fpir?: number; gallery: string; gallery_size?: number; authorization_id?: string;
+  threshold?: number; threshold_fpir?: number;
+  threshold_calibration?: 'gallery' | 'model' | 'fixed'; threshold_source?: string; threshold_stale?: boolean;
+  gallery: string; gallery_size?: number; authorization_id?: string;
   case_id?: string; requester?: string; created_at: string; retain_until?: string;
   exigent_deadline?: string; candidates?: Candidate[]; lead?: Lead; review_state?: ReviewState;
 }

@@ -112,6 +112,17 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       msg);
   }
 
+  /** Which calibration the threshold and the rates came from, in words. */
+  function thresholdSourceText(s: Search): string {
+    if (!s.threshold_calibration) return '';
+    const what = s.threshold_calibration === 'gallery'
+      ? 'Threshold and rates from this gallery\'s own calibration (measured on its enrolled photos)'
+      : s.threshold_calibration === 'model'
+        ? 'Threshold and rates from the model\'s calibration (measured on other photos: this gallery has no calibration of its own, so the rates may not hold for it)'
+        : 'Threshold set by the operator without a calibration: no rate can be trusted';
+    return s.threshold_source ? `${what}: ${s.threshold_source}.` : `${what}.`;
+  }
+
   /** What score, threshold and FPIR mean, with this search's numbers. */
   function explain(s: Search): HTMLElement {
     const n = s.gallery_size !== undefined ? `${s.gallery_size} subjects` : 'this gallery';
@@ -140,6 +151,9 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       h('p', {class: 'meta'}, `Case ${s.case_id ?? '—'} · gallery ${s.gallery}${s.gallery_size !== undefined ? ` (${s.gallery_size} subjects)` : ''} · requested by ${s.requester ?? '—'}`,
         s.threshold !== undefined ? ` · threshold ${s.threshold.toFixed(3)}` : '',
         s.threshold_fpir !== undefined ? ` (estimated FPIR ${fmtRate(s.threshold_fpir)} at this gallery size)` : ''));
+    const src = thresholdSourceText(s);
+    if (src) body.append(h('p', {class: 'threshold-source', 'data-calibration': s.threshold_calibration ?? ''}, src));
+    if (s.threshold_stale) body.append(notice('warn', 'The gallery has grown since its calibration: the threshold and rates may be out of date until an administrator recalibrates it.'));
     if (s.exigent_deadline) body.append(notice('warn', `Exigent search: must be backed by a judicial authorization by ${fmtTime(s.exigent_deadline)}, or it is purged.`));
     if (s.no_candidate_above_threshold || s.status === 'no_candidate') {
       body.append(h('div', {class: 'comparison'}, probe),

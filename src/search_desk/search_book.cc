@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 
-#include "server/search_book.h"
+#include "search_desk/search_book.h"
 
 #include <algorithm>
 #include <set>
@@ -8,7 +8,7 @@
 #include "common/seal.h"
 #include "common/sqlite.h"
 
-namespace candor::server {
+namespace candor {
 
 using nlohmann::json;
 
@@ -275,4 +275,4 @@ Status SearchBook::Purge(const std::string& id) {
   return PutLocked(*s);
 }
 
-}  // namespace candor::server
+}  // namespace candor

@@ -1,15 +1,17 @@
 // Copyright 2026 The Candor Authors.
 //
-// SearchBook: the service's own record of each search it ran, kept across
-// restarts. One entry per search:
+// SearchBook: the one sealed record of each search, written by the search
+// desk (search_desk.h) for the server's searches and the CLI's alike, and
+// kept across restarts in <store>/searches.db. One entry per search:
 //   - the requester's view (the Search JSON of docs/openapi.yaml, without
-//     candidates), returned by GET /v1/searches[/{id}] to the requester;
+//     candidates, with the threshold and the calibration it came from),
+//     returned by GET /v1/searches[/{id}] to the requester;
 //   - the candidates as the store returned them, with the template each came
 //     from and the estimated FPIR of each score at the gallery's size then;
-//   - the reviews the service recorded through Governance::ReviewCandidate.
-// Governance (govern.db) stays the authority for every decision (who may see
-// or review a search, when a lead is released); this book is what the screens
-// show between those decisions. Scores, subject ids and reviewers' notes are
+//   - the reviews recorded through Governance::ReviewCandidate.
+// Governance (govern.db) keeps only what its decisions need, by keyed subject
+// references (who may see or review a search, when a lead is released); the
+// case data is here. Scores, subject ids and reviewers' notes are
 // case data: each entry's document is sealed (XChaCha20-Poly1305 AEAD, key
 // derived from the store key, the search id as associated data so a document
 // moved to another row fails to open). Only the id, requester, creation time
@@ -23,8 +25,8 @@
 // key, tampering or corruption), INVALID_ARGUMENT (bad id), storage errors as
 // the SQLite layer maps them. Thread-safe: one internal mutex.
 
-#ifndef CANDOR_SERVER_SEARCH_BOOK_H_
-#define CANDOR_SERVER_SEARCH_BOOK_H_
+#ifndef CANDOR_SEARCH_DESK_SEARCH_BOOK_H_
+#define CANDOR_SEARCH_DESK_SEARCH_BOOK_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -39,7 +41,7 @@
 #include "candor/gallery.h"
 #include "candor/status.h"
 
-namespace candor::server {
+namespace candor {
 
 struct BookedCandidate {
   std::string subject_id;
@@ -84,6 +86,11 @@ struct BookedSearch {
   nlohmann::json ReviewState() const;
 };
 
+// Where a store keeps its book: <store_dir>/searches.db.
+inline std::filesystem::path SearchBookPath(const std::filesystem::path& store_dir) {
+  return store_dir / "searches.db";
+}
+
 class SearchBook {
  public:
   // Opens or creates the book at `path` (empty: in memory). `key` is the
@@ -115,6 +122,6 @@ class SearchBook {
   mutable std::mutex mu_;
 };
 
-}  // namespace candor::server
+}  // namespace candor
 
-#endif  // CANDOR_SERVER_SEARCH_BOOK_H_
+#endif  // CANDOR_SEARCH_DESK_SEARCH_BOOK_H_

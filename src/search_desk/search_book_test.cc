@@ -5,7 +5,7 @@
 // another key is DATA_LOSS), the lead status follows the two-person rule, and
 // a purge leaves neither the entry's case data nor its old ciphertext behind.
 
-#include "server/search_book.h"
+#include "search_desk/search_book.h"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <iterator>
 
-namespace candor::server {
+namespace candor {
 namespace {
 
 namespace fs = std::filesystem;
@@ -228,4 +228,4 @@ TEST_F(SearchBookTest, CorruptFileIsDataLossNotACrash) {
 }
 
 }  // namespace
-}  // namespace candor::server
+}  // namespace candor

@@ -1,0 +1,25 @@
+// Copyright 2026 The Candor Authors.
+
+#include "search_desk/modality.h"
+
+namespace candor {
+
+StatusOr<IdentifyResult> FaceModality::Identify(const std::string& gallery, int k,
+                                                float threshold) const {
+  CANDOR_ASSIGN_OR_RETURN(Template probe, make_probe_());
+  IdentifyParams p;
+  p.k = k;
+  p.threshold = threshold;
+  return store_.Identify(gallery, probe, p);
+}
+
+StatusOr<VerifyResult> FaceModality::Verify(const std::string& gallery,
+                                            const std::string& subject_id,
+                                            float threshold) const {
+  CANDOR_ASSIGN_OR_RETURN(Template probe, make_probe_());
+  VerifyParams p;
+  p.threshold = threshold;
+  return store_.Verify(gallery, subject_id, probe, p);
+}
+
+}  // namespace candor

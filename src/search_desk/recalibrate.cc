@@ -1,0 +1,127 @@
+// Copyright 2026 The Candor Authors.
+
+#include "search_desk/recalibrate.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/hash.h"
+
+namespace candor {
+namespace {
+
+using nlohmann::json;
+
+json RateJson(const RateEstimate& r) {
+  return {{"value", r.value}, {"lower95", r.lower}, {"upper95", r.upper},
+          {"extrapolated", r.extrapolated}, {"below_support", r.below_support}};
+}
+
+json DecisionJson(const ThresholdDecision& d) {
+  json j = {{"threshold", d.threshold},          {"fpir", RateJson(d.rate)},
+            {"source", d.source},                {"policy", d.policy},
+            {"deciding_side", d.deciding_side},  {"stale", d.stale},
+            {"notes", d.notes}};
+  if (d.gallery_side_threshold) j["gallery_side_threshold"] = *d.gallery_side_threshold;
+  if (d.probe_side_threshold) j["probe_side_threshold"] = *d.probe_side_threshold;
+  if (d.gallery_side_fpir) j["gallery_side_fpir"] = *d.gallery_side_fpir;
+  if (d.probe_side_fpir) j["probe_side_fpir"] = *d.probe_side_fpir;
+  if (d.disagreement) j["disagreement"] = *d.disagreement;
+  return j;
+}
+
+json Summary(const GalleryCalibrationRun& run, const RecalibrationRequest& a) {
+  const GalleryCalibration& c = run.calibration;
+  json out = {{"gallery", a.gallery},
+              {"recalibrated", true},
+              {"stored", !a.dry_run},
+              {"calibration", c.Describe()},
+              {"gallery_subjects", c.gallery_subjects},
+              {"searches", c.sampled_subjects},
+              {"pair_subjects", c.pair_subjects},
+              {"impostor_pairs", c.pooled->impostor_count()},
+              {"min_supported_fpir", c.pooled->MinSupportedFpir()},
+              {"min_supported_fmr", c.pooled->MinSupportedFmr()},
+              {"duplicate_score", c.duplicate_score},
+              {"probable_duplicates", json::array()},
+              {"policy", ThresholdPolicyName(c.policy)},
+              {"probe_files_without_face", a.probe_files_without_face},
+              {"notes", run.notes},
+              {"thresholds", json::array()},
+              {"groups", json::array()}};
+  for (const ProbableDuplicate& d : run.duplicates) {
+    out["probable_duplicates"].push_back({{"a", d.subject_a}, {"b", d.subject_b}, {"score", d.score}});
+  }
+  for (double target : {0.1, 0.01, 0.001}) {
+    auto d = c.ThresholdForFpir(target, c.gallery_subjects);
+    json row = {{"target_fpir", target}};
+    if (d.ok()) {
+      row.update(DecisionJson(*d));
+    } else {
+      row["unsupported"] = d.status().message();
+    }
+    out["thresholds"].push_back(row);
+  }
+  for (const auto& r : c.group_rates) {
+    out["groups"].push_back({{"group", r.group}, {"subjects", r.subjects},
+                             {"fmr", {{"value", r.fmr.value}, {"lower95", r.fmr.lower},
+                                      {"upper95", r.fmr.upper}, {"pairs", r.fmr.trials}}},
+                             {"fpir", {{"value", r.fpir.value}, {"lower95", r.fpir.lower},
+                                       {"upper95", r.fpir.upper}, {"searches", r.fpir.trials}}},
+                             {"too_small", r.too_small}});
+  }
+  out["operating_threshold"] = {{"fpir", c.operating_fpir}, {"threshold", c.operating_threshold}};
+  return out;
+}
+
+}  // namespace
+
+StatusOr<RecalibrationResult> RecalibrateGallery(Store& store, const RecalibrationRequest& a,
+                                                 const SearchCalibration& calibration) {
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store.GetGallery(a.gallery));
+  RecalibrationResult result;
+  if (a.if_stale) {
+    auto old = LoadGalleryCalibration(store, a.gallery);
+    if (old.ok() && old->CheckModel(g.model_id, HexEncode(g.model_sha256)).ok() &&
+        !old->Stale(g.subjects)) {
+      result.summary = {{"gallery", a.gallery}, {"recalibrated", false},
+                        {"calibration", old->Describe()}};
+      result.audit_detail = "fresh calibration kept";
+      return result;
+    }
+  }
+  GalleryCalibrationOptions o = a.options;
+  if (!a.policy.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(ThresholdPolicy p, ParseThresholdPolicy(a.policy));
+    o.policy = p;
+  }
+  if (!std::isfinite(o.duplicate_score)) {
+    if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
+    CANDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Calibration> model,
+                            calibration.ModelCalibration(g));
+    const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
+    CANDOR_ASSIGN_OR_RETURN(
+        o.duplicate_score,
+        DefaultDuplicateScore(*model, std::min<uint64_t>(n, o.sample_subjects), n));
+  }
+  CANDOR_ASSIGN_OR_RETURN(GalleryCalibrationRun run, CalibrateGallery(store, a.gallery, o));
+  if (!a.probes.empty()) {
+    const std::string source = a.probe_source + ", " + std::to_string(a.probes.size()) + " photos";
+    CANDOR_RETURN_IF_ERROR(AddProbeSide(store, a.probes, source, run.calibration));
+  }
+  const GalleryCalibration& c = run.calibration;
+  if (!a.dry_run) {
+    CANDOR_RETURN_IF_ERROR(SaveGalleryCalibration(store, c));
+    calibration.Invalidate(a.gallery);
+  }
+  result.summary = Summary(run, a);
+  result.audit_detail = std::to_string(c.sampled_subjects) + " searches at N=" +
+                        std::to_string(c.gallery_subjects) + ", " +
+                        std::to_string(c.duplicates_excluded) +
+                        " probable duplicate pairs excluded, policy " +
+                        ThresholdPolicyName(c.policy) + (c.probe_side ? ", with probe side" : "") +
+                        (a.dry_run ? ", dry run" : ", stored");
+  return result;
+}
+
+}  // namespace candor

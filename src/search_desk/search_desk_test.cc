@@ -1,0 +1,230 @@
+// Copyright 2026 The Candor Authors.
+//
+// The search desk over a real store, governance and sealed record: a search
+// writes one sealed record (ids, scores and rates there; governance holds
+// only keyed references), a refused search never touches the probe and
+// records nothing, a probe failure after the gate is audited, the threshold
+// and the rates come from the gallery's own calibration where it has one
+// (parsed once, re-read after Invalidate, never skipped when corrupt), and a
+// 1:1 of an unknown subject answers like a non-match.
+
+#include "search_desk/search_desk.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "candor/gallery_calibration.h"
+#include "common/hash.h"
+#include "gallery/test_util.h"
+#include "govern/governance_test_util.h"
+
+namespace candor {
+namespace {
+
+using gallery::testing::ModelHash;
+using gallery::testing::RandomTemplate;
+using gallery::testing::ScratchDir;
+using gallery::testing::TestGallery;
+using gallery::testing::TestKey;
+using gallery::testing::TestOptions;
+
+constexpr int kSubjects = 120;
+
+// A model calibration for the random test templates (cosines of independent
+// random unit vectors in 128 dimensions: mean 0, sd 1/sqrt(128)).
+StatusOr<Calibration> TestModelCalibration(const GalleryInfo&) {
+  CalibrationInput in;
+  in.model_id = "testnet";
+  in.model_sha256 = HexEncode(ModelHash("testnet"));
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> d(0.0, 1.0 / std::sqrt(128.0));
+  for (int i = 0; i < 20000; ++i) in.impostor_scores.push_back(d(rng));
+  return Calibration::Build(in);
+}
+
+// A face modality that counts how often the probe was made.
+struct Counted {
+  int probes = 0;
+  Template tmpl;
+  Status fail;
+  FaceModality Over(const Store& store) {
+    return FaceModality(store, [this]() -> StatusOr<Template> {
+      ++probes;
+      if (!fail.ok()) return fail;
+      return tmpl;
+    });
+  }
+};
+
+class SearchDeskTest : public GovernanceTest {
+ protected:
+  void SetUp() override {
+    GovernanceTest::SetUp();
+    auto s = Store::Open(store_dir_.store(), TestOptions());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+    ASSERT_TRUE(store_->CreateGallery(TestGallery("licences")).ok());
+    std::vector<EnrollRequest> rs;
+    for (int i = 0; i < kSubjects; ++i) {
+      EnrollRequest r;
+      r.subject_id = "s" + std::to_string(i);
+      TemplateInput in;
+      in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
+      in.image_sha256 = Sha256("img" + std::to_string(i));
+      r.templates.push_back(std::move(in));
+      rs.push_back(std::move(r));
+    }
+    ASSERT_TRUE(store_->Enroll("licences", rs).ok());
+    auto b = SearchBook::Open("", TestKey());
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    book_ = std::move(b).value();
+    SearchCalibrationOptions o;
+    o.load_model = TestModelCalibration;
+    o.target_fpir = 0.05;
+    o.target_fmr = 1e-3;
+    calibration_ = OpenSearchCalibration(*store_, o);
+    desk_ = std::make_unique<SearchDesk>(*gov_, *store_, calibration_, book_.get());
+  }
+
+  Template Enrolled(int i) { return RandomTemplate(100 + static_cast<uint64_t>(i)); }
+
+  ScratchDir store_dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SearchBook> book_;
+  std::shared_ptr<SearchCalibration> calibration_;
+  std::unique_ptr<SearchDesk> desk_;
+};
+
+TEST_F(SearchDeskTest, IdentifyWritesOneSealedRecordAndGovernanceHoldsOnlyReferences) {
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  Counted probe{0, Enrolled(17), OkStatus()};
+  auto done = desk_->Identify(alice_, Identify("licences", auth), probe.Over(*store_));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(probe.probes, 1);
+  ASSERT_TRUE(done->recorded.ok()) << done->recorded.ToString();
+  ASSERT_FALSE(done->result.candidates.empty());
+  EXPECT_EQ(done->result.candidates[0].subject_id, "s17");
+  EXPECT_EQ(done->threshold.calibration, kFromModelCalibration);
+  EXPECT_EQ(done->threshold.source.rfind("model calibration", 0), 0u) << done->threshold.source;
+
+  // The sealed record: ids, the template, the rate of each score from the
+  // calibration the threshold came from, and the requester's view.
+  auto rec = book_->Get(done->ticket.search_id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->candidates.size(), done->result.candidates.size());
+  EXPECT_EQ(rec->candidates[0].subject_id, "s17");
+  EXPECT_EQ(rec->candidates[0].template_id, done->result.candidates[0].template_id);
+  auto g = store_->GetGallery("licences");
+  ASSERT_TRUE(g.ok());
+  auto want = calibration_->RateOf(*g, SearchKind::kIdentify, rec->candidates[0].score, kSubjects);
+  ASSERT_TRUE(want.ok());
+  ASSERT_TRUE(rec->candidates[0].fpir.has_value());
+  EXPECT_DOUBLE_EQ(*rec->candidates[0].fpir, want->value);
+  EXPECT_EQ(rec->summary["threshold_calibration"], "model");
+  EXPECT_EQ(rec->summary["status"], "pending_review");
+  EXPECT_EQ(rec->summary["case_id"], "case-7");
+  EXPECT_EQ(rec->summary["gallery_size"], kSubjects);
+
+  // Governance knows the candidate only by its keyed reference.
+  auto gr = gov_->GetSearchForReview(eve_, done->ticket.search_id);
+  ASSERT_TRUE(gr.ok()) << gr.status().ToString();
+  ASSERT_EQ(gr->candidates.size(), rec->candidates.size());
+  EXPECT_EQ(gr->candidates[0].subject_ref, rec->candidates[0].subject_ref);
+  EXPECT_EQ(gr->candidates[0].subject_ref.rfind("sref:", 0), 0u);
+  EXPECT_EQ(gr->candidates[0].subject_ref.find("s17"), std::string::npos);
+}
+
+TEST_F(SearchDeskTest, RefusedSearchNeverMakesTheProbeAndRecordsNothing) {
+  Counted probe{0, Enrolled(3), OkStatus()};
+  auto no_auth = desk_->Identify(alice_, Identify("licences", ""), probe.Over(*store_));
+  EXPECT_EQ(no_auth.status().code(), Code::kPermissionDenied) << no_auth.status().ToString();
+  auto no_gallery = desk_->Identify(alice_, Identify("nowhere", ""), probe.Over(*store_));
+  EXPECT_EQ(no_gallery.status().code(), Code::kNotFound);
+  EXPECT_EQ(probe.probes, 0);
+  auto all = book_->List("", "");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());
+  EXPECT_EQ(LastAudit("search.identify").decision, "deny");
+}
+
+TEST_F(SearchDeskTest, ProbeFailureAfterTheGateIsAuditedAndNotRecorded) {
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  Counted probe{0, {}, NotFoundError("no face in the probe")};
+  auto r = desk_->Identify(alice_, Identify("licences", auth), probe.Over(*store_));
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_EQ(probe.probes, 1);
+  const AuditEntry e = LastAudit("search.probe_failed");
+  EXPECT_EQ(e.outcome, "error");
+  EXPECT_NE(e.reason.find("no face"), std::string::npos) << e.reason;
+  auto all = book_->List("", "");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_F(SearchDeskTest, GalleryCalibrationSetsThresholdAndRatesAndIsParsedOnce) {
+  GalleryCalibrationOptions o;
+  o.duplicate_score = 0.9;
+  o.bootstrap_replicates = 50;
+  auto run = CalibrateGallery(*store_, "licences", o);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(SaveGalleryCalibration(*store_, run->calibration).ok());
+  auto g = store_->GetGallery("licences");
+  ASSERT_TRUE(g.ok());
+  auto stored = run->calibration.ThresholdForFpir(0.05, kSubjects);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  Counted probe{0, Enrolled(40), OkStatus()};
+  auto done = desk_->Identify(alice_, Identify("licences", auth), probe.Over(*store_));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->threshold.calibration, kFromGalleryCalibration);
+  EXPECT_FLOAT_EQ(done->threshold.value, static_cast<float>(stored->threshold));
+  EXPECT_NE(done->threshold.source.find("in-gallery calibration"), std::string::npos);
+  auto rec = book_->Get(done->ticket.search_id);
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->summary["threshold_calibration"], "gallery");
+  ASSERT_FALSE(rec->candidates.empty());
+  ASSERT_TRUE(rec->candidates[0].fpir.has_value());
+  EXPECT_DOUBLE_EQ(*rec->candidates[0].fpir,
+                   run->calibration.FpirAt(rec->candidates[0].score, kSubjects).value)
+      << "the candidate's FPIR must come from the calibration that set the threshold";
+
+  // Replaced underneath (as only the recalibration path may): the parsed one
+  // is kept until Invalidate; then a document failing to parse is an error.
+  ASSERT_TRUE(store_->PutGalleryDocument("licences", kGalleryCalibrationDocument, "{}").ok());
+  auto cached = calibration_->ThresholdFor(*g, SearchKind::kIdentify);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_FLOAT_EQ(cached->value, done->threshold.value);
+  calibration_->Invalidate("licences");
+  auto reread = calibration_->ThresholdFor(*g, SearchKind::kIdentify);
+  EXPECT_FALSE(reread.ok());
+  EXPECT_EQ(reread.status().code(), Code::kDataLoss) << reread.status().ToString();
+}
+
+TEST_F(SearchDeskTest, VerifyOfAnUnknownSubjectAnswersLikeANonMatch) {
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  SearchRequest req = Identify("licences", auth);
+  req.kind = SearchKind::kVerify;
+  Counted mate{0, Enrolled(5), OkStatus()};
+  auto match = desk_->Verify(alice_, req, "s5", mate.Over(*store_));
+  ASSERT_TRUE(match.ok()) << match.status().ToString();
+  EXPECT_TRUE(match->verify.match);
+  ASSERT_EQ(match->record.candidates.size(), 1u);  // to review, not to the requester
+  EXPECT_FALSE(match->record.summary.contains("score"));
+
+  auto other = desk_->Verify(alice_, req, "s6", mate.Over(*store_));
+  auto ghost = desk_->Verify(alice_, req, "nobody", mate.Over(*store_));
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(ghost.ok()) << ghost.status().ToString();
+  auto shape = [](nlohmann::json j) {
+    for (const char* k : {"id", "created_at"}) j.erase(k);
+    return j;
+  };
+  EXPECT_EQ(shape(ghost->record.summary), shape(other->record.summary));
+  EXPECT_EQ(ghost->record.summary["status"], "no_candidate");
+  EXPECT_TRUE(ghost->record.candidates.empty());
+}
+
+}  // namespace
+}  // namespace candor
