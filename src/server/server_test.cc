@@ -895,8 +895,8 @@ TEST_F(ServerTest, QualityCheckIsAuditedWithoutBiometricData) {
 TEST_F(ServerTest, VerifyFollowsTheGalleryPolicyWithoutASubjectOracle) {
   score_rate_ = [](const GalleryInfo&, SearchKind kind, double score,
                    int64_t) -> StatusOr<ScoreRate> {
-    if (kind != SearchKind::kVerify) return ScoreRate{0.5, "test"};
-    return ScoreRate{score >= kTestThreshold ? 1e-4 : 0.2, "test"};
+    if (kind != SearchKind::kVerify) return ScoreRate{0.5, "measured"};
+    return ScoreRate{score >= kTestThreshold ? 1e-4 : 0.2, "measured"};
   };
   StartService();
   admin_ = SignIn("admin", "admin-password-123");
@@ -938,6 +938,8 @@ TEST_F(ServerTest, VerifyFollowsTheGalleryPolicyWithoutASubjectOracle) {
   EXPECT_EQ(ok.body["status"], "decided") << "no review queue for a consented check";
   EXPECT_GT(ok.body.value("score", -1.0), kTestThreshold);
   EXPECT_DOUBLE_EQ(ok.body.value("fmr", -1.0), 1e-4) << ok.raw;
+  EXPECT_EQ(ok.body.value("fmr_basis", ""), "measured") << ok.raw;
+  EXPECT_EQ(ok.body.value("threshold_calibration", ""), "fixed") << ok.raw;
   EXPECT_FALSE(ok.body.contains("authorization_id"));
   Reply other = verify(inv, "consented", "Adrien_Brody", Photo("Abdullah_Gul", 2), true);
   ASSERT_EQ(other.status, 201) << other.raw;
