@@ -1,7 +1,7 @@
 // Copyright 2026 The Candor Authors.
 //
 // The CLI's searches (identify, verify) take the same governed path as the
-// server's (src/server/governed_search.h): the local operator is a named
+// server's (src/search_desk/search_desk.h): the local operator is a named
 // account (--as / $CANDOR_USER), every 1:N search and every non-consent 1:1
 // cites an authorization (--authorization), the policy decides, and allow and
 // deny alike are written to the audit log of the store. There is no CLI path
