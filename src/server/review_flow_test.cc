@@ -202,6 +202,13 @@ class ReviewFlowTest : public server_test::GovernedStoreTest {
                {{"subject_id", who}, {"record_ref", "REC-" + who}, {"image", B64(Photo(who, 1))}});
       EXPECT_EQ(r.status, 201) << r.raw;
     }
+    return Post("/v1/identify", inv,
+                {{"authorization_id", Warrant(inv, sup)},
+                 {"gallery", "bookings"},
+                 {"image", B64(probe)}});
+  }
+  // An approved warrant of `inv` for "bookings" (approved by `sup`); its id.
+  std::string Warrant(const std::string& inv, const std::string& sup) {
     Reply a = Post("/v1/authorizations", inv,
                    {{"basis", "warrant"},
                     {"reference", "W-1"},
@@ -214,10 +221,7 @@ class ReviewFlowTest : public server_test::GovernedStoreTest {
     EXPECT_EQ(a.status, 201) << a.raw;
     EXPECT_EQ(Call("POST", "/v1/authorizations/" + a.body.value("id", "") + "/approve", sup).status,
               200);
-    return Post("/v1/identify", inv,
-                {{"authorization_id", a.body.value("id", "")},
-                 {"gallery", "bookings"},
-                 {"image", B64(probe)}});
+    return a.body.value("id", "");
   }
   int64_t AuditCount(const std::string& action) {
     auto entries = ReadAuditEntries(gov_->audit_log_path());
@@ -453,21 +457,10 @@ TEST_F(ReviewFlowTest, AnAdminCalibratesTheGalleryAndSearchesNameTheirThresholds
                    {{"subject_id", who}, {"face", "largest"}, {"image", B64(Photo(who, 1))}});
     ASSERT_EQ(r.status, 201) << who << " " << r.raw;
   }
-  Reply a = Post("/v1/authorizations", inv,
-                 {{"basis", "warrant"},
-                  {"reference", "W-1"},
-                  {"issuing_authority", "Court"},
-                  {"case_id", "case-1"},
-                  {"purpose", "robbery"},
-                  {"galleries", {"bookings"}},
-                  {"expires_at", Iso(kStart + 60 * kDay)},
-                  {"max_searches", 5}});
-  ASSERT_EQ(a.status, 201) << a.raw;
-  ASSERT_EQ(Call("POST", "/v1/authorizations/" + a.body.value("id", "") + "/approve", sup).status,
-            200);
+  const std::string warrant = Warrant(inv, sup);
   auto identify = [&] {
     return Post("/v1/identify", inv,
-                {{"authorization_id", a.body.value("id", "")},
+                {{"authorization_id", warrant},
                  {"gallery", "bookings"},
                  {"image", B64(Photo("Adrien_Brody", 2))}});
   };
