@@ -268,6 +268,9 @@ TEST_F(AuditStreamTest, ARechainedStreamFailsItsSignedCheckpoints) {
 }
 
 TEST_F(AuditStreamTest, AnEntryIsAcknowledgedOnlyOnceJetStreamHoldsIt) {
+  // Killing a node may kill the stream's leader: the election that follows
+  // takes seconds on a loaded host, and an append may wait that long.
+  options_.publish_timeout_ms = 10'000;
   auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   ASSERT_TRUE((*log)->Append(Entry(0)).ok());
