@@ -23,12 +23,12 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "calibrate/lfw_pairs.h"
 #include "calibrate/svg_plot.h"
 #include "candor/calibration.h"
 #include "candor/landmarker.h"
@@ -41,6 +41,8 @@
 namespace candor::cli {
 namespace {
 
+using Pair = eval::LfwPair;
+
 struct Args {
   std::string data, pairs, svg, calibration_out, cache_dir;
   std::vector<std::string> models;
@@ -48,49 +50,6 @@ struct Args {
   int limit_folds = 10;
   bool no_cache = false;
 };
-
-struct Pair {
-  std::string a, b;  // relative image paths
-  bool genuine;
-  int fold;
-};
-
-std::string ImagePath(const std::string& name, int idx) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d", idx);
-  return name + "/" + name + "_" + buf + ".jpg";
-}
-
-StatusOr<std::vector<Pair>> ParsePairs(const std::filesystem::path& path, int limit_folds) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError("cannot open pairs file " + path.string());
-  int folds = 0, per = 0;
-  if (!(in >> folds >> per) || folds <= 0 || per <= 0) {
-    return InvalidArgumentError(path.string() + ": first line must be '<folds> <pairs per class>'");
-  }
-  std::vector<Pair> pairs;
-  std::string line;
-  std::getline(in, line);
-  for (int f = 0; f < folds; ++f) {
-    for (int k = 0; k < 2 * per; ++k) {
-      if (!std::getline(in, line)) return InvalidArgumentError(path.string() + ": truncated");
-      std::istringstream ls(line);
-      std::string n1, n2;
-      int i = 0, j = 0;
-      Pair p;
-      p.fold = f;
-      if (k < per) {
-        if (!(ls >> n1 >> i >> j)) return InvalidArgumentError(path.string() + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n1, j), p.genuine = true;
-      } else {
-        if (!(ls >> n1 >> i >> n2 >> j)) return InvalidArgumentError(path.string() + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n2, j), p.genuine = false;
-      }
-      if (f < limit_folds) pairs.push_back(p);
-    }
-  }
-  return pairs;
-}
 
 // The face LFW means: nearest the centre among the large ones.
 const ProcessedFace* PickCentral(const std::vector<ProcessedFace>& faces, cv::Size size) {
@@ -265,18 +224,10 @@ StatusOr<Summary> Summarise(const std::string& name, const std::vector<Pair>& pa
 }
 
 Status Run(Args a) {
-  const auto data_root = DataDir();
-  if (a.data.empty()) {
-    if (!data_root) return NotFoundError("no --data and no data directory (set CANDOR_DATA)");
-    a.data = (*data_root / "faces/lfw").string();
-  }
-  if (a.pairs.empty()) {
-    if (!data_root) return NotFoundError("no --pairs and no data directory (set CANDOR_DATA)");
-    a.pairs = (*data_root / "faces/lfw-protocol/pairs.txt").string();
-  }
+  CANDOR_RETURN_IF_ERROR(eval::DefaultLfwPaths(a.data, a.pairs));
   if (a.cache_dir.empty()) a.cache_dir = (SourceDir() / "build" / "eval-cache").string();
   if (a.models.empty()) a.models.push_back(a.flags.model);  // "" = default
-  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, ParsePairs(a.pairs, a.limit_folds));
+  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, eval::ParseLfwPairs(a.pairs, a.limit_folds));
   std::vector<std::string> images;
   {
     std::set<std::string> u;

@@ -7,16 +7,18 @@
 // different-person scores, both embedders, two threads giving identical
 // templates, and faces cut tightly at the border (border handling).
 
+#include "candor/pipeline.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include <gtest/gtest.h>
-#include <opencv2/imgproc.hpp>
-
-#include "candor/pipeline.h"
+#include "calibrate/lfw_pairs.h"
 #include "common/test_env.h"
 
 namespace candor {
@@ -216,25 +218,11 @@ TEST(Pipeline, BadBytesAreAClearError) {
 // The first `n` same-person and different-person pairs of LFW View 2, fold 1.
 void FirstPairs(const std::filesystem::path& data, int n, std::vector<std::pair<std::string, std::string>>* same,
                 std::vector<std::pair<std::string, std::string>>* diff) {
-  std::ifstream in(data / "faces/lfw-protocol/pairs.txt");
-  int folds, per;
-  in >> folds >> per;
-  auto path = [](const std::string& name, int i) {
-    char b[16];
-    std::snprintf(b, sizeof b, "_%04d.jpg", i);
-    return name + "/" + name + b;
-  };
-  for (int k = 0; k < per; ++k) {
-    std::string a;
-    int i, j;
-    in >> a >> i >> j;
-    if (k < n) same->emplace_back(path(a, i), path(a, j));
-  }
-  for (int k = 0; k < per; ++k) {
-    std::string a, b;
-    int i, j;
-    in >> a >> i >> b >> j;
-    if (k < n) diff->emplace_back(path(a, i), path(b, j));
+  auto pairs = eval::ParseLfwPairs(data / "faces/lfw-protocol/pairs.txt", /*max_folds=*/1);
+  ASSERT_TRUE(pairs.ok()) << pairs.status().ToString();
+  for (const eval::LfwPair& p : *pairs) {
+    auto* out = p.genuine ? same : diff;
+    if (static_cast<int>(out->size()) < n) out->emplace_back(p.a, p.b);
   }
 }
 

@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor lfw-ablation [--folds N] [--threads T] [--svg F] [--json F]
+// candor-lfw-ablation [--folds N] [--threads T] [--svg F] [--json F]
 //
 // The LFW View-2 protocol (10 folds; each fold's threshold from the other
 // nine; candor::metrics::KFoldAccuracy) for each step of the pipeline, from
@@ -19,20 +19,21 @@
 // short still covers whole folds and a rerun resumes.
 // Output: a Markdown table on stderr, JSON on stdout (or --json).
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
+#include "calibrate/lfw_pairs.h"
 #include "calibrate/score_fusion.h"
 #include "calibrate/svg_plot.h"
 #include "candor/align.h"
@@ -40,24 +41,20 @@
 #include "candor/embedder.h"
 #include "candor/landmarker.h"
 #include "candor/metrics.h"
-#include "cli/command.h"
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/paths.h"
 #include "pipeline/face_quality.h"
 
-namespace candor::cli {
+namespace candor::research {
 namespace {
+
+using eval::LfwImagePath;
+using Pair = eval::LfwPair;
 
 struct Args {
   std::string data, pairs, models_dir, cache_dir, svg, json_out;
   int folds = 10, threads = 2;
-};
-
-struct Pair {
-  std::string a, b;
-  bool genuine;
-  int fold;
 };
 
 // The crops every image gets: (descriptor, landmarks, border). Each crop is
@@ -72,10 +69,12 @@ struct CropSpec {
 const CropSpec kCrops[] = {
     {kMobileFaceNet, kMesh2, AlignBorder::kReplicate, "MobileFaceNet, facemesh x2, replicate"},
     {kMobileFaceNet, kMesh1, AlignBorder::kReplicate, "MobileFaceNet, facemesh x1, replicate"},
-    {kMobileFaceNet, kKeypoints, AlignBorder::kReplicate, "MobileFaceNet, BlazeFace keypoints, replicate"},
+    {kMobileFaceNet, kKeypoints, AlignBorder::kReplicate,
+     "MobileFaceNet, BlazeFace keypoints, replicate"},
     {kMobileFaceNet, kMesh2, AlignBorder::kZero, "MobileFaceNet, facemesh x2, zero border"},
     {kFaceApiResNet, kMesh2, AlignBorder::kReplicate, "face-api ResNet, facemesh x2, replicate"},
-    {kFaceApiResNet, kKeypoints, AlignBorder::kReplicate, "face-api ResNet, BlazeFace keypoints, replicate"},
+    {kFaceApiResNet, kKeypoints, AlignBorder::kReplicate,
+     "face-api ResNet, BlazeFace keypoints, replicate"},
 };
 constexpr int kNumCrops = sizeof(kCrops) / sizeof(kCrops[0]);
 
@@ -86,42 +85,6 @@ struct ImageResult {
   int faces = 0;
   int quality = 0;  // 0..100, AssessFaceQuality of the facemesh x2 face
 };
-
-std::string ImagePath(const std::string& name, int idx) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d", idx);
-  return name + "/" + name + "_" + buf + ".jpg";
-}
-
-StatusOr<std::vector<Pair>> ParsePairs(const std::string& path, int limit_folds) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError("cannot open pairs file " + path);
-  int folds = 0, per = 0;
-  if (!(in >> folds >> per) || folds <= 0 || per <= 0) {
-    return InvalidArgumentError(path + ": first line must be '<folds> <pairs per class>'");
-  }
-  std::vector<Pair> pairs;
-  std::string line;
-  std::getline(in, line);
-  for (int f = 0; f < folds && f < limit_folds; ++f) {
-    for (int k = 0; k < 2 * per; ++k) {
-      if (!std::getline(in, line)) return InvalidArgumentError(path + ": truncated");
-      std::istringstream ls(line);
-      std::string n1, n2;
-      int i = 0, j = 0;
-      Pair p{.fold = f};
-      if (k < per) {
-        if (!(ls >> n1 >> i >> j)) return InvalidArgumentError(path + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n1, j), p.genuine = true;
-      } else {
-        if (!(ls >> n1 >> i >> n2 >> j)) return InvalidArgumentError(path + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n2, j), p.genuine = false;
-      }
-      pairs.push_back(p);
-    }
-  }
-  return pairs;
-}
 
 void Normalise(std::vector<float>* v) {
   double s = 0;
@@ -145,7 +108,10 @@ Cache LoadCache(const std::filesystem::path& file, const std::string& key) {
     uint8_t flags[4];
     in.read(name.data(), len);
     in.read(reinterpret_cast<char*>(flags), 4);
-    ImageResult r{.detector_miss = flags[0] != 0, .mesh_failed = flags[1] != 0, .faces = flags[2], .quality = flags[3]};
+    ImageResult r{.detector_miss = flags[0] != 0,
+                  .mesh_failed = flags[1] != 0,
+                  .faces = flags[2],
+                  .quality = flags[3]};
     for (int k = 0; k < 2 * kNumCrops && in; ++k) {
       uint32_t dim = 0;
       in.read(reinterpret_cast<char*>(&dim), 4);
@@ -267,7 +233,8 @@ struct Row {
   metrics::Roc roc;
 };
 
-Status Summarise(const std::vector<Pair>& pairs, Row* row, const metrics::KFoldResult* kfold = nullptr) {
+Status Summarise(const std::vector<Pair>& pairs, Row* row,
+                 const metrics::KFoldResult* kfold = nullptr) {
   std::vector<metrics::ScoredPair> sp;
   std::vector<double> gen, imp;
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -288,18 +255,11 @@ Status Summarise(const std::vector<Pair>& pairs, Row* row, const metrics::KFoldR
 }
 
 Status Run(Args a) {
-  const auto data_root = DataDir();
-  if (a.data.empty()) {
-    if (!data_root) return NotFoundError("no --data and no data directory (set CANDOR_DATA)");
-    a.data = (*data_root / "faces/lfw").string();
-  }
-  if (a.pairs.empty()) {
-    if (!data_root) return NotFoundError("no --pairs and no data directory (set CANDOR_DATA)");
-    a.pairs = (*data_root / "faces/lfw-protocol/pairs.txt").string();
-  }
+  CANDOR_RETURN_IF_ERROR(eval::DefaultLfwPaths(a.data, a.pairs));
   if (a.cache_dir.empty()) a.cache_dir = (SourceDir() / "build" / "eval-cache").string();
-  const std::filesystem::path model_dir = a.models_dir.empty() ? ModelDir() : std::filesystem::path(a.models_dir);
-  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, ParsePairs(a.pairs, a.folds));
+  const std::filesystem::path model_dir =
+      a.models_dir.empty() ? ModelDir() : std::filesystem::path(a.models_dir);
+  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, eval::ParseLfwPairs(a.pairs, a.folds));
   std::vector<std::string> images;  // in the order the folds first use them
   {
     std::set<std::string> seen;
@@ -327,7 +287,8 @@ Status Run(Args a) {
   for (const auto& img : images)
     if (!cache.count(img)) todo.push_back(img);
   std::cerr << "lfw-ablation: " << images.size() << " images, " << images.size() - todo.size()
-            << " cached, " << todo.size() << " to process (" << a.threads << " threads)" << std::endl;
+            << " cached, " << todo.size() << " to process (" << a.threads << " threads)"
+            << std::endl;
   std::atomic<size_t> next{0};
   std::mutex mu;
   size_t done = 0, failures = 0;
@@ -363,13 +324,16 @@ Status Run(Args a) {
   for (int t = 0; t < a.threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   if (!todo.empty()) CANDOR_RETURN_IF_ERROR(SaveCache(file, key, cache));
-  if (failures) std::cerr << "lfw-ablation: " << failures << " images failed: " << first_error.ToString() << std::endl;
+  if (failures)
+    std::cerr << "lfw-ablation: " << failures << " images failed: " << first_error.ToString()
+              << std::endl;
 
   size_t misses = 0, mesh_failed = 0, multi = 0;
   for (const auto& img : images) {
     auto it = cache.find(img);
     if (it == cache.end()) continue;
-    misses += it->second.detector_miss, mesh_failed += it->second.mesh_failed, multi += it->second.faces > 1;
+    misses += it->second.detector_miss, mesh_failed += it->second.mesh_failed,
+        multi += it->second.faces > 1;
   }
   auto score_rows = [&](int crop, bool flip) {
     std::vector<double> s;
@@ -386,7 +350,8 @@ Status Run(Args a) {
     for (bool flip : {true, false}) {
       if (!flip && kCrops[c].landmarks != kMesh2) continue;  // flip ablation on the main crops only
       if (!flip && kCrops[c].border != AlignBorder::kReplicate) continue;
-      Row r{std::string(kCrops[c].name) + (flip ? ", flip-averaged" : ", no flip"), score_rows(c, flip)};
+      Row r{std::string(kCrops[c].name) + (flip ? ", flip-averaged" : ", no flip"),
+            score_rows(c, flip)};
       CANDOR_RETURN_IF_ERROR(Summarise(pairs, &r));
       rows.push_back(std::move(r));
     }
@@ -412,7 +377,8 @@ Status Run(Args a) {
     CANDOR_RETURN_IF_ERROR(Summarise(pairs, &r, &cv.kfold));
     rows.push_back(std::move(r));
     for (const auto& fm : cv.fold_models)
-      fold_models.push_back({{"weight_std", fm.weight}, {"bias", fm.bias}, {"mean", fm.mean}, {"sd", fm.sd}});
+      fold_models.push_back(
+          {{"weight_std", fm.weight}, {"bias", fm.bias}, {"mean", fm.mean}, {"sd", fm.sd}});
   }
 
   {
@@ -429,9 +395,12 @@ Status Run(Args a) {
       q.push_back(qq), sq.push_back(both[0][i] * qq);
       genuine.push_back(pairs[i].genuine), fold.push_back(pairs[i].fold);
     }
-    CANDOR_ASSIGN_OR_RETURN(auto cv, fusion::CrossValidatedLogisticFusion({both[0], sq, q}, genuine, fold));
-    Row r{"quality-aware: MobileFaceNet default row with pair quality (logistic on s, s*q, q; training folds only)",
-          cv.scores};
+    CANDOR_ASSIGN_OR_RETURN(auto cv,
+                            fusion::CrossValidatedLogisticFusion({both[0], sq, q}, genuine, fold));
+    Row r{
+        "quality-aware: MobileFaceNet default row with pair quality (logistic on s, s*q, q; "
+        "training folds only)",
+        cv.scores};
     CANDOR_RETURN_IF_ERROR(Summarise(pairs, &r, &cv.kfold));
     rows.push_back(std::move(r));
   }
@@ -446,20 +415,26 @@ Status Run(Args a) {
                         {"images_with_several_faces", multi},
                         {"logistic_fold_models", fold_models},
                         {"rows", nlohmann::json::array()}};
-  std::cerr << "| step | accuracy ± std | AUC | TAR @ FAR 1e-2 | TAR @ FAR 1e-3 | EER |\n|---|---|---|---|---|---|\n";
+  std::cerr << "| step | accuracy ± std | AUC | TAR @ FAR 1e-2 | TAR @ FAR 1e-3 | EER "
+               "|\n|---|---|---|---|---|---|\n";
   std::vector<plot::Series> series;
   for (const Row& r : rows) {
     char line[512];
-    std::snprintf(line, sizeof line, "| %s | %.2f ± %.2f %% | %.5f | %.2f %% | %.2f %% | %.2f %% |", r.name.c_str(),
-                  100 * r.kfold.mean_accuracy, 100 * r.kfold.std_accuracy, r.auc, 100 * r.tar2, 100 * r.tar3,
-                  100 * r.eer);
+    std::snprintf(line, sizeof line, "| %s | %.2f ± %.2f %% | %.5f | %.2f %% | %.2f %% | %.2f %% |",
+                  r.name.c_str(), 100 * r.kfold.mean_accuracy, 100 * r.kfold.std_accuracy, r.auc,
+                  100 * r.tar2, 100 * r.tar3, 100 * r.eer);
     std::cerr << line << std::endl;
     nlohmann::json folds = nlohmann::json::array();
     for (const auto& f : r.kfold.folds) folds.push_back(f.accuracy);
-    doc["rows"].push_back({{"step", r.name}, {"accuracy_mean", r.kfold.mean_accuracy},
-                           {"accuracy_std", r.kfold.std_accuracy}, {"fold_accuracy", folds},
-                           {"failed_pairs", r.kfold.failed_pairs}, {"auc", r.auc}, {"eer", r.eer},
-                           {"tar_at_far_1e-2", r.tar2}, {"tar_at_far_1e-3", r.tar3},
+    doc["rows"].push_back({{"step", r.name},
+                           {"accuracy_mean", r.kfold.mean_accuracy},
+                           {"accuracy_std", r.kfold.std_accuracy},
+                           {"fold_accuracy", folds},
+                           {"failed_pairs", r.kfold.failed_pairs},
+                           {"auc", r.auc},
+                           {"eer", r.eer},
+                           {"tar_at_far_1e-2", r.tar2},
+                           {"tar_at_far_1e-3", r.tar3},
                            {"mean_threshold", r.kfold.mean_threshold}});
     plot::Series s{r.name, {}, {}};
     for (const auto& p : r.roc.points) s.x.push_back(p.fmr), s.y.push_back(p.tmr);
@@ -478,8 +453,11 @@ Status Run(Args a) {
     const double t = rows[0].kfold.folds[pairs[i].fold].threshold;
     const bool accept = !std::isnan(rows[0].scores[i]) && rows[0].scores[i] >= t;
     if (accept != pairs[i].genuine) {
-      errors.push_back({{"a", pairs[i].a}, {"b", pairs[i].b}, {"genuine", pairs[i].genuine},
-                        {"score", rows[0].scores[i]}, {"threshold", t},
+      errors.push_back({{"a", pairs[i].a},
+                        {"b", pairs[i].b},
+                        {"genuine", pairs[i].genuine},
+                        {"score", rows[0].scores[i]},
+                        {"threshold", t},
                         {"resnet_score", both[1][i]}});
     }
   }
@@ -492,20 +470,27 @@ Status Run(Args a) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "lfw-ablation", "LFW View 2 for each pipeline step (landmarks, border, flip, descriptor, fusion) from one detection",
-    [](CLI::App& sub, const GlobalOptions&) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.add_option("--data", a->data, "LFW image root (default $CANDOR_DATA/faces/lfw)");
-      sub.add_option("--pairs", a->pairs, "pairs.txt (default $CANDOR_DATA/faces/lfw-protocol/pairs.txt)");
-      sub.add_option("--models", a->models_dir, "Directory of converted models (default $CANDOR_MODELS or models/)");
-      sub.add_option("--cache", a->cache_dir, "Cache directory (default build/eval-cache)");
-      sub.add_option("--folds", a->folds, "Use only the first N folds")->check(CLI::Range(2, 10));
-      sub.add_option("--threads", a->threads, "Worker threads")->check(CLI::Range(1, 64));
-      sub.add_option("--svg", a->svg, "Write the ROC curves of every row here");
-      sub.add_option("--json", a->json_out, "Write the JSON report here (default stdout)");
-      return [a] { return Run(*a); };
-    }});
-
 }  // namespace
-}  // namespace candor::cli
+}  // namespace candor::research
+
+int main(int argc, char** argv) {
+  using namespace candor;
+  CLI::App app{
+      "LFW View 2 for each pipeline step (landmarks, border, flip, descriptor, fusion) from one "
+      "detection"};
+  research::Args a;
+  app.add_option("--data", a.data, "LFW image root (default $CANDOR_DATA/faces/lfw)");
+  app.add_option("--pairs", a.pairs,
+                 "pairs.txt (default $CANDOR_DATA/faces/lfw-protocol/pairs.txt)");
+  app.add_option("--models", a.models_dir,
+                 "Directory of converted models (default $CANDOR_MODELS or models/)");
+  app.add_option("--cache", a.cache_dir, "Cache directory (default build/eval-cache)");
+  app.add_option("--folds", a.folds, "Use only the first N folds")->check(CLI::Range(2, 10));
+  app.add_option("--threads", a.threads, "Worker threads")->check(CLI::Range(1, 64));
+  app.add_option("--svg", a.svg, "Write the ROC curves of every row here");
+  app.add_option("--json", a.json_out, "Write the JSON report here (default stdout)");
+  CLI11_PARSE(app, argc, argv);
+  const Status status = research::Run(a);
+  if (!status.ok()) std::cerr << "candor-lfw-ablation: " << status.ToString() << std::endl;
+  return ExitCode(status.code());
+}

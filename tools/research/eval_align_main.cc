@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor eval align [--variant NAME]... [--threads T] [--cache DIR] [--json F]
+// candor-eval-align [--variant NAME]... [--threads T] [--cache DIR] [--json F]
 //
 // LFW View 2 (10 folds, each fold's threshold from the other folds) for
 // alignment variants of the ArcFace crop (which facemesh points stand for the
@@ -20,47 +20,44 @@
 // 1,000 images so a cut run resumes. Output: a Markdown table on stderr, JSON
 // on stdout or --json.
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "calibrate/embedding_set.h"
+#include "calibrate/lfw_pairs.h"
 #include "calibrate/score_fusion.h"
 #include "candor/align.h"
 #include "candor/detector.h"
 #include "candor/embedder.h"
 #include "candor/landmarker.h"
 #include "candor/metrics.h"
-#include "cli/command.h"
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/paths.h"
 
-namespace candor::cli {
+namespace candor::research {
 namespace {
+
+using eval::LfwImagePath;
+using Pair = eval::LfwPair;
 
 struct Args {
   std::string data, pairs, models_dir, cache_dir, json_out, embeddings_out;
   std::vector<std::string> variants;
   int threads = 2;
   bool geometry_only = false;
-};
-
-struct Pair {
-  std::string a, b;
-  bool genuine;
-  int fold;
 };
 
 // One alignment variant: the crops it embeds (each flip-averaged), averaged.
@@ -92,54 +89,22 @@ std::vector<Variant> AllVariants() {
     shifts.push_back(o);
   }
   return {
-      {"base", "eye centres = mean of the 16-point eye contours, nose tip (1), outer mouth corners (61/291)",
+      {"base",
+       "eye centres = mean of the 16-point eye contours, nose tip (1), outer mouth corners "
+       "(61/291)",
        one(base)},
       {"eye-corners", "eye centres = midpoint of the eye corners (33/133, 362/263)", one(corners)},
-      {"eye-lids", "eye centres = midpoint of the upper and lower lid centres (159/145, 386/374)", one(lids)},
+      {"eye-lids", "eye centres = midpoint of the upper and lower lid centres (159/145, 386/374)",
+       one(lids)},
       {"nose4", "nose point = facemesh 4 (just above the tip) instead of 1", one(nose4)},
       {"inner-mouth", "mouth corners = inner lip corners (78/308)", one(inner)},
       {"eye-weight2", "least squares with the eye points weighted 2 (others 1)", one(eyew)},
-      {"zoom3", "multi-crop: zoom 0.94 / 1 / 1.06 about the crop centre, embeddings averaged", zooms},
+      {"zoom3", "multi-crop: zoom 0.94 / 1 / 1.06 about the crop centre, embeddings averaged",
+       zooms},
       {"shift5", "multi-crop: centre and +-2 px shifts in x and y, embeddings averaged", shifts},
-      {"resnet", "face-api ResNet 128-D, dlib 150-px chip from facemesh eye corners + nose base", one(base),
-       kFaceApiResNet},
+      {"resnet", "face-api ResNet 128-D, dlib 150-px chip from facemesh eye corners + nose base",
+       one(base), kFaceApiResNet},
   };
-}
-
-std::string ImagePath(const std::string& name, int idx) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d", idx);
-  return name + "/" + name + "_" + buf + ".jpg";
-}
-
-StatusOr<std::vector<Pair>> ParsePairs(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError("cannot open pairs file " + path);
-  int folds = 0, per = 0;
-  if (!(in >> folds >> per) || folds <= 0 || per <= 0) {
-    return InvalidArgumentError(path + ": first line must be '<folds> <pairs per class>'");
-  }
-  std::vector<Pair> pairs;
-  std::string line;
-  std::getline(in, line);
-  for (int f = 0; f < folds; ++f) {
-    for (int k = 0; k < 2 * per; ++k) {
-      if (!std::getline(in, line)) return InvalidArgumentError(path + ": truncated");
-      std::istringstream ls(line);
-      std::string n1, n2;
-      int i = 0, j = 0;
-      Pair p{.fold = f};
-      if (k < per) {
-        if (!(ls >> n1 >> i >> j)) return InvalidArgumentError(path + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n1, j), p.genuine = true;
-      } else {
-        if (!(ls >> n1 >> i >> n2 >> j)) return InvalidArgumentError(path + ": bad line '" + line + "'");
-        p.a = ImagePath(n1, i), p.b = ImagePath(n2, j), p.genuine = false;
-      }
-      pairs.push_back(p);
-    }
-  }
-  return pairs;
 }
 
 // ---- face cache: key line, then per image: name, box, 5 landmarks, mesh ----
@@ -147,7 +112,8 @@ using FaceCache = std::map<std::string, Face>;
 
 void Put(std::string* out, const void* p, size_t n) { out->append(static_cast<const char*>(p), n); }
 
-Status SaveFaces(const std::filesystem::path& file, const std::string& key, const FaceCache& cache) {
+Status SaveFaces(const std::filesystem::path& file, const std::string& key,
+                 const FaceCache& cache) {
   std::string out = key + "\n";
   for (const auto& [name, f] : cache) {
     const uint32_t len = name.size(), mesh = f.mesh.size();
@@ -194,7 +160,8 @@ Status SaveEmb(const std::filesystem::path& file, const std::string& key, const 
   std::string out = key + "\n";
   for (const auto& [name, v] : cache) {
     const uint32_t len = name.size(), dim = v.size();
-    Put(&out, &len, 4), Put(&out, name.data(), len), Put(&out, &dim, 4), Put(&out, v.data(), dim * 4);
+    Put(&out, &len, 4), Put(&out, name.data(), len), Put(&out, &dim, 4),
+        Put(&out, v.data(), dim * 4);
   }
   return WriteFileAtomic(file, out);
 }
@@ -267,24 +234,29 @@ double Dot(const std::vector<float>& x, const std::vector<float>& y) {
   return s;
 }
 
-nlohmann::json Protocol(const std::vector<Pair>& pairs, const std::vector<double>& scores, int from, int to,
-                        const metrics::KFoldResult* given = nullptr) {
+nlohmann::json Protocol(const std::vector<Pair>& pairs, const std::vector<double>& scores, int from,
+                        int to, const metrics::KFoldResult* given = nullptr) {
   std::vector<metrics::ScoredPair> sp;
   for (size_t i = 0; i < pairs.size(); ++i) {
-    if (pairs[i].fold >= from && pairs[i].fold < to) sp.push_back({scores[i], pairs[i].genuine, pairs[i].fold});
+    if (pairs[i].fold >= from && pairs[i].fold < to)
+      sp.push_back({scores[i], pairs[i].genuine, pairs[i].fold});
   }
   auto k = given ? StatusOr<metrics::KFoldResult>(*given) : metrics::KFoldAccuracy(sp);
   if (!k.ok()) return {{"error", k.status().ToString()}};
   double errors = 0;
   for (const auto& f : k->folds) errors += (1 - f.accuracy) * f.pairs;
-  return {{"accuracy", k->mean_accuracy}, {"std", k->std_accuracy}, {"errors", std::lround(errors)},
-          {"pairs", sp.size()}, {"mean_threshold", k->mean_threshold}};
+  return {{"accuracy", k->mean_accuracy},
+          {"std", k->std_accuracy},
+          {"errors", std::lround(errors)},
+          {"pairs", sp.size()},
+          {"mean_threshold", k->mean_threshold}};
 }
 
 // The `candor eval lfw` result fields of one row (all 10 folds), so `candor
 // report --lfw` can read this command's JSON.
-nlohmann::json LfwResult(const std::string& model, const std::string& sha, const std::vector<Pair>& pairs,
-                         const std::vector<double>& scores, const metrics::KFoldResult* given = nullptr) {
+nlohmann::json LfwResult(const std::string& model, const std::string& sha,
+                         const std::vector<Pair>& pairs, const std::vector<double>& scores,
+                         const metrics::KFoldResult* given = nullptr) {
   std::vector<metrics::ScoredPair> sp;
   std::vector<double> gen, imp;
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -309,24 +281,18 @@ nlohmann::json LfwResult(const std::string& model, const std::string& sha, const
 }
 
 Status Run(Args a) {
-  const auto data_root = DataDir();
-  if (a.data.empty()) {
-    if (!data_root) return NotFoundError("no --data and no data directory (set CANDOR_DATA)");
-    a.data = (*data_root / "faces/lfw").string();
-  }
-  if (a.pairs.empty()) {
-    if (!data_root) return NotFoundError("no --pairs and no data directory (set CANDOR_DATA)");
-    a.pairs = (*data_root / "faces/lfw-protocol/pairs.txt").string();
-  }
+  CANDOR_RETURN_IF_ERROR(eval::DefaultLfwPaths(a.data, a.pairs));
   if (a.cache_dir.empty()) a.cache_dir = (SourceDir() / "build" / "eval-cache").string();
-  const std::filesystem::path model_dir = a.models_dir.empty() ? ModelDir() : std::filesystem::path(a.models_dir);
+  const std::filesystem::path model_dir =
+      a.models_dir.empty() ? ModelDir() : std::filesystem::path(a.models_dir);
   std::vector<Variant> variants;
   for (const auto& v : AllVariants()) {
-    if (a.variants.empty() || std::find(a.variants.begin(), a.variants.end(), v.name) != a.variants.end())
+    if (a.variants.empty() ||
+        std::find(a.variants.begin(), a.variants.end(), v.name) != a.variants.end())
       variants.push_back(v);
   }
   if (variants.empty()) return InvalidArgumentError("no known --variant given");
-  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, ParsePairs(a.pairs));
+  CANDOR_ASSIGN_OR_RETURN(std::vector<Pair> pairs, eval::ParseLfwPairs(a.pairs));
   std::vector<std::string> images;
   {
     std::set<std::string> seen;
@@ -340,9 +306,11 @@ Status Run(Args a) {
   // Every network that changes a detection is in the key (the small-image one
   // too: a cache from before it was added must not be reused).
   std::string small_det;
-  if (const ModelInfo* s = (*detector)->small_model()) small_det = "+" + s->onnx_sha256.substr(0, 16);
-  const std::string face_key = "candor-align-faces-v1 det=" + (*detector)->model().onnx_sha256.substr(0, 16) +
-                               small_det + " mesh=" + landmarker->model().onnx_sha256.substr(0, 16);
+  if (const ModelInfo* s = (*detector)->small_model())
+    small_det = "+" + s->onnx_sha256.substr(0, 16);
+  const std::string face_key =
+      "candor-align-faces-v1 det=" + (*detector)->model().onnx_sha256.substr(0, 16) + small_det +
+      " mesh=" + landmarker->model().onnx_sha256.substr(0, 16);
   const auto face_file = std::filesystem::path(a.cache_dir) /
                          ("align-faces-" + HexDigest(Sha256(face_key)).substr(0, 24) + ".bin");
   FaceCache faces = LoadFaces(face_file, face_key);
@@ -350,7 +318,8 @@ Status Run(Args a) {
     std::vector<std::string> todo;
     for (const auto& i : images)
       if (!faces.count(i)) todo.push_back(i);
-    std::cerr << "eval align: " << images.size() << " images, " << todo.size() << " to detect" << std::endl;
+    std::cerr << "eval align: " << images.size() << " images, " << todo.size() << " to detect"
+              << std::endl;
     std::mutex mu;
     size_t done = 0;
     CANDOR_RETURN_IF_ERROR(ParallelFor(todo.size(), a.threads, [&](size_t i) -> Status {
@@ -395,17 +364,21 @@ Status Run(Args a) {
       if (m.empty()) continue;
       ++n;
       for (int k = 0; k < 5; ++k) {
-        const cv::Point2d p(m.at<double>(0, 0) * img[k].x + m.at<double>(0, 1) * img[k].y + m.at<double>(0, 2),
-                            m.at<double>(1, 0) * img[k].x + m.at<double>(1, 1) * img[k].y + m.at<double>(1, 2));
+        const cv::Point2d p(
+            m.at<double>(0, 0) * img[k].x + m.at<double>(0, 1) * img[k].y + m.at<double>(0, 2),
+            m.at<double>(1, 0) * img[k].x + m.at<double>(1, 1) * img[k].y + m.at<double>(1, 2));
         const cv::Point2d r = p - cv::Point2d(tpl[k]);
         mean[k] += r;
         sq += r.dot(r);
       }
     }
-    nlohmann::json g = {{"variant", v.name}, {"faces", n}, {"rms_residual_px", std::sqrt(sq / std::max<size_t>(1, 5 * n))}};
+    nlohmann::json g = {{"variant", v.name},
+                        {"faces", n},
+                        {"rms_residual_px", std::sqrt(sq / std::max<size_t>(1, 5 * n))}};
     nlohmann::json mr = nlohmann::json::array();
     for (auto& p : mean) mr.push_back({p.x / std::max<size_t>(1, n), p.y / std::max<size_t>(1, n)});
-    g["mean_residual_px"] = mr;  // eyes (image-left, image-right), nose, mouth (image-left, image-right)
+    g["mean_residual_px"] =
+        mr;  // eyes (image-left, image-right), nose, mouth (image-left, image-right)
     std::cerr << "geometry " << v.name << ": rms residual " << g["rms_residual_px"].get<double>()
               << " px; mean residual per point " << mr.dump() << std::endl;
     geometry.push_back(g);
@@ -424,20 +397,23 @@ Status Run(Args a) {
     CANDOR_ASSIGN_OR_RETURN(embedders[v.model], Embedder::Open(model_dir, eo));
   }
 
-  nlohmann::json doc = {{"protocol", "LFW View 2; each half (folds 1-5, 6-10) and all 10 folds as k-fold protocols"},
-                        {"pairs", pairs.size()},
-                        {"images", images.size()},
-                        {"face_cache_key", face_key},
-                        {"geometry", geometry},
-                        {"variants", nlohmann::json::array()},
-                        {"results", nlohmann::json::array()}};
+  nlohmann::json doc = {
+      {"protocol", "LFW View 2; each half (folds 1-5, 6-10) and all 10 folds as k-fold protocols"},
+      {"pairs", pairs.size()},
+      {"images", images.size()},
+      {"face_cache_key", face_key},
+      {"geometry", geometry},
+      {"variants", nlohmann::json::array()},
+      {"results", nlohmann::json::array()}};
   std::map<std::string, std::vector<double>> variant_scores;
-  std::cerr << "| variant | folds 1-5 | folds 6-10 | all 10 folds | errors (of 6,000) |\n|---|---|---|---|---|\n";
+  std::cerr << "| variant | folds 1-5 | folds 6-10 | all 10 folds | errors (of 6,000) "
+               "|\n|---|---|---|---|---|\n";
   for (const Variant& v : variants) {
     const Embedder* embedder = embedders.at(v.model).get();
     nlohmann::json spec = nlohmann::json::array();
     for (const auto& o : v.crops) {
-      spec.push_back({int(o.eyes), o.nose_index, o.inner_mouth, o.eye_weight, o.zoom, o.shift_x, o.shift_y});
+      spec.push_back(
+          {int(o.eyes), o.nose_index, o.inner_mouth, o.eye_weight, o.zoom, o.shift_x, o.shift_y});
     }
     const std::string key = "candor-align-emb-v1 " + face_key + " " + v.model + "=" +
                             embedder->model().onnx_sha256.substr(0, 16) + " " + spec.dump();
@@ -447,7 +423,8 @@ Status Run(Args a) {
     std::vector<std::string> todo;
     for (const auto& i : images)
       if (!emb.count(i)) todo.push_back(i);
-    std::cerr << "eval align: variant " << v.name << ": " << todo.size() << " to embed" << std::endl;
+    std::cerr << "eval align: variant " << v.name << ": " << todo.size() << " to embed"
+              << std::endl;
     std::mutex mu;
     size_t done = 0;
     CANDOR_RETURN_IF_ERROR(ParallelFor(todo.size(), a.threads, [&](size_t i) -> Status {
@@ -478,22 +455,27 @@ Status Run(Args a) {
     std::vector<double> scores;
     for (const auto& p : pairs) scores.push_back(Dot(emb.at(p.a), emb.at(p.b)));
     variant_scores[v.name] = scores;
-    doc["results"].push_back(LfwResult(v.name == "base" ? v.model : v.model + " [" + v.name + "]",
-                                       v.name == "base" || v.name == "resnet" ? embedder->model().onnx_sha256 : "",
-                                       pairs, scores));
+    doc["results"].push_back(
+        LfwResult(v.name == "base" ? v.model : v.model + " [" + v.name + "]",
+                  v.name == "base" || v.name == "resnet" ? embedder->model().onnx_sha256 : "",
+                  pairs, scores));
     if (!a.embeddings_out.empty()) {
       // The embeddings as an EmbeddingSet for `candor eval identify --embeddings`.
-      eval::EmbeddingSet set{v.model, embedder->model().onnx_sha256,
-                             "candor eval align variant " + v.name + " (" + v.description + "); " + face_key +
-                                 "; flip-averaged; face nearest the centre, centred default box when none found",
-                             {}};
-      for (const auto& i : images) set.images.push_back({i, i.substr(0, i.find('/')), true, emb.at(i)});
+      eval::EmbeddingSet set{
+          v.model,
+          embedder->model().onnx_sha256,
+          "candor-eval-align variant " + v.name + " (" + v.description + "); " + face_key +
+              "; flip-averaged; face nearest the centre, centred default box when none found",
+          {}};
+      for (const auto& i : images)
+        set.images.push_back({i, i.substr(0, i.find('/')), true, emb.at(i)});
       std::error_code ec;
       std::filesystem::create_directories(a.embeddings_out, ec);
       CANDOR_RETURN_IF_ERROR(
           eval::SaveEmbeddingSet(set, std::filesystem::path(a.embeddings_out) / (v.name + ".emb")));
     }
-    nlohmann::json r = {{"variant", v.name}, {"model", v.model},
+    nlohmann::json r = {{"variant", v.name},
+                        {"model", v.model},
                         {"description", v.description},
                         {"folds_1_5", Protocol(pairs, scores, 0, 5)},
                         {"folds_6_10", Protocol(pairs, scores, 5, 10)},
@@ -505,14 +487,16 @@ Status Run(Args a) {
                     100 * j["std"].get<double>(), j["errors"].get<long>());
       return std::string(b);
     };
-    std::cerr << "| " << v.name << " | " << cell(r["folds_1_5"]) << " | " << cell(r["folds_6_10"]) << " | "
-              << cell(r["folds_1_10"]) << " | " << r["folds_1_10"].value("errors", -1L) << " |" << std::endl;
+    std::cerr << "| " << v.name << " | " << cell(r["folds_1_5"]) << " | " << cell(r["folds_6_10"])
+              << " | " << cell(r["folds_1_10"]) << " | " << r["folds_1_10"].value("errors", -1L)
+              << " |" << std::endl;
     doc["variants"].push_back(r);
   }
   if (variant_scores.count("base") && variant_scores.count("resnet")) {
     // Score-level fusion of the two descriptors: label-free z-score sum, and a
     // logistic fusion fit on the training folds of each split only.
-    const std::vector<std::vector<double>> both = {variant_scores["base"], variant_scores["resnet"]};
+    const std::vector<std::vector<double>> both = {variant_scores["base"],
+                                                   variant_scores["resnet"]};
     CANDOR_ASSIGN_OR_RETURN(auto z, fusion::ZScoreFusion(both));
     std::vector<bool> genuine;
     std::vector<int> fold;
@@ -531,24 +515,29 @@ Status Run(Args a) {
         g.push_back(pairs[i].genuine), f.push_back(pairs[i].fold), sp.push_back(pairs[i]);
       }
       auto h = fusion::CrossValidatedLogisticFusion(sub, g, f);
-      halves[name] = h.ok() ? Protocol(sp, h->scores, from, to, &h->kfold) : nlohmann::json{{"error", "fit"}};
+      halves[name] =
+          h.ok() ? Protocol(sp, h->scores, from, to, &h->kfold) : nlohmann::json{{"error", "fit"}};
     }
     nlohmann::json rz = {{"variant", "fusion-zscore"},
                          {"description", "z-score sum (label-free) of base and resnet"},
                          {"folds_1_5", Protocol(pairs, z, 0, 5)},
                          {"folds_6_10", Protocol(pairs, z, 5, 10)},
                          {"folds_1_10", Protocol(pairs, z, 0, 10)}};
-    nlohmann::json rl = {{"variant", "fusion-logistic"},
-                         {"description", "logistic fusion of base and resnet, fit on the training folds of each split"},
-                         {"folds_1_5", halves["folds_1_5"]},
-                         {"folds_6_10", halves["folds_6_10"]},
-                         {"folds_1_10", Protocol(pairs, cv.scores, 0, 10, &cv.kfold)}};
+    nlohmann::json rl = {
+        {"variant", "fusion-logistic"},
+        {"description",
+         "logistic fusion of base and resnet, fit on the training folds of each split"},
+        {"folds_1_5", halves["folds_1_5"]},
+        {"folds_6_10", halves["folds_6_10"]},
+        {"folds_1_10", Protocol(pairs, cv.scores, 0, 10, &cv.kfold)}};
     nlohmann::json w = nlohmann::json::array();
     for (const auto& m : cv.fold_models) w.push_back(m.weight);
     rl["fold_weights_on_standardised_scores"] = w;
     for (const auto& r : {rz, rl}) doc["variants"].push_back(r);
-    doc["results"].push_back(LfwResult("fusion(mobilefacenet+faceapi-resnet) z-score", "", pairs, z));
-    doc["results"].push_back(LfwResult("fusion(mobilefacenet+faceapi-resnet) logistic", "", pairs, cv.scores, &cv.kfold));
+    doc["results"].push_back(
+        LfwResult("fusion(mobilefacenet+faceapi-resnet) z-score", "", pairs, z));
+    doc["results"].push_back(LfwResult("fusion(mobilefacenet+faceapi-resnet) logistic", "", pairs,
+                                       cv.scores, &cv.kfold));
     auto cell = [](const nlohmann::json& j) {
       if (!j.contains("accuracy")) return std::string("error");
       char b[96];
@@ -567,25 +556,33 @@ Status Run(Args a) {
   return OkStatus();
 }
 
-const bool kRegistered = RegisterCommand({
-    "eval align", "LFW View 2 for alignment variants of the ArcFace crop, from one detection per image",
-    [](CLI::App& sub, const GlobalOptions&) -> RunFn {
-      auto a = std::make_shared<Args>();
-      sub.add_option("--data", a->data, "LFW image root (default $CANDOR_DATA/faces/lfw)");
-      sub.add_option("--pairs", a->pairs, "pairs.txt (default $CANDOR_DATA/faces/lfw-protocol/pairs.txt)");
-      sub.add_option("--models", a->models_dir, "Directory of converted models (default $CANDOR_MODELS or models/)");
-      sub.add_option("--embeddings-out", a->embeddings_out,
-                     "Also write each variant's embeddings as DIR/<variant>.emb (for eval identify --embeddings)");
-      sub.add_option("--cache", a->cache_dir, "Cache directory (default build/eval-cache)");
-      sub.add_option("--variant", a->variants,
-                     "Variant(s) to run (default all): base eye-corners eye-lids nose4 inner-mouth eye-weight2 "
-                     "zoom3 shift5 resnet (with base and resnet: their fusion too)");
-      sub.add_flag("--geometry-only", a->geometry_only,
-                   "Only the label-free fit residuals of each variant's five points (no embedding)");
-      sub.add_option("--threads", a->threads, "Worker threads")->check(CLI::Range(1, 64));
-      sub.add_option("--json", a->json_out, "Write the JSON report here (default stdout)");
-      return [a] { return Run(*a); };
-    }});
-
 }  // namespace
-}  // namespace candor::cli
+}  // namespace candor::research
+
+int main(int argc, char** argv) {
+  using namespace candor;
+  CLI::App app{
+      "LFW View 2 for alignment variants of the ArcFace crop, from one detection per image"};
+  research::Args a;
+  app.add_option("--data", a.data, "LFW image root (default $CANDOR_DATA/faces/lfw)");
+  app.add_option("--pairs", a.pairs,
+                 "pairs.txt (default $CANDOR_DATA/faces/lfw-protocol/pairs.txt)");
+  app.add_option("--models", a.models_dir,
+                 "Directory of converted models (default $CANDOR_MODELS or models/)");
+  app.add_option(
+      "--embeddings-out", a.embeddings_out,
+      "Also write each variant's embeddings as DIR/<variant>.emb (for eval identify --embeddings)");
+  app.add_option("--cache", a.cache_dir, "Cache directory (default build/eval-cache)");
+  app.add_option(
+      "--variant", a.variants,
+      "Variant(s) to run (default all): base eye-corners eye-lids nose4 inner-mouth eye-weight2 "
+      "zoom3 shift5 resnet (with base and resnet: their fusion too)");
+  app.add_flag("--geometry-only", a.geometry_only,
+               "Only the label-free fit residuals of each variant's five points (no embedding)");
+  app.add_option("--threads", a.threads, "Worker threads")->check(CLI::Range(1, 64));
+  app.add_option("--json", a.json_out, "Write the JSON report here (default stdout)");
+  CLI11_PARSE(app, argc, argv);
+  const Status status = research::Run(a);
+  if (!status.ok()) std::cerr << "candor-eval-align: " << status.ToString() << std::endl;
+  return ExitCode(status.code());
+}
