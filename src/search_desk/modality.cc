@@ -4,6 +4,14 @@
 
 namespace candor {
 
+Status FaceModality::Accepts(const GalleryInfo& gallery) const {
+  if (gallery.modality == kFingerModality) {
+    return FailedPreconditionError("gallery '" + gallery.name +
+                                   "' holds fingerprints: search it with a fingerprint");
+  }
+  return OkStatus();
+}
+
 StatusOr<IdentifyResult> FaceModality::Identify(const std::string& gallery, int k,
                                                 float threshold) const {
   CANDOR_ASSIGN_OR_RETURN(Template probe, make_probe_());

@@ -9,7 +9,7 @@
 //
 //   FaceModality  the face pipeline's template (a ProbeFactory: decode, detect,
 //                 align, embed; or a template file) searched in a Store.
-// A fingerprint modality implements the same two calls over its own index.
+//   FingerModality (finger_modality.h) the same over a finger gallery.
 //
 // Errors: a modality returns the probe's errors (INVALID_ARGUMENT
 // undecodable, NOT_FOUND no face, RESOURCE_EXHAUSTED too large) and the
@@ -31,6 +31,10 @@ namespace candor {
 class SearchModality {
  public:
   virtual ~SearchModality() = default;
+  // FAILED_PRECONDITION when `gallery` holds templates of another modality
+  // (GalleryInfo::modality): the desk refuses such a search before its gate,
+  // audited, and no probe is made.
+  virtual Status Accepts(const GalleryInfo& gallery) const = 0;
   // 1:N: up to `k` distinct subjects scoring >= `threshold`, best first, and
   // the gallery's size (IdentifyResult.gallery_subjects).
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, int k,
@@ -50,6 +54,7 @@ class FaceModality final : public SearchModality {
   FaceModality(const Store& store, ProbeFactory make_probe)
       : store_(store), make_probe_(std::move(make_probe)) {}
 
+  Status Accepts(const GalleryInfo& gallery) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, int k,
                                     float threshold) const override;
   StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,

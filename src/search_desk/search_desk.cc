@@ -63,16 +63,19 @@ SearchDesk::SearchDesk(Governance& gov, const Store& store,
 
 int64_t SearchDesk::Now() const { return options_.clock ? options_.clock() : gov_.Now(); }
 
-// The gallery must exist before the gate (a precise 404, audited).
-StatusOr<GalleryInfo> SearchDesk::GalleryOrRefuse(const Principal& who,
-                                                  const SearchRequest& r) const {
+// The gallery must exist and hold the probe's modality before the gate (a
+// precise 404 or 412, audited).
+StatusOr<GalleryInfo> SearchDesk::GalleryOrRefuse(const Principal& who, const SearchRequest& r,
+                                                  const SearchModality& modality) const {
   auto g = store_.GetGallery(r.gallery);
-  if (!g.ok()) {
+  Status refused = g.ok() ? modality.Accepts(*g) : g.status();
+  if (!refused.ok()) {
     AuditEntry e = Entry(who, r, "search." + std::string(SearchKindName(r.kind)));
     e.decision = "deny";
     e.outcome = "refused";
-    e.reason = g.status().message();
+    e.reason = refused.message();
     (void)gov_.Audit(std::move(e));
+    return refused;
   }
   return g;
 }
@@ -99,7 +102,7 @@ StatusOr<CompletedSearch> SearchDesk::Identify(const Principal& who, const Searc
     return InvalidArgumentError("not a 1:N request");
   }
   if (!calibration_) return FailedPreconditionError("no thresholds configured");
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request));
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request, modality));
   CompletedSearch d;
   CANDOR_ASSIGN_OR_RETURN(d.ticket, gov_.BeginSearch(who, request));
   auto fail = [&](const Status& s) { return Failed(who, request, d.ticket.search_id, s); };
@@ -151,7 +154,7 @@ StatusOr<CompletedSearch> SearchDesk::Verify(const Principal& who, const SearchR
                                              const SearchModality& modality) const {
   if (request.kind != SearchKind::kVerify) return InvalidArgumentError("not a verify request");
   if (!calibration_) return FailedPreconditionError("no thresholds configured");
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request));
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request, modality));
   CompletedSearch d;
   CANDOR_ASSIGN_OR_RETURN(d.ticket, gov_.BeginSearch(who, request));
   auto fail = [&](const Status& s) { return Failed(who, request, d.ticket.search_id, s); };

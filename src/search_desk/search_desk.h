@@ -4,7 +4,8 @@
 // CLI's identify / verify and enrolment's duplicate checks alike (a library
 // below src/server and src/cli; docs/ARCHITECTURE.md). One call runs a whole
 // search:
-//   1. the gallery must exist (else NOT_FOUND, audited as a refusal);
+//   1. the gallery must exist (else NOT_FOUND) and hold the probe's modality
+//      (SearchModality::Accepts, else FAILED_PRECONDITION), audited as refusals;
 //   2. Governance::BeginSearch: authorization, role, training, gallery bases,
 //      search limit, exigent window (audits allow and deny);
 //   3. the threshold, from SearchCalibration (thresholds.h), with its source;
@@ -83,7 +84,8 @@ class SearchDesk {
   const SearchCalibration& calibration() const { return *calibration_; }
 
  private:
-  StatusOr<GalleryInfo> GalleryOrRefuse(const Principal& who, const SearchRequest& r) const;
+  StatusOr<GalleryInfo> GalleryOrRefuse(const Principal& who, const SearchRequest& r,
+                                        const SearchModality& modality) const;
   Status Failed(const Principal& who, const SearchRequest& r, const std::string& search_id,
                 const Status& why) const;
   void Seal(CompletedSearch& done) const;

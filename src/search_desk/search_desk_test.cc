@@ -12,12 +12,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <random>
 
 #include "candor/gallery_calibration.h"
 #include "common/hash.h"
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
+#include "search_desk/finger_modality.h"
 
 namespace candor {
 namespace {
@@ -224,6 +227,127 @@ TEST_F(SearchDeskTest, VerifyOfAnUnknownSubjectAnswersLikeANonMatch) {
   EXPECT_EQ(shape(ghost->record.summary), shape(other->record.summary));
   EXPECT_EQ(ghost->record.summary["status"], "no_candidate");
   EXPECT_TRUE(ghost->record.candidates.empty());
+}
+
+// A synthetic finger: 40 minutiae spread over a 300 x 300 frame (MCC
+// compares local minutia structures; an identical copy scores at the top).
+finger::FingerTemplate SyntheticFinger(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> pos(40.0f, 260.0f), dir(0.0f, 6.2831853f);
+  finger::FingerTemplate t;
+  t.width = t.height = 300;
+  for (int i = 0; i < 40; ++i) {
+    finger::Minutia m;
+    m.x = pos(rng);
+    m.y = pos(rng);
+    m.direction = dir(rng);
+    m.type = i % 2 ? finger::MinutiaType::kEnding : finger::MinutiaType::kBifurcation;
+    m.quality = 80;
+    t.minutiae.push_back(m);
+  }
+  return t;
+}
+
+// Fingerprints take the same desk: the gate first (a refused search never
+// makes the probe), thresholds at the finger targets from the finger
+// gallery's own model calibration, the sealed record with the mate, and a
+// print never searches a face gallery (refused before the probe is made).
+TEST_F(SearchDeskTest, FingerSearchesTakeTheSameDeskAtTheFingerTargets) {
+  ASSERT_TRUE(gov_->SetGalleryPolicy(admin_, {"tenprints", {LegalBasis::kWarrant}, "standard"}).ok());
+  GalleryInfo tg = TestGallery("tenprints");
+  tg.modality = kFingerModality;
+  ASSERT_TRUE(store_->CreateGallery(tg).ok());
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < 5; ++i) {
+    EnrollRequest r;
+    r.subject_id = "f" + std::to_string(i);
+    TemplateInput in;
+    in.finger = SyntheticFinger(700 + static_cast<uint64_t>(i));
+    in.image_sha256 = Sha256("print" + std::to_string(i));
+    r.templates.push_back(std::move(in));
+    rs.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store_->Enroll("tenprints", rs).ok());
+  // A model calibration per modality: the finger one of MCC-like scores in [0, 1].
+  SearchCalibrationOptions o;
+  o.load_model = [](const GalleryInfo& g) -> StatusOr<Calibration> {
+    if (g.modality != kFingerModality) return TestModelCalibration(g);
+    CalibrationInput in;
+    in.model_id = g.model_id;
+    in.model_sha256 = HexEncode(g.model_sha256);
+    std::mt19937_64 rng(9);
+    std::uniform_real_distribution<double> d(0.0, 0.1);
+    for (int i = 0; i < 20000; ++i) in.impostor_scores.push_back(d(rng));
+    return Calibration::Build(in);
+  };
+  o.target_fpir = 1e-3;
+  o.target_fmr = 1e-4;
+  o.finger_target_fpir = 5e-2;
+  o.finger_target_fmr = 2e-2;
+  auto calibration = OpenSearchCalibration(*store_, o);
+  SearchDesk desk(*gov_, *store_, calibration, book_.get());
+  auto g = store_->GetGallery("tenprints");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto model = o.load_model(*g);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto want_1n = model->ThresholdForFpir(5e-2, 5);
+  auto want_11 = model->ThresholdForFmr(2e-2);
+  ASSERT_TRUE(want_1n.ok() && want_11.ok());
+
+  int probes = 0;
+  const finger::FingerTemplate mate = SyntheticFinger(703);
+  FingerModality print(*store_, [&]() -> StatusOr<std::vector<finger::FingerTemplate>> {
+    ++probes;
+    return std::vector<finger::FingerTemplate>{mate};
+  });
+  auto refused = desk.Identify(alice_, Identify("tenprints", ""), print);
+  EXPECT_EQ(refused.status().code(), Code::kPermissionDenied) << refused.status().ToString();
+  EXPECT_EQ(probes, 0);
+
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"tenprints", "licences"});
+  auto done = desk.Identify(alice_, Identify("tenprints", auth), print);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(probes, 1);
+  EXPECT_FLOAT_EQ(done->threshold.value, static_cast<float>(want_1n->threshold));
+  ASSERT_FALSE(done->result.candidates.empty());
+  EXPECT_EQ(done->result.candidates[0].subject_id, "f3");
+  auto rec = book_->Get(done->ticket.search_id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_FALSE(rec->candidates.empty());
+  EXPECT_EQ(rec->candidates[0].subject_id, "f3");
+  EXPECT_EQ(LastAudit("search.identify").decision, "allow");
+
+  SearchRequest v = Identify("tenprints", auth);
+  v.kind = SearchKind::kVerify;
+  auto ver = desk.Verify(alice_, v, "f3", print);
+  ASSERT_TRUE(ver.ok()) << ver.status().ToString();
+  EXPECT_TRUE(ver->verify.match);
+  EXPECT_FLOAT_EQ(ver->threshold.value, static_cast<float>(want_11->threshold));
+  auto other = desk.Verify(alice_, v, "f1", print);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_FALSE(other->verify.match);
+
+  // A print against the face gallery, a face against the finger gallery:
+  // refused before the gate (audited, the authorization's count untouched),
+  // and no probe is made.
+  const int before = probes;
+  auto counted = gov_->GetAuthorization(auth);
+  ASSERT_TRUE(counted.ok());
+  auto wrong = desk.Identify(alice_, Identify("licences", auth), print);
+  EXPECT_EQ(wrong.status().code(), Code::kFailedPrecondition) << wrong.status().ToString();
+  EXPECT_EQ(probes, before);
+  AuditEntry refusal = LastAudit("search.identify");
+  EXPECT_EQ(refusal.decision, "deny");
+  EXPECT_NE(refusal.reason.find("a fingerprint cannot search it"), std::string::npos)
+      << refusal.reason;
+  Counted face{0, Enrolled(3), OkStatus()};
+  auto face_on_prints = desk.Identify(alice_, Identify("tenprints", auth), face.Over(*store_));
+  EXPECT_EQ(face_on_prints.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(face.probes, 0);
+  EXPECT_NE(LastAudit("search.identify").reason.find("holds fingerprints"), std::string::npos);
+  auto used = gov_->GetAuthorization(auth);
+  ASSERT_TRUE(used.ok());
+  EXPECT_EQ(used->searches_used, counted->searches_used);
 }
 
 }  // namespace

@@ -30,9 +30,12 @@ class CalibratedSource final : public SearchCalibration {
                        "fixed threshold set by the operator (no calibration)", false};
     }
     const int64_t n = std::max<int64_t>(1, g.subjects);
+    const bool finger = g.modality == kFingerModality;
+    const double target_fpir = finger ? o_.finger_target_fpir : o_.target_fpir;
+    const double target_fmr = finger ? o_.finger_target_fmr : o_.target_fmr;
     if (kind == SearchKind::kVerify) {
       CANDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Calibration> c, Model(g));
-      CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, c->ThresholdForFmr(o_.target_fmr));
+      CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t, c->ThresholdForFmr(target_fmr));
       return Threshold{static_cast<float>(t.threshold), kFromModelCalibration,
                        ModelWords(g) + " (1:1 thresholds come from the model's calibration)",
                        false};
@@ -40,13 +43,13 @@ class CalibratedSource final : public SearchCalibration {
     std::string why;
     CANDOR_ASSIGN_OR_RETURN(std::shared_ptr<const GalleryCalibration> stored, OfGallery(g, &why));
     if (stored) {
-      CANDOR_ASSIGN_OR_RETURN(ThresholdDecision d, stored->ThresholdForFpir(o_.target_fpir, n));
+      CANDOR_ASSIGN_OR_RETURN(ThresholdDecision d, stored->ThresholdForFpir(target_fpir, n));
       return Threshold{static_cast<float>(d.threshold), kFromGalleryCalibration,
                        d.source + (d.stale ? " (stale: recalibrate)" : ""), d.stale};
     }
     CANDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Calibration> c, Model(g));
     CANDOR_ASSIGN_OR_RETURN(ThresholdChoice t,
-                            c->ThresholdForFpir(o_.target_fpir, static_cast<uint64_t>(n)));
+                            c->ThresholdForFpir(target_fpir, static_cast<uint64_t>(n)));
     return Threshold{static_cast<float>(t.threshold), kFromModelCalibration,
                      ModelWords(g) + " (no in-gallery calibration" + why + ")", false};
   }
