@@ -68,6 +68,7 @@ inline nlohmann::json GalleryJson(const GalleryInfo& g) {
           {"legal_basis", g.legal_basis},
           {"retention_class", g.retention_class},
           {"allowed_search_bases", g.allowed_search_bases},
+          {"modality", g.modality},
           {"model_id", g.model_id},
           {"model_sha256", g.model_id.empty() ? std::string() : HexEncode(g.model_sha256)},
           {"dim", g.dim},

@@ -57,6 +57,12 @@ void AddServeFlags(CLI::App& sub, ServeConfig* c, bool for_demo) {
         ->check(CLI::Range(0.0, 1.0));
     sub.add_option("--target-fmr", c->target_fmr, "1:1 threshold target")
         ->check(CLI::Range(0.0, 1.0));
+    sub.add_option("--finger-target-fpir", c->finger_target_fpir,
+                   "1:N threshold target of finger galleries")
+        ->check(CLI::Range(0.0, 1.0));
+    sub.add_option("--finger-target-fmr", c->finger_target_fmr,
+                   "1:1 threshold target of finger galleries")
+        ->check(CLI::Range(0.0, 1.0));
     sub.add_option("--threshold", c->threshold,
                    "Fixed cosine threshold instead of a calibration (load tests only)");
   }
@@ -165,6 +171,8 @@ Status RunService(const ServeConfig& c, const Pipeline* pipeline,
   sc.model_calibration = c.calibration;
   sc.target_fpir = c.target_fpir;
   sc.target_fmr = c.target_fmr;
+  sc.finger_target_fpir = c.finger_target_fpir;
+  sc.finger_target_fmr = c.finger_target_fmr;
   sc.fixed_threshold = c.threshold;
   so.calibration = OpenSearchCalibration(*store, sc);
   ConfigureWebAndReview(dir, c.web_root, &so, &ho);

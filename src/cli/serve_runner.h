@@ -36,6 +36,7 @@ struct ServeConfig {
   std::string cert, tls_key, calibration;
   std::string web_root;  // the browser client (serve_web.h); empty: found
   double target_fpir = 1e-3, target_fmr = 1e-4;
+  double finger_target_fpir = 1e-2, finger_target_fmr = 1e-2;  // finger galleries
   float threshold = 0;   // > 0: fixed threshold (load tests only)
   int rate_limit = 600;  // requests per minute per account; 0: none
   int rate_burst = 120;

@@ -933,8 +933,10 @@ TEST_F(CliTest, GovernanceStepsNeedTheOperatorsOwnCredential) {
 // Fingerprints as a gallery modality (issue 13): a finger gallery is created
 // by an admin, real FVC prints are enrolled by an enroller (several fingers
 // per subject), a face gallery refuses them, a blank image is refused with
-// the extraction's error, and every step is audited without subject ids.
-TEST_F(CliTest, FingerGalleryEnrollIsGovernedAndAudited) {
+// the extraction's error; an investigator's 1:N and 1:1 run under an
+// authorization through the search desk, the mate reaches two reviewers and
+// becomes a lead; every step is audited without subject ids.
+TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   CANDOR_REQUIRE_DATA(data);
   const fs::path fvc = data / "fingerprints" / "fvc2002-db1-b";
   if (!fs::exists(fvc / "101_1.tif")) GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
@@ -963,7 +965,10 @@ TEST_F(CliTest, FingerGalleryEnrollIsGovernedAndAudited) {
   // The CLI's JSON (cli/gallery_flags.h GalleryJson) names the model; a finger
   // gallery's is finger-mcc from its creation.
   EXPECT_EQ(r.Json().value("model_id", ""), "finger-mcc");
-  ASSERT_EQ(create("faces", "face").exit_code, 0);
+  EXPECT_EQ(r.Json().value("modality", ""), "finger");
+  r = create("faces", "face");
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("modality", ""), "face");
   EXPECT_NE(create("odd", "iris").exit_code, 0);
 
   // Two subjects, each two fingers (FVC fingers 101..104 as positions 1 and 2).
@@ -1018,6 +1023,81 @@ TEST_F(CliTest, FingerGalleryEnrollIsGovernedAndAudited) {
   r = C({"--json", "gallery", "show", "prints"});
   EXPECT_EQ(r.Json().value("subjects", 0), 2);
 
+  // A governed 1:N and 1:1 with fingers: an investigator under an approved authorization;
+  // the candidates go to two-person review; the examiner sees the mate first.
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "inv", "--role",
+                    "investigator", "--training-expires", "2099-12-31"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "sup", "--role",
+                    "supervisor", "--training-expires", "2099-12-31"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "exa", "--role",
+                    "examiner", "--training-expires", "2099-12-31"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "aud", "--role",
+                    "auditor", "--training-expires", "2099-12-31"})).exit_code, 0) << Describe(r);
+  for (const char* g : {"prints", "faces"}) {
+    ASSERT_EQ((r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", g,
+                      "--basis", "warrant"})).exit_code, 0) << Describe(r);
+  }
+  // Without an authorization: refused before any print is read.
+  r = C({"--json", "finger", "identify", "--gallery", "prints", "--as", "inv",
+         "1:" + print(101, 4)});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
+         "W-9", "--authority", "test court", "--case", "C-9", "--purpose", "fingerprint test",
+         "--gallery", "prints", "--gallery", "faces", "--expires", "2099-01-01",
+         "--max-searches", "10"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string auth = r.Json().value("id", "");
+  ASSERT_EQ((r = C({"authorization", "approve", "--as", "sup", "--id", auth})).exit_code, 0)
+      << Describe(r);
+  r = C({"--json", "finger", "identify", "--gallery", "prints", "--as", "inv", "--authorization",
+         auth, "1:" + print(101, 4), "2:" + print(102, 4)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string search = r.Json().value("search_id", "");
+  ASSERT_FALSE(search.empty()) << Describe(r);
+  EXPECT_EQ(r.Json().value("outcome", ""), "candidates pending review") << Describe(r);
+  EXPECT_NE(r.Json().value("threshold_source", "").find("finger-mcc"), std::string::npos)
+      << Describe(r);
+  EXPECT_EQ(r.out.find("p1"), std::string::npos) << r.out;  // the requester sees no identity
+  EXPECT_EQ(r.out.find("score"), std::string::npos) << r.out;
+  r = C({"--json", "review", "list", "--as", "exa", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_FALSE(r.Json()["candidates"].empty()) << Describe(r);
+  EXPECT_EQ(r.Json()["candidates"][0].value("subject_id", ""), "p1") << Describe(r);
+  ASSERT_EQ((r = C({"review", "confirm", "--as", "exa", "--search", search, "--subject", "p1",
+                    "--notes", "ridge detail consistent"})).exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"review", "confirm", "--as", "sup", "--search", search, "--subject", "p1",
+                    "--notes", "second examiner agrees"})).exit_code, 0) << Describe(r);
+  r = C({"--json", "lead", "--as", "inv", "--search", search});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json()["confirmed_subject_ids"][0], "p1") << Describe(r);
+  // 1:1 under the authorization: a lead for review, no score for the requester.
+  r = C({"--json", "finger", "verify", "--gallery", "prints", "--as", "inv", "--authorization",
+         auth, "--subject", "p2", "1:" + print(103, 5)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out.find("score"), std::string::npos) << r.out;
+  EXPECT_EQ(r.Json().value("candidate_count", -1), 1) << Describe(r);
+  // Another person's thumb against p2: no candidate (one impostor comparison
+  // at the calibration's FMR 1 % threshold).
+  r = C({"--json", "finger", "verify", "--gallery", "prints", "--as", "inv", "--authorization",
+         auth, "--subject", "p2", "1:" + print(107, 5)});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("candidate_count", -1), 0) << Describe(r);
+  // A print cannot search a face gallery: refused by the desk before any print is read.
+  r = C({"--json", "finger", "identify", "--gallery", "faces", "--as", "inv", "--authorization",
+         auth, print(101, 4)});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("a fingerprint cannot search it"), std::string::npos) << Describe(r);
+  // A blank probe: the extraction's error, after the gate (audited as a failed search).
+  r = C({"--json", "finger", "identify", "--gallery", "prints", "--as", "inv", "--authorization",
+         auth, (s / "blank.pgm").string()});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("no fingerprint found"), std::string::npos) << Describe(r);
+  // The transparency report counts the finger searches by gallery, with no identity.
+  r = C({"report", "transparency", "--as", "aud", "--from", "2000-01-01", "--to", "2100-01-01"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_GE(r.Json()["by_gallery"].value("prints", 0), 4) << r.out;
+  EXPECT_EQ(r.out.find("\"p1\""), std::string::npos) << r.out;
+
   // Audited: three allowed finger enrollments, the refusals, no subject ids.
   int allowed = 0, refused = 0;
   for (const json& e : AuditEntries(store / "audit.log")) {
@@ -1035,6 +1115,14 @@ TEST_F(CliTest, FingerGalleryEnrollIsGovernedAndAudited) {
   }
   EXPECT_EQ(allowed, 3);
   EXPECT_GE(refused, 5);
+  int searches = 0;
+  for (const json& e : AuditEntries(store / "audit.log")) {
+    if (e.value("gallery", "") != "prints") continue;
+    const std::string action = e.value("action", "");
+    if (action == "search.identify" || action == "search.verify") ++searches;
+    EXPECT_EQ(e.dump().find("\"p1\""), std::string::npos) << e.dump();
+  }
+  EXPECT_GE(searches, 5);  // the refused identify, the identify, two verifies, the blank
 }
 
 }  // namespace
