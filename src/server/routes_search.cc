@@ -4,6 +4,8 @@
 // The requester never sees candidates before release; examiners and
 // supervisors (not the requester) see them for review; auditors never do.
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "candor/pipeline.h"
@@ -198,12 +200,17 @@ ProbeFactory MakeProbe(const Pipeline* pipe, const std::string& image, bool* no_
   };
 }
 
-ApiResponse SearchError(Ctx& c, const Status& s, bool no_face, bool image_failed) {
+ApiResponse SearchError(Ctx& c, const Status& s, bool no_probe, bool image_failed,
+                        bool finger) {
   c.search_outcome = s.code() == Code::kPermissionDenied || s.code() == Code::kUnauthenticated
                          ? "refused"
                          : "error";
-  if (no_face)
-    return ErrorResponse(InvalidArgumentError("no usable face in the probe: " + s.message()), 422);
+  if (no_probe) {
+    return ErrorResponse(InvalidArgumentError(std::string("no usable ") +
+                                              (finger ? "fingerprint" : "face") +
+                                              " in the probe: " + s.message()),
+                         422);
+  }
   return ErrorResponse(s, image_failed ? ImageHttpStatus(s) : 0);
 }
 
@@ -213,21 +220,53 @@ void KeepProbe(Ctx& c, const std::string& id, const std::string& image) {
   }
 }
 
+// The modality of `gallery` ("" when it does not exist: the desk refuses
+// that search, audited).
+std::string ModalityOf(Ctx& c, const std::string& gallery) {
+  auto g = ServiceRoutes::GalleryStore(c).GetGallery(gallery);
+  return g.ok() ? g->modality : std::string();
+}
+
+// Checks what a search of `gallery` needs before its probe is admitted: a
+// face gallery refuses the finger fields (400) and needs the face pipeline
+// (503). Null when the search may go on.
+std::optional<ApiResponse> CheckModality(Ctx& c, const char* action, const std::string& modality,
+                                         const FingerProbeFields& finger) {
+  if (modality == kFingerModality) return std::nullopt;
+  if (finger.given && !modality.empty()) {
+    return Refuse(c, action,
+                  InvalidArgumentError("finger_position and dpi are for finger galleries; this "
+                                       "gallery holds faces"));
+  }
+  if (ServiceRoutes::Pipe(c) == nullptr) {
+    return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  }
+  return std::nullopt;
+}
+
 // Identify or verify through the search desk (search_desk.h): gate, probe,
-// index, threshold and rates, the sealed record. The answer is the record's
-// requester view; the probe image is kept (sealed) for the examiners.
+// index, threshold and rates, the sealed record. The probe is a face or, for
+// a finger gallery, one print (FingerModality); the desk is the same. The
+// answer is the record's requester view; the probe image is kept (sealed) for
+// the examiners.
 ApiResponse RunSearch(Ctx& c, const SearchRequest& req, const std::string& subject,
-                      const std::string& image) {
+                      const std::string& image, const std::string& modality,
+                      const FingerProbeFields& finger) {
   if (!ServiceRoutes::Options(c).calibration) {
     return ErrorResponse(UnavailableError("no thresholds configured for searches"));
   }
-  bool no_face = false, image_failed = false;
-  FaceModality face(ServiceRoutes::GalleryStore(c),
-                    MakeProbe(ServiceRoutes::Pipe(c), image, &no_face, &image_failed));
+  bool no_probe = false, image_failed = false;
+  const Store& store = ServiceRoutes::GalleryStore(c);
+  FaceModality face(store, MakeProbe(ServiceRoutes::Pipe(c), image, &no_probe, &image_failed));
+  FingerModality print(store, MakeFingerProbe(image, finger.dpi, finger.finger_position,
+                                              &no_probe, &image_failed));
+  const bool is_finger = modality == kFingerModality;
+  const SearchModality& m = is_finger ? static_cast<const SearchModality&>(print)
+                                      : static_cast<const SearchModality&>(face);
   const SearchDesk& desk = ServiceRoutes::Desk(c);
-  auto r = req.kind == SearchKind::kVerify ? desk.Verify(*c.who, req, subject, face)
-                                           : desk.Identify(*c.who, req, face);
-  if (!r.ok()) return SearchError(c, r.status(), no_face, image_failed);
+  auto r = req.kind == SearchKind::kVerify ? desk.Verify(*c.who, req, subject, m)
+                                           : desk.Identify(*c.who, req, m);
+  if (!r.ok()) return SearchError(c, r.status(), no_probe, image_failed, is_finger);
   KeepProbe(c, r->ticket.search_id, image);
   if (!r->recorded.ok()) {
     spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
@@ -301,8 +340,12 @@ ApiResponse HandleIdentify(Ctx& c) {
   auto body = ParseStrict(c.req.body, {{"authorization_id", JType::kString, true},
                                        {"gallery", JType::kString, true},
                                        {"image", JType::kString, true},
-                                       {"k", JType::kInt, false}});
+                                       {"k", JType::kInt, false},
+                                       {"finger_position", JType::kInt, false},
+                                       {"dpi", JType::kNumber, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
+  auto finger = ParseFingerProbeFields(*body);
+  if (!finger.ok()) return Refuse(c, action, finger.status());
   // k: the candidate list size, within governance's policy range (absent: its
   // default). Checked here, before the probe is decoded, against the same
   // bounds BeginSearch enforces, so the message and the check agree.
@@ -315,8 +358,8 @@ ApiResponse HandleIdentify(Ctx& c) {
                                        "] (omit it for the policy default " +
                                        std::to_string(policy.default_candidates) + ")"));
   }
-  const Pipeline* pipe = ServiceRoutes::Pipe(c);
-  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  const std::string modality = ModalityOf(c, (*body)["gallery"]);
+  if (auto stop = CheckModality(c, action, modality, *finger)) return *stop;
   ApiResponse refused;
   auto image = AdmitImage(c, *body, action, &refused);
   if (!image) return refused;
@@ -326,7 +369,7 @@ ApiResponse HandleIdentify(Ctx& c) {
   req.authorization_id = (*body)["authorization_id"];
   req.candidate_list_size = static_cast<int>(k);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  return RunSearch(c, req, "", *image);
+  return RunSearch(c, req, "", *image, modality, *finger);
 }
 
 ApiResponse HandleVerify(Ctx& c) {
@@ -335,10 +378,14 @@ ApiResponse HandleVerify(Ctx& c) {
                                        {"consent", JType::kBool, false},
                                        {"gallery", JType::kString, true},
                                        {"subject_id", JType::kString, true},
-                                       {"image", JType::kString, true}});
+                                       {"image", JType::kString, true},
+                                       {"finger_position", JType::kInt, false},
+                                       {"dpi", JType::kNumber, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
-  const Pipeline* pipe = ServiceRoutes::Pipe(c);
-  if (pipe == nullptr) return ErrorResponse(UnavailableError("no face pipeline loaded"));
+  auto finger = ParseFingerProbeFields(*body);
+  if (!finger.ok()) return Refuse(c, action, finger.status());
+  const std::string modality = ModalityOf(c, (*body)["gallery"]);
+  if (auto stop = CheckModality(c, action, modality, *finger)) return *stop;
   ApiResponse refused;
   auto image = AdmitImage(c, *body, action, &refused);
   if (!image) return refused;
@@ -348,7 +395,7 @@ ApiResponse HandleVerify(Ctx& c) {
   req.authorization_id = body->value("authorization_id", std::string());
   req.consent_verify = body->value("consent", false);
   req.probe_hash = HexDigest(Sha256(std::string_view(*image)));
-  return RunSearch(c, req, (*body)["subject_id"], *image);
+  return RunSearch(c, req, (*body)["subject_id"], *image, modality, *finger);
 }
 
 ApiResponse HandleListSearches(Ctx& c) {

@@ -1689,6 +1689,106 @@ TEST_F(ServerTest, FingerGalleryEnrollmentOverTheApi) {
   EXPECT_EQ(r.status, 400) << r.raw;
   EXPECT_EQ(AuditCount("gallery.enroll", "allow"), 2);
   EXPECT_GE(AuditCount("gallery.enroll", "deny"), 4);
+
+  // A second subject, then a 1:N search with another impression of p1's first finger,
+  // at a threshold for MCC scores (the FVC calibration's FMR 1 %, docs/FINGER.md).
+  r = Post("/v1/galleries/tenprints/subjects", enr,
+           {{"subject_id", "p2"}, {"image", B64(ReadBytes(fvc / "103_1.tif"))}, {"finger_position", 1}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  threshold_ = [](const GalleryInfo& g, SearchKind) -> StatusOr<float> {
+    return g.modality == kFingerModality ? 0.022f : kTestThreshold;
+  };
+  StartService();
+  const std::string sup = Person("sara", "supervisor"), exa = Person("eve", "examiner");
+  const std::string auth = Authorize(inv, sup, "warrant", {"tenprints", "bookings"}, 20);
+  Reply id = Identify(inv, auth, "tenprints", ReadBytes(fvc / "101_3.tif"));
+  ASSERT_EQ(id.status, 201) << id.raw;
+  const std::string search = id.body.value("id", "");
+  EXPECT_GE(id.body.value("candidate_count", 0), 1) << id.raw;
+  EXPECT_EQ(id.raw.find("p1"), std::string::npos) << id.raw;  // not for the requester
+  Reply view = Call("GET", "/v1/searches/" + search, exa);
+  ASSERT_EQ(view.status, 200) << view.raw;
+  ASSERT_FALSE(view.body["candidates"].empty()) << view.raw;
+  EXPECT_EQ(view.body["candidates"][0].value("subject_id", ""), "p1") << view.raw;
+  // The examiner's side-by-side: both prints, minutiae, and MCC's pairs.
+  Reply pairs = Call("GET", "/v1/searches/" + search + "/candidates/1/minutiae", exa);
+  ASSERT_EQ(pairs.status, 200) << pairs.raw.substr(0, 300);
+  EXPECT_GE(pairs.body["pairs"].size(), 4u);
+  EXPECT_GT(pairs.body.value("score", 0.0), 0.022);
+  EXPECT_EQ(pairs.body["candidate"].value("finger_position", -1), 1);
+  EXPECT_FALSE(pairs.body["probe"].value("image_png", "").empty());
+  EXPECT_FALSE(pairs.body["candidate"].value("image_png", "").empty());
+  const size_t pm = pairs.body["probe"]["minutiae"].size();
+  for (const auto& p : pairs.body["pairs"]) EXPECT_LT(p.value("probe", 0), static_cast<int>(pm));
+  EXPECT_EQ(Call("GET", "/v1/searches/" + search + "/candidates/1/minutiae", inv).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + search + "/candidates/9/minutiae", exa).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + search + "/candidates/1/image", exa).status, 200);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + search + "/candidates/x/minutiae", exa).status, 400);
+  EXPECT_EQ(Call("GET", "/v1/searches/" + search + "/candidates/1/minutiae?dpi=9", exa).status,
+            400);
+  // Two people review the fingerprint candidate; the lead reaches the requester.
+  for (const std::string& who : {exa, sup}) {
+    Reply rv = Post("/v1/searches/" + search + "/reviews", who,
+                    {{"subject_id", "p1"}, {"decision", "confirm"}, {"notes", "ridges agree"}});
+    ASSERT_EQ(rv.status, 201) << rv.raw;
+  }
+  Reply lead = Call("GET", "/v1/searches/" + search + "/lead", inv);
+  ASSERT_EQ(lead.status, 200) << lead.raw;
+  EXPECT_EQ(lead.body["confirmed_subject_ids"][0], "p1") << lead.raw;
+
+  // 1:1 over the API: the mate's other impression is a candidate for review (no
+  // score for the requester); another person's thumb is not.
+  auto verify = [&](const std::string& subject, const std::string& image, json extra = {}) {
+    json body = {{"authorization_id", auth}, {"gallery", "tenprints"}, {"subject_id", subject},
+                 {"image", B64(image)}};
+    for (auto& [k, v] : extra.items()) body[k] = v;
+    return Post("/v1/verify", inv, body);
+  };
+  Reply v = verify("p1", ReadBytes(fvc / "101_5.tif"), {{"finger_position", 1}});
+  ASSERT_EQ(v.status, 201) << v.raw;
+  EXPECT_EQ(v.body.value("candidate_count", -1), 1) << v.raw;
+  EXPECT_EQ(v.raw.find("score"), std::string::npos) << v.raw;
+  v = verify("p2", ReadBytes(fvc / "107_5.tif"), {{"finger_position", 1}});
+  ASSERT_EQ(v.status, 201) << v.raw;
+  EXPECT_EQ(v.body.value("candidate_count", -1), 0) << v.raw;
+
+  // Bad input: clear 4xx, never a crash. A blank print (422), bytes that are no
+  // image (400/415), a tiny image (422), out-of-range fields (400), finger fields
+  // on a face gallery (400).
+  const int before = static_cast<int>(AuditCount("search.probe_failed", "allow"));
+  Reply bad = Identify(inv, auth, "tenprints", blank);
+  EXPECT_EQ(bad.status, 422) << bad.raw;
+  EXPECT_NE(bad.raw.find("no usable fingerprint"), std::string::npos) << bad.raw;
+  bad = Identify(inv, auth, "tenprints", "this is not an image at all");
+  EXPECT_TRUE(bad.status == 400 || bad.status == 415) << bad.raw;
+  const std::string tiny = "P5\n8 8\n255\n" + std::string(64, '\x80');
+  bad = Identify(inv, auth, "tenprints", tiny);
+  EXPECT_GE(bad.status, 400) << bad.raw;
+  EXPECT_LT(bad.status, 500) << bad.raw;
+  EXPECT_EQ(verify("p1", print1, {{"finger_position", 11}}).status, 400);
+  EXPECT_EQ(verify("p1", print1, {{"dpi", 50}}).status, 400);
+  Reply wrong = Post("/v1/identify", inv,
+                     {{"authorization_id", auth}, {"gallery", "bookings"},
+                      {"image", B64(Photo("Adrien_Brody", 2))}, {"finger_position", 1}});
+  EXPECT_EQ(wrong.status, 400) << wrong.raw;
+  EXPECT_NE(wrong.raw.find("finger galleries"), std::string::npos) << wrong.raw;
+  EXPECT_GE(AuditCount("search.probe_failed", "allow"), before + 3);
+
+  // A face search has no minutiae (412), and a face photo's search of a face
+  // gallery still goes the face way.
+  Enroll("bookings", enr);
+  Reply face = Identify(inv, auth, "bookings", Photo("Adrien_Brody", 2));
+  ASSERT_EQ(face.status, 201) << face.raw;
+  ASSERT_GT(face.body.value("candidate_count", 0), 0) << face.raw;
+  EXPECT_EQ(Call("GET", "/v1/searches/" + face.body.value("id", "") + "/candidates/1/minutiae",
+                 exa).status, 412);
+  // The transparency report counts the finger searches with the gallery's.
+  const std::string aud = Person("aldo", "auditor");
+  Reply t = Call("GET",
+                 "/v1/reports/transparency?from=" + Iso(kStart - kDay) + "&to=" + Iso(kStart + kDay),
+                 aud);
+  ASSERT_EQ(t.status, 200) << t.raw;
+  EXPECT_GE(t.body["by_gallery"].value("tenprints", 0), 6) << t.raw;
 }
 
 }  // namespace

@@ -70,6 +70,8 @@ const Route kRoutes[] = {
     {"GET", "/v1/searches/{id}", server::HandleGetSearch, true},
     {"GET", "/v1/searches/{id}/probe", server::HandleGetProbe, true},
     {"GET", "/v1/searches/{id}/candidates/{rank}/image", server::HandleGetCandidateImage, true},
+    {"GET", "/v1/searches/{id}/candidates/{rank}/minutiae", server::HandleGetCandidateMinutiae,
+     true},
     {"POST", "/v1/searches/{id}/reviews", server::HandleReview, true},
     {"GET", "/v1/searches/{id}/lead", server::HandleGetLead, true},
     {"GET", "/v1/audit", server::HandleAudit, true},

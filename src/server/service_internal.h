@@ -18,6 +18,7 @@
 #include "candor/govern.h"
 #include "candor/server.h"
 #include "server/json_util.h"
+#include "search_desk/finger_modality.h"
 #include "search_desk/search_book.h"
 #include "search_desk/search_desk.h"
 
@@ -97,6 +98,21 @@ ApiResponse HandleEnroll(Ctx& c);
 // `image` admitted, the caller's role checked.
 ApiResponse EnrollFinger(Ctx& c, const std::string& gallery, const json& body,
                          const std::string& image);
+// A finger gallery's search probe: the one print in `image` at `dpi`, at ISO
+// position `finger_position` (0: unknown, compared with every enrolled
+// finger); sets *no_print when it holds no usable ridge area, *image_failed
+// when it cannot be decoded. `image` must outlive the factory.
+FingerProbeFactory MakeFingerProbe(const std::string& image, double dpi, int finger_position,
+                                   bool* no_print, bool* image_failed);
+// The optional finger fields of a search body ("dpi" 250..1200, default 500;
+// "finger_position" 0..10); `given` when either is present (a face gallery
+// refuses them). INVALID_ARGUMENT out of range.
+struct FingerProbeFields {
+  double dpi = 500;
+  int finger_position = 0;
+  bool given = false;
+};
+StatusOr<FingerProbeFields> ParseFingerProbeFields(const json& body);
 ApiResponse HandleCalibrateGallery(Ctx& c);
 ApiResponse HandleDeleteSubject(Ctx& c);
 ApiResponse HandleListAuthorizations(Ctx& c);
@@ -113,6 +129,7 @@ ApiResponse HandleListSearches(Ctx& c);
 ApiResponse HandleGetSearch(Ctx& c);
 ApiResponse HandleGetProbe(Ctx& c);
 ApiResponse HandleGetCandidateImage(Ctx& c);
+ApiResponse HandleGetCandidateMinutiae(Ctx& c);  // routes_finger.cc
 ApiResponse HandleReview(Ctx& c);
 ApiResponse HandleGetLead(Ctx& c);
 ApiResponse HandleAudit(Ctx& c);
