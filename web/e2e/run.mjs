@@ -13,6 +13,9 @@
 // threshold, for the investigator and the examiner), an examiner's rejection
 // (no lead released), and a supervisor backing an exigent authorization with
 // a warrant before its deadline (the countdown goes away).
+// Fingerprints: a print (FVC2002 DB1-B TIFF) uploaded to a finger gallery and
+// searched; the examiner sees probe and candidate prints side by side with
+// the paired minutiae drawn, and confirms.
 // Refusals: no authorization, expired training, wrong role (examiner and
 // auditor calling identify / probe routes), and the same person twice.
 //
@@ -26,7 +29,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {writeY4m} from './y4m.mjs';
-import {seed, identify, signInAs, PASSWORD} from './seed.mjs';
+import {seed, seedFingers, identify, signInAs, PASSWORD} from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BASE = process.env.CANDOR_URL;
@@ -621,6 +624,51 @@ async function main() {
     await ex.page.locator(`#review-${fixture.exigentSearchId} .candidate`).first().waitFor();
     assert(await ex.page.locator('.review .notice.warn', {hasText: 'Exigent search'}).count() === 0, 'no exigent warning once backed');
     await ctx.close();
+    await ex.ctx.close();
+  });
+
+  await step('fingerprints: a print uploaded to a finger gallery; the examiner sees both prints with the paired minutiae and confirms', async () => {
+    if (MOCK) return;
+    const f = await seedFingers(BASE, DATA, U);
+    if (!f) { console.log('     note: no FVC2002 DB1-B prints under CANDOR_DATA: fingerprint step skipped'); return; }
+    const {ctx, page} = await as(U.investigator);
+    const radio = page.locator(`input[name=auth][value="${f.authorizationId}"]`);
+    await radio.waitFor();
+    await radio.check();
+    assert(await page.locator('#gallery').inputValue() === 'prints', 'the finger gallery is the authorization\'s');
+    // The capture switches to a fingerprint upload (no camera, no face check).
+    await page.locator('label[for=probe-file]', {hasText: 'Upload a fingerprint'}).waitFor({timeout: 10000});
+    assert(await page.getByRole('button', {name: 'Start camera'}).isHidden(), 'no camera for a fingerprint');
+    await page.locator('#probe-file').setInputFiles(f.probe);  // a TIFF, sent as it is
+    await page.locator('.feedback[data-usable="true"]', {hasText: 'Fingerprint'}).waitFor({timeout: 10000});
+    const submit = page.getByRole('button', {name: 'Search for investigative leads'});
+    assert(await submit.isEnabled(), 'submit enabled for a fingerprint');
+    await submit.click();
+    const ok = page.locator('.notice.ok', {hasText: 'recorded'});
+    await ok.waitFor({timeout: 30000});
+    const id = (await ok.textContent()).match(/Request (\S+) recorded/)[1];
+    assert(!(await ok.textContent()).includes(f.subject), 'the requester sees no identity');
+    await shot(page, '13-investigator-fingerprint');
+    await ctx.close();
+
+    const ex = await as(U.examiner, DESKTOP);
+    await ex.page.getByLabel('Open a search by its reference').fill(id);
+    await ex.page.getByRole('button', {name: 'Open', exact: true}).click();
+    const cand = ex.page.locator(`.candidate[data-subject="${f.subject}"]`);
+    await cand.waitFor({timeout: 20000});
+    const fig = cand.locator('figure.finger-pair');
+    await fig.waitFor();
+    const pairs = Number(await fig.getAttribute('data-pairs'));
+    assert(pairs >= 4, 'paired minutiae drawn: ' + pairs);
+    assert(await fig.locator('svg image').count() === 2, 'probe and candidate prints side by side');
+    const marks = await fig.locator('svg circle').count();
+    assert(marks > 2 * pairs, 'every minutia marked, paired or not: ' + marks);
+    assert(await fig.locator('svg line[stroke="#1f5fbf"]').count() === pairs, 'each pair joined by one line');
+    assert((await fig.locator('figcaption').textContent()).includes(`${pairs} minutiae paired`), 'the caption counts the pairs');
+    await shot(ex.page, '14-examiner-fingerprint-review');
+    await cand.getByLabel(`Notes on ${f.subject}`).fill('Paired minutiae checked one by one: consistent.');
+    await cand.getByRole('button', {name: 'Confirm'}).click();
+    await ex.page.locator('.review .notice.ok', {hasText: 'is recorded'}).waitFor();
     await ex.ctx.close();
   });
 

@@ -7,7 +7,7 @@
 // a warrant for the same case recorded by a second supervisor and approved by
 // 'sam' (the test has 'sam' back the exigent one with it in the browser).
 // Needs the bootstrap admin's password.
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -88,3 +88,31 @@ export async function identify(base, token, authorizationId, jpegPath) {
 
 /** Signs in as one of the seeded accounts (they share PASSWORD). */
 export const signInAs = (base, username) => signIn(base, username, PASSWORD);
+
+/**
+ * Fingerprints (issue 13): a finger gallery "prints" of four FVC2002 DB1-B
+ * fingers (first impressions, kept for review) enrolled by the enroller, and a
+ * warrant for it recorded by the investigator and approved by supervisor
+ * 'sam'. Null when the prints are not under `data`. Run late in the test, so
+ * the face flow's authorization choice is not changed.
+ */
+export async function seedFingers(base, data, users) {
+  const fvc = join(data, 'fingerprints/fvc2002-db1-b');
+  if (!existsSync(join(fvc, '101_1.tif'))) return null;
+  const admin = await signIn(base, 'admin', process.env.CANDOR_E2E_ADMIN_PASSWORD);
+  await call(base, admin, 'POST', '/v1/galleries', {name: 'prints', description: 'e2e finger gallery (FVC2002 DB1-B, research use)',
+    legal_basis: 'test', retention_class: 'P30D', modality: 'finger', allowed_search_bases: ['warrant']});
+  const enroller = await signIn(base, users.enroller, PASSWORD);
+  for (const f of [101, 102, 103, 104]) {
+    await call(base, enroller, 'POST', '/v1/galleries/prints/subjects', {subject_id: `F${f}`, record_ref: `TP-${f}`,
+      image: readFileSync(join(fvc, `${f}_1.tif`)).toString('base64')});
+  }
+  const future = new Date(Date.now() + 365 * DAY).toISOString().replace(/\.\d+Z$/, 'Z');
+  const ivan = await signIn(base, users.investigator, PASSWORD);
+  const auth = await call(base, ivan, 'POST', '/v1/authorizations', {basis: 'warrant', reference: 'W-2026-0150',
+    issuing_authority: 'District Court', case_id: 'CASE-7740', purpose: 'burglary, latent print', galleries: ['prints'],
+    expires_at: future, max_searches: 3});
+  const sam = await signIn(base, users.supervisor, PASSWORD);
+  await call(base, sam, 'POST', `/v1/authorizations/${auth.id}/approve`);
+  return {authorizationId: auth.id, probe: join(fvc, '101_3.tif'), subject: 'F101'};
+}

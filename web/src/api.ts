@@ -46,7 +46,11 @@ export interface ReviewState {
   confirmations: number; required: number; confirmed_by: string[]; examiner_confirmed: boolean;
   rejected_by: string[]; reviewed_by: string[];
 }
-export interface Gallery { name: string; description: string; subjects: number; templates: number; allowed_search_bases: string[]; }
+export interface Gallery { name: string; description: string; subjects: number; templates: number; allowed_search_bases: string[]; modality?: 'face' | 'finger'; }
+export interface Minutia { x: number; y: number; direction: number; type: 'ending' | 'bifurcation' | 'other'; quality: number; }
+export interface PrintMinutiae { width: number; height: number; resolution_dpi: number; minutiae: Minutia[]; image_png?: string; template_id?: number; finger_position?: number; image_kept?: boolean; }
+/** GET /v1/searches/{id}/candidates/{rank}/minutiae: a fingerprint candidate's paired minutiae. */
+export interface MinutiaePairing { search_id: string; rank: number; score: number; probe: PrintMinutiae; candidate: PrintMinutiae; pairs: {probe: number; candidate: number; similarity: number}[]; note: string; }
 export interface AuditEntry {
   seq: number; time: string; actor: string; role?: string; action: string; authorization_id?: string;
   gallery?: string; probe_hash?: string; candidates_returned?: number; decision?: string;
@@ -117,6 +121,7 @@ export const api = {
   lead: (id: string) => call<Lead>('GET', `/v1/searches/${q(id)}/lead`),
   probePath: (id: string) => `/v1/searches/${q(id)}/probe`,
   candidatePath: (id: string, rank: number) => `/v1/searches/${q(id)}/candidates/${rank}/image`,
+  minutiae: (id: string, rank: number) => call<MinutiaePairing>('GET', `/v1/searches/${q(id)}/candidates/${rank}/minutiae`),
   audit: (qy: AuditQuery) => call<AuditPage>('GET', '/v1/audit?' + Object.entries(qy)
     .filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${q(String(v))}`).join('&')),
   auditVerify: () => call<AuditVerification>('GET', '/v1/audit/verify'),

@@ -46,7 +46,11 @@ export function hint(issue: string, q?: Quality): string {
 const LIVE_INTERVAL_MS = 1500;
 const MAX_SIDE = 1280;
 
-export interface Capture { root: HTMLElement; stop(): void; }
+export interface Capture {
+  root: HTMLElement; stop(): void;
+  /** 'finger': an uploaded print is sent as its file's bytes (TIFF, PNG, BMP, JPEG at 500 dpi; never re-encoded or resized), with no face check. */
+  setModality(m: 'face' | 'finger'): void;
+}
 
 export function captureWidget(onReady: (image: string | null, report: QualityReport | null) => void): Capture {
   const video = h('video', {playsinline: true, muted: true, autoplay: true, 'aria-label': 'Camera preview'}) as HTMLVideoElement;
@@ -185,10 +189,37 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     await useStill(image);
   });
 
+  let modality: 'face' | 'finger' = 'face';
+
+  /** A fingerprint file as it is (base64 of its bytes); shown when the browser can draw it. */
+  async function useFingerFile(f: File): Promise<void> {
+    const gen = ++generation;
+    onReady(null, null);
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const image = btoa(bin);
+    if (gen !== generation) return;
+    clearStill();
+    try {
+      const bmp = await createImageBitmap(f);
+      still.src = 'data:image/jpeg;base64,' + frameJpeg(bmp, bmp.width, bmp.height);
+      bmp.close();
+      still.hidden = false; video.hidden = true; stage.hidden = false;
+    } catch { /* e.g. TIFF: this browser cannot draw it; the server can read it */ }
+    feedback.replaceChildren(h('p', {class: 'ok'}, `Fingerprint "${f.name}" (${Math.round(bytes.length / 1024)} kB) ready: sent as it is, at 500 dpi; the server extracts its minutiae.`));
+    feedback.dataset.usable = 'true';
+    onReady(image, {faces: [], usable: true, issues: []});
+  }
+
   file.addEventListener('change', async () => {
     const f = file.files?.[0];
     if (!f) return;
     stopCamera();
+    if (modality === 'finger') {
+      try { await useFingerFile(f); } finally { file.value = ''; }
+      return;
+    }
     try {
       const bmp = await createImageBitmap(f);
       const image = frameJpeg(bmp, bmp.width, bmp.height);
@@ -205,5 +236,18 @@ export function captureWidget(onReady: (image: string | null, report: QualityRep
     }
   });
 
-  return {root, stop: stopCamera};
+  function setModality(m: 'face' | 'finger'): void {
+    if (m === modality) return;
+    modality = m;
+    stopCamera();
+    generation++;
+    clearStill();
+    onReady(null, null);
+    startBtn.hidden = shootBtn.hidden = m === 'finger';
+    fileLabel.textContent = m === 'finger' ? 'Upload a fingerprint' : 'Upload a photo';
+    file.accept = m === 'finger' ? 'image/*,.tif,.tiff,.bmp' : 'image/*';
+    feedback.textContent = m === 'finger' ? 'No fingerprint yet: upload an image of one finger (500 dpi).' : 'No photo yet.';
+  }
+
+  return {root, stop: stopCamera, setModality};
 }

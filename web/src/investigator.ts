@@ -37,6 +37,12 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
   let poll = 0;
 
   const cap = captureWidget((img, r) => { image = img; report = r; update(); });
+  // Each gallery's modality: a fingerprint gallery takes a print file as it is.
+  const modalities = new Map<string, 'face' | 'finger'>();
+  void api.galleries().then((r) => {
+    for (const g of r.galleries) modalities.set(g.name, g.modality ?? 'face');
+    update();
+  }).catch(() => { /* listed galleries are shown anyway; faces by default */ });
 
   function chosen(): Authorization | undefined {
     const el = authBox.querySelector('input[name=auth]:checked') as HTMLInputElement | null;
@@ -50,6 +56,7 @@ export function investigatorView(me: Account, root: HTMLElement): () => void {
     for (const g of a?.galleries ?? []) gallerySel.append(h('option', {value: g}, g));
     if (a?.galleries.includes(prev)) gallerySel.value = prev;
     if (a) { prefs = {auth: a.id, gallery: gallerySel.value}; savePrefs(prefs); }
+    cap.setModality(modalities.get(gallerySel.value) ?? 'face');
     let why = '';
     if (trainingLapsed) why = 'Your training has lapsed: searches are refused until it is renewed.';
     else if (!a) why = auths.some((x) => x.usable) ? 'Choose the authorization this search is made under (above).' : 'You need a usable authorization first (request one above).';

@@ -10,11 +10,11 @@
 // image route, a caption), so a second modality (fingerprints) adds panes of
 // its own kind beside the face ones without changing the review logic.
 
-import {Account, api, Candidate, imageUrl, Search} from './api.js';
+import {Account, api, Candidate, imageUrl, MinutiaePairing, PrintMinutiae, Search} from './api.js';
 import {clear, errorText, fmtTime, h, notice} from './dom.js';
 import {LEAD_LABEL, searchStatusText, twoPersonText} from './labels.js';
 
-export type Modality = 'face';
+export type Modality = 'face' | 'finger';
 /** One sample to compare: its modality, the route of its image, and a caption. */
 export interface Sample { modality: Modality; role: 'probe' | 'candidate'; path: string; caption: string; alt: string; }
 
@@ -45,6 +45,57 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     }
     fig.append(h('figcaption', {}, x.caption));
     return fig;
+  }
+
+  const modalities = new Map<string, Modality>();
+  async function modalityOf(gallery: string): Promise<Modality> {
+    if (!modalities.size) {
+      try { for (const g of (await api.galleries()).galleries) modalities.set(g.name, g.modality ?? 'face'); } catch { /* faces */ }
+    }
+    return modalities.get(gallery) ?? 'face';
+  }
+
+  /**
+   * A fingerprint comparison: probe and candidate prints side by side (as the
+   * server rendered them, in the minutiae's frame), every minutia marked, and
+   * the pairs MCC chose joined by lines, for the examiner to check one by one.
+   */
+  function fingerComparison(p: MinutiaePairing, caption: string): HTMLElement {
+    const NS = 'http://www.w3.org/2000/svg';
+    const gap = 24;
+    const w = p.probe.width + gap + p.candidate.width, hgt = Math.max(p.probe.height, p.candidate.height);
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
+    svg.setAttribute('class', 'minutiae');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', `Probe and ${caption}: ${p.pairs.length} paired minutiae`);
+    const el = (name: string, attrs: Record<string, string | number>) => {
+      const e = document.createElementNS(NS, name);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+      svg.append(e);
+      return e;
+    };
+    const side = (m: PrintMinutiae, dx: number) => {
+      if (m.image_png) el('image', {href: 'data:image/png;base64,' + m.image_png, x: dx, y: 0, width: m.width, height: m.height});
+      else el('rect', {x: dx, y: 0, width: m.width, height: m.height, fill: '#f4f4f4'});
+    };
+    side(p.probe, 0);
+    side(p.candidate, p.probe.width + gap);
+    const paired = {probe: new Set(p.pairs.map((x) => x.probe)), candidate: new Set(p.pairs.map((x) => x.candidate))};
+    const mark = (m: PrintMinutiae, dx: number, set: Set<number>) => m.minutiae.forEach((q, i) => {
+      const on = set.has(i);
+      el('circle', {cx: q.x + dx, cy: q.y, r: 5, fill: 'none', stroke: on ? '#1b873f' : '#c9370d', 'stroke-width': on ? 2 : 1});
+      el('line', {x1: q.x + dx, y1: q.y, x2: q.x + dx + 12 * Math.cos(q.direction), y2: q.y + 12 * Math.sin(q.direction), stroke: on ? '#1b873f' : '#c9370d', 'stroke-width': 1});
+    });
+    mark(p.probe, 0, paired.probe);
+    mark(p.candidate, p.probe.width + gap, paired.candidate);
+    for (const pr of p.pairs) {
+      const a = p.probe.minutiae[pr.probe], b = p.candidate.minutiae[pr.candidate];
+      if (!a || !b) continue;
+      el('line', {x1: a.x, y1: a.y, x2: b.x + p.probe.width + gap, y2: b.y, stroke: '#1f5fbf', 'stroke-width': 1, opacity: 0.6});
+    }
+    return h('figure', {class: 'sample finger-pair', 'data-modality': 'finger', 'data-pairs': String(p.pairs.length)}, svg,
+      h('figcaption', {}, `Probe (left) and ${caption} (right, finger position ${p.candidate.finger_position ?? 0}): ${p.pairs.length} minutiae paired (green, joined in blue), MCC score ${p.score.toFixed(3)}. Check each pair yourself.`));
   }
 
   async function loadQueue(): Promise<void> {
@@ -142,7 +193,12 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     try { s = await api.search(id); } catch (e) { detail.replaceChildren(notice('error', errorText(e))); return; }
     const st = searchStatusText(s);
     const tp = twoPersonText(s, me.username, me.role);
-    const probe = await samplePane({modality: 'face', role: 'probe', path: api.probePath(s.id), caption: 'Probe', alt: 'Probe photo'});
+    const modality = await modalityOf(s.gallery);
+    // A fingerprint probe is drawn with each candidate's paired minutiae (the
+    // server renders both prints: a TIFF cannot be shown by a browser).
+    const probe = modality === 'finger'
+      ? h('figure', {class: 'sample', 'data-modality': 'finger', 'data-role': 'probe'}, h('figcaption', {}, 'Fingerprint probe: shown beside each candidate with the paired minutiae.'))
+      : await samplePane({modality, role: 'probe', path: api.probePath(s.id), caption: 'Probe', alt: 'Probe photo'});
     const body = h('div', {class: 'review', id: 'review-' + s.id, 'data-status': s.status},
       h('h3', {tabindex: -1}, `Search ${s.id}`),
       flash ? notice('ok', flash) : '',
@@ -162,15 +218,26 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       body.append(explain(s));
       const rows = h('ol', {class: 'candidates'});
       for (const c of s.candidates ?? []) {
-        const cand = await samplePane({modality: 'face', role: 'candidate', path: api.candidatePath(s.id, c.rank),
-          caption: `#${c.rank} ${c.subject_id}`, alt: `Candidate ${c.rank}: ${c.subject_id}`});
-        const kept = cand.dataset.kept === 'true';
+        let comparison: HTMLElement;
+        let kept = false;
+        if (modality === 'finger') {
+          try {
+            const pm = await api.minutiae(s.id, c.rank);
+            comparison = fingerComparison(pm, `candidate #${c.rank} ${c.subject_id}`);
+            kept = !!pm.probe.image_png && !!pm.candidate.image_png;
+          } catch (e) { comparison = notice('error', 'Paired minutiae not available: ' + errorText(e)); }
+        } else {
+          const cand = await samplePane({modality, role: 'candidate', path: api.candidatePath(s.id, c.rank),
+            caption: `#${c.rank} ${c.subject_id}`, alt: `Candidate ${c.rank}: ${c.subject_id}`});
+          kept = cand.dataset.kept === 'true';
+          comparison = h('div', {class: 'comparison'}, probe.cloneNode(true), cand);
+        }
         const rejectedBy = (c.reviews ?? []).filter((r) => r.decision === 'reject').map((r) => r.reviewer);
         const reviews = (c.reviews ?? []).map((r) => h('li', {'data-decision': r.decision},
           `${r.decision === 'confirm' ? 'Confirmed' : 'Rejected'} by ${r.reviewer}${r.reviewer_role ? ' (' + r.reviewer_role + ')' : ''}, ${fmtTime(r.created_at)}${r.notes ? ': ' + r.notes : ''}`));
         rows.append(h('li', {class: 'candidate' + (rejectedBy.length ? ' rejected' : ''), 'data-subject': c.subject_id,
           'data-rejected': rejectedBy.length ? 'true' : undefined, 'data-photo': kept ? 'kept' : 'missing'},
-          h('div', {class: 'comparison'}, probe.cloneNode(true), cand),
+          comparison,
           h('p', {class: 'scores'}, `Score ${c.score.toFixed(3)}`,
             c.fpir !== undefined
               ? ` · estimated FPIR ${c.fpir_basis === 'upper_bound' ? '≤ ' : ''}${fmtRate(c.fpir)}${c.fpir_basis === 'extrapolated' ? ' (extrapolated)' : ''}`
