@@ -16,14 +16,12 @@
 // The prints are read and extracted only after the gate allowed the search.
 // What the requester sees is what `candor identify` / `verify` show.
 
-#include <cmath>
-#include <cstdio>
-#include <iostream>
+#include <memory>
 
 #include "cli/cli_search.h"
 #include "cli/command.h"
 #include "cli/finger_input.h"
-#include "cli/lead_view.h"
+#include "cli/search_answer.h"
 #include "common/hash.h"
 #include "search_desk/finger_modality.h"
 
@@ -80,16 +78,7 @@ Status RunIdentify(const Args& a, const GlobalOptions& global) {
       CompletedSearch done,
       s.desk.desk->Identify(s.desk.gate.operator_principal, s.req, Probe(*s.desk.store, a)));
   WarnIfUnrecorded(done);
-  nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, done.result.candidates.size());
-  doc["modality"] = kFingerModality;
-  doc["threshold_source"] = done.threshold.source;
-  doc["threshold_calibration"] = done.threshold.calibration;
-  if (global.json) {
-    std::cout << doc.dump(2) << std::endl;
-  } else {
-    PrintSearchSummary(doc);
-    std::cout << "threshold from: " << done.threshold.source << std::endl;
-  }
+  ShowIdentify(done, a.gallery, global.json, {{"modality", kFingerModality}});
   return OkStatus();
 }
 
@@ -100,46 +89,9 @@ Status RunVerify(const Args& a, const GlobalOptions& global) {
                           s.desk.desk->Verify(s.desk.gate.operator_principal, s.req, a.subject,
                                               Probe(*s.desk.store, a)));
   WarnIfUnrecorded(done);
-  const VerifyResult& r = done.verify;
-  if (!IsOperatorDecision(s.req)) {
-    nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, r.match ? 1 : 0);
-    doc["modality"] = kFingerModality;
-    if (global.json) {
-      std::cout << doc.dump(2) << std::endl;
-    } else {
-      PrintSearchSummary(doc);
-    }
-    return OkStatus();
-  }
-  const nlohmann::json& rec = done.record.summary;
-  nlohmann::json doc = {{"search_id", done.ticket.search_id},
-                        {"label", done.ticket.label},
-                        {"gallery", a.gallery},
-                        {"modality", kFingerModality},
-                        {"subject", a.subject},
-                        {"probe", a.prints},
-                        {"target_fmr", a.target_fmr},
-                        {"threshold", done.threshold.value},
-                        {"threshold_source", done.threshold.source},
-                        {"threshold_calibration", done.threshold.calibration},
-                        {"decision", r.match ? "candidate match" : "no match"},
-                        {"note", kLeadNote}};
-  if (r.match) {
-    doc["score"] = r.score;
-    if (rec.contains("fmr")) doc["fmr_at_score"] = {{"value", rec["fmr"]}, {"basis", rec["fmr_basis"]}};
-  }
-  if (global.json) {
-    std::cout << doc.dump(2) << std::endl;
-  } else if (r.match) {
-    const bool upper = rec.value("fmr_basis", "") == "upper_bound";
-    std::printf(
-        "candidate match: score %.4f; threshold %.4f (FMR %.0e); this score's FMR %.2e%s\n%s\n",
-        r.score, done.threshold.value, a.target_fmr, rec.value("fmr", std::nan("")),
-        upper ? " (at the limit of the calibration data)" : "", kLeadNote);
-  } else {
-    std::printf("no match at threshold %.4f (FMR %.0e)\n%s\n", done.threshold.value,
-                a.target_fmr, kLeadNote);
-  }
+  ShowVerify(done, s.req,
+             {a.gallery, a.subject, a.prints, a.target_fmr, {{"modality", kFingerModality}}},
+             global.json);
   return OkStatus();
 }
 

@@ -17,7 +17,7 @@
 
 #include "cli/cli_search.h"
 #include "cli/command.h"
-#include "cli/lead_view.h"
+#include "cli/search_answer.h"
 
 namespace candor::cli {
 namespace {
@@ -45,15 +45,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
                             GalleryProbe(store, a.gallery, a.image, a.flags)));
   WarnIfUnrecorded(done);
   // Recorded for review; the requester sees no identity or score.
-  nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, done.result.candidates.size());
-  doc["threshold_source"] = done.threshold.source;
-  doc["threshold_calibration"] = done.threshold.calibration;
-  if (global.json) {
-    std::cout << doc.dump(2) << std::endl;
-  } else {
-    PrintSearchSummary(doc);
-    std::cout << "threshold from: " << done.threshold.source << std::endl;
-  }
+  ShowIdentify(done, a.gallery, global.json);
   return OkStatus();
 }
 

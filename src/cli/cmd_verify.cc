@@ -13,12 +13,11 @@
 // An unknown subject answers exactly like a non-match. Exit 0 whatever the
 // decision.
 
-#include <iostream>
-#include <cmath>
+#include <memory>
 
 #include "cli/cli_search.h"
 #include "cli/command.h"
-#include "cli/lead_view.h"
+#include "cli/search_answer.h"
 
 namespace candor::cli {
 namespace {
@@ -45,48 +44,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
       s.desk.desk->Verify(s.desk.gate.operator_principal, s.req, a.subject,
                           GalleryProbe(store, a.gallery, a.image, a.flags)));
   WarnIfUnrecorded(done);
-  const VerifyResult& r = done.verify;
-  if (!IsOperatorDecision(s.req)) {
-    // A lead for review: no score, no decision for the requester.
-    const nlohmann::json doc = SearchSummaryJson(done.ticket, a.gallery, r.match ? 1 : 0);
-    if (global.json) {
-      std::cout << doc.dump(2) << std::endl;
-    } else {
-      PrintSearchSummary(doc);
-    }
-    return OkStatus();
-  }
-  // The operator's decision, as the sealed record has it (score and FMR for a
-  // match only: a non-match and an unknown subject answer alike).
-  const nlohmann::json& rec = done.record.summary;
-  nlohmann::json doc = {{"search_id", done.ticket.search_id},
-                        {"label", done.ticket.label},
-                        {"gallery", a.gallery},
-                        {"subject", a.subject},
-                        {"probe", a.image},
-                        {"target_fmr", a.target_fmr},
-                        {"threshold", done.threshold.value},
-                        {"threshold_source", done.threshold.source},
-                        {"threshold_calibration", done.threshold.calibration},
-                        {"decision", r.match ? "candidate match" : "no match"},
-                        {"note", kLeadNote}};
-  const bool upper = rec.value("fmr_basis", "") == "upper_bound";
-  if (r.match) {
-    doc["score"] = r.score;
-    if (rec.contains("fmr")) {
-      doc["fmr_at_score"] = {{"value", rec["fmr"]}, {"basis", rec["fmr_basis"]}};
-    }
-  }
-  if (global.json) {
-    std::cout << doc.dump(2) << std::endl;
-  } else if (r.match) {
-    std::printf("candidate match: score %.4f; threshold %.4f (FMR %.0e); this score's FMR %.2e%s\n%s\n",
-                r.score, done.threshold.value, a.target_fmr, rec.value("fmr", std::nan("")),
-                upper ? " (at the limit of the calibration data)" : "", kLeadNote);
-  } else {
-    std::printf("no match at threshold %.4f (FMR %.0e)\n%s\n", done.threshold.value,
-                a.target_fmr, kLeadNote);
-  }
+  ShowVerify(done, s.req, {a.gallery, a.subject, a.image, a.target_fmr}, global.json);
   return OkStatus();
 }
 
