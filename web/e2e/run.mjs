@@ -665,6 +665,8 @@ async function main() {
     assert(marks > 2 * pairs, 'every minutia marked, paired or not: ' + marks);
     assert(await fig.locator('svg line[stroke="#1f5fbf"]').count() === pairs, 'each pair joined by one line');
     assert((await fig.locator('figcaption').textContent()).includes(`${pairs} minutiae paired`), 'the caption counts the pairs');
+    const src = await ex.page.locator('.review .threshold-source').textContent();
+    assert(src.includes('finger-mcc') && src.includes('other prints'), 'the finger calibration is named, in a print\'s words: ' + src);
     await shot(ex.page, '14-examiner-fingerprint-review');
     await cand.getByLabel(`Notes on ${f.subject}`).fill('Paired minutiae checked one by one: consistent.');
     await cand.getByRole('button', {name: 'Confirm'}).click();

@@ -127,7 +127,8 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     }
   }
 
-  function reviewForm(s: Search, c: Candidate, photoKept: boolean): HTMLElement {
+  function reviewForm(s: Search, c: Candidate, photoKept: boolean, m: Modality): HTMLElement {
+    const sample = m === 'finger' ? 'print' : 'photo';
     const notesId = `notes-${c.rank}`;
     const notes = h('textarea', {id: notesId, rows: 2, required: true, placeholder: 'What you compared and why'}) as HTMLTextAreaElement;
     const msg = h('div', {'aria-live': 'polite'});
@@ -139,7 +140,7 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     const act = (decision: 'confirm' | 'reject') => async () => {
       if (!notes.value.trim()) { msg.replaceChildren(notice('error', 'Notes are required: say what you compared.')); notes.focus(); return; }
       if (decision === 'confirm' && !photoKept && !blind.checked) {
-        msg.replaceChildren(notice('error', 'This gallery kept no photo of the candidate: tick the box to confirm without it, and say in the note what you compared instead.'));
+        msg.replaceChildren(notice('error', `This gallery kept no ${sample} of the candidate: tick the box to confirm without it, and say in the note what you compared instead.`));
         blind.focus(); return;
       }
       try {
@@ -153,8 +154,8 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     };
     return h('div', {class: 'review-form'},
       !photoKept && !done ? h('div', {class: 'notice warn blind', role: 'note'},
-        h('p', {}, 'No enrolment photo is kept for this candidate, so the faces cannot be compared here. Reject it, or confirm only from another source (the gallery\'s own record) and say which in the note.'),
-        h('div', {class: 'check'}, blind, h('label', {for: blindId}, 'I confirm without the candidate\'s photo, from the source named in my note'))) : '',
+        h('p', {}, `No enrolment ${sample} is kept for this candidate, so the ${m === 'finger' ? 'prints' : 'faces'} cannot be compared here. Reject it, or confirm only from another source (the gallery\'s own record) and say which in the note.`),
+        h('div', {class: 'check'}, blind, h('label', {for: blindId}, `I confirm without the candidate's ${sample}, from the source named in my note`))) : '',
       h('label', {for: notesId}, `Notes on ${c.subject_id}`), notes,
       h('div', {class: 'row'},
         h('button', {type: 'button', class: 'confirm', onclick: act('confirm'), disabled: done}, 'Confirm'),
@@ -164,26 +165,29 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
   }
 
   /** Which calibration the threshold and the rates came from, in words. */
-  function thresholdSourceText(s: Search): string {
+  function thresholdSourceText(s: Search, m: Modality): string {
+    const samples = m === 'finger' ? 'prints' : 'photos';
     if (!s.threshold_calibration) return '';
     const what = s.threshold_calibration === 'gallery'
-      ? 'Threshold and rates from this gallery\'s own calibration (measured on its enrolled photos)'
+      ? `Threshold and rates from this gallery's own calibration (measured on its enrolled ${samples})`
       : s.threshold_calibration === 'model'
-        ? 'Threshold and rates from the model\'s calibration (measured on other photos: this gallery has no calibration of its own, so the rates may not hold for it)'
+        ? `Threshold and rates from the model's calibration (measured on other ${samples}: this gallery has no calibration of its own, so the rates may not hold for it)`
         : 'Threshold set by the operator without a calibration: no rate can be trusted';
     return s.threshold_source ? `${what}: ${s.threshold_source}.` : `${what}.`;
   }
 
   /** What score, threshold and FPIR mean, with this search's numbers. */
-  function explain(s: Search): HTMLElement {
+  function explain(s: Search, m: Modality): HTMLElement {
     const n = s.gallery_size !== undefined ? `${s.gallery_size} subjects` : 'this gallery';
     return h('details', {class: 'explain'}, h('summary', {}, 'What do score, threshold and estimated FPIR mean?'),
       h('ul', {},
-        h('li', {}, 'Score: how alike the probe\'s and the candidate\'s face templates are (cosine similarity; higher is more alike). It is not a probability that they are the same person.'),
+        h('li', {}, m === 'finger'
+          ? 'Score: how well the probe\'s and the candidate\'s minutiae agree (Minutia Cylinder-Code, 0 to 1; higher is more alike). It is not a probability that they are the same finger.'
+          : 'Score: how alike the probe\'s and the candidate\'s face templates are (cosine similarity; higher is more alike). It is not a probability that they are the same person.'),
         h('li', {}, `Threshold${s.threshold !== undefined ? ' ' + s.threshold.toFixed(3) : ''}: the score a candidate needs to be listed at all. It was set so that a search of someone who is not in the gallery lists anyone only rarely` +
           (s.threshold_fpir !== undefined ? ` (about ${pct(s.threshold_fpir)} of such searches at ${n}: the estimated FPIR at the threshold).` : '.')),
         h('li', {}, `Estimated FPIR of a score: the share of searches of people not in the gallery that would still produce a candidate scoring this high, at ${n}. The smaller it is, the less likely the match is a coincidence; "≤" means the calibration data cannot show a lower value.`),
-        h('li', {}, 'Neither number decides: compare the photos yourself, and confirm only what you would defend.')));
+        h('li', {}, `Neither number decides: compare the ${m === 'finger' ? 'prints and their paired minutiae' : 'photos'} yourself, and confirm only what you would defend.`)));
   }
 
   async function openSearch(id: string, flash?: string): Promise<void> {
@@ -207,7 +211,7 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       h('p', {class: 'meta'}, `Case ${s.case_id ?? '—'} · gallery ${s.gallery}${s.gallery_size !== undefined ? ` (${s.gallery_size} subjects)` : ''} · requested by ${s.requester ?? '—'}`,
         s.threshold !== undefined ? ` · threshold ${s.threshold.toFixed(3)}` : '',
         s.threshold_fpir !== undefined ? ` (estimated FPIR ${fmtRate(s.threshold_fpir)} at this gallery size)` : ''));
-    const src = thresholdSourceText(s);
+    const src = thresholdSourceText(s, modality);
     if (src) body.append(h('p', {class: 'threshold-source', 'data-calibration': s.threshold_calibration ?? ''}, src));
     if (s.threshold_stale) body.append(notice('warn', 'The gallery has grown since its calibration: the threshold and rates may be out of date until an administrator recalibrates it.'));
     if (s.exigent_deadline) body.append(notice('warn', `Exigent search: must be backed by a judicial authorization by ${fmtTime(s.exigent_deadline)}, or it is purged.`));
@@ -215,7 +219,7 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
       body.append(h('div', {class: 'comparison'}, probe),
         h('p', {class: 'no-candidate', role: 'status'}, 'No candidate above threshold. Nothing to review.'));
     } else {
-      body.append(explain(s));
+      body.append(explain(s, modality));
       const rows = h('ol', {class: 'candidates'});
       for (const c of s.candidates ?? []) {
         let comparison: HTMLElement;
@@ -245,7 +249,7 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
             c.record_ref ? ` · record ${c.record_ref}` : ''),
           rejectedBy.length ? h('p', {class: 'rejected-note'}, `Rejected by ${rejectedBy.join(', ')}: this candidate cannot become a lead from this search.`) : '',
           reviews.length ? h('ul', {class: 'reviews'}, ...reviews) : h('p', {class: 'hint'}, 'Not reviewed yet.'),
-          s.status === 'pending_review' ? reviewForm(s, c, kept) : ''));
+          s.status === 'pending_review' ? reviewForm(s, c, kept, modality) : ''));
       }
       body.append(rows);
     }
