@@ -50,6 +50,21 @@ json RequesterView(Governance& gov, const Principal& who, const SearchRequest& r
   return j;
 }
 
+// Which index answered (candor/index.h), from the gallery as the search found
+// it: the spec part of Index::Describe(), whether it compared every template,
+// and for the compressed index its measured recall setting. The compressed
+// index can only miss a template; every score it returns is exact.
+json IndexAnswered(const GalleryInfo& g) {
+  json j = {{"name", g.index.substr(0, g.index.find(' '))}, {"exact", g.index_recall.exact}};
+  if (!g.index_recall.exact) {
+    const RecallReport& r = g.index_recall;
+    j["recall"] = {{"target", r.target},   {"measured", r.measured}, {"lower95", r.lower95},
+                   {"probes", r.probes},   {"nprobe", r.nprobe},     {"nlist", r.nlist},
+                   {"rerank", r.rerank},   {"measured_at", r.measured_at}};
+  }
+  return j;
+}
+
 }  // namespace
 
 SearchDesk::SearchDesk(Governance& gov, const Store& store,
@@ -132,6 +147,7 @@ StatusOr<CompletedSearch> SearchDesk::Identify(const Principal& who, const Searc
   d.record.summary = RequesterView(gov_, who, request, d, none,
                                    static_cast<int64_t>(d.result.candidates.size()), now);
   d.record.summary["gallery_size"] = d.result.gallery_subjects;
+  d.record.summary["index"] = IndexAnswered(g);
   if (auto t = calibration_->RateOf(g, request.kind, d.result.threshold, n); t.ok()) {
     d.record.summary["threshold_fpir"] = t->value;
   }

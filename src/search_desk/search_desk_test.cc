@@ -205,6 +205,64 @@ TEST_F(SearchDeskTest, GalleryCalibrationSetsThresholdAndRatesAndIsParsedOnce) {
   EXPECT_EQ(reread.status().code(), Code::kDataLoss) << reread.status().ToString();
 }
 
+// Which index answered is part of the sealed record (and so of the examiner's
+// view): the exhaustive Flat index of the fixture, then a compressed index
+// trained at 1,000 templates, with the recall it measured on itself.
+TEST_F(SearchDeskTest, TheSealedRecordNamesTheIndexThatAnswered) {
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  Counted probe{0, Enrolled(9), OkStatus()};
+  auto flat = desk_->Identify(alice_, Identify("licences", auth), probe.Over(*store_));
+  ASSERT_TRUE(flat.ok()) << flat.status().ToString();
+  auto rec = book_->Get(flat->ticket.search_id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->summary["index"]["name"], "Flat,fp32");
+  EXPECT_EQ(rec->summary["index"]["exact"], true);
+  EXPECT_FALSE(rec->summary["index"].contains("recall"));
+
+  ScratchDir dir;
+  StoreOptions o = TestOptions();
+  o.index_spec = "IVF16,PQ16x4fs,TrainAt1000";
+  auto s = Store::Open(dir.store(), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::unique_ptr<Store> large = std::move(s).value();
+  // The same gallery name in a second store (governance knows galleries by name).
+  ASSERT_TRUE(large->CreateGallery(TestGallery("licences")).ok());
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < 1000; ++i) {
+    EnrollRequest r;
+    r.subject_id = "s" + std::to_string(i);
+    TemplateInput in;
+    in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
+    in.image_sha256 = Sha256("img" + std::to_string(i));
+    r.templates.push_back(std::move(in));
+    rs.push_back(std::move(r));
+  }
+  ASSERT_TRUE(large->Enroll("licences", rs).ok());
+  auto g = large->GetGallery("licences");
+  ASSERT_TRUE(g.ok());
+  ASSERT_FALSE(g->index_recall.exact) << g->index;
+  SearchCalibrationOptions co;
+  co.load_model = TestModelCalibration;
+  co.target_fpir = 0.5;  // what the test calibration supports at N = 1,000
+  co.target_fmr = 1e-3;
+  SearchDesk desk(*gov_, *large, OpenSearchCalibration(*large, co), book_.get());
+  auto approx = desk.Identify(alice_, Identify("licences", auth), probe.Over(*large));
+  ASSERT_TRUE(approx.ok()) << approx.status().ToString();
+  ASSERT_FALSE(approx->result.candidates.empty());
+  EXPECT_EQ(approx->result.candidates[0].subject_id, "s9");
+  rec = book_->Get(approx->ticket.search_id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  const nlohmann::json& ix = rec->summary["index"];
+  EXPECT_EQ(ix["name"], "IVF16,PQ16x4fs,TrainAt1000");
+  EXPECT_EQ(ix["exact"], false);
+  ASSERT_TRUE(ix.contains("recall")) << ix.dump();
+  EXPECT_DOUBLE_EQ(ix["recall"]["target"].get<double>(), g->index_recall.target);
+  EXPECT_DOUBLE_EQ(ix["recall"]["measured"].get<double>(), g->index_recall.measured);
+  EXPECT_EQ(ix["recall"]["nprobe"], g->index_recall.nprobe);
+  EXPECT_EQ(ix["recall"]["nlist"], 16);
+  EXPECT_EQ(ix["recall"]["measured_at"], 1000);
+}
+
 TEST_F(SearchDeskTest, VerifyOfAnUnknownSubjectAnswersLikeANonMatch) {
   const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
   SearchRequest req = Identify("licences", auth);

@@ -135,7 +135,7 @@ json ReviewView(Ctx& c, const SearchRecord& r, const BookedSearch* b) {
             {"candidates", cands}};
   if (b != nullptr && b->summary.is_object()) {
     for (const char* k : {"threshold", "threshold_fpir", "gallery_size", "threshold_calibration",
-                          "threshold_source", "threshold_stale"}) {
+                          "threshold_source", "threshold_stale", "index"}) {
       if (b->summary.contains(k)) j[k] = b->summary[k];
     }
   }

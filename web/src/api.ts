@@ -38,9 +38,14 @@ export interface Search {
   outcome: string; no_candidate_above_threshold: boolean; candidate_count: number;
   threshold?: number; threshold_fpir?: number;
   threshold_calibration?: 'gallery' | 'model' | 'fixed'; threshold_source?: string; threshold_stale?: boolean;
-  gallery: string; gallery_size?: number; authorization_id?: string;
+  gallery: string; gallery_size?: number; index?: SearchIndex; authorization_id?: string;
   case_id?: string; requester?: string; created_at: string; retain_until?: string;
   exigent_deadline?: string; candidates?: Candidate[]; lead?: Lead; review_state?: ReviewState;
+}
+/** Which search index answered (docs/openapi.yaml, Search.index). */
+export interface SearchIndex {
+  name: string; exact: boolean;
+  recall?: {target: number; measured: number; lower95: number; probes: number; nprobe: number; nlist: number; rerank: number; measured_at: number};
 }
 export interface ReviewState {
   confirmations: number; required: number; confirmed_by: string[]; examiner_confirmed: boolean;

@@ -176,6 +176,21 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
     return s.threshold_source ? `${what}: ${s.threshold_source}.` : `${what}.`;
   }
 
+  /** Which index answered, in words (null when the record does not say). */
+  function indexText(s: Search): {text: string; warn: boolean} | null {
+    const ix = s.index;
+    if (!ix) return null;
+    if (ix.exact || !ix.recall) return {text: `Searched exhaustively (${ix.name}): every enrolled template was compared.`, warn: false};
+    const r = ix.recall;
+    const rpct = (x: number) => `${(100 * x).toFixed(1)} %`;
+    const met = r.measured >= r.target;
+    let text = `Searched with a compressed index (${ix.name}): measured to return the same best candidate as an exhaustive search for ${rpct(r.measured)} of test searches ` +
+      `(target ${rpct(r.target)}${met ? '' : ', NOT met'}, 95 % lower bound ${rpct(r.lower95)}, measured at ${r.measured_at.toLocaleString('en')} templates). ` +
+      'A true match can be missed; the scores shown are exact.';
+    if (s.gallery_size !== undefined && r.measured_at < 0.8 * s.gallery_size) text += ' The gallery has grown since the recall was measured.';
+    return {text, warn: !met};
+  }
+
   /** What score, threshold and FPIR mean, with this search's numbers. */
   function explain(s: Search, m: Modality): HTMLElement {
     const n = s.gallery_size !== undefined ? `${s.gallery_size} subjects` : 'this gallery';
@@ -213,6 +228,8 @@ export function reviewView(me: Account, root: HTMLElement): () => void {
         s.threshold_fpir !== undefined ? ` (estimated FPIR ${fmtRate(s.threshold_fpir)} at this gallery size)` : ''));
     const src = thresholdSourceText(s, modality);
     if (src) body.append(h('p', {class: 'threshold-source', 'data-calibration': s.threshold_calibration ?? ''}, src));
+    const ix = indexText(s);
+    if (ix) body.append(ix.warn ? notice('warn', ix.text) : h('p', {class: 'index-answered', 'data-exact': String(s.index?.exact ?? '')}, ix.text));
     if (s.threshold_stale) body.append(notice('warn', 'The gallery has grown since its calibration: the threshold and rates may be out of date until an administrator recalibrates it.'));
     if (s.exigent_deadline) body.append(notice('warn', `Exigent search: must be backed by a judicial authorization by ${fmtTime(s.exigent_deadline)}, or it is purged.`));
     if (s.no_candidate_above_threshold || s.status === 'no_candidate') {
