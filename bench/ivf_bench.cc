@@ -10,6 +10,7 @@
 //             [--lfw EMBEDDING_CACHE] [--chunk 250000] [--keep]
 //             [--flat-max 10^7] [--faiss-max 10^7] [--faiss-queries 100]
 //             [--hnsw-max 1000000] [--no-faiss] [--no-hnsw] [--probe-cosine 0.7]
+//             [--tuner-models]   (also tune with the older held-back probe models)
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
 //
 // Data (bench/face_data.h): FaceLike (random population centres + noise, close
@@ -128,6 +129,7 @@ struct Opts {
   float probe_cosine = 0.7f;
   std::string lfw;  // embedding cache: data = LfwFitted with real LFW mates
   bool keep = false;  // keep the index files
+  bool tuner_models = false;  // compare held-back probe models against the bench's probes
 };
 
 void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int q, const std::string& extra) {
@@ -288,6 +290,49 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
     int mates = 0;
     for (int j = 0; j < p.size(); ++j) mates += p.truth[j] == p.mate[j];
     std::printf("exact (int8) search: true mate at rank 1 for %d/%d %s\n", mates, p.size(), p.name.c_str());
+  }
+  // The tuner's estimate against the same setting measured on the bench's
+  // probes (real LFW mates above all): one row per held-back probe model.
+  auto agreement = [&](const Probes& p) {
+    int hit = 0;
+    for (int j = 0; j < p.size(); ++j) {
+      auto r = index->Search(std::span<const float>(p.v.data() + static_cast<size_t>(j) * dim, dim), {.k = 1});
+      hit += r.ok() && !r->empty() && (*r)[0].id == p.truth[j];
+    }
+    return hit;
+  };
+  auto tuner_row = [&](const char* model) {
+    const candor::RecallReport t = index->Recall();
+    std::printf("| %s | %d/%d | %d | %.2f %% [%.2f %%] | %.3f |", model, t.nprobe, t.nlist, t.rerank,
+                100 * t.measured, 100 * t.lower95, t.mate_cosine);
+    for (const auto& p : sets) {
+      const int hit = agreement(p);
+      std::printf(" %d/%d (%.1f %%) |", hit, p.size(), 100.0 * hit / p.size());
+    }
+    std::printf(" %s |\n", Load().c_str());
+    std::fflush(stdout);
+  };
+  std::printf("\n| held-back probe model | nprobe | rerank | tuner's recall@1 [95 %% lower] | mean mate cosine |");
+  for (const auto& p : sets) std::printf(" rank-1 = exact, %s |", p.name.c_str());
+  std::printf(" load |\n|---|---|---|---|---|");
+  for (size_t i = 0; i < sets.size(); ++i) std::printf("---|");
+  std::printf("---|\n");
+  tuner_row("gallery-shaped, genuine cosines (default)");
+  if (o.tuner_models) {
+    using candor::search::ProbeNoise;
+    const struct {
+      const char* name;
+      ProbeNoise noise;
+      float cosine;
+    } models[] = {{"isotropic, cosine 0.65 (previous)", ProbeNoise::kIsotropic, 0.65f},
+                  {"isotropic, genuine cosines", ProbeNoise::kIsotropic, 0.0f}};
+    for (const auto& m : models) {
+      ivfc->SetProbeModel(m.noise, m.cosine, {});
+      if (auto st = ivfc->Tune(0.995); !st.ok()) std::printf("Tune: %s\n", st.ToString().c_str());
+      tuner_row(m.name);
+    }
+    ivfc->SetProbeModel(ProbeNoise::kGalleryShaped, 0.0f, {});
+    (void)ivfc->Tune(0.995);
   }
   index.reset();
   malloc_trim(0);
@@ -459,6 +504,7 @@ int main(int argc, char** argv) {
     else if (a == "--lfw") o.lfw = next();
     else if (a == "--keep") o.keep = true;
     else if (a == "--no-hnsw") o.hnsw = false;
+    else if (a == "--tuner-models") o.tuner_models = true;
     else if (a == "--kernels") {
       KernelSpeed();
       return 0;

@@ -15,11 +15,14 @@
 // against the stored int8 template), so scores, ties and thresholds mean the
 // same as with Flat,int8, and a removed template is never returned. How often
 // it misses is a measured setting, not a guess: at training the index searches
-// held-back probes (stored templates plus noise of real mated-pair strength)
-// and picks the probe count and re-rank depth whose rank-1 answer agrees with
-// exact search on at least the target fraction (default 99.5 %) of them; Recall()
+// 2,000 held-back probes of real mated-pair strength (stored templates moved to
+// a cosine drawn from the model's genuine-pair distribution on LFW, along
+// directions the gallery itself varies in: src/search/mate_probes.h) and picks
+// the probe count and re-rank depth whose rank-1 answer agrees with exact
+// search on at least the target fraction (default 99.5 %) of them; Recall()
 // reports the measured agreement, its 95 % lower bound and the setting. The
-// bound is statistical and holds for probes like the held-back ones; templates
+// bound is statistical and holds for probes like the held-back ones (checked
+// against real LFW mates in bench/ivf_bench, docs/BENCHMARKS.md); templates
 // added after training are placed in the trained partition and are not
 // re-measured until Tune/Train runs again.
 //

@@ -17,6 +17,7 @@
 
 #include "common/file_util.h"
 #include "common/hash.h"
+#include "search/thread_pool.h"
 
 namespace candor::search {
 namespace {
@@ -345,35 +346,51 @@ Status IvfFiles::Append(const uint8_t* vectors, const uint8_t* records, size_t n
   return CommitManifest(next);
 }
 
-Status IvfFiles::ForEachRecord(const std::function<void(uint64_t, const RowRecord&)>& fn,
+Status IvfFiles::ForEachRecord(int tasks,
+                               const std::function<void(int, uint64_t, const RowRecord&)>& fn,
                                const std::function<bool(uint64_t)>& skip) const {
   const size_t rb = RecordBytes(man_.m);
   const size_t code_bytes = static_cast<size_t>(man_.m) / 2;
-  const uint64_t rows = static_cast<uint64_t>(man_.rows);
   const std::string path = RecordsPath(man_.generation);
-  constexpr uint64_t kChunk = 65536;
-  std::vector<uint8_t> buf;
-  for (uint64_t first = 0; first < rows; first += kChunk) {
-    const size_t n = static_cast<size_t>(std::min(kChunk, rows - first));
-    buf.resize(n * rb);
-    CANDOR_RETURN_IF_ERROR(PReadAll(rec_fd_, buf.data(), buf.size(), first * rb, path));
-    Crypt(buf.data(), buf.size(), first * rb, man_.rec_nonce);
-    for (size_t i = 0; i < n; ++i) {
-      const uint8_t* r = buf.data() + i * rb;
-      const uint64_t row = first + i;
-      if (skip(row)) continue;
-      if (GetU32(r + 16 + code_bytes) != Mask(Crc(r, 16 + code_bytes))) {
-        return DataLossError("checksum mismatch (corrupt record) in " + path + " at offset " +
-                             std::to_string(row * rb));
+  tasks = std::max(1, tasks);
+  std::vector<Status> errors(static_cast<size_t>(tasks));
+  auto run = [&](int t) {
+    constexpr uint64_t kChunk = 16384;
+    std::vector<uint8_t> buf;
+    const uint64_t end = TaskBegin(tasks, t + 1);
+    for (uint64_t first = TaskBegin(tasks, t); first < end; first += kChunk) {
+      const size_t n = static_cast<size_t>(std::min(kChunk, end - first));
+      buf.resize(n * rb);
+      Status st = PReadAll(rec_fd_, buf.data(), buf.size(), first * rb, path);
+      if (!st.ok()) {
+        errors[static_cast<size_t>(t)] = st;
+        return;
       }
-      RowRecord rec;
-      rec.id = GetI64(r);
-      rec.list = GetU32(r + 8);
-      rec.vec_crc = GetU32(r + 12);
-      rec.codes = r + 16;
-      fn(row, rec);
+      Crypt(buf.data(), buf.size(), first * rb, man_.rec_nonce);
+      for (size_t i = 0; i < n; ++i) {
+        const uint8_t* r = buf.data() + i * rb;
+        const uint64_t row = first + i;
+        if (skip(row)) continue;
+        if (GetU32(r + 16 + code_bytes) != Mask(Crc(r, 16 + code_bytes))) {
+          errors[static_cast<size_t>(t)] = DataLossError("checksum mismatch (corrupt record) in " + path +
+                                                         " at offset " + std::to_string(row * rb));
+          return;
+        }
+        RowRecord rec;
+        rec.id = GetI64(r);
+        rec.list = GetU32(r + 8);
+        rec.vec_crc = GetU32(r + 12);
+        rec.codes = r + 16;
+        fn(t, row, rec);
+      }
     }
+  };
+  if (tasks == 1) {
+    run(0);
+  } else {
+    ThreadPool::Shared().ParallelFor(tasks, run);
   }
+  for (const Status& e : errors) CANDOR_RETURN_IF_ERROR(e);
   return OkStatus();
 }
 

@@ -97,10 +97,17 @@ class IvfFiles {
   // Appends n rows (vectors: n * dim int8 codes; records: n packed records),
   // syncs both files and commits the manifest with rows += n.
   Status Append(const uint8_t* vectors, const uint8_t* records, size_t n);
-  // Calls fn(row, record) for every committed row in order; DATA_LOSS on a bad
+  // Calls fn(task, row, record) for every committed row; DATA_LOSS on a bad
   // record (file and offset named) unless `skip(row)` says the row is removed.
-  Status ForEachRecord(const std::function<void(uint64_t, const RowRecord&)>& fn,
+  // The rows are split into `tasks` contiguous ranges, task t taking the t-th
+  // in row order, run in parallel (the callbacks of different tasks run
+  // concurrently; within a task rows come in order).
+  Status ForEachRecord(int tasks, const std::function<void(int, uint64_t, const RowRecord&)>& fn,
                        const std::function<bool(uint64_t)>& skip) const;
+  // The first row of task t's range (as ForEachRecord splits them).
+  uint64_t TaskBegin(int tasks, int t) const {
+    return static_cast<uint64_t>(man_.rows) * static_cast<uint64_t>(t) / static_cast<uint64_t>(tasks);
+  }
   // Decrypts row `row` into out (dim bytes).
   void ReadRow(uint64_t row, uint8_t* out) const;
   // True if row's bytes on disk are all zero (Shred overwrote it).

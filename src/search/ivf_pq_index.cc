@@ -16,6 +16,7 @@
 #include "search/flat_index.h"
 #include "search/kernels.h"
 #include "search/kmeans.h"
+#include "search/mate_probes.h"
 #include "search/pq4_layout.h"
 #include "search/synthetic_data.h"
 #include "search/thread_pool.h"
@@ -548,6 +549,14 @@ Status IvfPqIndex::Tune(double target) {
   return TuneLocked(target);
 }
 
+void IvfPqIndex::SetProbeModel(ProbeNoise noise, float fixed_cosine, std::vector<float> cosines) {
+  auto lock = WriteLock();
+  spec_.noise = noise;
+  spec_.mate_cosine = fixed_cosine;
+  std::sort(cosines.begin(), cosines.end());
+  spec_.mate_cosines = std::move(cosines);
+}
+
 void IvfPqIndex::SetSetting(int nprobe, int rerank) {
   auto lock = WriteLock();
   if (nprobe > 0) nprobe_ = std::min(nprobe, std::max(nlist_, 1));
@@ -719,36 +728,56 @@ Status IvfPqIndex::TuneLocked(double target) {
     rerank_ = kMaxRerank;
     return OkStatus();
   }
-  // Held-back probes: stored templates plus noise of mated-pair strength.
+  // Held-back probes: stored templates turned into probes of real mated-pair
+  // strength (mate_probes.h): a cosine drawn from the genuine-pair
+  // distribution, in a direction shaped like the gallery's own spread.
   std::mt19937_64 rng(0x5eed + live);
+  std::uniform_int_distribution<size_t> any_row(0, rows - 1);
+  auto random_live = [&]() {
+    for (;;) {
+      const uint32_t r = static_cast<uint32_t>(any_row(rng));
+      if (!IsDead(r)) return r;
+    }
+  };
   std::vector<uint32_t> mates;
   {
-    std::uniform_int_distribution<size_t> u(0, rows - 1);
     std::unordered_set<uint32_t> used;
     while (mates.size() < h) {
-      const uint32_t r = static_cast<uint32_t>(u(rng));
-      if (!IsDead(r) && used.insert(r).second) mates.push_back(r);
+      const uint32_t r = random_live();
+      if (used.insert(r).second) mates.push_back(r);
     }
   }
   std::vector<float> probes(h * dim);
   std::vector<uint8_t> buf(dim);
-  const float sigma = NoiseForProbeCosine(spec_.mate_cosine) / std::sqrt(static_cast<float>(dim));
-  std::normal_distribution<float> g(0.0f, sigma);
-  double cos_sum = 0;
-  for (size_t j = 0; j < h; ++j) {
-    CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(mates[j], buf.data()));
+  auto decoded = [&](uint32_t row, std::vector<float>* out) -> Status {
+    CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(row, buf.data()));
     if (c == nullptr) return UnavailableError("Tune: a held-back template was removed meanwhile");
-    std::vector<float> mate(dim);
-    for (size_t e = 0; e < dim; ++e) mate[e] = codec_.Decode(c[e]);
-    NormaliseRows(mate, static_cast<int>(dim));
-    for (size_t e = 0; e < dim; ++e) probes[j * dim + e] = mate[e] + g(rng);
-    std::vector<float> p(probes.begin() + static_cast<std::ptrdiff_t>(j * dim),
-                         probes.begin() + static_cast<std::ptrdiff_t>((j + 1) * dim));
-    NormaliseRows(p, static_cast<int>(dim));
-    std::copy(p.begin(), p.end(), probes.begin() + static_cast<std::ptrdiff_t>(j * dim));
-    double dot = 0;
-    for (size_t e = 0; e < dim; ++e) dot += static_cast<double>(p[e]) * mate[e];
-    cos_sum += dot;
+    out->resize(dim);
+    for (size_t e = 0; e < dim; ++e) (*out)[e] = codec_.Decode(c[e]);
+    NormaliseRows(*out, static_cast<int>(dim));
+    return OkStatus();
+  };
+  const std::span<const float> cosines =
+      spec_.mate_cosines.empty() ? DefaultMateCosines() : std::span<const float>(spec_.mate_cosines);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  double cos_sum = 0;
+  std::vector<float> mate, a, b, dir(dim);
+  constexpr int kShapeTerms = 4;  // differences summed per direction
+  for (size_t j = 0; j < h; ++j) {
+    CANDOR_RETURN_IF_ERROR(decoded(mates[j], &mate));
+    if (spec_.noise == ProbeNoise::kGalleryShaped) {
+      std::fill(dir.begin(), dir.end(), 0.0f);
+      for (int t = 0; t < kShapeTerms; ++t) {
+        CANDOR_RETURN_IF_ERROR(decoded(random_live(), &a));
+        CANDOR_RETURN_IF_ERROR(decoded(random_live(), &b));
+        for (size_t e = 0; e < dim; ++e) dir[e] += a[e] - b[e];
+      }
+    } else {
+      for (size_t e = 0; e < dim; ++e) dir[e] = g(rng);
+    }
+    const float c = spec_.mate_cosine > 0 ? spec_.mate_cosine : MateCosineAt(cosines, u01(rng));
+    cos_sum += MakeMateProbe(mate.data(), dir.data(), c, static_cast<int>(dim), probes.data() + j * dim);
   }
   // Exact rank-1 of each probe: every live row scored with the int8 codes
   // (the scores the re-rank gives), ties by smaller id.
@@ -799,7 +828,12 @@ Status IvfPqIndex::TuneLocked(double target) {
   if (spec_.nprobe > 0) {
     ladder_p = {spec_.nprobe};
   } else {
-    for (int p = 1; p < nlist_; p *= 2) ladder_p.push_back(p);
+    // Steps of 2x and 1.5x (1, 2, 3, 4, 6, 8, 12, ...): a plain doubling
+    // ladder could spend up to twice the scan the target needs.
+    for (int p = 1; p < nlist_; p *= 2) {
+      ladder_p.push_back(p);
+      if (p >= 2 && p + p / 2 < nlist_) ladder_p.push_back(p + p / 2);
+    }
     ladder_p.push_back(nlist_);
   }
   if (spec_.rerank > 0) {
@@ -869,23 +903,60 @@ Status IvfPqIndex::LoadFromFiles() {
     CANDOR_RETURN_IF_ERROR(DeserializeTrain(train));
     trained_ = true;
   }
-  Status bad;
-  const size_t half = static_cast<size_t>(pq_.m()) / 2;
-  (void)half;
+  // Two parallel passes over the records (reopen reads no template): the
+  // first takes ids, checksums and partitions and counts each task's rows per
+  // partition; the lists are then allocated at their final size, and the
+  // second pass writes every row's codes straight into its slot (rows of a
+  // list stay in row order, as Append leaves them).
+  const int tasks = static_cast<int>(std::clamp<size_t>(rows / 65536, 1, static_cast<size_t>(HardwareThreads())));
+  const size_t nl = trained_ ? static_cast<size_t>(nlist_) : 0;
+  std::vector<uint32_t> list_of(trained_ ? rows : 0, kNoList);
+  std::vector<std::vector<uint32_t>> count(static_cast<size_t>(tasks), std::vector<uint32_t>(nl, 0));
+  std::vector<Status> bad(static_cast<size_t>(tasks));
+  const auto dead = [&](uint64_t row) { return IsDead(static_cast<size_t>(row)); };
   CANDOR_RETURN_IF_ERROR(files_->ForEachRecord(
-      [&](uint64_t row, const RowRecord& r) {
+      tasks,
+      [&](int t, uint64_t row, const RowRecord& r) {
         ids_[row] = r.id;
         vec_crc_[row] = r.vec_crc;
         if (!trained_) return;
         if (r.list >= static_cast<uint32_t>(nlist_)) {
-          if (bad.ok()) bad = DataLossError("index record of row " + std::to_string(row) + " names partition " +
-                                            std::to_string(r.list) + " of " + std::to_string(nlist_));
+          if (bad[t].ok()) bad[t] = DataLossError("index record of row " + std::to_string(row) + " names partition " +
+                                                  std::to_string(r.list) + " of " + std::to_string(nlist_));
           return;
         }
-        Append(static_cast<uint32_t>(row), r.list, r.codes);
+        list_of[row] = r.list;
+        ++count[t][r.list];
       },
-      [&](uint64_t row) { return IsDead(row); }));
-  CANDOR_RETURN_IF_ERROR(bad);
+      dead));
+  for (const Status& b : bad) CANDOR_RETURN_IF_ERROR(b);
+  if (trained_) {
+    const size_t m = static_cast<size_t>(pq_.m());
+    lists_.assign(nl, List{});
+    max_list_ = 0;
+    std::vector<std::vector<uint32_t>> next(static_cast<size_t>(tasks), std::vector<uint32_t>(nl, 0));
+    for (size_t l = 0; l < nl; ++l) {
+      uint32_t total = 0;
+      for (int t = 0; t < tasks; ++t) {
+        next[t][l] = total;
+        total += count[t][l];
+      }
+      lists_[l].rows.resize(total);
+      lists_[l].codes.assign((total + kPq4Block - 1) / kPq4Block * Pq4BlockBytes(m), 0);
+      max_list_ = std::max<size_t>(max_list_, total);
+    }
+    count.clear();
+    CANDOR_RETURN_IF_ERROR(files_->ForEachRecord(
+        tasks,
+        [&](int t, uint64_t row, const RowRecord& r) {
+          List& l = lists_[list_of[row]];
+          const size_t i = next[t][list_of[row]]++;
+          l.rows[i] = static_cast<uint32_t>(row);
+          uint8_t* dst = l.codes.data() + (i / kPq4Block) * Pq4BlockBytes(m) + (i % kPq4Block);
+          for (size_t p = 0; p < m / 2; ++p) dst[p * kPq4Block] = r.codes[p];
+        },
+        dead));
+  }
   row_of_.Reserve(rows - static_cast<size_t>(dead_rows_));
   for (size_t r = 0; r < rows; ++r) {
     if (IsDead(r)) continue;

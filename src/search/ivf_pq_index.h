@@ -42,6 +42,7 @@
 #include "search/id_map.h"
 #include "search/int8_codec.h"
 #include "search/ivf_files.h"
+#include "search/mate_probes.h"
 #include "search/pq4.h"
 
 namespace candor::search {
@@ -53,8 +54,13 @@ struct IvfPqSpec {
   int nprobe = 0;                 // 0: chosen by Tune
   double target_recall = 0.995;   // rank-1 agreement with exact search
   int64_t train_at = 0;           // 0: max(64 * nlist, 20000)
-  float mate_cosine = 0.65f;      // mean probe-mate cosine of the held-back probes
-  int tune_probes = 1000;         // held-back probes per measurement
+  // The held-back probes (mate_probes.h): their noise, and their cosine to the
+  // mate, fixed (> 0) or drawn per probe from `mate_cosines` (sorted quantiles
+  // of the model's genuine-pair cosines; empty: DefaultMateCosines()).
+  ProbeNoise noise = ProbeNoise::kGalleryShaped;
+  float mate_cosine = 0;
+  std::vector<float> mate_cosines;
+  int tune_probes = 2000;         // held-back probes per measurement
   bool auto_spec = false;
 };
 
@@ -86,6 +92,10 @@ class IvfPqIndex final : public Index {
   Status Train();
   // Re-measures recall and re-chooses the setting for `target` (0 < t <= 1).
   Status Tune(double target);
+  // How the next Tune makes its held-back probes (IvfPqSpec::noise,
+  // mate_cosine, mate_cosines); not persisted. For the store (a gallery's own
+  // calibration), benchmarks and tests.
+  void SetProbeModel(ProbeNoise noise, float fixed_cosine, std::vector<float> cosines);
   // Pins a setting (0 keeps the tuned value); for benchmarks.
   void SetSetting(int nprobe, int rerank);
   bool trained() const;

@@ -116,12 +116,12 @@ TEST(IvfPqIndexTest, MeetsTheRecallTargetOnStructuredData) {
   ASSERT_FALSE(r.exact);
   EXPECT_EQ(r.target, 0.995);
   EXPECT_GE(r.measured, 0.995);
-  EXPECT_EQ(r.probes, 1000);
+  EXPECT_EQ(r.probes, 2000);
   EXPECT_EQ(r.nlist, 64);
   EXPECT_GE(r.nprobe, 1);
   EXPECT_LE(r.nprobe, 64);
   EXPECT_GE(r.rerank, 8);
-  EXPECT_NEAR(r.mate_cosine, 0.65, 0.05);
+  EXPECT_NEAR(r.mate_cosine, 0.76, 0.02);  // DefaultMateCosines(): LFW genuine pairs
   EXPECT_EQ(r.measured_at, kRows);
   EXPECT_NE(p.ivf->Describe().find("met"), std::string::npos) << p.ivf->Describe();
   // Not only all-lists search: the chosen setting must leave work out.
