@@ -46,6 +46,21 @@ StatusOr<Calibration> TestModelCalibration(const GalleryInfo&) {
   return Calibration::Build(in);
 }
 
+// Subjects s0..s(n-1), one random template each (seed 100 + i).
+std::vector<EnrollRequest> Subjects(int n) {
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < n; ++i) {
+    EnrollRequest r;
+    r.subject_id = "s" + std::to_string(i);
+    TemplateInput in;
+    in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
+    in.image_sha256 = Sha256("img" + std::to_string(i));
+    r.templates.push_back(std::move(in));
+    rs.push_back(std::move(r));
+  }
+  return rs;
+}
+
 // A face modality that counts how often the probe was made.
 struct Counted {
   int probes = 0;
@@ -68,17 +83,7 @@ class SearchDeskTest : public GovernanceTest {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
     ASSERT_TRUE(store_->CreateGallery(TestGallery("licences")).ok());
-    std::vector<EnrollRequest> rs;
-    for (int i = 0; i < kSubjects; ++i) {
-      EnrollRequest r;
-      r.subject_id = "s" + std::to_string(i);
-      TemplateInput in;
-      in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
-      in.image_sha256 = Sha256("img" + std::to_string(i));
-      r.templates.push_back(std::move(in));
-      rs.push_back(std::move(r));
-    }
-    ASSERT_TRUE(store_->Enroll("licences", rs).ok());
+    ASSERT_TRUE(store_->Enroll("licences", Subjects(kSubjects)).ok());
     auto b = SearchBook::Open("", TestKey());
     ASSERT_TRUE(b.ok()) << b.status().ToString();
     book_ = std::move(b).value();
@@ -227,17 +232,7 @@ TEST_F(SearchDeskTest, TheSealedRecordNamesTheIndexThatAnswered) {
   std::unique_ptr<Store> large = std::move(s).value();
   // The same gallery name in a second store (governance knows galleries by name).
   ASSERT_TRUE(large->CreateGallery(TestGallery("licences")).ok());
-  std::vector<EnrollRequest> rs;
-  for (int i = 0; i < 1000; ++i) {
-    EnrollRequest r;
-    r.subject_id = "s" + std::to_string(i);
-    TemplateInput in;
-    in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
-    in.image_sha256 = Sha256("img" + std::to_string(i));
-    r.templates.push_back(std::move(in));
-    rs.push_back(std::move(r));
-  }
-  ASSERT_TRUE(large->Enroll("licences", rs).ok());
+  ASSERT_TRUE(large->Enroll("licences", Subjects(1000)).ok());
   auto g = large->GetGallery("licences");
   ASSERT_TRUE(g.ok());
   ASSERT_FALSE(g->index_recall.exact) << g->index;
