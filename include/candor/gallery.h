@@ -127,6 +127,12 @@ struct TemplateInput {
   // minutiae template (its position says which finger). Sealed with the
   // subject's data key like a face template (docs/STORE.md, "Fingerprints").
   std::optional<finger::FingerTemplate> finger;
+  // 0 (the default): the store numbers the template (the next free id).
+  // Otherwise its id, which must be at least the next id the store would give
+  // (ids only grow; INVALID_ARGUMENT otherwise): a cluster replica numbers
+  // templates from their log position, so every replica of a shard, a rebuilt
+  // one too, gives a template the same id (docs/CLUSTER.md).
+  int64_t template_id = 0;
 };
 
 // Optional demographic attributes of a subject, used only to calibrate error
@@ -334,6 +340,31 @@ class Store {
   // 1:N: up to k distinct subjects scoring >= threshold, best first.
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                             const IdentifyParams& params) const = 0;
+
+  // The gallery for the search desk's check before its gate (it exists; its
+  // modality and search bases, fixed at creation). NOT_FOUND if there is no
+  // such gallery. Its counts and model may be out of date: a cluster front end
+  // answers from the galleries it has already seen (galleries are never
+  // deleted). Default: GetGallery.
+  virtual StatusOr<GalleryInfo> CheckGallery(const std::string& name) const {
+    return GetGallery(name);
+  }
+
+  // 1:N whose threshold depends on the gallery as the search finds it (a
+  // calibrated threshold needs its size and model): `threshold_of` is called
+  // once with the gallery (counts filled) and its error is returned as is;
+  // params.threshold is ignored. Returns the gallery it was given and the
+  // result at that threshold. Default: GetGallery, then Identify. The cluster
+  // front end answers both with one request per shard (docs/CLUSTER.md).
+  struct GallerySearch {
+    GalleryInfo gallery;
+    IdentifyResult result;
+  };
+  using ThresholdOf = std::function<StatusOr<float>(const GalleryInfo&)>;
+  virtual StatusOr<GallerySearch> IdentifyWithGallery(const std::string& gallery,
+                                                      const Template& probe,
+                                                      const IdentifyParams& params,
+                                                      const ThresholdOf& threshold_of) const;
 
   // Fingerprint galleries (modality "finger"). The probe is one or more
   // fingers of one person; each is compared with the subject's fingers at the

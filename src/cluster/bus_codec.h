@@ -55,6 +55,16 @@ std::vector<uint8_t> SealJson(const gallery::Key& bus, const Json& j, std::strin
 StatusOr<Json> OpenJson(const gallery::Key& bus, std::span<const uint8_t> sealed,
                         std::string_view ad);
 
+// A template's id on every replica of its shard: from the log position of
+// the entry that carries it (stream sequence `seq`, its index `j` within the
+// entry), so a replica rebuilt from the log (which no longer holds deleted
+// subjects' entries) or restored from a snapshot numbers it as the others do.
+// Ids only grow in stream order, as Store::Enroll requires of given ids.
+inline constexpr int kMaxTemplatesPerEntry = 1024;
+inline int64_t TemplateIdOf(uint64_t seq, size_t j) {
+  return static_cast<int64_t>(seq) * kMaxTemplatesPerEntry + static_cast<int64_t>(j);
+}
+
 // Request operations (candor.q.*).
 enum class Op : int {
   kIdentify = 1,

@@ -67,12 +67,21 @@ TEST_F(ClusterGovernedTest, AShardWithoutReplicaMakesTheSearchA503ThatIsAudited)
   ASSERT_EQ(ok->result.candidates.size(), 1u);
   EXPECT_EQ(ok->result.candidates[0].subject_id, "s17");
   EXPECT_EQ(ok->result.gallery_subjects, 40);
+  // A governed search is one request per shard (the threshold comes with the
+  // search's answer, not from a gallery read before it).
+  cluster::testing::RequestCounter requests((*lc)->nats().url(0));
+  ASSERT_TRUE(requests.ok());
+  auto again = desk.Identify(alice_, Identify("licences", auth), face);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->result.candidates.size(), 1u);
+  EXPECT_EQ(again->threshold.calibration, kFromFixedThreshold);
+  EXPECT_EQ(requests.Take(), 2);
 
   (*lc)->replica(1, 0)->Stop();
   auto down = desk.Identify(alice_, Identify("licences", auth), face);
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(HttpStatus(down.status().code()), 503) << down.status().ToString();
-  // GetGallery already needs every shard: the refusal is audited before the gate.
+  // The search needs every shard: audited as the search's failure, naming the shard.
   bool audited = false;
   for (const AuditEntry& e : AuditEntries()) {
     if (e.action.rfind("search.", 0) == 0 && e.outcome != "ok" &&

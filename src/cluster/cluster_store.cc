@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,7 @@
 
 #include "candor/cluster.h"
 #include "cluster/bus_codec.h"
+#include "cluster/merge.h"
 #include "cluster/nats_conn.h"
 #include "cluster/scatter.h"
 #include "common/hash.h"
@@ -38,6 +40,10 @@ int64_t NowMs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+constexpr char kNoFingers[] =
+    "fingerprint galleries are not supported on the cluster (docs/CLUSTER.md): the bus carries "
+    "face templates only; keep finger galleries on a single-node store";
 
 class ClusterStore final : public Store {
  public:
@@ -68,6 +74,27 @@ class ClusterStore final : public Store {
                                 const Template& probe, const VerifyParams& params) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                     const IdentifyParams& params) const override;
+  // Once seen, a gallery exists for good (galleries are never deleted):
+  // answered without a fan-out after the first (counts as first seen).
+  StatusOr<GalleryInfo> CheckGallery(const std::string& name) const override;
+  // One request per shard: each answers its top k at no threshold with its
+  // view of the gallery; the threshold comes from the summed gallery and
+  // filters the merged list (exact: a shard's top k at threshold t is its
+  // top k filtered by t).
+  StatusOr<GallerySearch> IdentifyWithGallery(const std::string& gallery, const Template& probe,
+                                              const IdentifyParams& params,
+                                              const ThresholdOf& threshold_of) const override;
+  // A fingerprint gallery is refused: the bus carries face templates only.
+  StatusOr<IdentifyResult> IdentifyFingers(const std::string& gallery,
+                                           std::span<const finger::FingerTemplate> probe,
+                                           const IdentifyParams& params) const override {
+    return UnimplementedError(kNoFingers);
+  }
+  StatusOr<VerifyResult> VerifyFingers(const std::string& gallery, const std::string& subject_id,
+                                       std::span<const finger::FingerTemplate> probe,
+                                       const VerifyParams& params) const override {
+    return UnimplementedError(kNoFingers);
+  }
   const OpenStats& open_stats() const override { return stats_; }
   // Keyed by the subject's own reference key, a random key kept only in its
   // (sealed) log entries and erased with them when the subject is deleted: the
@@ -113,6 +140,8 @@ class ClusterStore final : public Store {
   mutable std::atomic<uint32_t> rr_{0};
   std::mutex model_mu_;
   std::map<std::string, GalleryInfo> models_;  // galleries whose model is fixed
+  mutable std::mutex seen_mu_;
+  mutable std::map<std::string, GalleryInfo> seen_;  // galleries known to exist
   OpenStats stats_;
 };
 
@@ -174,6 +203,7 @@ Status FirstFailure(const std::vector<StatusOr<Json>>& rs, const std::string& wh
 
 Status ClusterStore::CreateGallery(const GalleryInfo& info) {
   CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(info));
+  if (info.modality != kFaceModality) return UnimplementedError(kNoFingers);
   const std::string gtok = cluster::GalleryToken(bus_, info.name);
   const Json body = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
   for (int s = 0; s < o_.shards; ++s) {
@@ -204,14 +234,7 @@ StatusOr<std::vector<GalleryInfo>> ClusterStore::ListGalleries() const {
       for (const Json& j : *r) {
         GalleryInfo g = cluster::GalleryFrom(j);
         auto [it, fresh] = merged.emplace(g.name, g);
-        if (fresh) continue;
-        it->second.subjects += g.subjects;
-        it->second.templates += g.templates;
-        if (it->second.model_id.empty()) {
-          it->second.model_id = g.model_id;
-          it->second.model_sha256 = g.model_sha256;
-          it->second.dim = g.dim;
-        }
+        if (!fresh) cluster::AddGalleryPart(it->second, g);
       }
     }
   } catch (const std::exception& e) {
@@ -235,9 +258,21 @@ StatusOr<std::vector<GalleryInfo>> ClusterStore::ListGalleries() const {
 StatusOr<GalleryInfo> ClusterStore::GetGallery(const std::string& name) const {
   CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> all, ListGalleries());
   for (GalleryInfo& g : all) {
-    if (g.name == name) return std::move(g);
+    if (g.name == name) {
+      std::lock_guard<std::mutex> lock(seen_mu_);
+      seen_[name] = g;
+      return std::move(g);
+    }
   }
   return NotFoundError("no gallery '" + name + "'");
+}
+
+StatusOr<GalleryInfo> ClusterStore::CheckGallery(const std::string& name) const {
+  {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    if (auto it = seen_.find(name); it != seen_.end()) return it->second;
+  }
+  return GetGallery(name);
 }
 
 StatusOr<std::optional<GalleryInfo>> ClusterStore::ReadModelRecord(
@@ -318,10 +353,16 @@ Status ClusterStore::Enroll(const std::string& gallery, std::span<const EnrollRe
     }
     if (r.record_ref.size() > 256) return InvalidArgumentError(which + ": record_ref too long");
     if (r.templates.empty()) return InvalidArgumentError(which + ": no template to enroll");
+    if (r.templates.size() > static_cast<size_t>(cluster::kMaxTemplatesPerEntry)) {
+      return InvalidArgumentError(which + ": more than " +
+                                  std::to_string(cluster::kMaxTemplatesPerEntry) +
+                                  " templates in one enrollment");
+    }
     if (!ids.insert(r.subject_id).second) {
       return InvalidArgumentError(which + " appears twice in one enrollment batch");
     }
     for (const TemplateInput& t : r.templates) {
+      if (t.finger) return UnimplementedError(which + ": " + kNoFingers);
       if (t.image.size() > kMaxStoredImageBytes) {
         return InvalidArgumentError(which + ": image larger than 16 MiB");
       }
@@ -599,32 +640,56 @@ StatusOr<IdentifyResult> ClusterStore::Identify(const std::string& gallery, cons
                         {"k", params.k},
                         {"threshold", params.threshold}});
   CANDOR_RETURN_IF_ERROR(FirstFailure(rs, "a search"));
-  IdentifyResult out;
-  out.threshold = params.threshold;
+  std::vector<IdentifyResult> parts;
   try {
-    for (const auto& r : rs) {
-      IdentifyResult part = cluster::IdentifyFrom(*r);
-      out.gallery_subjects += part.gallery_subjects;
-      out.gallery_templates += part.gallery_templates;
-      for (auto& c : part.candidates) out.candidates.push_back(std::move(c));
+    for (const auto& r : rs) parts.push_back(cluster::IdentifyFrom(*r));
+  } catch (const std::exception& e) {
+    return DataLossError(std::string("malformed search reply from a shard: ") + e.what());
+  }
+  return cluster::MergeTopK(std::move(parts), params.k, params.threshold, params.fpir);
+}
+
+StatusOr<Store::GallerySearch> ClusterStore::IdentifyWithGallery(
+    const std::string& gallery, const Template& probe, const IdentifyParams& params,
+    const ThresholdOf& threshold_of) const {
+  if (params.k < 1 || params.k > 1000) return InvalidArgumentError("k must be in [1, 1000]");
+  auto rs = ScatterAll({{"op", static_cast<int>(Op::kIdentify)},
+                        {"gallery", gallery},
+                        {"probe", cluster::ToJson(probe)},
+                        {"k", params.k},
+                        {"threshold", std::numeric_limits<float>::lowest()},
+                        {"with_gallery", true}});
+  CANDOR_RETURN_IF_ERROR(FirstFailure(rs, "a search"));
+  GallerySearch out;
+  std::vector<IdentifyResult> parts;
+  try {
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const GalleryInfo part = cluster::GalleryFrom(rs[i]->at("g"));
+      if (i == 0) {
+        out.gallery = part;
+      } else {
+        cluster::AddGalleryPart(out.gallery, part);
+      }
+      parts.push_back(cluster::IdentifyFrom(*rs[i]));
     }
   } catch (const std::exception& e) {
     return DataLossError(std::string("malformed search reply from a shard: ") + e.what());
   }
-  // Shards hold disjoint subjects and each returned its own top k, so the
-  // global top k is among them: exact.
-  std::sort(out.candidates.begin(), out.candidates.end(),
-            [](const IdentifyCandidate& a, const IdentifyCandidate& b) {
-              if (a.score != b.score) return a.score > b.score;
-              return a.subject_id < b.subject_id;
-            });
-  if (out.candidates.size() > static_cast<size_t>(params.k)) {
-    out.candidates.resize(static_cast<size_t>(params.k));
+  {
+    std::lock_guard<std::mutex> lock(seen_mu_);
+    seen_[gallery] = out.gallery;
   }
-  if (params.fpir) {
-    for (auto& c : out.candidates) c.fpir = params.fpir(c.score, out.gallery_subjects);
+  if (out.gallery.model_id.empty()) {  // no shard holds a template yet
+    CANDOR_ASSIGN_OR_RETURN(auto rec, ReadModelRecord(gallery));
+    if (rec) {
+      out.gallery.model_id = rec->model_id;
+      out.gallery.model_sha256 = rec->model_sha256;
+      out.gallery.dim = rec->dim;
+    }
   }
-  out.no_candidate_above_threshold = out.candidates.empty();
+  CANDOR_ASSIGN_OR_RETURN(const float threshold, threshold_of(out.gallery));
+  if (!std::isfinite(threshold)) return InvalidArgumentError("threshold must be finite");
+  out.result = cluster::MergeTopK(std::move(parts), params.k, threshold, params.fpir);
   return out;
 }
 

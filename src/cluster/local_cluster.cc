@@ -52,4 +52,25 @@ Status LocalCluster::StartReplica(int s, int r,
   return OkStatus();
 }
 
+RequestCounter::RequestCounter(const std::string& url) {
+  ok_ = natsConnection_ConnectTo(&nc_, url.c_str()) == NATS_OK &&
+        natsConnection_SubscribeSync(&sub_, nc_, "candor.q.>") == NATS_OK &&
+        natsConnection_Flush(nc_) == NATS_OK;
+}
+
+RequestCounter::~RequestCounter() {
+  natsSubscription_Destroy(sub_);
+  natsConnection_Destroy(nc_);
+}
+
+int RequestCounter::Take() {
+  int n = 0;
+  natsMsg* m = nullptr;
+  while (natsSubscription_NextMsg(&m, sub_, 300) == NATS_OK) {
+    ++n;
+    natsMsg_Destroy(m);
+  }
+  return n;
+}
+
 }  // namespace candor::cluster::testing

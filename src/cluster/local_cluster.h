@@ -11,6 +11,8 @@
 #ifndef CANDOR_CLUSTER_LOCAL_CLUSTER_H_
 #define CANDOR_CLUSTER_LOCAL_CLUSTER_H_
 
+#include <nats/nats.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -60,6 +62,25 @@ class LocalCluster {
   ClusterOptions options_;
   std::vector<std::unique_ptr<ShardReplica>> replicas_;
   std::unique_ptr<Store> front_;
+};
+
+// Counts the requests sent to the shards (subjects candor.q.>) through its
+// own connection to `url`: how many fan-outs a front-end call made.
+class RequestCounter {
+ public:
+  explicit RequestCounter(const std::string& url);
+  ~RequestCounter();
+  RequestCounter(const RequestCounter&) = delete;
+  RequestCounter& operator=(const RequestCounter&) = delete;
+  bool ok() const { return ok_; }
+  // The requests delivered since the last call (waits until none has come
+  // for 300 ms).
+  int Take();
+
+ private:
+  natsConnection* nc_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+  bool ok_ = false;
 };
 
 }  // namespace candor::cluster::testing

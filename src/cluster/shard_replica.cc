@@ -47,6 +47,11 @@ constexpr char kAppliedFile[] = "cluster.applied";
 // store's contents come from: a snapshot restored elsewhere is checked
 // against it.
 constexpr char kIdentityFile[] = "cluster.shard";
+// Present when the store's template ids come from the log (TemplateIdOf):
+// written when a replica starts on a store without templates, copied with a
+// snapshot. A store filled otherwise (before this numbering, or directly, as
+// bench/cluster_bench does) keeps numbering its own templates.
+constexpr char kLogIdsFile[] = "cluster.ids";
 
 namespace fs = std::filesystem;
 
@@ -128,6 +133,8 @@ class ShardReplicaImpl final : public ShardReplica {
  private:
   Status CheckIdentity(const std::string& dir, std::optional<int64_t> created) const;
   Status RestoreSnapshot();
+  // Template ids from the log unless the store already numbered its own.
+  Status ChooseTemplateIds();
   Status Subscribe();
   void ConsumeLoop();
   Status ApplyBatch(natsMsgList& list);
@@ -155,6 +162,7 @@ class ShardReplicaImpl final : public ShardReplica {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> applied_{0};
   std::atomic<bool> caught_up_{false};
+  bool log_ids_ = false;  // template ids from the log (kLogIdsFile)
   std::atomic<int> in_flight_{0};
   std::atomic<uint64_t> entries_applied_{0};
   std::mutex apply_mu_;     // held while a batch is applied (Snapshot pauses it)
@@ -182,6 +190,7 @@ Status ShardReplicaImpl::Init() {
   CANDOR_ASSIGN_OR_RETURN(store_, Store::Open(o_.store_dir, so));
   std::fill(so.master_key.begin(), so.master_key.end(), 0);
   CANDOR_RETURN_IF_ERROR(CheckIdentity(o_.store_dir, std::nullopt));
+  CANDOR_RETURN_IF_ERROR(ChooseTemplateIds());
   const fs::path applied_path = fs::path(o_.store_dir) / kAppliedFile;
   if (fs::exists(applied_path)) {
     CANDOR_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(applied_path, 64));
@@ -381,7 +390,12 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
         applied_ = last;
       }
       EnrollRequest put;
-      if (is_put) put = cluster::EnrollFrom(body->at("request"));
+      if (is_put) {
+        put = cluster::EnrollFrom(body->at("request"));
+        for (size_t j = 0; log_ids_ && j < put.templates.size(); ++j) {
+          put.templates[j].template_id = cluster::TemplateIdOf(seq, j);
+        }
+      }
       if (is_put && put.append_to_existing) {
         CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
         CANDOR_RETURN_IF_ERROR(ApplyAppend(gallery, std::move(put)));
@@ -410,6 +424,24 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
   }
   cv_.notify_all();
   for (natsMsg* m : done) natsMsg_Ack(m, nullptr);
+  return OkStatus();
+}
+
+Status ShardReplicaImpl::ChooseTemplateIds() {
+  const fs::path marker = fs::path(o_.store_dir) / kLogIdsFile;
+  log_ids_ = fs::exists(marker);
+  if (log_ids_) return OkStatus();
+  CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> galleries, store_->ListGalleries());
+  int64_t templates = 0;
+  for (const GalleryInfo& g : galleries) templates += g.templates;
+  if (templates > 0) {
+    spdlog::warn("shard {} replica {}: this store numbers its own template ids (it was filled "
+                 "before ids came from the log); rebuild it (--rebuild) for ids equal to the "
+                 "other replicas'", o_.shard, o_.replica);
+    return OkStatus();
+  }
+  CANDOR_RETURN_IF_ERROR(WriteFileAtomic(marker, "log\n"));
+  log_ids_ = true;
   return OkStatus();
 }
 
@@ -468,7 +500,14 @@ StatusOr<Json> ShardReplicaImpl::Dispatch(const Json& req) {
       p.threshold = req.at("threshold").get<float>();
       CANDOR_ASSIGN_OR_RETURN(IdentifyResult r,
                               store_->Identify(gallery, cluster::TemplateFrom(req.at("probe")), p));
-      return cluster::ToJson(r);
+      Json j = cluster::ToJson(r);
+      if (req.value("with_gallery", false)) {  // the front end's threshold needs the gallery
+        CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store_->GetGallery(gallery));
+        g.subjects = r.gallery_subjects;  // as the search found it
+        g.templates = r.gallery_templates;
+        j["g"] = cluster::ToJson(g);
+      }
+      return j;
     }
     case cluster::Op::kListGalleries: {
       CANDOR_ASSIGN_OR_RETURN(std::vector<GalleryInfo> gs, store_->ListGalleries());

@@ -95,6 +95,18 @@ Status ValidateGalleryInfo(const GalleryInfo& info) {
   return OkStatus();
 }
 
+StatusOr<Store::GallerySearch> Store::IdentifyWithGallery(const std::string& gallery,
+                                                           const Template& probe,
+                                                           const IdentifyParams& params,
+                                                           const ThresholdOf& threshold_of) const {
+  GallerySearch out;
+  CANDOR_ASSIGN_OR_RETURN(out.gallery, GetGallery(gallery));
+  IdentifyParams p = params;
+  CANDOR_ASSIGN_OR_RETURN(p.threshold, threshold_of(out.gallery));
+  CANDOR_ASSIGN_OR_RETURN(out.result, Identify(gallery, probe, p));
+  return out;
+}
+
 StatusOr<StoreKey> LoadStoreKey(const std::string& key_file) {
   CANDOR_ASSIGN_OR_RETURN(gallery::Key key, gallery::LoadMasterKey(key_file));
   StoreKey out;

@@ -968,9 +968,22 @@ Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const Enroll
   // 1. Seal and append every record; one fsync for the whole batch.
   int64_t subject_row = next_subject_row_, template_id = next_template_id_;
   const SegmentMarks marks{writer_->Mark(), image_writer_->Mark(), finger_writer_->Mark()};
-  for (PreparedSubject& p : prepared) {  // ids first (sequential)
+  for (size_t i = 0; i < prepared.size(); ++i) {  // ids first (increasing)
+    PreparedSubject& p = prepared[i];
     if (p.is_new) p.subject_row = subject_row++;
-    for (size_t j = 0; j < p.values.size(); ++j) p.template_ids.push_back(template_id++);
+    for (size_t j = 0; j < p.values.size(); ++j) {
+      const int64_t given = requests[i].templates[j].template_id;
+      if (given != 0) {
+        if (given < template_id) {
+          return InvalidArgumentError("subject of request " + std::to_string(i) +
+                                      ": template id " + std::to_string(given) +
+                                      " is below the store's next id " +
+                                      std::to_string(template_id));
+        }
+        template_id = given;
+      }
+      p.template_ids.push_back(template_id++);
+    }
   }
   SealEnrollBatch(requests, g->row, binding.dim, prepared);
   if (Status s = AppendEnrollBatch(requests, binding.dim, prepared); !s.ok()) {

@@ -96,6 +96,51 @@ TEST(Store, EnrollPersistsAndReloadsAcrossReopen) {
   EXPECT_FALSE(*store->HasImage("licences", Sha256("never enrolled")));
 }
 
+// Template ids given by the caller (a cluster replica numbers templates from
+// the log): kept, found by searches, kept across a reopen; they only grow, and
+// the store numbers its own after them.
+TEST(Store, TemplateIdsGivenByTheCallerOnlyGrow) {
+  ScratchDir dir;
+  {
+    auto store = OpenOrDie(dir.store());
+    ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+    EnrollRequest a = Subject("a", 1, 2);
+    a.templates[0].template_id = 5000;
+    a.templates[1].template_id = 5001;
+    EnrollRequest b = Subject("b", 2);
+    b.templates[0].template_id = 9000;
+    ASSERT_TRUE(store->Enroll("licences", std::vector{a, b}).ok());
+    // Below the next id: refused, nothing written.
+    EnrollRequest low = Subject("c", 3);
+    low.templates[0].template_id = 8999;
+    const Status refused = store->Enroll("licences", std::vector{low});
+    EXPECT_EQ(refused.code(), Code::kInvalidArgument) << refused.ToString();
+    EXPECT_NE(refused.message().find("below the store's next id 9001"), std::string::npos)
+        << refused.message();
+    EXPECT_EQ(store->GetSubject("licences", "c", false).status().code(), Code::kNotFound);
+    ASSERT_TRUE(store->Enroll("licences", std::vector{Subject("d", 4)}).ok());  // numbered by the store
+  }
+  auto store = OpenOrDie(dir.store());
+  auto a = store->GetSubject("licences", "a", false);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->templates.size(), 2u);
+  EXPECT_EQ(a->templates[0].template_id, 5000);
+  EXPECT_EQ(a->templates[1].template_id, 5001);
+  auto d = store->GetSubject("licences", "d", false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->templates[0].template_id, 9001);
+  IdentifyParams p;
+  p.threshold = 0.9f;
+  auto hit = store->Identify("licences", RandomTemplate(200), p);  // b's template
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  ASSERT_EQ(hit->candidates.size(), 1u);
+  EXPECT_EQ(hit->candidates[0].subject_id, "b");
+  EXPECT_EQ(hit->candidates[0].template_id, 9000);
+  EnrollRequest next = Subject("e", 5);
+  next.templates[0].template_id = 9001;  // taken by d: below the next id after the reopen too
+  EXPECT_EQ(store->Enroll("licences", std::vector{next}).code(), Code::kInvalidArgument);
+}
+
 // The compressed index behind the store: identification still finds the mate,
 // and GetGallery reports which index answers and its measured recall.
 TEST(Store, IdentifiesThroughTheCompressedIndex) {

@@ -39,6 +39,13 @@ class SearchModality {
   // the gallery's size (IdentifyResult.gallery_subjects).
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, int k,
                                             float threshold) const = 0;
+  // 1:N at a threshold computed from the gallery as the search finds it
+  // (Store::IdentifyWithGallery; the desk's calibration). The default reads
+  // the gallery from `store` (the desk's), then calls Identify; a modality
+  // over a Store overrides it to ask once (one round trip on a cluster).
+  virtual StatusOr<Store::GallerySearch> IdentifyWithGallery(
+      const Store& store, const std::string& gallery, int k,
+      const Store::ThresholdOf& threshold_of) const;
   // 1:1 against every template of `subject_id`; NOT_FOUND for a subject the
   // gallery does not hold (the desk answers that like a non-match).
   virtual StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
@@ -57,6 +64,9 @@ class FaceModality final : public SearchModality {
   Status Accepts(const GalleryInfo& gallery) const override;
   StatusOr<IdentifyResult> Identify(const std::string& gallery, int k,
                                     float threshold) const override;
+  StatusOr<Store::GallerySearch> IdentifyWithGallery(
+      const Store& store, const std::string& gallery, int k,
+      const Store::ThresholdOf& threshold_of) const override;  // store_'s, one call
   StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
                                 float threshold) const override;
 

@@ -79,10 +79,12 @@ SearchDesk::SearchDesk(Governance& gov, const Store& store,
 int64_t SearchDesk::Now() const { return options_.clock ? options_.clock() : gov_.Now(); }
 
 // The gallery must exist and hold the probe's modality before the gate (a
-// precise 404 or 412, audited).
+// precise 404 or 412, audited). `current`: with its counts as of now (else
+// Store::CheckGallery, which a cluster answers without asking the shards).
 StatusOr<GalleryInfo> SearchDesk::GalleryOrRefuse(const Principal& who, const SearchRequest& r,
-                                                  const SearchModality& modality) const {
-  auto g = store_.GetGallery(r.gallery);
+                                                  const SearchModality& modality,
+                                                  bool current) const {
+  auto g = current ? store_.GetGallery(r.gallery) : store_.CheckGallery(r.gallery);
   Status refused = g.ok() ? modality.Accepts(*g) : g.status();
   if (!refused.ok()) {
     AuditEntry e = Entry(who, r, "search." + std::string(SearchKindName(r.kind)));
@@ -117,16 +119,21 @@ StatusOr<CompletedSearch> SearchDesk::Identify(const Principal& who, const Searc
     return InvalidArgumentError("not a 1:N request");
   }
   if (!calibration_) return FailedPreconditionError("no thresholds configured");
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request, modality));
+  CANDOR_RETURN_IF_ERROR(GalleryOrRefuse(who, request, modality, /*current=*/false).status());
   CompletedSearch d;
   CANDOR_ASSIGN_OR_RETURN(d.ticket, gov_.BeginSearch(who, request));
   auto fail = [&](const Status& s) { return Failed(who, request, d.ticket.search_id, s); };
-  auto thr = calibration_->ThresholdFor(g, request.kind);
-  if (!thr.ok()) return fail(thr.status());
-  d.threshold = std::move(thr).value();
-  auto r = modality.Identify(request.gallery, d.ticket.candidate_list_size, d.threshold.value);
+  // The threshold from the gallery as the search finds it (its size): one
+  // request per shard on a cluster, not a gallery read and then a search.
+  auto threshold_of = [&](const GalleryInfo& g) -> StatusOr<float> {
+    CANDOR_ASSIGN_OR_RETURN(d.threshold, calibration_->ThresholdFor(g, request.kind));
+    return d.threshold.value;
+  };
+  auto r = modality.IdentifyWithGallery(store_, request.gallery, d.ticket.candidate_list_size,
+                                        threshold_of);
   if (!r.ok()) return fail(r.status());
-  d.result = std::move(r).value();
+  const GalleryInfo g = std::move(r->gallery);
+  d.result = std::move(r->result);
   std::vector<LeadCandidate> cands;
   for (const auto& c : d.result.candidates) {
     auto ref = store_.SubjectRef(request.gallery, c.subject_id);
@@ -170,7 +177,7 @@ StatusOr<CompletedSearch> SearchDesk::Verify(const Principal& who, const SearchR
                                              const SearchModality& modality) const {
   if (request.kind != SearchKind::kVerify) return InvalidArgumentError("not a verify request");
   if (!calibration_) return FailedPreconditionError("no thresholds configured");
-  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request, modality));
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GalleryOrRefuse(who, request, modality, /*current=*/true));
   CompletedSearch d;
   CANDOR_ASSIGN_OR_RETURN(d.ticket, gov_.BeginSearch(who, request));
   auto fail = [&](const Status& s) { return Failed(who, request, d.ticket.search_id, s); };

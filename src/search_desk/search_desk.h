@@ -8,12 +8,14 @@
 //      (SearchModality::Accepts, else FAILED_PRECONDITION), audited as refusals;
 //   2. Governance::BeginSearch: authorization, role, training, gallery bases,
 //      search limit, exigent window (audits allow and deny);
-//   3. the threshold, from SearchCalibration (thresholds.h), with its source;
-//   4. only then the modality (modality.h): probe -> template, index query;
-//   5. Governance::RecordResult with each candidate's keyed reference
+//   3. only then the modality (modality.h): probe -> template, index query,
+//      at the threshold from SearchCalibration (thresholds.h; with its source)
+//      for the gallery as the query finds it (SearchModality::
+//      IdentifyWithGallery: one request per shard on a cluster);
+//   4. Governance::RecordResult with each candidate's keyed reference
 //      (Store::SubjectRef) and score, never a subject id: govern.db must not
 //      name a subject after the subject is deleted (audited with the count);
-//   6. the one sealed record of the search (SearchBook, search_book.h): the
+//   5. the one sealed record of the search (SearchBook, search_book.h): the
 //      requester's view (the Search schema of docs/openapi.yaml, with the
 //      threshold and where it came from), the candidates with their ids, the
 //      template each came from and the error rate of each score, from the
@@ -85,7 +87,7 @@ class SearchDesk {
 
  private:
   StatusOr<GalleryInfo> GalleryOrRefuse(const Principal& who, const SearchRequest& r,
-                                        const SearchModality& modality) const;
+                                        const SearchModality& modality, bool current) const;
   Status Failed(const Principal& who, const SearchRequest& r, const std::string& search_id,
                 const Status& why) const;
   void Seal(CompletedSearch& done) const;
