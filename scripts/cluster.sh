@@ -93,11 +93,13 @@ else
   "$CANDOR" serve --http "127.0.0.1:$HTTP_PORT" --store "$STATE/front" \
     --key-file "$STATE/store.key" --nats "$urls" --shards "$SHARDS" --replicas "$REPLICAS" \
     > "$STATE/logs/front.log" 2>&1 &
-  wait_s=20
+  wait_s=90  # a loaded host may take tens of seconds to place the streams
 fi
-pids+=($!)
+front_pid=$!
+pids+=($front_pid)
 for _ in $(seq 1 $((wait_s * 5))); do
   curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$front_pid" 2>/dev/null || break  # it exited: its log says why
   sleep 0.2
 done
 if ! curl -fs "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1; then

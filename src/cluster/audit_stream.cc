@@ -41,13 +41,6 @@ Status CheckLogId(const std::string& id) {
 std::string AuditSubject(const ClusterOptions& o) { return "candor.audit." + o.audit_log_id; }
 
 Status EnsureAuditStream(NatsConn& conn, const ClusterOptions& o) {
-  jsStreamInfo* si = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, conn.js(), o.audit_stream.c_str(), nullptr, &jerr);
-  if (s == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    return OkStatus();
-  }
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);
   cfg.Name = o.audit_stream.c_str();
@@ -62,14 +55,7 @@ Status EnsureAuditStream(NatsConn& conn, const ClusterOptions& o) {
   cfg.Duplicates = static_cast<int64_t>(120) * 1000 * 1000 * 1000;  // 2 min, in ns
   cfg.DenyDelete = true;        // no API removes an audit record
   cfg.DenyPurge = true;
-  jerr = static_cast<jsErrCode>(0);
-  s = js_AddStream(&si, conn.js(), &cfg, nullptr, &jerr);
-  if (s == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    return OkStatus();
-  }
-  if (jerr == JSStreamNameExistErr) return OkStatus();
-  return NatsError(s, "cannot create the audit stream " + o.audit_stream, jerr);
+  return AddStreamIfMissing(conn, cfg, "the audit stream " + o.audit_stream);
 }
 
 // The record number a message carries (0 if none).

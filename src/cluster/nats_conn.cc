@@ -2,7 +2,9 @@
 
 #include "cluster/nats_conn.h"
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace candor::cluster {
@@ -90,14 +92,35 @@ NatsConn::~NatsConn() {
   }
 }
 
-Status EnsureStream(NatsConn& conn, const ClusterOptions& o) {
-  jsStreamInfo* si = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, conn.js(), o.stream.c_str(), nullptr, &jerr);
-  if (s == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    return OkStatus();
+Status AddStreamIfMissing(NatsConn& conn, const jsStreamConfig& cfg, const std::string& what) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kStreamSetupWaitMs);
+  while (true) {
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetStreamInfo(&si, conn.js(), cfg.Name, nullptr, &jerr);
+    if (s == NATS_OK) {
+      jsStreamInfo_Destroy(si);
+      return OkStatus();
+    }
+    jerr = static_cast<jsErrCode>(0);
+    s = js_AddStream(&si, conn.js(), const_cast<jsStreamConfig*>(&cfg), nullptr, &jerr);
+    if (s == NATS_OK) {
+      jsStreamInfo_Destroy(si);
+      return OkStatus();
+    }
+    if (jerr == JSStreamNameExistErr) return OkStatus();  // created by another process meanwhile
+    // Right after start-up JetStream may have no meta leader yet, or be slow
+    // to place an R3 stream on a loaded host: ask again (the create may have
+    // gone through; the next look finds it).
+    if (!PublishRetryable(s, jerr) || Clock::now() >= deadline) {
+      return NatsError(s, "cannot create " + what, jerr);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+}
+
+Status EnsureStream(NatsConn& conn, const ClusterOptions& o) {
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);
   cfg.Name = o.stream.c_str();
@@ -110,14 +133,7 @@ Status EnsureStream(NatsConn& conn, const ClusterOptions& o) {
   cfg.Discard = js_DiscardNew;  // never drop a log entry to make room
   cfg.MaxMsgSize = 24 << 20;
   cfg.Duplicates = static_cast<int64_t>(120) * 1000 * 1000 * 1000;  // 2 min, in ns
-  jerr = static_cast<jsErrCode>(0);
-  s = js_AddStream(&si, conn.js(), &cfg, nullptr, &jerr);
-  if (s == NATS_OK) {
-    jsStreamInfo_Destroy(si);
-    return OkStatus();
-  }
-  if (jerr == JSStreamNameExistErr) return OkStatus();  // created by another process meanwhile
-  return NatsError(s, "cannot create stream " + o.stream, jerr);
+  return AddStreamIfMissing(conn, cfg, "stream " + o.stream);
 }
 
 Status EnsureClusterStreamImpl(const ClusterOptions& o) {

@@ -47,6 +47,13 @@ class NatsConn {
   jsCtx* js_ = nullptr;
 };
 
+// Creates the stream `cfg` describes unless it exists. Right after the NATS
+// nodes start (no meta leader yet, a slow placement on a loaded host) the
+// request times out: it is repeated for up to kStreamSetupWaitMs, so every
+// process of a cluster started at once (scripts/cluster.sh) gets its stream.
+inline constexpr int64_t kStreamSetupWaitMs = 30'000;
+Status AddStreamIfMissing(NatsConn& conn, const jsStreamConfig& cfg, const std::string& what);
+
 // Creates the stream of `options` if missing (subjects candor.e.> and candor.m.>).
 Status EnsureStream(NatsConn& conn, const ClusterOptions& options);
 
