@@ -214,9 +214,10 @@ TEST_F(ClusterTest, ASearchWithoutAReplicaOfEveryShardFailsUnavailableNeverParti
   StartReplica(1, 1, /*rebuild=*/true, dir_.path() + "/rebuilt");
   auto c = front_->Identify(kGallery, probe, Params(10));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  for (int tries = 0; tries < 200 && !Replica(1, 1)->caught_up(); ++tries) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int tries = 0; tries < 1500 && !Replica(1, 1)->caught_up(); ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // up to 15 s on a loaded host
   }
+  ASSERT_TRUE(Replica(1, 1)->caught_up());
   auto a = Replica(1, 0)->store().GetGallery(kGallery);
   auto b = Replica(1, 1)->store().GetGallery(kGallery);
   ASSERT_TRUE(a.ok() && b.ok());
