@@ -49,18 +49,19 @@ void AuthThrottle::Prune(int64_t now_ms) {
   }
 }
 
-int64_t AuthThrottle::Check(const std::string& address, const std::string& account,
-                            int64_t now_ms) {
-  if (per_minute_ <= 0) return 0;
+AuthThrottle::Attempt AuthThrottle::Begin(const std::string& address, const std::string& account,
+                                          int64_t now_ms) {
+  if (per_minute_ <= 0) return Attempt(nullptr, "", "", 0, now_ms);
   std::lock_guard<std::mutex> lock(mu_);
   const bool named = PlausibleAccount(account);
-  // Only keys that have failed have buckets: a look-up, not an insertion.
-  auto peek = [&](const std::string& key) -> double {
-    return buckets_.count(key) ? Tokens(key, now_ms) : burst_;
-  };
-  const double by_addr = peek("addr:" + address);
-  const double by_acct = named ? peek("acct:" + account) : burst_;
-  if (by_addr >= 1 && by_acct >= 1) return 0;
+  const double by_addr = Tokens("addr:" + address, now_ms);
+  const double by_acct = named ? Tokens("acct:" + account, now_ms) : burst_;
+  if (by_addr >= 1 && by_acct >= 1) {
+    // Reserved while the credential is checked (Attempt gives it back).
+    buckets_["addr:" + address].tokens -= 1;
+    if (named) buckets_["acct:" + account].tokens -= 1;
+    return Attempt(this, address, named ? account : "", 0, now_ms);
+  }
   const double missing = 1 - std::min(by_addr, by_acct);
   const int64_t wait_ms = static_cast<int64_t>(std::ceil(missing * 60000.0 / per_minute_));
   // Coalesced per address while the address is the one throttled, else per
@@ -73,20 +74,36 @@ int64_t AuthThrottle::Check(const std::string& address, const std::string& accou
   }
   r.last_ms = now_ms;
   if (named && r.accounts.size() < kAccountsNamed) r.accounts.insert(account);
-  return std::max<int64_t>(wait_ms, 1);
+  return Attempt(nullptr, "", "", std::max<int64_t>(wait_ms, 1), now_ms);
 }
 
-void AuthThrottle::Failed(const std::string& address, const std::string& account,
-                          int64_t now_ms) {
-  if (per_minute_ <= 0) return;
+void AuthThrottle::GiveBack(const std::string& address, const std::string& account) {
   std::lock_guard<std::mutex> lock(mu_);
-  Prune(now_ms);
-  Tokens("addr:" + address, now_ms);
-  buckets_["addr:" + address].tokens -= 1;
-  if (PlausibleAccount(account)) {
-    Tokens("acct:" + account, now_ms);
-    buckets_["acct:" + account].tokens -= 1;
+  for (const std::string& key : {"addr:" + address, account.empty() ? "" : "acct:" + account}) {
+    auto it = key.empty() ? buckets_.end() : buckets_.find(key);
+    if (it == buckets_.end()) continue;
+    it->second.tokens += 1;
+    // Only keys that have failed keep a bucket: a full one is dropped.
+    if (it->second.tokens >= burst_) buckets_.erase(it);
   }
+}
+
+AuthThrottle::Attempt::Attempt(Attempt&& o) noexcept
+    : throttle_(o.throttle_), address_(std::move(o.address_)), account_(std::move(o.account_)),
+      wait_ms_(o.wait_ms_), now_ms_(o.now_ms_) {
+  o.throttle_ = nullptr;
+}
+
+AuthThrottle::Attempt::~Attempt() {
+  if (throttle_ != nullptr) throttle_->GiveBack(address_, account_);
+}
+
+void AuthThrottle::Attempt::Failed() {
+  if (throttle_ == nullptr) return;
+  // The reserved token stays spent; a good moment to drop full buckets.
+  std::lock_guard<std::mutex> lock(throttle_->mu_);
+  throttle_->Prune(now_ms_);
+  throttle_ = nullptr;
 }
 
 bool AuthThrottle::AnyDue(int64_t now_ms) const {

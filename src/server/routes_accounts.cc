@@ -39,14 +39,14 @@ ApiResponse HandleSignIn(Ctx& c) {
   AuthThrottle& throttle = ServiceRoutes::Throttle(c);
   const std::string username = (*body)["username"];
   const int64_t now = c.svc.Now();
-  if (int64_t wait = throttle.Check(c.req.remote_addr, username, now); wait > 0) {
-    return Throttled(wait);  // counted for the coalesced audit entry
-  }
+  // Counted against the budget while the password is checked, so sign-ins
+  // sent at once cannot all pass before the first fails; a failure keeps its
+  // token spent (auth_throttle.h).
+  AuthThrottle::Attempt attempt = throttle.Begin(c.req.remote_addr, username, now);
+  if (attempt.wait_ms() > 0) return Throttled(attempt.wait_ms());  // counted for the audit
   auto s = gov.SignIn(username, (*body)["password"]);
   if (!s.ok()) {
-    if (s.status().code() == Code::kUnauthenticated) {
-      throttle.Failed(c.req.remote_addr, username, now);
-    }
+    if (s.status().code() == Code::kUnauthenticated) attempt.Failed();
     return ErrorResponse(s.status());  // audited by governance
   }
   auto a = gov.GetAccount((*body)["username"]);

@@ -243,15 +243,16 @@ ApiResponse HandleMetrics(Ctx& c) {
   if (h != c.req.headers.end()) {
     AuthThrottle& throttle = ServiceRoutes::Throttle(c);
     const int64_t now = c.svc.Now();
-    if (int64_t wait = throttle.Check(a, "", now); wait > 0) return Throttled(wait);
+    AuthThrottle::Attempt attempt = throttle.Begin(a, "", now);
+    if (attempt.wait_ms() > 0) return Throttled(attempt.wait_ms());
     if (h->second.rfind("Bearer ", 0) != 0) {
-      throttle.Failed(a, "", now);
+      attempt.Failed();
       return Refuse(c, "metrics.read",
                     UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
     }
     auto who = ServiceRoutes::Gov(c).Authenticate(h->second.substr(7));
     if (!who.ok()) {
-      if (who.status().code() == Code::kUnauthenticated) throttle.Failed(a, "", now);
+      if (who.status().code() == Code::kUnauthenticated) attempt.Failed();
       return ErrorResponse(who.status());  // audited by governance
     }
     c.who = *who;

@@ -139,27 +139,27 @@ ApiResponse Dispatch(Service::Ctx& ctx, const Route& route, server::RateLimiter&
                           413);
   }
   if (route.authenticated) {
-    const int64_t now = opt.clock();
-    if (int64_t wait = throttle.Check(req.remote_addr, "", now); wait > 0) {
-      return server::Throttled(wait);
-    }
+    // The credential check counts against the failed-authentication budget
+    // while it runs (auth_throttle.h); only a failure keeps it spent.
+    server::AuthThrottle::Attempt attempt = throttle.Begin(req.remote_addr, "", opt.clock());
+    if (attempt.wait_ms() > 0) return server::Throttled(attempt.wait_ms());
     auto it = req.headers.find("authorization");
     if (it == req.headers.end()) {
-      throttle.Failed(req.remote_addr, "", now);
+      attempt.Failed();
       return server::Refuse(
           ctx, "auth.token",
           UnauthenticatedError("missing credentials: send Authorization: Bearer <token>"));
     }
     std::string_view v = it->second;
     if (v.size() < 8 || v.substr(0, 7) != "Bearer ") {
-      throttle.Failed(req.remote_addr, "", now);
+      attempt.Failed();
       return server::Refuse(
           ctx, "auth.token",
           UnauthenticatedError("malformed Authorization header: expected Bearer <token>"));
     }
     auto who = ServiceRoutes::Gov(ctx).Authenticate(std::string(v.substr(7)));
     if (!who.ok()) {
-      if (who.status().code() == Code::kUnauthenticated) throttle.Failed(req.remote_addr, "", now);
+      if (who.status().code() == Code::kUnauthenticated) attempt.Failed();
       return server::ErrorResponse(who.status());  // audited by governance
     }
     ctx.who = *who;
