@@ -13,10 +13,12 @@
 
 #include <iostream>
 
+#include "cli/cli_search.h"
 #include "cli/command.h"
 #include "cli/govern_flags.h"
 #include "cli/lead_view.h"
 #include "cli/subject_refs.h"
+#include "search_desk/review.h"
 
 namespace candor::cli {
 namespace {
@@ -42,25 +44,19 @@ Status Run(const Args& a, const GlobalOptions& global) {
     return OkStatus();
   }
   const bool confirm = a.confirm->parsed();
-  // Governance knows candidates by their keyed reference: an id is turned
-  // into its reference through the search's gallery.
-  std::string ref = a.subject;
-  if (ref.rfind("sref:", 0) != 0) {
-    CANDOR_ASSIGN_OR_RETURN(SearchRecord rec, gov->GetSearchForReview(op, a.search));
-    auto r = refs.RefOf(rec.gallery, a.subject);
-    if (r.ok()) {
-      ref = *r;
-    } else if (r.status().code() == Code::kNotFound) {
-      // Not a subject of the gallery (now): governance refuses (and audits)
-      // it as "not a candidate", without the id the operator typed.
-      ref = "sref:unknown-subject";
-    } else {
-      return r.status();
-    }
-  }
+  // As the server does (search_desk/review.h): governance gets the
+  // candidate's keyed reference and, instead of the notes, a placeholder; the
+  // notes go to the search's sealed record. So the review needs the store key.
+  CANDOR_ASSIGN_OR_RETURN(std::unique_ptr<SearchBook> book, OpenSearchBook(StoreFlags{a.gov.store, a.gov.key_file, ""}));
+  ReviewRequest request{a.search, a.subject,
+                        confirm ? ReviewDecision::kConfirm : ReviewDecision::kReject, a.notes,
+                        gov->Now()};
   CANDOR_RETURN_IF_ERROR(
-      gov->ReviewCandidate(op, a.search, ref,
-                           confirm ? ReviewDecision::kConfirm : ReviewDecision::kReject, a.notes));
+      RecordReview(*gov, book.get(), op, request,
+                   [&refs](const std::string& gallery, const std::string& subject) {
+                     return refs.RefOf(gallery, subject);
+                   })
+          .status());
   const char* decision = confirm ? "confirm" : "reject";
   if (global.json) {
     std::cout << nlohmann::json{{"search_id", a.search},

@@ -6,9 +6,14 @@
 // records nothing, a probe failure after the gate is audited, the threshold
 // and the rates come from the gallery's own calibration where it has one
 // (parsed once, re-read after Invalidate, never skipped when corrupt), and a
-// 1:1 of an unknown subject answers like a non-match.
+// 1:1 of an unknown subject answers like a non-match; a review (server and
+// CLI alike, review.h) leaves governance a reference and a placeholder, the
+// notes in the sealed record, and blank notes are refused.
 
 #include "search_desk/search_desk.h"
+
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -21,6 +26,7 @@
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
 #include "search_desk/finger_modality.h"
+#include "search_desk/review.h"
 
 namespace candor {
 namespace {
@@ -403,5 +409,62 @@ TEST_F(SearchDeskTest, FingerSearchesTakeTheSameDeskAtTheFingerTargets) {
   EXPECT_EQ(used->searches_used, counted->searches_used);
 }
 
+// Reviews of a recorded search: governance gets the candidate's keyed
+// reference and a placeholder for the notes (which name the subject here),
+// the sealed record the notes and the id; blank notes are refused (and
+// audited) as governance refuses them without a record: before, the
+// placeholder stood in for any non-empty notes, "   " included (found by
+// scripts/attack_check.mjs). A subject that is no candidate is refused
+// without its id reaching any record.
+TEST_F(SearchDeskTest, ReviewNotesGoToTheSealedRecordAndBlankOnesAreRefused) {
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
+  Counted probe{0, Enrolled(17), OkStatus()};
+  auto done = desk_->Identify(alice_, Identify("licences", auth), probe.Over(*store_));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  ASSERT_FALSE(done->result.candidates.empty());
+  const std::string id = done->ticket.search_id;
+  auto review = [&](const Principal& who, const std::string& subject, const std::string& notes) {
+    return RecordReview(*gov_, book_.get(), who,
+                        ReviewRequest{id, subject, ReviewDecision::kConfirm, notes, now_});
+  };
+  for (const std::string blank : {"", "   ", " \t\r\n"}) {
+    auto r = review(eve_, "s17", blank);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << "'" << blank << "'";
+  }
+  EXPECT_EQ(review(eve_, "s17", std::string(4097, 'x')).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(review(eve_, "s99", "not a candidate").status().code(), Code::kInvalidArgument)
+      << "s99 is no candidate of this search";
+  auto ok = review(eve_, "s17", "ear shape and scar match s17");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->sealed);
+  EXPECT_TRUE(ok->kept.ok()) << ok->kept.ToString();
+  EXPECT_EQ(ok->subject_id, "s17");
+
+  ASSERT_TRUE(review(sam_, "s17", "agree with eve about s17").ok());
+  auto lead = gov_->ReleaseLead(alice_, id);
+  ASSERT_TRUE(lead.ok()) << lead.status().ToString();
+  ASSERT_EQ(lead->reviews.size(), 2u);
+  for (const Review& r : lead->reviews) {
+    EXPECT_EQ(r.notes, kNotesKeptSealed);
+    EXPECT_EQ(r.subject_ref, ok->subject_ref);
+  }
+  EXPECT_EQ(ok->subject_ref.rfind("sref:", 0), 0u);
+  auto rec = book_->Get(id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_EQ(rec->reviews.size(), 2u);
+  EXPECT_EQ(rec->StatusName(), "lead_released");
+  EXPECT_EQ(rec->reviews[0].notes, "ear shape and scar match s17");
+  EXPECT_EQ(rec->reviews[0].subject_id, "s17");
+  EXPECT_EQ(rec->reviews[0].reviewer, "eve");
+  // Nothing in govern.db or the audit log names the subject.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_)) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find("match s17"), std::string::npos) << f.path();
+  }
+}
+
 }  // namespace
 }  // namespace candor
+

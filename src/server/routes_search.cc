@@ -10,6 +10,7 @@
 
 #include "candor/pipeline.h"
 #include "common/hash.h"
+#include "search_desk/review.h"
 #include "server/probe_vault.h"
 #include "server/service_internal.h"
 
@@ -568,39 +569,19 @@ ApiResponse HandleReview(Ctx& c) {
     return Refuse(c, action, InvalidArgumentError("decision must be confirm or reject"));
   }
   Governance& gov = ServiceRoutes::Gov(c);
-  // Governance records the candidate's keyed reference and, when the service
-  // keeps the notes in its sealed record, not the notes themselves: neither
-  // may name a subject in govern.db after the subject is deleted.
-  const std::string subject = (*body)["subject_id"];
-  std::string ref = subject;
-  std::string notes = (*body)["notes"];
-  if (std::optional<BookedSearch> b = Booked(c, c.params[0])) {
-    // Governance checks the rest (role, requester, purge, second reviewer);
-    // an id that is no candidate is refused here so that it reaches no record.
-    ref.clear();
-    for (const auto& bc : b->candidates) {
-      if (bc.subject_id == subject) ref = bc.GovernanceRef();
-    }
-    if (ref.empty()) ref = "sref:not-a-candidate";
-    if (!notes.empty()) notes = "(kept sealed in the service's search record)";
-  }
-  Status s = gov.ReviewCandidate(*c.who, c.params[0], ref,
-                                 d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject,
-                                 notes);
-  if (!s.ok()) return ErrorResponse(s);
-  // Governance accepted (and audited) the review: keep it beside the search.
-  if (auto book = ServiceRoutes::Book(c); book.ok()) {
-    BookedReview r{c.who->username,       std::string(RoleName(c.who->role)),
-                   (*body)["subject_id"], d,
-                   (*body)["notes"],      c.svc.Now()};
-    Status kept = (*book)->Update(c.params[0], [&r](BookedSearch& b) {
-      b.reviews.push_back(r);
-      return OkStatus();
-    });
-    if (!kept.ok() && kept.code() != Code::kNotFound) {
-      spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
-                    CodeName(kept.code()), json(kept.message()).dump());
-    }
+  // Governance records the candidate's keyed reference and, for notes it
+  // accepts, a placeholder; the notes and the id go to the sealed record
+  // (search_desk/review.h): neither may name a subject in govern.db after
+  // the subject is deleted.
+  auto book = ServiceRoutes::Book(c);
+  ReviewRequest request{c.params[0], (*body)["subject_id"],
+                        d == "confirm" ? ReviewDecision::kConfirm : ReviewDecision::kReject,
+                        (*body)["notes"], c.svc.Now()};
+  auto recorded = RecordReview(gov, book.ok() ? *book : nullptr, *c.who, request);
+  if (!recorded.ok()) return ErrorResponse(recorded.status());
+  if (const Status& kept = recorded->kept; !kept.ok() && kept.code() != Code::kNotFound) {
+    spdlog::error(R"({{"event":"search_book_write_failed","code":"{}","message":{}}})",
+                  CodeName(kept.code()), json(kept.message()).dump());
   }
   auto rec = gov.GetSearchForReview(*c.who, c.params[0]);
   if (!rec.ok()) return ErrorResponse(rec.status());
