@@ -23,6 +23,7 @@ namespace candor {
 namespace {
 
 using gallery::testing::FakeImage;
+using gallery::testing::ForkAndKill;
 using gallery::testing::Input;
 using gallery::testing::InputWithImage;
 using gallery::testing::RandomTemplate;
@@ -73,38 +74,16 @@ TEST(CrashSafety, EveryAcknowledgedEnrollmentSurvivesSigkill) {
   int kills = 0;
   uint64_t truncations = 0;
   for (int round = 1; round <= 60; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      Child(dir.store(), round, fds[1]);
-    }
-    ::close(fds[1]);
     // Kill at a random moment: in odd rounds counted from the fork (often
     // during open/recovery), in even rounds from the child's first
     // acknowledgement (mid-enrollment even on a heavily loaded machine).
-    std::vector<int64_t> this_round;
-    if (round % 2 == 0) {
-      int64_t first;
-      ASSERT_EQ(::read(fds[0], &first, sizeof(first)), static_cast<ssize_t>(sizeof(first)));
-      acked.insert(first);
-      this_round.push_back(first);
-    }
     std::uniform_int_distribution<int> delay_us(0, 150000);
-    ::usleep(static_cast<useconds_t>(delay_us(rng)));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+    auto acks = ForkAndKill([&](int fd) { Child(dir.store(), round, fd); }, round % 2 == 0,
+                            static_cast<unsigned>(delay_us(rng)));
+    ASSERT_TRUE(acks.ok()) << "round " << round << ": " << acks.status().ToString();
     ++kills;
-    int64_t v;
-    while (::read(fds[0], &v, sizeof(v)) == sizeof(v)) {
-      acked.insert(v);
-      this_round.push_back(v);
-    }
-    ::close(fds[0]);
+    const std::vector<int64_t>& this_round = *acks;
+    acked.insert(this_round.begin(), this_round.end());
 
     // Reopen (this is the recovery) and check.
     auto store = Store::Open(dir.store(), TestOptions());

@@ -24,6 +24,7 @@
 namespace candor {
 namespace {
 
+using gallery::testing::ForkAndKill;
 using gallery::testing::Input;
 using gallery::testing::RandomTemplate;
 using gallery::testing::ScratchDir;
@@ -91,30 +92,15 @@ TEST(PersistedIndexCrash, AcknowledgedAddsAndDeletesSurviveSigkill) {
   std::set<int64_t> enrolled, deleted;
   int kills = 0, reconciled = 0;
   for (int round = 1; round <= 24; ++round) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      Child(dir.store(), round, fds[1]);
-    }
-    ::close(fds[1]);
     // From the child's first acknowledgement, so kills land mid-operation even
     // on a loaded machine.
-    int64_t v;
-    ASSERT_EQ(::read(fds[0], &v, sizeof(v)), static_cast<ssize_t>(sizeof(v)));
-    std::vector<int64_t> acks{v};
-    ::usleep(static_cast<useconds_t>(std::uniform_int_distribution<int>(0, 200000)(rng)));
-    ASSERT_EQ(::kill(pid, SIGKILL), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+    auto acks = ForkAndKill([&](int fd) { Child(dir.store(), round, fd); },
+                            /*after_first_ack=*/true,
+                            static_cast<unsigned>(std::uniform_int_distribution<int>(0, 200000)(rng)));
+    ASSERT_TRUE(acks.ok()) << "round " << round << ": " << acks.status().ToString();
     ++kills;
-    while (::read(fds[0], &v, sizeof(v)) == sizeof(v)) acks.push_back(v);
-    ::close(fds[0]);
     std::vector<int64_t> added_now;
-    for (int64_t a : acks) {
+    for (int64_t a : *acks) {
       if (a >= 0) {
         enrolled.insert(a);
         added_now.push_back(a);

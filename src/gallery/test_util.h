@@ -1,17 +1,21 @@
 // Copyright 2026 The Candor Authors.
 //
 // Helpers for the gallery tests: scratch directories, a test key, synthetic
-// templates and a fault-injecting Env (leveldb fault_injection_test style).
+// templates, a fault-injecting Env (leveldb fault_injection_test style) and
+// the fork / SIGKILL round of the crash tests.
 
 #ifndef CANDOR_GALLERY_TEST_UTIL_H_
 #define CANDOR_GALLERY_TEST_UTIL_H_
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -110,6 +114,49 @@ inline GalleryInfo TestGallery(std::string name = "licences") {
   g.retention_class = "P10Y";
   g.allowed_search_bases = {"warrant", "court-order"};
   return g;
+}
+
+// One round of a crash test: forks a child that runs `child(fd)` (it writes
+// each acknowledged operation as an int64 to `fd` and never returns; it
+// _exit()s with a code of its own on an error), waits for its first
+// acknowledgement when `after_first_ack` (so the kill lands mid-operation even
+// on a loaded machine), sleeps `delay_us`, SIGKILLs it and returns everything
+// it acknowledged, in order. A child that ended on its own (its exit code
+// says where) or a failed pipe / fork / kill is an INTERNAL error.
+inline StatusOr<std::vector<int64_t>> ForkAndKill(const std::function<void(int fd)>& child,
+                                                  bool after_first_ack, unsigned delay_us) {
+  int fds[2];
+  if (::pipe(fds) != 0) return InternalError("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) return InternalError("fork failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    child(fds[1]);
+    _exit(2);  // the child must not return
+  }
+  ::close(fds[1]);
+  std::vector<int64_t> acks;
+  int64_t v;
+  if (after_first_ack) {
+    if (::read(fds[0], &v, sizeof v) != static_cast<ssize_t>(sizeof v)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      ::close(fds[0]);
+      return InternalError("the child ended before its first acknowledgement");
+    }
+    acks.push_back(v);
+  }
+  ::usleep(delay_us);
+  const bool killed = ::kill(pid, SIGKILL) == 0;
+  int status = 0;
+  const bool reaped = ::waitpid(pid, &status, 0) == pid;
+  while (::read(fds[0], &v, sizeof v) == static_cast<ssize_t>(sizeof v)) acks.push_back(v);
+  ::close(fds[0]);
+  if (!killed || !reaped) return InternalError("could not kill or reap the child");
+  if (!WIFSIGNALED(status)) {
+    return InternalError("child exited on its own with " + std::to_string(WEXITSTATUS(status)));
+  }
+  return acks;
 }
 
 inline std::vector<uint8_t> ReadAll(const std::string& path) {
