@@ -55,6 +55,7 @@
 #include "candor/finger_template.h"
 #include "candor/index.h"
 #include "candor/status.h"
+#include "candor/subject_score.h"
 #include "candor/template.h"
 
 namespace candor {
@@ -87,6 +88,10 @@ struct GalleryInfo {
   std::string model_id;
   Sha256Bytes model_sha256{};
   int dim = 0;
+  // How a subject with several templates is scored (candor/subject_score.h):
+  // "max" (default) or "centroid"; face galleries only. Set at creation or by
+  // Store::SetSubjectScore; kept with the gallery.
+  std::string subject_score = kSubjectScoreMax;
   // Filled by the store on read.
   int64_t subjects = 0;
   int64_t templates = 0;
@@ -332,12 +337,16 @@ class Store {
   virtual StatusOr<std::string> SubjectIdForRef(const std::string& gallery,
                                                 const std::string& ref) const = 0;
 
-  // 1:1: the probe against every template of the subject; best score.
+  // 1:1: the probe against the subject's templates, scored by the gallery's
+  // subject_score rule (best template, or the centroid of two or more).
   virtual StatusOr<VerifyResult> Verify(const std::string& gallery, const std::string& subject_id,
                                         const Template& probe,
                                         const VerifyParams& params) const = 0;
 
-  // 1:N: up to k distinct subjects scoring >= threshold, best first.
+  // 1:N: up to k distinct subjects scoring >= threshold, best first, each
+  // scored by the gallery's subject_score rule. Under "centroid" a subject with
+  // several templates is scored (exactly, float32) by its centroid only, and
+  // its candidate's template_id is its first template.
   virtual StatusOr<IdentifyResult> Identify(const std::string& gallery, const Template& probe,
                                             const IdentifyParams& params) const = 0;
 
@@ -388,6 +397,17 @@ class Store {
                                                    std::span<const finger::FingerTemplate> probe,
                                                    const IdentifyParams& params) const {
     return UnimplementedError("this store holds no fingerprints");
+  }
+
+  // Changes how the gallery scores subjects with several templates
+  // (candor/subject_score.h), durably; the centroids are rebuilt from the
+  // sealed templates at once (a scan of the multi-template subjects). A stored
+  // in-gallery calibration made under the other rule is no longer used for
+  // thresholds (it records its rule): recalibrate. Errors: NOT_FOUND unknown
+  // gallery; INVALID_ARGUMENT unknown rule; FAILED_PRECONDITION a finger
+  // gallery or a read-only store.
+  virtual Status SetSubjectScore(const std::string& gallery, const std::string& rule) {
+    return UnimplementedError("this store cannot change how subjects are scored");
   }
 
   // A deterministic sample of at most `n` subject ids of the gallery: those

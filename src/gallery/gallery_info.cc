@@ -57,6 +57,11 @@ Status ValidateGalleryInfo(const GalleryInfo& info) {
     return InvalidArgumentError("gallery modality '" + info.modality +
                                 "' must be 'face' or 'finger'");
   }
+  CANDOR_RETURN_IF_ERROR(ValidateSubjectScore(info.subject_score));
+  if (info.modality == kFingerModality && info.subject_score != kSubjectScoreMax) {
+    return InvalidArgumentError("a finger gallery fuses fingers by their mean; subject_score "
+                                "applies to face galleries only");
+  }
   if (info.modality == kFingerModality && !info.model_id.empty() &&
       (info.model_id != kFingerModelId || info.dim != 0)) {
     return InvalidArgumentError("a finger gallery holds fingerprint templates (model '" +

@@ -38,6 +38,7 @@
 #include "gallery/persisted_index.h"
 #include "gallery/row_mac.h"
 #include "gallery/segment.h"
+#include "gallery/subject_centroids.h"
 #include "gallery/subject_ref.h"
 #include "gallery/template_record.h"
 
@@ -61,6 +62,21 @@ std::string NowUtc() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// A gallery's settings, kept as its "settings" document (one line
+// "subject_score=<rule>"); absent = the defaults.
+constexpr char kSettingsDocument[] = "settings";
+std::string SettingsBody(const std::string& rule) { return "subject_score=" + rule + "\n"; }
+StatusOr<std::string> ParseSettingsBody(const std::string& body) {
+  constexpr std::string_view kKey = "subject_score=";
+  if (body.rfind(kKey, 0) != 0) return DataLossError("gallery settings document is malformed");
+  std::string rule = body.substr(kKey.size());
+  while (!rule.empty() && rule.back() == '\n') rule.pop_back();
+  if (!ValidateSubjectScore(rule).ok()) {
+    return DataLossError("gallery settings name an unknown subject score rule");
+  }
+  return rule;
 }
 
 std::span<const uint8_t> AsBytes(std::string_view s) {
@@ -103,6 +119,8 @@ struct GalleryState {
   GalleryInfo info;
   std::unique_ptr<Index> index;
   std::unique_ptr<finger::FingerIndex> fingers;  // finger galleries only
+  // "centroid" galleries: their multi-template subjects' centroids.
+  std::unique_ptr<gallery::SubjectCentroids> centroids;
   bool is_finger() const { return info.modality == kFingerModality; }
 };
 
@@ -211,6 +229,7 @@ class StoreImpl final : public Store {
                             const std::string& body) override;
   StatusOr<StoredDocument> GetGalleryDocument(const std::string& gallery,
                                               const std::string& kind) const override;
+  Status SetSubjectScore(const std::string& gallery, const std::string& rule) override;
   const OpenStats& open_stats() const override { return stats_; }
 
  private:
@@ -270,6 +289,15 @@ class StoreImpl final : public Store {
     return gallery::NewGalleryIndex(dir_, master_, gallery_row, options_.index_spec, dim);
   }
   StatusOr<std::vector<int64_t>> GalleryTemplateIds(int64_t gallery_row) const;
+  // Gallery settings (the "settings" document) and the centroids they call for.
+  Status PutDocumentRow(int64_t gallery_row, const std::string& kind, const std::string& body);
+  Status LoadSettings();
+  Status LoadCentroids(GalleryState& g);
+  Status RefreshCentroid(GalleryState& g, int64_t subject_row);
+  Status RefreshCentroids(GalleryState& g, const std::vector<PreparedSubject>& prepared);
+  StatusOr<IdentifyResult> MergeCentroidHits(const GalleryState& g, std::span<const float> probe,
+                                             const IdentifyParams& params,
+                                             IdentifyResult out) const;
   StatusOr<std::vector<float>> ReadTemplate(const Key& key, int64_t tid, int64_t subject_row,
                                             uint32_t seg, uint64_t off, uint32_t len,
                                             int dim) const;
@@ -849,6 +877,7 @@ Status StoreImpl::Init() {
   CANDOR_RETURN_IF_ERROR(LoadTemplates(seg_ends));
   std::map<uint32_t, uint64_t> finger_ends;
   CANDOR_RETURN_IF_ERROR(LoadFingers(finger_ends));
+  CANDOR_RETURN_IF_ERROR(LoadSettings());
   if (!options_.read_only) CANDOR_RETURN_IF_ERROR(OpenWriter(seg_ends, finger_ends));
   stats_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -899,6 +928,10 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
       up->BindBlob(1, GalleryMac(g.row, g.info)).Bind(2, g.row);
       s = up->Run();
     }
+  }
+  if (s.ok() && g.info.subject_score != kSubjectScoreMax) {
+    s = PutDocumentRow(g.row, kSettingsDocument, SettingsBody(g.info.subject_score));
+    g.centroids = std::make_unique<gallery::SubjectCentroids>();
   }
   if (s.ok() && g.info.dim > 0) {
     auto idx = NewIndex(g.row, g.info.dim);
@@ -1004,7 +1037,8 @@ Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const Enroll
   next_subject_row_ = subject_row;
   next_template_id_ = template_id;
   if (g->is_finger()) return PublishFingers(*g, prepared);
-  return PublishEnrolled(*g, binding, prepared);
+  CANDOR_RETURN_IF_ERROR(PublishEnrolled(*g, binding, prepared));
+  return RefreshCentroids(*g, prepared);
 }
 
 // Validates every request and template before anything is written; finds
@@ -1632,6 +1666,7 @@ Status StoreImpl::DeleteSubject(const std::string& gallery, const std::string& s
       db_->Exec("ROLLBACK").IgnoreError();
       return s.WithContext("subject not deleted");
     }
+    if (g.centroids) g.centroids->Erase(srow);
     if (g.index && !tids.empty()) {
       Status r = g.index->Remove(tids);
       if (!r.ok()) return InternalError("subject deleted but the index kept it: " + r.ToString());
@@ -1724,6 +1759,13 @@ Status StoreImpl::PutGalleryDocument(const std::string& gallery, const std::stri
     CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
     grow = g->row;
   }
+  if (kind == kSettingsDocument) {
+    return InvalidArgumentError("the settings document is the store's own (SetSubjectScore)");
+  }
+  return PutDocumentRow(grow, kind, body);
+}
+
+Status StoreImpl::PutDocumentRow(int64_t grow, const std::string& kind, const std::string& body) {
   const std::string now = NowUtc();
   gallery::RowEncoder enc;
   CANDOR_ASSIGN_OR_RETURN(
@@ -1732,6 +1774,116 @@ Status StoreImpl::PutGalleryDocument(const std::string& gallery, const std::stri
   up.Bind(1, grow).Bind(2, kind).Bind(3, body).Bind(4, now);
   up.BindBlob(5, row_mac_.Compute(enc.Encode(gallery::CalibrationRow{grow, kind, body, now})));
   return up.Run().WithContext("gallery document not stored");
+}
+
+Status StoreImpl::LoadSettings() {
+  if (!has_extra_tables_) return OkStatus();
+  for (auto& [name, g] : galleries_) {
+    auto d = GetGalleryDocument(name, kSettingsDocument);
+    if (!d.ok()) {
+      if (d.status().code() == Code::kNotFound) continue;
+      return d.status();
+    }
+    CANDOR_ASSIGN_OR_RETURN(g.info.subject_score, ParseSettingsBody(d->body));
+    if (g.info.subject_score == kSubjectScoreCentroid) {
+      g.centroids = std::make_unique<gallery::SubjectCentroids>();
+      CANDOR_RETURN_IF_ERROR(LoadCentroids(g).WithContext("gallery '" + name + "' centroids"));
+    }
+  }
+  return OkStatus();
+}
+
+Status StoreImpl::LoadCentroids(GalleryState& g) {
+  CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, "SELECT subject_id FROM templates WHERE "
+                                                      "gallery_id = ? GROUP BY subject_id "
+                                                      "HAVING count(*) > 1"));
+  q.Bind(1, g.row);
+  std::vector<int64_t> rows;
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    rows.push_back(q.Int(0));
+  }
+  for (int64_t srow : rows) CANDOR_RETURN_IF_ERROR(RefreshCentroid(g, srow));
+  return OkStatus();
+}
+
+Status StoreImpl::RefreshCentroid(GalleryState& g, int64_t srow) {
+  // Columns: 0..12 the template row, 13..19 its subject's row.
+  CANDOR_ASSIGN_OR_RETURN(
+      Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kTemplateCols, ", ", kSubjectCols,
+                                       " FROM templates t JOIN subjects s ON s.id = "
+                                       "t.subject_id WHERE t.subject_id = ? ORDER BY t.id"})));
+  q.Bind(1, srow);
+  std::vector<std::vector<float>> values;
+  std::optional<Key> key;
+  int64_t first = 0;
+  while (true) {
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    CANDOR_RETURN_IF_ERROR(CheckTemplateRow(q, 0));
+    CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, kTemplateColCount));
+    if (!key) {
+      CANDOR_ASSIGN_OR_RETURN(
+          key, gallery::UnwrapSubjectKey(master_, q.Blob(kTemplateColCount + 4),
+                                         {srow, g.row, q.Text(kTemplateColCount + 2)}));
+      first = q.Int(0);
+    }
+    CANDOR_ASSIGN_OR_RETURN(
+        std::vector<float> v,
+        ReadTemplate(*key, q.Int(0), srow, static_cast<uint32_t>(q.Int(3)),
+                     static_cast<uint64_t>(q.Int(4)), static_cast<uint32_t>(q.Int(5)), g.info.dim));
+    values.push_back(std::move(v));
+  }
+  std::vector<float> c = values.size() >= 2 ? TemplateCentroid(values) : std::vector<float>{};
+  for (auto& v : values) std::fill(v.begin(), v.end(), 0.0f);
+  if (c.empty()) {
+    g.centroids->Erase(srow);  // one template (or a degenerate mean): the template index scores it
+  } else {
+    g.centroids->Set(srow, first, std::move(c));
+  }
+  return OkStatus();
+}
+
+Status StoreImpl::RefreshCentroids(GalleryState& g, const std::vector<PreparedSubject>& prepared) {
+  if (!g.centroids) return OkStatus();
+  for (const PreparedSubject& p : prepared) {
+    if (Status s = RefreshCentroid(g, p.subject_row); !s.ok()) {
+      return InternalError("enrollment is durable but its subject's centroid was not updated: " +
+                           s.ToString() + " (reopen the store to rebuild)");
+    }
+  }
+  return OkStatus();
+}
+
+Status StoreImpl::SetSubjectScore(const std::string& gallery, const std::string& rule) {
+  CANDOR_RETURN_IF_ERROR(RequireWritable());
+  CANDOR_RETURN_IF_ERROR(ValidateSubjectScore(rule));
+  std::lock_guard<std::mutex> w(write_mu_);
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  auto it = galleries_.find(gallery);
+  if (it == galleries_.end()) return NotFoundError("no gallery named '" + gallery + "'");
+  GalleryState& g = it->second;
+  if (g.is_finger()) {
+    return FailedPreconditionError("gallery '" + gallery +
+                                   "' holds fingerprints: subject_score applies to faces");
+  }
+  if (g.info.subject_score == rule) return OkStatus();
+  if (rule == kSubjectScoreCentroid) {
+    // Built before the setting is stored: a failure leaves the gallery as it was.
+    g.centroids = std::make_unique<gallery::SubjectCentroids>();
+    if (Status s = LoadCentroids(g); !s.ok()) {
+      g.centroids.reset();
+      return s.WithContext("subject score not changed");
+    }
+  }
+  if (Status s = PutDocumentRow(g.row, kSettingsDocument, SettingsBody(rule)); !s.ok()) {
+    if (rule == kSubjectScoreCentroid) g.centroids.reset();
+    return s.WithContext("subject score not changed");
+  }
+  if (rule != kSubjectScoreCentroid) g.centroids.reset();
+  g.info.subject_score = rule;
+  return OkStatus();
 }
 
 StatusOr<Store::StoredDocument> StoreImpl::GetGalleryDocument(const std::string& gallery,
@@ -1793,35 +1945,31 @@ StatusOr<std::string> StoreImpl::SubjectIdForRef(const std::string& gallery,
                        "' has this reference (deleted, or another gallery's)");
 }
 
-float Dot(std::span<const float> a, std::span<const float> b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
-  return static_cast<float>(s);
-}
-
 StatusOr<VerifyResult> StoreImpl::Verify(const std::string& gallery,
                                          const std::string& subject_id, const Template& probe,
                                          const VerifyParams& params) const {
   if (!std::isfinite(params.threshold)) return InvalidArgumentError("threshold must be finite");
   std::vector<float> p = probe.values;
   CANDOR_RETURN_IF_ERROR(Normalize(p).WithContext("probe"));
+  std::string rule;
   {
     std::shared_lock<std::shared_mutex> lock(state_mu_);
     CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
     CANDOR_RETURN_IF_ERROR(CheckProbe(*g, probe));
+    rule = g->info.subject_score;
   }
   CANDOR_ASSIGN_OR_RETURN(SubjectInfo s, GetSubject(gallery, subject_id, true));
   VerifyResult r;
   r.threshold = params.threshold;
-  for (const StoredTemplate& t : s.templates) {
-    const float score = Dot(p, t.values);
-    if (r.templates_compared == 0 || score > r.score) {
-      r.score = score;
-      r.best_template_id = t.template_id;
-    }
-    ++r.templates_compared;
+  std::vector<std::vector<float>> values;
+  for (StoredTemplate& t : s.templates) values.push_back(std::move(t.values));
+  if (!values.empty()) {
+    size_t best = 0;
+    r.score = SubjectScore(p, values, rule, &best);
+    r.best_template_id = s.templates[best].template_id;
+    r.templates_compared = static_cast<int>(values.size());
   }
-  for (auto& t : s.templates) std::fill(t.values.begin(), t.values.end(), 0.0f);
+  for (auto& v : values) std::fill(v.begin(), v.end(), 0.0f);
   r.match = r.templates_compared > 0 && r.score >= params.threshold;
   if (params.fmr) r.fmr = params.fmr(r.score);
   return r;
@@ -1874,6 +2022,7 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
                              " moved to another gallery");
       }
       if (!seen.insert(q.Int(kTemplateColCount)).second) continue;
+      if (g->centroids && g->centroids->Contains(q.Int(kTemplateColCount))) continue;
       IdentifyCandidate cand;
       cand.subject_id = q.Text(kTemplateColCount + 2);
       cand.record_ref = q.Text(kTemplateColCount + 3);
@@ -1889,6 +2038,38 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
     }
     want *= 4;
   }
+  if (g->centroids) return MergeCentroidHits(*g, p, params, std::move(out));
+  out.no_candidate_above_threshold = out.candidates.empty();
+  return out;
+}
+
+// Identify under "centroid": the template index's candidates (subjects with
+// one template) merged with the best centroids, the best k overall.
+StatusOr<IdentifyResult> StoreImpl::MergeCentroidHits(const GalleryState& g,
+                                                      std::span<const float> probe,
+                                                      const IdentifyParams& params,
+                                                      IdentifyResult out) const {
+  CANDOR_ASSIGN_OR_RETURN(Stmt q, Stmt::Prepare(*db_, Sql({"SELECT ", kSubjectCols,
+                                                           " FROM subjects s WHERE s.id = ?"})));
+  for (const auto& h : g.centroids->Search(probe, params.k, params.threshold)) {
+    q.Reset();
+    q.Bind(1, h.subject_row);
+    CANDOR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return InternalError("centroid of a subject the metadata does not hold");
+    CANDOR_RETURN_IF_ERROR(CheckSubjectRow(q, 0));
+    IdentifyCandidate cand;
+    cand.subject_id = q.Text(2);
+    cand.record_ref = q.Text(3);
+    cand.score = h.score;
+    cand.template_id = h.template_id;
+    if (params.fpir) cand.fpir = params.fpir(h.score, out.gallery_subjects);
+    out.candidates.push_back(std::move(cand));
+  }
+  std::stable_sort(out.candidates.begin(), out.candidates.end(),
+                   [](const IdentifyCandidate& a, const IdentifyCandidate& b) {
+                     return a.score > b.score;
+                   });
+  if (static_cast<int>(out.candidates.size()) > params.k) out.candidates.resize(params.k);
   out.no_candidate_above_threshold = out.candidates.empty();
   return out;
 }
