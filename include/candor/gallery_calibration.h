@@ -120,6 +120,9 @@ class GalleryCalibration {
   double refresh_growth = 0.1;
   ThresholdPolicy policy = ThresholdPolicy::kPooled;
   std::string group_attribute;
+  // How the gallery scored subjects when calibrated (GalleryInfo::
+  // subject_score): thresholds from this document hold only under that rule.
+  std::string subject_score = kSubjectScoreMax;
   std::optional<Calibration> pooled;   // gallery side, all sampled subjects
   std::vector<GroupCalibration> groups;
   std::optional<Calibration> probe_side;

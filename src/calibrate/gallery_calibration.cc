@@ -20,8 +20,20 @@ namespace {
 struct Sampled {
   std::string id;
   std::vector<std::vector<float>> templates;  // unit-norm, first = the probe
+  // What a probe is scored against under the gallery's subject_score rule:
+  // the templates (best of them), or the one centroid (candor/subject_score.h).
+  std::vector<std::vector<float>> scored;
   std::string group;                          // "" when not labelled
 };
+
+// Fills x.scored as the store scores the subject.
+void ScoreAs(const std::string& rule, Sampled& x) {
+  x.scored = x.templates;
+  if (rule == kSubjectScoreCentroid && x.templates.size() >= 2) {
+    std::vector<float> c = TemplateCentroid(x.templates);
+    if (!c.empty()) x.scored = {std::move(c)};
+  }
+}
 
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
@@ -45,10 +57,10 @@ double Dot(const std::vector<float>& a, const std::vector<float>& b) {
   return static_cast<double>((s0 + s1) + (s2 + s3));
 }
 
-// The best score of `probe` against any template of `other`.
+// The score of `probe` against `other` as the gallery scores subjects.
 double BestScore(const std::vector<float>& probe, const Sampled& other) {
   double best = -2;
-  for (const auto& t : other.templates) best = std::max(best, Dot(probe, t));
+  for (const auto& t : other.scored) best = std::max(best, Dot(probe, t));
   return best;
 }
 
@@ -115,6 +127,7 @@ CalibrationInput BaseInput(const GalleryInfo& g, const GalleryCalibrationOptions
   in.provenance["gallery"] = g.name;
   in.provenance["gallery_subjects"] = std::to_string(g.subjects);
   in.provenance["sample_seed"] = o.seed;
+  in.provenance["subject_score"] = g.subject_score;
   return in;
 }
 
@@ -160,6 +173,7 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
     Sampled x;
     x.id = id;
     for (auto& t : s.templates) x.templates.push_back(std::move(t.values));
+    ScoreAs(g.subject_score, x);
     if (!o.group_attribute.empty()) {
       if (auto it = s.attributes.find(o.group_attribute); it != s.attributes.end()) {
         x.group = it->second;
@@ -226,6 +240,7 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   c.duplicates_excluded = run.duplicates.size();
   c.refresh_growth = o.refresh_growth;
   c.group_attribute = o.group_attribute;
+  c.subject_score = g.subject_score;
   const uint64_t n0 = static_cast<uint64_t>(g.subjects - 1);
 
   CalibrationInput in = BaseInput(g, o, "in-gallery, pooled");
@@ -238,6 +253,9 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   in.provenance["pair_subjects"] = std::to_string(m);
   in.provenance["duplicates_excluded"] = std::to_string(run.duplicates.size());
   in.provenance["probe"] = "each sampled subject's first template, its own templates excluded";
+  in.provenance["scored_against"] = g.subject_score == kSubjectScoreCentroid
+                                        ? "each other subject's centroid (one template: itself)"
+                                        : "each other subject's best template";
   CANDOR_ASSIGN_OR_RETURN(Calibration pooled, Calibration::Build(in));
   c.pooled = std::move(pooled);
 
@@ -335,6 +353,7 @@ Status AddProbeSide(const Store& store, const std::vector<Template>& probes,
     Sampled x;
     x.id = id;
     for (auto& t : s.templates) x.templates.push_back(std::move(t.values));
+    ScoreAs(g.subject_score, x);
     if (!x.templates.empty()) sample.push_back(std::move(x));
   }
   GalleryCalibrationOptions o;

@@ -202,6 +202,7 @@ std::string GalleryCalibration::ToJson() const {
   j["refresh_growth"] = refresh_growth;
   j["policy"] = ThresholdPolicyName(policy);
   j["group_attribute"] = group_attribute;
+  j["subject_score"] = subject_score;
   j["pooled"] = CalJson(pooled);
   j["groups"] = nlohmann::json::array();
   for (const GroupCalibration& g : groups) {
@@ -247,6 +248,9 @@ StatusOr<GalleryCalibration> GalleryCalibration::FromJson(const std::string& tex
     c.refresh_growth = j.at("refresh_growth").get<double>();
     CANDOR_ASSIGN_OR_RETURN(c.policy, ParseThresholdPolicy(j.at("policy").get<std::string>()));
     c.group_attribute = j.at("group_attribute").get<std::string>();
+    // Absent in documents made before the setting existed: those scored "max".
+    c.subject_score = j.value("subject_score", std::string(kSubjectScoreMax));
+    if (!ValidateSubjectScore(c.subject_score).ok()) return bad("unknown subject_score rule");
     CANDOR_ASSIGN_OR_RETURN(c.pooled, CalFromJson(j.at("pooled")));
     if (!c.pooled) return bad("no gallery-side calibration");
     if (c.gallery_subjects < 2 || !(c.refresh_growth > 0)) return bad("bad gallery size or growth");

@@ -131,6 +131,52 @@ TEST_F(GalleryCalibrationTest, PredictsFpirOfNeverEnrolledProbesWithinIntervals)
   }
 }
 
+// A gallery scoring subjects by their centroid is calibrated on centroid
+// scores: its pairs and searches are the ones its Identify gives, so its
+// prediction agrees with never-enrolled probes searched through that Identify;
+// the same templates scored by max need (and get) a higher threshold.
+TEST_F(GalleryCalibrationTest, CentroidGalleryIsCalibratedOnTheScoresItsSearchesGive) {
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < 400; ++i) {
+    const Template face = RandomTemplate(70000 + i);
+    EnrollRequest r = Subject("c" + std::to_string(i), Mixed(71000 + i, face, 0.8));
+    TemplateInput second = Input(0);
+    second.tmpl = Mixed(72000 + i, face, 0.8);
+    second.image_sha256 = Sha256("second" + std::to_string(i));
+    r.templates.push_back(second);
+    rs.push_back(std::move(r));
+  }
+  Enroll(rs);
+  auto o = Options();
+  o.sample_subjects = 400;
+  auto as_max = CalibrateGallery(*store_, "g", o);
+  ASSERT_TRUE(as_max.ok()) << as_max.status().ToString();
+  EXPECT_EQ(as_max->calibration.subject_score, kSubjectScoreMax);
+  ASSERT_TRUE(store_->SetSubjectScore("g", kSubjectScoreCentroid).ok());
+  auto run = CalibrateGallery(*store_, "g", o);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  const GalleryCalibration& c = run->calibration;
+  EXPECT_EQ(c.subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(c.pooled->provenance().at("subject_score"), kSubjectScoreCentroid);
+  auto back = GalleryCalibration::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->subject_score, kSubjectScoreCentroid);
+  std::vector<Template> probes;
+  for (int i = 0; i < 1500; ++i) probes.push_back(RandomTemplate(600000 + i));
+  for (double target : {0.3, 0.1}) {
+    auto d = c.ThresholdForFpir(target, 400);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    const auto [hits, n] = TruthFpir(probes, d->threshold);
+    const auto truth = stats::Wilson(hits, n);
+    EXPECT_LE(d->rate.lower, truth.upper) << target;
+    EXPECT_GE(d->rate.upper, truth.lower) << target;
+    auto m = as_max->calibration.ThresholdForFpir(target, 400);
+    ASSERT_TRUE(m.ok());
+    // Two templates are two chances for a stranger under max; one under centroid.
+    EXPECT_GT(m->threshold, d->threshold + 0.005) << target;
+  }
+}
+
 TEST_F(GalleryCalibrationTest, ListsAndExcludesProbableDuplicates) {
   EnrollRandom(200, 2000);
   // The same person enrolled twice under two ids, with a slightly different photo.

@@ -264,6 +264,33 @@ TEST_F(SearchDeskTest, TheSealedRecordNamesTheIndexThatAnswered) {
   EXPECT_EQ(ix["recall"]["measured_at"], 1000);
 }
 
+TEST_F(SearchDeskTest, GalleryCalibrationUnderAnotherSubjectScoreIsNotUsed) {
+  GalleryCalibrationOptions o;
+  o.duplicate_score = 0.9;
+  o.bootstrap_replicates = 50;
+  auto run = CalibrateGallery(*store_, "licences", o);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(SaveGalleryCalibration(*store_, run->calibration).ok());
+  ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreCentroid).ok());
+  calibration_->Invalidate("licences");
+  auto g = store_->GetGallery("licences");
+  ASSERT_TRUE(g.ok());
+  auto t = calibration_->ThresholdFor(*g, SearchKind::kIdentify);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->calibration, kFromModelCalibration);
+  EXPECT_NE(t->source.find("scored subjects by 'max', the gallery now by 'centroid'"),
+            std::string::npos)
+      << t->source;
+  // Recalibrated under the gallery's rule, it is used again.
+  auto again = CalibrateGallery(*store_, "licences", o);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(SaveGalleryCalibration(*store_, again->calibration).ok());
+  calibration_->Invalidate("licences");
+  auto t2 = calibration_->ThresholdFor(*g, SearchKind::kIdentify);
+  ASSERT_TRUE(t2.ok());
+  EXPECT_EQ(t2->calibration, kFromGalleryCalibration);
+}
+
 TEST_F(SearchDeskTest, VerifyOfAnUnknownSubjectAnswersLikeANonMatch) {
   const std::string auth = Authorize(LegalBasis::kWarrant, {"licences"});
   SearchRequest req = Identify("licences", auth);

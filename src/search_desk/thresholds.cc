@@ -138,6 +138,15 @@ class CalibratedSource final : public SearchCalibration {
       *why = "; the stored gallery calibration is for another model: recalibrate";
       return std::shared_ptr<const GalleryCalibration>();
     }
+    if (c && c->subject_score != g.subject_score) {
+      *why = "; the stored gallery calibration scored subjects by '" + c->subject_score +
+             "', the gallery now by '" + g.subject_score + "': recalibrate";
+      return std::shared_ptr<const GalleryCalibration>();
+    }
+    if (!c && g.subject_score != kSubjectScoreMax) {
+      *why += "; it compares single templates, this gallery scores subjects by '" +
+              g.subject_score + "': calibrate the gallery";
+    }
     return c;
   }
 
