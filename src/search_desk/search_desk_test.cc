@@ -103,6 +103,16 @@ class SearchDeskTest : public GovernanceTest {
 
   Template Enrolled(int i) { return RandomTemplate(100 + static_cast<uint64_t>(i)); }
 
+  // The gallery's in-gallery calibration, made and stored.
+  StatusOr<GalleryCalibrationRun> CalibrateAndSave() {
+    GalleryCalibrationOptions o;
+    o.duplicate_score = 0.9;
+    o.bootstrap_replicates = 50;
+    auto run = CalibrateGallery(*store_, "licences", o);
+    if (run.ok()) CANDOR_RETURN_IF_ERROR(SaveGalleryCalibration(*store_, run->calibration));
+    return run;
+  }
+
   ScratchDir store_dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<SearchBook> book_;
@@ -177,12 +187,8 @@ TEST_F(SearchDeskTest, ProbeFailureAfterTheGateIsAuditedAndNotRecorded) {
 }
 
 TEST_F(SearchDeskTest, GalleryCalibrationSetsThresholdAndRatesAndIsParsedOnce) {
-  GalleryCalibrationOptions o;
-  o.duplicate_score = 0.9;
-  o.bootstrap_replicates = 50;
-  auto run = CalibrateGallery(*store_, "licences", o);
+  auto run = CalibrateAndSave();
   ASSERT_TRUE(run.ok()) << run.status().ToString();
-  ASSERT_TRUE(SaveGalleryCalibration(*store_, run->calibration).ok());
   auto g = store_->GetGallery("licences");
   ASSERT_TRUE(g.ok());
   auto stored = run->calibration.ThresholdForFpir(0.05, kSubjects);
@@ -265,12 +271,8 @@ TEST_F(SearchDeskTest, TheSealedRecordNamesTheIndexThatAnswered) {
 }
 
 TEST_F(SearchDeskTest, GalleryCalibrationUnderAnotherSubjectScoreIsNotUsed) {
-  GalleryCalibrationOptions o;
-  o.duplicate_score = 0.9;
-  o.bootstrap_replicates = 50;
-  auto run = CalibrateGallery(*store_, "licences", o);
+  auto run = CalibrateAndSave();
   ASSERT_TRUE(run.ok()) << run.status().ToString();
-  ASSERT_TRUE(SaveGalleryCalibration(*store_, run->calibration).ok());
   ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreCentroid).ok());
   calibration_->Invalidate("licences");
   auto g = store_->GetGallery("licences");
@@ -282,9 +284,7 @@ TEST_F(SearchDeskTest, GalleryCalibrationUnderAnotherSubjectScoreIsNotUsed) {
             std::string::npos)
       << t->source;
   // Recalibrated under the gallery's rule, it is used again.
-  auto again = CalibrateGallery(*store_, "licences", o);
-  ASSERT_TRUE(again.ok());
-  ASSERT_TRUE(SaveGalleryCalibration(*store_, again->calibration).ok());
+  ASSERT_TRUE(CalibrateAndSave().ok());
   calibration_->Invalidate("licences");
   auto t2 = calibration_->ThresholdFor(*g, SearchKind::kIdentify);
   ASSERT_TRUE(t2.ok());
