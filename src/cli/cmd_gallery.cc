@@ -6,6 +6,10 @@
 //          admin only, as the server's; audited ("gallery.create", refusals too)
 //   list                      every gallery with its counts
 //   show G                    one gallery's metadata
+//   set G --subject-score max|centroid --as ADMIN
+//                             how a subject with several templates is scored
+//                             (candor/subject_score.h); admin only, audited
+//                             ("gallery.set"); recalibrate the gallery after
 //   keygen --out FILE         a new random store key (mode 0600)
 //   import G --file F [--batch N] --as USER
 //                             bulk import of precomputed templates (resumable;
@@ -28,9 +32,11 @@ struct Args {
   GovernFlags govern;  // create: --as, --audit-key
   GalleryInfo info;
   std::string show_name;
+  std::string set_name, set_subject_score;
   std::string key_out;
   ImportArgs import;
-  CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr, *import_cmd = nullptr;
+  CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr, *import_cmd = nullptr,
+           *set = nullptr;
 };
 
 void PrintGallery(const GalleryInfo& g, bool json) {
@@ -51,6 +57,11 @@ void PrintGallery(const GalleryInfo& g, bool json) {
   }
   std::cout << g.name << ": " << g.description << "\n  legal basis: " << g.legal_basis
             << "\n  modality: " << g.modality
+            << (g.modality == kFaceModality ? "\n  subject score: " + g.subject_score +
+                                                  (g.subject_score == kSubjectScoreCentroid
+                                                       ? " (mean of a subject's templates)"
+                                                       : " (best of a subject's templates)")
+                                            : std::string())
             << "\n  retention: " << g.retention_class << "\n  searchable under:";
   for (const auto& b : g.allowed_search_bases) std::cout << " " << b;
   std::cout << "\n  model: " << (g.model_id.empty() ? "(set by the first enrollment)" : g.model_id)
@@ -95,6 +106,20 @@ Status Run(const Args& a, const GlobalOptions& global) {
     }();
     CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.info.name, created.status(), ""));
     PrintGallery(*created, global.json);
+    return OkStatus();
+  }
+  if (a.set->parsed()) {
+    const char* action = "gallery.set";
+    CANDOR_ASSIGN_OR_RETURN(
+        OperatorGate gate, OpenOperatorGateFor(a.govern, a.store, {Role::kAdmin}, action, a.set_name));
+    auto changed = [&]() -> StatusOr<GalleryInfo> {
+      CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/false));
+      CANDOR_RETURN_IF_ERROR(store->SetSubjectScore(a.set_name, a.set_subject_score));
+      return store->GetGallery(a.set_name);
+    }();
+    CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.set_name, changed.status(),
+                                       "subject_score=" + a.set_subject_score));
+    PrintGallery(*changed, global.json);
     return OkStatus();
   }
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
@@ -142,12 +167,24 @@ const bool kRegistered = RegisterCommand(
                         "What it holds: 'face' (default) or 'finger' (fingerprints)")
            ->check(CLI::IsMember({"face", "finger"}));
        a->create
+           ->add_option("--subject-score", a->info.subject_score,
+                        "How a subject with several templates is scored: 'max' (best template, "
+                        "default) or 'centroid' (their normalised mean; docs/ACCURACY.md)")
+           ->check(CLI::IsMember({kSubjectScoreMax, kSubjectScoreCentroid}));
+       a->create
            ->add_option("--search-basis", a->info.allowed_search_bases,
                         "A legal basis under which it may be searched (repeatable)")
            ->required();
        a->list = sub.add_subcommand("list", "List galleries");
        a->show = sub.add_subcommand("show", "Show one gallery");
        a->show->add_option("name", a->show_name, "Gallery name")->required();
+       a->set = sub.add_subcommand("set", "Change a gallery's settings (admin; audited)");
+       a->set->add_option("name", a->set_name, "Gallery name")->required();
+       a->set
+           ->add_option("--subject-score", a->set_subject_score,
+                        "'max' (best template) or 'centroid' (mean template); recalibrate after")
+           ->required()
+           ->check(CLI::IsMember({kSubjectScoreMax, kSubjectScoreCentroid}));
        a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
        a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
        a->import_cmd = sub.add_subcommand(
@@ -156,10 +193,15 @@ const bool kRegistered = RegisterCommand(
        a->import_cmd->add_option("--file", a->import.file, "Template file (CNDRTPL1)")->required();
        a->import_cmd->add_option("--batch", a->import.batch, "Subjects per durable group commit")
            ->check(CLI::Range(1, 1000000));
-       for (CLI::App* s : {a->create, a->list, a->show, a->import_cmd}) AddStoreFlags(*s, &a->store);
+       for (CLI::App* s : {a->create, a->list, a->show, a->import_cmd, a->set}) {
+         AddStoreFlags(*s, &a->store);
+       }
        AddOperatorFlags(*a->create, &a->govern);
+       AddOperatorFlags(*a->set, &a->govern);
        AddOperatorFlags(*a->import_cmd, &a->govern);
-       for (CLI::App* s : {a->create, a->list, a->show, a->keygen, a->import_cmd}) s->fallthrough();
+       for (CLI::App* s : {a->create, a->list, a->show, a->keygen, a->import_cmd, a->set}) {
+         s->fallthrough();
+       }
        return [a, &global] { return Run(*a, global); };
      }});
 

@@ -72,6 +72,7 @@ inline nlohmann::json GalleryJson(const GalleryInfo& g) {
           {"model_id", g.model_id},
           {"model_sha256", g.model_id.empty() ? std::string() : HexEncode(g.model_sha256)},
           {"dim", g.dim},
+          {"subject_score", g.subject_score},
           {"subjects", g.subjects},
           {"templates", g.templates},
           {"created_at", g.created_at}};

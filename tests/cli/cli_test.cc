@@ -472,6 +472,20 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
   EXPECT_EQ(r.Json().value("templates", -1), 16) << Describe(r);
+  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  // gallery set --subject-score: admin only, audited, kept; back to max for what follows.
+  r = C({"--json", "gallery", "set", "g1", "--subject-score", "centroid", "--as", "enr"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"--json", "gallery", "set", "g1", "--subject-score", "mean", "--as", "admin"});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "gallery", "set", "g1", "--subject-score", "centroid", "--as", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("subject_score", ""), "centroid") << Describe(r);
+  r = C({"gallery", "show", "g1"});
+  EXPECT_NE(r.out.find("subject score: centroid"), std::string::npos) << Describe(r);
+  r = C({"--json", "gallery", "set", "g1", "--subject-score", "max", "--as", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
 
   // identify: the search is recorded for review; the requester sees its id, outcome, count
   // and the lead label, never a candidate's identity or score.
