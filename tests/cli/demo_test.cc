@@ -309,6 +309,19 @@ TEST_F(DemoTest, SetUpIsIdempotentAndTheServedDemoAnswersAGovernedSearch) {
   EXPECT_EQ(out.find("wild-cluster"), std::string::npos) << "no subject identities in the report";
   const std::string page = ReadAll(html);
   EXPECT_NE(page.find("<svg"), std::string::npos) << "the HTML page has charts";
+  // With the store key it also says where thresholds came from, as the server's.
+  EXPECT_NE(err.find("threshold sources left out"), std::string::npos) << err;
+  std::vector<std::string> keyed = report;
+  keyed.insert(keyed.end(), {"--key-file", (state / "store.key").string()});
+  ASSERT_EQ(Run(keyed, &out, &err, as_auditor), 0) << out << err;
+  const json k = json::parse(out);
+  ASSERT_TRUE(k["threshold_sources"].contains("demo-wild")) << k.dump();
+  EXPECT_NE(k["threshold_sources"]["demo-wild"].get<std::string>().find("calibration"),
+            std::string::npos)
+      << k.dump();
+  int64_t by_source = 0;
+  for (const auto& [source, n] : k["by_threshold_calibration"].items()) by_source += n.get<int64_t>();
+  EXPECT_GE(by_source, 1) << k.dump();
   std::vector<std::string> alias = report;
   alias.erase(alias.begin(), alias.begin() + 2);
   alias.insert(alias.begin(), "report-transparency");
