@@ -15,6 +15,10 @@
 //     carry the attribute `group_attribute` (sealed, candor/gallery.h), each
 //     group gets its own calibration: FMR from same-group pairs, FPIR from the
 //     group's probes against the whole gallery.
+//   - Finger galleries (modality "finger") are measured with their own
+//     search: the sampled subject's first finger as a one-finger probe through
+//     Store::IdentifyFingers, pairs through Store::VerifyFingers (MCC, fused as
+//     a search fuses). They have no probe side (AddProbeSide: UNIMPLEMENTED).
 //   - Probe side. Probe-like photos of people known not to be enrolled
 //     (supplied by the operator) are searched against the gallery (FPIR) and
 //     compared with sampled gallery subjects (FMR).

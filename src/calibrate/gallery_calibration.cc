@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <set>
+#include <span>
 
 #include "calibrate/stats.h"
 #include "candor/gallery_calibration.h"
@@ -23,8 +25,11 @@ struct Sampled {
   // What a probe is scored against under the gallery's subject_score rule:
   // the templates (best of them), or the one centroid (candor/subject_score.h).
   std::vector<std::vector<float>> scored;
+  std::vector<finger::FingerTemplate> fingers;  // finger galleries: first = the probe
   std::string group;                          // "" when not labelled
 };
+
+bool Usable(const Sampled& s) { return !s.templates.empty() || !s.fingers.empty(); }
 
 // Fills x.scored as the store scores the subject.
 void ScoreAs(const std::string& rule, Sampled& x) {
@@ -75,15 +80,17 @@ struct TopCandidate {
 
 // The best candidate of a search other than `self` and scoring below
 // `duplicate_score`; candidates at or above it are appended to `duplicates`.
-StatusOr<TopCandidate> TopNonMated(const Store& store, const std::string& gallery,
-                                   const Template& probe, const std::string& self,
+// `search` runs the gallery's own 1:N search (faces: Store::Identify; fingers:
+// Store::IdentifyFingers, its pre-filter and fusion included) at these params.
+using GallerySearch = std::function<StatusOr<IdentifyResult>(const IdentifyParams&)>;
+StatusOr<TopCandidate> TopNonMated(const GallerySearch& search, const std::string& self,
                                    double duplicate_score,
                                    std::vector<ProbableDuplicate>* duplicates) {
   for (int k = 8;; k *= 4) {
     IdentifyParams p;
     p.k = std::min(k, 1000);
     p.threshold = -2.0f;
-    CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, store.Identify(gallery, probe, p));
+    CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, search(p));
     std::vector<ProbableDuplicate> found;
     for (const IdentifyCandidate& c : r.candidates) {
       if (c.subject_id == self) continue;
@@ -131,6 +138,40 @@ CalibrationInput BaseInput(const GalleryInfo& g, const GalleryCalibrationOptions
   return in;
 }
 
+// How a gallery scores: a sampled subject's search against the gallery and
+// its score against another sampled subject, exactly as the gallery's
+// searches score. Faces: the first template's cosine (the best over the
+// other's templates). Fingers: the first finger as a one-finger probe, MCC
+// against the other's fingers at the same position fused as a search fuses
+// (Store::IdentifyFingers / VerifyFingers).
+struct GalleryScoring {
+  const Store& store;
+  const GalleryInfo& g;
+  bool finger() const { return g.modality == kFingerModality; }
+
+  StatusOr<TopCandidate> Top(const Sampled& s, double duplicate_score,
+                             std::vector<ProbableDuplicate>* duplicates) const {
+    if (finger()) {
+      const std::span<const finger::FingerTemplate> probe(s.fingers.data(), 1);
+      return TopNonMated([&](const IdentifyParams& p) { return store.IdentifyFingers(g.name, probe, p); },
+                         s.id, duplicate_score, duplicates);
+    }
+    CANDOR_ASSIGN_OR_RETURN(Template probe, ProbeTemplate(g, s.templates[0]));
+    return TopNonMated([&](const IdentifyParams& p) { return store.Identify(g.name, probe, p); },
+                       s.id, duplicate_score, duplicates);
+  }
+
+  StatusOr<double> Pair(const Sampled& a, const Sampled& b) const {
+    if (!finger()) return BestScore(a.templates[0], b);
+    VerifyParams p;
+    p.threshold = 1.0f;
+    CANDOR_ASSIGN_OR_RETURN(
+        VerifyResult r,
+        store.VerifyFingers(g.name, b.id, std::span<const finger::FingerTemplate>(a.fingers.data(), 1), p));
+    return static_cast<double>(r.score);
+  }
+};
+
 }  // namespace
 
 StatusOr<double> DefaultDuplicateScore(const Calibration& model, uint64_t searches,
@@ -169,10 +210,16 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   sample.reserve(ids.size());
   for (const std::string& id : ids) {
     CANDOR_ASSIGN_OR_RETURN(SubjectInfo s, store.GetSubject(gallery, id, /*with_values=*/true));
-    if (s.templates.empty()) continue;
     Sampled x;
     x.id = id;
-    for (auto& t : s.templates) x.templates.push_back(std::move(t.values));
+    for (auto& t : s.templates) {
+      if (t.finger) {
+        x.fingers.push_back(std::move(*t.finger));
+      } else if (!t.values.empty()) {
+        x.templates.push_back(std::move(t.values));
+      }
+    }
+    if (!Usable(x)) continue;
     ScoreAs(g.subject_score, x);
     if (!o.group_attribute.empty()) {
       if (auto it = s.attributes.find(o.group_attribute); it != s.attributes.end()) {
@@ -186,10 +233,10 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   // Non-mated searches at the gallery's full size.
   std::vector<double> top(sample.size());
   std::vector<std::string> best(sample.size());
+  const GalleryScoring scoring{store, g};
   for (std::size_t i = 0; i < sample.size(); ++i) {
-    CANDOR_ASSIGN_OR_RETURN(Template probe, ProbeTemplate(g, sample[i].templates[0]));
-    CANDOR_ASSIGN_OR_RETURN(TopCandidate t, TopNonMated(store, gallery, probe, sample[i].id,
-                                                        o.duplicate_score, &run.duplicates));
+    CANDOR_ASSIGN_OR_RETURN(TopCandidate t,
+                            scoring.Top(sample[i], o.duplicate_score, &run.duplicates));
     top[i] = t.score;
     best[i] = std::move(t.subject);
   }
@@ -201,7 +248,7 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   std::map<std::string, std::vector<metrics::LabelledPair>> group_pairs;
   for (std::size_t i = 0; i < m; ++i) {
     for (std::size_t j = i + 1; j < m; ++j) {
-      const double s = BestScore(sample[i].templates[0], sample[j]);
+      CANDOR_ASSIGN_OR_RETURN(const double s, scoring.Pair(sample[i], sample[j]));
       if (s >= o.duplicate_score) {
         run.duplicates.push_back({std::min(sample[i].id, sample[j].id),
                                   std::max(sample[i].id, sample[j].id), s});
@@ -252,10 +299,15 @@ StatusOr<GalleryCalibrationRun> CalibrateGallery(const Store& store, const std::
   in.provenance["searches"] = std::to_string(sample.size());
   in.provenance["pair_subjects"] = std::to_string(m);
   in.provenance["duplicates_excluded"] = std::to_string(run.duplicates.size());
-  in.provenance["probe"] = "each sampled subject's first template, its own templates excluded";
-  in.provenance["scored_against"] = g.subject_score == kSubjectScoreCentroid
-                                        ? "each other subject's centroid (one template: itself)"
-                                        : "each other subject's best template";
+  if (scoring.finger()) {
+    in.provenance["probe"] =
+        "each sampled subject's first finger (a one-finger search), its own fingers excluded";
+  } else {
+    in.provenance["probe"] = "each sampled subject's first template, its own templates excluded";
+    in.provenance["scored_against"] = g.subject_score == kSubjectScoreCentroid
+                                          ? "each other subject's centroid (one template: itself)"
+                                          : "each other subject's best template";
+  }
   CANDOR_ASSIGN_OR_RETURN(Calibration pooled, Calibration::Build(in));
   c.pooled = std::move(pooled);
 
@@ -345,6 +397,11 @@ Status AddProbeSide(const Store& store, const std::vector<Template>& probes,
                                 std::to_string(probes.size()));
   }
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store.GetGallery(c.gallery));
+  if (g.modality == kFingerModality) {
+    return UnimplementedError("gallery '" + c.gallery +
+                              "' holds fingerprints: the probe side takes face photos and is not "
+                              "available for a finger gallery (its gallery side is)");
+  }
   CANDOR_ASSIGN_OR_RETURN(std::vector<std::string> ids,
                           store.SampleSubjects(c.gallery, c.pair_subjects, c.seed));
   std::vector<Sampled> sample;

@@ -114,6 +114,11 @@ Status RunGalleryCalibrate(const GalleryCalibrateArgs& a, const GlobalOptions& g
     r.policy = a.policy;
     r.if_stale = a.if_stale;
     r.dry_run = a.dry_run;
+    if (!a.probes.empty() && g.modality == kFingerModality) {
+      return UnimplementedError("gallery '" + a.gallery +
+                                "' holds fingerprints: --probes takes face photos; calibrate a "
+                                "finger gallery without --probes (its gallery side)");
+    }
     if (!a.probes.empty()) {
       CANDOR_ASSIGN_OR_RETURN(r.probes,
                               LoadProbeFolder(a.probes, g, a.models_dir, &r.probe_files_without_face));

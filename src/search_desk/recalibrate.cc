@@ -74,11 +74,33 @@ json Summary(const GalleryCalibrationRun& run, const RecalibrationRequest& a) {
   return out;
 }
 
+// A finger model calibration (calibration/finger-mcc.json) has no tail fit to
+// extrapolate FMR 1e-6 from. Its mates are far apart from its impostors, so a
+// probable duplicate (the same finger enrolled twice) is a pair scoring at
+// least the median mate score and above every measured impostor score.
+StatusOr<double> FingerDuplicateScore(const Calibration& model) {
+  if (model.genuine_count() == 0) {
+    return FailedPreconditionError("the finger model calibration has no mate scores to set a "
+                                   "duplicate score from: pass a duplicate score");
+  }
+  double median = 0.0, clear = 1.0;  // the highest t half the mates reach; the lowest t no impostor does
+  for (int i = 0; i <= 1000; ++i) {
+    if (model.FnmrAt(i / 1000.0).value <= 0.5) median = i / 1000.0;
+  }
+  for (int i = 1000; i >= 0 && model.FmrAt(i / 1000.0).value == 0; --i) clear = i / 1000.0;
+  return std::max(median, clear);
+}
+
 }  // namespace
 
 StatusOr<RecalibrationResult> RecalibrateGallery(Store& store, const RecalibrationRequest& a,
                                                  const SearchCalibration& calibration) {
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store.GetGallery(a.gallery));
+  if (g.modality == kFingerModality && (!a.probes.empty() || a.probe_files_without_face > 0)) {
+    return UnimplementedError("gallery '" + a.gallery +
+                              "' holds fingerprints: probe-side calibration takes face photos; "
+                              "calibrate a finger gallery without probes (its gallery side)");
+  }
   RecalibrationResult result;
   if (a.if_stale) {
     auto old = LoadGalleryCalibration(store, a.gallery);
@@ -95,16 +117,23 @@ StatusOr<RecalibrationResult> RecalibrateGallery(Store& store, const Recalibrati
     CANDOR_ASSIGN_OR_RETURN(ThresholdPolicy p, ParseThresholdPolicy(a.policy));
     o.policy = p;
   }
+  std::string duplicate_note;
   if (!std::isfinite(o.duplicate_score)) {
     if (g.model_id.empty()) return FailedPreconditionError("gallery '" + a.gallery + "' is empty");
     CANDOR_ASSIGN_OR_RETURN(std::shared_ptr<const Calibration> model,
                             calibration.ModelCalibration(g));
     const uint64_t n = static_cast<uint64_t>(std::max<int64_t>(1, g.subjects));
-    CANDOR_ASSIGN_OR_RETURN(
-        o.duplicate_score,
-        DefaultDuplicateScore(*model, std::min<uint64_t>(n, o.sample_subjects), n));
+    StatusOr<double> d =
+        DefaultDuplicateScore(*model, std::min<uint64_t>(n, o.sample_subjects), n);
+    if (!d.ok() && g.modality == kFingerModality) {
+      d = FingerDuplicateScore(*model);
+      duplicate_note = "duplicate score: the finger model calibration's median mate score "
+                       "(above all its impostor scores; it has no tail fit for FMR 1e-6)";
+    }
+    CANDOR_ASSIGN_OR_RETURN(o.duplicate_score, std::move(d));
   }
   CANDOR_ASSIGN_OR_RETURN(GalleryCalibrationRun run, CalibrateGallery(store, a.gallery, o));
+  if (!duplicate_note.empty()) run.notes.push_back(duplicate_note);
   if (!a.probes.empty()) {
     const std::string source = a.probe_source + ", " + std::to_string(a.probes.size()) + " photos";
     CANDOR_RETURN_IF_ERROR(AddProbeSide(store, a.probes, source, run.calibration));

@@ -13,6 +13,10 @@
 // the probable duplicates (subject ids, for the admin's review; never stored)
 // and the thresholds the new calibration gives at FPIR 10 %, 1 % and 0.1 %.
 //
+// Finger galleries: their own search scores (candor/gallery_calibration.h); the
+// default duplicate score falls back to the finger model calibration's median
+// mate score when it has no tail fit; probes are refused (UNIMPLEMENTED).
+//
 // Errors: NOT_FOUND unknown gallery; FAILED_PRECONDITION empty or too small
 // a gallery (fewer than 16 subjects), no model calibration for the default
 // duplicate score, a read-only store; INVALID_ARGUMENT bad options or too few

@@ -22,7 +22,11 @@
 #include <random>
 
 #include "candor/gallery_calibration.h"
+#include "common/file_util.h"
 #include "common/hash.h"
+#include "common/test_env.h"
+#include "candor/finger.h"
+#include "search_desk/recalibrate.h"
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
 #include "search_desk/finger_modality.h"
@@ -490,6 +494,159 @@ TEST_F(SearchDeskTest, ReviewNotesGoToTheSealedRecordAndBlankOnesAreRefused) {
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes.find("match s17"), std::string::npos) << f.path();
   }
+}
+
+// A calibration file given for one model (`candor serve --calibration FILE`)
+// is scoped to that model's galleries: a finger gallery beside them takes its
+// own calibration/finger-mcc.json, and its threshold source says the given
+// file was not its own; the face gallery takes the given file.
+TEST_F(SearchDeskTest, AGivenCalibrationFileIsScopedToItsModel) {
+  auto face_model = TestModelCalibration(GalleryInfo{});
+  ASSERT_TRUE(face_model.ok());
+  const std::string file = store_dir_.path() + "/testnet-calibration.json";
+  ASSERT_TRUE(face_model->Save(file).ok());
+  GalleryInfo tg = TestGallery("tenprints");
+  tg.modality = kFingerModality;
+  ASSERT_TRUE(store_->CreateGallery(tg).ok());
+  EnrollRequest r;
+  r.subject_id = "f0";
+  TemplateInput in;
+  in.finger = SyntheticFinger(700);
+  in.image_sha256 = Sha256("print0");
+  r.templates.push_back(std::move(in));
+  ASSERT_TRUE(store_->Enroll("tenprints", {&r, 1}).ok());
+
+  SearchCalibrationOptions o;
+  o.model_calibration = file;
+  o.gallery_calibrations = false;
+  o.target_fpir = 0.05;
+  auto calibration = OpenSearchCalibration(*store_, o);
+  auto faces = store_->GetGallery("licences");
+  auto prints = store_->GetGallery("tenprints");
+  ASSERT_TRUE(faces.ok() && prints.ok());
+  auto face_t = calibration->ThresholdFor(*faces, SearchKind::kIdentify);
+  ASSERT_TRUE(face_t.ok()) << face_t.status().ToString();
+  EXPECT_NE(face_t->source.find(file), std::string::npos) << face_t->source;
+  auto want_face = face_model->ThresholdForFpir(0.05, kSubjects);
+  ASSERT_TRUE(want_face.ok());
+  EXPECT_FLOAT_EQ(face_t->value, static_cast<float>(want_face->threshold));
+
+  auto finger_t = calibration->ThresholdFor(*prints, SearchKind::kVerify);
+  ASSERT_TRUE(finger_t.ok()) << finger_t.status().ToString();
+  EXPECT_NE(finger_t->source.find("calibration/finger-mcc.json"), std::string::npos)
+      << finger_t->source;
+  EXPECT_NE(finger_t->source.find("is for model 'testnet', not this gallery's"), std::string::npos)
+      << finger_t->source;
+  auto finger_model = LoadCalibrationFor("", kFingerModelId, FingerModelSha256());
+  ASSERT_TRUE(finger_model.ok()) << finger_model.status().ToString();
+  auto want_finger = finger_model->ThresholdForFmr(1e-2);
+  ASSERT_TRUE(want_finger.ok());
+  EXPECT_FLOAT_EQ(finger_t->value, static_cast<float>(want_finger->threshold));
+  auto rate = calibration->RateOf(*prints, SearchKind::kVerify, finger_t->value, 1);
+  ASSERT_TRUE(rate.ok()) << rate.status().ToString();
+  EXPECT_DOUBLE_EQ(rate->value, finger_model->FmrAt(finger_t->value).value);
+}
+
+// In-gallery calibration of a finger gallery (issue 13, item 5): 20 real
+// FVC2002 DB1-B prints (the 10 fingers' first impressions and, as 10 more
+// fingers, their second impressions mirrored: a mirrored print is no rotation
+// of any finger, so MCC scores it as another finger). The recalibration runs
+// the gallery's own one-finger searches (MCC, its pre-filter and fusion), the
+// duplicate score comes from calibration/finger-mcc.json, and a finger search
+// afterwards takes its threshold and its candidates' FPIR from the gallery's
+// calibration. Probe-side photos are refused for a finger gallery.
+TEST_F(SearchDeskTest, FingerGalleryRecalibratedInGalleryGivesTheSearchItsThreshold) {
+  CANDOR_REQUIRE_DATA(data);
+  const std::filesystem::path fvc = data / "fingerprints" / "fvc2002-db1-b";
+  if (!std::filesystem::exists(fvc / "110_8.tif")) {
+    GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
+  }
+  auto print = [&](int finger, int impression) -> finger::FingerTemplate {
+    auto bytes = ReadFile(fvc / (std::to_string(100 + finger) + "_" + std::to_string(impression) + ".tif"));
+    EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+    auto x = finger::ExtractFinger(*bytes);
+    EXPECT_TRUE(x.ok()) << x.status().ToString();
+    return x.ok() ? x->tmpl : finger::FingerTemplate{};
+  };
+  auto mirrored = [](finger::FingerTemplate t) {
+    for (finger::Minutia& m : t.minutiae) {
+      m.x = static_cast<float>(t.width - 1) - m.x;
+      m.direction = std::fmod(3.f * 3.14159265f - m.direction, 2.f * 3.14159265f);
+    }
+    return t;
+  };
+  ASSERT_TRUE(gov_->SetGalleryPolicy(admin_, {"tenprints", {LegalBasis::kWarrant}, "standard"}).ok());
+  GalleryInfo tg = TestGallery("tenprints");
+  tg.modality = kFingerModality;
+  ASSERT_TRUE(store_->CreateGallery(tg).ok());
+  std::vector<EnrollRequest> rs;
+  for (int i = 0; i < 20; ++i) {
+    EnrollRequest r;
+    r.subject_id = "f" + std::to_string(i);
+    TemplateInput in;
+    in.finger = i < 10 ? print(i + 1, 1) : mirrored(print(i - 9, 2));
+    in.finger->finger_position = 1;
+    in.image_sha256 = Sha256("print" + std::to_string(i));
+    r.templates.push_back(std::move(in));
+    rs.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store_->Enroll("tenprints", rs).ok());
+
+  SearchCalibrationOptions o;  // the finger gallery's model file: calibration/finger-mcc.json
+  o.finger_target_fpir = 0.3;  // 20 searches support no FPIR much lower
+  auto calibration = OpenSearchCalibration(*store_, o);
+  auto g = store_->GetGallery("tenprints");
+  ASSERT_TRUE(g.ok());
+  auto before = calibration->ThresholdFor(*g, SearchKind::kIdentify);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_EQ(before->calibration, kFromModelCalibration);
+
+  RecalibrationRequest req;
+  req.gallery = "tenprints";
+  req.options.bootstrap_replicates = 50;
+  req.probes.resize(12);  // face-side probes: refused for prints, nothing stored
+  auto refused = RecalibrateGallery(*store_, req, *calibration);
+  EXPECT_EQ(refused.status().code(), Code::kUnimplemented) << refused.status().ToString();
+  EXPECT_EQ(LoadGalleryCalibration(*store_, "tenprints").status().code(), Code::kNotFound);
+  req.probes.clear();
+  auto done = RecalibrateGallery(*store_, req, *calibration);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->summary["searches"], 20);
+  EXPECT_EQ(done->summary["impostor_pairs"].get<int>() +
+                static_cast<int>(done->summary["probable_duplicates"].size()),
+            190);
+  EXPECT_TRUE(done->summary["probable_duplicates"].empty()) << done->summary.dump();
+  auto stored = LoadGalleryCalibration(*store_, "tenprints");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->model_id, kFingerModelId);
+  ASSERT_TRUE(stored->pooled.has_value());
+  // The duplicate score: finger-mcc.json has no tail fit, so its median mate
+  // score (above all of its impostor scores, the highest 0.0435).
+  EXPECT_GT(stored->duplicate_score, 0.0435);
+  EXPECT_NE(done->summary["notes"].dump().find("median mate score"), std::string::npos)
+      << done->summary.dump();
+  auto want = stored->ThresholdForFpir(0.3, 20);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+
+  SearchDesk desk(*gov_, *store_, calibration, book_.get());
+  const finger::FingerTemplate mate = print(3, 4);  // finger 103, another impression
+  FingerModality probe(*store_, [&]() -> StatusOr<std::vector<finger::FingerTemplate>> {
+    return std::vector<finger::FingerTemplate>{mate};
+  });
+  const std::string auth = Authorize(LegalBasis::kWarrant, {"tenprints"});
+  auto search = desk.Identify(alice_, Identify("tenprints", auth), probe);
+  ASSERT_TRUE(search.ok()) << search.status().ToString();
+  EXPECT_EQ(search->threshold.calibration, kFromGalleryCalibration);
+  EXPECT_NE(search->threshold.source.find("in-gallery calibration"), std::string::npos)
+      << search->threshold.source;
+  EXPECT_FLOAT_EQ(search->threshold.value, static_cast<float>(want->threshold));
+  auto rec = book_->Get(search->ticket.search_id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->summary["threshold_calibration"], "gallery");
+  ASSERT_FALSE(rec->candidates.empty());
+  EXPECT_EQ(rec->candidates[0].subject_id, "f2");
+  ASSERT_TRUE(rec->candidates[0].fpir.has_value());
+  EXPECT_DOUBLE_EQ(*rec->candidates[0].fpir, stored->FpirAt(rec->candidates[0].score, 20).value);
 }
 
 }  // namespace

@@ -85,9 +85,33 @@ class CalibratedSource final : public SearchCalibration {
 
  private:
   std::string ModelWords(const GalleryInfo& g) const {
-    return "model calibration " + (o_.model_calibration.empty()
-                                       ? "calibration/" + g.model_id + ".json"
-                                       : o_.model_calibration);
+    if (ExplicitFileFor(g)) return "model calibration " + o_.model_calibration;
+    std::string words = "model calibration calibration/" + g.model_id + ".json";
+    if (!o_.model_calibration.empty()) {
+      words += " (the given " + o_.model_calibration + " is for model '" + ExplicitModel() +
+               "', not this gallery's)";
+    }
+    return words;
+  }
+
+  // The model the explicit calibration file (--calibration) was built for,
+  // read once; "" when there is none or it cannot be read (then it is used
+  // for every gallery and its load error is the answer).
+  std::string ExplicitModel() const {
+    std::call_once(explicit_once_, [this] {
+      if (o_.model_calibration.empty()) return;
+      auto c = Calibration::Load(o_.model_calibration);
+      if (c.ok()) explicit_model_ = c->model_id();
+    });
+    return explicit_model_;
+  }
+  // The explicit file is scoped to the galleries of its model: a gallery of
+  // another model (e.g. a finger gallery beside faces) uses its own
+  // calibration/<model>.json, and its source says so.
+  bool ExplicitFileFor(const GalleryInfo& g) const {
+    if (o_.model_calibration.empty()) return false;
+    const std::string m = ExplicitModel();
+    return m.empty() || m == g.model_id;
   }
 
   // The model's calibration, loaded once per model (load errors are not kept).
@@ -100,8 +124,9 @@ class CalibratedSource final : public SearchCalibration {
     }
     StatusOr<Calibration> c = o_.load_model
                                   ? o_.load_model(g)
-                                  : LoadCalibrationFor(o_.model_calibration, g.model_id,
-                                                       g.model_sha256);
+                                  : LoadCalibrationFor(ExplicitFileFor(g) ? o_.model_calibration
+                                                                          : std::string(),
+                                                       g.model_id, g.model_sha256);
     if (!c.ok()) return c.status();
     auto shared = std::make_shared<const Calibration>(std::move(c).value());
     std::lock_guard<std::mutex> lock(mu_);
@@ -153,6 +178,8 @@ class CalibratedSource final : public SearchCalibration {
   const Store& store_;
   const SearchCalibrationOptions o_;
   mutable std::mutex mu_;
+  mutable std::once_flag explicit_once_;
+  mutable std::string explicit_model_;
   mutable std::map<std::string, std::shared_ptr<const Calibration>> models_;
   mutable std::map<std::string, std::shared_ptr<const GalleryCalibration>> galleries_;
 };

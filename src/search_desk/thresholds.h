@@ -81,7 +81,10 @@ class SearchCalibration {
 };
 
 struct SearchCalibrationOptions {
-  // The model calibration file; empty: calibration/<model>.json (LoadCalibrationFor).
+  // The model calibration file for the galleries of the model it was built
+  // for; galleries of another model (another modality) use their own
+  // calibration/<model>.json (LoadCalibrationFor) and their threshold source
+  // says the file was not theirs. Empty: calibration/<model>.json for all.
   std::string model_calibration;
   // Replaces the file lookup when set (tests, tools): the model calibration of a gallery.
   std::function<StatusOr<Calibration>(const GalleryInfo&)> load_model;
