@@ -22,7 +22,8 @@ const bool kRegistered = RegisterCommand(
        sub.add_option("--https", c->https, "Serve HTTPS on ADDR:PORT");
        sub.add_option("--http", c->http, "Serve plain HTTP on 127.0.0.1:PORT (loopback only)");
        sub.add_option("--calibration", c->calibration,
-                      "Calibration file (default calibration/<model>.json)");
+                      "Model calibration file for the galleries of its model (galleries of "
+                      "other models: calibration/<model>.json)");
        AddServeFlags(sub, c.get());
        AddClusterFrontFlags(sub, c.get());  // --nats: serve the cluster's galleries
        AddStoreFlags(sub, &c->store);
