@@ -46,6 +46,7 @@
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/paths.h"
+#include "research_util.h"
 
 namespace candor::research {
 namespace {
@@ -186,20 +187,6 @@ EmbCache LoadEmb(const std::filesystem::path& file, const std::string& key) {
   return cache;
 }
 
-const FaceDetection* PickCentral(const std::vector<FaceDetection>& faces, cv::Size size) {
-  float largest = 0;
-  for (const auto& f : faces) largest = std::max(largest, f.box.area());
-  const FaceDetection* best = nullptr;
-  float best_d = 1e30f;
-  for (const auto& f : faces) {
-    if (f.box.area() < 0.3f * largest) continue;
-    const float d = std::hypot(f.box.x + f.box.width / 2 - size.width / 2.f,
-                               f.box.y + f.box.height / 2 - size.height / 2.f);
-    if (d < best_d) best_d = d, best = &f;
-  }
-  return best;
-}
-
 StatusOr<cv::Mat> ReadBgr(const std::filesystem::path& file) {
   CANDOR_ASSIGN_OR_RETURN(auto bytes, ReadFile(file, 64 << 20));
   cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
@@ -226,12 +213,6 @@ Status ParallelFor(size_t n, int threads, const std::function<Status(size_t)>& f
   }
   for (auto& t : pool) t.join();
   return first;
-}
-
-double Dot(const std::vector<float>& x, const std::vector<float>& y) {
-  double s = 0;
-  for (size_t i = 0; i < x.size() && i < y.size(); ++i) s += double(x[i]) * y[i];
-  return s;
 }
 
 nlohmann::json Protocol(const std::vector<Pair>& pairs, const std::vector<double>& scores, int from,

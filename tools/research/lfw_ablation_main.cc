@@ -44,6 +44,7 @@
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/paths.h"
+#include "research_util.h"
 #include "pipeline/face_quality.h"
 
 namespace candor::research {
@@ -144,21 +145,6 @@ Status SaveCache(const std::filesystem::path& file, const std::string& key, cons
   return WriteFileAtomic(file, out);
 }
 
-// The face LFW means: nearest the centre among those at least 30 % of the largest's area.
-const FaceDetection* PickCentral(const std::vector<FaceDetection>& faces, cv::Size size) {
-  float largest = 0;
-  for (const auto& f : faces) largest = std::max(largest, f.box.area());
-  const FaceDetection* best = nullptr;
-  float best_d = 1e30f;
-  for (const auto& f : faces) {
-    if (f.box.area() < 0.3f * largest) continue;
-    const float d = std::hypot(f.box.x + f.box.width / 2 - size.width / 2.f,
-                               f.box.y + f.box.height / 2 - size.height / 2.f);
-    if (d < best_d) best_d = d, best = &f;
-  }
-  return best;
-}
-
 struct Models {
   std::unique_ptr<FaceDetector> detector;
   std::unique_ptr<Landmarker> landmarker;
@@ -208,12 +194,6 @@ StatusOr<ImageResult> ProcessImage(const Models& m, const cv::Mat& bgr) {
     }
   }
   return r;
-}
-
-double Dot(const std::vector<float>& x, const std::vector<float>& y) {
-  double s = 0;
-  for (size_t i = 0; i < x.size() && i < y.size(); ++i) s += double(x[i]) * y[i];
-  return s;
 }
 
 std::vector<float> Embedding(const ImageResult& r, int crop, bool flip) {
