@@ -10,9 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "candor/detector.h"
 
