@@ -44,8 +44,8 @@
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/paths.h"
-#include "research_util.h"
 #include "pipeline/face_quality.h"
+#include "research_util.h"
 
 namespace candor::research {
 namespace {
