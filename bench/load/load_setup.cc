@@ -4,26 +4,38 @@
 // (scripts/load_test.sh, docs/BENCHMARKS.md). Not a test; a bench tool.
 //
 //   load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out FILE
-//              [--batch B] [--models DIR]
+//              [--batch B] [--models DIR] [--index SPEC] [--lfw CACHE]
 //     Creates (or reopens and completes) gallery "load" with N synthetic
-//     face-like templates (src/search/synthetic_data.h: random unit
-//     identities of the real embedder's dimension, tagged with the real model
-//     id and hash) enrolled through Store::Enroll in group commits of B
-//     subjects, plus one real subject "lfw-mate" embedded from IMAGE (so that
+//     templates of the real embedder's dimension, tagged with the real model
+//     id and hash, enrolled through Store::Enroll in group commits of B
+//     subjects (the path `candor gallery import` takes), plus one real
+//     subject "lfw-mate" embedded from IMAGE (so that
 //     the load test's probe has a true mate among N impostors). Then the
 //     governance side: accounts (admin, supervisor, and the machine accounts
 //     load-investigator and load-enroller with fresh API tokens), the
 //     gallery's policy (warrant only) and an approved warrant authorization of
-//     100,000 searches. Writes LOAD_INVESTIGATOR_TOKEN=, LOAD_ENROLLER_TOKEN=,
+//     100,000 searches. The synthetic templates are random unit vectors
+//     (src/search/synthetic_data.h), or with --lfw CACHE face-like ones: the
+//     Gaussian mixture fitted to the LFW embeddings in CACHE (an embedding
+//     cache of the default model, bench/face_data.h LfwFitted; its real LFW
+//     first images are rows of the gallery). --index SPEC is the store's
+//     index (StoreOptions::index_spec): "" or Flat,int8 in memory, or
+//     IVF...,PQ...x4fs / Auto kept on disk in DIR/index/ (trained by the
+//     Enroll that reaches its TrainAt). Writes LOAD_INVESTIGATOR_TOKEN=, LOAD_ENROLLER_TOKEN=,
 //     LOAD_AUTHORIZATION_ID=, LOAD_GALLERY=, LOAD_SUBJECTS= lines (a shell
 //     environment file) to FILE (mode 0600); prints a JSON summary.
 //     Resumable: rerun after an interruption and it continues where it stopped.
 //
-//   load_setup check --store DIR --key-file KEY --acked FILE
+//   load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]
 //     Opens the store from disk (after the server has stopped) and checks that
 //     every subject id listed in FILE (one per line: the enrollments the server
-//     acknowledged with 2xx) is present. Prints {"acked", "present", "lost",
-//     "subjects"}; exit 1 if any is lost.
+//     acknowledged with 2xx) is present. With --probe, also embeds IMAGE and
+//     searches the gallery with it (Store::Identify, top 10, threshold 0: the
+//     index the store opened) to report where subject "lfw-mate" ranks (with
+//     --lfw the gallery also holds the cache's embedding of the same mate
+//     photo as a synthetic subject, so rank 1 or 2 are both right). Prints
+//     {"acked", "present", "lost", "subjects", "open_s", "index"[, "probe"]};
+//     exit 1 if any is lost or the mate is not among the top 10.
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -43,6 +55,7 @@
 #include "candor/pipeline.h"
 #include "common/hash.h"
 #include "common/paths.h"
+#include "face_data.h"  // bench/: the LFW-fitted generator
 #include "search/synthetic_data.h"
 
 namespace {
@@ -64,7 +77,7 @@ double CpuSeconds() {
 }
 
 struct Flags {
-  std::string cmd, store, key_file, mate, out, acked, models;
+  std::string cmd, store, key_file, mate, out, acked, models, index, lfw, probe;
   int64_t n = 1'000'000;
   int batch = 10'000;
 };
@@ -82,6 +95,7 @@ StatusOr<std::unique_ptr<Store>> OpenStore(const Flags& f) {
   StoreOptions o;
   o.master_key = key;
   o.create_if_missing = true;
+  o.index_spec = f.index;
   return Store::Open(f.store, o);
 }
 
@@ -95,8 +109,22 @@ Status Prepare(const Flags& f) {
   const Template mate = faces[0].tmpl;
   const int dim = static_cast<int>(mate.values.size());
   CANDOR_ASSIGN_OR_RETURN(auto mate_sha, Sha256File(f.mate));
+  std::unique_ptr<bench::LfwFitted> fitted;
+  if (!f.lfw.empty()) {
+    std::string error;
+    fitted = bench::LfwFitted::Fit(f.lfw, 32, &error);
+    if (!fitted) return InvalidArgumentError("--lfw: " + error);
+    if (fitted->dim() != dim) {
+      return InvalidArgumentError("--lfw: the cache's embeddings have dimension " + std::to_string(fitted->dim()) +
+                                  ", the model's templates " + std::to_string(dim));
+    }
+    fitted->Place(f.n);
+    std::fprintf(stderr, "load_setup: %s\n", fitted->Describe().c_str());
+  }
 
   int64_t subjects = 0;
+  std::string index;
+  RecallReport recall;
   {
     CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));
     if (!store->GetGallery(kGallery).ok()) {
@@ -129,7 +157,8 @@ Status Prepare(const Flags& f) {
     while (done < f.n) {
       const int64_t m = std::min<int64_t>(f.batch, f.n - done);
       const uint64_t batch_no = static_cast<uint64_t>(done / f.batch);
-      const std::vector<float> v = search::RandomUnitVectors(m, dim, 1000 + batch_no);
+      const std::vector<float> v =
+          fitted ? fitted->Rows(done, done + m) : search::RandomUnitVectors(m, dim, 1000 + batch_no);
       reqs.assign(static_cast<size_t>(m), EnrollRequest{});
       for (int64_t i = 0; i < m; ++i) {
         EnrollRequest& r = reqs[static_cast<size_t>(i)];
@@ -152,6 +181,8 @@ Status Prepare(const Flags& f) {
     }
     CANDOR_ASSIGN_OR_RETURN(g, store->GetGallery(kGallery));
     subjects = g.subjects;
+    index = g.index;
+    recall = g.index_recall;
   }
   const double build_s = Seconds() - t0, build_cpu = CpuSeconds() - c0;
 
@@ -203,9 +234,24 @@ Status Prepare(const Flags& f) {
                           "\nLOAD_AUTHORIZATION_ID=" + auth.id + "\nLOAD_GALLERY=" + kGallery +
                           "\nLOAD_SUBJECTS=" + std::to_string(subjects) + "\n";
   CANDOR_RETURN_IF_ERROR(WritePrivate(f.out, env));
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
   std::cout << nlohmann::json{{"subjects", subjects},
                               {"build_wall_s", build_s},
                               {"build_cpu_s", build_cpu},
+                              {"peak_rss_mib", u.ru_maxrss / 1024.0},
+                              {"data", fitted ? fitted->Describe() : "random unit vectors"},
+                              {"index", index},
+                              {"recall",
+                               {{"exact", recall.exact},
+                                {"target", recall.target},
+                                {"measured", recall.measured},
+                                {"lower95", recall.lower95},
+                                {"probes", recall.probes},
+                                {"nprobe", recall.nprobe},
+                                {"nlist", recall.nlist},
+                                {"rerank", recall.rerank},
+                                {"measured_at", recall.measured_at}}},
                               {"authorization_id", auth.id}}
                    .dump()
             << std::endl;
@@ -213,7 +259,9 @@ Status Prepare(const Flags& f) {
 }
 
 Status Check(const Flags& f, bool* all_present) {
+  const double t0 = Seconds();
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  const double open_s = Seconds() - t0;
   std::ifstream in(f.acked);
   if (!in) return NotFoundError("cannot read " + f.acked);
   int64_t acked = 0, present = 0;
@@ -225,12 +273,36 @@ Status Check(const Flags& f, bool* all_present) {
   }
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(kGallery));
   *all_present = present == acked;
-  std::cout << nlohmann::json{{"acked", acked},
-                              {"present", present},
-                              {"lost", acked - present},
-                              {"subjects", g.subjects}}
-                   .dump()
-            << std::endl;
+  nlohmann::json out{{"acked", acked},     {"present", present}, {"lost", acked - present},
+                     {"subjects", g.subjects}, {"open_s", open_s}, {"index", g.index}};
+  if (!f.probe.empty()) {
+    PipelineOptions po;
+    if (!f.models.empty()) po.model_dir = f.models;
+    CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
+    CANDOR_ASSIGN_OR_RETURN(auto faces, pipeline->ProcessFile(f.probe));
+    if (faces.empty()) return InvalidArgumentError("no face in " + f.probe);
+    IdentifyParams ip;
+    ip.k = 10;
+    ip.threshold = 0.0f;
+    const double ts = Seconds();
+    CANDOR_ASSIGN_OR_RETURN(IdentifyResult r, store->Identify(kGallery, faces[0].tmpl, ip));
+    const double search_ms = (Seconds() - ts) * 1e3;
+    int rank = 0;
+    float mate_score = 0;
+    for (size_t i = 0; i < r.candidates.size(); ++i) {
+      if (r.candidates[i].subject_id == "lfw-mate") {
+        rank = static_cast<int>(i) + 1;
+        mate_score = r.candidates[i].score;
+        break;
+      }
+    }
+    out["probe"] = {{"mate_rank", rank},
+                    {"mate_score", mate_score},
+                    {"best_other_score", r.candidates.size() > 1 ? r.candidates[rank == 1 ? 1 : 0].score : 0.0f},
+                    {"search_ms", search_ms}};
+    if (rank == 0) *all_present = false;
+  }
+  std::cout << out.dump() << std::endl;
   return OkStatus();
 }
 
@@ -250,6 +322,9 @@ int main(int argc, char** argv) {
     else if (a == "--out") f.out = next();
     else if (a == "--acked") f.acked = next();
     else if (a == "--models") f.models = next();
+    else if (a == "--index") f.index = next();
+    else if (a == "--lfw") f.lfw = next();
+    else if (a == "--probe") f.probe = next();
     else f.cmd = "usage";
   }
   candor::Status s;
@@ -261,8 +336,8 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr,
                  "usage: load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out "
-                 "FILE [--batch B] [--models DIR]\n"
-                 "       load_setup check --store DIR --key-file KEY --acked FILE\n");
+                 "FILE [--batch B] [--models DIR] [--index SPEC] [--lfw CACHE]\n"
+                 "       load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]\n");
     return 2;
   }
   if (!s.ok()) {
