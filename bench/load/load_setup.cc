@@ -66,8 +66,7 @@ namespace fs = std::filesystem;
 constexpr char kGallery[] = "load";
 
 double Seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double CpuSeconds() {
@@ -115,8 +114,9 @@ Status Prepare(const Flags& f) {
     fitted = bench::LfwFitted::Fit(f.lfw, 32, &error);
     if (!fitted) return InvalidArgumentError("--lfw: " + error);
     if (fitted->dim() != dim) {
-      return InvalidArgumentError("--lfw: the cache's embeddings have dimension " + std::to_string(fitted->dim()) +
-                                  ", the model's templates " + std::to_string(dim));
+      return InvalidArgumentError("--lfw: the cache's embeddings have dimension " +
+                                  std::to_string(fitted->dim()) + ", the model's templates " +
+                                  std::to_string(dim));
     }
     fitted->Place(f.n);
     std::fprintf(stderr, "load_setup: %s\n", fitted->Describe().c_str());
@@ -157,8 +157,8 @@ Status Prepare(const Flags& f) {
     while (done < f.n) {
       const int64_t m = std::min<int64_t>(f.batch, f.n - done);
       const uint64_t batch_no = static_cast<uint64_t>(done / f.batch);
-      const std::vector<float> v =
-          fitted ? fitted->Rows(done, done + m) : search::RandomUnitVectors(m, dim, 1000 + batch_no);
+      const std::vector<float> v = fitted ? fitted->Rows(done, done + m)
+                                          : search::RandomUnitVectors(m, dim, 1000 + batch_no);
       reqs.assign(static_cast<size_t>(m), EnrollRequest{});
       for (int64_t i = 0; i < m; ++i) {
         EnrollRequest& r = reqs[static_cast<size_t>(i)];
@@ -198,8 +198,8 @@ Status Prepare(const Flags& f) {
   if (!gov->GetAccount("load-admin").ok()) {
     // Nobody signs in as the admin (the tool acts as a local operator); its
     // password only has to be unguessable.
-    const std::string admin_pw = HexEncode(Sha256(f.store + std::to_string(Seconds()) +
-                                                  std::to_string(getpid())));
+    const std::string admin_pw =
+        HexEncode(Sha256(f.store + std::to_string(Seconds()) + std::to_string(getpid())));
     CANDOR_RETURN_IF_ERROR(gov->BootstrapAdmin("load-admin", admin_pw, year).status());
   }
   CANDOR_ASSIGN_OR_RETURN(Principal admin, gov->LocalPrincipal("load-admin"));
@@ -273,8 +273,8 @@ Status Check(const Flags& f, bool* all_present) {
   }
   CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(kGallery));
   *all_present = present == acked;
-  nlohmann::json out{{"acked", acked},     {"present", present}, {"lost", acked - present},
-                     {"subjects", g.subjects}, {"open_s", open_s}, {"index", g.index}};
+  nlohmann::json out{{"acked", acked},         {"present", present}, {"lost", acked - present},
+                     {"subjects", g.subjects}, {"open_s", open_s},   {"index", g.index}};
   if (!f.probe.empty()) {
     PipelineOptions po;
     if (!f.models.empty()) po.model_dir = f.models;
@@ -298,7 +298,8 @@ Status Check(const Flags& f, bool* all_present) {
     }
     out["probe"] = {{"mate_rank", rank},
                     {"mate_score", mate_score},
-                    {"best_other_score", r.candidates.size() > 1 ? r.candidates[rank == 1 ? 1 : 0].score : 0.0f},
+                    {"best_other_score",
+                     r.candidates.size() > 1 ? r.candidates[rank == 1 ? 1 : 0].score : 0.0f},
                     {"search_ms", search_ms}};
     if (rank == 0) *all_present = false;
   }
@@ -314,18 +315,30 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--store") f.store = next();
-    else if (a == "--key-file") f.key_file = next();
-    else if (a == "--n") f.n = std::stoll(next());
-    else if (a == "--batch") f.batch = std::max(1, std::stoi(next()));
-    else if (a == "--mate") f.mate = next();
-    else if (a == "--out") f.out = next();
-    else if (a == "--acked") f.acked = next();
-    else if (a == "--models") f.models = next();
-    else if (a == "--index") f.index = next();
-    else if (a == "--lfw") f.lfw = next();
-    else if (a == "--probe") f.probe = next();
-    else f.cmd = "usage";
+    if (a == "--store")
+      f.store = next();
+    else if (a == "--key-file")
+      f.key_file = next();
+    else if (a == "--n")
+      f.n = std::stoll(next());
+    else if (a == "--batch")
+      f.batch = std::max(1, std::stoi(next()));
+    else if (a == "--mate")
+      f.mate = next();
+    else if (a == "--out")
+      f.out = next();
+    else if (a == "--acked")
+      f.acked = next();
+    else if (a == "--models")
+      f.models = next();
+    else if (a == "--index")
+      f.index = next();
+    else if (a == "--lfw")
+      f.lfw = next();
+    else if (a == "--probe")
+      f.probe = next();
+    else
+      f.cmd = "usage";
   }
   candor::Status s;
   bool ok = true;
@@ -334,10 +347,11 @@ int main(int argc, char** argv) {
   } else if (f.cmd == "check" && !f.store.empty() && !f.acked.empty()) {
     s = Check(f, &ok);
   } else {
-    std::fprintf(stderr,
-                 "usage: load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out "
-                 "FILE [--batch B] [--models DIR] [--index SPEC] [--lfw CACHE]\n"
-                 "       load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]\n");
+    std::fprintf(
+        stderr,
+        "usage: load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out "
+        "FILE [--batch B] [--models DIR] [--index SPEC] [--lfw CACHE]\n"
+        "       load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]\n");
     return 2;
   }
   if (!s.ok()) {

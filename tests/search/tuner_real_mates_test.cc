@@ -61,7 +61,7 @@ fs::path FindCache(std::string* why) {
   std::vector<fs::path> candidates;
   const char* env = std::getenv("CANDOR_LFW_EMBEDDINGS");
   const std::string configured = CANDOR_LFW_EMBEDDINGS_DEFAULT;
-  const fs::path where = env && *env            ? fs::path(env)
+  const fs::path where = env && *env           ? fs::path(env)
                          : !configured.empty() ? fs::path(configured)
                                                : SourceDir() / "build" / "eval-cache";
   std::error_code ec;
@@ -70,7 +70,8 @@ fs::path FindCache(std::string* why) {
   } else if (fs::is_directory(where, ec)) {
     for (const auto& e : fs::directory_iterator(where, ec)) {
       const std::string name = e.path().filename().string();
-      if (name.rfind("embeddings-", 0) == 0 && e.path().extension() == ".bin") candidates.push_back(e.path());
+      if (name.rfind("embeddings-", 0) == 0 && e.path().extension() == ".bin")
+        candidates.push_back(e.path());
     }
   }
   std::sort(candidates.begin(), candidates.end(), [](const fs::path& a, const fs::path& b) {
@@ -86,9 +87,10 @@ fs::path FindCache(std::string* why) {
     }
     if (dim == 192) return c;
   }
-  *why = "no LFW embedding cache of the default (192-D) model in " + where.string() +
-         ": set CANDOR_LFW_EMBEDDINGS to a cache file or directory (`candor eval lfw` writes one to "
-         "build/eval-cache)";
+  *why =
+      "no LFW embedding cache of the default (192-D) model in " + where.string() +
+      ": set CANDOR_LFW_EMBEDDINGS to a cache file or directory (`candor eval lfw` writes one to "
+      "build/eval-cache)";
   return {};
 }
 
@@ -160,16 +162,18 @@ Outcome TuneAndCompare(const Gallery& g, ProbeNoise noise, float fixed_cosine) {
   sp.threads = 1;
   const size_t n = g.exact_top.size();
   for (size_t i = 0; i < n; ++i) {
-    auto r = ivf.Search(std::span<const float>(g.probes.data() + i * dim, static_cast<size_t>(dim)), sp);
+    auto r =
+        ivf.Search(std::span<const float>(g.probes.data() + i * dim, static_cast<size_t>(dim)), sp);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (r.ok() && !r->empty() && (*r)[0].id == g.exact_top[i]) ++out.agree;
   }
   out.probes = static_cast<int>(n);
-  std::printf("probe model %s: tuner nprobe %d/%d rerank %d, measured %.2f %% [95 %% lower %.2f %%] on %d "
-              "held-back probes; real LFW mates: %d/%d = %.2f %% agree with exact search\n",
-              noise == ProbeNoise::kIsotropic ? "isotropic 0.65" : "gallery-shaped (default)",
-              out.tuner.nprobe, out.tuner.nlist, out.tuner.rerank, 100 * out.tuner.measured,
-              100 * out.tuner.lower95, out.tuner.probes, out.agree, out.probes, 100 * out.rate());
+  std::printf(
+      "probe model %s: tuner nprobe %d/%d rerank %d, measured %.2f %% [95 %% lower %.2f %%] on %d "
+      "held-back probes; real LFW mates: %d/%d = %.2f %% agree with exact search\n",
+      noise == ProbeNoise::kIsotropic ? "isotropic 0.65" : "gallery-shaped (default)",
+      out.tuner.nprobe, out.tuner.nlist, out.tuner.rerank, 100 * out.tuner.measured,
+      100 * out.tuner.lower95, out.tuner.probes, out.agree, out.probes, 100 * out.rate());
   return out;
 }
 
@@ -177,7 +181,8 @@ class TunerRealMatesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     CANDOR_REQUIRE_DATA(data);
-    if (!fs::is_directory(data / "faces" / "lfw")) GTEST_SKIP() << "LFW not found in " << data / "faces" / "lfw";
+    if (!fs::is_directory(data / "faces" / "lfw"))
+      GTEST_SKIP() << "LFW not found in " << data / "faces" / "lfw";
     std::string why;
     const fs::path cache = FindCache(&why);
     if (cache.empty()) GTEST_SKIP() << why;
@@ -185,7 +190,8 @@ class TunerRealMatesTest : public ::testing::Test {
     g_ = Load(cache, &error);
     ASSERT_NE(g_, nullptr) << cache << ": " << error;
     // The cache must be of this LFW: its real probes' identities are folders here.
-    ASSERT_GE(g_->exact_top.size(), 1000u) << cache << " holds too few LFW identities with two images";
+    ASSERT_GE(g_->exact_top.size(), 1000u)
+        << cache << " holds too few LFW identities with two images";
   }
   Gallery* g_ = nullptr;
 };
@@ -197,7 +203,8 @@ TEST_F(TunerRealMatesTest, TunedSettingHoldsOnRealLfwMates) {
   EXPECT_GE(o.rate(), o.tuner.lower95 - kTolerance)
       << "the setting the tuner chose (nprobe " << o.tuner.nprobe << ", rerank " << o.tuner.rerank
       << ") agrees with exact search on " << o.agree << "/" << o.probes
-      << " real LFW mated probes, below its own 95 % lower bound " << o.tuner.lower95 << " minus " << kTolerance;
+      << " real LFW mated probes, below its own 95 % lower bound " << o.tuner.lower95 << " minus "
+      << kTolerance;
 }
 
 // The check has power: the old probe model's setting (isotropic noise at a
@@ -206,7 +213,8 @@ TEST_F(TunerRealMatesTest, OldIsotropicProbeModelFailsTheSameCheck) {
   const Outcome o = TuneAndCompare(*g_, ProbeNoise::kIsotropic, 0.65f);
   ASSERT_FALSE(o.tuner.exact);
   EXPECT_LT(o.rate(), o.tuner.lower95 - kTolerance)
-      << "real LFW mates agreed " << o.agree << "/" << o.probes << " at the isotropic model's setting";
+      << "real LFW mates agreed " << o.agree << "/" << o.probes
+      << " at the isotropic model's setting";
 }
 
 }  // namespace
