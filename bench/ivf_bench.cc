@@ -11,6 +11,9 @@
 //             [--flat-max 10^7] [--faiss-max 10^7] [--faiss-queries 100]
 //             [--hnsw-max 1000000] [--no-faiss] [--no-hnsw] [--probe-cosine 0.7]
 //             [--tuner-models]   (also tune with the older held-back probe models)
+//   ivf_bench --measure-only --sizes N --dir DIR [--queries 500] [--reopens 2]
+//             (reopen an index kept by --keep, with the probes and exact truth
+//             that run saved, and time it: a quiet-host re-measurement)
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
 //
 // Data (bench/face_data.h): FaceLike (random population centres + noise, close
@@ -130,6 +133,8 @@ struct Opts {
   std::string lfw;  // embedding cache: data = LfwFitted with real LFW mates
   bool keep = false;  // keep the index files
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
+  bool measure_only = false;  // reopen a kept index and its saved probes; no build
+  int reopens = 1;            // times the kept index is opened and timed
 };
 
 void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int q, const std::string& extra) {
@@ -154,6 +159,134 @@ struct Probes {
   std::vector<float> best;
   int size() const { return static_cast<int>(mate.size()); }
 };
+
+// The probe sets with their exact truth, saved beside a kept index so that a
+// later --measure-only run can time searches on a quiet host without the
+// hours of building and exact scanning (bench-private format, host byte order).
+std::string ProbesPath(const Opts& o, long n) { return o.dir + "/probes_" + std::to_string(n) + ".bin"; }
+
+template <typename T>
+void PutVec(std::ofstream& f, const std::vector<T>& v) {
+  const uint64_t c = v.size();
+  f.write(reinterpret_cast<const char*>(&c), sizeof(c));
+  f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(c * sizeof(T)));
+}
+template <typename T>
+bool GetVec(std::ifstream& f, std::vector<T>* v) {
+  uint64_t c = 0;
+  if (!f.read(reinterpret_cast<char*>(&c), sizeof(c)) || c > (uint64_t{1} << 32)) return false;
+  v->resize(c);
+  return static_cast<bool>(f.read(reinterpret_cast<char*>(v->data()), static_cast<std::streamsize>(c * sizeof(T))));
+}
+
+bool SaveProbes(const std::string& path, const std::vector<Probes>& sets) {
+  std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
+  for (const auto& p : sets) {
+    PutVec(f, std::vector<char>(p.name.begin(), p.name.end()));
+    PutVec(f, p.v);
+    PutVec(f, p.mate);
+    PutVec(f, p.truth);
+  }
+  f.close();
+  std::error_code ec;
+  if (!f) return false;
+  fs::rename(path + ".tmp", path, ec);
+  return !ec;
+}
+
+bool LoadProbes(const std::string& path, std::vector<Probes>* sets) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  while (f.peek() != std::ifstream::traits_type::eof()) {
+    Probes p;
+    std::vector<char> name;
+    if (!GetVec(f, &name) || !GetVec(f, &p.v) || !GetVec(f, &p.mate) || !GetVec(f, &p.truth)) return false;
+    if (p.truth.size() != p.mate.size()) return false;
+    p.name.assign(name.begin(), name.end());
+    sets->push_back(std::move(p));
+  }
+  return !sets->empty();
+}
+
+using Top1 = std::function<int64_t(const float*)>;
+
+// p50/p99 and agreement over the first `limit` probes of each set.
+void Measure(const std::vector<Probes>& sets, long n, int dim, const char* engine, int threads,
+             const std::string& extra, const Top1& top1, int limit) {
+  for (const auto& p : sets) {
+    std::vector<double> ms;
+    int hit = 0, mates = 0, q = std::min(p.size(), limit);
+    for (int j = 0; j < q; ++j) {
+      const auto t = Clock::now();
+      const int64_t id = top1(p.v.data() + static_cast<size_t>(j) * dim);
+      ms.push_back(Since(t) * 1e3);
+      hit += id == p.truth[j];
+      mates += id == p.mate[j];
+    }
+    Row(engine, n, threads, Percentiles(ms), hit, mates, q, p.name + "; " + extra + "; " + Load());
+  }
+}
+
+// Opens the kept index (timed, `reopens` times) and measures it on 1 and 2
+// threads. False when it cannot be opened.
+bool MeasureReopened(const Opts& o, const candor::IndexFiles& files, const std::vector<Probes>& sets, long n,
+                     int dim) {
+  std::unique_ptr<candor::Index> idx;
+  for (int r = 0; r < std::max(1, o.reopens); ++r) {
+    idx.reset();
+    malloc_trim(0);
+    const double rss_before = RssGiB();
+    const auto tr = Clock::now();
+    auto reopened = candor::OpenIndex(files);
+    if (!reopened.ok()) {
+      std::printf("OpenIndex: %s\n", reopened.status().ToString().c_str());
+      return false;
+    }
+    std::printf("candor reopen %d: %.2f s, RSS %.2f -> %.2f GiB; %s; %s\n", r + 1, Since(tr), rss_before, RssGiB(),
+                (*reopened)->Describe().c_str(), Load().c_str());
+    std::fflush(stdout);
+    idx = std::move(*reopened);
+  }
+  const candor::RecallReport rr = idx->Recall();
+  for (int threads : {1, 2}) {
+    char extra[200];
+    std::snprintf(extra, sizeof(extra), "nprobe %d/%d, rerank %d; RSS %.2f GiB", rr.nprobe, rr.nlist, rr.rerank,
+                  RssGiB());
+    Measure(sets, n, dim, "candor IVF-PQ4fs + int8 re-rank (encrypted files)", threads, extra,
+            [&](const float* q) -> int64_t {
+              auto r = idx->Search(std::span<const float>(q, dim), {.k = 10, .threads = threads});
+              return r.ok() && !r->empty() ? (*r)[0].id : -1;
+            },
+            o.queries);
+  }
+  std::printf("RSS after the searches %.2f GiB; %s\n", RssGiB(), Load().c_str());
+  return true;
+}
+
+// The same key and directory RunSize uses for size n.
+candor::IndexFiles BenchFiles(const Opts& o, long n) {
+  std::vector<uint8_t> key(32);
+  std::mt19937 kr(5);
+  for (auto& b : key) b = static_cast<uint8_t>(kr());
+  return candor::IndexFiles{o.dir + "/candor_" + std::to_string(n), key};
+}
+
+// --measure-only: no generation, no build; the index RunSize kept (--keep)
+// and the probes it saved.
+void MeasureOnly(const Opts& o, long n) {
+  std::printf("\n## N = %ld, kept index, measure only\n\n", n);
+  std::vector<Probes> sets;
+  if (!LoadProbes(ProbesPath(o, n), &sets)) {
+    std::printf("cannot read %s (run once with --keep first)\n", ProbesPath(o, n).c_str());
+    return;
+  }
+  const int dim = static_cast<int>(sets[0].v.size() / std::max<size_t>(1, sets[0].mate.size()));
+  const auto files = BenchFiles(o, n);
+  std::printf("disk %.2f GiB; %s\n", DirBytes(files.dir) / 1073741824.0, Load().c_str());
+  std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  (void)MeasureReopened(o, files, sets, n, dim);
+}
 
 void RunSize(const Opts& o, const bench::Source& gen, long n) {
   const int dim = gen.dim();
@@ -185,12 +318,9 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
   }
   // One pass over the data: candor's index, exact truth (chunk by chunk, so
   // 10^8 never has to fit), Flat kept for latency up to flat_max, FAISS.
-  const std::string dir = o.dir + "/candor_" + std::to_string(n);
+  const candor::IndexFiles files = BenchFiles(o, n);
+  const std::string dir = files.dir;
   fs::remove_all(dir);
-  std::vector<uint8_t> key(32);
-  std::mt19937 kr(5);
-  for (auto& b : key) b = static_cast<uint8_t>(kr());
-  const candor::IndexFiles files{dir, key};
   const std::string spec = o.spec + ",TrainAt" + std::to_string(std::min(o.train_at, n));
   auto made = candor::CreateIndex(spec, dim, files);
   if (!made.ok()) {
@@ -291,6 +421,7 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
     for (int j = 0; j < p.size(); ++j) mates += p.truth[j] == p.mate[j];
     std::printf("exact (int8) search: true mate at rank 1 for %d/%d %s\n", mates, p.size(), p.name.c_str());
   }
+  if (o.keep && !SaveProbes(ProbesPath(o, n), sets)) std::printf("could not save %s\n", ProbesPath(o, n).c_str());
   // The tuner's estimate against the same setting measured on the bench's
   // probes (real LFW mates above all): one row per held-back probe model.
   auto agreement = [&](const Probes& p) {
@@ -339,20 +470,8 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
 
   std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
-  auto measure = [&](const char* engine, int threads, const std::string& extra,
-                     const std::function<int64_t(const float*)>& top1, int limit) {
-    for (const auto& p : sets) {
-      std::vector<double> ms;
-      int hit = 0, mates = 0, q = std::min(p.size(), limit);
-      for (int j = 0; j < q; ++j) {
-        const auto t = Clock::now();
-        const int64_t id = top1(p.v.data() + static_cast<size_t>(j) * dim);
-        ms.push_back(Since(t) * 1e3);
-        hit += id == p.truth[j];
-        mates += id == p.mate[j];
-      }
-      Row(engine, n, threads, Percentiles(ms), hit, mates, q, p.name + "; " + extra + "; " + Load());
-    }
+  auto measure = [&](const char* engine, int threads, const std::string& extra, const Top1& top1, int limit) {
+    Measure(sets, n, dim, engine, threads, extra, top1, limit);
   };
   if (flat) {
     for (int threads : {1, 2}) {
@@ -364,28 +483,7 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
     flat.reset();
     malloc_trim(0);
   }
-  {
-    const double rss_before = RssGiB();
-    const auto tr = Clock::now();
-    auto reopened = candor::OpenIndex(files);
-    if (!reopened.ok()) {
-      std::printf("OpenIndex: %s\n", reopened.status().ToString().c_str());
-      return;
-    }
-    const double reopen_s = Since(tr);
-    auto& idx = *reopened;
-    std::printf("candor reopen %.2f s (page cache as the build left it), RSS %.2f -> %.2f GiB; %s\n", reopen_s,
-                rss_before, RssGiB(), Load().c_str());
-    for (int threads : {1, 2}) {
-      char extra[200];
-      std::snprintf(extra, sizeof(extra), "nprobe %d/%d, rerank %d; RSS %.2f GiB", rr.nprobe, rr.nlist, rr.rerank,
-                    RssGiB());
-      measure("candor IVF-PQ4fs + int8 re-rank (encrypted files)", threads, extra, [&](const float* q) -> int64_t {
-        auto r = idx->Search(std::span<const float>(q, dim), {.k = 10, .threads = threads});
-        return r.ok() && !r->empty() ? (*r)[0].id : -1;
-      }, nq);
-    }
-  }
+  if (!MeasureReopened(o, files, sets, n, dim)) return;
   if (!o.keep) fs::remove_all(dir);
   malloc_trim(0);
 #ifdef CANDOR_HAVE_FAISS
@@ -505,6 +603,8 @@ int main(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--no-hnsw") o.hnsw = false;
     else if (a == "--tuner-models") o.tuner_models = true;
+    else if (a == "--measure-only") o.measure_only = true;
+    else if (a == "--reopens") o.reopens = std::atoi(next().c_str());
     else if (a == "--kernels") {
       KernelSpeed();
       return 0;
@@ -517,6 +617,10 @@ int main(int argc, char** argv) {
   }
   fs::create_directories(o.dir);
   std::printf("ivf_bench: %u hardware threads\n", std::thread::hardware_concurrency());
+  if (o.measure_only) {
+    for (long n : o.sizes) MeasureOnly(o, n);
+    return 0;
+  }
   std::unique_ptr<bench::Source> gen;
   if (!o.lfw.empty()) {
     std::string err;
