@@ -10,7 +10,7 @@
 #
 #   scripts/load_test.sh [--n 1000000] [--duration 60] [--dir /tmp/candor-load]
 #                        [--port 0] [--identify-conns 4] [--enroll-conns 4]
-#                        [--index SPEC] [--lfw CACHE] [--batch B] [--https]
+#                        [--index SPEC] [--lfw CACHE] [--batch B] [--https] [--retune]
 #
 # The gallery is built once (bench/load/load_setup: synthetic templates with
 # the real model's id and dimension through Store::Enroll in group commits of
@@ -21,7 +21,9 @@
 # face-like (a mixture fitted to that LFW embedding cache of the default
 # model, bench/face_data.h) instead of random unit vectors. --https serves
 # TLS (a throw-away self-signed certificate in DIR/tls) and wrk talks HTTPS;
-# without it, loopback HTTP. --port 0 (default) lets the server pick a free
+# without it, loopback HTTP. --retune re-measures the compressed index's
+# recall setting at the gallery's present size before serving (the store
+# tunes only when the index trains, at its TrainAt). --port 0 (default) lets the server pick a free
 # port. Rate limits are off for this run (--rate-limit 0, --image-budget 0): the load
 # accounts are machine accounts of this test only. Prints one JSON summary;
 # exit 1 on any error, lost enrollment or missed mate. Needs a built tree (CANDOR_BUILD_DIR,
@@ -30,7 +32,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${CANDOR_BUILD_DIR:-$ROOT/build}"
 DATA="${CANDOR_DATA:-$ROOT/../shared/data}"
-N=1000000 DURATION=60 DIR=/tmp/candor-load PORT=0 ID_CONNS=4 EN_CONNS=4 INDEX="" LFW="" BATCH=10000 HTTPS=0
+N=1000000 DURATION=60 DIR=/tmp/candor-load PORT=0 ID_CONNS=4 EN_CONNS=4 INDEX="" LFW="" BATCH=10000 HTTPS=0 RETUNE=0
 while (($#)); do
   case "$1" in
     --n) N="$2"; shift 2 ;;
@@ -43,7 +45,8 @@ while (($#)); do
     --lfw) LFW="$2"; shift 2 ;;
     --batch) BATCH="$2"; shift 2 ;;
     --https) HTTPS=1; shift ;;
-    *) echo "usage: $0 [--n N] [--duration S] [--dir DIR] [--port P] [--identify-conns C] [--enroll-conns C] [--index SPEC] [--lfw CACHE] [--batch B] [--https]" >&2; exit 2 ;;
+    --retune) RETUNE=1; shift ;;
+    *) echo "usage: $0 [--n N] [--duration S] [--dir DIR] [--port P] [--identify-conns C] [--enroll-conns C] [--index SPEC] [--lfw CACHE] [--batch B] [--https] [--retune]" >&2; exit 2 ;;
   esac
 done
 CANDOR="$BUILD/src/cli/candor"
@@ -73,12 +76,19 @@ load_prepare_before=$(loadavg)
 "$SETUP" "${setup_args[@]}" >"$DIR/prepare.json"
 load_prepare_after=$(loadavg)
 log "prepare: $(cat "$DIR/prepare.json"); load: $load_prepare_before -> $load_prepare_after"
+# shellcheck disable=SC1091
+. "$DIR/load.env"
+retune='{}'
+if [ "$RETUNE" = 1 ]; then
+  log "re-measuring the index's recall setting at $LOAD_SUBJECTS templates; load: $(loadavg)"
+  "$SETUP" retune --store "$STORE" --key-file "$KEY" >"$DIR/retune.json"
+  retune=$(cat "$DIR/retune.json")
+  log "retune: $retune; load: $(loadavg)"
+fi
 disk_mb() { du -sm "$1" 2>/dev/null | cut -f1; }
 store_disk_mb=$(disk_mb "$STORE")
 index_disk_mb=$(disk_mb "$STORE/index" || echo 0)
 log "store on disk: ${store_disk_mb} MiB (index files: ${index_disk_mb:-0} MiB)"
-# shellcheck disable=SC1091
-. "$DIR/load.env"
 
 # Request bodies (base64 photo in JSON).
 printf '{"authorization_id":"%s","gallery":"load","image":"%s"}' "$LOAD_AUTHORIZATION_ID" \
@@ -154,9 +164,9 @@ set +e
 check_rc=$?
 set -e
 identify=$(cat "$DIR/identify.result") enroll=$(cat "$DIR/enroll.result")
-summary=$(printf '{"gallery_templates_before":%s,"index":"%s","scheme":"%s","store_disk_mib":%s,"index_disk_mib":%s,"prepare":%s,"load_prepare":"%s -> %s","server_open_s":%s,"load_open":"%s -> %s","server_rss_mib":{"after_open":%s,"after_run":%s,"peak":%s},"duration_s":%s,"wall_s":%s,"server_cpu_s":%s,"load_before":"%s","load_after":"%s","identify":%s,"enroll":%s,"check":%s}' \
+summary=$(printf '{"gallery_templates_before":%s,"index":"%s","scheme":"%s","store_disk_mib":%s,"index_disk_mib":%s,"prepare":%s,"load_prepare":"%s -> %s","retune":%s,"server_open_s":%s,"load_open":"%s -> %s","server_rss_mib":{"after_open":%s,"after_run":%s,"peak":%s},"duration_s":%s,"wall_s":%s,"server_cpu_s":%s,"load_before":"%s","load_after":"%s","identify":%s,"enroll":%s,"check":%s}' \
   "$LOAD_SUBJECTS" "${INDEX:-Flat,int8}" "$SCHEME" "${store_disk_mb:-0}" "${index_disk_mb:-0}" "$(cat "$DIR/prepare.json")" \
-  "$load_prepare_before" "$load_prepare_after" "$open_s" "$load_open_before" "$load_open_after" \
+  "$load_prepare_before" "$load_prepare_after" "$retune" "$open_s" "$load_open_before" "$load_open_after" \
   "${rss_open:-0}" "${rss_end:-0}" "${rss_peak:-0}" "$DURATION" "$wall" "$srv_cpu_s" "$load_before" "$load_after" \
   "$identify" "$enroll" "$(cat "$DIR/check.json")")
 echo "$summary"
