@@ -15,6 +15,12 @@
 //             (reopen an index kept by --keep, with the probes and exact truth
 //             that run saved, and time it: a quiet-host re-measurement)
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
+//   ivf_bench --reopen DIR [--reopen-times 3] [--read-only]
+//             (reopens an index directory this bench built, e.g. DIR =
+//             ivf_bench_data/candor_10000000, and prints each open's time, RSS
+//             and whether it loaded the snapshot or the records; the first
+//             open of a directory without a snapshot writes one; a
+//             --read-only open never does)
 //
 // Data (bench/face_data.h): FaceLike (random population centres + noise, close
 // to the uniform worst case) or, with --lfw, a Gaussian mixture fitted to real
@@ -132,6 +138,9 @@ struct Opts {
   float probe_cosine = 0.7f;
   std::string lfw;  // embedding cache: data = LfwFitted with real LFW mates
   bool keep = false;  // keep the index files
+  std::string reopen;   // --reopen DIR
+  int reopen_times = 3;
+  bool read_only = false;
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
   bool measure_only = false;  // reopen a kept index and its saved probes; no build
   int reopens = 1;            // times the kept index is opened and timed
@@ -149,6 +158,47 @@ std::string Load() {
   char b[64];
   std::snprintf(b, sizeof(b), "load %.1f", l[0]);
   return b;
+}
+
+// The key every index this bench builds is encrypted with.
+std::vector<uint8_t> BenchKey() {
+  std::vector<uint8_t> key(32);
+  std::mt19937 kr(5);
+  for (auto& b : key) b = static_cast<uint8_t>(kr());
+  return key;
+}
+
+// Opens an index directory built by this bench `times` times in a row.
+int Reopen(const std::string& dir, int times, bool read_only) {
+  candor::IndexFiles files{dir, BenchKey()};
+  files.read_only = read_only;
+  for (int i = 0; i < times; ++i) {
+    const double rss0 = RssGiB();
+    const std::string load0 = Load();
+    const auto t = Clock::now();
+    auto opened = candor::OpenIndex(files);
+    const double s = Since(t);
+    if (!opened.ok()) {
+      std::printf("OpenIndex(%s): %s\n", dir.c_str(), opened.status().ToString().c_str());
+      return 1;
+    }
+    const auto* ivf = dynamic_cast<const candor::search::IvfPqIndex*>(opened->get());
+    std::string how = "?";
+    if (ivf != nullptr) {
+      const auto& info = ivf->open_info();
+      how = info.from_snapshot ? "snapshot (+" + std::to_string(info.tail_rows) + " tail rows, " +
+                                     std::to_string(info.removals_replayed) + " removals replayed)"
+                               : "records (" + info.note + ")";
+      if (info.snapshot_written) how += "; wrote a fresh snapshot";
+    }
+    std::printf("reopen %d: %.2f s, %lld templates, RSS %.2f -> %.2f GiB, %s -> %s; from %s\n", i + 1, s,
+                static_cast<long long>((*opened)->size()), rss0, RssGiB(), load0.c_str(), Load().c_str(),
+                how.c_str());
+    std::fflush(stdout);
+    opened->reset();
+    malloc_trim(0);
+  }
+  return 0;
 }
 
 // One probe set: vectors, the row of each probe's mate, exact truth.
@@ -242,8 +292,12 @@ bool MeasureReopened(const Opts& o, const candor::IndexFiles& files, const std::
       std::printf("OpenIndex: %s\n", reopened.status().ToString().c_str());
       return false;
     }
-    std::printf("candor reopen %d: %.2f s, RSS %.2f -> %.2f GiB; %s; %s\n", r + 1, Since(tr), rss_before, RssGiB(),
-                (*reopened)->Describe().c_str(), Load().c_str());
+    const double secs = Since(tr);
+    const auto* ivf = dynamic_cast<const candor::search::IvfPqIndex*>(reopened->get());
+    const bool snap = ivf != nullptr && ivf->open_info().from_snapshot;
+    std::printf("candor reopen %d: %.2f s (from the %s%s), RSS %.2f -> %.2f GiB; %s; %s\n", r + 1, secs,
+                snap ? "snapshot" : "records", ivf && ivf->open_info().snapshot_written ? ", wrote a snapshot" : "",
+                rss_before, RssGiB(), (*reopened)->Describe().c_str(), Load().c_str());
     std::fflush(stdout);
     idx = std::move(*reopened);
   }
@@ -265,10 +319,7 @@ bool MeasureReopened(const Opts& o, const candor::IndexFiles& files, const std::
 
 // The same key and directory RunSize uses for size n.
 candor::IndexFiles BenchFiles(const Opts& o, long n) {
-  std::vector<uint8_t> key(32);
-  std::mt19937 kr(5);
-  for (auto& b : key) b = static_cast<uint8_t>(kr());
-  return candor::IndexFiles{o.dir + "/candor_" + std::to_string(n), key};
+  return candor::IndexFiles{o.dir + "/candor_" + std::to_string(n), BenchKey()};
 }
 
 // --measure-only: no generation, no build; the index RunSize kept (--keep)
@@ -605,6 +656,9 @@ int main(int argc, char** argv) {
     else if (a == "--tuner-models") o.tuner_models = true;
     else if (a == "--measure-only") o.measure_only = true;
     else if (a == "--reopens") o.reopens = std::atoi(next().c_str());
+    else if (a == "--reopen") o.reopen = next();
+    else if (a == "--reopen-times") o.reopen_times = std::atoi(next().c_str());
+    else if (a == "--read-only") o.read_only = true;
     else if (a == "--kernels") {
       KernelSpeed();
       return 0;
@@ -615,6 +669,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (!o.reopen.empty()) return Reopen(o.reopen, o.reopen_times, o.read_only);
   fs::create_directories(o.dir);
   std::printf("ivf_bench: %u hardware threads\n", std::thread::hardware_concurrency());
   if (o.measure_only) {

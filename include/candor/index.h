@@ -169,9 +169,13 @@ struct IndexFiles {
 StatusOr<std::unique_ptr<Index>> CreateIndex(std::string_view spec, int dim,
                                              const IndexFiles& files);
 
-// Reopens an index made by CreateIndex (mmap; the compact codes are read and
-// checked). Errors: NOT_FOUND (no index), UNAUTHENTICATED (wrong key),
-// DATA_LOSS naming the file and offset of a corrupt or missing part.
+// Reopens an index made by CreateIndex (mmap; the compact codes, ids and id
+// map come from the encrypted snapshot when it is valid for the committed rows,
+// else from the per-row records, read and checked, after which a writer writes
+// a fresh snapshot: docs/STORE.md). Errors: NOT_FOUND (no index),
+// UNAUTHENTICATED (wrong key), DATA_LOSS naming the file and offset of a
+// corrupt or missing part (a damaged snapshot is not an error: the records are
+// used instead).
 StatusOr<std::unique_ptr<Index>> OpenIndex(const IndexFiles& files);
 
 }  // namespace candor

@@ -3,6 +3,7 @@
 #include "search/id_map.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace candor::search {
 
@@ -61,6 +62,20 @@ bool IdMap::Erase(int64_t id) {
   }
   slots_[hole] = 0;
   --size_;
+  return true;
+}
+
+bool IdMap::Adopt(std::vector<uint64_t> slots, size_t size, size_t rows) {
+  const size_t n = slots.size();
+  if (n == 0 ? size != 0 : (n & (n - 1)) != 0 || size >= n) return false;
+  size_t used = 0;
+  for (uint64_t s : slots) {
+    if (s > rows) return false;
+    used += s != 0;
+  }
+  if (used != size) return false;
+  slots_ = std::move(slots);
+  size_ = size;
   return true;
 }
 

@@ -38,6 +38,14 @@ class IdMap {
   // Forgets everything, keeps the capacity.
   void Clear();
 
+  // The slot table, for persisting it (a snapshot of the index: ivf_snapshot.h).
+  const std::vector<uint64_t>& slots() const { return slots_; }
+  // Takes over a persisted slot table over the same ids array. Returns false
+  // (and leaves the map unchanged) unless the table is a power of two in size
+  // and every slot is empty or names a row below `rows`, and `size` slots are
+  // used; a table that passes is safe to probe (no out-of-range read).
+  bool Adopt(std::vector<uint64_t> slots, size_t size, size_t rows);
+
  private:
   static uint64_t Hash(int64_t id) {
     uint64_t z = static_cast<uint64_t>(id) + 0x9E3779B97F4A7C15ULL;

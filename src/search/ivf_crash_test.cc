@@ -6,6 +6,12 @@
 // the parent kills it at a random moment, reopens the index and checks that
 // every acknowledged add is present, every acknowledged removal is absent and
 // never returned by a search, and nothing else appeared.
+//
+// The snapshot (ivf_snapshot.h) the same way: a child opens the index (writing
+// the snapshot when it is missing) and then removes templates (each removal
+// also overwrites the row's codes in the snapshot); killed at any moment, the
+// next open loses nothing, every acknowledged removal stays removed, and the
+// snapshot then on disk holds no code of a removed row.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,17 +20,22 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
 
 #include "candor/index.h"
+#include "search/ivf_pq_index.h"
 #include "search/ivf_test_util.h"
 #include "search/synthetic_data.h"
 
 namespace candor::search {
 namespace {
 
+using testing::Ids;
+using testing::SnapshotCopies;
 using testing::TempDir;
 using testing::TestKey;
 
@@ -161,6 +172,136 @@ TEST(IvfCrashTest, AcknowledgedAddsAndRemovalsSurviveSigkill) {
     EXPECT_EQ((*index)->size(), static_cast<int64_t>(live.size())) << "round " << round;
   }
   EXPECT_TRUE(saw_trained) << "no round reached training: the test did not cover the trained path";
+}
+
+
+constexpr int kSnapRows = 60000;
+constexpr char kSnapSpec[] = "IVF64,PQ16x4fs,TrainAt2000";
+
+// Child: open (a missing snapshot is written here), report it, then remove
+// ids round*1000 + 1, 2, ... one at a time with the pending/ack protocol.
+[[noreturn]] void SnapshotChild(const IndexFiles& files, int round, int fd) {
+  auto index = OpenIndex(files);
+  if (!index.ok()) _exit(3);
+  const int64_t opened = 0;
+  if (::write(fd, &opened, sizeof(opened)) != sizeof(opened)) _exit(5);
+  for (int64_t id = static_cast<int64_t>(round) * 1000 + 1;; ++id) {
+    const int64_t intent = id | kPending;
+    if (::write(fd, &intent, sizeof(intent)) != sizeof(intent)) _exit(5);
+    if (!(*index)->Remove(std::vector<int64_t>{id}).ok()) _exit(6);
+    const int64_t neg = -id;
+    if (::write(fd, &neg, sizeof(neg)) != sizeof(neg)) _exit(5);
+  }
+}
+
+double OpenSeconds(const IndexFiles& files) {
+  const auto t = std::chrono::steady_clock::now();
+  auto index = OpenIndex(files);
+  EXPECT_TRUE(index.ok()) << index.status().ToString();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+TEST(IvfCrashTest, SnapshotWriteAndShredSurviveSigkill) {
+  TempDir dir;
+  const IndexFiles files{dir.path(), TestKey()};
+  const std::string snap = dir.path() + "/snapshot";
+  const auto data = StructuredVectors(kSnapRows, kDim, 40, 0.9f, 3);
+  {
+    auto index = CreateIndex(kSnapSpec, kDim, files);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    for (int64_t at = 0; at < kSnapRows; at += 10000) {
+      ASSERT_TRUE((*index)->Add(std::span<const float>(data).subspan(static_cast<size_t>(at) * kDim, 10000 * kDim),
+                                Ids(at + 1, 10000)).ok());
+    }
+  }
+  // When the snapshot write happens: after a records load (a read-only open
+  // loads the same way and writes nothing), before a writer's open returns.
+  IndexFiles ro = files;
+  ro.read_only = true;
+  const double t_load = OpenSeconds(ro);
+  const double t_write = OpenSeconds(files);  // writes it
+  ASSERT_TRUE(std::filesystem::exists(snap));
+  std::set<int64_t> removed;
+  std::mt19937 rng(11);
+  int killed_writing = 0, killed_removing = 0, rounds = 0;
+  double aim = (t_load + t_write) / 2;
+  for (int round = 1; round <= 40; ++round) {
+    ++rounds;
+    const bool rewrite = round % 2 == 1;  // odd rounds: the child writes the snapshot
+    if (rewrite) std::filesystem::remove(snap);
+    int pipefd[2];
+    ASSERT_EQ(::pipe(pipefd), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(pipefd[0]);
+      SnapshotChild(files, round, pipefd[1]);
+    }
+    ::close(pipefd[1]);
+    // Odd rounds aim at the write (the aim moves after each: later if the
+    // kill came before it, earlier if after), even ones at the first removals.
+    const double at = rewrite ? aim * std::uniform_real_distribution<double>(0.85, 1.15)(rng)
+                              : std::uniform_real_distribution<double>(0.1 * t_load, 0.2 * t_load + 0.3)(rng);
+    ::usleep(static_cast<useconds_t>(at * 1e6));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited by itself, code " << WEXITSTATUS(status);
+    bool opened = false;
+    int64_t v, pending = 0;
+    while (::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) {
+      if (v == 0) {
+        opened = true;
+      } else if (v >= kPending) {
+        pending = v & (kPending - 1);
+      } else {
+        removed.insert(-v);
+        pending = 0;
+      }
+    }
+    ::close(pipefd[0]);
+    if (!opened && std::filesystem::exists(dir.path() + "/snapshot.tmp")) ++killed_writing;
+    if (rewrite) aim *= opened ? 0.85 : std::filesystem::exists(dir.path() + "/snapshot.tmp") ? 1.0 : 1.15;
+    if (opened && pending != 0) ++killed_removing;
+
+    auto opened_again = OpenIndex(files);
+    ASSERT_TRUE(opened_again.ok()) << "round " << round << ": " << opened_again.status().ToString();
+    auto& index = *opened_again;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/snapshot.tmp")) << "round " << round;
+    // A removal killed before its ack may or may not have landed: finish it.
+    if (pending != 0) {
+      const Status st = index->Remove(std::vector<int64_t>{pending});
+      ASSERT_TRUE(st.ok() || st.code() == Code::kNotFound) << st.ToString();
+      removed.insert(pending);
+    }
+    ASSERT_EQ(index->size(), kSnapRows - static_cast<int64_t>(removed.size())) << "round " << round;
+    for (int64_t id : removed) {
+      ASSERT_EQ(index->Remove(std::vector<int64_t>{id}).code(), Code::kNotFound) << "round " << round;
+      auto r = index->Search(std::span<const float>(data).subspan(static_cast<size_t>(id - 1) * kDim, kDim), {.k = 3});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      for (const Candidate& c : *r) ASSERT_NE(c.id, id) << "round " << round;
+    }
+    // Live rows are all there (a few spot checks by their own template).
+    for (int64_t id : {int64_t{59999}, int64_t{12345}, int64_t{777}}) {
+      if (removed.count(id)) continue;
+      auto r = index->Search(std::span<const float>(data).subspan(static_cast<size_t>(id - 1) * kDim, kDim), {.k = 1});
+      ASSERT_TRUE(r.ok() && r->size() == 1 && (*r)[0].id == id) << "round " << round << ": id " << id;
+    }
+    // The snapshot on disk now holds no code and no template CRC of a removed row.
+    index.reset();
+    std::vector<uint64_t> rows;
+    for (int64_t id : removed) rows.push_back(static_cast<uint64_t>(id - 1));
+    const auto held = SnapshotCopies(files, 64, 16, rows);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      ASSERT_TRUE(!held[k].found || held[k].codes_zero) << "round " << round << ": row " << rows[k];
+      ASSERT_EQ(held[k].vec_crc, 0u) << "round " << round << ": row " << rows[k];
+    }
+    if (round >= 12 && killed_writing > 0 && killed_removing > 0) break;
+  }
+  std::printf("%d rounds: %d killed while writing the snapshot, %d while removing (load %.2f s, write %.2f s)\n",
+              rounds, killed_writing, killed_removing, t_load, t_write);
+  EXPECT_GT(killed_writing, 0) << "no kill landed during a snapshot write: the test did not cover it";
+  EXPECT_GT(killed_removing, 0) << "no kill landed during a removal";
 }
 
 }  // namespace

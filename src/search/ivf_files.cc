@@ -346,19 +346,24 @@ Status IvfFiles::Append(const uint8_t* vectors, const uint8_t* records, size_t n
   return CommitManifest(next);
 }
 
-Status IvfFiles::ForEachRecord(int tasks,
-                               const std::function<void(int, uint64_t, const RowRecord&)>& fn,
-                               const std::function<bool(uint64_t)>& skip) const {
+Status IvfFiles::ForEachRecordFrom(uint64_t first_row, int tasks,
+                                   const std::function<void(int, uint64_t, const RowRecord&)>& fn,
+                                   const std::function<bool(uint64_t)>& skip) const {
   const size_t rb = RecordBytes(man_.m);
   const size_t code_bytes = static_cast<size_t>(man_.m) / 2;
   const std::string path = RecordsPath(man_.generation);
   tasks = std::max(1, tasks);
+  const uint64_t rows = static_cast<uint64_t>(man_.rows);
+  first_row = std::min(first_row, rows);
+  const auto task_begin = [&](int t) {
+    return first_row + (rows - first_row) * static_cast<uint64_t>(t) / static_cast<uint64_t>(tasks);
+  };
   std::vector<Status> errors(static_cast<size_t>(tasks));
   auto run = [&](int t) {
     constexpr uint64_t kChunk = 16384;
     std::vector<uint8_t> buf;
-    const uint64_t end = TaskBegin(tasks, t + 1);
-    for (uint64_t first = TaskBegin(tasks, t); first < end; first += kChunk) {
+    const uint64_t end = task_begin(t + 1);
+    for (uint64_t first = task_begin(t); first < end; first += kChunk) {
       const size_t n = static_cast<size_t>(std::min(kChunk, end - first));
       buf.resize(n * rb);
       Status st = PReadAll(rec_fd_, buf.data(), buf.size(), first * rb, path);

@@ -103,11 +103,14 @@ class IvfFiles {
   // in row order, run in parallel (the callbacks of different tasks run
   // concurrently; within a task rows come in order).
   Status ForEachRecord(int tasks, const std::function<void(int, uint64_t, const RowRecord&)>& fn,
-                       const std::function<bool(uint64_t)>& skip) const;
-  // The first row of task t's range (as ForEachRecord splits them).
-  uint64_t TaskBegin(int tasks, int t) const {
-    return static_cast<uint64_t>(man_.rows) * static_cast<uint64_t>(t) / static_cast<uint64_t>(tasks);
+                       const std::function<bool(uint64_t)>& skip) const {
+    return ForEachRecordFrom(0, tasks, fn, skip);
   }
+  // The same over the committed rows from `first` on (the tail a snapshot does
+  // not cover: ivf_snapshot.h); tasks split [first, rows).
+  Status ForEachRecordFrom(uint64_t first, int tasks,
+                           const std::function<void(int, uint64_t, const RowRecord&)>& fn,
+                           const std::function<bool(uint64_t)>& skip) const;
   // Decrypts row `row` into out (dim bytes).
   void ReadRow(uint64_t row, uint8_t* out) const;
   // True if row's bytes on disk are all zero (Shred overwrote it).
@@ -126,12 +129,14 @@ class IvfFiles {
   Status Shred(const std::vector<uint64_t>& rows);
   // Commits a new recall setting.
   Status SaveRecall(const RecallReport& r);
+  // XORs `len` bytes at file offset `offset` with the ChaCha20 keystream of
+  // nonce n under the index key (encrypts and decrypts; nothing without a key).
+  void Crypt(uint8_t* buf, size_t len, uint64_t offset, const Nonce& n) const;
 
  private:
   IvfFiles() = default;
   Status CommitManifest(const IvfManifest& m);
   Status MapVectors();
-  void Crypt(uint8_t* buf, size_t len, uint64_t offset, const Nonce& n) const;
   std::string RecordsPath(uint64_t gen) const;
   std::string TrainPath(uint64_t gen) const;
 

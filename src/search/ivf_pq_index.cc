@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <random>
 #include <thread>
 #include <unordered_set>
 
+#include "common/file_util.h"
 #include "common/hash.h"
 #include "search/cpu_features.h"
 #include "search/flat_index.h"
@@ -367,7 +369,15 @@ Status IvfPqIndex::Remove(std::span<const int64_t> ids) {
       if (!mem_rows_.empty()) std::fill_n(mem_rows_.begin() + static_cast<std::ptrdiff_t>(row * dim), dim, 128);
     }
     if (files_) {
+      for (uint64_t row : rows) vec_crc_[row] = 0;
       Status st = files_->Shred(rows);
+      if (st.ok() && snap_) {
+        // The snapshot's copy of their codes too; if that fails, no snapshot.
+        if (!snap_->Shred(Locate(rows)).ok()) {
+          snap_.reset();
+          st = IvfSnapshot::Delete(files_->dir());
+        }
+      }
       if (!st.ok()) {
         return UnavailableError("Remove: the templates are removed (durably), but overwriting them failed: " +
                                 st.message());
@@ -700,6 +710,10 @@ Status IvfPqIndex::TrainLocked() {
       pq_ = saved_pq;
       return st;
     }
+    // The snapshot of the old generation is stale: removed, so it keeps no
+    // copy of codes (the next open writes a fresh one).
+    snap_.reset();
+    (void)IvfSnapshot::Delete(files_->dir());
   }
   lists_.assign(static_cast<size_t>(nlist_), List{});
   max_list_ = 0;
@@ -889,21 +903,67 @@ Status IvfPqIndex::TuneLocked(double target) {
 
 Status IvfPqIndex::LoadFromFiles() {
   const IvfManifest& man = files_->manifest();
-  const size_t rows = static_cast<size_t>(man.rows);
-  const size_t dim = static_cast<size_t>(this->dim());
   CANDOR_ASSIGN_OR_RETURN(auto tombs, files_->ReadTombstones());
-  ids_.assign(rows, 0);
-  dead_.assign((rows + 63) / 64, 0);
-  vec_crc_.assign(rows, 0);
-  for (const auto& [row, id] : tombs) {
-    if (!IsDead(row)) ++dead_rows_;
-    dead_[row >> 6] |= uint64_t{1} << (row & 63);
-    ids_[row] = id;
-  }
   if (man.trained) {
     CANDOR_ASSIGN_OR_RETURN(auto train, files_->ReadTrain());
     CANDOR_RETURN_IF_ERROR(DeserializeTrain(train));
     trained_ = true;
+  }
+  if (!files_->read_only()) {
+    // A snapshot write that crashed left its temporary file (encrypted codes): remove it.
+    std::error_code ec;
+    if (std::filesystem::remove(files_->dir() + "/snapshot.tmp", ec)) (void)SyncDir(files_->dir());
+  }
+  bool from_snapshot = false, rewrite = false;
+  if (trained_) {
+    // The snapshot when it is there and valid; otherwise the records (which
+    // are the truth: a stale or damaged snapshot never loses a row).
+    const Status st = LoadSnapshot(tombs, &rewrite);
+    from_snapshot = st.ok();
+    if (!from_snapshot) {
+      open_info_ = OpenInfo{};
+      open_info_.note = st.message();
+      snap_.reset();
+    }
+  }
+  if (!from_snapshot) CANDOR_RETURN_IF_ERROR(LoadRecords(tombs));
+  if (trained_ && !files_->read_only() && (!from_snapshot || rewrite)) {
+    CompactLists();
+    const Status st = WriteSnapshot();
+    if (!st.ok()) {
+      // The open succeeds without it; no stale copy is left behind (it would
+      // hold codes of rows removed from now on).
+      open_info_.note += "; snapshot not written: " + st.message();
+      snap_.reset();
+      (void)IvfSnapshot::Delete(files_->dir());
+    }
+  }
+  recall_ = man.recall;
+  recall_.exact = !trained_;
+  nprobe_ = spec_.nprobe > 0 ? spec_.nprobe : recall_.nprobe;
+  rerank_ = spec_.rerank > 0 ? spec_.rerank : recall_.rerank;
+  if (trained_ && (nprobe_ < 1 || rerank_ < 1)) {
+    // Trained but the setting was never saved (a crash between training and tuning).
+    return TuneLocked(spec_.target_recall);
+  }
+  return OkStatus();
+}
+
+
+Status IvfPqIndex::LoadRecords(const Tombstones& tombs) {
+  const IvfManifest& man = files_->manifest();
+  const size_t rows = static_cast<size_t>(man.rows);
+  const size_t dim = static_cast<size_t>(this->dim());
+  ids_.assign(rows, 0);
+  dead_.assign((rows + 63) / 64, 0);
+  vec_crc_.assign(rows, 0);
+  dead_rows_ = 0;
+  max_list_ = 0;
+  row_of_.Clear();
+  for (const auto& [row, id] : tombs) {
+    if (!IsDead(row)) ++dead_rows_;
+    dead_[row >> 6] |= uint64_t{1} << (row & 63);
+    ids_[row] = id;
   }
   // Two parallel passes over the records (reopen reads no template): the
   // first takes ids, checksums and partitions and counts each task's rows per
@@ -978,15 +1038,141 @@ Status IvfPqIndex::LoadFromFiles() {
       }
     }
   }
-  recall_ = man.recall;
-  recall_.exact = !trained_;
-  nprobe_ = spec_.nprobe > 0 ? spec_.nprobe : recall_.nprobe;
-  rerank_ = spec_.rerank > 0 ? spec_.rerank : recall_.rerank;
-  if (trained_ && (nprobe_ < 1 || rerank_ < 1)) {
-    // Trained but the setting was never saved (a crash between training and tuning).
-    return TuneLocked(spec_.target_recall);
+  return OkStatus();
+}
+
+// Rows removed after the snapshot was written whose copy in it Remove
+// normally overwrote; up to this many are checked (and overwritten if a crash
+// came first) at open, beyond it the snapshot is rewritten.
+constexpr size_t kShredAtOpen = 4096;
+
+Status IvfPqIndex::LoadSnapshot(const Tombstones& tombs, bool* rewrite) {
+  const IvfManifest& man = files_->manifest();
+  CANDOR_ASSIGN_OR_RETURN(snap_, IvfSnapshot::Load(*files_, nlist_, State()));
+  const size_t srows = static_cast<size_t>(snap_->rows());
+  const size_t rows = static_cast<size_t>(man.rows);
+  dead_rows_ = static_cast<int64_t>(srows - row_of_.size());
+  ids_.resize(rows, 0);
+  vec_crc_.resize(rows, 0);
+  dead_.resize((rows + 63) / 64, 0);
+  // Removals logged after the snapshot was written.
+  std::vector<uint64_t> fresh;
+  for (const auto& [row, id] : tombs) {
+    if (IsDead(row)) continue;
+    if (row < srows) {
+      if (ids_[row] != id || !row_of_.Erase(id)) {
+        return DataLossError("index snapshot of " + files_->dir() + " disagrees with the tombstone of row " +
+                             std::to_string(row));
+      }
+      vec_crc_[row] = 0;
+      fresh.push_back(row);
+    } else {
+      ids_[row] = id;
+    }
+    dead_[row >> 6] |= uint64_t{1} << (row & 63);
+    ++dead_rows_;
+  }
+  // Rows added after it: their records, appended to the lists in row order.
+  max_list_ = 0;
+  for (const List& l : lists_) max_list_ = std::max(max_list_, l.rows.size());
+  Status bad;
+  CANDOR_RETURN_IF_ERROR(files_->ForEachRecordFrom(
+      srows, 1,
+      [&](int, uint64_t row, const RowRecord& r) {
+        if (!bad.ok()) return;
+        if (r.list >= static_cast<uint32_t>(nlist_)) {
+          bad = DataLossError("index record of row " + std::to_string(row) + " names partition " +
+                              std::to_string(r.list) + " of " + std::to_string(nlist_));
+          return;
+        }
+        ids_[row] = r.id;
+        vec_crc_[row] = r.vec_crc;
+        Append(static_cast<uint32_t>(row), r.list, r.codes);
+      },
+      [&](uint64_t row) { return IsDead(static_cast<size_t>(row)); }));
+  CANDOR_RETURN_IF_ERROR(bad);
+  row_of_.Reserve(rows - static_cast<size_t>(dead_rows_));
+  for (size_t r = srows; r < rows; ++r) {
+    if (IsDead(r)) continue;
+    if (row_of_.Find(ids_[r]) >= 0) {
+      return DataLossError("index " + files_->dir() + " holds id " + std::to_string(ids_[r]) + " twice");
+    }
+    row_of_.Insert(static_cast<int64_t>(r));
+  }
+  open_info_ = OpenInfo{};
+  open_info_.from_snapshot = true;
+  open_info_.tail_rows = static_cast<int64_t>(rows - srows);
+  open_info_.removals_replayed = static_cast<int64_t>(fresh.size());
+  *rewrite = (rows - srows) * 20 > rows || fresh.size() > kShredAtOpen;
+  if (!files_->read_only() && !*rewrite && !fresh.empty()) {
+    // Remove overwrote these rows' codes in the snapshot unless a crash came
+    // first: finish it (rows whose codes are still there).
+    const size_t half = static_cast<size_t>(pq_.m()) / 2;
+    const size_t bb = Pq4BlockBytes(static_cast<size_t>(pq_.m()));
+    std::vector<IvfSnapshot::Where> left;
+    for (const auto& w : Locate(fresh)) {
+      const uint8_t* c = lists_[w.list].codes.data() + w.pos / kPq4Block * bb + w.pos % kPq4Block;
+      bool zero = true;
+      for (size_t p = 0; p < half; ++p) zero &= c[p * kPq4Block] == 0;
+      if (!zero) left.push_back(w);
+    }
+    if (!snap_->Shred(left).ok()) *rewrite = true;
   }
   return OkStatus();
+}
+
+void IvfPqIndex::CompactLists() {
+  if (dead_rows_ == 0) return;
+  const size_t m = static_cast<size_t>(pq_.m()), half = m / 2, bb = Pq4BlockBytes(m);
+  max_list_ = 0;
+  for (List& l : lists_) {
+    size_t j = 0;
+    for (size_t i = 0; i < l.rows.size(); ++i) {
+      if (IsDead(l.rows[i])) continue;
+      if (j != i) {
+        const uint8_t* src = l.codes.data() + i / kPq4Block * bb + i % kPq4Block;
+        uint8_t* dst = l.codes.data() + j / kPq4Block * bb + j % kPq4Block;
+        for (size_t p = 0; p < half; ++p) dst[p * kPq4Block] = src[p * kPq4Block];
+        l.rows[j] = l.rows[i];
+      }
+      ++j;
+    }
+    max_list_ = std::max(max_list_, j);
+    if (j == l.rows.size()) continue;
+    l.rows.resize(j);
+    l.codes.resize((j + kPq4Block - 1) / kPq4Block * bb);
+    if (j % kPq4Block != 0) {
+      // The slots past the last live vector held removed or moved codes.
+      uint8_t* blk = l.codes.data() + j / kPq4Block * bb;
+      for (size_t p = 0; p < half; ++p) {
+        std::fill(blk + p * kPq4Block + j % kPq4Block, blk + (p + 1) * kPq4Block, uint8_t{0});
+      }
+    }
+  }
+}
+
+Status IvfPqIndex::WriteSnapshot() {
+  CANDOR_ASSIGN_OR_RETURN(snap_, IvfSnapshot::Write(*files_, nlist_, State()));
+  open_info_.snapshot_written = true;
+  return OkStatus();
+}
+
+std::vector<IvfSnapshot::Where> IvfPqIndex::Locate(const std::vector<uint64_t>& rows) const {
+  std::vector<IvfSnapshot::Where> out;
+  if (!snap_) return out;
+  for (uint64_t row : rows) {
+    if (row >= snap_->rows()) continue;
+    for (size_t l = 0; l < lists_.size(); ++l) {
+      const auto& r = lists_[l].rows;
+      const auto end = r.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(r.size(), snap_->list_size(l)));
+      const auto it = std::lower_bound(r.begin(), end, static_cast<uint32_t>(row));
+      if (it != end && *it == row) {
+        out.push_back({row, static_cast<uint32_t>(l), static_cast<uint64_t>(it - r.begin())});
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 Status IvfPqIndex::Writable(std::string_view what) const {

@@ -42,6 +42,7 @@
 #include "search/id_map.h"
 #include "search/int8_codec.h"
 #include "search/ivf_files.h"
+#include "search/ivf_snapshot.h"
 #include "search/mate_probes.h"
 #include "search/pq4.h"
 
@@ -107,16 +108,27 @@ class IvfPqIndex final : public Index {
   // Opened read-only (IndexFiles::read_only): Add/Remove/Train/Tune refuse.
   bool read_only() const { return files_ && files_->read_only(); }
 
+  // How OpenIndex loaded this index (for benchmarks and tests): from the
+  // snapshot (ivf_snapshot.h) plus `tail_rows` rows and `removals_replayed`
+  // removals made after it, or from the records (`note` says why the snapshot
+  // was not used), and whether it wrote a fresh snapshot.
+  struct OpenInfo {
+    bool from_snapshot = false;
+    bool snapshot_written = false;
+    int64_t tail_rows = 0;
+    int64_t removals_replayed = 0;
+    std::string note;
+  };
+  const OpenInfo& open_info() const { return open_info_; }
+
   // The candidate rows' ids in code order (best first) for a fixed setting, before
   // re-rank; for tests and tuning.
   StatusOr<std::vector<int64_t>> CodeCandidates(std::span<const float> query, int nprobe,
                                                 int depth) const;
 
  private:
-  struct List {
-    std::vector<uint8_t> codes;  // blocks of 64 (pq4_layout.h)
-    std::vector<uint32_t> rows;  // row of each vector
-  };
+  using List = IvfList;
+  using Tombstones = std::vector<std::pair<uint64_t, int64_t>>;
   struct Scored {
     uint32_t row;
     float score;
@@ -140,6 +152,16 @@ class IvfPqIndex final : public Index {
                                              int rerank) const;
   std::vector<Candidate> ExactScan(const float* q, size_t k, float threshold) const;
   Status LoadFromFiles();
+  // The two ways LoadFromFiles fills ids, checksums, tombstones, lists and id map.
+  Status LoadRecords(const Tombstones& tombs);
+  // LoadSnapshot sets *rewrite when a fresh snapshot should replace it.
+  Status LoadSnapshot(const Tombstones& tombs, bool* rewrite);
+  // Drops removed rows from the lists (their codes zeroed), before a snapshot is written.
+  void CompactLists();
+  Status WriteSnapshot();
+  IvfState State() { return {&ids_, &vec_crc_, &dead_, &lists_, &row_of_}; }
+  // Where the snapshot holds each of these rows (rows it does not hold are skipped).
+  std::vector<IvfSnapshot::Where> Locate(const std::vector<uint64_t>& rows) const;
   std::vector<uint8_t> SerializeTrain() const;
   Status DeserializeTrain(const std::vector<uint8_t>& b);
 
@@ -166,6 +188,8 @@ class IvfPqIndex final : public Index {
   size_t max_list_ = 0;
   RecallReport recall_;
   int nprobe_ = 0, rerank_ = 0;        // the setting in force
+  std::unique_ptr<IvfSnapshot> snap_;  // the snapshot on disk, while it is valid
+  OpenInfo open_info_;
 };
 
 }  // namespace candor::search

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <span>
@@ -17,6 +18,10 @@
 #include <vector>
 
 #include "candor/index.h"
+#include "search/id_map.h"
+#include "search/ivf_files.h"
+#include "search/ivf_snapshot.h"
+#include "search/pq4_layout.h"
 #include "search/synthetic_data.h"
 
 namespace candor::search::testing {
@@ -61,6 +66,45 @@ inline std::vector<uint8_t> TestKey() {
   std::vector<uint8_t> k(32);
   for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(7 * i + 1);
   return k;
+}
+
+// What the snapshot on disk (ivf_snapshot.h, loaded with IvfSnapshot itself)
+// holds of a row: whether a list holds it, whether its 4-bit codes there are
+// all zero, and its template CRC.
+struct SnapshotCopy {
+  bool found = false;
+  bool codes_zero = false;
+  uint32_t vec_crc = 0;
+};
+inline std::vector<SnapshotCopy> SnapshotCopies(const IndexFiles& files, int nlist, int m,
+                                                const std::vector<uint64_t>& rows) {
+  IndexFiles ro = files;
+  ro.read_only = true;
+  auto f = IvfFiles::Open(ro);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  std::vector<int64_t> ids;
+  std::vector<uint32_t> crc;
+  std::vector<uint64_t> dead;
+  std::vector<IvfList> lists;
+  IdMap map(&ids);
+  std::vector<SnapshotCopy> out(rows.size());
+  if (!f.ok()) return out;
+  auto snap = IvfSnapshot::Load(**f, nlist, {&ids, &crc, &dead, &lists, &map});
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  if (!snap.ok()) return out;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k] < crc.size()) out[k].vec_crc = crc[rows[k]];
+    for (const IvfList& l : lists) {
+      const auto it = std::lower_bound(l.rows.begin(), l.rows.end(), static_cast<uint32_t>(rows[k]));
+      if (it == l.rows.end() || *it != rows[k]) continue;
+      const size_t i = static_cast<size_t>(it - l.rows.begin());
+      const uint8_t* c = l.codes.data() + i / kPq4Block * Pq4BlockBytes(static_cast<size_t>(m)) + i % kPq4Block;
+      out[k].found = true;
+      out[k].codes_zero = true;
+      for (int p = 0; p < m / 2; ++p) out[k].codes_zero &= c[p * kPq4Block] == 0;
+    }
+  }
+  return out;
 }
 
 }  // namespace candor::search::testing
