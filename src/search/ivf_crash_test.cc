@@ -225,7 +225,7 @@ TEST(IvfCrashTest, SnapshotWriteAndShredSurviveSigkill) {
   std::mt19937 rng(11);
   int killed_writing = 0, killed_removing = 0, rounds = 0;
   double aim = (t_load + t_write) / 2;
-  for (int round = 1; round <= 40; ++round) {
+  for (int round = 1; round <= 60; ++round) {
     ++rounds;
     const bool rewrite = round % 2 == 1;  // odd rounds: the child writes the snapshot
     if (rewrite) std::filesystem::remove(snap);

@@ -28,54 +28,14 @@ constexpr size_t kMapReserve = size_t{1} << 40;  // virtual only: 1 TiB of templ
 constexpr size_t kTombBytes = 20;
 constexpr char kMagic[] = "candor-ivf-index 1";
 
-Status IoError(const std::string& what, const std::string& path) {
-  const int e = errno;
-  const std::string m = what + " " + path + ": " + std::strerror(e);
-  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(m + " (disk full)");
-  return InternalError(m);
-}
-
-uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-
-uint32_t Crc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
-
-Status PWriteAll(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return IoError("write", path);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-    off += static_cast<uint64_t>(w);
-  }
-  return OkStatus();
-}
-
-Status PReadAll(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    const ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return IoError("read", path);
-    }
-    if (r == 0) return DataLossError("unexpected end of file " + path + " at offset " + std::to_string(off));
-    p += r;
-    n -= static_cast<size_t>(r);
-    off += static_cast<uint64_t>(r);
-  }
-  return OkStatus();
-}
-
 Status Sync(int fd, const std::string& path) {
-  if (::fdatasync(fd) != 0) return IoError("fdatasync", path);
+  if (::fdatasync(fd) != 0) return IndexIoError("fdatasync", path);
   return OkStatus();
 }
 
 StatusOr<uint64_t> FileSize(int fd, const std::string& path) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return IoError("stat", path);
+  if (::fstat(fd, &st) != 0) return IndexIoError("stat", path);
   return static_cast<uint64_t>(st.st_size);
 }
 
@@ -109,12 +69,52 @@ Status OpenFd(const std::string& path, int flags, int* fd) {
   *fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
   if (*fd < 0) {
     if (errno == ENOENT) return DataLossError("index file missing: " + path);
-    return IoError("open", path);
+    return IndexIoError("open", path);
   }
   return OkStatus();
 }
 
 }  // namespace
+
+Status IndexIoError(const std::string& what, const std::string& path) {
+  const int e = errno;
+  const std::string m = what + " " + path + ": " + std::strerror(e);
+  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(m + " (disk full)");
+  return InternalError(m);
+}
+
+uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+uint32_t Crc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
+
+Status IndexPWrite(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return IndexIoError("write", path);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    off += static_cast<uint64_t>(w);
+  }
+  return OkStatus();
+}
+
+Status IndexPRead(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return IndexIoError("read", path);
+    }
+    if (r == 0) return DataLossError("unexpected end of file " + path + " at offset " + std::to_string(off));
+    p += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return OkStatus();
+}
 
 std::string EncodeManifest(const IvfManifest& m) {
   std::ostringstream o;
@@ -219,7 +219,7 @@ void IvfFiles::Crypt(uint8_t* buf, size_t len, uint64_t offset, const Nonce& n) 
 
 Status IvfFiles::MapVectors() {
   void* p = ::mmap(nullptr, kMapReserve, PROT_READ, MAP_SHARED | MAP_NORESERVE, vec_fd_, 0);
-  if (p == MAP_FAILED) return IoError("mmap", dir_ + "/vectors.i8");
+  if (p == MAP_FAILED) return IndexIoError("mmap", dir_ + "/vectors.i8");
   map_ = static_cast<const uint8_t*>(p);
   map_len_ = kMapReserve;
   (void)::madvise(p, kMapReserve, MADV_RANDOM);
@@ -303,7 +303,7 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
                            " bytes, " + std::to_string(p.want) + " committed");
     }
     if (have > p.want && !files.read_only && ::ftruncate(p.fd, static_cast<off_t>(p.want)) != 0) {
-      return IoError("truncate", p.path);
+      return IndexIoError("truncate", p.path);
     }
   }
   CANDOR_RETURN_IF_ERROR(f->MapVectors());
@@ -335,10 +335,10 @@ Status IvfFiles::Append(const uint8_t* vectors, const uint8_t* records, size_t n
   const std::string vpath = dir_ + "/vectors.i8", rpath = RecordsPath(man_.generation);
   buf.assign(vectors, vectors + n * dim);
   Crypt(buf.data(), buf.size(), row0 * dim, man_.vec_nonce);
-  CANDOR_RETURN_IF_ERROR(PWriteAll(vec_fd_, buf.data(), buf.size(), row0 * dim, vpath));
+  CANDOR_RETURN_IF_ERROR(IndexPWrite(vec_fd_, buf.data(), buf.size(), row0 * dim, vpath));
   buf.assign(records, records + n * rb);
   Crypt(buf.data(), buf.size(), row0 * rb, man_.rec_nonce);
-  CANDOR_RETURN_IF_ERROR(PWriteAll(rec_fd_, buf.data(), buf.size(), row0 * rb, rpath));
+  CANDOR_RETURN_IF_ERROR(IndexPWrite(rec_fd_, buf.data(), buf.size(), row0 * rb, rpath));
   CANDOR_RETURN_IF_ERROR(Sync(vec_fd_, vpath));
   CANDOR_RETURN_IF_ERROR(Sync(rec_fd_, rpath));
   IvfManifest next = man_;
@@ -366,7 +366,7 @@ Status IvfFiles::ForEachRecordFrom(uint64_t first_row, int tasks,
     for (uint64_t first = task_begin(t); first < end; first += kChunk) {
       const size_t n = static_cast<size_t>(std::min(kChunk, end - first));
       buf.resize(n * rb);
-      Status st = PReadAll(rec_fd_, buf.data(), buf.size(), first * rb, path);
+      Status st = IndexPRead(rec_fd_, buf.data(), buf.size(), first * rb, path);
       if (!st.ok()) {
         errors[static_cast<size_t>(t)] = st;
         return;
@@ -431,12 +431,12 @@ Status IvfFiles::Rewrite(const std::vector<uint8_t>& train, const std::vector<ui
   if (st.ok()) {
     std::vector<uint8_t> buf = train;
     Crypt(buf.data(), buf.size(), 0, next.train_nonce);
-    st = PWriteAll(tfd, buf.data(), buf.size(), 0, tpath);
+    st = IndexPWrite(tfd, buf.data(), buf.size(), 0, tpath);
     if (st.ok()) st = Sync(tfd, tpath);
     if (st.ok()) {
       buf = records;
       Crypt(buf.data(), buf.size(), 0, next.rec_nonce);
-      st = PWriteAll(rfd, buf.data(), buf.size(), 0, rpath);
+      st = IndexPWrite(rfd, buf.data(), buf.size(), 0, rpath);
     }
     if (st.ok()) st = Sync(rfd, rpath);
     if (st.ok()) st = SyncDir(dir_);
@@ -488,7 +488,7 @@ Status IvfFiles::AppendTombstones(const std::vector<std::pair<uint64_t, int64_t>
     PutI64(r + 8, removed[i].second);
     PutU32(r + 16, Mask(Crc(r, 16)));
   }
-  CANDOR_RETURN_IF_ERROR(PWriteAll(tomb_fd_, buf.data(), buf.size(), size, path));
+  CANDOR_RETURN_IF_ERROR(IndexPWrite(tomb_fd_, buf.data(), buf.size(), size, path));
   return Sync(tomb_fd_, path);
 }
 
@@ -497,7 +497,7 @@ StatusOr<std::vector<std::pair<uint64_t, int64_t>>> IvfFiles::ReadTombstones() {
   if (tomb_fd_ < 0) return std::vector<std::pair<uint64_t, int64_t>>{};
   CANDOR_ASSIGN_OR_RETURN(uint64_t size, FileSize(tomb_fd_, path));
   std::vector<uint8_t> buf(static_cast<size_t>(size));
-  if (size > 0) CANDOR_RETURN_IF_ERROR(PReadAll(tomb_fd_, buf.data(), buf.size(), 0, path));
+  if (size > 0) CANDOR_RETURN_IF_ERROR(IndexPRead(tomb_fd_, buf.data(), buf.size(), 0, path));
   std::vector<std::pair<uint64_t, int64_t>> out;
   size_t off = 0;
   for (; off + kTombBytes <= buf.size(); off += kTombBytes) {
@@ -514,7 +514,7 @@ StatusOr<std::vector<std::pair<uint64_t, int64_t>>> IvfFiles::ReadTombstones() {
                          std::to_string(off));
   }
   if (off != buf.size() && !read_only_ && ::ftruncate(tomb_fd_, static_cast<off_t>(off)) != 0) {
-    return IoError("truncate", path);
+    return IndexIoError("truncate", path);
   }
   return out;
 }
@@ -525,8 +525,8 @@ Status IvfFiles::Shred(const std::vector<uint64_t>& rows) {
   const std::vector<uint8_t> zeros(std::max(dim, rb), 0);
   const std::string vpath = dir_ + "/vectors.i8", rpath = RecordsPath(man_.generation);
   for (uint64_t row : rows) {
-    CANDOR_RETURN_IF_ERROR(PWriteAll(vec_fd_, zeros.data(), dim, row * dim, vpath));
-    CANDOR_RETURN_IF_ERROR(PWriteAll(rec_fd_, zeros.data(), rb, row * rb, rpath));
+    CANDOR_RETURN_IF_ERROR(IndexPWrite(vec_fd_, zeros.data(), dim, row * dim, vpath));
+    CANDOR_RETURN_IF_ERROR(IndexPWrite(rec_fd_, zeros.data(), rb, row * rb, rpath));
   }
   CANDOR_RETURN_IF_ERROR(Sync(vec_fd_, vpath));
   return Sync(rec_fd_, rpath);

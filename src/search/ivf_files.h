@@ -151,6 +151,13 @@ class IvfFiles {
   size_t map_len_ = 0;
 };
 
+// Positioned I/O on the index files (retrying on EINTR; ivf_snapshot.cc uses
+// them too): IndexPRead is DATA_LOSS at an unexpected end of file; errors from
+// errno are INTERNAL, or RESOURCE_EXHAUSTED when the disk is full.
+Status IndexIoError(const std::string& what, const std::string& path);
+Status IndexPWrite(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path);
+Status IndexPRead(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path);
+
 // Parses / prints a manifest (exposed for tests).
 std::string EncodeManifest(const IvfManifest& m);
 StatusOr<IvfManifest> DecodeManifest(const std::string& text, const std::string& path);

@@ -42,40 +42,6 @@ uint64_t Get64(const uint8_t* p) {
   return v;
 }
 
-Status IoError(const std::string& what, const std::string& path) {
-  const int e = errno;
-  const std::string m = what + " " + path + ": " + std::strerror(e);
-  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(m + " (disk full)");
-  return InternalError(m);
-}
-
-Status PWrite(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return IoError("write", path);
-    }
-    p += w, n -= static_cast<size_t>(w), off += static_cast<uint64_t>(w);
-  }
-  return OkStatus();
-}
-
-Status PRead(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
-  while (n > 0) {
-    const ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return IoError("read", path);
-    }
-    if (r == 0)
-      return DataLossError("index snapshot " + path + " ends early at offset " +
-                           std::to_string(off));
-    p += r, n -= static_cast<size_t>(r), off += static_cast<uint64_t>(r);
-  }
-  return OkStatus();
-}
-
 int Tasks(uint64_t chunks) {
   const uint64_t hw = std::max(1u, std::thread::hardware_concurrency());
   return static_cast<int>(std::clamp<uint64_t>(chunks / 16, 1, hw));
@@ -159,7 +125,7 @@ Status IvfSnapshot::WriteTable() {
   std::memcpy(t.data(), table_.data(), table_.size() * 4);
   Put32(t.data() + table_.size() * 4, Crc32cMask(Crc(t.data(), table_.size() * 4)));
   files_->Crypt(t.data(), t.size(), TableOffset(), nonce_);
-  return PWrite(fd_, t.data(), t.size(), TableOffset(), path_);
+  return IndexPWrite(fd_, t.data(), t.size(), TableOffset(), path_);
 }
 
 StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Write(const IvfFiles& files, int nlist,
@@ -193,7 +159,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Write(const IvfFiles& files,
 
   const std::string tmp = files.dir() + "/snapshot.tmp";
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("create", tmp);
+  if (fd < 0) return IndexIoError("create", tmp);
   snap->fd_ = fd;
   const auto fail = [&](Status st) {
     ::close(snap->fd_);
@@ -216,7 +182,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Write(const IvfFiles& files,
   Put64(h + 80, snap->listed_);
   Put64(h + 88, snap->data_bytes_);
   Put32(h + kHeaderBytes - 4, Crc32cMask(Crc(h, kHeaderBytes - 4)));
-  Status st = PWrite(fd, h, kHeaderBytes, 0, tmp);
+  Status st = IndexPWrite(fd, h, kHeaderBytes, 0, tmp);
   if (!st.ok()) return fail(st);
 
   const uint64_t chunks = snap->Chunks();
@@ -238,7 +204,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Write(const IvfFiles& files,
       const size_t len = static_cast<size_t>(end - begin);
       sp->table_[c] = Crc(buf.data(), len);
       files.Crypt(buf.data(), len, kDataStart + begin, sp->nonce_);
-      Status w = PWrite(fd, buf.data(), len, kDataStart + begin, tmp);
+      Status w = IndexPWrite(fd, buf.data(), len, kDataStart + begin, tmp);
       if (!w.ok()) {
         errors[static_cast<size_t>(t)] = w;
         return;
@@ -252,8 +218,8 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Write(const IvfFiles& files,
   st = snap->WriteTable();
   snap->path_ = files.dir() + "/snapshot";
   if (!st.ok()) return fail(st);
-  if (::fdatasync(fd) != 0) return fail(IoError("fdatasync", tmp));
-  if (::rename(tmp.c_str(), snap->path_.c_str()) != 0) return fail(IoError("rename", tmp));
+  if (::fdatasync(fd) != 0) return fail(IndexIoError("fdatasync", tmp));
+  if (::rename(tmp.c_str(), snap->path_.c_str()) != 0) return fail(IndexIoError("rename", tmp));
   CANDOR_RETURN_IF_ERROR(SyncDir(files.dir()));
   return snap;
 }
@@ -268,14 +234,14 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Load(const IvfFiles& files, 
   snap->fd_ = ::open(path.c_str(), (files.read_only() ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (snap->fd_ < 0) {
     if (errno == ENOENT) return NotFoundError("no index snapshot " + path);
-    return IoError("open", path);
+    return IndexIoError("open", path);
   }
   const int fd = snap->fd_;
   const auto corrupt = [&](const std::string& why) {
     return DataLossError("index snapshot " + path + ": " + why);
   };
   uint8_t h[kHeaderBytes];
-  CANDOR_RETURN_IF_ERROR(PRead(fd, h, kHeaderBytes, 0, path));
+  CANDOR_RETURN_IF_ERROR(IndexPRead(fd, h, kHeaderBytes, 0, path));
   if (std::memcmp(h, kMagic, 8) != 0 ||
       Get32(h + kHeaderBytes - 4) != Crc32cMask(Crc(h, kHeaderBytes - 4))) {
     return corrupt("header checksum mismatch");
@@ -309,7 +275,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Load(const IvfFiles& files, 
   snap->data_bytes_ = data_bytes;
   const uint64_t chunks = snap->Chunks();
   struct stat st;
-  if (::fstat(fd, &st) != 0) return IoError("stat", path);
+  if (::fstat(fd, &st) != 0) return IndexIoError("stat", path);
   if (data_bytes > (uint64_t{1} << 44) ||
       static_cast<uint64_t>(st.st_size) != snap->TableOffset() + chunks * 4 + 4) {
     return corrupt("size " + std::to_string(st.st_size) +
@@ -317,7 +283,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Load(const IvfFiles& files, 
   }
   {
     std::vector<uint8_t> t(chunks * 4 + 4);
-    CANDOR_RETURN_IF_ERROR(PRead(fd, t.data(), t.size(), snap->TableOffset(), path));
+    CANDOR_RETURN_IF_ERROR(IndexPRead(fd, t.data(), t.size(), snap->TableOffset(), path));
     files.Crypt(t.data(), t.size(), snap->TableOffset(), snap->nonce_);
     if (Get32(t.data() + chunks * 4) != Crc32cMask(Crc(t.data(), chunks * 4)))
       return corrupt("checksum table mismatch");
@@ -327,7 +293,7 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Load(const IvfFiles& files, 
   const auto read_chunk = [&](uint64_t c, uint8_t* buf, size_t* len) -> Status {
     const uint64_t begin = c * kChunk;
     *len = static_cast<size_t>(std::min(kChunk, snap->data_bytes_ - begin));
-    CANDOR_RETURN_IF_ERROR(PRead(fd, buf, *len, kDataStart + begin, path));
+    CANDOR_RETURN_IF_ERROR(IndexPRead(fd, buf, *len, kDataStart + begin, path));
     files.Crypt(buf, *len, kDataStart + begin, snap->nonce_);
     if (Crc(buf, *len) != snap->table_[c])
       return corrupt("checksum mismatch at offset " + std::to_string(kDataStart + begin));
@@ -440,7 +406,7 @@ Status IvfSnapshot::Shred(const std::vector<Where>& where) {
   for (size_t i = 0; i < offs.size();) {
     const uint64_t c = offs[i] / kChunk, begin = c * kChunk;
     const size_t len = static_cast<size_t>(std::min(kChunk, data_bytes_ - begin));
-    CANDOR_RETURN_IF_ERROR(PRead(fd_, buf.data(), len, kDataStart + begin, path_));
+    CANDOR_RETURN_IF_ERROR(IndexPRead(fd_, buf.data(), len, kDataStart + begin, path_));
     files_->Crypt(buf.data(), len, kDataStart + begin, nonce_);
     if (Crc(buf.data(), len) != table_[c]) {
       return DataLossError("index snapshot " + path_ + ": checksum mismatch at offset " +
@@ -449,10 +415,10 @@ Status IvfSnapshot::Shred(const std::vector<Where>& where) {
     for (; i < offs.size() && offs[i] / kChunk == c; ++i) buf[offs[i] - begin] = 0;
     table_[c] = Crc(buf.data(), len);
     files_->Crypt(buf.data(), len, kDataStart + begin, nonce_);
-    CANDOR_RETURN_IF_ERROR(PWrite(fd_, buf.data(), len, kDataStart + begin, path_));
+    CANDOR_RETURN_IF_ERROR(IndexPWrite(fd_, buf.data(), len, kDataStart + begin, path_));
   }
   CANDOR_RETURN_IF_ERROR(WriteTable());
-  if (::fdatasync(fd_) != 0) return IoError("fdatasync", path_);
+  if (::fdatasync(fd_) != 0) return IndexIoError("fdatasync", path_);
   return OkStatus();
 }
 
@@ -462,7 +428,7 @@ Status IvfSnapshot::Delete(const std::string& dir) {
     if (::unlink((dir + name).c_str()) == 0) {
       removed = true;
     } else if (errno != ENOENT) {
-      return IoError("remove", dir + name);
+      return IndexIoError("remove", dir + name);
     }
   }
   return removed ? SyncDir(dir) : OkStatus();
