@@ -15,6 +15,9 @@
 //             (reopen an index kept by --keep, with the probes and exact truth
 //             that run saved, and time it: a quiet-host re-measurement)
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
+//   ivf_bench --ssd-latency FILE [--reads 2000]
+//             (4 KiB random O_DIRECT reads of FILE, e.g. a vectors.i8: what a
+//             re-rank that misses the page cache costs; ivf_tuning.h)
 //   ivf_bench --reopen DIR [--reopen-times 3] [--read-only]
 //             (reopens an index directory this bench built, e.g. DIR =
 //             ivf_bench_data/candor_10000000, and prints each open's time, RSS
@@ -38,8 +41,11 @@
 // libfaiss-dev 1.7.3 is a generic SSE build: its fast-scan runs without AVX2 /
 // AVX-512 and is far slower than an AVX-512 build would be.
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -141,6 +147,8 @@ struct Opts {
   std::string reopen;   // --reopen DIR
   int reopen_times = 3;
   bool read_only = false;
+  std::string ssd_file;  // --ssd-latency FILE
+  int reads = 2000;
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
   bool measure_only = false;  // reopen a kept index and its saved probes; no build
   int reopens = 1;            // times the kept index is opened and timed
@@ -607,6 +615,36 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
 
 // Fast-scan kernel speed per ISA (--kernels): 2^20 codes of m = 64, 32 bytes
 // each (32 MiB, beyond L2), best of 20 scans, cut 65535 (nothing selected).
+// Latency of 4 KiB random reads that bypass the page cache (O_DIRECT).
+int SsdLatency(const std::string& path, int reads) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < 4096) {
+    std::fprintf(stderr, "--ssd-latency %s: cannot open for O_DIRECT reads (or smaller than 4 KiB)\n", path.c_str());
+    return 2;
+  }
+  void* buf = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  std::mt19937_64 rng(1);
+  const uint64_t pages = static_cast<uint64_t>(st.st_size) / 4096;
+  std::vector<double> us;
+  for (int i = 0; i < reads; ++i) {
+    const auto t = Clock::now();
+    if (::pread(fd, buf, 4096, static_cast<off_t>(rng() % pages * 4096)) != 4096) {
+      std::fprintf(stderr, "read failed\n");
+      return 2;
+    }
+    us.push_back(Since(t) * 1e6);
+  }
+  ::close(fd);
+  double sum = 0;
+  for (double u : us) sum += u;
+  std::sort(us.begin(), us.end());
+  std::printf("%d random 4 KiB O_DIRECT reads of %s (%.2f GB): p50 %.1f us, p90 %.1f us, p99 %.1f us, mean %.1f us; %s\n",
+              reads, path.c_str(), static_cast<double>(st.st_size) / 1e9, us[us.size() / 2], us[us.size() * 9 / 10],
+              us[us.size() * 99 / 100], sum / static_cast<double>(us.size()), Load().c_str());
+  return 0;
+}
+
 void KernelSpeed() {
   const size_t m = 64, n = size_t{1} << 20, blocks = n / candor::search::kPq4Block;
   std::vector<uint8_t> codes(blocks * candor::search::Pq4BlockBytes(m));
@@ -659,6 +697,8 @@ int main(int argc, char** argv) {
     else if (a == "--reopen") o.reopen = next();
     else if (a == "--reopen-times") o.reopen_times = std::atoi(next().c_str());
     else if (a == "--read-only") o.read_only = true;
+    else if (a == "--ssd-latency") o.ssd_file = next();
+    else if (a == "--reads") o.reads = std::atoi(next().c_str());
     else if (a == "--kernels") {
       KernelSpeed();
       return 0;
@@ -670,6 +710,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!o.reopen.empty()) return Reopen(o.reopen, o.reopen_times, o.read_only);
+  if (!o.ssd_file.empty()) return SsdLatency(o.ssd_file, std::max(1, o.reads));
   fs::create_directories(o.dir);
   std::printf("ivf_bench: %u hardware threads\n", std::thread::hardware_concurrency());
   if (o.measure_only) {

@@ -17,6 +17,7 @@
 #include "search/cpu_features.h"
 #include "search/flat_index.h"
 #include "search/kernels.h"
+#include "search/ivf_tuning.h"
 #include "search/kmeans.h"
 #include "search/mate_probes.h"
 #include "search/pq4_layout.h"
@@ -32,9 +33,6 @@ constexpr int kAutoNlist = 4096;
 constexpr int kMaxRerank = 4096;
 // The deepest re-rank Tune considers (a fixed Rerank<r> may go to kMaxRerank).
 constexpr int kTuneMaxRerank = 1024;
-// Relative cost of re-ranking one candidate (read + decrypt + int8 dot) against
-// scanning one 4-bit code; used to choose between settings that meet the target.
-constexpr double kRerankCost = 400;
 // Rows placed (partition + codes) together, so each tile of centroids is read
 // once per batch.
 constexpr size_t kPlaceBatch = 256;
@@ -567,6 +565,16 @@ void IvfPqIndex::SetProbeModel(ProbeNoise noise, float fixed_cosine, std::vector
   spec_.mate_cosines = std::move(cosines);
 }
 
+void IvfPqIndex::SetAvailableMemoryForTuning(uint64_t bytes) {
+  auto lock = WriteLock();
+  available_override_ = bytes;
+}
+
+double IvfPqIndex::TuneRerankCost() const {
+  auto lock = ReadLock();
+  return rerank_cost_;
+}
+
 void IvfPqIndex::SetSetting(int nprobe, int rerank) {
   auto lock = WriteLock();
   if (nprobe > 0) nprobe_ = std::min(nprobe, std::max(nlist_, 1));
@@ -859,12 +867,15 @@ Status IvfPqIndex::TuneLocked(double target) {
     ladder_r.push_back(rmax);
   }
   const double per_list = static_cast<double>(live) / nlist_;
-  double best_cost = std::numeric_limits<double>::infinity();
-  int best_p = ladder_p.back(), best_r = ladder_r.back();
-  size_t best_hits = 0;
-  bool met = false;
-  for (int np : ladder_p) {
-    if (np * per_list >= best_cost) break;
+  // A re-rank reads the template from RAM, the page cache, or (vectors.i8
+  // larger than the memory available for it) partly from the SSD: priced so
+  // (ivf_tuning.h).
+  tune_vectors_bytes_ = files_ ? static_cast<uint64_t>(rows) * dim : 0;
+  tune_available_bytes_ = !files_                  ? 0
+                          : available_override_ > 0 ? available_override_
+                                                    : AvailableMemoryBytes();
+  rerank_cost_ = files_ ? RerankCost(tune_vectors_bytes_, tune_available_bytes_) : kRerankCachedCost;
+  const TunePick pick = PickSetting(ladder_p, ladder_r, per_list, rerank_cost_, target, h, [&](int np) {
     std::vector<int> pos(h, std::numeric_limits<int>::max());
     ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
       for (size_t j = h * t / tasks; j < h * (t + 1) / tasks; ++j) {
@@ -877,17 +888,10 @@ Status IvfPqIndex::TuneLocked(double target) {
         }
       }
     });
-    for (int r : ladder_r) {
-      const size_t hits = static_cast<size_t>(std::count_if(pos.begin(), pos.end(), [&](int x) { return x < r; }));
-      const double cost = np * per_list + kRerankCost * r;
-      const bool ok = static_cast<double>(hits) >= target * static_cast<double>(h);
-      if (ok && cost < best_cost) {
-        best_cost = cost, best_p = np, best_r = r, best_hits = hits, met = true;
-      } else if (!met && np == ladder_p.back() && r == ladder_r.back()) {
-        best_hits = hits;  // nothing met the target: the largest setting, reported as such
-      }
-    }
-  }
+    return pos;
+  });
+  const int best_p = pick.nprobe, best_r = pick.rerank;
+  const size_t best_hits = pick.hits;
   nprobe_ = best_p;
   rerank_ = best_r;
   recall_.nprobe = best_p;
@@ -1224,7 +1228,16 @@ std::string IvfPqIndex::Describe() const {
                 nlist_, nprobe_, rerank_, 100 * recall_.measured, 100 * recall_.target,
                 recall_.measured >= recall_.target ? " met" : " NOT met", 100 * recall_.lower95,
                 recall_.probes, recall_.mate_cosine, static_cast<long long>(recall_.measured_at));
-  return s + buf;
+  s += buf;
+  if (files_ && tune_vectors_bytes_ > 0) {
+    std::snprintf(buf, sizeof(buf),
+                  "; re-rank priced as %s (vectors.i8 %.2f GB, %.2f GB available when tuned)",
+                  tune_vectors_bytes_ <= tune_available_bytes_ ? "page-cache reads" : "partly SSD reads",
+                  static_cast<double>(tune_vectors_bytes_) / 1e9,
+                  static_cast<double>(tune_available_bytes_) / 1e9);
+    s += buf;
+  }
+  return s;
 }
 
 }  // namespace candor::search

@@ -13,6 +13,9 @@
 //                      against their int8 templates (Int8Codec, the same scores
 //                      as Flat,int8), read from RAM or, for a persistent index,
 //                      from the memory-mapped (optionally encrypted) file.
+//                      Tune prices a re-rank as a page-cache read, or as a
+//                      partial SSD read when that file is larger than the
+//                      memory available for it (ivf_tuning.h).
 //   tombstones         a removed row is marked dead at once and skipped before
 //                      it can become a candidate; persistent removals are
 //                      logged and fsync'ed first (ivf_files.h).
@@ -97,6 +100,11 @@ class IvfPqIndex final : public Index {
   // mate_cosine, mate_cosines); not persisted. For the store (a gallery's own
   // calibration), benchmarks and tests.
   void SetProbeModel(ProbeNoise noise, float fixed_cosine, std::vector<float> cosines);
+  // The memory the next Tune assumes is available for the page cache (0: measure
+  // it, /proc/meminfo; ivf_tuning.h), and the re-rank price the last Tune used.
+  // For tests and benchmarks.
+  void SetAvailableMemoryForTuning(uint64_t bytes);
+  double TuneRerankCost() const;
   // Pins a setting (0 keeps the tuned value); for benchmarks.
   void SetSetting(int nprobe, int rerank);
   bool trained() const;
@@ -189,6 +197,9 @@ class IvfPqIndex final : public Index {
   RecallReport recall_;
   int nprobe_ = 0, rerank_ = 0;        // the setting in force
   std::unique_ptr<IvfSnapshot> snap_;  // the snapshot on disk, while it is valid
+  uint64_t available_override_ = 0;    // SetAvailableMemoryForTuning
+  uint64_t tune_vectors_bytes_ = 0, tune_available_bytes_ = 0;  // at the last Tune
+  double rerank_cost_ = 0;
   OpenInfo open_info_;
 };
 
