@@ -32,6 +32,19 @@
 //     store tunes only when the index trains, at TrainAt) and keeps it in the
 //     index's manifest. Prints the report before and after and the time.
 //
+//   load_setup mates --store DIR --key-file KEY --lfw CACHE --n N
+//              [--settings P:R,P:R,...] [--skip IMAGE,IMAGE]
+//     With the store closed, opens gallery "load"'s compressed index files
+//     read-only and measures its recall on real LFW mated pairs: the gallery
+//     built by `prepare --lfw CACHE --n N` holds the first image of each LFW
+//     identity with two or more images; each second image is searched at the
+//     index's own setting (and each P:R given) and its rank-1 compared with
+//     exact search (Flat,int8 over the N rows regenerated from the same seeds;
+//     store template id = row + 2, checked). Probes of the identities of the
+//     --skip photos (the load test's mate and enrolled photo, whose extra
+//     templates are in the store but not regenerated) are left out. Prints
+//     one JSON line per setting.
+//
 //   load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]
 //     Opens the store from disk (after the server has stopped) and checks that
 //     every subject id listed in FILE (one per line: the enrollments the server
@@ -87,6 +100,7 @@ double CpuSeconds() {
 struct Flags {
   std::string cmd, store, key_file, mate, out, acked, models, index, lfw, probe;
   double target = 99.5;
+  std::string settings, skip;
   int64_t n = 1'000'000;
   int batch = 10'000;
 };
@@ -296,6 +310,126 @@ Status Retune(const Flags& f) {
   return OkStatus();
 }
 
+// The identities of the load test's own photos (the mate and the enrolled
+// photo): their extra templates are in the store but not regenerated.
+bool LoadTestIdentity(const std::vector<float>& probe,
+                      const std::vector<std::vector<float>>& skip) {
+  for (const auto& v : skip) {
+    double dot = 0;
+    for (size_t d = 0; d < v.size(); ++d) dot += static_cast<double>(v[d]) * probe[d];
+    if (dot > 0.5) return true;
+  }
+  return false;
+}
+
+Status Mates(const Flags& f) {
+  std::string error;
+  auto fitted = bench::LfwFitted::Fit(f.lfw, 32, &error);
+  if (!fitted) return InvalidArgumentError("--lfw: " + error);
+  fitted->Place(f.n);
+  const int dim = fitted->dim();
+  int64_t row = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(f.store) / "index")) {
+    if (e.is_directory()) row = std::max<int64_t>(row, std::stoll(e.path().filename().string()));
+  }
+  if (row == 0) return FailedPreconditionError("gallery load has no compressed index");
+  CANDOR_ASSIGN_OR_RETURN(gallery::Key master, gallery::LoadMasterKey(f.key_file));
+  const IndexFiles files = gallery::GalleryIndexFiles(f.store, master, row, /*read_only=*/true);
+  const double t0 = Seconds(), c0 = CpuSeconds();
+  CANDOR_ASSIGN_OR_RETURN(auto opened, OpenIndex(files));
+  auto* ivf = static_cast<search::IvfPqIndex*>(opened.get());
+  const RecallReport own = ivf->Recall();
+  // Exact search over the regenerated rows, with the store's template ids.
+  CANDOR_ASSIGN_OR_RETURN(auto flat, MakeIndex("Flat,int8", dim));
+  constexpr int64_t kChunk = 500'000;
+  for (int64_t b = 0; b < f.n; b += kChunk) {
+    const int64_t e = std::min(f.n, b + kChunk);
+    const std::vector<float> rows = fitted->Rows(b, e);
+    std::vector<int64_t> ids(static_cast<size_t>(e - b));
+    for (int64_t i = b; i < e; ++i) ids[static_cast<size_t>(i - b)] = i + 2;
+    CANDOR_RETURN_IF_ERROR(flat->Add(rows, ids));
+  }
+  // The id mapping, checked: a few stored rows find themselves.
+  SearchParams one;
+  one.k = 1;
+  int self = 0, tried = 0;
+  for (int64_t i = 1; i < f.n; i += f.n / 16) {
+    std::vector<float> v(static_cast<size_t>(dim));
+    fitted->Row(i, v.data());
+    CANDOR_ASSIGN_OR_RETURN(auto r, ivf->Search(v, one));
+    ++tried;
+    if (!r.empty() && r[0].id == i + 2) ++self;
+  }
+  if (self != tried) {
+    return FailedPreconditionError("the index's ids are not row + 2 (" + std::to_string(self) +
+                                   "/" + std::to_string(tried) +
+                                   " rows found themselves): not a load_setup gallery");
+  }
+  const auto real = fitted->RealProbes(f.n);
+  std::vector<std::vector<float>>
+      skip;  // the mate (Aaron_Peirsol) and the enrolled photo (AJ_Cook)
+  for (size_t a = 0; a < f.skip.size();) {
+    size_t b = f.skip.find(',', a);
+    if (b == std::string::npos) b = f.skip.size();
+    const std::string pth = f.skip.substr(a, b - a);
+    a = b + 1;
+    PipelineOptions po;
+    if (!f.models.empty()) po.model_dir = f.models;
+    CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
+    CANDOR_ASSIGN_OR_RETURN(auto faces, pipeline->ProcessFile(pth));
+    if (!faces.empty()) skip.push_back(faces[0].tmpl.values);
+  }
+  std::vector<float> probes;
+  for (const auto& [r, v] : real) {
+    std::vector<float> p = v;
+    bench::Normalise(p.data(), dim);
+    if (LoadTestIdentity(p, skip)) continue;
+    probes.insert(probes.end(), p.begin(), p.end());
+  }
+  const size_t n = probes.size() / static_cast<size_t>(dim);
+  CANDOR_ASSIGN_OR_RETURN(auto exact, flat->SearchBatch(probes, one));
+  std::vector<std::pair<int, int>> settings = {{own.nprobe, own.rerank}};
+  for (size_t a = 0; a < f.settings.size();) {
+    size_t b = f.settings.find(',', a);
+    if (b == std::string::npos) b = f.settings.size();
+    const std::string item = f.settings.substr(a, b - a);
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos)
+      return InvalidArgumentError("--settings: want P:R, got " + item);
+    settings.push_back({std::stoi(item.substr(0, colon)), std::stoi(item.substr(colon + 1))});
+    a = b + 1;
+  }
+  for (const auto& [np, rr] : settings) {
+    ivf->SetSetting(np, rr);
+    int agree = 0;
+    std::vector<double> ms;
+    for (size_t j = 0; j < n; ++j) {
+      const double ts = Seconds();
+      CANDOR_ASSIGN_OR_RETURN(auto r, ivf->Search(std::span<const float>(probes.data() + j * dim,
+                                                                         static_cast<size_t>(dim)),
+                                                  one));
+      ms.push_back((Seconds() - ts) * 1e3);
+      if (!r.empty() && !exact[j].empty() && r[0].id == exact[j][0].id) ++agree;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::cout << nlohmann::json{{"templates", ivf->size()},
+                                {"nprobe", np},
+                                {"rerank", rr},
+                                {"nlist", own.nlist},
+                                {"real_probes", n},
+                                {"agree_with_exact", agree},
+                                {"rate", static_cast<double>(agree) / std::max<size_t>(1, n)},
+                                {"p50_ms", ms[ms.size() / 2]},
+                                {"p99_ms", ms[ms.size() * 99 / 100]},
+                                {"wall_s", Seconds() - t0},
+                                {"cpu_s", CpuSeconds() - c0},
+                                {"index_own_report", RecallJson(own)}}
+                     .dump()
+              << std::endl;
+  }
+  return OkStatus();
+}
+
 Status Check(const Flags& f, bool* all_present) {
   const double t0 = Seconds();
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));
@@ -375,6 +509,12 @@ int main(int argc, char** argv) {
       f.lfw = next();
     else if (a == "--probe")
       f.probe = next();
+    else if (a == "--target")
+      f.target = std::stod(next());
+    else if (a == "--settings")
+      f.settings = next();
+    else if (a == "--skip")
+      f.skip = next();
     else
       f.cmd = "usage";
   }
@@ -382,6 +522,8 @@ int main(int argc, char** argv) {
   bool ok = true;
   if (f.cmd == "prepare" && !f.store.empty() && !f.mate.empty() && !f.out.empty()) {
     s = Prepare(f);
+  } else if (f.cmd == "mates" && !f.store.empty() && !f.lfw.empty()) {
+    s = Mates(f);
   } else if (f.cmd == "retune" && !f.store.empty()) {
     s = Retune(f);
   } else if (f.cmd == "check" && !f.store.empty() && !f.acked.empty()) {
@@ -391,6 +533,9 @@ int main(int argc, char** argv) {
         stderr,
         "usage: load_setup prepare --store DIR --key-file KEY --n N --mate IMAGE --out "
         "FILE [--batch B] [--models DIR] [--index SPEC] [--lfw CACHE]\n"
+        "       load_setup retune --store DIR --key-file KEY [--target PCT]\n"
+        "       load_setup mates --store DIR --key-file KEY --lfw CACHE --n N [--settings P:R,...] "
+        "[--skip IMAGE,IMAGE]\n"
         "       load_setup check --store DIR --key-file KEY --acked FILE [--probe IMAGE]\n");
     return 2;
   }
