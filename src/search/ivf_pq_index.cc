@@ -1001,6 +1001,8 @@ Status IvfPqIndex::LoadRecords(const Tombstones& tombs) {
     lists_.assign(nl, List{});
     max_list_ = 0;
     std::vector<std::vector<uint32_t>> next(static_cast<size_t>(tasks), std::vector<uint32_t>(nl, 0));
+    std::vector<CodeBuffer*> code_bufs(nl);
+    std::vector<size_t> code_bytes(nl);
     for (size_t l = 0; l < nl; ++l) {
       uint32_t total = 0;
       for (int t = 0; t < tasks; ++t) {
@@ -1008,9 +1010,11 @@ Status IvfPqIndex::LoadRecords(const Tombstones& tombs) {
         total += count[t][l];
       }
       lists_[l].rows.resize(total);
-      lists_[l].codes.assign((total + kPq4Block - 1) / kPq4Block * Pq4BlockBytes(m), 0);
+      code_bufs[l] = &lists_[l].codes;
+      code_bytes[l] = (total + kPq4Block - 1) / kPq4Block * Pq4BlockBytes(m);
       max_list_ = std::max<size_t>(max_list_, total);
     }
+    AllocateListCodes(code_bufs, code_bytes);  // zeroed, from one mapping (code_buffer.h)
     count.clear();
     CANDOR_RETURN_IF_ERROR(files_->ForEachRecord(
         tasks,

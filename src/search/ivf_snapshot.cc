@@ -327,10 +327,14 @@ StatusOr<std::unique_ptr<IvfSnapshot>> IvfSnapshot::Load(const IvfFiles& files, 
   AssignZeros(*s.vec_crc, rows);
   AssignZeros(*s.dead, (rows + 63) / 64);
   s.lists->assign(snap->nlist_, IvfList{});
+  std::vector<CodeBuffer*> code_bufs(snap->nlist_);
+  std::vector<size_t> code_bytes(snap->nlist_);
   for (size_t l = 0; l < snap->nlist_; ++l) {
     (*s.lists)[l].rows.resize(sizes[l]);
-    (*s.lists)[l].codes.resize((sizes[l] + kPq4Block - 1) / kPq4Block * Pq4BlockBytes(snap->m_));
+    code_bufs[l] = &(*s.lists)[l].codes;
+    code_bytes[l] = (sizes[l] + kPq4Block - 1) / kPq4Block * Pq4BlockBytes(snap->m_);
   }
+  AllocateListCodes(code_bufs, code_bytes);
   std::vector<uint64_t> slot_table;
   AssignZeros(slot_table, static_cast<size_t>(slots));
   // Extents() reads the slot table through the map: point it at slot_table.

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "candor/status.h"
+#include "search/code_buffer.h"
 #include "search/id_map.h"
 #include "search/ivf_files.h"
 
@@ -50,7 +51,7 @@ namespace candor::search {
 
 // One partition of the compressed index: its rows (ascending) and their codes.
 struct IvfList {
-  std::vector<uint8_t> codes;  // blocks of 64 (pq4_layout.h)
+  CodeBuffer codes;            // blocks of 64 (pq4_layout.h)
   std::vector<uint32_t> rows;  // row of each vector
 };
 
