@@ -279,21 +279,39 @@ Status Prepare(const Flags& f) {
   return OkStatus();
 }
 
-Status Retune(const Flags& f) {
+// The compressed index files of gallery "load" (the store must be closed), or
+// FAILED_PRECONDITION when it has none.
+StatusOr<std::unique_ptr<Index>> OpenLoadIndex(const Flags& f, bool read_only) {
   int64_t row = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(f.store) / "index", ec)) {
+    if (e.is_directory()) row = std::max<int64_t>(row, std::stoll(e.path().filename().string()));
+  }
+  if (row == 0) return FailedPreconditionError("gallery load has no compressed index");
+  CANDOR_ASSIGN_OR_RETURN(gallery::Key master, gallery::LoadMasterKey(f.key_file));
+  return OpenIndex(gallery::GalleryIndexFiles(f.store, master, row, read_only));
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t a = 0; a < s.size();) {
+    size_t b = s.find(',', a);
+    if (b == std::string::npos) b = s.size();
+    out.push_back(s.substr(a, b - a));
+    a = b + 1;
+  }
+  return out;
+}
+
+Status Retune(const Flags& f) {
   {
     CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(f));  // takes the writer lock: no server running
     CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, store->GetGallery(kGallery));
-    for (const auto& e : fs::directory_iterator(fs::path(f.store) / "index")) {
-      if (e.is_directory()) row = std::max<int64_t>(row, std::stoll(e.path().filename().string()));
-    }
-    if (row == 0 || g.index_recall.exact)
+    if (g.index_recall.exact)
       return FailedPreconditionError("gallery load has no compressed index");
   }
-  CANDOR_ASSIGN_OR_RETURN(gallery::Key master, gallery::LoadMasterKey(f.key_file));
-  const IndexFiles files = gallery::GalleryIndexFiles(f.store, master, row, false);
   const double t0 = Seconds(), c0 = CpuSeconds();
-  CANDOR_ASSIGN_OR_RETURN(auto index, OpenIndex(files));
+  CANDOR_ASSIGN_OR_RETURN(auto index, OpenLoadIndex(f, /*read_only=*/false));
   const double open_s = Seconds() - t0;
   auto* ivf = static_cast<search::IvfPqIndex*>(index.get());
   const RecallReport before = ivf->Recall();
@@ -328,15 +346,8 @@ Status Mates(const Flags& f) {
   if (!fitted) return InvalidArgumentError("--lfw: " + error);
   fitted->Place(f.n);
   const int dim = fitted->dim();
-  int64_t row = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(f.store) / "index")) {
-    if (e.is_directory()) row = std::max<int64_t>(row, std::stoll(e.path().filename().string()));
-  }
-  if (row == 0) return FailedPreconditionError("gallery load has no compressed index");
-  CANDOR_ASSIGN_OR_RETURN(gallery::Key master, gallery::LoadMasterKey(f.key_file));
-  const IndexFiles files = gallery::GalleryIndexFiles(f.store, master, row, /*read_only=*/true);
   const double t0 = Seconds(), c0 = CpuSeconds();
-  CANDOR_ASSIGN_OR_RETURN(auto opened, OpenIndex(files));
+  CANDOR_ASSIGN_OR_RETURN(auto opened, OpenLoadIndex(f, /*read_only=*/true));
   auto* ivf = static_cast<search::IvfPqIndex*>(opened.get());
   const RecallReport own = ivf->Recall();
   // Exact search over the regenerated rows, with the store's template ids.
@@ -368,16 +379,14 @@ Status Mates(const Flags& f) {
   const auto real = fitted->RealProbes(f.n);
   std::vector<std::vector<float>>
       skip;  // the mate (Aaron_Peirsol) and the enrolled photo (AJ_Cook)
-  for (size_t a = 0; a < f.skip.size();) {
-    size_t b = f.skip.find(',', a);
-    if (b == std::string::npos) b = f.skip.size();
-    const std::string pth = f.skip.substr(a, b - a);
-    a = b + 1;
+  if (!f.skip.empty()) {
     PipelineOptions po;
     if (!f.models.empty()) po.model_dir = f.models;
     CANDOR_ASSIGN_OR_RETURN(auto pipeline, Pipeline::Open(po));
-    CANDOR_ASSIGN_OR_RETURN(auto faces, pipeline->ProcessFile(pth));
-    if (!faces.empty()) skip.push_back(faces[0].tmpl.values);
+    for (const std::string& path : SplitCommas(f.skip)) {
+      CANDOR_ASSIGN_OR_RETURN(auto faces, pipeline->ProcessFile(path));
+      if (!faces.empty()) skip.push_back(faces[0].tmpl.values);
+    }
   }
   std::vector<float> probes;
   for (const auto& [r, v] : real) {
@@ -389,15 +398,11 @@ Status Mates(const Flags& f) {
   const size_t n = probes.size() / static_cast<size_t>(dim);
   CANDOR_ASSIGN_OR_RETURN(auto exact, flat->SearchBatch(probes, one));
   std::vector<std::pair<int, int>> settings = {{own.nprobe, own.rerank}};
-  for (size_t a = 0; a < f.settings.size();) {
-    size_t b = f.settings.find(',', a);
-    if (b == std::string::npos) b = f.settings.size();
-    const std::string item = f.settings.substr(a, b - a);
+  for (const std::string& item : SplitCommas(f.settings)) {
     const size_t colon = item.find(':');
     if (colon == std::string::npos)
       return InvalidArgumentError("--settings: want P:R, got " + item);
     settings.push_back({std::stoi(item.substr(0, colon)), std::stoi(item.substr(colon + 1))});
-    a = b + 1;
   }
   for (const auto& [np, rr] : settings) {
     ivf->SetSetting(np, rr);
