@@ -22,6 +22,10 @@
 //   - Probe side. Probe-like photos of people known not to be enrolled
 //     (supplied by the operator) are searched against the gallery (FPIR) and
 //     compared with sampled gallery subjects (FMR).
+//   - Reviewed outcomes (candor/reviewed_outcomes.h): the candidates
+//     reviewers rejected in past searches of the gallery, the deployment's own
+//     field probes. They give FPIR only at and above the highest threshold
+//     their searches ran at (nothing below it was ever shown).
 //
 // The result is stored with the gallery (Store::PutGalleryDocument, kind
 // "calibration") as one JSON document: model, gallery size, sample, seed,
@@ -48,6 +52,7 @@
 #include "candor/calibration.h"
 #include "candor/demographics.h"
 #include "candor/gallery.h"
+#include "candor/reviewed_outcomes.h"
 #include "candor/template.h"
 
 namespace candor {
@@ -102,11 +107,18 @@ struct ThresholdDecision {
   RateEstimate rate;          // FPIR expected at the threshold (the side that set it)
   std::string source;         // e.g. "gallery calibration of 2026-12-05T16:00:00Z (worst-group: F)"
   std::string policy;         // "pooled" | "worst-group"
-  std::string deciding_side;  // "gallery-side" | "probe-side"
+  std::string deciding_side;  // "gallery-side" | "probe-side" | "reviewed-outcomes"
   std::optional<double> gallery_side_threshold, probe_side_threshold;
   // FPIR at `threshold` by the gallery-side and probe-side estimates, and
   // their ratio (max / min): how far the two disagree.
   std::optional<double> gallery_side_fpir, probe_side_fpir, disagreement;
+  // Reviewed outcomes: the threshold they would set for the target (absent
+  // when they cannot: too few searches for the target), their FPIR at
+  // `threshold` with its interval (absent below their score floor), and its
+  // ratio (max / min) to the gallery side's FPIR there.
+  std::optional<double> reviewed_threshold;
+  std::optional<RateEstimate> reviewed_fpir;
+  std::optional<double> reviewed_disagreement;
   bool stale = false;  // the gallery has grown past the refresh fraction
   std::vector<std::string> notes;
 };
@@ -131,6 +143,10 @@ class GalleryCalibration {
   std::vector<GroupCalibration> groups;
   std::optional<Calibration> probe_side;
   std::string probe_side_source;       // what the operator supplied, in words
+  // The reviewed outcomes of past searches of the gallery (absent: none, or
+  // too few; reviewed_note says which).
+  std::optional<ReviewedOutcomes> reviewed;
+  std::string reviewed_note;
   // Per-group FMR (same-group pairs; identity-bootstrap 95 % intervals) and
   // FPIR (the group's probes; Wilson intervals) at the operating threshold.
   struct GroupRate {
@@ -144,12 +160,16 @@ class GalleryCalibration {
 
   // The threshold for a target FPIR at the gallery's current size: the
   // policy's gallery-side threshold (pooled, or the highest over groups that
-  // can support the target), then the higher of it and the probe-side one
-  // (the higher threshold protects people; a lower one is never used
-  // silently: `notes` and the disagreement say so). For a gallery grown
-  // beyond N the target is scaled as 1 - (1 - target)^(N / n) (conservative).
+  // can support the target), then the higher of it and the probe-side one,
+  // then the higher of that and the reviewed outcomes' one (the higher
+  // threshold protects people; a lower one is never used silently: `notes`,
+  // `deciding_side` and the disagreements say so). For a gallery grown
+  // beyond N the target is scaled as 1 - (1 - target)^(N / n) (conservative;
+  // for reviewed outcomes N is the smallest gallery size they searched).
   StatusOr<ThresholdDecision> ThresholdForFpir(double target, int64_t current_subjects) const;
-  // FPIR of a candidate's score at the current size (pooled gallery side).
+  // FPIR of a candidate's score at the current size: the highest of the
+  // pooled gallery side, the probe side and the reviewed outcomes (these only
+  // at or above their score floor), as the threshold is chosen.
   RateEstimate FpirAt(double score, int64_t current_subjects) const;
   bool Stale(int64_t current_subjects) const;
   std::string Describe() const;  // "gallery calibration of <date> (N=..., sample ...)"

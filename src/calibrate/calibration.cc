@@ -65,71 +65,6 @@ RateEstimate Counted(uint64_t k, uint64_t n) {
   return r;
 }
 
-// The design effect at every grid point of the FPIR counted from linked
-// non-mated top scores. Grid points are visited from the top down; a search
-// entering (its best score reaches the threshold) adds a false positive to
-// its cluster and links its cluster with its best candidate's (union-find),
-// keeping the sums the cluster-robust variance needs: sum y^2, sum y m,
-// sum m^2 over clusters of m searches with y false positives.
-std::vector<double> DesignEffects(const CalibrationInput& in, double grid_min, double step,
-                                  std::size_t points) {
-  std::map<uint64_t, std::size_t> index;  // subject id -> node
-  std::vector<std::size_t> parent;
-  std::vector<double> m, y;  // per root: searches, false positives
-  auto node = [&](uint64_t id) {
-    auto [it, added] = index.emplace(id, parent.size());
-    if (added) {
-      parent.push_back(parent.size());
-      m.push_back(0);
-      y.push_back(0);
-    }
-    return it->second;
-  };
-  auto find = [&](std::size_t a) {
-    while (parent[a] != a) a = parent[a] = parent[parent[a]];
-    return a;
-  };
-  std::vector<std::tuple<double, std::size_t, std::size_t>> usable;  // (score, self, best), descending
-  const std::size_t n_searches = in.nonmated_top_scores.size();
-  for (std::size_t i = 0; i < n_searches; ++i) {
-    const std::size_t self = node(in.nonmated_top_self[i]);
-    const std::size_t best = node(in.nonmated_top_best[i]);
-    m[self] += 1;
-    if (std::isfinite(in.nonmated_top_scores[i])) usable.emplace_back(in.nonmated_top_scores[i], self, best);
-  }
-  std::sort(usable.begin(), usable.end(), std::greater<>());
-  double sum_m2 = 0, clusters = 0;
-  for (double x : m) {
-    sum_m2 += x * x;
-    clusters += x > 0 ? 1 : 0;
-  }
-  const double n = static_cast<double>(n_searches);
-  std::vector<double> out(points, 1.0);
-  double sum_y2 = 0, sum_ym = 0, k = 0;
-  std::size_t j = 0;
-  for (std::size_t i = points; i-- > 0;) {
-    const double t = grid_min + step * static_cast<double>(i);
-    for (; j < usable.size() && std::get<0>(usable[j]) >= t; ++j) {
-      std::size_t a = find(std::get<1>(usable[j]));
-      sum_y2 += 2 * y[a] + 1;
-      sum_ym += m[a];
-      y[a] += 1;
-      k += 1;
-      const std::size_t b = find(std::get<2>(usable[j]));
-      if (a == b) continue;
-      sum_y2 += 2 * y[a] * y[b];
-      sum_m2 += 2 * m[a] * m[b];
-      sum_ym += y[a] * m[b] + y[b] * m[a];
-      if (m[a] > 0 && m[b] > 0) clusters -= 1;
-      parent[a] = b;
-      m[b] += m[a];
-      y[b] += y[a];
-    }
-    out[i] = stats::ClusterDesignEffect(sum_y2, sum_ym, sum_m2, k, n, clusters);
-  }
-  return out;
-}
-
 }  // namespace
 
 StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
@@ -243,7 +178,9 @@ StatusOr<Calibration> Calibration::Build(const CalibrationInput& in) {
     for (std::size_t i = 0; i < g; ++i) {
       c.fpir_[0][i] = static_cast<double>(k[i]) / static_cast<double>(c.fpir_probes_);
     }
-    if (!in.nonmated_top_self.empty()) c.fpir_deff_ = DesignEffects(in, c.grid_min_, c.step_, g);
+    if (!in.nonmated_top_self.empty())
+      c.fpir_deff_ = stats::LinkedDesignEffects(in.nonmated_top_scores, in.nonmated_top_self,
+                                                in.nonmated_top_best, c.grid_min_, c.step_, g);
   }
   c.method_ =
       "empirical counts on a score grid (accept iff score >= t, conservative grid rounding), "

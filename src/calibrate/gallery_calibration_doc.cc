@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,71 @@ StatusOr<ThresholdChoice> SideThreshold(const Calibration& c, double target, int
                                              c.calibration_gallery_size()));
   t.rate = ScaledFpir(c, t.threshold, n);
   return t;
+}
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// The reviewed outcomes as a third side: they raise the threshold only on
+// evidence (FPIR above the target at their own score floor, so at every
+// lower threshold too), never lower it, and say what they show at the
+// threshold chosen.
+void ApplyReviewed(const ReviewedOutcomes& r, const Calibration& pooled, double target, int64_t n,
+                   ThresholdDecision& d) {
+  const double n0 = static_cast<double>(r.min_gallery_subjects());
+  auto scaled = [&](RateEstimate e) {
+    if (double(n) > n0) {
+      e.value = ScaleUp(e.value, n0, double(n));
+      e.lower = ScaleUp(e.lower, n0, double(n));
+      e.upper = ScaleUp(e.upper, n0, double(n));
+      e.extrapolated = true;
+    }
+    return e;
+  };
+  const std::string what = "reviewed outcomes (" + r.Describe() + ")";
+  auto t = r.ThresholdForFpir(TargetAt(target, n0, double(n)));
+  if (!t.ok()) {
+    d.notes.push_back(what + " cannot set a threshold for FPIR " + Num(target) + ": " +
+                      t.status().message());
+  } else {
+    d.reviewed_threshold = t->threshold;
+    if (t->threshold > r.score_floor() && t->threshold > d.threshold) {
+      const RateEstimate at_floor = scaled(*r.FpirAt(r.score_floor()));
+      d.notes.push_back(what + " show FPIR " + Num(at_floor.value) + " (95% " +
+                        Num(at_floor.lower) + "-" + Num(at_floor.upper) + ") already at score " +
+                        Num(r.score_floor()) + ", above the target " + Num(target) + ": the " +
+                        d.deciding_side + " threshold " + Num(d.threshold) + " is raised to " +
+                        Num(t->threshold) + ", where they meet it");
+      d.threshold = t->threshold;
+      d.rate = scaled(t->rate);
+      d.deciding_side = "reviewed-outcomes";
+      d.source = what + " with " + d.source;
+    } else if (d.threshold < r.score_floor()) {
+      d.notes.push_back(what + " meet the target at and above score " + Num(r.score_floor()) +
+                        " and cannot speak for the lower threshold " + Num(d.threshold) +
+                        " (no candidate below " + Num(r.score_floor()) + " was ever reviewed)");
+    }
+  }
+  if (d.threshold >= r.score_floor()) {
+    auto at = r.FpirAt(d.threshold);
+    if (at.ok()) {
+      const RateEstimate e = scaled(*at);
+      d.reviewed_fpir = e;
+      const double gf = ScaledFpir(pooled, d.threshold, n).value;
+      if (std::min(gf, e.value) > 0) {
+        d.reviewed_disagreement = std::max(gf, e.value) / std::min(gf, e.value);
+      }
+      if (e.lower > target) {
+        d.notes.push_back("warning: " + what + " put FPIR at the chosen threshold at " +
+                          Num(e.value) + " (95% " + Num(e.lower) + "-" + Num(e.upper) +
+                          "), above the target " + Num(target) +
+                          ", though too few searches to set a threshold for it");
+      }
+    }
+  }
 }
 
 nlohmann::json CalJson(const std::optional<Calibration>& c) {
@@ -109,7 +175,27 @@ RateEstimate GalleryCalibration::FpirAt(double score, int64_t n) const {
     r.value = std::nan("");
     return r;
   }
-  return ScaledFpir(*pooled, score, n);
+  // The highest of the estimates that can speak for this score: the one
+  // that protects people, as thresholds are chosen.
+  RateEstimate best = ScaledFpir(*pooled, score, n);
+  if (probe_side) {
+    RateEstimate p = ScaledFpir(*probe_side, score, n);
+    if (p.value > best.value) best = p;
+  }
+  if (reviewed && score >= reviewed->score_floor()) {
+    if (auto r = reviewed->FpirAt(score); r.ok()) {
+      const double n0 = static_cast<double>(reviewed->min_gallery_subjects());
+      RateEstimate e = *r;
+      if (double(n) > n0) {
+        e.value = ScaleUp(e.value, n0, double(n));
+        e.lower = ScaleUp(e.lower, n0, double(n));
+        e.upper = ScaleUp(e.upper, n0, double(n));
+        e.extrapolated = true;
+      }
+      if (e.value > best.value) best = e;
+    }
+  }
+  return best;
 }
 
 StatusOr<ThresholdDecision> GalleryCalibration::ThresholdForFpir(double target,
@@ -165,9 +251,12 @@ StatusOr<ThresholdDecision> GalleryCalibration::ThresholdForFpir(double target,
                           std::to_string(p->threshold) + "); the gallery side's is kept");
       }
     }
-    const double gf = ScaledFpir(*pooled, d.threshold, n).value;
+  }
+  if (reviewed) ApplyReviewed(*reviewed, *pooled, target, n, d);
+  if (probe_side || reviewed) d.gallery_side_fpir = ScaledFpir(*pooled, d.threshold, n).value;
+  if (probe_side) {
+    const double gf = *d.gallery_side_fpir;
     const double pf = ScaledFpir(*probe_side, d.threshold, n).value;
-    d.gallery_side_fpir = gf;
     d.probe_side_fpir = pf;
     if (std::min(gf, pf) > 0) d.disagreement = std::max(gf, pf) / std::min(gf, pf);
   }
@@ -212,6 +301,9 @@ std::string GalleryCalibration::ToJson() const {
                            {"calibration", CalJson(g.calibration)}});
   }
   j["probe_side"] = {{"source", probe_side_source}, {"calibration", CalJson(probe_side)}};
+  j["reviewed_outcomes"] = {
+      {"note", reviewed_note},
+      {"estimate", reviewed ? nlohmann::json::parse(reviewed->ToJson()) : nlohmann::json(nullptr)}};
   nlohmann::json rates = nlohmann::json::array();
   for (const GroupRate& r : group_rates) {
     rates.push_back({{"group", r.group},
@@ -264,6 +356,16 @@ StatusOr<GalleryCalibration> GalleryCalibration::FromJson(const std::string& tex
     }
     c.probe_side_source = j.at("probe_side").at("source").get<std::string>();
     CANDOR_ASSIGN_OR_RETURN(c.probe_side, CalFromJson(j.at("probe_side").at("calibration")));
+    // Absent in documents made before reviewed outcomes were used.
+    if (j.contains("reviewed_outcomes")) {
+      const auto& ro = j.at("reviewed_outcomes");
+      c.reviewed_note = ro.at("note").get<std::string>();
+      if (!ro.at("estimate").is_null()) {
+        CANDOR_ASSIGN_OR_RETURN(ReviewedOutcomes r,
+                                ReviewedOutcomes::FromJson(ro.at("estimate").dump()));
+        c.reviewed = std::move(r);
+      }
+    }
     const auto& op = j.at("operating");
     c.operating_fpir = op.at("fpir").get<double>();
     c.operating_threshold = op.at("threshold").get<double>();

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
+#include <tuple>
 
 namespace candor::stats {
 
@@ -59,6 +61,73 @@ double ClusterDesignEffect(double sum_y2, double sum_ym, double sum_m2, double k
   const double ss = std::max(0.0, sum_y2 - 2 * p * sum_ym + p * p * sum_m2);
   const double var = clusters / (clusters - 1) * ss / (n * n);
   return std::max(1.0, var / (p * (1 - p) / n));
+}
+
+std::vector<double> LinkedDesignEffects(std::span<const double> top,
+                                        std::span<const uint64_t> self_ids,
+                                        std::span<const uint64_t> best_ids, double grid_min,
+                                        double step, std::size_t points) {
+  // Grid points are visited from the top down; a search entering (its best
+  // score reaches the threshold) adds a false positive to its cluster and
+  // links its cluster with its best candidate's (union-find), keeping the sums
+  // the cluster-robust variance needs: sum y^2, sum y m, sum m^2 over clusters
+  // of m searches with y false positives.
+  std::map<uint64_t, std::size_t> index;  // id -> node
+  std::vector<std::size_t> parent;
+  std::vector<double> m, y;  // per root: searches, false positives
+  auto node = [&](uint64_t id) {
+    auto [it, added] = index.emplace(id, parent.size());
+    if (added) {
+      parent.push_back(parent.size());
+      m.push_back(0);
+      y.push_back(0);
+    }
+    return it->second;
+  };
+  auto find = [&](std::size_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  std::vector<std::tuple<double, std::size_t, std::size_t>>
+      usable;  // (score, self, best), descending
+  const std::size_t n_searches = top.size();
+  for (std::size_t i = 0; i < n_searches; ++i) {
+    const std::size_t self = node(self_ids[i]);
+    const std::size_t best = node(best_ids[i]);
+    m[self] += 1;
+    if (std::isfinite(top[i])) usable.emplace_back(top[i], self, best);
+  }
+  std::sort(usable.begin(), usable.end(), std::greater<>());
+  double sum_m2 = 0, clusters = 0;
+  for (double x : m) {
+    sum_m2 += x * x;
+    clusters += x > 0 ? 1 : 0;
+  }
+  const double n = static_cast<double>(n_searches);
+  std::vector<double> out(points, 1.0);
+  double sum_y2 = 0, sum_ym = 0, k = 0;
+  std::size_t j = 0;
+  for (std::size_t i = points; i-- > 0;) {
+    const double t = grid_min + step * static_cast<double>(i);
+    for (; j < usable.size() && std::get<0>(usable[j]) >= t; ++j) {
+      std::size_t a = find(std::get<1>(usable[j]));
+      sum_y2 += 2 * y[a] + 1;
+      sum_ym += m[a];
+      y[a] += 1;
+      k += 1;
+      const std::size_t b = find(std::get<2>(usable[j]));
+      if (a == b) continue;
+      sum_y2 += 2 * y[a] * y[b];
+      sum_m2 += 2 * m[a] * m[b];
+      sum_ym += y[a] * m[b] + y[b] * m[a];
+      if (m[a] > 0 && m[b] > 0) clusters -= 1;
+      parent[a] = b;
+      m[b] += m[a];
+      y[b] += y[a];
+    }
+    out[i] = ClusterDesignEffect(sum_y2, sum_ym, sum_m2, k, n, clusters);
+  }
+  return out;
 }
 
 GpdFit FitGpdTail(std::span<const double> scores, double tail_fraction) {

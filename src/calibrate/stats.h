@@ -34,6 +34,18 @@ Interval WilsonEffective(double k, double n, double confidence = 0.95);
 double ClusterDesignEffect(double sum_y2, double sum_ym, double sum_m2, double k, double n,
                            double clusters);
 
+// The design effect at each of `points` grid points t = grid_min + i * step
+// of a proportion counted from linked non-mated searches: search i is a false
+// positive at t when top[i] >= t (NaN: never), and it is then linked with its
+// best candidate best[i] (self[i]: the searcher; any ids, the same id = the
+// same subject). Searches linked while at or above t form clusters; the
+// cluster-robust variance over them gives the design effect (>= 1). Grid
+// points are visited from the top down with a union-find, so the cost is
+// O(points + searches log searches). All three spans have the same length.
+std::vector<double> LinkedDesignEffects(std::span<const double> top, std::span<const uint64_t> self,
+                                        std::span<const uint64_t> best, double grid_min,
+                                        double step, std::size_t points);
+
 // The standard-normal quantile (Acklam's rational approximation, |error| < 1.2e-9).
 double NormalQuantile(double p);
 

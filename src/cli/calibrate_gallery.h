@@ -31,6 +31,7 @@ struct GalleryCalibrateArgs {
   std::string probe_source; // what they are, in words
   bool if_stale = false;    // only when missing or stale
   bool dry_run = false;     // measure and print, do not store
+  uint64_t min_reviewed_searches = 100;  // reviewed outcomes: fewer give a note, not a number
 };
 
 // Adds the gallery-mode flags (not --models: the command's own is shared).

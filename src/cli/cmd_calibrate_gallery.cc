@@ -8,9 +8,10 @@
 #include <iostream>
 
 #include "cli/calibrate_gallery.h"
+#include "cli/cli_search.h"
 #include "cli/operator_gate.h"
-#include "search_desk/recalibrate.h"
 #include "common/file_util.h"
+#include "search_desk/recalibrate.h"
 
 #ifdef CANDOR_HAVE_PIPELINE
 #include "candor/pipeline.h"
@@ -90,6 +91,10 @@ void AddGalleryCalibrateFlags(CLI::App& sub, GalleryCalibrateArgs* a) {
                  "Gallery: folder of probe-like photos (or template files) of people known not "
                  "to be enrolled: the probe-side calibration");
   sub.add_option("--probe-source", a->probe_source, "Gallery: what the --probes photos are");
+  sub.add_option("--min-reviewed-searches", a->min_reviewed_searches,
+                 "Gallery: reviewed outcomes (candidates examiners rejected in the store's past "
+                 "searches) need this many completed searches")
+      ->check(CLI::Range(10, 100000000));
   sub.add_flag("--if-stale", a->if_stale,
                "Gallery: only when there is no stored calibration or it is stale");
   sub.add_flag("--dry-run", a->dry_run, "Gallery: measure and print, do not store");
@@ -124,6 +129,15 @@ Status RunGalleryCalibrate(const GalleryCalibrateArgs& a, const GlobalOptions& g
                               LoadProbeFolder(a.probes, g, a.models_dir, &r.probe_files_without_face));
       r.probe_source = a.probe_source.empty() ? a.probes : a.probe_source;
     }
+    // The reviewed outcomes of past searches: the store's sealed search
+    // record, when there is one (a store never searched has none).
+    std::unique_ptr<SearchBook> book;
+    CANDOR_ASSIGN_OR_RETURN(std::string dir, DefaultStoreDir(a.store.store));
+    if (std::filesystem::exists(SearchBookPath(dir))) {
+      CANDOR_ASSIGN_OR_RETURN(book, OpenSearchBook(a.store));
+    }
+    r.book = book.get();
+    r.reviewed.min_searches = a.min_reviewed_searches;
     // The same run as the admin API's (search_desk/recalibrate.h).
     SearchCalibrationOptions sc;
     sc.model_calibration = a.calibration;
@@ -149,6 +163,15 @@ Status RunGalleryCalibrate(const GalleryCalibrateArgs& a, const GlobalOptions& g
   for (const auto& d : out["probable_duplicates"]) {
     std::cout << "  probable duplicate (review): " << d["a"].get<std::string>() << " ~ "
               << d["b"].get<std::string>() << " score " << d["score"].get<double>() << "\n";
+  }
+  const auto& ro = out["reviewed_outcomes"];
+  if (ro.value("used", false)) {
+    std::cout << "  reviewed outcomes: " << ro["searches"] << " searches "
+              << ro["first_search"].get<std::string>() << " .. "
+              << ro["last_search"].get<std::string>() << ", " << ro["rejected_candidates"]
+              << " rejected candidates; FPIR only from score " << ro["score_floor"] << " up\n";
+  } else {
+    std::cout << "  reviewed outcomes: none (" << ro.value("note", std::string()) << ")\n";
   }
   for (const auto& row : out["thresholds"]) std::cout << "  " << row.dump() << "\n";
   for (const auto& row : out["groups"]) std::cout << "  group " << row.dump() << "\n";

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/hash.h"
+#include "search_desk/reviewed_searches.h"
 
 namespace candor {
 namespace {
@@ -27,6 +28,37 @@ json DecisionJson(const ThresholdDecision& d) {
   if (d.gallery_side_fpir) j["gallery_side_fpir"] = *d.gallery_side_fpir;
   if (d.probe_side_fpir) j["probe_side_fpir"] = *d.probe_side_fpir;
   if (d.disagreement) j["disagreement"] = *d.disagreement;
+  if (d.reviewed_threshold) j["reviewed_threshold"] = *d.reviewed_threshold;
+  if (d.reviewed_fpir) j["reviewed_fpir"] = RateJson(*d.reviewed_fpir);
+  if (d.reviewed_disagreement) j["reviewed_disagreement"] = *d.reviewed_disagreement;
+  return j;
+}
+
+// The reviewed-outcome side in the result: what it counted and where it
+// can speak, or why there is none.
+json ReviewedJson(const GalleryCalibration& c) {
+  if (!c.reviewed) return {{"used", false}, {"note", c.reviewed_note}};
+  const ReviewedOutcomes& r = *c.reviewed;
+  json j = {
+      {"used", true},
+      {"searches", r.searches()},
+      {"searches_with_candidates", r.searches_with_candidates()},
+      {"rejected_candidates", r.rejected_candidates()},
+      {"confirmed_candidates", r.confirmed_candidates()},
+      {"first_search", r.first_search()},
+      {"last_search", r.last_search()},
+      {"gallery_subjects", {{"min", r.min_gallery_subjects()}, {"max", r.max_gallery_subjects()}}},
+      {"score_floor", r.score_floor()},
+      {"min_supported_fpir", r.MinSupportedFpir()},
+      {"left_out",
+       {{"review_incomplete", r.skipped().review_incomplete},
+        {"other_scoring", r.skipped().other_scoring},
+        {"unrecorded_scoring", r.skipped().unrecorded_scoring},
+        {"purged", r.skipped().purged}}},
+      {"note",
+       "FPIR only at and above score_floor (the highest threshold searched); no "
+       "FNIR, FMR or per-group rate"}};
+  if (auto f = r.FpirAt(r.score_floor()); f.ok()) j["fpir_at_floor"] = RateJson(*f);
   return j;
 }
 
@@ -52,11 +84,16 @@ json Summary(const GalleryCalibrationRun& run, const RecalibrationRequest& a) {
   for (const ProbableDuplicate& d : run.duplicates) {
     out["probable_duplicates"].push_back({{"a", d.subject_a}, {"b", d.subject_b}, {"score", d.score}});
   }
+  out["reviewed_outcomes"] = ReviewedJson(c);
   for (double target : {0.1, 0.01, 0.001}) {
     auto d = c.ThresholdForFpir(target, c.gallery_subjects);
     json row = {{"target_fpir", target}};
     if (d.ok()) {
       row.update(DecisionJson(*d));
+      // Context: mates examiners confirmed that this threshold would not have shown.
+      if (c.reviewed && d->threshold >= c.reviewed->score_floor()) {
+        row["confirmed_candidates_below"] = c.reviewed->ConfirmedBelow(d->threshold);
+      }
     } else {
       row["unsupported"] = d.status().message();
     }
@@ -138,18 +175,35 @@ StatusOr<RecalibrationResult> RecalibrateGallery(Store& store, const Recalibrati
     const std::string source = a.probe_source + ", " + std::to_string(a.probes.size()) + " photos";
     CANDOR_RETURN_IF_ERROR(AddProbeSide(store, a.probes, source, run.calibration));
   }
+  if (a.book != nullptr) {
+    CANDOR_ASSIGN_OR_RETURN(CollectedReviews got, CollectReviewedSearches(*a.book, g));
+    auto built = ReviewedOutcomes::Build(
+        got.searches, got.skipped,
+        "reviewed outcomes of past searches of gallery '" + a.gallery + "'", a.reviewed);
+    if (built.ok()) {
+      run.calibration.reviewed = std::move(built).value();
+    } else if (built.status().code() == Code::kFailedPrecondition) {
+      run.calibration.reviewed_note = built.status().message();
+      run.notes.push_back(built.status().message());
+    } else {
+      return built.status();
+    }
+  } else {
+    run.calibration.reviewed_note = "no search record given: no reviewed outcomes";
+  }
   const GalleryCalibration& c = run.calibration;
   if (!a.dry_run) {
     CANDOR_RETURN_IF_ERROR(SaveGalleryCalibration(store, c));
     calibration.Invalidate(a.gallery);
   }
   result.summary = Summary(run, a);
-  result.audit_detail = std::to_string(c.sampled_subjects) + " searches at N=" +
-                        std::to_string(c.gallery_subjects) + ", " +
-                        std::to_string(c.duplicates_excluded) +
-                        " probable duplicate pairs excluded, policy " +
-                        ThresholdPolicyName(c.policy) + (c.probe_side ? ", with probe side" : "") +
-                        (a.dry_run ? ", dry run" : ", stored");
+  result.audit_detail =
+      std::to_string(c.sampled_subjects) + " searches at N=" + std::to_string(c.gallery_subjects) +
+      ", " + std::to_string(c.duplicates_excluded) + " probable duplicate pairs excluded, policy " +
+      ThresholdPolicyName(c.policy) + (c.probe_side ? ", with probe side" : "") +
+      (c.reviewed ? ", reviewed outcomes of " + std::to_string(c.reviewed->searches()) + " searches"
+                  : ", no reviewed outcomes") +
+      (a.dry_run ? ", dry run" : ", stored");
   return result;
 }
 

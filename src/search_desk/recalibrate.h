@@ -4,7 +4,9 @@
 // from `candor calibrate --gallery` and from the admin API
 // (POST /v1/galleries/{name}/calibration): measures the gallery side
 // (candor/gallery_calibration.h), adds the probe side when probe-like
-// templates of people known not to be enrolled are given, stores the result
+// templates of people known not to be enrolled are given, adds the reviewed
+// outcomes of past searches when the search record is given (candidates
+// examiners rejected: FPIR at and above the thresholds searched), stores the result
 // as the gallery's calibration and drops what a SearchCalibration cached for
 // the gallery, so the next search uses it.
 //
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "candor/gallery_calibration.h"
+#include "search_desk/search_book.h"
 #include "search_desk/thresholds.h"
 
 namespace candor {
@@ -44,6 +47,12 @@ struct RecalibrationRequest {
   std::vector<Template> probes;       // probe side (empty: none)
   std::string probe_source;           // what the probes are, in words
   int probe_files_without_face = 0;   // reported only
+  // The sealed search record (may be null: no reviewed outcomes). Its
+  // completed reviews of this gallery's searches become the reviewed-outcome
+  // side (search_desk/reviewed_searches.h); too few of them leave a note in
+  // the result and the stored document, not a number.
+  const SearchBook* book = nullptr;
+  ReviewedOutcomesOptions reviewed;
 };
 
 struct RecalibrationResult {

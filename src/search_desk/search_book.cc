@@ -49,8 +49,10 @@ json ToJson(const BookedSearch& s) {
                        {"notes", r.notes},
                        {"created_ms", r.created_ms}});
   }
-  return {
+  json j = {
       {"summary", s.summary}, {"candidates", cands}, {"reviews", reviews}, {"purged", s.purged}};
+  if (!s.scoring.is_null()) j["scoring"] = s.scoring;
+  return j;
 }
 
 StatusOr<BookedSearch> FromJson(const std::string& text) {
@@ -60,6 +62,7 @@ StatusOr<BookedSearch> FromJson(const std::string& text) {
     BookedSearch s;
     s.summary = j.at("summary");
     s.purged = j.at("purged").get<bool>();
+    if (j.contains("scoring")) s.scoring = j.at("scoring");
     for (const auto& c : j.at("candidates")) {
       BookedCandidate bc;
       bc.subject_id = c.at("subject_id").get<std::string>();

@@ -70,6 +70,11 @@ struct BookedSearch {
   std::vector<BookedCandidate> candidates;
   std::vector<BookedReview> reviews;
   bool purged = false;
+  // How the scores were made, in the sealed record only (not the requester's
+  // view): {"model_id", "model_sha256" (hex), "subject_score"}. Null in
+  // entries from before it was kept. Reviewed outcomes (reviewed_searches.h)
+  // use a search only under the gallery's current model and rule.
+  nlohmann::json scoring;
 
   // "purged", "no_candidate", "lead_released" (a candidate has an examiner's
   // confirmation and a second, different qualified person's, and no

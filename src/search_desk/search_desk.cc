@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/hash.h"
 #include "common/iso_time.h"
 
 namespace candor {
@@ -154,6 +155,9 @@ StatusOr<CompletedSearch> SearchDesk::Identify(const Principal& who, const Searc
   d.record.summary = RequesterView(gov_, who, request, d, none,
                                    static_cast<int64_t>(d.result.candidates.size()), now);
   d.record.summary["gallery_size"] = d.result.gallery_subjects;
+  d.record.scoring = {{"model_id", g.model_id},
+                      {"model_sha256", HexEncode(g.model_sha256)},
+                      {"subject_score", g.subject_score}};
   d.record.summary["index"] = IndexAnswered(g);
   if (auto t = calibration_->RateOf(g, request.kind, d.result.threshold, n); t.ok()) {
     d.record.summary["threshold_fpir"] = t->value;

@@ -10,8 +10,9 @@
 //     - 1:N (identify, duplicate check): the gallery's stored in-gallery
 //       calibration (candor/gallery_calibration.h) when it has one for the
 //       gallery's current model, else the model's calibration file; the FPIR
-//       of a score comes from the same one (a gallery calibration's pooled
-//       gallery side, scaled to the current size);
+//       of a score comes from the same one (a gallery calibration's highest
+//       estimate for it: gallery side, probe side, reviewed outcomes; scaled
+//       to the current size);
 //     - 1:1 (verify): the model's calibration file (FMR at a target); an
 //       in-gallery calibration's pair sample rarely supports FMR 1e-4, so it
 //       is not used for 1:1 (the source says so).

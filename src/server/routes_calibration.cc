@@ -3,7 +3,8 @@
 // POST /v1/galleries/{gallery}/calibration: in-gallery calibration of a
 // gallery by an admin (search_desk/recalibrate.h, the same run as `candor
 // calibrate --gallery`), audited as "gallery.calibrate" with counts only.
-// The searches after it take their thresholds and rates from it.
+// The searches after it take their thresholds and rates from it. The
+// reviewed outcomes come from the service's own search record.
 
 #include "search_desk/recalibrate.h"
 #include "server/service_internal.h"
@@ -22,7 +23,8 @@ ApiResponse HandleCalibrateGallery(Ctx& c) {
                            {"policy", JType::kString, false},
                            {"refresh_growth", JType::kNumber, false},
                            {"if_stale", JType::kBool, false},
-                           {"dry_run", JType::kBool, false}});
+                           {"dry_run", JType::kBool, false},
+                           {"min_reviewed_searches", JType::kInt, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   const SearchCalibration* cal = ServiceRoutes::Options(c).calibration.get();
   if (cal == nullptr) return ErrorResponse(UnavailableError("no calibrations configured"));
@@ -38,6 +40,14 @@ ApiResponse HandleCalibrateGallery(Ctx& c) {
   r.policy = body->value("policy", std::string());
   r.if_stale = body->value("if_stale", false);
   r.dry_run = body->value("dry_run", false);
+  // The reviewed outcomes of the service's past searches (its search record).
+  const int64_t min_reviewed = body->value("min_reviewed_searches", int64_t(100));
+  if (min_reviewed < 10 || min_reviewed > 100'000'000) {
+    return Refuse(c, action,
+                  InvalidArgumentError("min_reviewed_searches must be in [10, 100000000]"));
+  }
+  r.reviewed.min_searches = static_cast<uint64_t>(min_reviewed);
+  if (auto book = ServiceRoutes::Book(c); book.ok()) r.book = *book;
   // The CLI's bounds (candor calibrate --gallery).
   if (o.sample_subjects < 16 || o.sample_subjects > 10'000'000 || o.pair_subjects < 16 ||
       o.pair_subjects > 20'000 || !(o.refresh_growth >= 0.001 && o.refresh_growth <= 10.0)) {
