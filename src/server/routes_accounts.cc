@@ -177,6 +177,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
                                        {"retention_class", JType::kString, true},
                                        {"allowed_search_bases", JType::kStringArray, true},
                                        {"modality", JType::kString, false},
+                                       {"subject_score", JType::kString, false},
                                        {"search_retention", JType::kString, false}});
   if (!body.ok()) return Refuse(c, action, body.status());
   GalleryInfo info;
@@ -186,6 +187,7 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   info.retention_class = (*body)["retention_class"];
   info.allowed_search_bases = (*body)["allowed_search_bases"].get<std::vector<std::string>>();
   info.modality = body->value("modality", std::string(kFaceModality));
+  info.subject_score = body->value("subject_score", std::string(kSubjectScoreMax));
   // Two periods: `retention_class` (ISO-8601) is how long the gallery's own
   // records are held, kept by the store; `search_retention` is governance's
   // class for how long probes and results of searches in it are kept.
@@ -210,10 +212,37 @@ ApiResponse HandleCreateGallery(Ctx& c) {
     return ErrorResponse(s);
   }
   if (Status s = store.CreateGallery(info); !s.ok()) return ErrorResponse(s);
-  AuditOk(c, action, info.name, "");
+  AuditOk(c, action, info.name,
+          body->contains("subject_score") ? "subject_score=" + info.subject_score : "");
   auto g = store.GetGallery(info.name);
   if (!g.ok()) return ErrorResponse(g.status());
   return JsonResponse(201, GalleryWithPolicy(c, *g));
+}
+
+// PATCH /v1/galleries/{gallery}: a gallery's settings (today its
+// subject_score rule), as `candor gallery set`; admin only, audited as
+// "gallery.set" with the new setting (refusals too). A stored in-gallery
+// calibration made under the old rule stops setting thresholds until the
+// gallery is recalibrated (the threshold source says so).
+ApiResponse HandleUpdateGallery(Ctx& c) {
+  const char* action = "gallery.set";
+  const std::string& gallery = c.params[0];
+  if (Status s = CheckRole(c, {Role::kAdmin}, action); !s.ok()) return Refuse(c, action, s);
+  auto body = ParseStrict(c.req.body, {{"subject_score", JType::kString, true}});
+  if (!body.ok()) return Refuse(c, action, body.status());
+  const std::string rule = (*body)["subject_score"];
+  Store& store = ServiceRoutes::GalleryStore(c);
+  if (Status s = store.SetSubjectScore(gallery, rule); !s.ok()) {
+    if (s.code() == Code::kInvalidArgument || s.code() == Code::kNotFound ||
+        s.code() == Code::kFailedPrecondition || s.code() == Code::kUnimplemented) {
+      return Refuse(c, action, s);  // audited, with the reason
+    }
+    return ErrorResponse(s);
+  }
+  AuditOk(c, action, gallery, "subject_score=" + rule);
+  auto g = store.GetGallery(gallery);
+  if (!g.ok()) return ErrorResponse(g.status());
+  return JsonResponse(200, GalleryWithPolicy(c, *g));
 }
 
 ApiResponse HandleEnroll(Ctx& c) {

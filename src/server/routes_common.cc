@@ -135,6 +135,8 @@ json GalleryJson(const GalleryInfo& g) {
     j["model_id"] = g.model_id;
     j["dim"] = g.dim;
   }
+  // How a subject with several templates is scored (faces only; candor/subject_score.h).
+  if (g.modality != kFingerModality) j["subject_score"] = g.subject_score;
   return j;
 }
 

@@ -712,6 +712,86 @@ TEST_F(ServerTest, ConfiguredExigentWindowIsTheDeadlineShownAndEnforced) {
   EXPECT_EQ(lapsed.body["exigent_deadline"], deadline);
 }
 
+// A face gallery's subject_score rule over the API, as `candor gallery
+// create --subject-score` and `gallery set` on the CLI: POST /v1/galleries
+// takes it (validated), GET and the list report it, PATCH changes it (admin
+// only); every change and every refusal is audited, and a refused request
+// changes nothing.
+TEST_F(ServerTest, GallerySubjectScoreIsSetValidatedReportedAndAudited) {
+  const std::string inv = Person("ivan", "investigator");
+  json twos = {{"name", "twos"},
+               {"description", "two photos a person"},
+               {"legal_basis", "statute"},
+               {"retention_class", "P10Y"},
+               {"allowed_search_bases", {"warrant"}},
+               {"subject_score", "mean"}};
+  Reply bad = Post("/v1/galleries", admin_, twos);
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  EXPECT_NE(bad.raw.find("centroid"), std::string::npos) << bad.raw;
+  EXPECT_EQ(Call("GET", "/v1/galleries/twos", admin_).status, 404);
+  twos["subject_score"] = "centroid";
+  Reply made = Post("/v1/galleries", admin_, twos);
+  ASSERT_EQ(made.status, 201) << made.raw;
+  EXPECT_EQ(made.body["subject_score"], "centroid");
+  EXPECT_EQ(Call("GET", "/v1/galleries/twos", inv).body["subject_score"], "centroid");
+  EXPECT_EQ(store_->GetGallery("twos")->subject_score, kSubjectScoreCentroid);
+  Gallery("bookings", {"warrant"});  // the default
+  EXPECT_EQ(Call("GET", "/v1/galleries/bookings", inv).body["subject_score"], "max");
+  json finger = {{"name", "prints"},
+                 {"description", "ten-prints"},
+                 {"legal_basis", "statute"},
+                 {"retention_class", "P10Y"},
+                 {"allowed_search_bases", {"warrant"}},
+                 {"modality", "finger"},
+                 {"subject_score", "centroid"}};
+  EXPECT_EQ(Post("/v1/galleries", admin_, finger).status, 400);
+  finger.erase("subject_score");
+  Reply prints = Post("/v1/galleries", admin_, finger);
+  ASSERT_EQ(prints.status, 201) << prints.raw;
+  EXPECT_FALSE(prints.body.contains("subject_score")) << "a finger gallery fuses by its own rule";
+  const int64_t created = AuditCount("gallery.create", "allow");
+  EXPECT_EQ(AuditCount("gallery.create", "deny"), 2);
+
+  auto patch = [&](const std::string& g, const std::string& token, const json& body) {
+    return Call("PATCH", "/v1/galleries/" + g, token, body.dump());
+  };
+  Reply changed = patch("bookings", admin_, {{"subject_score", "centroid"}});
+  ASSERT_EQ(changed.status, 200) << changed.raw;
+  EXPECT_EQ(changed.body["subject_score"], "centroid");
+  EXPECT_EQ(changed.body["name"], "bookings");
+  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(AuditCount("gallery.set", "allow"), 1);
+  bool detailed = false;
+  auto entries = ReadAuditEntries(gov_->audit_log_path());
+  ASSERT_TRUE(entries.ok());
+  for (const auto& e : *entries) {
+    detailed |= e.action == "gallery.set" && e.gallery == "bookings" &&
+                e.reason.find("subject_score=centroid") != std::string::npos;
+  }
+  EXPECT_TRUE(detailed) << "the audit entry says what was set";
+
+  // Refused, audited, nothing changed.
+  EXPECT_EQ(patch("bookings", inv, {{"subject_score", "max"}}).status, 403);
+  EXPECT_EQ(patch("bookings", admin_, {{"subject_score", "avg"}}).status, 400);
+  EXPECT_EQ(patch("bookings", admin_, {{"subject_score", "max"}, {"index", "IVF"}}).status, 400);
+  EXPECT_EQ(patch("bookings", admin_, json::object()).status, 400);
+  EXPECT_EQ(patch("nowhere", admin_, {{"subject_score", "max"}}).status, 404);
+  EXPECT_EQ(patch("prints", admin_, {{"subject_score", "centroid"}}).status, 412);
+  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(AuditCount("gallery.set", "deny"), 6);
+  EXPECT_EQ(AuditCount("gallery.set", "allow"), 1);
+  EXPECT_EQ(AuditCount("gallery.create", "allow"), created);
+
+  // And back: the list reports the rule of each face gallery.
+  ASSERT_EQ(patch("bookings", admin_, {{"subject_score", "max"}}).status, 200);
+  Reply list = Call("GET", "/v1/galleries", inv);
+  ASSERT_EQ(list.status, 200);
+  for (const auto& g : list.body["galleries"]) {
+    if (g["name"] == "bookings") EXPECT_EQ(g["subject_score"], "max");
+    if (g["name"] == "twos") EXPECT_EQ(g["subject_score"], "centroid");
+  }
+}
+
 // POST /v1/galleries takes governance's retention class for the gallery's
 // searches (search_retention; retention_class is the ISO period the gallery's
 // own records are held): a "short" gallery's probe and results are purged at

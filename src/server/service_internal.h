@@ -93,6 +93,7 @@ ApiResponse HandleChangePassword(Ctx& c);
 ApiResponse HandleListGalleries(Ctx& c);
 ApiResponse HandleCreateGallery(Ctx& c);
 ApiResponse HandleGetGallery(Ctx& c);
+ApiResponse HandleUpdateGallery(Ctx& c);
 ApiResponse HandleEnroll(Ctx& c);
 // HandleEnroll's path for a finger gallery (routes_finger.cc): `body` parsed,
 // `image` admitted, the caller's role checked.
