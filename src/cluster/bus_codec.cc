@@ -89,6 +89,9 @@ std::string DelSubject(int s, const std::string& t) {
 std::string GallerySubject(int s, const std::string& g) {
   return "candor.e." + std::to_string(s) + ".gal." + g;
 }
+std::string SettingsSubject(int s, const std::string& g) {
+  return "candor.e." + std::to_string(s) + ".set." + g;
+}
 std::string ModelSubject(const std::string& g) { return "candor.m." + g; }
 std::string RequestSubject(int s, int r) {
   return "candor.q." + std::to_string(s) + "." + std::to_string(r);
@@ -134,10 +137,18 @@ Template TemplateFrom(const Json& j) {
 }
 
 Json ToJson(const GalleryInfo& g) {
-  return {{"name", g.name},          {"desc", g.description}, {"basis", g.legal_basis},
-          {"ret", g.retention_class}, {"bases", g.allowed_search_bases},
-          {"model", g.model_id},     {"sha", Sha(g.model_sha256)}, {"dim", g.dim},
-          {"subjects", g.subjects},  {"templates", g.templates}, {"created", g.created_at}};
+  return {{"name", g.name},
+          {"desc", g.description},
+          {"basis", g.legal_basis},
+          {"ret", g.retention_class},
+          {"bases", g.allowed_search_bases},
+          {"model", g.model_id},
+          {"sha", Sha(g.model_sha256)},
+          {"dim", g.dim},
+          {"subjects", g.subjects},
+          {"templates", g.templates},
+          {"created", g.created_at},
+          {"score", g.subject_score}};
 }
 GalleryInfo GalleryFrom(const Json& j) {
   GalleryInfo g;
@@ -152,6 +163,8 @@ GalleryInfo GalleryFrom(const Json& j) {
   g.subjects = j.at("subjects").get<int64_t>();
   g.templates = j.at("templates").get<int64_t>();
   g.created_at = j.at("created").get<std::string>();
+  // Absent in log entries and answers from before the setting was carried: max.
+  g.subject_score = j.value("score", std::string(kSubjectScoreMax));
   return g;
 }
 

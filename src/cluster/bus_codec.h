@@ -45,6 +45,9 @@ std::string GalleryToken(const gallery::Key& bus, std::string_view gallery);
 std::string PutSubject(int shard, const std::string& token);
 std::string DelSubject(int shard, const std::string& token);
 std::string GallerySubject(int shard, const std::string& gtoken);
+// A gallery's settings (its subject_score rule) on one shard's log; applied in
+// log order, so a rebuilt replica ends with the last one.
+std::string SettingsSubject(int shard, const std::string& gtoken);
 std::string ModelSubject(const std::string& gtoken);
 std::string RequestSubject(int shard, int replica);
 std::string ShardFilter(int shard);  // candor.e.<S>.>

@@ -176,6 +176,75 @@ TEST_F(ClusterTest, TemplateIdsAreTheSameOnEveryReplicaAndAfterARebuild) {
   }
 }
 
+// A gallery that scores subjects by their centroid (candor/subject_score.h),
+// created so and switched to max and back on the running cluster: every
+// search equals the single node's, score for score, because a subject's
+// templates all live on one shard (ShardOf) and each shard scores whole
+// subjects; the setting reaches every shard through its log, and a replica
+// rebuilt from the log ends with the last setting.
+TEST_F(ClusterTest, CentroidSubjectScoreIsSetOnEveryShardAndMergesExactly) {
+  GalleryInfo g = Info();
+  g.subject_score = kSubjectScoreCentroid;
+  ASSERT_TRUE(front_->CreateGallery(g).ok());
+  ASSERT_TRUE(single_->CreateGallery(g).ok());
+  EnrollBoth(0, 90);  // every third subject holds two templates
+  std::set<int> shards_with_pairs;
+  for (int i = 0; i < 90; i += 3)
+    shards_with_pairs.insert(ShardOf(kGallery, Subject(i).subject_id, kShards));
+  ASSERT_EQ(shards_with_pairs.size(), static_cast<size_t>(kShards)) << "both shards hold pairs";
+  auto seen = front_->GetGallery(kGallery);
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_EQ(seen->subject_score, kSubjectScoreCentroid);
+
+  auto compare = [&](const std::string& rule) {
+    for (int q = 0; q < 12; ++q) {
+      const Template probe =
+          q < 9 ? Probe(q * 9 % 90, 0.4f) : RandomTemplate(77000 + static_cast<uint64_t>(q));
+      auto c = front_->Identify(kGallery, probe, Params(10));
+      auto s = single_->Identify(kGallery, probe, Params(10));
+      ASSERT_TRUE(c.ok() && s.ok()) << c.status().ToString() << s.status().ToString();
+      ExpectSameResult(*c, *s, rule + " probe " + std::to_string(q));
+    }
+    VerifyParams vp;
+    vp.threshold = 0.3f;
+    auto cv = front_->Verify(kGallery, "person-27", Probe(27, 0.4f), vp);
+    auto sv = single_->Verify(kGallery, "person-27", Probe(27, 0.4f), vp);
+    ASSERT_TRUE(cv.ok() && sv.ok());
+    EXPECT_EQ(cv->score, sv->score) << rule;
+  };
+  compare("centroid");
+  // Person 27 holds two templates: the probe near its first scores far lower
+  // against their centroid than against that template (max).
+  auto under_centroid = front_->Identify(kGallery, Probe(27, 0.2f), Params(1));
+  ASSERT_TRUE(under_centroid.ok());
+  ASSERT_EQ(under_centroid->candidates.at(0).subject_id, "person-27");
+
+  ASSERT_TRUE(front_->SetSubjectScore(kGallery, kSubjectScoreMax).ok());
+  ASSERT_TRUE(single_->SetSubjectScore(kGallery, kSubjectScoreMax).ok());
+  EXPECT_EQ(front_->GetGallery(kGallery)->subject_score, kSubjectScoreMax);
+  compare("max");
+  auto under_max = front_->Identify(kGallery, Probe(27, 0.2f), Params(1));
+  ASSERT_TRUE(under_max.ok());
+  EXPECT_GT(under_max->candidates.at(0).score, under_centroid->candidates.at(0).score + 0.1f);
+
+  ASSERT_TRUE(front_->SetSubjectScore(kGallery, kSubjectScoreCentroid).ok());
+  ASSERT_TRUE(single_->SetSubjectScore(kGallery, kSubjectScoreCentroid).ok());
+  // A replica rebuilt from the log replays creation, max, centroid.
+  Replica(0, 0).reset();
+  StartReplica(0, 0, /*rebuild=*/true, dir_.path() + "/rebuilt-0-0");
+  for (int t = 0; t < 1000 && !Replica(0, 0)->caught_up(); ++t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(Replica(0, 0)->caught_up());
+  auto rebuilt = Replica(0, 0)->store().GetGallery(kGallery);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(rebuilt->subject_score, kSubjectScoreCentroid);
+  compare("centroid again, shard 0 rebuilt");
+
+  EXPECT_EQ(front_->SetSubjectScore(kGallery, "mean").code(), Code::kInvalidArgument);
+  EXPECT_EQ(front_->SetSubjectScore("nowhere", kSubjectScoreMax).code(), Code::kNotFound);
+}
+
 TEST_F(ClusterTest, FingerprintGalleriesAreRefusedClearly) {
   GalleryInfo tenprints = Info();
   tenprints.name = "tenprints";

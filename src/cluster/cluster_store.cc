@@ -77,6 +77,14 @@ class ClusterStore final : public Store {
   // Once seen, a gallery exists for good (galleries are never deleted):
   // answered without a fan-out after the first (counts as first seen).
   StatusOr<GalleryInfo> CheckGallery(const std::string& name) const override;
+  // The subject_score rule goes to every shard's log (SettingsSubject) and
+  // each replica applies it to its store. Exact on the cluster: a subject's
+  // templates all live on one shard (ShardOf(gallery, subject_id)), so each
+  // shard scores whole subjects and the fan-out merge keeps one score per
+  // subject, as one node would. Reads after it wait for every shard to have
+  // applied it. Interrupted between shards (one did not acknowledge), the
+  // call fails and the shards may disagree until it is repeated.
+  Status SetSubjectScore(const std::string& gallery, const std::string& rule) override;
   // One request per shard: each answers its top k at no threshold with its
   // view of the gallery; the threshold comes from the summed gallery and
   // filters the merged list (exact: a shard's top k at threshold t is its
@@ -222,6 +230,22 @@ Status ClusterStore::CreateGallery(const GalleryInfo& info) {
     Status st = Publish(cluster::ModelSubject(gtok), model, 0, &seq);
     if (!st.ok() && st.code() != Code::kFailedPrecondition) return st;
   }
+  return OkStatus();
+}
+
+Status ClusterStore::SetSubjectScore(const std::string& gallery, const std::string& rule) {
+  CANDOR_RETURN_IF_ERROR(ValidateSubjectScore(rule));
+  CANDOR_ASSIGN_OR_RETURN(GalleryInfo g, GetGallery(gallery));  // NOT_FOUND; every shard answers
+  if (g.modality != kFaceModality) return UnimplementedError(kNoFingers);
+  const std::string gtok = cluster::GalleryToken(bus_, gallery);
+  const Json body = {{"gallery", gallery}, {"subject_score", rule}};
+  for (int s = 0; s < o_.shards; ++s) {
+    uint64_t seq = 0;
+    CANDOR_RETURN_IF_ERROR(Publish(cluster::SettingsSubject(s, gtok), body, std::nullopt, &seq));
+    Acked(s, seq);
+  }
+  std::lock_guard<std::mutex> lock(seen_mu_);
+  if (auto it = seen_.find(gallery); it != seen_.end()) it->second.subject_score = rule;
   return OkStatus();
 }
 

@@ -405,6 +405,13 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
       } else if (is_del) {
         Status s = store_->DeleteSubject(gallery, body->at("subject").get<std::string>());
         if (!s.ok() && s.code() != Code::kNotFound && s.code() != Code::kUnavailable) return s;
+      } else if (body->contains("subject_score")) {  // the gallery's settings
+        Status s = store_->SetSubjectScore(gallery, body->at("subject_score").get<std::string>());
+        if (Transient(s)) return s;
+        if (!s.ok()) {
+          spdlog::error("shard {} replica {}: gallery setting skipped: {}", o_.shard, o_.replica,
+                        s.ToString());
+        }
       } else {
         Status s = store_->CreateGallery(cluster::GalleryFrom(body->at("info")));
         if (Transient(s)) return s;
