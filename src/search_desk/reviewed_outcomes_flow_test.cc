@@ -20,6 +20,7 @@
 #include "common/hash.h"
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
+#include "search_desk/desk_test_util.h"
 #include "search_desk/recalibrate.h"
 #include "search_desk/review.h"
 #include "search_desk/search_desk.h"
@@ -27,25 +28,9 @@
 namespace candor {
 namespace {
 
-using gallery::testing::ModelHash;
 using gallery::testing::RandomTemplate;
-using gallery::testing::ScratchDir;
-using gallery::testing::TestGallery;
-using gallery::testing::TestKey;
-using gallery::testing::TestOptions;
 
-constexpr int kSubjects = 120;
-
-// Cosines of independent random unit vectors in 128 dimensions.
-StatusOr<Calibration> TestModelCalibration(const GalleryInfo&) {
-  CalibrationInput in;
-  in.model_id = "testnet";
-  in.model_sha256 = HexEncode(ModelHash("testnet"));
-  std::mt19937_64 rng(5);
-  std::normal_distribution<double> d(0.0, 1.0 / std::sqrt(128.0));
-  for (int i = 0; i < 20000; ++i) in.impostor_scores.push_back(d(rng));
-  return Calibration::Build(in);
-}
+constexpr int kSubjects = desk_testing::kDeskSubjects;
 
 // A unit template at cosine about `c` to subject `j`'s (seed 100 + j).
 Template Near(int j, double c, uint64_t seed) {
@@ -60,33 +45,10 @@ Template Near(int j, double c, uint64_t seed) {
   return t;
 }
 
-class ReviewedOutcomesFlowTest : public GovernanceTest {
+class ReviewedOutcomesFlowTest : public desk_testing::DeskTest {
  protected:
   void SetUp() override {
-    GovernanceTest::SetUp();
-    auto s = Store::Open(store_dir_.store(), TestOptions());
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->CreateGallery(TestGallery("licences")).ok());
-    std::vector<EnrollRequest> rs;
-    for (int i = 0; i < kSubjects; ++i) {
-      EnrollRequest r;
-      r.subject_id = "s" + std::to_string(i);
-      TemplateInput in;
-      in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
-      in.image_sha256 = Sha256("img" + std::to_string(i));
-      r.templates.push_back(std::move(in));
-      rs.push_back(std::move(r));
-    }
-    ASSERT_TRUE(store_->Enroll("licences", rs).ok());
-    auto b = SearchBook::Open("", TestKey());
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    book_ = std::move(b).value();
-    SearchCalibrationOptions o;
-    o.load_model = TestModelCalibration;
-    o.target_fpir = 0.05;
-    calibration_ = OpenSearchCalibration(*store_, o);
-    desk_ = std::make_unique<SearchDesk>(*gov_, *store_, calibration_, book_.get());
+    DeskTest::SetUp();
     auth_ = Authorize(LegalBasis::kWarrant, {"licences"}, /*max_searches=*/1000);
     // The gallery side first: thresholds come from the gallery's own calibration.
     auto first = Recalibrate(/*with_book=*/false);
@@ -140,11 +102,6 @@ class ReviewedOutcomesFlowTest : public GovernanceTest {
     }
   }
 
-  ScratchDir store_dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SearchBook> book_;
-  std::shared_ptr<SearchCalibration> calibration_;
-  std::unique_ptr<SearchDesk> desk_;
   std::string auth_;
   std::vector<double> thresholds_;
   int rejected_ = 0;

@@ -12,64 +12,38 @@
 
 #include "search_desk/search_desk.h"
 
-#include <fstream>
-#include <iterator>
-
 #include <gtest/gtest.h>
 
 #include <cmath>
-
+#include <fstream>
+#include <iterator>
 #include <random>
 
+#include "candor/finger.h"
 #include "candor/gallery_calibration.h"
 #include "common/file_util.h"
 #include "common/hash.h"
 #include "common/test_env.h"
-#include "candor/finger.h"
-#include "search_desk/recalibrate.h"
 #include "gallery/test_util.h"
 #include "govern/governance_test_util.h"
+#include "search_desk/desk_test_util.h"
 #include "search_desk/finger_modality.h"
+#include "search_desk/recalibrate.h"
 #include "search_desk/review.h"
 
 namespace candor {
 namespace {
 
-using gallery::testing::ModelHash;
 using gallery::testing::RandomTemplate;
 using gallery::testing::ScratchDir;
 using gallery::testing::TestGallery;
 using gallery::testing::TestKey;
 using gallery::testing::TestOptions;
 
-constexpr int kSubjects = 120;
+constexpr int kSubjects = desk_testing::kDeskSubjects;
 
-// A model calibration for the random test templates (cosines of independent
-// random unit vectors in 128 dimensions: mean 0, sd 1/sqrt(128)).
-StatusOr<Calibration> TestModelCalibration(const GalleryInfo&) {
-  CalibrationInput in;
-  in.model_id = "testnet";
-  in.model_sha256 = HexEncode(ModelHash("testnet"));
-  std::mt19937_64 rng(5);
-  std::normal_distribution<double> d(0.0, 1.0 / std::sqrt(128.0));
-  for (int i = 0; i < 20000; ++i) in.impostor_scores.push_back(d(rng));
-  return Calibration::Build(in);
-}
-
-// Subjects s0..s(n-1), one random template each (seed 100 + i).
-std::vector<EnrollRequest> Subjects(int n) {
-  std::vector<EnrollRequest> rs;
-  for (int i = 0; i < n; ++i) {
-    EnrollRequest r;
-    r.subject_id = "s" + std::to_string(i);
-    TemplateInput in;
-    in.tmpl = RandomTemplate(100 + static_cast<uint64_t>(i));
-    in.image_sha256 = Sha256("img" + std::to_string(i));
-    r.templates.push_back(std::move(in));
-    rs.push_back(std::move(r));
-  }
-  return rs;
-}
+using desk_testing::Subjects;
+using desk_testing::TestModelCalibration;
 
 // A face modality that counts how often the probe was made.
 struct Counted {
@@ -85,26 +59,8 @@ struct Counted {
   }
 };
 
-class SearchDeskTest : public GovernanceTest {
+class SearchDeskTest : public desk_testing::DeskTest {
  protected:
-  void SetUp() override {
-    GovernanceTest::SetUp();
-    auto s = Store::Open(store_dir_.store(), TestOptions());
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->CreateGallery(TestGallery("licences")).ok());
-    ASSERT_TRUE(store_->Enroll("licences", Subjects(kSubjects)).ok());
-    auto b = SearchBook::Open("", TestKey());
-    ASSERT_TRUE(b.ok()) << b.status().ToString();
-    book_ = std::move(b).value();
-    SearchCalibrationOptions o;
-    o.load_model = TestModelCalibration;
-    o.target_fpir = 0.05;
-    o.target_fmr = 1e-3;
-    calibration_ = OpenSearchCalibration(*store_, o);
-    desk_ = std::make_unique<SearchDesk>(*gov_, *store_, calibration_, book_.get());
-  }
-
   Template Enrolled(int i) { return RandomTemplate(100 + static_cast<uint64_t>(i)); }
 
   // The gallery's in-gallery calibration, made and stored.
@@ -116,12 +72,6 @@ class SearchDeskTest : public GovernanceTest {
     if (run.ok()) CANDOR_RETURN_IF_ERROR(SaveGalleryCalibration(*store_, run->calibration));
     return run;
   }
-
-  ScratchDir store_dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<SearchBook> book_;
-  std::shared_ptr<SearchCalibration> calibration_;
-  std::unique_ptr<SearchDesk> desk_;
 };
 
 TEST_F(SearchDeskTest, IdentifyWritesOneSealedRecordAndGovernanceHoldsOnlyReferences) {
