@@ -32,7 +32,8 @@
 //
 // Thread safety: any number of concurrent Search/SearchBatch calls are safe; Add
 // and Remove take an internal exclusive lock (they wait for running searches and
-// block new ones while they run; so does training of the compressed index).
+// block new ones while they run; so does the first training of the compressed
+// index, while its background retraining holds it only to swap the result in).
 // dim() never changes; size() is a snapshot.
 //
 // Ownership: the Index copies (and encodes) the vectors passed to Add; it keeps
@@ -134,7 +135,8 @@ class Index {
 //       template (plus id and id map, ~22 bytes). Scores differ from fp32 by at
 //       most Int8ScoreErrorBound() (src/search/int8_codec.h; typically ~0.002).
 //   "Flat,fp32": exact scan over the float vectors, 4 * dim bytes per template.
-//   "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<percent>][,TrainAt<rows>]":
+//   "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<percent>][,TrainAt<rows>]
+//    [,Retrain<x>]":
 //       the compressed index (src/search/ivf_pq_index.h): n partitions trained by
 //       k-means on the gallery's own templates, m 4-bit codes per template (m/2
 //       bytes, m even, <= dim) scanned with fast-scan kernels, and an exact int8
@@ -142,7 +144,12 @@ class Index {
 //       scans exactly; the Add that reaches TrainAt trains it and measures the
 //       recall setting (Rerank/Probe fix a setting instead; Recall sets the
 //       target, default 99.5). About m/2 + 30 bytes of RAM per template plus the
-//       int8 templates (dim bytes each; on disk with CreateIndex).
+//       int8 templates (dim bytes each; on disk with CreateIndex). Retrain<x>
+//       (x >= 2): when the live templates reach x times the count the setting
+//       was last measured at, or one partition holds 8 times its share, the
+//       index retrains in the background while searches, adds and removals go
+//       on (src/search/ivf_pq_index.h, StartRetrain); without it, it never
+//       retrains by itself.
 //   "Auto": Flat,int8 while the gallery is small enough to scan exactly (below
 //       2,000,000 templates: ~15 ms at 192-D on this 2-core host), then the
 //       compressed index with 4096 partitions and m = dim / 3 (even).

@@ -9,6 +9,7 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <condition_variable>
 #include <thread>
 #include <unordered_set>
 
@@ -75,7 +76,7 @@ StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
   const auto bad = [&](std::string_view part) {
     return InvalidArgumentError("MakeIndex: bad part '" + std::string(part) + "' in index spec '" +
                                 std::string(spec) + "' (expected IVF<n>,PQ<m>x4fs[,Rerank<r>]"
-                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>])");
+                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>][,Retrain<x>])");
   };
   std::vector<std::string_view> parts;
   for (size_t at = 0; at <= spec.size();) {
@@ -102,6 +103,8 @@ StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
       s.rerank = static_cast<int>(v);
     } else if (p.rfind("Probe", 0) == 0 && ParseInt(p.substr(5), &v) && v >= 1 && v <= s.nlist) {
       s.nprobe = static_cast<int>(v);
+    } else if (p.rfind("Retrain", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 2 && v <= 1000) {
+      s.retrain_growth = static_cast<double>(v);
     } else if (p.rfind("TrainAt", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 1000) {
       s.train_at = v;
     } else if (p.rfind("Recall", 0) == 0) {
@@ -177,14 +180,16 @@ bool IvfPqIndex::trained() const {
 StatusOr<const uint8_t*> IvfPqIndex::RowCodes(uint32_t row, uint8_t* buf) const {
   const size_t dim = static_cast<size_t>(this->dim());
   if (!mem_rows_.empty()) return mem_rows_.data() + static_cast<size_t>(row) * dim;
-  files_->ReadRow(row, buf);
+  const IvfFiles* src = files_ ? files_.get() : row_source_;
+  src->ReadRow(row, buf);
   if (RowCrc(buf, dim) != vec_crc_[row]) {
-    // A reader beside a live writer: the writer removed the row after this
-    // reader opened and overwrote it with zeros (Shred). It is gone, not corrupt.
-    if (files_->read_only() && files_->RowShredded(row)) {
+    // A reader beside a live writer (or a retrain's shadow beside its index):
+    // the row was removed after this view was taken and overwritten with
+    // zeros (Shred). It is gone, not corrupt.
+    if ((src->read_only() || row_source_ != nullptr) && src->RowShredded(row)) {
       return static_cast<const uint8_t*>(nullptr);
     }
-    return DataLossError("checksum mismatch (corrupt template) in " + files_->dir() +
+    return DataLossError("checksum mismatch (corrupt template) in " + src->dir() +
                          "/vectors.i8 at offset " + std::to_string(static_cast<uint64_t>(row) * dim));
   }
   return static_cast<const uint8_t*>(buf);
@@ -335,6 +340,8 @@ Status IvfPqIndex::Add(std::span<const float> vectors, std::span<const int64_t> 
       // The rows are committed whatever training does; a failed training is
       // retried by the next Add (the index keeps scanning exactly meanwhile).
       (void)TrainLocked();
+    } else if (trained_ && DriftedLocked()) {
+      (void)StartRetrainLocked();  // in the background; at most one at a time
     }
     return OkStatus();
   } catch (const std::bad_alloc&) {
@@ -638,8 +645,10 @@ Status IvfPqIndex::TrainLocked() {
   sample.resize(ns);
   std::vector<float> x(ns * dim);
   std::vector<uint8_t> buf(dim);
+  const std::vector<uint8_t> zero_row(dim, 128);  // a row removed meanwhile (retrain)
   for (size_t i = 0; i < ns; ++i) {
     CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(sample[i], buf.data()));
+    if (c == nullptr) c = zero_row.data();
     for (size_t e = 0; e < dim; ++e) x[i * dim + e] = codec_.Decode(c[e]);
   }
   KMeansOptions ko;
@@ -683,7 +692,7 @@ Status IvfPqIndex::TrainLocked() {
           errors[t] = c.status();
           return;
         }
-        std::memcpy(rows8.data() + (i - i0) * dim, *c, dim);
+        std::memcpy(rows8.data() + (i - i0) * dim, *c != nullptr ? *c : zero_row.data(), dim);
       }
       PlaceBatch(rows8.data(), len, codes.data(), lists.data());
       for (size_t i = i0; i < i0 + len; ++i) {
@@ -727,6 +736,7 @@ Status IvfPqIndex::TrainLocked() {
   max_list_ = 0;
   for (uint32_t r : live_rows) Append(r, list_of[r], packed.data() + static_cast<size_t>(r) * half);
   trained_ = true;
+  ++model_gen_;
   if (files_) {
     mem_rows_.clear();
     mem_rows_.shrink_to_fit();
@@ -773,13 +783,19 @@ Status IvfPqIndex::TuneLocked(double target) {
   }
   std::vector<float> probes(h * dim);
   std::vector<uint8_t> buf(dim);
-  auto decoded = [&](uint32_t row, std::vector<float>* out) -> Status {
+  // False if the row is gone: removed since a retrain's shadow took its view
+  // (it is then dead here too and another row is drawn).
+  auto decoded = [&](uint32_t row, std::vector<float>* out) -> StatusOr<bool> {
     CANDOR_ASSIGN_OR_RETURN(const uint8_t* c, RowCodes(row, buf.data()));
-    if (c == nullptr) return UnavailableError("Tune: a held-back template was removed meanwhile");
+    if (c == nullptr) {
+      if (row_source_ == nullptr) return UnavailableError("Tune: a held-back template was removed meanwhile");
+      dead_[row >> 6] |= uint64_t{1} << (row & 63);
+      return false;
+    }
     out->resize(dim);
     for (size_t e = 0; e < dim; ++e) (*out)[e] = codec_.Decode(c[e]);
     NormaliseRows(*out, static_cast<int>(dim));
-    return OkStatus();
+    return true;
   };
   const std::span<const float> cosines =
       spec_.mate_cosines.empty() ? DefaultMateCosines() : std::span<const float>(spec_.mate_cosines);
@@ -789,12 +805,20 @@ Status IvfPqIndex::TuneLocked(double target) {
   std::vector<float> mate, a, b, dir(dim);
   constexpr int kShapeTerms = 4;  // differences summed per direction
   for (size_t j = 0; j < h; ++j) {
-    CANDOR_RETURN_IF_ERROR(decoded(mates[j], &mate));
+    for (;;) {
+      CANDOR_ASSIGN_OR_RETURN(const bool there, decoded(mates[j], &mate));
+      if (there) break;
+      mates[j] = random_live();
+    }
     if (spec_.noise == ProbeNoise::kGalleryShaped) {
       std::fill(dir.begin(), dir.end(), 0.0f);
       for (int t = 0; t < kShapeTerms; ++t) {
-        CANDOR_RETURN_IF_ERROR(decoded(random_live(), &a));
-        CANDOR_RETURN_IF_ERROR(decoded(random_live(), &b));
+        for (std::vector<float>* v : {&a, &b}) {
+          for (;;) {
+            CANDOR_ASSIGN_OR_RETURN(const bool there, decoded(random_live(), v));
+            if (there) break;
+          }
+        }
         for (size_t e = 0; e < dim; ++e) dir[e] += a[e] - b[e];
       }
     } else {
@@ -808,43 +832,55 @@ Status IvfPqIndex::TuneLocked(double target) {
   std::vector<Int8Codec::Query> prepared;
   for (size_t j = 0; j < h; ++j) prepared.push_back(codec_.Prepare(probes.data() + j * dim));
   const int tasks = HardwareThreads();
-  std::vector<std::vector<std::pair<int32_t, uint32_t>>> best(
-      static_cast<size_t>(tasks),
-      std::vector<std::pair<int32_t, uint32_t>>(h, {std::numeric_limits<int32_t>::min(), 0}));
-  ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
-    constexpr size_t kChunk = 4096;
-    std::vector<uint8_t> chunk(kChunk * dim);
-    std::vector<int32_t> raw(kChunk);
-    const size_t begin = rows * t / tasks, end = rows * (t + 1) / tasks;
-    for (size_t b = begin; b < end; b += kChunk) {
-      const size_t len = std::min(kChunk, end - b);
-      const uint8_t* codes;
-      if (!mem_rows_.empty()) {
-        codes = mem_rows_.data() + b * dim;
-      } else {
-        files_->ReadRows(b, len, chunk.data());
-        codes = chunk.data();
-      }
-      for (size_t j = 0; j < h; ++j) {
-        codec_.kernels().dot_u8s8(codes, len, dim, prepared[j].codes.data(), raw.data());
-        auto& bj = best[t][j];
-        for (size_t i = 0; i < len; ++i) {
-          if (raw[i] < bj.first) continue;
-          const uint32_t r = static_cast<uint32_t>(b + i);
-          if (IsDead(r)) continue;
-          if (raw[i] > bj.first || ids_[r] < ids_[bj.second]) bj = {raw[i], r};
+  std::vector<uint32_t> truth(h);
+  for (int pass = 0;; ++pass) {
+    std::vector<std::vector<std::pair<int32_t, uint32_t>>> best(
+        static_cast<size_t>(tasks),
+        std::vector<std::pair<int32_t, uint32_t>>(h, {std::numeric_limits<int32_t>::min(), 0}));
+    ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
+      constexpr size_t kChunk = 4096;
+      std::vector<uint8_t> chunk(kChunk * dim);
+      std::vector<int32_t> raw(kChunk);
+      const size_t begin = rows * t / tasks, end = rows * (t + 1) / tasks;
+      for (size_t b = begin; b < end; b += kChunk) {
+        const size_t len = std::min(kChunk, end - b);
+        const uint8_t* codes;
+        if (!mem_rows_.empty()) {
+          codes = mem_rows_.data() + b * dim;
+        } else {
+          (files_ ? files_.get() : row_source_)->ReadRows(b, len, chunk.data());
+          codes = chunk.data();
+        }
+        for (size_t j = 0; j < h; ++j) {
+          codec_.kernels().dot_u8s8(codes, len, dim, prepared[j].codes.data(), raw.data());
+          auto& bj = best[t][j];
+          for (size_t i = 0; i < len; ++i) {
+            if (raw[i] < bj.first) continue;
+            const uint32_t r = static_cast<uint32_t>(b + i);
+            if (IsDead(r)) continue;
+            if (raw[i] > bj.first || ids_[r] < ids_[bj.second]) bj = {raw[i], r};
+          }
         }
       }
+    });
+    for (size_t j = 0; j < h; ++j) {
+      auto b = best[0][j];
+      for (int t = 1; t < tasks; ++t) {
+        const auto& o = best[t][j];
+        if (o.first > b.first || (o.first == b.first && ids_[o.second] < ids_[b.second])) b = o;
+      }
+      truth[j] = b.second;
     }
-  });
-  std::vector<uint32_t> truth(h);
-  for (size_t j = 0; j < h; ++j) {
-    auto b = best[0][j];
-    for (int t = 1; t < tasks; ++t) {
-      const auto& o = best[t][j];
-      if (o.first > b.first || (o.first == b.first && ids_[o.second] < ids_[b.second])) b = o;
+    // A retrain's shadow reads the live files: a row removed meanwhile reads as
+    // garbage. If one won, it is dead here too and the scan is repeated.
+    bool again = false;
+    for (size_t j = 0; row_source_ != nullptr && j < h; ++j) {
+      if (row_source_->RowShredded(truth[j])) {
+        dead_[truth[j] >> 6] |= uint64_t{1} << (truth[j] & 63);
+        again = true;
+      }
     }
-    truth[j] = b.second;
+    if (!again || pass >= 8) break;
   }
   // Position of the exact rank-1 among the code candidates, per nprobe.
   const int rmax = spec_.rerank > 0 ? spec_.rerank : static_cast<int>(std::min<size_t>(kTuneMaxRerank, live));
@@ -1181,6 +1217,171 @@ std::vector<IvfSnapshot::Where> IvfPqIndex::Locate(const std::vector<uint64_t>& 
     }
   }
   return out;
+}
+
+IvfPqIndex::~IvfPqIndex() {
+  std::thread t;
+  {
+    std::lock_guard<std::mutex> l(retrain_mu_);
+    t = std::move(retrain_thread_);
+  }
+  if (t.joinable()) t.join();
+}
+
+bool IvfPqIndex::DriftedLocked() const {
+  if (spec_.retrain_growth <= 0 || nlist_ < 1) return false;
+  const double live = static_cast<double>(row_of_.size());
+  const double at = static_cast<double>(std::max<int64_t>(recall_.measured_at, 1));
+  // Grown by the factor since the last measurement, or one list holding more
+  // than kImbalance times its share.
+  constexpr double kImbalance = 8;
+  return live >= spec_.retrain_growth * at ||
+         (live >= 64.0 * nlist_ && static_cast<double>(max_list_) > kImbalance * live / nlist_);
+}
+
+Status IvfPqIndex::StartRetrain() {
+  CANDOR_RETURN_IF_ERROR(Writable("Retrain"));
+  auto lock = WriteLock();
+  return StartRetrainLocked();
+}
+
+Status IvfPqIndex::StartRetrainLocked() {
+  if (!trained_) return FailedPreconditionError("Retrain: the index is not trained yet");
+  std::lock_guard<std::mutex> l(retrain_mu_);
+  if (retraining_) return FailedPreconditionError("Retrain: a retraining is already running");
+  if (retrain_thread_.joinable()) retrain_thread_.join();  // finished: it only sets its status
+  retraining_ = true;
+  retrain_thread_ = std::thread([this] {
+    Status st;
+    try {
+      st = RetrainOnce();
+    } catch (const std::bad_alloc&) {
+      st = ResourceExhaustedError("Retrain: out of memory");
+    }
+    std::lock_guard<std::mutex> done(retrain_mu_);
+    retrain_status_ = st;
+    ++retrains_;
+    retraining_ = false;
+    retrain_cv_.notify_all();
+  });
+  return OkStatus();
+}
+
+Status IvfPqIndex::WaitRetrain() {
+  std::unique_lock<std::mutex> l(retrain_mu_);
+  retrain_cv_.wait(l, [&] { return !retraining_; });
+  return retrain_status_;
+}
+
+int IvfPqIndex::retrains() const {
+  std::lock_guard<std::mutex> l(retrain_mu_);
+  return retrains_;
+}
+
+Status IvfPqIndex::RetrainOnce() {
+  // 1. A private copy of the index's view (a shadow index), taken under the
+  //    shared lock: searches go on; writers wait for the copy only.
+  std::unique_ptr<IvfPqIndex> shadow(new IvfPqIndex(spec_, dim(), spec_text_));
+  size_t r0 = 0;
+  uint64_t gen0 = 0;
+  {
+    auto lock = ReadLock();
+    r0 = ids_.size();
+    gen0 = model_gen_;
+    shadow->spec_ = spec_;
+    shadow->ids_ = ids_;
+    shadow->dead_ = dead_;
+    shadow->dead_rows_ = dead_rows_;
+    shadow->vec_crc_ = vec_crc_;
+    if (files_) {
+      shadow->row_source_ = files_.get();  // the mapped vectors.i8: safe beside Append
+    } else {
+      shadow->mem_rows_ = mem_rows_;
+    }
+  }
+  shadow->row_of_.Reserve(r0);
+  for (size_t r = 0; r < r0; ++r) {
+    if (!shadow->IsDead(r)) shadow->row_of_.Insert(static_cast<int64_t>(r));
+  }
+  // 2. Train, encode and tune the shadow: no lock of this index is held.
+  CANDOR_RETURN_IF_ERROR(shadow->TrainLocked());
+  // 3. Swap it in under the exclusive lock: only the rows added meanwhile are
+  //    placed, and (persistent) the records of the new generation written.
+  auto lock = WriteLock();
+  if (model_gen_ != gen0) return AbortedError("Retrain: the index was trained again meanwhile");
+  const auto saved_coarse = coarse_;
+  const int saved_nlist = nlist_;
+  const Pq4 saved_pq = pq_;
+  std::vector<List> saved_lists = std::move(lists_);
+  const size_t saved_max = max_list_;
+  SetCoarse(std::move(shadow->coarse_), shadow->nlist_);
+  pq_ = shadow->pq_;
+  lists_ = std::move(shadow->lists_);
+  max_list_ = shadow->max_list_;
+  const auto restore = [&] {
+    SetCoarse(saved_coarse, saved_nlist);
+    pq_ = saved_pq;
+    lists_ = std::move(saved_lists);
+    max_list_ = saved_max;
+  };
+  const size_t dim = static_cast<size_t>(this->dim());
+  const size_t half = static_cast<size_t>(pq_.m()) / 2;
+  const size_t rows = ids_.size();
+  {
+    std::vector<uint8_t> buf(dim), rows8, packed;
+    std::vector<uint32_t> rws, lists;
+    for (size_t r = r0; r < rows; ++r) {
+      if (IsDead(r)) continue;
+      auto c = RowCodes(static_cast<uint32_t>(r), buf.data());
+      if (!c.ok()) {
+        restore();
+        return c.status();
+      }
+      rows8.insert(rows8.end(), *c, *c + dim);
+      rws.push_back(static_cast<uint32_t>(r));
+    }
+    packed.resize(rws.size() * half);
+    lists.resize(rws.size());
+    for (size_t b = 0; b < rws.size(); b += kPlaceBatch) {
+      const size_t len = std::min(kPlaceBatch, rws.size() - b);
+      PlaceBatch(rows8.data() + b * dim, len, packed.data() + b * half, lists.data() + b);
+    }
+    for (size_t i = 0; i < rws.size(); ++i) Append(rws[i], lists[i], packed.data() + i * half);
+  }
+  if (files_) {
+    // Records of every live row from the new lists (removed rows stay zero).
+    const size_t rb = RecordBytes(pq_.m());
+    const size_t bb = Pq4BlockBytes(static_cast<size_t>(pq_.m()));
+    std::vector<uint8_t> recs(rows * rb, 0), code(half);
+    for (size_t l = 0; l < lists_.size(); ++l) {
+      const List& li = lists_[l];
+      for (size_t i = 0; i < li.rows.size(); ++i) {
+        const uint32_t r = li.rows[i];
+        if (IsDead(r)) continue;
+        const uint8_t* c = li.codes.data() + i / kPq4Block * bb + i % kPq4Block;
+        for (size_t p = 0; p < half; ++p) code[p] = c[p * kPq4Block];
+        RowRecord rec;
+        rec.id = ids_[r];
+        rec.list = static_cast<uint32_t>(l);
+        rec.vec_crc = vec_crc_[r];
+        rec.codes = code.data();
+        files_->PackRecord(rec, recs.data() + r * rb);
+      }
+    }
+    Status st = files_->Rewrite(SerializeTrain(), recs);
+    if (!st.ok()) {
+      restore();
+      return st;
+    }
+    snap_.reset();
+    (void)IvfSnapshot::Delete(files_->dir());
+  }
+  ++model_gen_;
+  recall_ = shadow->recall_;
+  nprobe_ = spec_.nprobe > 0 ? spec_.nprobe : recall_.nprobe;
+  rerank_ = spec_.rerank > 0 ? spec_.rerank : recall_.rerank;
+  if (files_) CANDOR_RETURN_IF_ERROR(files_->SaveRecall(recall_));
+  return OkStatus();
 }
 
 Status IvfPqIndex::Writable(std::string_view what) const {

@@ -24,7 +24,14 @@
 // "Auto" behaves as Flat,int8 while the gallery is small. The Add that reaches
 // TrainAt trains the partition and codebooks on the rows present, encodes every
 // row, and measures the recall setting (Tune). Training holds the write lock:
-// searches wait for it (minutes at 10^7; see docs/BENCHMARKS.md).
+// searches wait for it (minutes at 10^7; see docs/BENCHMARKS.md). Retraining
+// (StartRetrain, or Retrain<x> in the spec when the index has drifted) does
+// not: it trains, encodes and tunes a private copy of the index's view on a
+// background thread (reading the int8 rows from the mapped file, or from a
+// copy of them for an in-memory index: twice their RAM meanwhile), then holds
+// the write lock to place the rows added meanwhile and, for a persistent
+// index, to write the new records generation (m/2 + 20 bytes per template;
+// searches wait for that write).
 //
 // Thread safety: as candor::Index (shared lock for searches, exclusive for
 // Add/Remove/Train/Tune).
@@ -34,11 +41,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "candor/index.h"
@@ -65,6 +74,8 @@ struct IvfPqSpec {
   float mate_cosine = 0;
   std::vector<float> mate_cosines;
   int tune_probes = 2000;         // held-back probes per measurement
+  double retrain_growth = 0;      // Retrain<x>: retrain in the background at x times the
+                                  // templates last measured (or 8x list imbalance); 0: never
   bool auto_spec = false;
 };
 
@@ -90,6 +101,22 @@ class IvfPqIndex final : public Index {
   double BytesPerTemplate() const override;
   std::string Describe() const override;
   RecallReport Recall() const override;
+
+  ~IvfPqIndex() override;  // waits for a running retraining
+
+  // Retrains in the background (a new partition, codebooks, codes and recall
+  // setting from the live rows, on a private copy of the index's view) and
+  // swaps the result in under the exclusive lock: searches, adds and removals
+  // go on while it trains; the swap holds the lock only to place the rows
+  // added meanwhile and (persistent) to write the new records generation.
+  // Adds made during it are placed at the swap; removals stay removed. Started
+  // by Add when the spec says Retrain<x> and the index has drifted, or here.
+  // FAILED_PRECONDITION if untrained, read-only, or one is running.
+  Status StartRetrain();
+  // Waits for a running retraining and returns its status (OK if none ran).
+  Status WaitRetrain();
+  // Retrainings finished (successfully or not) since construction.
+  int retrains() const;
 
   // Trains on the live rows now (INVALID_ARGUMENT with fewer than 1,000 or
   // fewer than the list count), then Tune()s. Replaces an earlier training.
@@ -154,6 +181,9 @@ class IvfPqIndex final : public Index {
   // Sets the coarse centroids and their int8 copy used by Place.
   void SetCoarse(std::vector<float> coarse, int nlist);
   Status TrainLocked();
+  bool DriftedLocked() const;
+  Status StartRetrainLocked();
+  Status RetrainOnce();
   Status TuneLocked(double target);
   std::vector<Scored> Probe(const float* q, int nprobe, int depth, int threads) const;
   StatusOr<std::vector<Candidate>> SearchOne(const float* q, const SearchParams& p, int nprobe,
@@ -200,6 +230,14 @@ class IvfPqIndex final : public Index {
   uint64_t available_override_ = 0;    // SetAvailableMemoryForTuning
   uint64_t tune_vectors_bytes_ = 0, tune_available_bytes_ = 0;  // at the last Tune
   double rerank_cost_ = 0;
+  const IvfFiles* row_source_ = nullptr;  // a retrain's shadow: the index's files
+  uint64_t model_gen_ = 0;             // +1 per training or retraining
+  mutable std::mutex retrain_mu_;      // guards the retrain members below
+  std::condition_variable retrain_cv_;
+  std::thread retrain_thread_;
+  bool retraining_ = false;
+  int retrains_ = 0;
+  Status retrain_status_;
   OpenInfo open_info_;
 };
 
