@@ -258,6 +258,8 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Create(const IndexFiles& files, Iv
   CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/tombstones.log", flags, &f->tomb_fd_));
   CANDOR_RETURN_IF_ERROR(SyncDir(f->dir_));
   CANDOR_RETURN_IF_ERROR(f->CommitManifest(m));
+  f->row_dim_ = static_cast<size_t>(m.dim);
+  f->vec_nonce_ = m.vec_nonce;
   CANDOR_RETURN_IF_ERROR(f->MapVectors());
   return f;
 }
@@ -280,6 +282,8 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
   f->dir_ = files.dir;
   f->key_ = files.key;
   f->man_ = m;
+  f->row_dim_ = static_cast<size_t>(m.dim);
+  f->vec_nonce_ = m.vec_nonce;
   f->read_only_ = files.read_only;
   const int rw = files.read_only ? O_RDONLY : O_RDWR;
   CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", rw, &f->vec_fd_));
@@ -404,15 +408,15 @@ void IvfFiles::ReadRow(uint64_t row, uint8_t* out) const {
 }
 
 bool IvfFiles::RowShredded(uint64_t row) const {
-  const size_t dim = static_cast<size_t>(man_.dim);
+  const size_t dim = row_dim_;
   const uint8_t* p = map_ + row * dim;
   return std::all_of(p, p + dim, [](uint8_t b) { return b == 0; });
 }
 
 void IvfFiles::ReadRows(uint64_t begin, size_t n, uint8_t* out) const {
-  const size_t dim = static_cast<size_t>(man_.dim);
+  const size_t dim = row_dim_;
   std::memcpy(out, map_ + begin * dim, n * dim);
-  Crypt(out, n * dim, begin * dim, man_.vec_nonce);
+  Crypt(out, n * dim, begin * dim, vec_nonce_);
 }
 
 Status IvfFiles::Rewrite(const std::vector<uint8_t>& train, const std::vector<uint8_t>& records) {

@@ -29,8 +29,9 @@
 // fail (the index refuses them first).
 //
 // Thread safety: Append/Rewrite/AppendTombstones/Shred/SaveManifest need
-// external exclusion (the index's write lock); ReadRow/ReadRows are safe
-// concurrently with each other (not with a remap during Append).
+// external exclusion (the index's write lock); ReadRow/ReadRows/RowShredded are
+// safe concurrently with each other and with those (the mapping is reserved
+// once and never moves; a row being shredded may read as either).
 
 #ifndef CANDOR_SEARCH_IVF_FILES_H_
 #define CANDOR_SEARCH_IVF_FILES_H_
@@ -149,6 +150,11 @@ class IvfFiles {
   int tomb_fd_ = -1;
   const uint8_t* map_ = nullptr;
   size_t map_len_ = 0;
+  // Fixed at Create/Open (vectors.i8 keeps its nonce): ReadRow(s) and
+  // RowShredded read only these, so a retrain's reads need no lock against
+  // the writer's manifest commits.
+  size_t row_dim_ = 0;
+  Nonce vec_nonce_{};
 };
 
 // Positioned I/O on the index files (retrying on EINTR; ivf_snapshot.cc uses
