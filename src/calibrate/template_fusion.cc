@@ -278,12 +278,25 @@ StatusOr<Json> RunTemplateFusion(const EmbeddingSet& lfw, const EmbeddingSet* wi
   Json report;
   report["model"] = {{"id", lfw.model_id}, {"sha256", lfw.model_sha256}, {"settings", lfw.settings}};
   report["notes"] = Json::array();
+  if (o.nonmated_from_calibration_side) {
+    report["notes"].push_back(
+        "non-mated searches of the evaluation side include every single-image identity of the "
+        "calibration side; the calibrated-threshold columns measure FPIR partly on photos whose "
+        "scores against the calibration gallery set that threshold");
+  }
   std::map<Rule, Scored> eval, cal;
   std::map<Rule, Side> eval_side;
   for (Rule rule : kRules) {
     const int templates = rule == Rule::kOne ? 1 : 2;
-    const Side e = MakeSide(pool, lfw_by, split.evaluation, templates, o.max_nonmated);
+    Side e = MakeSide(pool, lfw_by, split.evaluation, templates, o.max_nonmated);
     const Side c = MakeSide(pool, lfw_by, split.calibration, templates, o.max_nonmated);
+    if (o.nonmated_from_calibration_side) {
+      // Every single-image identity of the calibration side: its non-mated
+      // searches and its distractors (one template each, after `base`).
+      e.nonmated.insert(e.nonmated.end(), c.nonmated.begin(), c.nonmated.end());
+      for (std::size_t j = c.base; j < c.subjects.size(); ++j)
+        e.nonmated.push_back(c.subjects[j][0]);
+    }
     if (e.base < 10 || e.mated.size() < 10 || e.nonmated.size() < 10 || c.nonmated.size() < 10) {
       return InvalidArgumentError("too few identities for the several-templates protocol");
     }

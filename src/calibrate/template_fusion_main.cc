@@ -8,7 +8,7 @@
 //
 //   candor-template-fusion --embeddings build-accuracy/eval-cache/embeddings-….bin
 //       [--wild $CANDOR_DATA/faces/wild --cache DIR] [--model M] [--duplicate-score S]
-//       [--bootstrap 1000] [--json-out F]
+//       [--bootstrap 1000] [--nonmated-from-calibration-side] [--json-out F]
 //
 // --embeddings: the all-LFW cache `candor eval identify --cache DIR` writes
 // for the model. --wild: a folder with identity_clusters.csv (image,cluster),
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   app.add_option("--model", model, "Embedder for --wild (must be the model of --embeddings)");
   app.add_option("--threads", threads, "Pipeline workers for --wild");
   app.add_option("--nonmated", o.max_nonmated, "Non-mated searches");
+  app.add_flag("--nonmated-from-calibration-side", o.nonmated_from_calibration_side,
+               "Also search the calibration side's single-image identities as non-mated "
+               "searches of the evaluation gallery");
   app.add_option("--fpir", o.target_fpir, "Target FPIR");
   app.add_option("--bootstrap", o.bootstrap, "Bootstrap replicates")->check(CLI::Range(10, 100000));
   app.add_option("--duplicate-score", o.duplicate_score,

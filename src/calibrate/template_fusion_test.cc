@@ -113,6 +113,33 @@ TEST(TemplateFusionTest, CountsFollowTheProtocolAndTheOracleThresholdMeetsItsFpi
   EXPECT_DOUBLE_EQ(mx["fnir_minus_max"].get<double>(), 0.0);
 }
 
+// With the calibration side's single-image identities as further non-mated
+// searches: the evaluation side searches every one of them (they are neither
+// enrolled nor distractors there); the calibrated threshold is unchanged.
+TEST(TemplateFusionTest, CalibrationSideSinglesAddNonMatedSearches) {
+  const EmbeddingSet set = Synthetic(160, 240, 1.3);
+  TemplateFusionOptions o = Options();
+  auto base = RunTemplateFusion(set, nullptr, o);
+  o.nonmated_from_calibration_side = true;
+  auto more = RunTemplateFusion(set, nullptr, o);
+  ASSERT_TRUE(base.ok() && more.ok());
+  std::set<std::string> ids;
+  for (const auto& e : set.images) ids.insert(e.identity);
+  const IdentitySplit split = SplitByIdentity(ids, 0.5, o.split_seed);
+  int cal_singles = 0;
+  for (const auto& id : split.calibration) cal_singles += id.rfind("single_", 0) == 0 ? 1 : 0;
+  for (bool full : {false, true}) {
+    const auto& a = Row(*base, "two templates, centroid", full);
+    const auto& b = Row(*more, "two templates, centroid", full);
+    EXPECT_EQ(b["nonmated"], 60 + cal_singles);
+    EXPECT_EQ(b["distractors"], a["distractors"]);
+    EXPECT_EQ(b["mated"], a["mated"]);
+    EXPECT_EQ(b["calibrated_threshold"], a["calibrated_threshold"]);
+    EXPECT_LE(b["fpir"].get<double>(), 0.05);
+  }
+  EXPECT_EQ((*more)["notes"].size(), 1u);
+}
+
 TEST(TemplateFusionTest, IdenticalPhotosAreFoundAtRankOneByEveryRule) {
   auto report = RunTemplateFusion(Synthetic(160, 240, 0.0), nullptr, Options());
   ASSERT_TRUE(report.ok()) << report.status().ToString();
