@@ -743,6 +743,104 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   }
 }
 
+// `candor calibrate --gallery` reads the reviewed outcomes of the store's
+// past searches from its sealed search record (<store>/searches.db, written by
+// `candor identify`, decided by `candor review`): fewer completed reviews than
+// --min-reviewed-searches give a note in the output and the stored
+// calibration, not a number, and the audit entry says so.
+TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
+  CANDOR_REQUIRE_DATA(data);
+  CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
+  const fs::path s = scratch();
+  const fs::path store = s / "store", key = s / "store.key", in = s / "in";
+  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
+                                        "CANDOR_KEY_FILE=" + key.string()};
+  auto C = [&](std::vector<std::string> args) {
+    return Candor(args, s, WithCredentials(env, args));
+  };
+  // 20 identities, first image enrolled; the second image of the first three searched.
+  const fs::path lfw = data / "faces" / "lfw";
+  std::vector<std::string> ids;
+  std::vector<fs::path> probes;
+  for (size_t i = 0; ids.size() < 20; ++i) {
+    const fs::path p = LfwPersonWith(lfw, 2, i);
+    ASSERT_FALSE(p.empty());
+    const auto imgs = SortedFiles(p);
+    fs::create_directories(in / p.filename());
+    fs::copy_file(imgs[0], in / p.filename() / imgs[0].filename());
+    if (probes.size() < 3) probes.push_back(imgs[1]);
+    ids.push_back(p.filename().string());
+  }
+  CliRun r = C({"gallery", "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  for (const char* who : {"enroller", "investigator", "supervisor", "examiner"}) {
+    r = C({"account", "create", "--as", "admin", "--username", std::string(who).substr(0, 3),
+           "--role", who, "--training-expires", "2099-12-31"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  }
+  r = C({"gallery", "create", "--name", "g", "--description", "cli test", "--legal-basis",
+         "consent", "--retention", "P1Y", "--search-basis", "warrant", "--as", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"authorization", "gallery-policy", "--as", "admin", "--gallery", "g", "--basis",
+         "warrant"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  r = C({"--json", "authorization", "create", "--as", "inv", "--basis", "warrant", "--reference",
+         "W-1", "--authority", "test court", "--case", "C-1", "--purpose", "cli test", "--gallery",
+         "g", "--expires", "2099-01-01", "--max-searches", "50"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string auth = r.Json().value("id", "");
+  ASSERT_EQ(C({"authorization", "approve", "--as", "sup", "--id", auth}).exit_code, 0);
+  r = C({"--json", "enroll", "--gallery", "g", "--as", "enr", "--dir", in.string(), "--id-from",
+         "folder", "--workers", "2"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_GE(r.Json().value("enrolled", -1), 16) << Describe(r);  // a photo may have no usable face
+
+  // Three searches, every candidate decided by the examiner.
+  int decided = 0;
+  for (size_t k = 0; k < probes.size(); ++k) {
+    r = C({"--json", "identify", "--gallery", "g", "--as", "inv", "--authorization", auth, "-k",
+           "3", "--target-fpir", "0.01", probes[k].string()});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    const std::string search = r.Json().value("search_id", "");
+    r = C({"--json", "review", "list", "--as", "exa", "--search", search});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    const json listed = r.Json()["candidates"];  // a copy: r is reassigned below
+    for (const auto& c : listed) {
+      const std::string subject = c.value("subject_id", "");
+      const bool mate = subject == ids[k];
+      r = C({"--json", "review", mate ? "confirm" : "reject", "--as", "exa", "--search", search,
+             "--subject", subject, "--notes", mate ? "same person" : "different person"});
+      ASSERT_EQ(r.exit_code, 0) << Describe(r);
+      ++decided;
+    }
+  }
+  r = C({"--json", "calibrate", "--gallery", "g", "--as", "admin", "--duplicate-score", "0.9",
+         "--min-reviewed-searches", "10"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const json ro = r.Json()["reviewed_outcomes"];
+  EXPECT_FALSE(ro.value("used", true)) << Describe(r);
+  EXPECT_NE(ro.value("note", "").find("3 completed 1:N searches"), std::string::npos) << ro.dump();
+  EXPECT_NE(ro.value("note", "").find("10 needed"), std::string::npos) << ro.dump();
+  // `candor review` kept every decision in the sealed record (search_desk/review.h).
+  EXPECT_GE(decided, 1) << "no search listed a candidate: the review path went untested";
+  EXPECT_NE(ro.value("note", "").find("0 with a review still open"), std::string::npos)
+      << ro.dump();
+  r = C({"calibrate", "--gallery", "g", "--as", "admin", "--duplicate-score", "0.9",
+         "--min-reviewed-searches", "10", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("reviewed outcomes: none (reviewed outcomes: 3 completed"),
+            std::string::npos)
+      << Describe(r);
+  const std::vector<json> log = AuditEntries(store / "audit.log");
+  int said = 0;
+  for (const json& e : log) {
+    said += e.value("action", "") == "gallery.calibrate" && e.value("outcome", "") == "ok" &&
+            e.dump().find("no reviewed outcomes") != std::string::npos;
+  }
+  EXPECT_EQ(said, 2) << "both runs audited with what they found";
+}
+
 // `candor audit verify` on a tampered copy of the log: a flipped byte (caught by the record
 // checksum) and a rewritten entry with its checksum recomputed (caught by the hash chain)
 // both exit 6 (DATA_LOSS) naming the entry and byte offset where the chain breaks.
