@@ -51,12 +51,19 @@ Status Run(const Args& a, const GlobalOptions& global) {
   ReviewRequest request{a.search, a.subject,
                         confirm ? ReviewDecision::kConfirm : ReviewDecision::kReject, a.notes,
                         gov->Now()};
-  CANDOR_RETURN_IF_ERROR(
-      RecordReview(*gov, book.get(), op, request,
-                   [&refs](const std::string& gallery, const std::string& subject) {
-                     return refs.RefOf(gallery, subject);
-                   })
-          .status());
+  CANDOR_ASSIGN_OR_RETURN(RecordedReview recorded,
+                          RecordReview(*gov, book.get(), op, request,
+                                       [&refs](const std::string& gallery, const std::string& subject) {
+                                         return refs.RefOf(gallery, subject);
+                                       }));
+  // Governance holds the decision (audited); say so when the sealed record
+  // (the notes, and what calibration reads as a reviewed search) missed it,
+  // as the server logs it (NOT_FOUND: a search from before the record).
+  if (!recorded.kept.ok() && recorded.kept.code() != Code::kNotFound) {
+    std::cerr << "warning: the review is recorded and audited, but the search's sealed record was not "
+                 "updated ("
+              << recorded.kept.ToString() << "): its notes are not kept there" << std::endl;
+  }
   const char* decision = confirm ? "confirm" : "reject";
   if (global.json) {
     std::cout << nlohmann::json{{"search_id", a.search},

@@ -686,7 +686,8 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   if (r.Json().value("candidate_count", 0) > 0) {
     r = C({"--json", "review", "list", "--as", "exa", "--search", after_delete});
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
-    for (const auto& c : r.Json()["candidates"]) EXPECT_NE(c.value("subject_id", ""), ids[0]);
+    const json listed = r.Json()["candidates"];  // a copy: Json() returns a temporary
+    for (const auto& c : listed) EXPECT_NE(c.value("subject_id", ""), ids[0]);
   }
   r = C({"--json", "delete", "--gallery", "g1", "--as", "admin", "--subject", ids[0]});
   EXPECT_EQ(r.exit_code, 3) << "deleting twice: " << Describe(r);
@@ -1036,7 +1037,7 @@ TEST_F(CliTest, GovernanceStepsNeedTheOperatorsOwnCredential) {
   EXPECT_EQ(denied("authorization.approve"), 1);  // no store key
   EXPECT_EQ(denied("account.password"), 1);
   for (const json& e : log) {
-    for (const std::string& user : {"admin", "inv", "sup", "mallory"}) {
+    for (const char* user : {"admin", "inv", "sup", "mallory"}) {
       EXPECT_EQ(e.dump().find(PasswordOf(user)), std::string::npos) << "no password logged";
     }
   }
