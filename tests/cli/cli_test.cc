@@ -120,6 +120,14 @@ std::vector<std::string> WithCredentials(std::vector<std::string> env,
   return env;
 }
 
+// Runs `candor ARGS` in `scratch` against the store scratch/store (key file
+// scratch/store.key) with the credentials of the operator ARGS name.
+CliRun InStore(const fs::path& scratch, const std::vector<std::string>& args) {
+  const std::vector<std::string> env = {"CANDOR_STORE=" + (scratch / "store").string(),
+                                        "CANDOR_KEY_FILE=" + (scratch / "store.key").string()};
+  return Candor(args, scratch, WithCredentials(env, args));
+}
+
 std::string Describe(const CliRun& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout: " + r.out.substr(0, 2000) +
          "\nstderr: " + r.err.substr(0, 2000);
@@ -340,11 +348,7 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
   const fs::path s = scratch();
   const fs::path store = s / "store", key = s / "store.key", in = s / "in";
-  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_KEY_FILE=" + key.string()};
-  auto C = [&](std::vector<std::string> args) {
-    return Candor(args, s, WithCredentials(env, args));
-  };
+  auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
 
   // 8 identities x 2 images enrolled; a third image of the first one is held out.
   const fs::path lfw = data / "faces" / "lfw";
@@ -754,11 +758,7 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
   CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
   const fs::path s = scratch();
   const fs::path store = s / "store", key = s / "store.key", in = s / "in";
-  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_KEY_FILE=" + key.string()};
-  auto C = [&](std::vector<std::string> args) {
-    return Candor(args, s, WithCredentials(env, args));
-  };
+  auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
   // 20 identities, first image enrolled; the second image of the first three searched.
   const fs::path lfw = data / "faces" / "lfw";
   std::vector<std::string> ids;
@@ -848,11 +848,7 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
 TEST_F(CliTest, AuditVerifyDetectsTampering) {
   const fs::path s = scratch();
   const fs::path store = s / "store", key = s / "store.key";
-  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_KEY_FILE=" + key.string()};
-  auto C = [&](std::vector<std::string> args) {
-    return Candor(args, s, WithCredentials(env, args));
-  };
+  auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
   CliRun r = C({"gallery", "keygen", "--out", key.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   r = C({"account", "bootstrap", "--username", "admin"});
@@ -1055,11 +1051,7 @@ TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   if (!fs::exists(fvc / "101_1.tif")) GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
   const fs::path s = scratch();
   const fs::path store = s / "store", key = s / "store.key";
-  const std::vector<std::string> env = {"CANDOR_STORE=" + store.string(),
-                                        "CANDOR_KEY_FILE=" + key.string()};
-  auto C = [&](std::vector<std::string> args) {
-    return Candor(args, s, WithCredentials(env, args));
-  };
+  auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
   CliRun r = C({"gallery", "keygen", "--out", key.string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
