@@ -80,7 +80,7 @@ StatusOr<Last> ReadLast(NatsConn& conn, const ClusterOptions& o) {
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const std::string subject = AuditSubject(o);
   natsStatus s =
-      js_GetLastMsg(&raw, conn.js(), o.audit_stream.c_str(), subject.c_str(), nullptr, &jerr);
+      cluster::GetLastMsg(conn, o.audit_stream, subject, o.publish_timeout_ms, &raw, &jerr);
   if (s != NATS_OK) {
     if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return Last{};
     return NatsError(s, "cannot read the audit stream's last record", jerr);

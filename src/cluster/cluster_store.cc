@@ -304,7 +304,8 @@ StatusOr<std::optional<GalleryInfo>> ClusterStore::ReadModelRecord(
   const std::string subject = cluster::ModelSubject(cluster::GalleryToken(bus_, gallery));
   natsMsg* raw = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+  natsStatus s =
+      cluster::GetLastMsg(*conn_, o_.stream, subject, o_.publish_timeout_ms, &raw, &jerr);
   if (s != NATS_OK) {
     if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return std::optional<GalleryInfo>();
     return NatsError(s, "cannot read the gallery's model record", jerr);
@@ -473,7 +474,8 @@ StatusOr<ClusterStore::PutEntry> ClusterStore::LastPut(const std::string& galler
       cluster::PutSubject(shard, cluster::SubjectToken(bus_, gallery, subject_id));
   natsMsg* raw = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+  natsStatus s =
+      cluster::GetLastMsg(*conn_, o_.stream, subject, o_.publish_timeout_ms, &raw, &jerr);
   if (s != NATS_OK) {
     if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) {
       return NotFoundError("no such subject in gallery '" + gallery + "'");
@@ -556,7 +558,7 @@ Status ClusterStore::EraseEntry(const std::string& subject) {
     natsMsg* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s =
-        js_GetLastMsg(&raw, conn_->js(), o_.stream.c_str(), subject.c_str(), nullptr, &jerr);
+        cluster::GetLastMsg(*conn_, o_.stream, subject, o_.publish_timeout_ms, &raw, &jerr);
     if (s != NATS_OK) {
       if (jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return OkStatus();
       return NatsError(s, "cannot find the subject's log entry", jerr);

@@ -120,6 +120,19 @@ Status AddStreamIfMissing(NatsConn& conn, const jsStreamConfig& cfg, const std::
   }
 }
 
+natsStatus GetLastMsg(NatsConn& conn, const std::string& stream, const std::string& subject,
+                      int64_t wait_ms, natsMsg** out, jsErrCode* jerr) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
+  while (true) {
+    *jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetLastMsg(out, conn.js(), stream.c_str(), subject.c_str(), nullptr, jerr);
+    if (s == NATS_OK || *jerr == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return s;
+    if (!PublishRetryable(s, *jerr) || Clock::now() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 Status EnsureStream(NatsConn& conn, const ClusterOptions& o) {
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);

@@ -57,6 +57,15 @@ Status AddStreamIfMissing(NatsConn& conn, const jsStreamConfig& cfg, const std::
 // Creates the stream of `options` if missing (subjects candor.e.> and candor.m.>).
 Status EnsureStream(NatsConn& conn, const ClusterOptions& options);
 
+// js_GetLastMsg for `subject` in `stream`, repeated every 100 ms for up to
+// `wait_ms` while JetStream answers with a retryable error (PublishRetryable:
+// a leader election after a node restarted gives "JetStream system
+// temporarily unavailable", 10008, for a few seconds). Returns the last
+// natsStatus; on NATS_OK `*out` is owned by the caller. `*jerr` is the last
+// JetStream error code (0 if none). A missing message is returned at once.
+natsStatus GetLastMsg(NatsConn& conn, const std::string& stream, const std::string& subject,
+                      int64_t wait_ms, natsMsg** out, jsErrCode* jerr);
+
 struct MsgDeleter {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
 };
