@@ -16,6 +16,12 @@
 //                Real LFW mates are inserted: for the first L identities with
 //                two or more images, row j * stride IS the first image and the
 //                probe is the second (recall reported on both probe sets).
+//                The dimension is the cache's (192 for the default model, 320
+//                for the fusion). A template made of parts of fixed norm (the
+//                fusion: [sqrt(w_m) e_m, sqrt(w_r) e_r]) is found in the data
+//                (a split where every image's prefix norm is the same) and
+//                each drawn part is normalised to its own norm, as the
+//                embedder does, instead of the whole vector.
 //
 // Thread safety: const methods are safe to call concurrently.
 
@@ -26,6 +32,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -134,7 +141,9 @@ class FaceLike final : public Source {
 
 class LfwFitted final : public Source {
  public:
-  // From an embedding cache (candor-embeddings 1) of the default model.
+  // From an embedding cache (candor-embeddings 1) of any model: the default
+  // (192-D) or the fusion (320-D; the format holds one width per file). Null
+  // with *error for an unreadable cache or one without embeddings.
   static std::unique_ptr<LfwFitted> Fit(const std::string& cache, int components, std::string* error) {
     auto set = candor::eval::LoadEmbeddingSet(cache);
     if (!set.ok()) {
@@ -152,6 +161,7 @@ class LfwFitted final : public Source {
     }
     const int dim = static_cast<int>(by_id.begin()->second[0]->size());
     f->dim_ = dim;
+    f->parts_ = FindParts(by_id, dim);
     std::vector<float> means;
     std::vector<double> within(static_cast<size_t>(dim), 0.0);
     double within_n = 0;
@@ -208,8 +218,25 @@ class LfwFitted final : public Source {
       f->cum_.push_back(acc);
     }
     f->cum_.back() = 1.0;
+    f->MeasureFit(by_id);
     return f;
   }
+  // A part of the template: dimensions [begin, end) whose squared norm is
+  // `norm2` in every image (one part of norm 1 for a plain model).
+  struct Part {
+    int begin, end;
+    float norm2;
+  };
+  const std::vector<Part>& parts() const { return parts_; }
+  // Mean cosine of mated pairs (real: each identity's first two images;
+  // synthetic: Row(i) against Probe(i, 0) over 2,000 rows) and of non-mated
+  // pairs (real: first images of consecutive identities; synthetic: Row(i)
+  // against Row(i + 1)), measured at Fit: how close the generator's scores
+  // come to LFW's.
+  struct FitCheck {
+    double real_mate = 0, synthetic_mate = 0, real_nonmate = 0, synthetic_nonmate = 0;
+  };
+  const FitCheck& fit_check() const { return check_; }
   int dim() const override { return dim_; }
   void Row(int64_t i, float* out) const override {
     if (stride_ > 0 && i % stride_ == 0 && i / stride_ < static_cast<int64_t>(real_.size())) {
@@ -230,11 +257,19 @@ class LfwFitted final : public Source {
     return out;
   }
   std::string Describe() const override {
-    char b[300];
+    char b[600];
+    std::string parts;
+    for (const auto& p : parts_) {
+      if (!parts.empty()) parts += " + ";
+      parts += std::to_string(p.end - p.begin) + "-D of norm^2 " + std::to_string(p.norm2).substr(0, 6);
+    }
     std::snprintf(b, sizeof(b),
                   "LfwFitted: %d-component diagonal Gaussian mixture fitted to %lld LFW identity means (%lld "
-                  "images), within-identity spread from LFW; %zu real LFW mates inserted",
-                  k_, static_cast<long long>(identities_), static_cast<long long>(images_), real_.size());
+                  "images, %d-D: %s), within-identity spread from LFW; %zu real LFW mates inserted; mean mate "
+                  "cosine real %.3f / synthetic %.3f, non-mate real %.3f / synthetic %.3f",
+                  k_, static_cast<long long>(identities_), static_cast<long long>(images_), dim_, parts.c_str(),
+                  real_.size(), check_.real_mate, check_.synthetic_mate, check_.real_nonmate,
+                  check_.synthetic_nonmate);
     return b;
   }
 
@@ -247,12 +282,76 @@ class LfwFitted final : public Source {
     for (int d = 0; d < dim_; ++d) out[d] = mu_[c * dim_ + d] + sd_[c * dim_ + d] * g.Next();
     Normals w(Mix(static_cast<uint64_t>(i) * 0x51ED + draw * 0x1000193 + 3));
     for (int d = 0; d < dim_; ++d) out[d] += within_[d] * w.Next();
-    Normalise(out, dim_);
+    for (const auto& p : parts_) {
+      Normalise(out + p.begin, p.end - p.begin);
+      const float s = std::sqrt(p.norm2);
+      for (int d = p.begin; d < p.end; ++d) out[d] *= s;
+    }
+  }
+  using ById = std::map<std::string, std::vector<const std::vector<float>*>>;
+  // Splits where every image's prefix has the same squared norm (to 1e-4):
+  // the boundaries of parts of fixed norm. One part [0, dim) when none.
+  static std::vector<Part> FindParts(const ById& by_id, int dim) {
+    std::vector<double> sum(static_cast<size_t>(dim), 0.0), sum2(static_cast<size_t>(dim), 0.0);
+    double n = 0;
+    for (const auto& [id, vs] : by_id) {
+      for (const auto* v : vs) {
+        double acc = 0;
+        for (int d = 0; d < dim; ++d) {
+          acc += static_cast<double>((*v)[d]) * (*v)[d];
+          sum[d] += acc;
+          sum2[d] += acc * acc;
+        }
+        n += 1;
+      }
+    }
+    std::vector<Part> parts;
+    int begin = 0;
+    double before = 0;
+    for (int d = 0; d + 1 < dim && n >= 2; ++d) {
+      const double mean = sum[d] / n, sd = std::sqrt(std::max(0.0, sum2[d] / n - mean * mean));
+      if (sd < 1e-4 && mean - before > 1e-3 && 1.0 - mean > 1e-3) {
+        parts.push_back({begin, d + 1, static_cast<float>(mean - before)});
+        begin = d + 1;
+        before = mean;
+      }
+    }
+    // The embeddings are L2-normalised: the last part has the rest of norm 1
+    // (exactly 1 for a plain model, whose rows are then what they always were).
+    parts.push_back({begin, dim, static_cast<float>(1.0 - before)});
+    return parts;
+  }
+  static double Dot(const float* a, const float* b, int dim) {
+    double s = 0;
+    for (int d = 0; d < dim; ++d) s += static_cast<double>(a[d]) * b[d];
+    return s;
+  }
+  void MeasureFit(const ById& by_id) {
+    for (const auto& [first, second] : real_) check_.real_mate += Dot(first.data(), second.data(), dim_);
+    check_.real_mate /= std::max<size_t>(1, real_.size());
+    const std::vector<float>* prev = nullptr;
+    int pairs = 0;
+    for (const auto& [id, vs] : by_id) {
+      if (prev != nullptr) check_.real_nonmate += Dot(prev->data(), vs[0]->data(), dim_), ++pairs;
+      prev = vs[0];
+    }
+    check_.real_nonmate /= std::max(1, pairs);
+    std::vector<float> a(static_cast<size_t>(dim_)), b(a.size()), c(a.size());
+    constexpr int kDraws = 2000;
+    for (int64_t i = 0; i < kDraws; ++i) {
+      Draw(i, 0, a.data());
+      Draw(i, 1, b.data());
+      Draw(i + 1, 0, c.data());
+      check_.synthetic_mate += Dot(a.data(), b.data(), dim_) / kDraws;
+      check_.synthetic_nonmate += Dot(a.data(), c.data(), dim_) / kDraws;
+    }
   }
   int dim_ = 0, k_ = 0;
   int64_t identities_ = 0, images_ = 0, stride_ = 0;
   std::vector<float> mu_, sd_, within_;
   std::vector<double> cum_;
+  std::vector<Part> parts_;
+  FitCheck check_;
   std::vector<std::pair<std::vector<float>, std::vector<float>>> real_;
 };
 
