@@ -14,6 +14,16 @@
 //   ivf_bench --measure-only --sizes N --dir DIR [--queries 500] [--reopens 2]
 //             (reopen an index kept by --keep, with the probes and exact truth
 //             that run saved, and time it: a quiet-host re-measurement)
+//             [--read-only] [--faiss-beside --lfw CACHE [--faiss-dir DIR/faiss]
+//              [--faiss-refine none|SQ4|SQ8] [--faiss-train 131072]
+//              [--faiss-nprobes 1024,256] [--faiss-queries 100] [--verify 100]
+//              [--faiss-load] [--no-faiss-base-row]]
+//             (then, in the same run, after the candor index is released:
+//             regenerate the same rows, check them against the kept probes and
+//             the exact truth of the first --verify probes per set, build FAISS
+//             IVF-PQ fast-scan (+ SQ refine) on them, save it under --faiss-dir
+//             and measure it on the same probes; --faiss-load reads the saved
+//             index instead of building; without a kept index, FAISS alone)
 //   ivf_bench --kernels     (fast-scan kernel speed per ISA only)
 //   ivf_bench --ssd-latency FILE [--reads 2000]
 //             (4 KiB random O_DIRECT reads of FILE, e.g. a vectors.i8: what a
@@ -76,6 +86,8 @@
 #include <faiss/IndexIVFPQFastScan.h>
 #include <faiss/IndexRefine.h>
 #include <faiss/IndexScalarQuantizer.h>
+#include <faiss/index_io.h>
+#include <faiss/invlists/BlockInvertedLists.h>
 #include <omp.h>
 #endif
 #ifdef CANDOR_HAVE_HNSWLIB
@@ -152,6 +164,14 @@ struct Opts {
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
   bool measure_only = false;  // reopen a kept index and its saved probes; no build
   int reopens = 1;            // times the kept index is opened and timed
+  bool faiss_beside = false;  // --measure-only: then FAISS on the same rows and probes
+  std::string faiss_dir;      // where --faiss-beside saves (and --faiss-load reads) FAISS's index
+  std::string faiss_refine = "SQ4";  // none | SQ4 | SQ8
+  long faiss_train = 131072;  // rows FAISS trains on (as candor's k-means sample)
+  std::vector<long> faiss_nprobes;  // default: candor's tuned nprobe
+  bool faiss_load = false;    // read the index --faiss-beside saved instead of building it
+  bool faiss_base_row = true; // also time the fast-scan alone (no refine), 1 thread
+  int verify = 100;           // probes per set whose exact truth is recomputed on the regenerated rows
 };
 
 void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int q, const std::string& extra) {
@@ -288,7 +308,7 @@ void Measure(const std::vector<Probes>& sets, long n, int dim, const char* engin
 // Opens the kept index (timed, `reopens` times) and measures it on 1 and 2
 // threads. False when it cannot be opened.
 bool MeasureReopened(const Opts& o, const candor::IndexFiles& files, const std::vector<Probes>& sets, long n,
-                     int dim) {
+                     int dim, candor::RecallReport* setting = nullptr) {
   std::unique_ptr<candor::Index> idx;
   for (int r = 0; r < std::max(1, o.reopens); ++r) {
     idx.reset();
@@ -310,6 +330,7 @@ bool MeasureReopened(const Opts& o, const candor::IndexFiles& files, const std::
     idx = std::move(*reopened);
   }
   const candor::RecallReport rr = idx->Recall();
+  if (setting != nullptr) *setting = rr;
   for (int threads : {1, 2}) {
     char extra[200];
     std::snprintf(extra, sizeof(extra), "nprobe %d/%d, rerank %d; RSS %.2f GiB", rr.nprobe, rr.nlist, rr.rerank,
@@ -330,27 +351,27 @@ candor::IndexFiles BenchFiles(const Opts& o, long n) {
   return candor::IndexFiles{o.dir + "/candor_" + std::to_string(n), BenchKey()};
 }
 
-// --measure-only: no generation, no build; the index RunSize kept (--keep)
-// and the probes it saved.
-void MeasureOnly(const Opts& o, long n) {
-  std::printf("\n## N = %ld, kept index, measure only\n\n", n);
-  std::vector<Probes> sets;
-  if (!LoadProbes(ProbesPath(o, n), &sets)) {
-    std::printf("cannot read %s (run once with --keep first)\n", ProbesPath(o, n).c_str());
-    return;
+// Exact (int8) top-1 of every probe over one chunk of rows, merged into each
+// set's truth/best: run over all chunks, the exact truth over all rows.
+void UpdateTruth(const std::vector<float>& v, const std::vector<int64_t>& ids, int dim, std::vector<Probes>* sets) {
+  auto part = std::move(*candor::MakeIndex("Flat,int8", dim));
+  if (!part->Add(v, ids).ok()) std::abort();
+  for (auto& p : *sets) {
+    if (p.size() == 0) continue;
+    auto r = part->SearchBatch(p.v, {.k = 1});
+    for (int j = 0; j < p.size(); ++j) {
+      if (!(*r)[j].empty() && (*r)[j][0].score > p.best[j]) {
+        p.best[j] = (*r)[j][0].score;
+        p.truth[j] = (*r)[j][0].id;
+      }
+    }
   }
-  const int dim = static_cast<int>(sets[0].v.size() / std::max<size_t>(1, sets[0].mate.size()));
-  const auto files = BenchFiles(o, n);
-  std::printf("disk %.2f GiB; %s\n", DirBytes(files.dir) / 1073741824.0, Load().c_str());
-  std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
-  (void)MeasureReopened(o, files, sets, n, dim);
 }
 
-void RunSize(const Opts& o, const bench::Source& gen, long n) {
+// The probe sets RunSize draws for n rows: synthetic mates (rows and draws
+// from seed 77) and, with LfwFitted, up to nq real LFW mates; truth unknown.
+std::vector<Probes> DrawProbes(const bench::Source& gen, long n, int nq) {
   const int dim = gen.dim();
-  const int nq = o.queries;
-  std::printf("\n## N = %ld, dim %d (%s)\n\n", n, dim, gen.Describe().c_str());
   std::vector<Probes> sets;
   {
     Probes p;
@@ -375,6 +396,268 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
     p.truth.assign(p.mate.size(), -1);
     p.best.assign(p.mate.size(), -2.0f);
   }
+  return sets;
+}
+
+#ifdef CANDOR_HAVE_FAISS
+// True when `a` and `b` hold the same probes: the same mate rows and
+// bit-identical vectors (the generator reproduces what the kept run drew).
+int SameProbes(const Probes& a, const Probes& b, int dim) {
+  int same = 0;
+  for (int j = 0; j < std::min(a.size(), b.size()); ++j) {
+    same += a.mate[j] == b.mate[j] &&
+            std::memcmp(a.v.data() + static_cast<size_t>(j) * dim, b.v.data() + static_cast<size_t>(j) * dim,
+                        sizeof(float) * dim) == 0;
+  }
+  return same;
+}
+
+// FAISS beside a kept candor index (--faiss-beside): regenerates the same n
+// rows, checks them against the kept probes and exact truth, builds (or loads,
+// --faiss-load) FAISS IVF-PQ fast-scan with an optional SQ refine, saves it to
+// --faiss-dir, and measures it on the kept probes. `nprobe` and `rerank` are
+// candor's tuned setting (the same lists scanned, the same re-rank depth).
+void FaissBeside(const Opts& o, const bench::Source& gen, std::vector<Probes> sets, long n, int nprobe,
+                 int rerank) {
+  const int dim = gen.dim();
+  const int nlist = std::atoi(o.spec.c_str() + 3);
+  const int m = std::atoi(o.spec.c_str() + o.spec.find(",PQ") + 3);
+  std::printf("\n## FAISS beside it: the same %ld rows regenerated (%s)\n\n", n, gen.Describe().c_str());
+  // 1. The generator draws the same probes (mate rows and vectors, bit for bit).
+  const bool kept_truth = !sets.empty() && sets[0].truth[0] >= 0;
+  const auto fresh = DrawProbes(gen, n, o.queries);
+  for (const auto& p : sets) {
+    for (const auto& f : fresh) {
+      if (f.name == p.name) {
+        std::printf("regenerated probes, %s: %d/%d identical to the kept ones (mate row and vector)\n",
+                    p.name.c_str(), SameProbes(p, f, dim), p.size());
+      }
+    }
+  }
+  // 2. Exact truth recomputed over the regenerated rows: the first --verify
+  //    probes of each set against the kept truth, or all of them without it.
+  std::vector<Probes> check = sets;
+  for (auto& p : check) {
+    const int keep = kept_truth ? std::min(p.size(), o.verify) : p.size();
+    p.v.resize(static_cast<size_t>(keep) * dim);
+    p.mate.resize(keep);
+    p.truth.assign(keep, -1);
+    p.best.assign(keep, -2.0f);
+  }
+  faiss::Index* top = nullptr;
+  std::unique_ptr<faiss::Index> owner;
+  faiss::IndexIVFPQFastScan* ivf = nullptr;
+  faiss::IndexScalarQuantizer* sq = nullptr;
+  faiss::IndexRefine* refine = nullptr;
+  const std::string name = "faiss_" + o.spec + "_" + o.faiss_refine + "_" + std::to_string(n) + ".index";
+  const std::string path = o.faiss_dir + "/" + name;
+  try {
+    if (o.faiss_load) {
+      const auto t = Clock::now();
+      owner.reset(faiss::read_index(path.c_str()));
+      top = owner.get();
+      refine = dynamic_cast<faiss::IndexRefine*>(top);
+      ivf = dynamic_cast<faiss::IndexIVFPQFastScan*>(refine ? refine->base_index : top);
+      sq = refine ? dynamic_cast<faiss::IndexScalarQuantizer*>(refine->refine_index) : nullptr;
+      std::printf("FAISS index read from %s in %.1f s, %lld rows, RSS %.2f GiB; %s\n", path.c_str(), Since(t),
+                  static_cast<long long>(top->ntotal), RssGiB(), Load().c_str());
+      if (ivf == nullptr || top->ntotal != n) {
+        std::printf("%s is not an IVF-PQ fast-scan index of %ld rows\n", path.c_str(), n);
+        return;
+      }
+    } else {
+      auto* quantizer = new faiss::IndexFlatIP(dim);
+      ivf = new faiss::IndexIVFPQFastScan(quantizer, dim, static_cast<size_t>(nlist), static_cast<size_t>(m), 4,
+                                          faiss::METRIC_INNER_PRODUCT);
+      ivf->own_fields = true;
+      top = ivf;
+      if (o.faiss_refine != "none") {
+        const auto qt = o.faiss_refine == "SQ8" ? faiss::ScalarQuantizer::QT_8bit : faiss::ScalarQuantizer::QT_4bit;
+        sq = new faiss::IndexScalarQuantizer(dim, qt, faiss::METRIC_INNER_PRODUCT);
+        refine = new faiss::IndexRefine(ivf, sq);
+        refine->own_fields = true;
+        top = refine;
+      }
+      owner.reset(top);
+    }
+  } catch (const std::exception& e) {
+    std::printf("FAISS: %s\n", e.what());
+    return;
+  }
+  omp_set_num_threads(2);
+  double train_s = 0, add_s = 0, refine_s = 0, gen_s = 0, truth_s = 0;
+  const auto t_all = Clock::now();
+  if (!o.faiss_load) {
+    auto t = Clock::now();
+    const long ns = std::min<long>(n, o.faiss_train);
+    const auto v = gen.Rows(0, ns);
+    gen_s += Since(t);
+    t = Clock::now();
+    top->train(ns, v.data());
+    train_s = Since(t);
+    std::printf("FAISS trained on the first %ld rows in %.1f s (%s)\n", ns, train_s, Load().c_str());
+    if (sq != nullptr) sq->codes.reserve(static_cast<size_t>(n) * sq->code_size);  // no doubling at 10^8
+  }
+  for (long b = 0; b < n; b += o.chunk) {
+    const long e = std::min(n, b + o.chunk);
+    auto t = Clock::now();
+    const auto v = gen.Rows(b, e);
+    std::vector<int64_t> ids(static_cast<size_t>(e - b));
+    std::iota(ids.begin(), ids.end(), static_cast<int64_t>(b));
+    gen_s += Since(t);
+    t = Clock::now();
+    UpdateTruth(v, ids, dim, &check);
+    truth_s += Since(t);
+    if (!o.faiss_load) {
+      t = Clock::now();
+      ivf->add(e - b, v.data());
+      add_s += Since(t);
+      if (sq != nullptr) {
+        t = Clock::now();
+        sq->add(e - b, v.data());
+        refine->ntotal = sq->ntotal;  // as IndexRefine::add
+        refine_s += Since(t);
+      }
+    }
+    if ((b / o.chunk) % 20 == 19 || e == n) {
+      const double el = Since(t_all);
+      char adds[160] = "";
+      if (!o.faiss_load) {
+        std::snprintf(adds, sizeof(adds), ", FAISS add %.0f/s (IVF-PQ), %s refine add %.0f/s",
+                      e / std::max(add_s, 1e-9), o.faiss_refine.c_str(), sq ? e / std::max(refine_s, 1e-9) : 0.0);
+      }
+      std::printf("  %ld rows, %.0f s: generate %.0f/s, exact check %.0f/s%s; projected end in %.0f s; RSS %.2f GiB; "
+                  "%s\n", e, el, e / std::max(gen_s, 1e-9), e / std::max(truth_s, 1e-9), adds, el / e * (n - e),
+                  RssGiB(), Load().c_str());
+      std::fflush(stdout);
+    }
+  }
+  for (size_t s = 0; s < sets.size(); ++s) {
+    if (kept_truth) {
+      int same = 0;
+      for (int j = 0; j < check[s].size(); ++j) same += check[s].truth[j] == sets[s].truth[j];
+      std::printf("exact (int8) top-1 over the %ld regenerated rows equals the kept truth for %d/%d %s\n", n, same,
+                  check[s].size(), sets[s].name.c_str());
+    } else {
+      sets[s].truth = check[s].truth;
+      int mates = 0;
+      for (int j = 0; j < sets[s].size(); ++j) mates += sets[s].truth[j] == sets[s].mate[j];
+      std::printf("exact (int8) search: true mate at rank 1 for %d/%d %s\n", mates, sets[s].size(),
+                  sets[s].name.c_str());
+    }
+  }
+  auto* bil = dynamic_cast<faiss::BlockInvertedLists*>(ivf->invlists);
+  double code_bytes = 0, id_bytes = 0;
+  if (bil != nullptr) {
+    for (size_t l = 0; l < bil->nlist; ++l) {
+      bil->ids[l].shrink_to_fit();
+      code_bytes += static_cast<double>(bil->codes[l].size());
+      id_bytes += 8.0 * static_cast<double>(bil->ids[l].size());
+    }
+  }
+  malloc_trim(0);
+  const double sq_bytes = sq != nullptr ? static_cast<double>(sq->codes.size()) : 0.0;
+  if (!o.faiss_load) {
+    std::printf("\nFAISS build %.1f s = train %.1f s + IVF-PQ add %.1f s + %s refine add %.1f s (generation %.1f s "
+                "and the exact check %.1f s not counted; %d OpenMP threads); ",
+                train_s + add_s + refine_s, train_s, add_s, o.faiss_refine.c_str(), refine_s, gen_s, truth_s, 2);
+  }
+  std::printf("in RAM: packed codes %.2f GB + ids %.2f GB + %s codes %.2f GB; RSS %.2f GiB; %s\n", code_bytes / 1e9,
+              id_bytes / 1e9, o.faiss_refine.c_str(), sq_bytes / 1e9, RssGiB(), Load().c_str());
+  if (!o.faiss_load) {
+    const auto t = Clock::now();
+    try {
+      fs::create_directories(o.faiss_dir);
+      faiss::write_index(top, (path + ".tmp").c_str());
+      fs::rename(path + ".tmp", path);
+      std::printf("FAISS index written to %s: %.2f GB in %.1f s; %s\n", path.c_str(), fs::file_size(path) / 1e9,
+                  Since(t), Load().c_str());
+    } catch (const std::exception& e) {
+      std::printf("write_index %s: %s\n", path.c_str(), e.what());
+    }
+  }
+  std::fflush(stdout);
+  std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::vector<long> nprobes = o.faiss_nprobes;
+  if (nprobes.empty()) nprobes.push_back(nprobe);
+  const float k_factor = static_cast<float>(std::max(10, rerank)) / 10.0f;  // k_base = rerank at k = 10
+  std::vector<float> dist(10);
+  std::vector<faiss::Index::idx_t> lab(10);
+  for (long np : nprobes) {
+    ivf->nprobe = static_cast<size_t>(np);
+    if (refine != nullptr) refine->k_factor = k_factor;
+    for (int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      char extra[220];
+      if (refine != nullptr) {
+        std::snprintf(extra, sizeof(extra), "nprobe %ld/%d, %s refine of the best %d (k_factor %.1f); RSS %.2f GiB",
+                      np, nlist, o.faiss_refine.c_str(), static_cast<int>(10 * k_factor), k_factor, RssGiB());
+        const std::string engine = "FAISS IVF-PQ fast-scan + " + o.faiss_refine + " refine (generic SSE build)";
+        Measure(sets, n, dim, engine.c_str(), threads, extra, [&](const float* q) -> int64_t {
+          refine->search(1, q, 10, dist.data(), lab.data());
+          return lab[0];
+        }, o.faiss_queries);
+      }
+      if (refine == nullptr || (threads == 1 && o.faiss_base_row)) {
+        std::snprintf(extra, sizeof(extra), "nprobe %ld/%d, no refine; RSS %.2f GiB", np, nlist, RssGiB());
+        Measure(sets, n, dim, "FAISS IVF-PQ fast-scan, no refine (generic SSE build)", threads, extra,
+                [&](const float* q) -> int64_t {
+                  ivf->search(1, q, 10, dist.data(), lab.data());
+                  return lab[0];
+                }, o.faiss_queries);
+      }
+    }
+  }
+  std::printf("RSS after the FAISS searches %.2f GiB; wall %.0f s; %s\n", RssGiB(), Since(t_all), Load().c_str());
+  std::fflush(stdout);
+}
+#endif
+
+// --measure-only: no generation, no build; the index RunSize kept (--keep)
+// and the probes it saved. With --faiss-beside (and the generator), FAISS is
+// then built on the same rows and measured on the same probes in this run;
+// without kept probes, FAISS alone (probes drawn, truth computed in its pass).
+void MeasureOnly(const Opts& o, long n, const bench::Source* gen) {
+  std::printf("\n## N = %ld, kept index, measure only\n\n", n);
+  std::vector<Probes> sets;
+  candor::RecallReport setting;
+  setting.nprobe = 0;
+  if (LoadProbes(ProbesPath(o, n), &sets)) {
+    const int dim = static_cast<int>(sets[0].v.size() / std::max<size_t>(1, sets[0].mate.size()));
+    candor::IndexFiles files = BenchFiles(o, n);
+    files.read_only = o.read_only;
+    std::printf("disk %.2f GiB; %s%s\n", DirBytes(files.dir) / 1073741824.0, Load().c_str(),
+                o.read_only ? "; opened read-only" : "");
+    std::printf("\n| engine | N | threads | p50 ms | p99 ms | rank-1 = exact | true mate rank-1 | notes |\n");
+    std::printf("|---|---|---|---|---|---|---|---|\n");
+    if (!MeasureReopened(o, files, sets, n, dim, &setting)) setting.nprobe = 0;
+    malloc_trim(0);
+    std::printf("candor index released: RSS %.2f GiB; %s\n", RssGiB(), Load().c_str());
+  } else if (!(o.faiss_beside && gen != nullptr)) {
+    std::printf("cannot read %s (run once with --keep first)\n", ProbesPath(o, n).c_str());
+    return;
+  } else {
+    std::printf("no kept probes at %s: FAISS alone, probes drawn as a build run draws them\n",
+                ProbesPath(o, n).c_str());
+    sets = DrawProbes(*gen, n, o.queries);
+  }
+#ifdef CANDOR_HAVE_FAISS
+  if (o.faiss_beside && gen != nullptr) {
+    const int nlist = std::atoi(o.spec.c_str() + 3);
+    FaissBeside(o, *gen, std::move(sets), n, setting.nprobe > 0 ? setting.nprobe : nlist / 4,
+                setting.nprobe > 0 ? setting.rerank : 1024);
+  }
+#else
+  if (o.faiss_beside) std::printf("built without FAISS: --faiss-beside ignored\n");
+#endif
+}
+
+void RunSize(const Opts& o, const bench::Source& gen, long n) {
+  const int dim = gen.dim();
+  const int nq = o.queries;
+  std::printf("\n## N = %ld, dim %d (%s)\n\n", n, dim, gen.Describe().c_str());
+  std::vector<Probes> sets = DrawProbes(gen, n, nq);
   // One pass over the data: candor's index, exact truth (chunk by chunk, so
   // 10^8 never has to fit), Flat kept for latency up to flat_max, FAISS.
   const candor::IndexFiles files = BenchFiles(o, n);
@@ -429,20 +712,8 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
       add_s += Since(t);
     }
     t = Clock::now();
-    {
-      auto part = std::move(*candor::MakeIndex("Flat,int8", dim));
-      if (!part->Add(v, ids).ok()) std::abort();
-      for (auto& p : sets) {
-        auto r = part->SearchBatch(p.v, {.k = 1});
-        for (int j = 0; j < p.size(); ++j) {
-          if (!(*r)[j].empty() && (*r)[j][0].score > p.best[j]) {
-            p.best[j] = (*r)[j][0].score;
-            p.truth[j] = (*r)[j][0].id;
-          }
-        }
-      }
-      if (flat && !flat->Add(v, ids).ok()) std::abort();
-    }
+    UpdateTruth(v, ids, dim, &sets);
+    if (flat && !flat->Add(v, ids).ok()) std::abort();
     truth_s += Since(t);
 #ifdef CANDOR_HAVE_FAISS
     if (use_faiss) {
@@ -694,6 +965,14 @@ int main(int argc, char** argv) {
     else if (a == "--tuner-models") o.tuner_models = true;
     else if (a == "--measure-only") o.measure_only = true;
     else if (a == "--reopens") o.reopens = std::atoi(next().c_str());
+    else if (a == "--faiss-beside") o.faiss_beside = true;
+    else if (a == "--faiss-dir") o.faiss_dir = next();
+    else if (a == "--faiss-refine") o.faiss_refine = next();
+    else if (a == "--faiss-train") o.faiss_train = std::atol(next().c_str());
+    else if (a == "--faiss-nprobes") o.faiss_nprobes = ParseList(next());
+    else if (a == "--faiss-load") o.faiss_load = true;
+    else if (a == "--no-faiss-base-row") o.faiss_base_row = false;
+    else if (a == "--verify") o.verify = std::atoi(next().c_str());
     else if (a == "--reopen") o.reopen = next();
     else if (a == "--reopen-times") o.reopen_times = std::atoi(next().c_str());
     else if (a == "--read-only") o.read_only = true;
@@ -713,8 +992,13 @@ int main(int argc, char** argv) {
   if (!o.ssd_file.empty()) return SsdLatency(o.ssd_file, std::max(1, o.reads));
   fs::create_directories(o.dir);
   std::printf("ivf_bench: %u hardware threads\n", std::thread::hardware_concurrency());
-  if (o.measure_only) {
-    for (long n : o.sizes) MeasureOnly(o, n);
+  if (o.faiss_refine != "none" && o.faiss_refine != "SQ4" && o.faiss_refine != "SQ8") {
+    std::fprintf(stderr, "--faiss-refine %s: one of none, SQ4, SQ8\n", o.faiss_refine.c_str());
+    return 2;
+  }
+  if (o.faiss_dir.empty()) o.faiss_dir = o.dir + "/faiss";
+  if (o.measure_only && !o.faiss_beside) {
+    for (long n : o.sizes) MeasureOnly(o, n, nullptr);
     return 0;
   }
   std::unique_ptr<bench::Source> gen;
@@ -731,7 +1015,11 @@ int main(int argc, char** argv) {
   }
   for (long n : o.sizes) {
     if (auto* f = dynamic_cast<bench::LfwFitted*>(gen.get())) f->Place(n);
-    RunSize(o, *gen, n);
+    if (o.measure_only) {
+      MeasureOnly(o, n, gen.get());
+    } else {
+      RunSize(o, *gen, n);
+    }
   }
   return 0;
 }
