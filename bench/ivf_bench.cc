@@ -351,6 +351,13 @@ candor::IndexFiles BenchFiles(const Opts& o, long n) {
   return candor::IndexFiles{o.dir + "/candor_" + std::to_string(n), BenchKey()};
 }
 
+// Rows [b, e) of the generator and their ids (the row numbers).
+std::pair<std::vector<float>, std::vector<int64_t>> Chunk(const bench::Source& gen, long b, long e) {
+  std::vector<int64_t> ids(static_cast<size_t>(e - b));
+  std::iota(ids.begin(), ids.end(), static_cast<int64_t>(b));
+  return {gen.Rows(b, e), std::move(ids)};
+}
+
 // Exact (int8) top-1 of every probe over one chunk of rows, merged into each
 // set's truth/best: run over all chunks, the exact truth over all rows.
 void UpdateTruth(const std::vector<float>& v, const std::vector<int64_t>& ids, int dim, std::vector<Probes>* sets) {
@@ -501,9 +508,7 @@ void FaissBeside(const Opts& o, const bench::Source& gen, std::vector<Probes> se
   for (long b = 0; b < n; b += o.chunk) {
     const long e = std::min(n, b + o.chunk);
     auto t = Clock::now();
-    const auto v = gen.Rows(b, e);
-    std::vector<int64_t> ids(static_cast<size_t>(e - b));
-    std::iota(ids.begin(), ids.end(), static_cast<int64_t>(b));
+    const auto [v, ids] = Chunk(gen, b, e);
     gen_s += Since(t);
     t = Clock::now();
     UpdateTruth(v, ids, dim, &check);
@@ -696,9 +701,7 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
   for (long b = 0; b < n; b += o.chunk) {
     const long e = std::min(n, b + o.chunk);
     auto t = Clock::now();
-    const auto v = gen.Rows(b, e);
-    std::vector<int64_t> ids(static_cast<size_t>(e - b));
-    std::iota(ids.begin(), ids.end(), static_cast<int64_t>(b));
+    const auto [v, ids] = Chunk(gen, b, e);
     gen_s += Since(t);
     t = Clock::now();
     const bool was = !index->Recall().exact;
