@@ -308,13 +308,21 @@ class LfwFitted final : public Source {
     std::vector<Part> parts;
     int begin = 0;
     double before = 0;
+    auto mean = [&](int d) { return sum[d] / n; };
+    auto sd = [&](int d) { return std::sqrt(std::max(0.0, sum2[d] / n - mean(d) * mean(d))); };
+    auto split = [&](int d) { return sd(d) < 1e-4 && mean(d) - before > 1e-3 && 1.0 - mean(d) > 1e-3; };
     for (int d = 0; d + 1 < dim && n >= 2; ++d) {
-      const double mean = sum[d] / n, sd = std::sqrt(std::max(0.0, sum2[d] / n - mean * mean));
-      if (sd < 1e-4 && mean - before > 1e-3 && 1.0 - mean > 1e-3) {
-        parts.push_back({begin, d + 1, static_cast<float>(mean - before)});
-        begin = d + 1;
-        before = mean;
+      if (!split(d)) continue;
+      // Dimensions that are almost 0 in every image (MobileFaceNet has two at
+      // the end of its 192) keep the prefix nearly constant for a few splits:
+      // the boundary is the most constant one of that run.
+      int best = d;
+      for (; d + 2 < dim && split(d + 1); ++d) {
+        if (sd(d + 1) < sd(best)) best = d + 1;
       }
+      parts.push_back({begin, best + 1, static_cast<float>(mean(best) - before)});
+      begin = best + 1;
+      before = mean(best);
     }
     // The embeddings are L2-normalised: the last part has the rest of norm 1
     // (exactly 1 for a plain model, whose rows are then what they always were).

@@ -51,6 +51,8 @@ std::string WriteCache(const std::string& name, int ids, int per_id, const std::
       e.ok = true;
       e.v = centre;
       for (auto& x : e.v) x += within * g(rng);
+      // As MobileFaceNet's last two dimensions: almost 0 in every image.
+      if (widths.size() > 1) e.v[widths[0] - 1] *= 1e-3f, e.v[widths[0] - 2] *= 1e-3f;
       int at = 0;
       for (size_t p = 0; p < widths.size(); ++p) {
         Normalise(e.v.data() + at, widths[p]);
