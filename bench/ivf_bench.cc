@@ -678,12 +678,15 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
   std::unique_ptr<candor::Index> flat;
   if (n <= o.flat_max) flat = std::move(*candor::MakeIndex("Flat,int8", dim));
 #ifdef CANDOR_HAVE_FAISS
-  const bool use_faiss = o.faiss && n <= o.faiss_max;
   const int nlist = std::atoi(o.spec.c_str() + 3);
   const int m = std::atoi(o.spec.c_str() + o.spec.find(",PQ") + 3);
+  // FAISS's PQ needs dim % m == 0 (it throws otherwise; Auto's m = dim / 3 at
+  // 320-D is 106): then FAISS is not run and its unused index gets m = 1.
+  const bool faiss_m = m > 0 && dim % m == 0;
+  const bool use_faiss = o.faiss && n <= o.faiss_max && faiss_m;
   faiss::IndexFlatIP quantizer(dim);
-  faiss::IndexIVFPQFastScan ivf(&quantizer, dim, static_cast<size_t>(nlist), static_cast<size_t>(m), 4,
-                                faiss::METRIC_INNER_PRODUCT);
+  faiss::IndexIVFPQFastScan ivf(&quantizer, dim, static_cast<size_t>(nlist), static_cast<size_t>(faiss_m ? m : 1),
+                                4, faiss::METRIC_INNER_PRODUCT);
   faiss::IndexScalarQuantizer sq(dim, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT);
   faiss::IndexRefine refine(&ivf, &sq);
   double faiss_s = 0;
@@ -837,6 +840,8 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
         return lab[0];
       }, o.faiss_queries);
     }
+  } else if (o.faiss && !faiss_m) {
+    std::printf("\nFAISS not run: its PQ needs the dimension %d to be a multiple of m = %d\n", dim, m);
   } else if (o.faiss) {
     std::printf("\nFAISS not run at %ld (> --faiss-max %ld): its IVF-PQ fast-scan codes + ids + SQ8 refine "
                 "would need %.1f GB of RAM\n", n, o.faiss_max, n * (m / 2.0 + 8 + dim) / 1e9);
