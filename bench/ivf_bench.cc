@@ -17,7 +17,7 @@
 //             [--read-only] [--faiss-beside --lfw CACHE [--faiss-dir DIR/faiss]
 //              [--faiss-refine none|SQ4|SQ8] [--faiss-train 131072]
 //              [--faiss-nprobes 1024,256] [--faiss-queries 100] [--verify 100]
-//              [--faiss-load] [--no-faiss-base-row]]
+//              [--faiss-load] [--no-faiss-base-row] [--overlap]]
 //             (then, in the same run, after the candor index is released:
 //             regenerate the same rows, check them against the kept probes and
 //             the exact truth of the first --verify probes per set, build FAISS
@@ -66,6 +66,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <numeric>
 #include <memory>
 #include <random>
@@ -171,6 +172,7 @@ struct Opts {
   std::vector<long> faiss_nprobes;  // default: candor's tuned nprobe
   bool faiss_load = false;    // read the index --faiss-beside saved instead of building it
   bool faiss_base_row = true; // also time the fast-scan alone (no refine), 1 thread
+  bool overlap = false;       // --faiss-beside: generate the next chunk while FAISS adds
   int verify = 100;           // probes per set whose exact truth is recomputed on the regenerated rows
 };
 
@@ -505,10 +507,16 @@ void FaissBeside(const Opts& o, const bench::Source& gen, std::vector<Probes> se
     std::printf("FAISS trained on the first %ld rows in %.1f s (%s)\n", ns, train_s, Load().c_str());
     if (sq != nullptr) sq->codes.reserve(static_cast<size_t>(n) * sq->code_size);  // no doubling at 10^8
   }
+  // With --overlap the next chunk is generated while FAISS adds this one
+  // (gen_s is then the wait for it, and the adds share the cores with it).
+  std::future<std::pair<std::vector<float>, std::vector<int64_t>>> ahead;
   for (long b = 0; b < n; b += o.chunk) {
     const long e = std::min(n, b + o.chunk);
     auto t = Clock::now();
-    const auto [v, ids] = Chunk(gen, b, e);
+    const auto [v, ids] = ahead.valid() ? ahead.get() : Chunk(gen, b, e);
+    if (o.overlap && e < n) {
+      ahead = std::async(std::launch::async, [&gen, e, n, &o] { return Chunk(gen, e, std::min(n, e + o.chunk)); });
+    }
     gen_s += Since(t);
     t = Clock::now();
     UpdateTruth(v, ids, dim, &check);
@@ -564,8 +572,9 @@ void FaissBeside(const Opts& o, const bench::Source& gen, std::vector<Probes> se
   const double sq_bytes = sq != nullptr ? static_cast<double>(sq->codes.size()) : 0.0;
   if (!o.faiss_load) {
     std::printf("\nFAISS build %.1f s = train %.1f s + IVF-PQ add %.1f s + %s refine add %.1f s (generation %.1f s "
-                "and the exact check %.1f s not counted; %d OpenMP threads); ",
-                train_s + add_s + refine_s, train_s, add_s, o.faiss_refine.c_str(), refine_s, gen_s, truth_s, 2);
+                "and the exact check %.1f s not counted; %d OpenMP threads%s); ",
+                train_s + add_s + refine_s, train_s, add_s, o.faiss_refine.c_str(), refine_s, gen_s, truth_s, 2,
+                o.overlap ? "; the adds overlapped the generation of the next chunk" : "");
   }
   std::printf("in RAM: packed codes %.2f GB + ids %.2f GB + %s codes %.2f GB; RSS %.2f GiB; %s\n", code_bytes / 1e9,
               id_bytes / 1e9, o.faiss_refine.c_str(), sq_bytes / 1e9, RssGiB(), Load().c_str());
@@ -979,6 +988,7 @@ int main(int argc, char** argv) {
     else if (a == "--faiss-train") o.faiss_train = std::atol(next().c_str());
     else if (a == "--faiss-nprobes") o.faiss_nprobes = ParseList(next());
     else if (a == "--faiss-load") o.faiss_load = true;
+    else if (a == "--overlap") o.overlap = true;
     else if (a == "--no-faiss-base-row") o.faiss_base_row = false;
     else if (a == "--verify") o.verify = std::atoi(next().c_str());
     else if (a == "--reopen") o.reopen = next();
