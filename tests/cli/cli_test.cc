@@ -793,7 +793,7 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
   const std::string auth = r.Json().value("id", "");
   ASSERT_EQ(C({"authorization", "approve", "--as", "sup", "--id", auth}).exit_code, 0);
   r = C({"--json", "enroll", "--gallery", "g", "--as", "enr", "--dir", in.string(), "--id-from",
-         "folder", "--workers", "2"});
+         "folder", "--workers", "2", "--failures", (s / "failures.csv").string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   ASSERT_GE(r.Json().value("enrolled", -1), 16) << Describe(r);  // a photo may have no usable face
 
