@@ -407,6 +407,40 @@ void IvfFiles::ReadRow(uint64_t row, uint8_t* out) const {
   ReadRows(row, 1, out);
 }
 
+void IvfFiles::WillNeed(const uint32_t* rows, size_t n) const {
+  static const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t dim = row_dim_;
+  // A warm cache is the common case, and one madvise per page costs about
+  // 3 us even when the page is resident (3 ms for a 1,024-row re-rank, 7 %
+  // of a 45 ms search at 10^8): look at 16 of the pages first (mincore, about
+  // 2 us each) and advise only when one of them is not in the cache.
+  constexpr size_t kSample = 16;
+  bool cold = false;
+  for (size_t i = 0; i < std::min(n, kSample) && !cold; ++i) {
+    const uint64_t pg = rows[i * n / std::min(n, kSample)] * dim / kPage;
+    unsigned char in_core = 0;
+    cold = ::mincore(const_cast<uint8_t*>(map_) + pg * kPage, kPage, &in_core) != 0 ||
+           (in_core & 1) == 0;
+  }
+  if (!cold) return;
+  std::vector<uint64_t> pages;
+  pages.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t b = rows[i] * dim;
+    pages.push_back(b / kPage);
+    pages.push_back((b + dim - 1) / kPage);
+  }
+  std::sort(pages.begin(), pages.end());
+  pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  for (size_t i = 0; i < pages.size();) {  // one call per run of adjacent pages
+    size_t j = i + 1;
+    while (j < pages.size() && pages[j] == pages[j - 1] + 1) ++j;
+    (void)::madvise(const_cast<uint8_t*>(map_) + pages[i] * kPage, (j - i) * kPage,
+                    MADV_WILLNEED);
+    i = j;
+  }
+}
+
 bool IvfFiles::RowShredded(uint64_t row) const {
   const size_t dim = row_dim_;
   const uint8_t* p = map_ + row * dim;

@@ -114,6 +114,13 @@ class IvfFiles {
                            const std::function<bool(uint64_t)>& skip) const;
   // Decrypts row `row` into out (dim bytes).
   void ReadRow(uint64_t row, uint8_t* out) const;
+  // Asks the kernel to start reading the pages of rows[0..n) that are not in
+  // the page cache (MADV_WILLNEED), all at once, so that the ReadRow calls
+  // that follow wait for one round of parallel reads rather than one
+  // synchronous page fault after another (the mapping is MADV_RANDOM). When
+  // a sample of 16 of the rows' pages is all in the cache it does nothing
+  // (about 30 us). Only advice: never fails, changes no data.
+  void WillNeed(const uint32_t* rows, size_t n) const;
   // True if row's bytes on disk are all zero (Shred overwrote it).
   bool RowShredded(uint64_t row) const;
   // Decrypts rows [begin, begin + n) into out.

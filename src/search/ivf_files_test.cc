@@ -8,6 +8,8 @@
 #include "search/ivf_files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -253,6 +255,64 @@ TEST(IvfFilesTest, ManifestRoundTrip) {
   EXPECT_EQ(back->recall.nprobe, 32);
   EXPECT_NEAR(back->recall.measured, 0.996, 1e-9);
   EXPECT_EQ(DecodeManifest("garbage", "x").status().code(), Code::kDataLoss);
+}
+
+// Whether each page of `path` is in the page cache (mincore on a private view).
+std::vector<bool> Resident(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0) << path;
+  struct stat st {};
+  ::fstat(fd, &st);
+  const size_t len = static_cast<size_t>(st.st_size);
+  void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> v((len + page - 1) / page);
+  EXPECT_EQ(::mincore(p, len, v.data()), 0);
+  ::munmap(p, len);
+  return std::vector<bool>(v.begin(), v.end());
+}
+
+TEST(IvfFilesTest, WillNeedReadsTheRowsPagesAheadAndChangesNoData) {
+  TempDir dir;
+  const IndexFiles files{dir.path(), TestKey()};
+  const auto data = Data();
+  Build(files, data).reset();
+  std::vector<uint8_t> before(kDim), after(kDim);
+  {
+    auto first = IvfFiles::Open(files);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    (*first)->ReadRow(kRows - 1, before.data());
+  }
+  // Drop the file's (clean, now unmapped) pages from the cache.
+  const std::string vec = dir.path() + "/vectors.i8";
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const int fd = ::open(vec.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+  auto f = IvfFiles::Open(files);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const std::vector<uint32_t> rows = {0, kRows / 2, kRows - 1};
+  std::vector<size_t> wanted;
+  for (uint32_t r : rows) wanted.push_back(size_t{r} * kDim / page);
+  const auto cold = Resident(vec);
+  if (std::any_of(wanted.begin(), wanted.end(), [&](size_t pg) { return cold[pg]; })) {
+    GTEST_SKIP() << "this file system keeps " << vec << " in memory (no page cache to drop)";
+  }
+  (*f)->WillNeed(rows.data(), rows.size());
+  // The reads are asynchronous: wait for them (at most 10 s).
+  std::vector<bool> now;
+  for (int i = 0; i < 1000; ++i) {
+    now = Resident(vec);
+    if (std::all_of(wanted.begin(), wanted.end(), [&](size_t pg) { return now[pg]; })) break;
+    ::usleep(10'000);
+  }
+  for (size_t pg : wanted) EXPECT_TRUE(now[pg]) << "page " << pg << " was not read ahead";
+  (*f)->ReadRow(kRows - 1, after.data());
+  EXPECT_EQ(before, after);
+  (*f)->WillNeed(rows.data(), 0);  // nothing to do
 }
 
 }  // namespace
