@@ -219,8 +219,14 @@ class LfwFitted final : public Source {
     }
     f->cum_.back() = 1.0;
     f->MeasureFit(by_id);
+    f->mate_cosines_ = GenuineQuantiles(by_id, dim);
     return f;
   }
+  // 64 quantiles ((i + 0.5) / 64) of the cache's genuine-pair cosines, all
+  // pairs of each identity's first 40 images, each identity weighted equally:
+  // what scripts/mate_cosines.py computes for the default model's table
+  // (search/mate_probes.h), here for whichever model made the cache. Sorted.
+  const std::vector<float>& mate_cosines() const { return mate_cosines_; }
   // A part of the template: dimensions [begin, end) whose squared norm is
   // `norm2` in every image (one part of norm 1 for a plain model).
   struct Part {
@@ -329,6 +335,29 @@ class LfwFitted final : public Source {
     parts.push_back({begin, dim, static_cast<float>(1.0 - before)});
     return parts;
   }
+  static std::vector<float> GenuineQuantiles(const ById& by_id, int dim) {
+    std::vector<std::pair<double, double>> pairs;  // cosine, weight
+    for (const auto& [id, vs] : by_id) {
+      const size_t k = std::min<size_t>(vs.size(), 40);
+      if (k < 2) continue;
+      const double w = 2.0 / static_cast<double>(k * (k - 1));
+      for (size_t i = 0; i < k; ++i) {
+        for (size_t j = i + 1; j < k; ++j) pairs.push_back({Dot(vs[i]->data(), vs[j]->data(), dim), w});
+      }
+    }
+    std::vector<float> table;
+    if (pairs.empty()) return table;
+    std::sort(pairs.begin(), pairs.end());
+    double total = 0, acc = 0;
+    for (const auto& p : pairs) total += p.second;
+    size_t i = 0;
+    for (int q = 0; q < 64; ++q) {
+      const double u = (q + 0.5) / 64 * total;
+      while (i + 1 < pairs.size() && acc + pairs[i].second < u) acc += pairs[i++].second;
+      table.push_back(static_cast<float>(pairs[i].first));
+    }
+    return table;
+  }
   static double Dot(const float* a, const float* b, int dim) {
     double s = 0;
     for (int d = 0; d < dim; ++d) s += static_cast<double>(a[d]) * b[d];
@@ -360,6 +389,7 @@ class LfwFitted final : public Source {
   std::vector<double> cum_;
   std::vector<Part> parts_;
   FitCheck check_;
+  std::vector<float> mate_cosines_;
   std::vector<std::pair<std::vector<float>, std::vector<float>>> real_;
 };
 

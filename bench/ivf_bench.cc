@@ -11,6 +11,8 @@
 //             [--flat-max 10^7] [--faiss-max 10^7] [--faiss-queries 100]
 //             [--hnsw-max 1000000] [--no-faiss] [--no-hnsw] [--probe-cosine 0.7]
 //             [--tuner-models]   (also tune with the older held-back probe models)
+//             [--lfw-mate-cosines] (tune with the --lfw cache model's genuine
+//             cosines, e.g. the fusion's, not the default model's table)
 //   ivf_bench --measure-only --sizes N --dir DIR [--queries 500] [--reopens 2]
 //             (reopen an index kept by --keep, with the probes and exact truth
 //             that run saved, and time it: a quiet-host re-measurement)
@@ -162,6 +164,7 @@ struct Opts {
   bool read_only = false;
   std::string ssd_file;  // --ssd-latency FILE
   int reads = 2000;
+  bool lfw_mate_cosines = false;  // tune with the --lfw cache model's genuine cosines
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
   bool measure_only = false;  // reopen a kept index and its saved probes; no build
   int reopens = 1;            // times the kept index is opened and timed
@@ -684,6 +687,14 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
     return;
   }
   auto index = std::move(*made);
+  // --lfw-mate-cosines: the tuner's held-back probes take the cache model's own
+  // genuine cosines (e.g. the fusion's) instead of the default model's.
+  const auto* fitted = dynamic_cast<const bench::LfwFitted*>(&gen);
+  const bool own_cosines = o.lfw_mate_cosines && fitted != nullptr && !fitted->mate_cosines().empty();
+  if (own_cosines) {
+    static_cast<candor::search::IvfPqIndex*>(index.get())
+        ->SetProbeModel(candor::search::ProbeNoise::kGalleryShaped, 0.0f, fitted->mate_cosines());
+  }
   std::unique_ptr<candor::Index> flat;
   if (n <= o.flat_max) flat = std::move(*candor::MakeIndex("Flat,int8", dim));
 #ifdef CANDOR_HAVE_FAISS
@@ -793,7 +804,8 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
   std::printf(" load |\n|---|---|---|---|---|");
   for (size_t i = 0; i < sets.size(); ++i) std::printf("---|");
   std::printf("---|\n");
-  tuner_row("gallery-shaped, genuine cosines (default)");
+  tuner_row(own_cosines ? "gallery-shaped, genuine cosines of the LFW cache's model (--lfw-mate-cosines)"
+                        : "gallery-shaped, genuine cosines (default)");
   if (o.tuner_models) {
     using candor::search::ProbeNoise;
     const struct {
@@ -807,7 +819,8 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
       if (auto st = ivfc->Tune(0.995); !st.ok()) std::printf("Tune: %s\n", st.ToString().c_str());
       tuner_row(m.name);
     }
-    ivfc->SetProbeModel(ProbeNoise::kGalleryShaped, 0.0f, {});
+    ivfc->SetProbeModel(ProbeNoise::kGalleryShaped, 0.0f,
+                        own_cosines ? fitted->mate_cosines() : std::vector<float>{});
     (void)ivfc->Tune(0.995);
   }
   index.reset();
@@ -980,6 +993,7 @@ int main(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--no-hnsw") o.hnsw = false;
     else if (a == "--tuner-models") o.tuner_models = true;
+    else if (a == "--lfw-mate-cosines") o.lfw_mate_cosines = true;
     else if (a == "--measure-only") o.measure_only = true;
     else if (a == "--reopens") o.reopens = std::atoi(next().c_str());
     else if (a == "--faiss-beside") o.faiss_beside = true;

@@ -8,12 +8,14 @@
 // identity plus within-identity noise, then each part normalised and scaled.
 // Checked: the dimension comes from the cache; the parts and their norms are
 // found; every drawn row and probe has those part norms; synthetic mated and
-// non-mated cosines come close to the cache's real ones; the real LFW rows sit
+// non-mated cosines come close to the cache's real ones; the genuine-cosine
+// quantiles are 64, sorted, with the real mates' mean; the real LFW rows sit
 // at row j * stride and their probes are the identities' second images; an
 // unreadable cache or one without embeddings is an error.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +105,14 @@ TEST(LfwFittedTest, FusionWidthCacheGivesTwoPartsOfTheirOwnNorm) {
   EXPECT_NEAR(c.synthetic_nonmate, c.real_nonmate, 0.08);
   EXPECT_NE(f->Describe().find("192-D of norm^2 0.1925 + 128-D of norm^2 0.8075"), std::string::npos)
       << f->Describe();
+  // The genuine-cosine table the recall tuner can draw its probes from.
+  const auto& q = f->mate_cosines();
+  ASSERT_EQ(q.size(), 64u);
+  EXPECT_TRUE(std::is_sorted(q.begin(), q.end()));
+  double mean = 0;
+  for (float x : q) mean += x / 64.0;
+  EXPECT_NEAR(mean, c.real_mate, 0.03);
+  EXPECT_LT(q.front(), q.back());
 }
 
 TEST(LfwFittedTest, RealMatesSitAtTheirRowsWithTheSecondImageAsProbe) {
