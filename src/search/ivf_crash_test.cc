@@ -12,8 +12,16 @@
 // also overwrites the row's codes in the snapshot); killed at any moment, the
 // next open loses nothing, every acknowledged removal stays removed, and the
 // snapshot then on disk holds no code of a removed row.
+//
+// A background retrain the same way: a child opens a trained index, retrains
+// it again and again while it adds and removes (the retrain paused briefly in
+// the middle of writing the new records and before the swap, so kills land
+// there); killed at any moment, the next open finds the old generation or the
+// new one (never a mix: every live template is found by itself with all lists
+// searched), no other generation's files, and no record of a removed template.
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +42,10 @@
 namespace candor::search {
 namespace {
 
+using testing::DiskManifest;
+using testing::GenerationFiles;
 using testing::Ids;
+using testing::RecordIds;
 using testing::SnapshotCopies;
 using testing::TempDir;
 using testing::TestKey;
@@ -302,6 +313,198 @@ TEST(IvfCrashTest, SnapshotWriteAndShredSurviveSigkill) {
               rounds, killed_writing, killed_removing, t_load, t_write);
   EXPECT_GT(killed_writing, 0) << "no kill landed during a snapshot write: the test did not cover it";
   EXPECT_GT(killed_removing, 0) << "no kill landed during a removal";
+}
+
+
+namespace retrain {
+
+constexpr int64_t kMarker = int64_t{1} << 52;
+enum : int64_t { kOpened = 1, kWriting = 2, kBeforeSwap = 3, kSwapped = 4 };
+
+void Report(int fd, int64_t v) {
+  if (::write(fd, &v, sizeof(v)) != sizeof(v)) _exit(5);
+}
+
+// Child: open, retrain in the background over and over (each retrain pauses
+// 60 ms in the middle of writing its records and 60 ms before its swap), and
+// meanwhile add batches of 1-10 new ids and remove acknowledged ones.
+[[noreturn]] void Child(const IndexFiles& files, int round, int fd, std::vector<int64_t> live) {
+  auto opened = OpenIndex(files);
+  if (!opened.ok()) _exit(3);
+  auto* index = static_cast<IvfPqIndex*>(opened->get());
+  Report(fd, kMarker | kOpened);
+  index->SetRetrainHook([fd](IvfPqIndex::RetrainPhase p) {
+    Report(fd, kMarker | (p == IvfPqIndex::RetrainPhase::kWritingRecords ? kWriting : kBeforeSwap));
+    ::usleep(60000);
+  });
+  if (!index->StartRetrain().ok()) _exit(7);
+  std::mt19937_64 rng(static_cast<uint64_t>(round));
+  int64_t next = static_cast<int64_t>(round) * 1000000 + 1;
+  for (int b = 0, seen = 0;; ++b) {
+    const int n = 1 + static_cast<int>(rng() % 10);
+    std::vector<float> v;
+    std::vector<int64_t> ids;
+    for (int i = 0; i < n; ++i, ++next) {
+      const auto x = Vec(next);
+      v.insert(v.end(), x.begin(), x.end());
+      ids.push_back(next);
+    }
+    if (!index->Add(v, ids).ok()) _exit(4);
+    for (int64_t id : ids) {
+      Report(fd, id);
+      live.push_back(id);
+    }
+    if (b % 3 == 2 && !live.empty()) {
+      const size_t at = static_cast<size_t>(rng() % live.size());
+      const int64_t id = live[at];
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+      Report(fd, id | kPending);
+      if (!index->Remove(std::vector<int64_t>{id}).ok()) _exit(6);
+      Report(fd, -id);
+    }
+    if (index->retrains() > seen) {
+      ++seen;
+      if (!index->WaitRetrain().ok()) _exit(8);
+      Report(fd, kMarker | kSwapped);
+      if (!index->StartRetrain().ok()) _exit(7);
+    }
+    ::usleep(20000);  // the gallery grows by ~250 a second, not more: a round stays short
+  }
+}
+
+}  // namespace retrain
+
+TEST(IvfCrashTest, SigkillDuringABackgroundRetrainLeavesTheOldOrTheNewIndex) {
+  TempDir dir;
+  const IndexFiles files{dir.path(), TestKey()};
+  std::set<int64_t> live, removed;
+  {
+    auto index = CreateIndex(kSpec, kDim, files);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    std::vector<float> v;
+    std::vector<int64_t> ids;
+    for (int64_t id = 1; id <= 3000; ++id) {
+      const auto x = Vec(id);
+      v.insert(v.end(), x.begin(), x.end());
+      ids.push_back(id);
+      live.insert(id);
+    }
+    ASSERT_TRUE((*index)->Add(v, ids).ok());  // trains
+    ASSERT_FALSE((*index)->Recall().exact);
+  }
+  std::mt19937 rng(7);
+  int killed_writing = 0, killed_before_swap = 0, committed = 0, rounds = 0;
+  for (int round = 1; round <= 24; ++round) {
+    ++rounds;
+    const uint64_t gen_before = DiskManifest(files).generation;
+    int pipefd[2];
+    ASSERT_EQ(::pipe(pipefd), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(pipefd[0]);
+      retrain::Child(files, round, pipefd[1], std::vector<int64_t>(live.begin(), live.end()));
+    }
+    ::close(pipefd[1]);
+    int64_t pending = 0, last_added = static_cast<int64_t>(round) * 1000000, phase = 0;
+    uint64_t swaps = 0;
+    const auto consume = [&](int64_t v) {
+      if (v >= retrain::kMarker) {
+        phase = v & (retrain::kMarker - 1);
+        if (phase == retrain::kSwapped) ++swaps;
+      } else if (v >= kPending) {
+        pending = v & (kPending - 1);
+        live.erase(pending);
+      } else if (v > 0) {
+        live.insert(v);
+        last_added = v;
+      } else {
+        removed.insert(-v);
+        pending = 0;
+      }
+    };
+    // Rounds of three kinds: killed while the retrain is paused in the middle
+    // of writing the new records (0-50 ms into its 60 ms pause); 30-150 ms
+    // after it reached the swap (in the pause, the exclusive section, or
+    // after the commit); at a random moment (opening, training, adding).
+    const int kind = round % 3;
+    int64_t v;
+    if (kind == 2) {
+      ::usleep(std::uniform_int_distribution<useconds_t>(0, 1500000)(rng));
+    } else {
+      const int64_t target = kind == 0 ? retrain::kWriting : retrain::kBeforeSwap;
+      pollfd p{pipefd[0], POLLIN, 0};
+      while (phase != target && ::poll(&p, 1, 60000) == 1 && ::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) {
+        consume(v);
+      }
+      ASSERT_EQ(phase, target) << "round " << round << ": the child never reached the phase";
+      ::usleep(kind == 0 ? std::uniform_int_distribution<useconds_t>(0, 50000)(rng)
+                         : std::uniform_int_distribution<useconds_t>(30000, 150000)(rng));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited by itself, code " << WEXITSTATUS(status);
+    while (::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) consume(v);
+    ::close(pipefd[0]);
+    killed_writing += phase == retrain::kWriting;
+    killed_before_swap += phase == retrain::kBeforeSwap;
+
+    auto opened = OpenIndex(files);
+    ASSERT_TRUE(opened.ok()) << "round " << round << ": " << opened.status().ToString();
+    auto* index = static_cast<IvfPqIndex*>(opened->get());
+    // The old generation or the new one: the swaps reported, plus the one a
+    // kill in or after the swap's exclusive section may have committed.
+    const uint64_t gen = DiskManifest(files).generation;
+    EXPECT_GE(gen, gen_before + swaps) << "round " << round;
+    EXPECT_LE(gen, gen_before + swaps + (phase == retrain::kBeforeSwap ? 1 : 0)) << "round " << round;
+    committed += gen > gen_before;
+    EXPECT_EQ(GenerationFiles(dir.path()),
+              (std::set<std::string>{"records." + std::to_string(gen), "train." + std::to_string(gen)}))
+        << "round " << round << ": files of another generation left behind";
+    if (pending != 0) {
+      const Status st = index->Add(Vec(pending), std::vector<int64_t>{pending});
+      ASSERT_TRUE(st.ok() || st.code() == Code::kAlreadyExists) << st.ToString();
+      live.insert(pending);
+    }
+    for (int64_t id : live) {
+      ASSERT_EQ(index->Add(Vec(id), std::vector<int64_t>{id}).code(), Code::kAlreadyExists)
+          << "round " << round << ": acknowledged id " << id << " lost";
+    }
+    const auto on_disk = RecordIds(files);
+    for (int64_t id : removed) {
+      ASSERT_EQ(index->Remove(std::vector<int64_t>{id}).code(), Code::kNotFound)
+          << "round " << round << ": removed id " << id << " is back";
+      ASSERT_EQ(on_disk.count(id), 0u) << "round " << round << ": removed id " << id << " has a record";
+      auto r = index->Search(Vec(id), {.k = 5});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      for (const Candidate& c : *r) ASSERT_NE(c.id, id) << "round " << round;
+    }
+    const int64_t extra = index->size() - static_cast<int64_t>(live.size());
+    EXPECT_GE(extra, 0) << "round " << round;
+    EXPECT_LE(extra, 10) << "round " << round;
+    for (int64_t id = last_added + 1; id <= last_added + 10; ++id) {
+      const Status st = index->Add(Vec(id), std::vector<int64_t>{id});
+      ASSERT_TRUE(st.ok() || st.code() == Code::kAlreadyExists) << st.ToString();
+      live.insert(id);
+    }
+    ASSERT_EQ(index->size(), static_cast<int64_t>(live.size())) << "round " << round;
+    // Partition, codebooks and codes of one generation: with every list
+    // searched, each live template is its own best match.
+    index->SetSetting(16, 64);
+    for (int64_t id : live) {
+      auto r = index->Search(Vec(id), {.k = 1});
+      ASSERT_TRUE(r.ok() && r->size() == 1) << "round " << round;
+      ASSERT_EQ((*r)[0].id, id) << "round " << round << ": generation " << gen << " does not find " << id;
+    }
+    if (round >= 8 && killed_writing > 0 && killed_before_swap > 0 && committed > 0) break;
+  }
+  std::printf("%d rounds: %d killed while writing the new records, %d before or in the swap, %d committed "
+              "a new generation\n",
+              rounds, killed_writing, killed_before_swap, committed);
+  EXPECT_GT(killed_writing, 0) << "no kill landed while the new records were written";
+  EXPECT_GT(killed_before_swap, 0) << "no kill landed before or in the swap";
+  EXPECT_GT(committed, 0) << "no retrain committed a new generation";
 }
 
 }  // namespace

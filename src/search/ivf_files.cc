@@ -74,6 +74,29 @@ Status OpenFd(const std::string& path, int flags, int* fd) {
   return OkStatus();
 }
 
+// Removes records.<g> and train.<g> for every g but `keep`: a generation a
+// crash left half written (never committed), or the one a commit replaced
+// before it could delete it. Synced if anything went.
+Status RemoveOtherGenerations(const std::string& dir, uint64_t keep) {
+  std::error_code ec;
+  bool removed = false;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    const std::string base = name.substr(0, dot), gen = name.substr(dot + 1);
+    if ((base != "records" && base != "train") || gen.empty() ||
+        gen.find_first_not_of("0123456789") != std::string::npos || gen.size() > 19) {
+      continue;
+    }
+    if (std::stoull(gen) == keep) continue;
+    std::error_code rm;
+    removed |= fs::remove(e.path(), rm);
+  }
+  if (ec) return InternalError("cannot list index directory " + dir + ": " + ec.message());
+  return removed ? SyncDir(dir) : OkStatus();
+}
+
 }  // namespace
 
 Status IndexIoError(const std::string& what, const std::string& path) {
@@ -86,6 +109,8 @@ Status IndexIoError(const std::string& what, const std::string& path) {
 uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
 
 uint32_t Crc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
+
+uint32_t RecordCrc(const uint8_t* record, int m) { return Mask(Crc(record, 16 + static_cast<size_t>(m) / 2)); }
 
 Status IndexPWrite(int fd, const uint8_t* p, size_t n, uint64_t off, const std::string& path) {
   while (n > 0) {
@@ -260,6 +285,7 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Create(const IndexFiles& files, Iv
   CANDOR_RETURN_IF_ERROR(f->CommitManifest(m));
   f->row_dim_ = static_cast<size_t>(m.dim);
   f->vec_nonce_ = m.vec_nonce;
+  f->code_bytes_ = static_cast<size_t>(m.m) / 2;
   CANDOR_RETURN_IF_ERROR(f->MapVectors());
   return f;
 }
@@ -284,7 +310,9 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
   f->man_ = m;
   f->row_dim_ = static_cast<size_t>(m.dim);
   f->vec_nonce_ = m.vec_nonce;
+  f->code_bytes_ = static_cast<size_t>(m.m) / 2;
   f->read_only_ = files.read_only;
+  if (!files.read_only) CANDOR_RETURN_IF_ERROR(RemoveOtherGenerations(files.dir, m.generation));
   const int rw = files.read_only ? O_RDONLY : O_RDWR;
   CANDOR_RETURN_IF_ERROR(OpenFd(f->dir_ + "/vectors.i8", rw, &f->vec_fd_));
   CANDOR_RETURN_IF_ERROR(OpenFd(f->RecordsPath(m.generation), rw, &f->rec_fd_));
@@ -315,7 +343,7 @@ StatusOr<std::unique_ptr<IvfFiles>> IvfFiles::Open(const IndexFiles& files) {
 }
 
 void IvfFiles::PackRecord(const RowRecord& r, uint8_t* out) const {
-  const size_t code_bytes = static_cast<size_t>(man_.m) / 2;
+  const size_t code_bytes = code_bytes_;
   PutI64(out, r.id);
   PutU32(out + 8, r.list);
   PutU32(out + 12, r.vec_crc);
@@ -454,45 +482,96 @@ void IvfFiles::ReadRows(uint64_t begin, size_t n, uint8_t* out) const {
 }
 
 Status IvfFiles::Rewrite(const std::vector<uint8_t>& train, const std::vector<uint8_t>& records) {
-  const uint64_t gen = man_.generation + 1;
-  IvfManifest next = man_;
-  next.generation = gen;
-  randombytes_buf(next.rec_nonce.data(), 12);
-  randombytes_buf(next.train_nonce.data(), 12);
-  next.trained = true;
-  next.train_crc = Crc(train.data(), train.size());
-  next.train_bytes = train.size();
-  int tfd = -1, rfd = -1;
-  const std::string tpath = TrainPath(gen), rpath = RecordsPath(gen);
-  CANDOR_RETURN_IF_ERROR(OpenFd(tpath, O_RDWR | O_CREAT | O_TRUNC, &tfd));
-  Status st = OpenFd(rpath, O_RDWR | O_CREAT | O_TRUNC, &rfd);
-  if (st.ok()) {
-    std::vector<uint8_t> buf = train;
-    Crypt(buf.data(), buf.size(), 0, next.train_nonce);
-    st = IndexPWrite(tfd, buf.data(), buf.size(), 0, tpath);
-    if (st.ok()) st = Sync(tfd, tpath);
-    if (st.ok()) {
-      buf = records;
-      Crypt(buf.data(), buf.size(), 0, next.rec_nonce);
-      st = IndexPWrite(rfd, buf.data(), buf.size(), 0, rpath);
-    }
-    if (st.ok()) st = Sync(rfd, rpath);
-    if (st.ok()) st = SyncDir(dir_);
-    if (st.ok()) st = CommitManifest(next);
-  }
-  if (tfd >= 0) ::close(tfd);
-  if (!st.ok()) {
-    if (rfd >= 0) ::close(rfd);
+  CANDOR_ASSIGN_OR_RETURN(auto next, BeginGeneration(man_.generation + 1, train));
+  CANDOR_RETURN_IF_ERROR(next->WriteRecords(0, records.data(), records.size() / RecordBytes(man_.m)));
+  return CommitGeneration(*next, man_.recall);
+}
+
+IvfPendingGeneration::~IvfPendingGeneration() {
+  if (rfd_ >= 0) ::close(rfd_);
+  if (!committed_ && files_ != nullptr) {
     std::error_code ec;
-    fs::remove(tpath, ec);
-    fs::remove(rpath, ec);
-    return st;
+    fs::remove(rpath_, ec);
+    fs::remove(tpath_, ec);
   }
+}
+
+Status IvfPendingGeneration::WriteRecords(uint64_t first, const uint8_t* records, size_t n) {
+  if (n == 0) return OkStatus();
+  const size_t rb = rb_;
+  std::vector<uint8_t> buf(records, records + n * rb);
+  files_->Crypt(buf.data(), buf.size(), first * rb, rec_nonce_);
+  CANDOR_RETURN_IF_ERROR(IndexPWrite(rfd_, buf.data(), buf.size(), first * rb, rpath_));
+  end_ = std::max<uint64_t>(end_, (first + n) * rb);
+  return OkStatus();
+}
+
+Status IvfPendingGeneration::ZeroRecords(const std::vector<uint64_t>& rows) {
+  const size_t rb = rb_;
+  const std::vector<uint8_t> zeros(rb, 0);
+  for (uint64_t row : rows) {
+    CANDOR_RETURN_IF_ERROR(IndexPWrite(rfd_, zeros.data(), rb, row * rb, rpath_));
+    end_ = std::max<uint64_t>(end_, (row + 1) * rb);
+  }
+  return OkStatus();
+}
+
+Status IvfPendingGeneration::Sync() { return candor::search::Sync(rfd_, rpath_); }
+
+StatusOr<std::unique_ptr<IvfPendingGeneration>> IvfFiles::BeginGeneration(
+    uint64_t next, const std::vector<uint8_t>& train) const {
+  if (read_only_) return FailedPreconditionError("index " + dir_ + " is open read-only");
+  std::unique_ptr<IvfPendingGeneration> p(new IvfPendingGeneration());
+  p->gen_ = next;
+  p->rb_ = 20 + code_bytes_;
+  p->rpath_ = RecordsPath(next);
+  p->tpath_ = TrainPath(next);
+  randombytes_buf(p->rec_nonce_.data(), 12);
+  randombytes_buf(p->train_nonce_.data(), 12);
+  p->train_crc_ = Crc(train.data(), train.size());
+  p->train_bytes_ = train.size();
+  int tfd = -1;
+  CANDOR_RETURN_IF_ERROR(OpenFd(p->tpath_, O_RDWR | O_CREAT | O_TRUNC, &tfd));
+  p->files_ = this;  // from here on, the destructor removes the files
+  std::vector<uint8_t> buf = train;
+  Crypt(buf.data(), buf.size(), 0, p->train_nonce_);
+  Status st = IndexPWrite(tfd, buf.data(), buf.size(), 0, p->tpath_);
+  if (st.ok()) st = candor::search::Sync(tfd, p->tpath_);
+  ::close(tfd);
+  CANDOR_RETURN_IF_ERROR(st);
+  CANDOR_RETURN_IF_ERROR(OpenFd(p->rpath_, O_RDWR | O_CREAT | O_TRUNC, &p->rfd_));
+  return p;
+}
+
+Status IvfFiles::CommitGeneration(IvfPendingGeneration& p, const RecallReport& recall) {
+  if (p.files_ != this || p.committed_ || p.gen_ != man_.generation + 1) {
+    return FailedPreconditionError("index " + dir_ + ": generation " + std::to_string(p.gen_) +
+                                   " is not the next one after " + std::to_string(man_.generation));
+  }
+  const uint64_t want = static_cast<uint64_t>(man_.rows) * RecordBytes(man_.m);
+  if (p.end_ != want) {
+    return FailedPreconditionError("index " + dir_ + ": generation " + std::to_string(p.gen_) + " holds " +
+                                   std::to_string(p.end_) + " bytes of records, " + std::to_string(want) +
+                                   " are committed");
+  }
+  CANDOR_RETURN_IF_ERROR(p.Sync());
+  CANDOR_RETURN_IF_ERROR(SyncDir(dir_));
+  IvfManifest next = man_;
+  next.generation = p.gen_;
+  next.rec_nonce = p.rec_nonce_;
+  next.train_nonce = p.train_nonce_;
+  next.trained = true;
+  next.train_crc = p.train_crc_;
+  next.train_bytes = p.train_bytes_;
+  next.recall = recall;
+  CANDOR_RETURN_IF_ERROR(CommitManifest(next));
+  p.committed_ = true;
   ::close(rec_fd_);
-  rec_fd_ = rfd;
+  rec_fd_ = p.rfd_;
+  p.rfd_ = -1;
   std::error_code ec;
-  fs::remove(RecordsPath(gen - 1), ec);
-  fs::remove(TrainPath(gen - 1), ec);
+  fs::remove(RecordsPath(p.gen_ - 1), ec);
+  fs::remove(TrainPath(p.gen_ - 1), ec);
   return OkStatus();
 }
 

@@ -12,6 +12,11 @@
 //                     row's int8 template, 4-bit codes, CRC of the record.
 //                     Rewritten whole (new generation) when the index trains.
 //   train.<gen>       coarse centroids and product-quantiser codebooks.
+// A new generation is written beside the live one (IvfPendingGeneration: a
+// retrain writes it while searches, adds and removals go on against the old
+// one), synced, and committed by the manifest's rename; a crash before that
+// rename leaves the old generation, and the writer's next Open removes the
+// files of any generation the manifest does not name.
 //   tombstones.log    one record (row, id, CRC) per removal, fsync'ed before
 //                     Remove returns; replayed at open.
 // With a key, every byte of vectors.i8, records.* and train.* is encrypted
@@ -69,12 +74,51 @@ struct IvfManifest {
 // m/2 bytes of codes | record crc uint32 (masked CRC-32C of the bytes before).
 inline size_t RecordBytes(int m) { return 20 + static_cast<size_t>(m) / 2; }
 inline constexpr uint32_t kNoList = 0xFFFFFFFFu;
+// The masked CRC-32C a valid record (m sub-quantisers, plaintext) ends with.
+uint32_t RecordCrc(const uint8_t* record, int m);
 
 struct RowRecord {
   int64_t id = 0;
   uint32_t list = kNoList;
   uint32_t vec_crc = 0;
   const uint8_t* codes = nullptr;  // m/2 bytes (packed nibbles), valid during the callback
+};
+
+class IvfFiles;
+
+// The files of the next generation (records.<g+1>, train.<g+1>) being written
+// beside the live one. Created by IvfFiles::BeginGeneration, filled with
+// WriteRecords (any order, any number of calls), committed by
+// IvfFiles::CommitGeneration; destroyed uncommitted, it removes its files.
+// Thread safety: one thread at a time; independent of the IvfFiles calls
+// (its own descriptor and nonce; the key and record size are fixed).
+class IvfPendingGeneration {
+ public:
+  ~IvfPendingGeneration();
+  IvfPendingGeneration(const IvfPendingGeneration&) = delete;
+  IvfPendingGeneration& operator=(const IvfPendingGeneration&) = delete;
+
+  uint64_t generation() const { return gen_; }
+  // Writes n packed records (IvfFiles::PackRecord) for rows [first, first + n).
+  Status WriteRecords(uint64_t first, const uint8_t* records, size_t n);
+  // Writes zero records (a removed row, as Shred leaves it) for these rows.
+  Status ZeroRecords(const std::vector<uint64_t>& rows);
+  // fdatasync of the records written so far.
+  Status Sync();
+
+ private:
+  friend class IvfFiles;
+  IvfPendingGeneration() = default;
+  const IvfFiles* files_ = nullptr;
+  uint64_t gen_ = 0;
+  size_t rb_ = 0;  // record bytes
+  Nonce rec_nonce_{}, train_nonce_{};
+  uint32_t train_crc_ = 0;
+  uint64_t train_bytes_ = 0;
+  uint64_t end_ = 0;  // bytes of records.<gen> written (the furthest end)
+  int rfd_ = -1;
+  std::string rpath_, tpath_;
+  bool committed_ = false;
 };
 
 class IvfFiles {
@@ -93,6 +137,7 @@ class IvfFiles {
   bool read_only() const { return read_only_; }
 
   // Packs a record (codes: m/2 packed bytes) into `out` (RecordBytes(m)).
+  // Safe concurrently with every other call (m is fixed at Create/Open).
   void PackRecord(const RowRecord& r, uint8_t* out) const;
 
   // Appends n rows (vectors: n * dim int8 codes; records: n packed records),
@@ -128,6 +173,18 @@ class IvfFiles {
   // Training: writes train.<gen+1> (plaintext blob) and records.<gen+1> (all
   // rows, packed), then commits the manifest (trained) and deletes the old files.
   Status Rewrite(const std::vector<uint8_t>& train, const std::vector<uint8_t>& records);
+  // The next generation, to be written beside this one: train.<next> is
+  // written and synced now, records.<next> created empty. `next` must be
+  // manifest().generation + 1 when CommitGeneration runs (read it under the
+  // writer's lock; this call needs none: it touches only the new files).
+  StatusOr<std::unique_ptr<IvfPendingGeneration>> BeginGeneration(uint64_t next,
+                                                                  const std::vector<uint8_t>& train) const;
+  // Commits it with this recall setting: syncs its records and the
+  // directory, renames the manifest (generation, training, nonces, recall),
+  // then deletes the old generation's files. FAILED_PRECONDITION (nothing
+  // changed) if it is not the next generation or does not hold a record for
+  // every committed row. Needs the writer's exclusion, as Append.
+  Status CommitGeneration(IvfPendingGeneration& next, const RecallReport& recall);
   StatusOr<std::vector<uint8_t>> ReadTrain() const;
   // Durably logs removals (row, id pairs).
   Status AppendTombstones(const std::vector<std::pair<uint64_t, int64_t>>& removed);
@@ -162,6 +219,7 @@ class IvfFiles {
   // the writer's manifest commits.
   size_t row_dim_ = 0;
   Nonce vec_nonce_{};
+  size_t code_bytes_ = 0;  // m / 2, fixed at Create/Open (PackRecord)
 };
 
 // Positioned I/O on the index files (retrying on EINTR; ivf_snapshot.cc uses

@@ -34,9 +34,6 @@ constexpr int kAutoNlist = 4096;
 constexpr int kMaxRerank = 4096;
 // The deepest re-rank Tune considers (a fixed Rerank<r> may go to kMaxRerank).
 constexpr int kTuneMaxRerank = 1024;
-// Rows placed (partition + codes) together, so each tile of centroids is read
-// once per batch.
-constexpr size_t kPlaceBatch = 256;
 
 int HardwareThreads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
@@ -562,6 +559,11 @@ StatusOr<std::vector<int64_t>> IvfPqIndex::CodeCandidates(std::span<const float>
 Status IvfPqIndex::Train() {
   CANDOR_RETURN_IF_ERROR(Writable("Train"));
   auto lock = WriteLock();
+  {
+    // A retraining is writing the next generation's files: one at a time.
+    std::lock_guard<std::mutex> l(retrain_mu_);
+    if (retraining_) return FailedPreconditionError("Train: a retraining is running (WaitRetrain first)");
+  }
   return TrainLocked();
 }
 
@@ -850,6 +852,7 @@ Status IvfPqIndex::TuneLocked(double target) {
       constexpr size_t kChunk = 4096;
       std::vector<uint8_t> chunk(kChunk * dim);
       std::vector<int32_t> raw(kChunk);
+      std::vector<uint8_t> gone(kChunk, 0);
       const size_t begin = rows * t / tasks, end = rows * (t + 1) / tasks;
       for (size_t b = begin; b < end; b += kChunk) {
         const size_t len = std::min(kChunk, end - b);
@@ -860,13 +863,20 @@ Status IvfPqIndex::TuneLocked(double target) {
           (files_ ? files_.get() : row_source_)->ReadRows(b, len, chunk.data());
           codes = chunk.data();
         }
+        // A retrain's shadow: rows removed since its view was taken read as
+        // the keystream over zeros (Shred), a huge-norm row that would win
+        // every probe's exact scan; skipped (a live row's first bytes are
+        // almost never all zero, so the check costs ~nothing).
+        for (size_t i = 0; row_source_ != nullptr && i < len; ++i) {
+          gone[i] = !IsDead(b + i) && row_source_->RowShredded(b + i);
+        }
         for (size_t j = 0; j < h; ++j) {
           codec_.kernels().dot_u8s8(codes, len, dim, prepared[j].codes.data(), raw.data());
           auto& bj = best[t][j];
           for (size_t i = 0; i < len; ++i) {
             if (raw[i] < bj.first) continue;
             const uint32_t r = static_cast<uint32_t>(b + i);
-            if (IsDead(r)) continue;
+            if (IsDead(r) || gone[i]) continue;
             if (raw[i] > bj.first || ids_[r] < ids_[bj.second]) bj = {raw[i], r};
           }
         }
@@ -915,11 +925,13 @@ Status IvfPqIndex::TuneLocked(double target) {
   // A re-rank reads the template from RAM, the page cache, or (vectors.i8
   // larger than the memory available for it) partly from the SSD: priced so
   // (ivf_tuning.h).
-  tune_vectors_bytes_ = files_ ? static_cast<uint64_t>(rows) * dim : 0;
-  tune_available_bytes_ = !files_                  ? 0
+  // (A retrain's shadow reads its index's files: priced as they are.)
+  const bool on_disk = files_ != nullptr || row_source_ != nullptr;
+  tune_vectors_bytes_ = on_disk ? static_cast<uint64_t>(rows) * dim : 0;
+  tune_available_bytes_ = !on_disk                 ? 0
                           : available_override_ > 0 ? available_override_
                                                     : AvailableMemoryBytes();
-  rerank_cost_ = files_ ? RerankCost(tune_vectors_bytes_, tune_available_bytes_) : kRerankCachedCost;
+  rerank_cost_ = on_disk ? RerankCost(tune_vectors_bytes_, tune_available_bytes_) : kRerankCachedCost;
   const TunePick pick = PickSetting(ladder_p, ladder_r, per_list, rerank_cost_, target, h, [&](int np) {
     std::vector<int> pos(h, std::numeric_limits<int>::max());
     ThreadPool::Shared().ParallelFor(tasks, [&](int t) {
@@ -1226,171 +1238,6 @@ std::vector<IvfSnapshot::Where> IvfPqIndex::Locate(const std::vector<uint64_t>& 
     }
   }
   return out;
-}
-
-IvfPqIndex::~IvfPqIndex() {
-  std::thread t;
-  {
-    std::lock_guard<std::mutex> l(retrain_mu_);
-    t = std::move(retrain_thread_);
-  }
-  if (t.joinable()) t.join();
-}
-
-bool IvfPqIndex::DriftedLocked() const {
-  if (spec_.retrain_growth <= 0 || nlist_ < 1) return false;
-  const double live = static_cast<double>(row_of_.size());
-  const double at = static_cast<double>(std::max<int64_t>(recall_.measured_at, 1));
-  // Grown by the factor since the last measurement, or one list holding more
-  // than kImbalance times its share.
-  constexpr double kImbalance = 8;
-  return live >= spec_.retrain_growth * at ||
-         (live >= 64.0 * nlist_ && static_cast<double>(max_list_) > kImbalance * live / nlist_);
-}
-
-Status IvfPqIndex::StartRetrain() {
-  CANDOR_RETURN_IF_ERROR(Writable("Retrain"));
-  auto lock = WriteLock();
-  return StartRetrainLocked();
-}
-
-Status IvfPqIndex::StartRetrainLocked() {
-  if (!trained_) return FailedPreconditionError("Retrain: the index is not trained yet");
-  std::lock_guard<std::mutex> l(retrain_mu_);
-  if (retraining_) return FailedPreconditionError("Retrain: a retraining is already running");
-  if (retrain_thread_.joinable()) retrain_thread_.join();  // finished: it only sets its status
-  retraining_ = true;
-  retrain_thread_ = std::thread([this] {
-    Status st;
-    try {
-      st = RetrainOnce();
-    } catch (const std::bad_alloc&) {
-      st = ResourceExhaustedError("Retrain: out of memory");
-    }
-    std::lock_guard<std::mutex> done(retrain_mu_);
-    retrain_status_ = st;
-    ++retrains_;
-    retraining_ = false;
-    retrain_cv_.notify_all();
-  });
-  return OkStatus();
-}
-
-Status IvfPqIndex::WaitRetrain() {
-  std::unique_lock<std::mutex> l(retrain_mu_);
-  retrain_cv_.wait(l, [&] { return !retraining_; });
-  return retrain_status_;
-}
-
-int IvfPqIndex::retrains() const {
-  std::lock_guard<std::mutex> l(retrain_mu_);
-  return retrains_;
-}
-
-Status IvfPqIndex::RetrainOnce() {
-  // 1. A private copy of the index's view (a shadow index), taken under the
-  //    shared lock: searches go on; writers wait for the copy only.
-  std::unique_ptr<IvfPqIndex> shadow(new IvfPqIndex(spec_, dim(), spec_text_));
-  size_t r0 = 0;
-  uint64_t gen0 = 0;
-  {
-    auto lock = ReadLock();
-    r0 = ids_.size();
-    gen0 = model_gen_;
-    shadow->spec_ = spec_;
-    shadow->ids_ = ids_;
-    shadow->dead_ = dead_;
-    shadow->dead_rows_ = dead_rows_;
-    shadow->vec_crc_ = vec_crc_;
-    if (files_) {
-      shadow->row_source_ = files_.get();  // the mapped vectors.i8: safe beside Append
-    } else {
-      shadow->mem_rows_ = mem_rows_;
-    }
-  }
-  shadow->row_of_.Reserve(r0);
-  for (size_t r = 0; r < r0; ++r) {
-    if (!shadow->IsDead(r)) shadow->row_of_.Insert(static_cast<int64_t>(r));
-  }
-  // 2. Train, encode and tune the shadow: no lock of this index is held.
-  CANDOR_RETURN_IF_ERROR(shadow->TrainLocked());
-  // 3. Swap it in under the exclusive lock: only the rows added meanwhile are
-  //    placed, and (persistent) the records of the new generation written.
-  auto lock = WriteLock();
-  if (model_gen_ != gen0) return AbortedError("Retrain: the index was trained again meanwhile");
-  const auto saved_coarse = coarse_;
-  const int saved_nlist = nlist_;
-  const Pq4 saved_pq = pq_;
-  std::vector<List> saved_lists = std::move(lists_);
-  const size_t saved_max = max_list_;
-  SetCoarse(std::move(shadow->coarse_), shadow->nlist_);
-  pq_ = shadow->pq_;
-  lists_ = std::move(shadow->lists_);
-  max_list_ = shadow->max_list_;
-  const auto restore = [&] {
-    SetCoarse(saved_coarse, saved_nlist);
-    pq_ = saved_pq;
-    lists_ = std::move(saved_lists);
-    max_list_ = saved_max;
-  };
-  const size_t dim = static_cast<size_t>(this->dim());
-  const size_t half = static_cast<size_t>(pq_.m()) / 2;
-  const size_t rows = ids_.size();
-  {
-    std::vector<uint8_t> buf(dim), rows8, packed;
-    std::vector<uint32_t> rws, lists;
-    for (size_t r = r0; r < rows; ++r) {
-      if (IsDead(r)) continue;
-      auto c = RowCodes(static_cast<uint32_t>(r), buf.data());
-      if (!c.ok()) {
-        restore();
-        return c.status();
-      }
-      rows8.insert(rows8.end(), *c, *c + dim);
-      rws.push_back(static_cast<uint32_t>(r));
-    }
-    packed.resize(rws.size() * half);
-    lists.resize(rws.size());
-    for (size_t b = 0; b < rws.size(); b += kPlaceBatch) {
-      const size_t len = std::min(kPlaceBatch, rws.size() - b);
-      PlaceBatch(rows8.data() + b * dim, len, packed.data() + b * half, lists.data() + b);
-    }
-    for (size_t i = 0; i < rws.size(); ++i) Append(rws[i], lists[i], packed.data() + i * half);
-  }
-  if (files_) {
-    // Records of every live row from the new lists (removed rows stay zero).
-    const size_t rb = RecordBytes(pq_.m());
-    const size_t bb = Pq4BlockBytes(static_cast<size_t>(pq_.m()));
-    std::vector<uint8_t> recs(rows * rb, 0), code(half);
-    for (size_t l = 0; l < lists_.size(); ++l) {
-      const List& li = lists_[l];
-      for (size_t i = 0; i < li.rows.size(); ++i) {
-        const uint32_t r = li.rows[i];
-        if (IsDead(r)) continue;
-        const uint8_t* c = li.codes.data() + i / kPq4Block * bb + i % kPq4Block;
-        for (size_t p = 0; p < half; ++p) code[p] = c[p * kPq4Block];
-        RowRecord rec;
-        rec.id = ids_[r];
-        rec.list = static_cast<uint32_t>(l);
-        rec.vec_crc = vec_crc_[r];
-        rec.codes = code.data();
-        files_->PackRecord(rec, recs.data() + r * rb);
-      }
-    }
-    Status st = files_->Rewrite(SerializeTrain(), recs);
-    if (!st.ok()) {
-      restore();
-      return st;
-    }
-    snap_.reset();
-    (void)IvfSnapshot::Delete(files_->dir());
-  }
-  ++model_gen_;
-  recall_ = shadow->recall_;
-  nprobe_ = spec_.nprobe > 0 ? spec_.nprobe : recall_.nprobe;
-  rerank_ = spec_.rerank > 0 ? spec_.rerank : recall_.rerank;
-  if (files_) CANDOR_RETURN_IF_ERROR(files_->SaveRecall(recall_));
-  return OkStatus();
 }
 
 Status IvfPqIndex::Writable(std::string_view what) const {

@@ -28,10 +28,13 @@
 // (StartRetrain, or Retrain<x> in the spec when the index has drifted) does
 // not: it trains, encodes and tunes a private copy of the index's view on a
 // background thread (reading the int8 rows from the mapped file, or from a
-// copy of them for an in-memory index: twice their RAM meanwhile), then holds
-// the write lock to place the rows added meanwhile and, for a persistent
-// index, to write the new records generation (m/2 + 20 bytes per template;
-// searches wait for that write).
+// copy of them for an in-memory index: twice their RAM meanwhile), writes the
+// new records generation beside the live one (m/2 + 20 bytes per template,
+// synced) and places the rows added meanwhile, all without the lock; then it
+// holds the write lock only to place the rows added since, zero the new
+// records of rows removed since, and commit (ivf_files.h: the manifest's
+// rename). Searches wait for that short section only (docs/BENCHMARKS.md,
+// "Retraining").
 //
 // Thread safety: as candor::Index (shared lock for searches, exclusive for
 // Add/Remove/Train/Tune).
@@ -40,6 +43,7 @@
 #define CANDOR_SEARCH_IVF_PQ_INDEX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <condition_variable>
 #include <mutex>
@@ -107,16 +111,41 @@ class IvfPqIndex final : public Index {
   // Retrains in the background (a new partition, codebooks, codes and recall
   // setting from the live rows, on a private copy of the index's view) and
   // swaps the result in under the exclusive lock: searches, adds and removals
-  // go on while it trains; the swap holds the lock only to place the rows
-  // added meanwhile and (persistent) to write the new records generation.
-  // Adds made during it are placed at the swap; removals stay removed. Started
-  // by Add when the spec says Retrain<x> and the index has drifted, or here.
-  // FAILED_PRECONDITION if untrained, read-only, or one is running.
+  // go on while it trains and (persistent) writes the new records generation
+  // beside the old one; the swap holds the lock only to place the last rows
+  // added, zero the new records of rows removed meanwhile, and commit. Adds
+  // made during it are found afterwards; removals stay removed. A crash at
+  // any point leaves the old generation or the new one, never a mix (an
+  // uncommitted one is deleted at the next open). Started by Add when the
+  // spec says Retrain<x> and the index has drifted, or here.
+  // FAILED_PRECONDITION if untrained, read-only, or one is running (Train
+  // refuses while one runs).
   Status StartRetrain();
   // Waits for a running retraining and returns its status (OK if none ran).
   Status WaitRetrain();
   // Retrainings finished (successfully or not) since construction.
   int retrains() const;
+  // What the last successful retraining took. The locked section is all a
+  // search can wait for; everything else ran beside searches.
+  struct RetrainStats {
+    double train_seconds = 0;     // train, encode, tune the copy
+    double write_seconds = 0;     // write and sync the new records generation
+    double catch_up_seconds = 0;  // place the rows added meanwhile
+    double locked_ms = 0;         // the exclusive section (swap and commit)
+    int64_t rows_caught_up = 0;   // rows added meanwhile, placed without the lock
+    int64_t rows_placed_locked = 0;
+    int64_t rows_zeroed_locked = 0;  // removed meanwhile: new records zeroed under the lock
+  };
+  RetrainStats last_retrain() const;
+  // Points of a retraining at which a hook set here is called, on the
+  // retraining thread with no lock of the index held (tests and benchmarks:
+  // what can run while the new generation is being written).
+  enum class RetrainPhase {
+    kViewTaken,       // the copy of the index's view is taken; training comes next
+    kWritingRecords,  // persistent: the first chunk of new records written, the rest not yet
+    kBeforeSwap,      // all written and synced; the exclusive section comes next
+  };
+  void SetRetrainHook(std::function<void(RetrainPhase)> hook);
 
   // Trains on the live rows now (INVALID_ARGUMENT with fewer than 1,000 or
   // fewer than the list count), then Tune()s. Replaces an earlier training.
@@ -168,6 +197,18 @@ class IvfPqIndex final : public Index {
     uint32_t row;
     float score;
   };
+  // Rows placed (partition + codes) together, so each tile of centroids is
+  // read once per batch.
+  static constexpr size_t kPlaceBatch = 256;
+  // Rows of the live index a retrain's shadow places after training (added
+  // meanwhile): [row0, row0 + ids.size()).
+  struct TailRows {
+    size_t row0 = 0;
+    std::vector<uint8_t> rows8;  // int8 codes (a dead row: anything)
+    std::vector<int64_t> ids;
+    std::vector<uint32_t> crcs;
+    std::vector<uint8_t> dead;
+  };
 
   IvfPqIndex(const IvfPqSpec& spec, int dim, std::string spec_text);
   std::shared_lock<std::shared_mutex> ReadLock() const;
@@ -184,6 +225,18 @@ class IvfPqIndex final : public Index {
   bool DriftedLocked() const;
   Status StartRetrainLocked();
   Status RetrainOnce();
+  // The retrain's steps (ivf_retrain.cc). Live index: copies rows [from, to)
+  // (ids, CRCs and dead bits under the caller's lock; the int8 rows from RAM,
+  // or with `read_rows` from the files, which needs no lock).
+  Status GatherTail(size_t from, size_t to, bool read_rows, TailRows* t) const;
+  Status ReadTail(TailRows* t) const;
+  // Shadow: places the live rows of `t` in its lists; with `pending`, writes
+  // their records there (dead rows as zero records).
+  Status PlaceTail(const TailRows& t, const IvfFiles* files, IvfPendingGeneration* pending);
+  // Shadow: writes the records of rows [0, rows) from its lists (dead rows
+  // zero), calling after_first after the first chunk.
+  Status WriteShadowRecords(size_t rows, const IvfFiles& files, IvfPendingGeneration* pending,
+                            const std::function<void()>& after_first) const;
   Status TuneLocked(double target);
   std::vector<Scored> Probe(const float* q, int nprobe, int depth, int threads) const;
   StatusOr<std::vector<Candidate>> SearchOne(const float* q, const SearchParams& p, int nprobe,
@@ -238,6 +291,8 @@ class IvfPqIndex final : public Index {
   bool retraining_ = false;
   int retrains_ = 0;
   Status retrain_status_;
+  RetrainStats retrain_stats_;
+  std::function<void(RetrainPhase)> retrain_hook_;
   OpenInfo open_info_;
 };
 

@@ -11,8 +11,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -103,6 +107,51 @@ inline std::vector<SnapshotCopy> SnapshotCopies(const IndexFiles& files, int nli
       out[k].codes_zero = true;
       for (int p = 0; p < m / 2; ++p) out[k].codes_zero &= c[p * kPq4Block] == 0;
     }
+  }
+  return out;
+}
+
+// The manifest on disk (read-only open; nothing is changed).
+inline IvfManifest DiskManifest(const IndexFiles& files) {
+  IndexFiles ro = files;
+  ro.read_only = true;
+  auto f = IvfFiles::Open(ro);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? (*f)->manifest() : IvfManifest{};
+}
+
+// The ids held by valid records of the records file the manifest names: what
+// anyone with the key could read back from it (a removed row's must be none).
+inline std::set<int64_t> RecordIds(const IndexFiles& files) {
+  IndexFiles ro = files;
+  ro.read_only = true;
+  auto f = IvfFiles::Open(ro);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  std::set<int64_t> ids;
+  if (!f.ok()) return ids;
+  const IvfManifest& man = (*f)->manifest();
+  std::ifstream in(files.dir + "/records." + std::to_string(man.generation), std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t rb = RecordBytes(man.m);
+  for (size_t off = 0; off + rb <= bytes.size(); off += rb) {
+    uint8_t* r = bytes.data() + off;
+    (*f)->Crypt(r, rb, off, man.rec_nonce);
+    uint32_t crc;
+    std::memcpy(&crc, r + rb - 4, 4);
+    if (crc != RecordCrc(r, man.m)) continue;
+    int64_t id;
+    std::memcpy(&id, r, 8);
+    ids.insert(id);
+  }
+  return ids;
+}
+
+// The records.<g> and train.<g> files in the directory, by name.
+inline std::set<std::string> GenerationFiles(const std::string& dir) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("records.", 0) == 0 || n.rfind("train.", 0) == 0) out.insert(n);
   }
   return out;
 }
