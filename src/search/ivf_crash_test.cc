@@ -59,6 +59,49 @@ std::vector<float> Vec(int64_t n) {
   return RandomUnitVectors(1, kDim, static_cast<uint64_t>(n) * 7 + 1);
 }
 
+// One step of a child: add a batch of 1-max_batch new ids (from *next),
+// report them; every third step (b % 3 == 2) remove one acknowledged live id
+// with the pending/ack protocol (report id | kPending, remove, report -id).
+void AddAndRemove(Index& index, std::mt19937_64& rng, int64_t* next, int max_batch, int b, int fd,
+                  std::vector<int64_t>& live) {
+  const int n = 1 + static_cast<int>(rng() % static_cast<uint64_t>(max_batch));
+  std::vector<float> v;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < n; ++i, ++*next) {
+    const auto x = Vec(*next);
+    v.insert(v.end(), x.begin(), x.end());
+    ids.push_back(*next);
+  }
+  if (!index.Add(v, ids).ok()) _exit(4);
+  for (int64_t id : ids) {
+    if (::write(fd, &id, sizeof(id)) != sizeof(id)) _exit(5);
+    live.push_back(id);
+  }
+  if (b % 3 == 2 && !live.empty()) {
+    const size_t at = static_cast<size_t>(rng() % live.size());
+    const int64_t id = live[at];
+    live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+    const int64_t intent = id | kPending;  // the removal may land without its report
+    if (::write(fd, &intent, sizeof(intent)) != sizeof(intent)) _exit(5);
+    if (!index.Remove(std::vector<int64_t>{id}).ok()) _exit(6);
+    const int64_t neg = -id;
+    if (::write(fd, &neg, sizeof(neg)) != sizeof(neg)) _exit(5);
+  }
+}
+
+// Adds ids [first, last] (their Vec templates) in one batch; into *live too.
+void AddRange(Index& index, int64_t first, int64_t last, std::set<int64_t>* live) {
+  std::vector<float> v;
+  std::vector<int64_t> ids;
+  for (int64_t id = first; id <= last; ++id) {
+    const auto x = Vec(id);
+    v.insert(v.end(), x.begin(), x.end());
+    ids.push_back(id);
+    live->insert(id);
+  }
+  ASSERT_TRUE(index.Add(v, ids).ok());
+}
+
 // Child: open (or create) and loop forever: add a batch of 1-40 new ids,
 // report them; every third batch remove one acknowledged live id, report -id.
 [[noreturn]] void Child(const IndexFiles& files, int round, int fd, std::vector<int64_t> live) {
@@ -67,31 +110,7 @@ std::vector<float> Vec(int64_t n) {
   if (!index.ok()) _exit(3);
   std::mt19937_64 rng(static_cast<uint64_t>(round));
   int64_t next = static_cast<int64_t>(round) * 1000000 + 1;
-  for (int b = 0;; ++b) {
-    const int n = 1 + static_cast<int>(rng() % 40);
-    std::vector<float> v;
-    std::vector<int64_t> ids;
-    for (int i = 0; i < n; ++i, ++next) {
-      const auto x = Vec(next);
-      v.insert(v.end(), x.begin(), x.end());
-      ids.push_back(next);
-    }
-    if (!(*index)->Add(v, ids).ok()) _exit(4);
-    for (int64_t id : ids) {
-      if (::write(fd, &id, sizeof(id)) != sizeof(id)) _exit(5);
-      live.push_back(id);
-    }
-    if (b % 3 == 2 && !live.empty()) {
-      const size_t at = static_cast<size_t>(rng() % live.size());
-      const int64_t id = live[at];
-      live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
-      const int64_t intent = id | kPending;  // the removal may land without its report
-      if (::write(fd, &intent, sizeof(intent)) != sizeof(intent)) _exit(5);
-      if (!(*index)->Remove(std::vector<int64_t>{id}).ok()) _exit(6);
-      const int64_t neg = -id;
-      if (::write(fd, &neg, sizeof(neg)) != sizeof(neg)) _exit(5);
-    }
-  }
+  for (int b = 0;; ++b) AddAndRemove(**index, rng, &next, 40, b, fd, live);
 }
 
 TEST(IvfCrashTest, AcknowledgedAddsAndRemovalsSurviveSigkill) {
@@ -105,15 +124,7 @@ TEST(IvfCrashTest, AcknowledgedAddsAndRemovalsSurviveSigkill) {
     // kills also land during training and in the trained index's adds.
     auto index = CreateIndex(kSpec, kDim, files);
     ASSERT_TRUE(index.ok()) << index.status().ToString();
-    std::vector<float> v;
-    std::vector<int64_t> ids;
-    for (int64_t id = 1; id <= 1990; ++id) {
-      const auto x = Vec(id);
-      v.insert(v.end(), x.begin(), x.end());
-      ids.push_back(id);
-      live.insert(id);
-    }
-    ASSERT_TRUE((*index)->Add(v, ids).ok());
+    AddRange(**index, 1, 1990, &live);
   }
   for (int round = 1; round <= 24; ++round) {
     int pipefd[2];
@@ -334,6 +345,7 @@ void Report(int fd, int64_t v) {
   auto* index = static_cast<IvfPqIndex*>(opened->get());
   Report(fd, kMarker | kOpened);
   index->SetRetrainHook([fd](IvfPqIndex::RetrainPhase p) {
+    if (p == IvfPqIndex::RetrainPhase::kViewTaken) return;
     Report(fd, kMarker | (p == IvfPqIndex::RetrainPhase::kWritingRecords ? kWriting : kBeforeSwap));
     ::usleep(60000);
   });
@@ -341,27 +353,7 @@ void Report(int fd, int64_t v) {
   std::mt19937_64 rng(static_cast<uint64_t>(round));
   int64_t next = static_cast<int64_t>(round) * 1000000 + 1;
   for (int b = 0, seen = 0;; ++b) {
-    const int n = 1 + static_cast<int>(rng() % 10);
-    std::vector<float> v;
-    std::vector<int64_t> ids;
-    for (int i = 0; i < n; ++i, ++next) {
-      const auto x = Vec(next);
-      v.insert(v.end(), x.begin(), x.end());
-      ids.push_back(next);
-    }
-    if (!index->Add(v, ids).ok()) _exit(4);
-    for (int64_t id : ids) {
-      Report(fd, id);
-      live.push_back(id);
-    }
-    if (b % 3 == 2 && !live.empty()) {
-      const size_t at = static_cast<size_t>(rng() % live.size());
-      const int64_t id = live[at];
-      live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
-      Report(fd, id | kPending);
-      if (!index->Remove(std::vector<int64_t>{id}).ok()) _exit(6);
-      Report(fd, -id);
-    }
+    AddAndRemove(*index, rng, &next, 10, b, fd, live);
     if (index->retrains() > seen) {
       ++seen;
       if (!index->WaitRetrain().ok()) _exit(8);
@@ -381,15 +373,7 @@ TEST(IvfCrashTest, SigkillDuringABackgroundRetrainLeavesTheOldOrTheNewIndex) {
   {
     auto index = CreateIndex(kSpec, kDim, files);
     ASSERT_TRUE(index.ok()) << index.status().ToString();
-    std::vector<float> v;
-    std::vector<int64_t> ids;
-    for (int64_t id = 1; id <= 3000; ++id) {
-      const auto x = Vec(id);
-      v.insert(v.end(), x.begin(), x.end());
-      ids.push_back(id);
-      live.insert(id);
-    }
-    ASSERT_TRUE((*index)->Add(v, ids).ok());  // trains
+    AddRange(**index, 1, 3000, &live);  // trains
     ASSERT_FALSE((*index)->Recall().exact);
   }
   std::mt19937 rng(7);
@@ -423,23 +407,25 @@ TEST(IvfCrashTest, SigkillDuringABackgroundRetrainLeavesTheOldOrTheNewIndex) {
         pending = 0;
       }
     };
-    // Rounds of three kinds: killed while the retrain is paused in the middle
+    // Rounds of four kinds: killed while the retrain is paused in the middle
     // of writing the new records (0-50 ms into its 60 ms pause); 30-150 ms
-    // after it reached the swap (in the pause, the exclusive section, or
-    // after the commit); at a random moment (opening, training, adding).
-    const int kind = round % 3;
+    // after it reached the swap (in the pause, waiting for the lock, or in
+    // the exclusive section: the commit's syncs take longer on a busy disk);
+    // 0-50 ms after a swap was reported (the new generation committed); at a
+    // random moment (opening, training, adding).
+    const int kind = round % 4;
     int64_t v;
-    if (kind == 2) {
+    if (kind == 3) {
       ::usleep(std::uniform_int_distribution<useconds_t>(0, 1500000)(rng));
     } else {
-      const int64_t target = kind == 0 ? retrain::kWriting : retrain::kBeforeSwap;
+      const int64_t target = kind == 0 ? retrain::kWriting : kind == 1 ? retrain::kBeforeSwap : retrain::kSwapped;
       pollfd p{pipefd[0], POLLIN, 0};
       while (phase != target && ::poll(&p, 1, 60000) == 1 && ::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) {
         consume(v);
       }
       ASSERT_EQ(phase, target) << "round " << round << ": the child never reached the phase";
-      ::usleep(kind == 0 ? std::uniform_int_distribution<useconds_t>(0, 50000)(rng)
-                         : std::uniform_int_distribution<useconds_t>(30000, 150000)(rng));
+      ::usleep(kind == 1 ? std::uniform_int_distribution<useconds_t>(30000, 150000)(rng)
+                         : std::uniform_int_distribution<useconds_t>(0, 50000)(rng));
     }
     ::kill(pid, SIGKILL);
     int status = 0;
