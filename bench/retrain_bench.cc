@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
     }
   });
   std::thread adder([&] {
+    if (adds_per_s <= 0) return;
     std::vector<float> v(static_cast<size_t>(dim));
     for (int64_t id = rows; !stop; ++id) {
       data.Row(id, v.data());
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
     }
   });
   std::thread remover([&] {
+    if (removes_per_s <= 0) return;
     for (int64_t id = 1; !stop; id += 97) {
       if (!index->Remove(std::vector<int64_t>{id}).ok()) ++errors;
       ++removed;

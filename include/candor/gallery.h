@@ -410,6 +410,18 @@ class Store {
     return UnimplementedError("this store cannot change how subjects are scored");
   }
 
+  // Re-trains and re-tunes the gallery's compressed index (IVF..., Auto) on
+  // its templates now: a new partition and codes, and the recall setting
+  // measured again at the gallery's size (Index::Recall, GetGallery), in the
+  // background, searches, enrollments and deletions going on meanwhile
+  // (search/ivf_pq_index.h, StartRetrain; docs/STORE.md). With `wait`, returns
+  // when it is done (its status); else at once. Errors: NOT_FOUND unknown
+  // gallery; FAILED_PRECONDITION an exact index (Flat, or Auto below its
+  // training size), a retrain already running, or a read-only store.
+  virtual Status RetuneGallery(const std::string& gallery, bool wait) {
+    return UnimplementedError("this store cannot retune a gallery's index");
+  }
+
   // A deterministic sample of at most `n` subject ids of the gallery: those
   // with the smallest SHA-256(seed + "\n" + id), in that order (the same seed
   // and gallery give the same sample; a subject stays in a grown gallery's

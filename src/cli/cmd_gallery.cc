@@ -1,6 +1,6 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor gallery create|list|show|keygen: manage galleries in a store.
+// candor gallery create|list|show|set|retune|keygen|import: manage galleries in a store.
 //   create --as ADMIN --name G --description TEXT --legal-basis TEXT --retention P10Y
 //          --search-basis warrant [--search-basis ...]   (creates the store if missing)
 //          admin only, as the server's; audited ("gallery.create", refusals too)
@@ -10,11 +10,16 @@
 //                             how a subject with several templates is scored
 //                             (candor/subject_score.h); admin only, audited
 //                             ("gallery.set"); recalibrate the gallery after
+//   retune G --as ADMIN       re-train and re-tune the gallery's compressed index
+//                             now (Store::RetuneGallery; searches go on), then
+//                             show the new measured recall and setting; admin
+//                             only, audited ("gallery.retune")
 //   keygen --out FILE         a new random store key (mode 0600)
 //   import G --file F [--batch N] --as USER
 //                             bulk import of precomputed templates (resumable;
 //                             cli/gallery_import.h, docs/STORE.md "Bulk import")
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -33,10 +38,11 @@ struct Args {
   GalleryInfo info;
   std::string show_name;
   std::string set_name, set_subject_score;
+  std::string retune_name;
   std::string key_out;
   ImportArgs import;
   CLI::App *create = nullptr, *list = nullptr, *show = nullptr, *keygen = nullptr, *import_cmd = nullptr,
-           *set = nullptr;
+           *set = nullptr, *retune = nullptr;
 };
 
 void PrintGallery(const GalleryInfo& g, bool json) {
@@ -81,6 +87,14 @@ void PrintGallery(const GalleryInfo& g, bool json) {
   }
 }
 
+// The audit detail of a retune: the setting measured.
+std::string RecallDetail(const RecallReport& r) {
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "recall=%.4f target=%.4f nprobe=%d/%d rerank=%d measured_at=%lld", r.measured,
+                r.target, r.nprobe, r.nlist, r.rerank, static_cast<long long>(r.measured_at));
+  return buf;
+}
+
 Status Run(const Args& a, const GlobalOptions& global) {
   if (a.keygen->parsed()) {
     CANDOR_RETURN_IF_ERROR(gallery::WriteNewKeyFile(a.key_out));
@@ -120,6 +134,20 @@ Status Run(const Args& a, const GlobalOptions& global) {
     CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.set_name, changed.status(),
                                        "subject_score=" + a.set_subject_score));
     PrintGallery(*changed, global.json);
+    return OkStatus();
+  }
+  if (a.retune->parsed()) {
+    const char* action = "gallery.retune";
+    CANDOR_ASSIGN_OR_RETURN(
+        OperatorGate gate, OpenOperatorGateFor(a.govern, a.store, {Role::kAdmin}, action, a.retune_name));
+    auto retuned = [&]() -> StatusOr<GalleryInfo> {
+      CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/false));
+      CANDOR_RETURN_IF_ERROR(store->RetuneGallery(a.retune_name, /*wait=*/true));
+      return store->GetGallery(a.retune_name);
+    }();
+    CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.retune_name, retuned.status(),
+                                       retuned.ok() ? RecallDetail(retuned->index_recall) : ""));
+    PrintGallery(*retuned, global.json);
     return OkStatus();
   }
   CANDOR_ASSIGN_OR_RETURN(auto store, OpenStore(a.store, false, /*read_only=*/true));
@@ -185,6 +213,9 @@ const bool kRegistered = RegisterCommand(
                         "'max' (best template) or 'centroid' (mean template); recalibrate after")
            ->required()
            ->check(CLI::IsMember({kSubjectScoreMax, kSubjectScoreCentroid}));
+       a->retune = sub.add_subcommand(
+           "retune", "Re-train and re-tune a gallery's compressed index now (admin; audited)");
+       a->retune->add_option("name", a->retune_name, "Gallery name")->required();
        a->keygen = sub.add_subcommand("keygen", "Write a new random store key file (mode 0600)");
        a->keygen->add_option("--out", a->key_out, "Key file to create")->required();
        a->import_cmd = sub.add_subcommand(
@@ -193,13 +224,14 @@ const bool kRegistered = RegisterCommand(
        a->import_cmd->add_option("--file", a->import.file, "Template file (CNDRTPL1)")->required();
        a->import_cmd->add_option("--batch", a->import.batch, "Subjects per durable group commit")
            ->check(CLI::Range(1, 1000000));
-       for (CLI::App* s : {a->create, a->list, a->show, a->import_cmd, a->set}) {
+       for (CLI::App* s : {a->create, a->list, a->show, a->import_cmd, a->set, a->retune}) {
          AddStoreFlags(*s, &a->store);
        }
        AddOperatorFlags(*a->create, &a->govern);
        AddOperatorFlags(*a->set, &a->govern);
+       AddOperatorFlags(*a->retune, &a->govern);
        AddOperatorFlags(*a->import_cmd, &a->govern);
-       for (CLI::App* s : {a->create, a->list, a->show, a->keygen, a->import_cmd, a->set}) {
+       for (CLI::App* s : {a->create, a->list, a->show, a->keygen, a->import_cmd, a->set, a->retune}) {
          s->fallthrough();
        }
        return [a, &global] { return Run(*a, global); };

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 
@@ -31,7 +32,51 @@ std::vector<int64_t> Minus(const std::vector<int64_t>& a, const std::vector<int6
 
 }  // namespace
 
-bool IsPersistentSpec(std::string_view spec) { return spec == "Auto" || spec.rfind("IVF", 0) == 0; }
+bool IsPersistentSpec(std::string_view spec) {
+  return spec == "Auto" || spec.rfind("Auto,", 0) == 0 || spec.rfind("IVF", 0) == 0;
+}
+
+namespace {
+
+// The spec's parts, split at commas.
+std::vector<std::string_view> Parts(std::string_view spec) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0; at <= spec.size();) {
+    const size_t comma = std::min(spec.find(',', at), spec.size());
+    out.push_back(spec.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+bool IsRetrainPart(std::string_view part) { return part.rfind("Retrain", 0) == 0; }
+
+}  // namespace
+
+std::string WithRetrainPolicy(std::string_view spec) {
+  if (!IsPersistentSpec(spec)) return std::string(spec);
+  for (std::string_view p : Parts(spec)) {
+    if (IsRetrainPart(p)) return std::string(spec);
+  }
+  return std::string(spec) + ",Retrain" + std::to_string(kStoreRetrainGrowth);
+}
+
+std::string WithoutRetrainPolicy(std::string_view spec) {
+  std::string out;
+  for (std::string_view p : Parts(spec)) {
+    if (IsRetrainPart(p)) continue;
+    if (!out.empty()) out += ',';
+    out += p;
+  }
+  return out;
+}
+
+double RetrainGrowthOf(std::string_view spec) {
+  for (std::string_view p : Parts(spec)) {
+    if (IsRetrainPart(p)) return std::strtod(std::string(p.substr(7)).c_str(), nullptr);
+  }
+  return -1;
+}
 
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row) {
   return store_dir + "/index/" + std::to_string(gallery_row);
@@ -57,7 +102,7 @@ StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, c
                                                  int64_t gallery_row, std::string_view spec, int dim) {
   if (!IsPersistentSpec(spec)) return MakeIndex(spec, dim);
   IndexFiles files = GalleryIndexFiles(store_dir, master, gallery_row, false);
-  auto made = Fresh(files, spec, dim);
+  auto made = Fresh(files, WithRetrainPolicy(spec), dim);
   sodium_memzero(files.key.data(), files.key.size());
   return made;
 }
@@ -96,7 +141,8 @@ StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key&
       disk_spec = ivf->spec();
       if (ivf->dim() != dim) {
         why = "its dimension " + std::to_string(ivf->dim()) + " is not the gallery's " + std::to_string(dim);
-      } else if (!spec.empty() && disk_spec != spec) {
+      } else if (!spec.empty() && WithoutRetrainPolicy(disk_spec) != WithoutRetrainPolicy(spec)) {
+        // (The retraining policy alone is no reason to rebuild: it is applied below.)
         why = "its spec '" + disk_spec + "' is not the requested '" + std::string(spec) + "'";
       } else {
         out.index = std::move(disk);
@@ -124,9 +170,13 @@ StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key&
   if (!out.index) {
     out.rebuilt_because = why;
     const std::string use = !spec.empty() ? std::string(spec) : !disk_spec.empty() ? disk_spec : "Auto";
-    CANDOR_ASSIGN_OR_RETURN(out.index, Fresh(files, use, dim));
+    CANDOR_ASSIGN_OR_RETURN(out.index, Fresh(files, WithRetrainPolicy(use), dim));
     return out;  // load: all
   }
+  // The retraining policy: the requested spec's, else the files' own, else
+  // the store's (an index made before the store had one gets it here).
+  const double asked = RetrainGrowthOf(spec), own = RetrainGrowthOf(disk_spec);
+  ivf->SetRetrainGrowth(asked >= 0 ? asked : own >= 0 ? own : kStoreRetrainGrowth);
   const std::vector<int64_t> live = ivf->LiveIds();
   const std::vector<int64_t> extra = Minus(live, template_ids);
   if (!extra.empty()) CANDOR_RETURN_IF_ERROR(out.index->Remove(extra).WithContext("reconciling the index"));

@@ -235,3 +235,69 @@ TEST(PersistedIndex, TheFilesHoldNoPlaintextTemplate) {
 
 }  // namespace
 }  // namespace candor
+
+namespace candor {
+namespace {
+
+// The store's retraining policy: the compressed indexes it makes carry
+// Retrain2 (kStoreRetrainGrowth) unless the spec gives its own; a spec that
+// differs only in it reuses the files (no rebuild) and applies its policy;
+// RetuneGallery re-trains and re-measures on request, and refuses an exact
+// gallery, an unknown one, and a read-only store.
+TEST(PersistedIndex, TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest) {
+  EXPECT_EQ(gallery::WithRetrainPolicy("Auto"), "Auto,Retrain2");
+  EXPECT_EQ(gallery::WithRetrainPolicy("IVF8,PQ16x4fs,Retrain5"), "IVF8,PQ16x4fs,Retrain5");
+  EXPECT_EQ(gallery::WithRetrainPolicy("Flat,int8"), "Flat,int8");
+  EXPECT_EQ(gallery::WithoutRetrainPolicy("IVF8,PQ16x4fs,Retrain5,Recall99"), "IVF8,PQ16x4fs,Recall99");
+  EXPECT_EQ(gallery::RetrainGrowthOf("Auto,Retrain0"), 0);
+  EXPECT_EQ(gallery::RetrainGrowthOf("Auto"), -1);
+  EXPECT_TRUE(gallery::IsPersistentSpec("Auto,Retrain3"));
+
+  ScratchDir d;
+  Fill(d.store(), 1200);
+  {
+    auto store = OpenOrDie(d.store(), IvfOptions());
+    auto g = store->GetGallery("licences");
+    ASSERT_TRUE(g.ok());
+    EXPECT_EQ(g->index.rfind(std::string(kSpec) + ",Retrain2 ", 0), 0u) << g->index;
+    EXPECT_NE(g->index.find("retrains in the background at 2x"), std::string::npos) << g->index;
+    const RecallReport before = g->index_recall;
+    ASSERT_FALSE(before.exact);
+    ASSERT_TRUE(store->Enroll("licences", std::vector<EnrollRequest>{Subject(5000), Subject(5001)}).ok());
+    ASSERT_TRUE(store->DeleteSubject("licences", "s17").ok());
+    ASSERT_TRUE(store->RetuneGallery("licences", /*wait=*/true).ok());
+    g = store->GetGallery("licences");
+    ASSERT_TRUE(g.ok());
+    EXPECT_EQ(g->index_recall.measured_at, 1201);  // measured again, at the gallery's size
+    EXPECT_GE(g->index_recall.measured, g->index_recall.target);
+    EXPECT_EQ(Best(*store, 5001), "s5001");
+    EXPECT_EQ(Best(*store, 17), "");
+    EXPECT_EQ(Best(*store, 611), "s611");
+    EXPECT_EQ(store->RetuneGallery("nowhere", true).code(), Code::kNotFound);
+  }
+  {
+    // Another policy on the same files: reused as they are, the new policy in force.
+    auto store = OpenOrDie(d.store(), IvfOptions(std::string(kSpec) + ",Retrain3"));
+    EXPECT_TRUE(store->open_stats().index_rebuilt.empty()) << store->open_stats().index_rebuilt;
+    EXPECT_EQ(store->open_stats().templates_from_index, 1201);
+    auto g = store->GetGallery("licences");
+    ASSERT_TRUE(g.ok());
+    EXPECT_NE(g->index.find("retrains in the background at 3x"), std::string::npos) << g->index;
+    EXPECT_EQ(g->index_recall.measured_at, 1201);  // the retune survived the reopen
+    EXPECT_EQ(Best(*store, 17), "");
+  }
+  StoreOptions ro = IvfOptions();
+  ro.read_only = true;
+  auto reader = OpenOrDie(d.store(), ro);
+  EXPECT_EQ(reader->RetuneGallery("licences", true).code(), Code::kFailedPrecondition);
+  ScratchDir flat;
+  auto exact = OpenOrDie(flat.store(), TestOptions());
+  ASSERT_TRUE(exact->CreateGallery(TestGallery()).ok());
+  ASSERT_TRUE(exact->Enroll("licences", std::vector<EnrollRequest>{Subject(1)}).ok());
+  const Status st = exact->RetuneGallery("licences", true);
+  EXPECT_EQ(st.code(), Code::kFailedPrecondition);
+  EXPECT_NE(st.message().find("searched exactly"), std::string::npos) << st.ToString();
+}
+
+}  // namespace
+}  // namespace candor

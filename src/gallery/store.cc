@@ -41,6 +41,7 @@
 #include "gallery/subject_centroids.h"
 #include "gallery/subject_ref.h"
 #include "gallery/template_record.h"
+#include "search/ivf_pq_index.h"
 
 namespace candor {
 namespace {
@@ -230,6 +231,7 @@ class StoreImpl final : public Store {
   StatusOr<StoredDocument> GetGalleryDocument(const std::string& gallery,
                                               const std::string& kind) const override;
   Status SetSubjectScore(const std::string& gallery, const std::string& rule) override;
+  Status RetuneGallery(const std::string& gallery, bool wait) override;
   const OpenStats& open_stats() const override { return stats_; }
 
  private:
@@ -1884,6 +1886,27 @@ Status StoreImpl::SetSubjectScore(const std::string& gallery, const std::string&
   if (rule != kSubjectScoreCentroid) g.centroids.reset();
   g.info.subject_score = rule;
   return OkStatus();
+}
+
+Status StoreImpl::RetuneGallery(const std::string& gallery, bool wait) {
+  CANDOR_RETURN_IF_ERROR(RequireWritable());
+  search::IvfPqIndex* ivf = nullptr;
+  {
+    // A trained compressed index is never replaced while the store is open:
+    // the pointer outlives the lock (WaitRetrain must not hold it: enrollments
+    // and deletions go on during the retrain).
+    std::shared_lock<std::shared_mutex> lock(state_mu_);
+    CANDOR_ASSIGN_OR_RETURN(const GalleryState* g, FindGallery(gallery));
+    ivf = dynamic_cast<search::IvfPqIndex*>(g->index.get());
+    if (ivf == nullptr || !ivf->trained()) {
+      return FailedPreconditionError(
+          "gallery '" + gallery + "' is searched exactly (" +
+          (g->index ? g->index->Describe() : std::string("no templates yet")) +
+          "): there is no setting to tune (give --index Auto or IVF...,PQ...x4fs for a compressed index)");
+    }
+    CANDOR_RETURN_IF_ERROR(ivf->StartRetrain());
+  }
+  return wait ? ivf->WaitRetrain() : OkStatus();
 }
 
 StatusOr<Store::StoredDocument> StoreImpl::GetGalleryDocument(const std::string& gallery,

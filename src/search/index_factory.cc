@@ -15,7 +15,9 @@
 namespace candor {
 namespace {
 
-bool IsCompressed(std::string_view spec) { return spec == "Auto" || spec.rfind("IVF", 0) == 0; }
+bool IsCompressed(std::string_view spec) {
+  return spec == "Auto" || spec.rfind("Auto,", 0) == 0 || spec.rfind("IVF", 0) == 0;
+}
 
 }  // namespace
 

@@ -63,17 +63,11 @@ uint32_t RowCrc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint
 
 StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
   IvfPqSpec s;
-  if (spec == "Auto") {
-    s.auto_spec = true;
-    s.nlist = kAutoNlist;
-    s.m = std::clamp((dim / 3) & ~1, 2, 256);
-    s.train_at = kAutoTrainAt;
-    return s;
-  }
   const auto bad = [&](std::string_view part) {
     return InvalidArgumentError("MakeIndex: bad part '" + std::string(part) + "' in index spec '" +
                                 std::string(spec) + "' (expected IVF<n>,PQ<m>x4fs[,Rerank<r>]"
-                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>][,Retrain<x>])");
+                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>][,Retrain<x>] or "
+                                "Auto[,Recall<percent>][,Retrain<x>])");
   };
   std::vector<std::string_view> parts;
   for (size_t at = 0; at <= spec.size();) {
@@ -82,25 +76,37 @@ StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
     parts.push_back(spec.substr(at, end - at));
     at = end + 1;
   }
-  if (parts.size() < 2) return bad(spec);
   int64_t v = 0;
-  if (parts[0].rfind("IVF", 0) != 0 || !ParseInt(parts[0].substr(3), &v) || v < 1 || v > 65536) {
-    return bad(parts[0]);
+  size_t first_option = 2;
+  if (parts[0] == "Auto") {
+    s.auto_spec = true;
+    s.nlist = kAutoNlist;
+    s.m = std::clamp((dim / 3) & ~1, 2, 256);
+    s.train_at = kAutoTrainAt;
+    first_option = 1;
+  } else {
+    if (parts.size() < 2) return bad(spec);
+    if (parts[0].rfind("IVF", 0) != 0 || !ParseInt(parts[0].substr(3), &v) || v < 1 || v > 65536) {
+      return bad(parts[0]);
+    }
+    s.nlist = static_cast<int>(v);
+    const std::string_view pq = parts[1];
+    if (pq.rfind("PQ", 0) != 0 || pq.size() < 7 || pq.substr(pq.size() - 4) != "x4fs" ||
+        !ParseInt(pq.substr(2, pq.size() - 6), &v) || v < 2 || v > 256 || v % 2 != 0 || v > dim) {
+      return bad(pq);
+    }
+    s.m = static_cast<int>(v);
   }
-  s.nlist = static_cast<int>(v);
-  const std::string_view pq = parts[1];
-  if (pq.rfind("PQ", 0) != 0 || pq.size() < 7 || pq.substr(pq.size() - 4) != "x4fs" ||
-      !ParseInt(pq.substr(2, pq.size() - 6), &v) || v < 2 || v > 256 || v % 2 != 0 || v > dim) {
-    return bad(pq);
-  }
-  s.m = static_cast<int>(v);
-  for (size_t i = 2; i < parts.size(); ++i) {
+  for (size_t i = first_option; i < parts.size(); ++i) {
+    if (s.auto_spec && parts[i].rfind("Recall", 0) != 0 && parts[i].rfind("Retrain", 0) != 0) {
+      return bad(parts[i]);  // Auto chooses its own partition, training point and setting
+    }
     const std::string_view p = parts[i];
     if (p.rfind("Rerank", 0) == 0 && ParseInt(p.substr(6), &v) && v >= 1 && v <= kMaxRerank) {
       s.rerank = static_cast<int>(v);
     } else if (p.rfind("Probe", 0) == 0 && ParseInt(p.substr(5), &v) && v >= 1 && v <= s.nlist) {
       s.nprobe = static_cast<int>(v);
-    } else if (p.rfind("Retrain", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 2 && v <= 1000) {
+    } else if (p.rfind("Retrain", 0) == 0 && ParseInt(p.substr(7), &v) && (v == 0 || (v >= 2 && v <= 1000))) {
       s.retrain_growth = static_cast<double>(v);
     } else if (p.rfind("TrainAt", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 1000) {
       s.train_at = v;
@@ -601,6 +607,16 @@ void IvfPqIndex::SetSetting(int nprobe, int rerank) {
   recall_.rerank = rerank_;
 }
 
+void IvfPqIndex::SetRetrainGrowth(double growth) {
+  auto lock = WriteLock();
+  spec_.retrain_growth = growth;
+}
+
+double IvfPqIndex::retrain_growth() const {
+  auto lock = ReadLock();
+  return spec_.retrain_growth;
+}
+
 std::vector<uint8_t> IvfPqIndex::SerializeTrain() const {
   const uint32_t head[3] = {static_cast<uint32_t>(nlist_), static_cast<uint32_t>(pq_.m()),
                             static_cast<uint32_t>(dim())};
@@ -667,6 +683,7 @@ Status IvfPqIndex::TrainLocked() {
   ko.iterations = 8;
   ko.seed = 7;
   std::vector<float> coarse = KMeans(x.data(), ns, static_cast<int>(dim), nlist, ko, codec_.kernels());
+  if (cancel_ != nullptr && *cancel_) return Status{Code::kCancelled, "Retrain: the index is closing"};
   // Product quantiser on the residuals of (up to) 32768 sample rows.
   const size_t nr = std::min<size_t>(ns, 32768);
   std::vector<uint32_t> assign(nr);
@@ -697,6 +714,10 @@ Status IvfPqIndex::TrainLocked() {
     const size_t end = live * (t + 1) / tasks;
     for (size_t i0 = live * t / tasks; i0 < end; i0 += kPlaceBatch) {
       const size_t len = std::min(kPlaceBatch, end - i0);
+      if (cancel_ != nullptr && *cancel_) {
+        errors[t] = Status{Code::kCancelled, "Retrain: the index is closing"};
+        return;
+      }
       for (size_t i = i0; i < i0 + len; ++i) {
         auto c = RowCodes(live_rows[i], b.data());
         if (!c.ok()) {
@@ -752,6 +773,7 @@ Status IvfPqIndex::TrainLocked() {
     mem_rows_.clear();
     mem_rows_.shrink_to_fit();
   }
+  if (cancel_ != nullptr && *cancel_) return Status{Code::kCancelled, "Retrain: the index is closing"};
   return TuneLocked(spec_.target_recall);
 }
 
@@ -1290,6 +1312,11 @@ std::string IvfPqIndex::Describe() const {
                 recall_.measured >= recall_.target ? " met" : " NOT met", 100 * recall_.lower95,
                 recall_.probes, recall_.mate_cosine, static_cast<long long>(recall_.measured_at));
   s += buf;
+  if (spec_.retrain_growth > 0) {
+    std::snprintf(buf, sizeof(buf), "; retrains in the background at %gx the templates measured",
+                  spec_.retrain_growth);
+    s += buf;
+  }
   if (files_ && tune_vectors_bytes_ > 0) {
     std::snprintf(buf, sizeof(buf),
                   "; re-rank priced as %s (vectors.i8 %.2f GB, %.2f GB available when tuned)",

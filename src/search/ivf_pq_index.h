@@ -42,6 +42,7 @@
 #ifndef CANDOR_SEARCH_IVF_PQ_INDEX_H_
 #define CANDOR_SEARCH_IVF_PQ_INDEX_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,8 +84,9 @@ struct IvfPqSpec {
   bool auto_spec = false;
 };
 
-// Parses "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<pct>][,TrainAt<rows>]"
-// or "Auto". INVALID_ARGUMENT naming the bad part.
+// Parses "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<pct>][,TrainAt<rows>]
+// [,Retrain<x>]" or "Auto[,Recall<pct>][,Retrain<x>]". INVALID_ARGUMENT naming
+// the bad part.
 StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim);
 
 class IvfPqIndex final : public Index {
@@ -106,7 +108,7 @@ class IvfPqIndex final : public Index {
   std::string Describe() const override;
   RecallReport Recall() const override;
 
-  ~IvfPqIndex() override;  // waits for a running retraining
+  ~IvfPqIndex() override;  // stops a running retraining (uncommitted) and waits for it
 
   // Retrains in the background (a new partition, codebooks, codes and recall
   // setting from the live rows, on a private copy of the index's view) and
@@ -163,6 +165,12 @@ class IvfPqIndex final : public Index {
   double TuneRerankCost() const;
   // Pins a setting (0 keeps the tuned value); for benchmarks.
   void SetSetting(int nprobe, int rerank);
+  // The retraining policy in force (IvfPqSpec::retrain_growth: retrain in the
+  // background at x times the templates last measured; 0 never), replacing
+  // the spec's Retrain<x> for this open (not persisted: the store applies its
+  // policy at every open). Checked at the next Add.
+  void SetRetrainGrowth(double growth);
+  double retrain_growth() const;
   bool trained() const;
   // The spec string this index was made (or opened) with.
   const std::string& spec() const { return spec_text_; }
@@ -293,6 +301,8 @@ class IvfPqIndex final : public Index {
   Status retrain_status_;
   RetrainStats retrain_stats_;
   std::function<void(RetrainPhase)> retrain_hook_;
+  std::atomic<bool> closing_{false};            // the destructor: a running retrain stops early
+  const std::atomic<bool>* cancel_ = nullptr;  // a retrain's shadow: its index's closing_
   OpenInfo open_info_;
 };
 

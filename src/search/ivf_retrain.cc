@@ -43,6 +43,7 @@ constexpr size_t kRecordChunk = 65536;
 }  // namespace
 
 IvfPqIndex::~IvfPqIndex() {
+  closing_ = true;  // checked between a retrain's steps: it stops, uncommitted
   std::thread t;
   {
     std::lock_guard<std::mutex> l(retrain_mu_);
@@ -239,6 +240,8 @@ Status IvfPqIndex::RetrainOnce() {
   // 1. A private copy of the index's view (a shadow index), taken under the
   //    shared lock: searches go on; writers wait for the copy only.
   std::unique_ptr<IvfPqIndex> shadow(new IvfPqIndex(spec_, dim(), spec_text_));
+  shadow->cancel_ = &closing_;
+  const auto stop = [&] { return closing_ ? Status{Code::kCancelled, "Retrain: the index is closing"} : OkStatus(); };
   size_t r0 = 0;
   uint64_t gen0 = 0, next_generation = 0;
   {
@@ -266,6 +269,7 @@ Status IvfPqIndex::RetrainOnce() {
   // 2. Train, encode and tune the shadow: no lock of this index is held.
   CANDOR_RETURN_IF_ERROR(shadow->TrainLocked());
   stats.train_seconds = Since(t);
+  CANDOR_RETURN_IF_ERROR(stop());
   // 3. Its generation's files, beside the live one's.
   t = Clock::now();
   std::unique_ptr<IvfPendingGeneration> pending;
@@ -289,6 +293,7 @@ Status IvfPqIndex::RetrainOnce() {
   };
   // 4. The rows added while it trained and wrote: their ids under the shared
   //    lock (their rows too, for an in-memory index), placed without it.
+  CANDOR_RETURN_IF_ERROR(stop());
   t = Clock::now();
   TailRows tail;
   {
@@ -306,6 +311,7 @@ Status IvfPqIndex::RetrainOnce() {
   // 5. The exclusive section: the last rows, the removals, the commit, the swap.
   auto lock = WriteLock();
   t = Clock::now();
+  CANDOR_RETURN_IF_ERROR(stop());
   if (model_gen_ != gen0) return AbortedError("Retrain: the index was trained again meanwhile");
   const size_t r1 = tail.row0 + tail.ids.size();
   TailRows last;

@@ -275,6 +275,44 @@ TEST(IvfRetrainTest, RemovalsRightAfterTheViewStayRemovedAndTheTargetIsMet) {
   }
 }
 
+// The retraining policy: Auto takes Retrain<x> (and Recall<pct>) but nothing
+// that would fix its partition; Retrain0 means never; SetRetrainGrowth gives an
+// index made without a policy one (the store does at every open), and the
+// next Add past the growth starts a retrain that meets the target at the new size.
+TEST(IvfRetrainTest, ARetrainPolicyCanBeGivenInTheSpecOrAfterOpen) {
+  auto parsed = ParseIvfPqSpec("Auto,Retrain4", 192);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->auto_spec);
+  EXPECT_EQ(parsed->retrain_growth, 4);
+  EXPECT_EQ(parsed->nlist, 4096);
+  EXPECT_EQ(parsed->train_at, 2000000);
+  ASSERT_TRUE(ParseIvfPqSpec("Auto,Recall99,Retrain2", 192).ok());
+  EXPECT_NEAR(ParseIvfPqSpec("Auto,Recall99,Retrain2", 192)->target_recall, 0.99, 1e-9);
+  EXPECT_EQ(ParseIvfPqSpec("IVF16,PQ16x4fs,Retrain0", kDim)->retrain_growth, 0);
+  for (const char* bad : {"Auto,IVF16", "Auto,TrainAt5000", "Auto,Retrain1", "Auto,", "Autox"}) {
+    EXPECT_EQ(ParseIvfPqSpec(bad, 192).status().code(), Code::kInvalidArgument) << bad;
+  }
+  EXPECT_TRUE(MakeIndex("Auto,Retrain2", kDim).ok());
+
+  const auto data = StructuredVectors(4000, kDim, 12, 0.9f, 9);
+  auto made = MakeIndex("IVF16,PQ16x4fs,TrainAt2000", kDim);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  auto& index = *made;
+  ASSERT_TRUE(index->Add(std::span<const float>(data).first(2000 * kDim), Ids(1, 2000)).ok());
+  EXPECT_EQ(Ivf(index)->retrain_growth(), 0);
+  ASSERT_TRUE(index->Add(std::span<const float>(data).subspan(2000 * kDim, 1000 * kDim), Ids(2001, 1000)).ok());
+  ASSERT_TRUE(Ivf(index)->WaitRetrain().ok());
+  EXPECT_EQ(Ivf(index)->retrains(), 0);  // no policy: grown 1.5x, nothing
+  Ivf(index)->SetRetrainGrowth(2);
+  EXPECT_NE(index->Describe().find("retrains in the background at 2x"), std::string::npos) << index->Describe();
+  ASSERT_TRUE(index->Add(std::span<const float>(data).subspan(3000 * kDim), Ids(3001, 1000)).ok());
+  ASSERT_TRUE(Ivf(index)->WaitRetrain().ok());
+  EXPECT_EQ(Ivf(index)->retrains(), 1);
+  const RecallReport r = index->Recall();
+  EXPECT_EQ(r.measured_at, 4000);
+  EXPECT_GE(r.measured, r.target);
+}
+
 TEST(IvfRetrainTest, AGrownInMemoryIndexRetrainsByItself) {
   const auto data = StructuredVectors(6000, kDim, 12, 0.9f, 5);
   auto made = MakeIndex("IVF16,PQ16x4fs,TrainAt2000,Retrain2", kDim);

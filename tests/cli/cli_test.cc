@@ -490,6 +490,13 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   r = C({"--json", "gallery", "set", "g1", "--subject-score", "max", "--as", "admin"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  // gallery retune: admin only, audited; g1 is searched exactly, so there is no setting to
+  // tune (the store's RetuneGallery test covers a compressed index), and the refusal says so.
+  r = C({"--json", "gallery", "retune", "g1", "--as", "enr"});
+  EXPECT_EQ(r.exit_code, 4) << Describe(r);
+  r = C({"gallery", "retune", "g1", "--as", "admin"});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("searched exactly"), std::string::npos) << Describe(r);
 
   // identify: the search is recorded for review; the requester sees its id, outcome, count
   // and the lead label, never a candidate's identity or score.
@@ -709,6 +716,8 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
     });
   };
   EXPECT_EQ(count("gallery.create", "admin", "ok"), 1);
+  EXPECT_EQ(count("gallery.retune", "enr", "refused"), 1);
+  EXPECT_EQ(count("gallery.retune", "admin", "refused"), 1);
   EXPECT_EQ(count("gallery.create", "-", "refused"), 1);
   EXPECT_EQ(count("gallery.create", "enr", "refused"), 1);
   EXPECT_GE(count("gallery.enroll", "enr", "ok"), 3);  // 8 subjects in group commits of 3
