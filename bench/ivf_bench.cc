@@ -13,6 +13,8 @@
 //             [--tuner-models]   (also tune with the older held-back probe models)
 //             [--lfw-mate-cosines] (tune with the --lfw cache model's genuine
 //             cosines, e.g. the fusion's, not the default model's table)
+//             [--sweep 64,128,256 [--sweep-rerank 64]] (rank-1 agreement with
+//             exact search per probe set at those nprobe values, after tuning)
 //   ivf_bench --measure-only --sizes N --dir DIR [--queries 500] [--reopens 2]
 //             (reopen an index kept by --keep, with the probes and exact truth
 //             that run saved, and time it: a quiet-host re-measurement)
@@ -168,6 +170,8 @@ struct Opts {
   bool tuner_models = false;  // compare held-back probe models against the bench's probes
   bool measure_only = false;  // reopen a kept index and its saved probes; no build
   int reopens = 1;            // times the kept index is opened and timed
+  std::vector<long> sweep;    // --sweep nprobe,...: agreement at fixed settings
+  int sweep_rerank = 0;       // --sweep-rerank (0: the tuned re-rank depth)
   bool faiss_beside = false;  // --measure-only: then FAISS on the same rows and probes
   std::string faiss_dir;      // where --faiss-beside saves (and --faiss-load reads) FAISS's index
   std::string faiss_refine = "SQ4";  // none | SQ4 | SQ8
@@ -806,6 +810,28 @@ void RunSize(const Opts& o, const bench::Source& gen, long n) {
   std::printf("---|\n");
   tuner_row(own_cosines ? "gallery-shaped, genuine cosines of the LFW cache's model (--lfw-mate-cosines)"
                         : "gallery-shaped, genuine cosines (default)");
+  // --sweep: rank-1 agreement with exact search at fixed settings (what the
+  // probe sets, real mates above all, need), then the tuned setting again.
+  if (!o.sweep.empty()) {
+    const candor::RecallReport tuned = index->Recall();
+    std::printf("\n| setting (--sweep) | nprobe | rerank |");
+    for (const auto& p : sets) std::printf(" rank-1 = exact, %s |", p.name.c_str());
+    std::printf(" load |\n|---|---|---|");
+    for (size_t i = 0; i < sets.size(); ++i) std::printf("---|");
+    std::printf("---|\n");
+    for (long np : o.sweep) {
+      ivfc->SetSetting(static_cast<int>(np), o.sweep_rerank > 0 ? o.sweep_rerank : tuned.rerank);
+      const candor::RecallReport r = index->Recall();
+      std::printf("| fixed | %d/%d | %d |", r.nprobe, r.nlist, r.rerank);
+      for (const auto& p : sets) {
+        const int hit = agreement(p);
+        std::printf(" %d/%d (%.1f %%) |", hit, p.size(), 100.0 * hit / p.size());
+      }
+      std::printf(" %s |\n", Load().c_str());
+      std::fflush(stdout);
+    }
+    ivfc->SetSetting(tuned.nprobe, tuned.rerank);
+  }
   if (o.tuner_models) {
     using candor::search::ProbeNoise;
     const struct {
@@ -994,6 +1020,8 @@ int main(int argc, char** argv) {
     else if (a == "--no-hnsw") o.hnsw = false;
     else if (a == "--tuner-models") o.tuner_models = true;
     else if (a == "--lfw-mate-cosines") o.lfw_mate_cosines = true;
+    else if (a == "--sweep") o.sweep = ParseList(next());
+    else if (a == "--sweep-rerank") o.sweep_rerank = std::atoi(next().c_str());
     else if (a == "--measure-only") o.measure_only = true;
     else if (a == "--reopens") o.reopens = std::atoi(next().c_str());
     else if (a == "--faiss-beside") o.faiss_beside = true;
