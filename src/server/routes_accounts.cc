@@ -245,6 +245,32 @@ ApiResponse HandleUpdateGallery(Ctx& c) {
   return JsonResponse(200, GalleryWithPolicy(c, *g));
 }
 
+// POST /v1/galleries/{gallery}/retune: re-trains and re-tunes the gallery's
+// compressed index in the background (Store::RetuneGallery), as `candor
+// gallery retune` (which waits); admin only, audited as "gallery.retune"
+// (refusals too). 202 with the gallery as it is; its index.recall shows the
+// new setting once the retrain is done.
+ApiResponse HandleRetuneGallery(Ctx& c) {
+  const char* action = "gallery.retune";
+  const std::string& gallery = c.params[0];
+  if (Status s = CheckRole(c, {Role::kAdmin}, action); !s.ok()) return Refuse(c, action, s);
+  if (!c.req.body.empty()) {
+    return Refuse(c, action, InvalidArgumentError("POST /v1/galleries/{gallery}/retune takes no body"));
+  }
+  Store& store = ServiceRoutes::GalleryStore(c);
+  if (Status s = store.RetuneGallery(gallery, /*wait=*/false); !s.ok()) {
+    if (s.code() == Code::kNotFound || s.code() == Code::kFailedPrecondition ||
+        s.code() == Code::kUnimplemented) {
+      return Refuse(c, action, s);  // audited, with the reason
+    }
+    return ErrorResponse(s);
+  }
+  AuditOk(c, action, gallery, "started");
+  auto g = store.GetGallery(gallery);
+  if (!g.ok()) return ErrorResponse(g.status());
+  return JsonResponse(202, GalleryWithPolicy(c, *g));
+}
+
 ApiResponse HandleEnroll(Ctx& c) {
   const char* action = "gallery.enroll";
   const std::string& gallery = c.params[0];

@@ -137,6 +137,17 @@ json GalleryJson(const GalleryInfo& g) {
   }
   // How a subject with several templates is scored (faces only; candor/subject_score.h).
   if (g.modality != kFingerModality) j["subject_score"] = g.subject_score;
+  // The index answering for it, and for the compressed index its measured
+  // recall and setting (as `candor gallery show --json`).
+  if (!g.index.empty()) {
+    const RecallReport& r = g.index_recall;
+    j["index"] = {{"description", g.index}, {"exact", r.exact}};
+    if (!r.exact) {
+      j["index"]["recall"] = {{"target", r.target},   {"measured", r.measured}, {"lower95", r.lower95},
+                              {"probes", r.probes},   {"nprobe", r.nprobe},     {"nlist", r.nlist},
+                              {"rerank", r.rerank},   {"measured_at", r.measured_at}};
+    }
+  }
   return j;
 }
 

@@ -712,6 +712,26 @@ TEST_F(ServerTest, ConfiguredExigentWindowIsTheDeadlineShownAndEnforced) {
   EXPECT_EQ(lapsed.body["exigent_deadline"], deadline);
 }
 
+// POST /v1/galleries/{gallery}/retune, as `candor gallery retune`: admin only,
+// audited (refusals too); a gallery searched exactly has no setting to tune
+// (412, saying so), an unknown one is 404, a body is refused. (The retrain
+// itself: PersistedIndex.TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest.)
+TEST_F(ServerTest, GalleryRetuneIsAdminOnlyAuditedAndRefusedForAnExactGallery) {
+  const std::string inv = Person("ivan", "investigator");
+  Gallery("bookings", {"warrant"});
+  auto retune = [&](const std::string& g, const std::string& token, const std::string& body = "") {
+    return Call("POST", "/v1/galleries/" + g + "/retune", token, body);
+  };
+  EXPECT_EQ(retune("bookings", inv).status, 403);
+  Reply exact = retune("bookings", admin_);
+  EXPECT_EQ(exact.status, 412) << exact.raw;
+  EXPECT_NE(exact.raw.find("searched exactly"), std::string::npos) << exact.raw;
+  EXPECT_EQ(retune("nowhere", admin_).status, 404);
+  EXPECT_EQ(retune("bookings", admin_, "{}").status, 400);
+  EXPECT_EQ(AuditCount("gallery.retune", "deny"), 4);
+  EXPECT_EQ(AuditCount("gallery.retune", "allow"), 0);
+}
+
 // A face gallery's subject_score rule over the API, as `candor gallery
 // create --subject-score` and `gallery set` on the CLI: POST /v1/galleries
 // takes it (validated), GET and the list report it, PATCH changes it (admin

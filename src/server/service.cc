@@ -53,6 +53,7 @@ const Route kRoutes[] = {
     {"POST", "/v1/galleries", server::HandleCreateGallery, true},
     {"GET", "/v1/galleries/{gallery}", server::HandleGetGallery, true},
     {"PATCH", "/v1/galleries/{gallery}", server::HandleUpdateGallery, true},
+    {"POST", "/v1/galleries/{gallery}/retune", server::HandleRetuneGallery, true},
     {"POST", "/v1/galleries/{gallery}/subjects", server::HandleEnroll, true},
     {"POST", "/v1/galleries/{gallery}/calibration", server::HandleCalibrateGallery, true},
     {"DELETE", "/v1/galleries/{gallery}/subjects/{subject}", server::HandleDeleteSubject, true,

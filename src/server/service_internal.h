@@ -94,6 +94,7 @@ ApiResponse HandleListGalleries(Ctx& c);
 ApiResponse HandleCreateGallery(Ctx& c);
 ApiResponse HandleGetGallery(Ctx& c);
 ApiResponse HandleUpdateGallery(Ctx& c);
+ApiResponse HandleRetuneGallery(Ctx& c);
 ApiResponse HandleEnroll(Ctx& c);
 // HandleEnroll's path for a finger gallery (routes_finger.cc): `body` parsed,
 // `image` admitted, the caller's role checked.
