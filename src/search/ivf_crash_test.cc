@@ -102,6 +102,29 @@ void AddRange(Index& index, int64_t first, int64_t last, std::set<int64_t>* live
   ASSERT_TRUE(index.Add(v, ids).ok());
 }
 
+// What a child of AddAndRemove reported before it was killed: acknowledged
+// adds go to *live, acknowledged removals to *removed; `pending` is a removal
+// announced but not acknowledged (0 if none); `last_added` the newest add.
+struct ChildReports {
+  std::set<int64_t>* live;
+  std::set<int64_t>* removed;
+  int64_t last_added;
+  int64_t pending = 0;
+
+  void Consume(int64_t v) {
+    if (v >= kPending) {
+      pending = v & (kPending - 1);
+      live->erase(pending);
+    } else if (v > 0) {
+      live->insert(v);
+      last_added = v;
+    } else {
+      removed->insert(-v);
+      pending = 0;
+    }
+  }
+};
+
 // Child: open (or create) and loop forever: add a batch of 1-40 new ids,
 // report them; every third batch remove one acknowledged live id, report -id.
 [[noreturn]] void Child(const IndexFiles& files, int round, int fd, std::vector<int64_t> live) {
@@ -141,20 +164,11 @@ TEST(IvfCrashTest, AcknowledgedAddsAndRemovalsSurviveSigkill) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "child exited by itself, code " << WEXITSTATUS(status);
-    int64_t v, pending = 0, last_added = static_cast<int64_t>(round) * 1000000;
-    while (::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) {
-      if (v >= kPending) {
-        pending = v & (kPending - 1);
-        live.erase(pending);
-      } else if (v > 0) {
-        live.insert(v);
-        last_added = v;
-      } else {
-        removed.insert(-v);
-        pending = 0;
-      }
-    }
+    ChildReports reports{&live, &removed, static_cast<int64_t>(round) * 1000000};
+    int64_t v;
+    while (::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) reports.Consume(v);
     ::close(pipefd[0]);
+    const int64_t pending = reports.pending, last_added = reports.last_added;
 
     auto index = OpenIndex(files);
     if (live.empty() && removed.empty() && !index.ok()) continue;  // killed before the first commit
@@ -390,21 +404,15 @@ TEST(IvfCrashTest, SigkillDuringABackgroundRetrainLeavesTheOldOrTheNewIndex) {
       retrain::Child(files, round, pipefd[1], std::vector<int64_t>(live.begin(), live.end()));
     }
     ::close(pipefd[1]);
-    int64_t pending = 0, last_added = static_cast<int64_t>(round) * 1000000, phase = 0;
+    ChildReports reports{&live, &removed, static_cast<int64_t>(round) * 1000000};
+    int64_t phase = 0;
     uint64_t swaps = 0;
     const auto consume = [&](int64_t v) {
       if (v >= retrain::kMarker) {
         phase = v & (retrain::kMarker - 1);
         if (phase == retrain::kSwapped) ++swaps;
-      } else if (v >= kPending) {
-        pending = v & (kPending - 1);
-        live.erase(pending);
-      } else if (v > 0) {
-        live.insert(v);
-        last_added = v;
       } else {
-        removed.insert(-v);
-        pending = 0;
+        reports.Consume(v);
       }
     };
     // Rounds of four kinds: killed while the retrain is paused in the middle
@@ -433,6 +441,7 @@ TEST(IvfCrashTest, SigkillDuringABackgroundRetrainLeavesTheOldOrTheNewIndex) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "child exited by itself, code " << WEXITSTATUS(status);
     while (::read(pipefd[0], &v, sizeof(v)) == sizeof(v)) consume(v);
     ::close(pipefd[0]);
+    const int64_t pending = reports.pending, last_added = reports.last_added;
     killed_writing += phase == retrain::kWriting;
     killed_before_swap += phase == retrain::kBeforeSwap;
 
