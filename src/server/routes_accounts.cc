@@ -29,6 +29,18 @@ json GalleryWithPolicy(Ctx& c, const GalleryInfo& g) {
   return j;
 }
 
+// A gallery change the store turned down: what the caller caused (a bad
+// value, an unknown gallery, a state that forbids it, something the store
+// cannot do) is refused and audited with its reason; anything else is the
+// server's own error.
+ApiResponse RefuseOrFail(Ctx& c, const char* action, const Status& s) {
+  if (s.code() == Code::kInvalidArgument || s.code() == Code::kNotFound ||
+      s.code() == Code::kFailedPrecondition || s.code() == Code::kUnimplemented) {
+    return Refuse(c, action, s);
+  }
+  return ErrorResponse(s);
+}
+
 }  // namespace
 
 ApiResponse HandleSignIn(Ctx& c) {
@@ -233,11 +245,7 @@ ApiResponse HandleUpdateGallery(Ctx& c) {
   const std::string rule = (*body)["subject_score"];
   Store& store = ServiceRoutes::GalleryStore(c);
   if (Status s = store.SetSubjectScore(gallery, rule); !s.ok()) {
-    if (s.code() == Code::kInvalidArgument || s.code() == Code::kNotFound ||
-        s.code() == Code::kFailedPrecondition || s.code() == Code::kUnimplemented) {
-      return Refuse(c, action, s);  // audited, with the reason
-    }
-    return ErrorResponse(s);
+    return RefuseOrFail(c, action, s);
   }
   AuditOk(c, action, gallery, "subject_score=" + rule);
   auto g = store.GetGallery(gallery);
@@ -259,11 +267,7 @@ ApiResponse HandleRetuneGallery(Ctx& c) {
   }
   Store& store = ServiceRoutes::GalleryStore(c);
   if (Status s = store.RetuneGallery(gallery, /*wait=*/false); !s.ok()) {
-    if (s.code() == Code::kNotFound || s.code() == Code::kFailedPrecondition ||
-        s.code() == Code::kUnimplemented) {
-      return Refuse(c, action, s);  // audited, with the reason
-    }
-    return ErrorResponse(s);
+    return RefuseOrFail(c, action, s);
   }
   AuditOk(c, action, gallery, "started");
   auto g = store.GetGallery(gallery);
