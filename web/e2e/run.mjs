@@ -466,6 +466,7 @@ async function main() {
     assert(fixture.strangerJpeg && existsSync(fixture.strangerJpeg), 'a photo of someone not enrolled: ' + fixture.strangerJpeg);
     const {ctx, page} = await as(U.investigator);
     await pickAuthorization(page);
+    await page.locator('#mine-h').waitFor();  // the request list has loaded (else `before` may count none)
     const before = await page.locator('#my-searches li').count();
     // A slow upload (1.5 s before the quality check leaves): progress, with the size.
     await page.route('**/v1/quality', async (r) => { await new Promise((res) => setTimeout(res, 1500)); await r.continue(); });
