@@ -9,6 +9,7 @@
 //   candor-template-fusion --embeddings build-accuracy/eval-cache/embeddings-….bin
 //       [--wild $CANDOR_DATA/faces/wild --cache DIR] [--model M] [--duplicate-score S]
 //       [--bootstrap 1000] [--nonmated-from-calibration-side] [--json-out F]
+//       [--truth-corrections calibration/lfw-truth-corrections.tsv]
 //
 // --embeddings: the all-LFW cache `candor eval identify --cache DIR` writes
 // for the model. --wild: a folder with identity_clusters.csv (image,cluster),
@@ -25,6 +26,7 @@
 #include "calibrate/embed_folder.h"
 #include "calibrate/embedding_set.h"
 #include "calibrate/template_fusion.h"
+#include "calibrate/truth_corrections.h"
 
 namespace {
 
@@ -56,7 +58,7 @@ candor::StatusOr<candor::eval::EmbeddingSet> EmbedWild(const std::string& root, 
 
 int main(int argc, char** argv) {
   CLI::App app{"Several templates per subject: one, max, centroid, max of both (LFW and in the wild)"};
-  std::string embeddings, wild, cache, model, json_out;
+  std::string embeddings, wild, cache, model, json_out, corrections;
   int threads = 2;
   candor::eval::TemplateFusionOptions o;
   app.add_option("--embeddings", embeddings, "All-LFW embedding cache (candor eval identify --cache)")->required();
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
   app.add_option("--duplicate-score", o.duplicate_score,
                  "LFW subjects scoring this with an in-the-wild identity are left out of that gallery");
   app.add_option("--json-out", json_out, "Write the result as JSON here");
+  app.add_option("--truth-corrections", corrections,
+                 "Apply these reviewed ground-truth corrections to the LFW set first");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -82,6 +86,17 @@ int main(int argc, char** argv) {
   if (!lfw.ok()) {
     std::cerr << lfw.status().ToString() << "\n";
     return 1;
+  }
+  nlohmann::json corrected;
+  if (!corrections.empty()) {
+    auto c = candor::eval::LoadTruthCorrections(corrections);
+    if (!c.ok()) {
+      std::cerr << c.status().ToString() << "\n";
+      return 1;
+    }
+    corrected = candor::eval::ApplyTruthCorrections(*c, &*lfw).ToJson();
+    corrected["file"] = corrections;
+    std::printf("ground truth corrected by %s: %s\n", corrections.c_str(), corrected.dump().c_str());
   }
   std::optional<candor::eval::EmbeddingSet> w;
   if (!wild.empty()) {
@@ -100,7 +115,8 @@ int main(int argc, char** argv) {
     std::cerr << r.status().ToString() << "\n";
     return 1;
   }
-  const auto& j = *r;
+  auto& j = *r;
+  if (!corrected.is_null()) j["truth_corrections"] = corrected;
   std::printf("model %s\n", j["model"]["id"].get<std::string>().c_str());
   std::printf("| protocol | rule | gallery | searches mated (identities) / non-mated | FNIR at FPIR %.0f %% (95 %% CI) "
               "| minus max (95 %% CI) | rank-1 | calibration-side threshold: FPIR / FNIR |\n|---|---|---|---|---|---|---|---|\n",

@@ -18,6 +18,7 @@
 
 #include "calibrate/identify_eval.h"
 #include "calibrate/report.h"
+#include "calibrate/truth_corrections.h"
 #include "cli/command.h"
 #include "cli/eval_embeddings.h"
 #include "common/file_util.h"
@@ -27,7 +28,7 @@ namespace {
 
 struct Args {
   EvalEmbeddingFlags in;
-  std::string labels, json_out, html, calibration_out;
+  std::string labels, json_out, html, calibration_out, truth_corrections;
   eval::IdentifyOptions options;
   bool no_labels = false;
   std::string impostors = "random";
@@ -35,7 +36,14 @@ struct Args {
 
 Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
+  nlohmann::json corrected;
+  if (!a.truth_corrections.empty()) {
+    CANDOR_ASSIGN_OR_RETURN(auto c, eval::LoadTruthCorrections(a.truth_corrections));
+    corrected = eval::ApplyTruthCorrections(c, &set).ToJson();
+    corrected["file"] = a.truth_corrections;
+  }
   eval::IdentifyOptions options = a.options;
+  if (!corrected.is_null()) options.dataset += " (ground truth corrected by " + a.truth_corrections + ")";
   options.matched_impostors = a.impostors == "matched";
   if (options.matched_impostors && a.no_labels) {
     return InvalidArgumentError("--impostors matched needs the group labels (drop --no-labels)");
@@ -49,6 +57,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(auto out, eval::RunIdentifyEvaluation(
                                         set, labels ? &*labels : nullptr, options));
   out.report["command"] = "candor eval identify";
+  if (!corrected.is_null()) out.report["truth_corrections"] = corrected;
   if (!a.calibration_out.empty()) {
     CANDOR_ASSIGN_OR_RETURN(auto cal, Calibration::Build(out.calibration_input));
     CANDOR_RETURN_IF_ERROR(cal.Save(a.calibration_out));
@@ -103,6 +112,8 @@ const bool kRegistered = RegisterCommand({
                      "pairs next to random pairs at the operating threshold")
           ->check(CLI::IsMember({"random", "matched"}));
       sub.add_option("--embeddings", a->in.embeddings, "Read this embeddings cache instead of running the pipeline");
+      sub.add_option("--truth-corrections", a->truth_corrections,
+                     "Apply these reviewed ground-truth corrections first (calibration/lfw-truth-corrections.tsv)");
       sub.add_option("--json-out", a->json_out, "Write the machine-readable result here");
       sub.add_option("--html", a->html, "Write the HTML report (inline SVG) here");
       sub.add_option("--calibration-out", a->calibration_out, "Also write the calibration built from the calibration identities");
