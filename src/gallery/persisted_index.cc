@@ -5,11 +5,11 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 
 #include "search/ivf_pq_index.h"
+#include "search/ivf_pq_spec.h"
 
 namespace candor::gallery {
 namespace {
@@ -38,44 +38,36 @@ bool IsPersistentSpec(std::string_view spec) {
 
 namespace {
 
-// The spec's parts, split at commas.
-std::vector<std::string_view> Parts(std::string_view spec) {
-  std::vector<std::string_view> out;
-  for (size_t at = 0; at <= spec.size();) {
-    const size_t comma = std::min(spec.find(',', at), spec.size());
-    out.push_back(spec.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
+// The compressed spec `text` for `dim` dimensions, or nullopt if it does not parse.
+std::optional<search::IvfPqSpec> Parsed(std::string_view text, int dim) {
+  auto s = search::ParseIvfPqSpec(text, dim);
+  if (!s.ok()) return std::nullopt;
+  return *std::move(s);
 }
 
-bool IsRetrainPart(std::string_view part) { return part.rfind("Retrain", 0) == 0; }
+// The x of the spec's Retrain<x> part; nullopt if it has none (or does not parse).
+std::optional<double> RetrainPartOf(std::string_view text, int dim) {
+  const std::optional<search::IvfPqSpec> s = Parsed(text, dim);
+  return s ? s->retrain_growth : std::nullopt;
+}
+
+// True if both specs parse and make the same index apart from the retraining
+// policy (which is applied at open, not built into the files).
+bool SameIndexApartFromRetrain(std::string_view a, std::string_view b, int dim) {
+  std::optional<search::IvfPqSpec> x = Parsed(a, dim), y = Parsed(b, dim);
+  if (!x || !y) return false;
+  x->retrain_growth.reset();
+  y->retrain_growth.reset();
+  return *x == *y;
+}
 
 }  // namespace
 
-std::string WithRetrainPolicy(std::string_view spec) {
+std::string WithRetrainPolicy(std::string_view spec, int dim) {
   if (!IsPersistentSpec(spec)) return std::string(spec);
-  for (std::string_view p : Parts(spec)) {
-    if (IsRetrainPart(p)) return std::string(spec);
-  }
-  return std::string(spec) + ",Retrain" + std::to_string(kStoreRetrainGrowth);
-}
-
-std::string WithoutRetrainPolicy(std::string_view spec) {
-  std::string out;
-  for (std::string_view p : Parts(spec)) {
-    if (IsRetrainPart(p)) continue;
-    if (!out.empty()) out += ',';
-    out += p;
-  }
-  return out;
-}
-
-double RetrainGrowthOf(std::string_view spec) {
-  for (std::string_view p : Parts(spec)) {
-    if (IsRetrainPart(p)) return std::strtod(std::string(p.substr(7)).c_str(), nullptr);
-  }
-  return -1;
+  const std::optional<search::IvfPqSpec> s = Parsed(spec, dim);
+  if (!s || s->retrain_growth) return std::string(spec);
+  return std::string(spec) + "," + search::FormatRetrainPart(kStoreRetrainGrowth);
 }
 
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row) {
@@ -102,7 +94,7 @@ StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, c
                                                  int64_t gallery_row, std::string_view spec, int dim) {
   if (!IsPersistentSpec(spec)) return MakeIndex(spec, dim);
   IndexFiles files = GalleryIndexFiles(store_dir, master, gallery_row, false);
-  auto made = Fresh(files, WithRetrainPolicy(spec), dim);
+  auto made = Fresh(files, WithRetrainPolicy(spec, dim), dim);
   sodium_memzero(files.key.data(), files.key.size());
   return made;
 }
@@ -141,7 +133,7 @@ StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key&
       disk_spec = ivf->spec();
       if (ivf->dim() != dim) {
         why = "its dimension " + std::to_string(ivf->dim()) + " is not the gallery's " + std::to_string(dim);
-      } else if (!spec.empty() && WithoutRetrainPolicy(disk_spec) != WithoutRetrainPolicy(spec)) {
+      } else if (!spec.empty() && !SameIndexApartFromRetrain(disk_spec, spec, dim)) {
         // (The retraining policy alone is no reason to rebuild: it is applied below.)
         why = "its spec '" + disk_spec + "' is not the requested '" + std::string(spec) + "'";
       } else {
@@ -170,13 +162,13 @@ StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key&
   if (!out.index) {
     out.rebuilt_because = why;
     const std::string use = !spec.empty() ? std::string(spec) : !disk_spec.empty() ? disk_spec : "Auto";
-    CANDOR_ASSIGN_OR_RETURN(out.index, Fresh(files, WithRetrainPolicy(use), dim));
+    CANDOR_ASSIGN_OR_RETURN(out.index, Fresh(files, WithRetrainPolicy(use, dim), dim));
     return out;  // load: all
   }
   // The retraining policy: the requested spec's, else the files' own, else
   // the store's (an index made before the store had one gets it here).
-  const double asked = RetrainGrowthOf(spec), own = RetrainGrowthOf(disk_spec);
-  ivf->SetRetrainGrowth(asked >= 0 ? asked : own >= 0 ? own : kStoreRetrainGrowth);
+  const double own = RetrainPartOf(disk_spec, dim).value_or(kStoreRetrainGrowth);
+  ivf->SetRetrainGrowth(RetrainPartOf(spec, dim).value_or(own));
   const std::vector<int64_t> live = ivf->LiveIds();
   const std::vector<int64_t> extra = Minus(live, template_ids);
   if (!extra.empty()) CANDOR_RETURN_IF_ERROR(out.index->Remove(extra).WithContext("reconciling the index"));

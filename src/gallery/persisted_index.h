@@ -41,14 +41,12 @@ bool IsPersistentSpec(std::string_view spec);
 // the gallery holds this many times the templates its setting was measured
 // at (IvfPqSpec::retrain_growth). A spec's own Retrain<x> wins (Retrain0:
 // never); an index made without one gets this at every writer's open.
+// Specs that differ only in their Retrain part share files.
 inline constexpr int kStoreRetrainGrowth = 2;
 // `spec` with ",Retrain<kStoreRetrainGrowth>" appended if it is a compressed
-// spec without a Retrain part; any other spec unchanged.
-std::string WithRetrainPolicy(std::string_view spec);
-// `spec` without its Retrain part (specs differing only there share files).
-std::string WithoutRetrainPolicy(std::string_view spec);
-// The x of the spec's Retrain<x> part, or -1 if it has none.
-double RetrainGrowthOf(std::string_view spec);
+// spec for `dim` dimensions without a Retrain part (search::ParseIvfPqSpec);
+// any other spec unchanged (one that does not parse is CreateIndex's to refuse).
+std::string WithRetrainPolicy(std::string_view spec, int dim);
 
 // DIR/index/<gallery row>.
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row);

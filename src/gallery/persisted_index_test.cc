@@ -240,17 +240,21 @@ namespace candor {
 namespace {
 
 // The store's retraining policy: the compressed indexes it makes carry
-// Retrain2 (kStoreRetrainGrowth) unless the spec gives its own; a spec that
-// differs only in it reuses the files (no rebuild) and applies its policy;
-// RetuneGallery re-trains and re-measures on request, and refuses an exact
-// gallery, an unknown one, and a read-only store.
+// Retrain2 (kStoreRetrainGrowth) unless the spec gives its own (Retrain0
+// included), appended to the spec as the caller wrote it; a spec that differs
+// only in it (wherever the part stands) reuses the files (no rebuild) and
+// applies its policy; RetuneGallery re-trains and re-measures on request, and
+// refuses an exact gallery, an unknown one, and a read-only store.
 TEST(PersistedIndex, TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest) {
-  EXPECT_EQ(gallery::WithRetrainPolicy("Auto"), "Auto,Retrain2");
-  EXPECT_EQ(gallery::WithRetrainPolicy("IVF8,PQ16x4fs,Retrain5"), "IVF8,PQ16x4fs,Retrain5");
-  EXPECT_EQ(gallery::WithRetrainPolicy("Flat,int8"), "Flat,int8");
-  EXPECT_EQ(gallery::WithoutRetrainPolicy("IVF8,PQ16x4fs,Retrain5,Recall99"), "IVF8,PQ16x4fs,Recall99");
-  EXPECT_EQ(gallery::RetrainGrowthOf("Auto,Retrain0"), 0);
-  EXPECT_EQ(gallery::RetrainGrowthOf("Auto"), -1);
+  const auto with_policy = [](std::string_view spec) {
+    return gallery::WithRetrainPolicy(spec, gallery::testing::kDim);
+  };
+  EXPECT_EQ(with_policy("Auto"), "Auto,Retrain2");
+  EXPECT_EQ(with_policy("IVF8,PQ16x4fs,Retrain5"), "IVF8,PQ16x4fs,Retrain5");
+  EXPECT_EQ(with_policy("IVF8,PQ16x4fs,Retrain0,Recall99"), "IVF8,PQ16x4fs,Retrain0,Recall99");
+  EXPECT_EQ(with_policy("IVF8,PQ16x4fs,TrainAt20000"), "IVF8,PQ16x4fs,TrainAt20000,Retrain2");
+  EXPECT_EQ(with_policy("Flat,int8"), "Flat,int8");
+  EXPECT_EQ(with_policy("IVF8,Bogus"), "IVF8,Bogus");  // CreateIndex refuses it
   EXPECT_TRUE(gallery::IsPersistentSpec("Auto,Retrain3"));
 
   ScratchDir d;
@@ -277,7 +281,7 @@ TEST(PersistedIndex, TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest) {
   }
   {
     // Another policy on the same files: reused as they are, the new policy in force.
-    auto store = OpenOrDie(d.store(), IvfOptions(std::string(kSpec) + ",Retrain3"));
+    auto store = OpenOrDie(d.store(), IvfOptions("IVF8,PQ16x4fs,Retrain3,TrainAt1000"));
     EXPECT_TRUE(store->open_stats().index_rebuilt.empty()) << store->open_stats().index_rebuilt;
     EXPECT_EQ(store->open_stats().templates_from_index, 1201);
     auto g = store->GetGallery("licences");

@@ -29,24 +29,10 @@
 namespace candor::search {
 namespace {
 
-constexpr int64_t kAutoTrainAt = 2000000;
-constexpr int kAutoNlist = 4096;
-constexpr int kMaxRerank = 4096;
 // The deepest re-rank Tune considers (a fixed Rerank<r> may go to kMaxRerank).
 constexpr int kTuneMaxRerank = 1024;
 
 int HardwareThreads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
-
-bool ParseInt(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 12) return false;
-  int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *out = v;
-  return true;
-}
 
 double Wilson95Lower(double hits, double n) {
   if (n <= 0) return 0;
@@ -60,69 +46,6 @@ double Wilson95Lower(double hits, double n) {
 uint32_t RowCrc(const uint8_t* p, size_t n) { return Crc32c(std::span<const uint8_t>(p, n)); }
 
 }  // namespace
-
-StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim) {
-  IvfPqSpec s;
-  const auto bad = [&](std::string_view part) {
-    return InvalidArgumentError("MakeIndex: bad part '" + std::string(part) + "' in index spec '" +
-                                std::string(spec) + "' (expected IVF<n>,PQ<m>x4fs[,Rerank<r>]"
-                                "[,Probe<p>][,Recall<percent>][,TrainAt<rows>][,Retrain<x>] or "
-                                "Auto[,Recall<percent>][,Retrain<x>])");
-  };
-  std::vector<std::string_view> parts;
-  for (size_t at = 0; at <= spec.size();) {
-    const size_t comma = spec.find(',', at);
-    const size_t end = comma == std::string_view::npos ? spec.size() : comma;
-    parts.push_back(spec.substr(at, end - at));
-    at = end + 1;
-  }
-  int64_t v = 0;
-  size_t first_option = 2;
-  if (parts[0] == "Auto") {
-    s.auto_spec = true;
-    s.nlist = kAutoNlist;
-    s.m = std::clamp((dim / 3) & ~1, 2, 256);
-    s.train_at = kAutoTrainAt;
-    first_option = 1;
-  } else {
-    if (parts.size() < 2) return bad(spec);
-    if (parts[0].rfind("IVF", 0) != 0 || !ParseInt(parts[0].substr(3), &v) || v < 1 || v > 65536) {
-      return bad(parts[0]);
-    }
-    s.nlist = static_cast<int>(v);
-    const std::string_view pq = parts[1];
-    if (pq.rfind("PQ", 0) != 0 || pq.size() < 7 || pq.substr(pq.size() - 4) != "x4fs" ||
-        !ParseInt(pq.substr(2, pq.size() - 6), &v) || v < 2 || v > 256 || v % 2 != 0 || v > dim) {
-      return bad(pq);
-    }
-    s.m = static_cast<int>(v);
-  }
-  for (size_t i = first_option; i < parts.size(); ++i) {
-    if (s.auto_spec && parts[i].rfind("Recall", 0) != 0 && parts[i].rfind("Retrain", 0) != 0) {
-      return bad(parts[i]);  // Auto chooses its own partition, training point and setting
-    }
-    const std::string_view p = parts[i];
-    if (p.rfind("Rerank", 0) == 0 && ParseInt(p.substr(6), &v) && v >= 1 && v <= kMaxRerank) {
-      s.rerank = static_cast<int>(v);
-    } else if (p.rfind("Probe", 0) == 0 && ParseInt(p.substr(5), &v) && v >= 1 && v <= s.nlist) {
-      s.nprobe = static_cast<int>(v);
-    } else if (p.rfind("Retrain", 0) == 0 && ParseInt(p.substr(7), &v) && (v == 0 || (v >= 2 && v <= 1000))) {
-      s.retrain_growth = static_cast<double>(v);
-    } else if (p.rfind("TrainAt", 0) == 0 && ParseInt(p.substr(7), &v) && v >= 1000) {
-      s.train_at = v;
-    } else if (p.rfind("Recall", 0) == 0) {
-      char* end = nullptr;
-      const std::string t(p.substr(6));
-      const double pct = std::strtod(t.c_str(), &end);
-      if (t.empty() || *end != '\0' || !(pct > 0 && pct <= 100)) return bad(p);
-      s.target_recall = pct / 100.0;
-    } else {
-      return bad(p);
-    }
-  }
-  if (s.train_at == 0) s.train_at = std::max<int64_t>(64 * int64_t{s.nlist}, 20000);
-  return s;
-}
 
 IvfPqIndex::IvfPqIndex(const IvfPqSpec& spec, int dim, std::string spec_text)
     : spec_(spec),
@@ -614,7 +537,7 @@ void IvfPqIndex::SetRetrainGrowth(double growth) {
 
 double IvfPqIndex::retrain_growth() const {
   auto lock = ReadLock();
-  return spec_.retrain_growth;
+  return spec_.retrain_growth.value_or(0);
 }
 
 std::vector<uint8_t> IvfPqIndex::SerializeTrain() const {
@@ -1312,9 +1235,8 @@ std::string IvfPqIndex::Describe() const {
                 recall_.measured >= recall_.target ? " met" : " NOT met", 100 * recall_.lower95,
                 recall_.probes, recall_.mate_cosine, static_cast<long long>(recall_.measured_at));
   s += buf;
-  if (spec_.retrain_growth > 0) {
-    std::snprintf(buf, sizeof(buf), "; retrains in the background at %gx the templates measured",
-                  spec_.retrain_growth);
+  if (const double growth = spec_.retrain_growth.value_or(0); growth > 0) {
+    std::snprintf(buf, sizeof(buf), "; retrains in the background at %gx the templates measured", growth);
     s += buf;
   }
   if (files_ && tune_vectors_bytes_ > 0) {

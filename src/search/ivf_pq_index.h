@@ -59,35 +59,12 @@
 #include "search/id_map.h"
 #include "search/int8_codec.h"
 #include "search/ivf_files.h"
+#include "search/ivf_pq_spec.h"
 #include "search/ivf_snapshot.h"
 #include "search/mate_probes.h"
 #include "search/pq4.h"
 
 namespace candor::search {
-
-struct IvfPqSpec {
-  int nlist = 0;                  // 0: 4096 (Auto)
-  int m = 0;                      // 0: dim / 3 rounded down to even (Auto)
-  int rerank = 0;                 // 0: chosen by Tune
-  int nprobe = 0;                 // 0: chosen by Tune
-  double target_recall = 0.995;   // rank-1 agreement with exact search
-  int64_t train_at = 0;           // 0: max(64 * nlist, 20000)
-  // The held-back probes (mate_probes.h): their noise, and their cosine to the
-  // mate, fixed (> 0) or drawn per probe from `mate_cosines` (sorted quantiles
-  // of the model's genuine-pair cosines; empty: DefaultMateCosines()).
-  ProbeNoise noise = ProbeNoise::kGalleryShaped;
-  float mate_cosine = 0;
-  std::vector<float> mate_cosines;
-  int tune_probes = 2000;         // held-back probes per measurement
-  double retrain_growth = 0;      // Retrain<x>: retrain in the background at x times the
-                                  // templates last measured (or 8x list imbalance); 0: never
-  bool auto_spec = false;
-};
-
-// Parses "IVF<n>,PQ<m>x4fs[,Rerank<r>][,Probe<p>][,Recall<pct>][,TrainAt<rows>]
-// [,Retrain<x>]" or "Auto[,Recall<pct>][,Retrain<x>]". INVALID_ARGUMENT naming
-// the bad part.
-StatusOr<IvfPqSpec> ParseIvfPqSpec(std::string_view spec, int dim);
 
 class IvfPqIndex final : public Index {
  public:
@@ -168,7 +145,8 @@ class IvfPqIndex final : public Index {
   // The retraining policy in force (IvfPqSpec::retrain_growth: retrain in the
   // background at x times the templates last measured; 0 never), replacing
   // the spec's Retrain<x> for this open (not persisted: the store applies its
-  // policy at every open). Checked at the next Add.
+  // policy at every open). Checked at the next Add. retrain_growth() is 0
+  // when none is in force (Retrain0, or no Retrain part and none set).
   void SetRetrainGrowth(double growth);
   double retrain_growth() const;
   bool trained() const;

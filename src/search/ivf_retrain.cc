@@ -53,13 +53,14 @@ IvfPqIndex::~IvfPqIndex() {
 }
 
 bool IvfPqIndex::DriftedLocked() const {
-  if (spec_.retrain_growth <= 0 || nlist_ < 1) return false;
+  const double growth = spec_.retrain_growth.value_or(0);
+  if (growth <= 0 || nlist_ < 1) return false;
   const double live = static_cast<double>(row_of_.size());
   const double at = static_cast<double>(std::max<int64_t>(recall_.measured_at, 1));
   // Grown by the factor since the last measurement, or one list holding more
   // than kImbalance times its share.
   constexpr double kImbalance = 8;
-  return live >= spec_.retrain_growth * at ||
+  return live >= growth * at ||
          (live >= 64.0 * nlist_ && static_cast<double>(max_list_) > kImbalance * live / nlist_);
 }
 
