@@ -61,8 +61,12 @@ StatusOr<Json> RunGalleryAgreement(const EmbeddingSet& set, const GroupLabels* l
       auto jt = it->second.find(id);
       return jt == it->second.end() ? "" : jt->second;
     };
-    if (auto s = find("gender"); !s.empty()) a["sex"] = s;
-    if (auto r = find("race"); !r.empty()) a["group"] = r;
+    // A subject's attributes (candor/gallery.h) by their own names, or LFW's.
+    for (const char* key : kSubjectAttributeKeys) {
+      if (auto v = find(key); !v.empty()) a[key] = v;
+    }
+    if (auto s = find("gender"); !s.empty() && !a.count("sex")) a["sex"] = s;
+    if (auto r = find("race"); !r.empty() && !a.count("group")) a["group"] = r;
     return a;
   };
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/attributes_csv.h"
 #include "common/hash.h"
 
 namespace candor::eval {
@@ -110,6 +111,19 @@ StatusOr<GroupLabels> LoadLfwGroups(const fs::path& dir) {
   labels.notes.push_back("race: labels cover " +
                          std::to_string(labels.by_attribute["race"].size()) +
                          " identities only (perceived race, USC SAIL); all others unlabelled");
+  return labels;
+}
+
+StatusOr<GroupLabels> LoadGroupsCsv(const fs::path& file) {
+  CANDOR_ASSIGN_OR_RETURN(AttributesById rows, ReadAttributesCsv(file));
+  GroupLabels labels;
+  for (const auto& [identity, attributes] : rows) {
+    for (const auto& [key, value] : attributes) labels.by_attribute[key][identity] = value;
+  }
+  for (const auto& [key, groups] : labels.by_attribute) {
+    labels.notes.push_back(key + ": labels for " + std::to_string(groups.size()) + " of the " +
+                           std::to_string(rows.size()) + " identities in " + file.filename().string());
+  }
   return labels;
 }
 

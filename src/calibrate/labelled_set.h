@@ -7,7 +7,10 @@
 //     each identity's side depends only on SHA-256(seed + name));
 //   - LoadLfwGroups: demographic group labels from the LFW protocol folder
 //     (image-level gender lists -> identity majority; identity-level race
-//     dictionary, single-valued labels only, multi-valued -> "multiple").
+//     dictionary, single-valued labels only, multi-valued -> "multiple");
+//   - LoadGroupsCsv: group labels of any labelled set from an attributes file
+//     (common/attributes_csv.h: "identity,key=value,..."), e.g. the sex and
+//     race a deployment or an independent check records for its own photos.
 //
 // Errors: NOT_FOUND for a missing folder or label file, INVALID_ARGUMENT for an
 // empty folder or a malformed label file. Thread-safe (no shared state).
@@ -51,6 +54,7 @@ struct GroupLabels {
   std::vector<std::string> notes;
 };
 StatusOr<GroupLabels> LoadLfwGroups(const std::filesystem::path& protocol_dir);
+StatusOr<GroupLabels> LoadGroupsCsv(const std::filesystem::path& file);
 
 }  // namespace candor::eval
 

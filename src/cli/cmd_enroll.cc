@@ -56,6 +56,7 @@
 #include "cli/gallery_flags.h"
 #include "cli/operator_gate.h"
 #include "cli/pipeline_flags.h"
+#include "common/attributes_csv.h"
 #include "common/file_util.h"
 #include "common/hash.h"
 
@@ -264,30 +265,11 @@ constexpr char kEnrollAction[] = "gallery.enroll";
 StatusOr<std::map<std::string, SubjectAttributes>> ReadAttributes(const std::string& file) {
   std::map<std::string, SubjectAttributes> out;
   if (file.empty()) return out;
-  std::ifstream in(file);
-  if (!in) return NotFoundError("cannot read attributes file " + file);
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    for (size_t p = 0;;) {
-      const size_t q = line.find(',', p);
-      f.push_back(line.substr(p, q == std::string::npos ? std::string::npos : q - p));
-      if (q == std::string::npos) break;
-      p = q + 1;
-    }
-    SubjectAttributes a;
-    for (size_t i = 1; i < f.size(); ++i) {
-      const size_t eq = f[i].find('=');
-      if (eq == std::string::npos) {
-        return InvalidArgumentError(file + ":" + std::to_string(n) + ": expected key=value");
-      }
-      a[f[i].substr(0, eq)] = f[i].substr(eq + 1);
-    }
-    Status v = ValidateSubjectAttributes(a);
-    if (!v.ok()) return v.WithContext(file + ":" + std::to_string(n));
-    out[f[0]] = std::move(a);
+  CANDOR_ASSIGN_OR_RETURN(AttributesById rows, ReadAttributesCsv(file));
+  for (auto& [subject, attributes] : rows) {
+    Status v = ValidateSubjectAttributes(attributes);
+    if (!v.ok()) return v.WithContext(file + ", subject " + subject);
+    out[subject] = std::move(attributes);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Copyright 2026 The Candor Authors.
 //
 // candor eval gallery-calibration [--embeddings FILE | --data DIR --cache DIR]
-//     [--json-out FILE] [--sample N] [--group-attribute sex] ...
+//     [--groups FILE] [--json-out FILE] [--sample N] [--group-attribute sex] ...
 //
 // Does in-gallery calibration (no labels) predict the FPIR that labelled
 // non-mated searches measure? Protocol: src/calibrate/gallery_agreement.h;
@@ -20,19 +20,15 @@ namespace {
 
 struct Args {
   EvalEmbeddingFlags in;
-  std::string labels, json_out, calibration;
+  std::string labels, groups, json_out, calibration;
   bool no_labels = false;
   eval::GalleryAgreementOptions options;
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
-  std::optional<eval::GroupLabels> labels;
-  if (!a.no_labels) {
-    auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
-    if (!l.ok()) return l.status().WithContext("group labels (use --no-labels to skip)");
-    labels = std::move(*l);
-  }
+  CANDOR_ASSIGN_OR_RETURN(std::optional<eval::GroupLabels> labels,
+                          LoadEvalGroups(a.groups, a.labels, a.no_labels));
   eval::GalleryAgreementOptions o = a.options;
   if (!std::isfinite(o.calibration.duplicate_score)) {
     CANDOR_ASSIGN_OR_RETURN(Sha256Digest sha, ParseHexDigest(set.model_sha256));
@@ -71,6 +67,9 @@ const bool kRegistered = RegisterCommand({
       auto a = std::make_shared<Args>();
       sub.add_option("--data", a->in.data, "Labelled folder (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder (default $CANDOR_DATA/faces/lfw-protocol)");
+      sub.add_option("--groups", a->groups,
+                     "Group labels of your own set instead of LFW's: lines identity,key=value,... "
+                     "(e.g. sex=female,group=...)");
       sub.add_flag("--no-labels", a->no_labels, "No subject attributes");
       sub.add_option("--embeddings", a->in.embeddings, "Embeddings cache file instead of the pipeline");
       sub.add_option("--cache", a->in.cache_dir, "Embedding cache directory (default build/eval-cache)");

@@ -1,7 +1,8 @@
 // Copyright 2026 The Candor Authors.
 //
-// candor eval identify [--data DIR] [--labels DIR] [--embeddings FILE]
-//                      [--json-out FILE] [--html FILE] [--calibration-out FILE] ...
+// candor eval identify [--data DIR] [--labels DIR | --groups FILE] [--embeddings FILE]
+//                      [--truth-corrections FILE] [--json-out FILE] [--html FILE]
+//                      [--calibration-out FILE] ...
 //
 // Open-set 1:N evaluation in the NIST FRTE style on a labelled folder (default
 // $CANDOR_DATA/faces/lfw): identities split into calibration and evaluation
@@ -28,7 +29,7 @@ namespace {
 
 struct Args {
   EvalEmbeddingFlags in;
-  std::string labels, json_out, html, calibration_out, truth_corrections;
+  std::string labels, groups, json_out, html, calibration_out, truth_corrections;
   eval::IdentifyOptions options;
   bool no_labels = false;
   std::string impostors = "random";
@@ -48,12 +49,8 @@ Status Run(const Args& a, const GlobalOptions& global) {
   if (options.matched_impostors && a.no_labels) {
     return InvalidArgumentError("--impostors matched needs the group labels (drop --no-labels)");
   }
-  std::optional<eval::GroupLabels> labels;
-  if (!a.no_labels) {
-    auto l = eval::LoadLfwGroups(DataOr(a.labels, "faces/lfw-protocol"));
-    if (!l.ok()) return l.status().WithContext("group labels (use --no-labels to skip)");
-    labels = std::move(*l);
-  }
+  CANDOR_ASSIGN_OR_RETURN(std::optional<eval::GroupLabels> labels,
+                          LoadEvalGroups(a.groups, a.labels, a.no_labels));
   CANDOR_ASSIGN_OR_RETURN(auto out, eval::RunIdentifyEvaluation(
                                         set, labels ? &*labels : nullptr, options));
   out.report["command"] = "candor eval identify";
@@ -106,6 +103,9 @@ const bool kRegistered = RegisterCommand({
       auto a = std::make_shared<Args>();
       sub.add_option("--data", a->in.data, "Labelled folder <identity>/<image> (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder with gender/race labels (default $CANDOR_DATA/faces/lfw-protocol)");
+      sub.add_option("--groups", a->groups,
+                     "Group labels of your own set instead of LFW's: lines identity,key=value,... "
+                     "(e.g. sex=female,group=...)");
       sub.add_flag("--no-labels", a->no_labels, "Skip the demographic analysis");
       sub.add_option("--impostors", a->impostors,
                      "random (default) | matched: also FMR of same-sex / same-race impostor "

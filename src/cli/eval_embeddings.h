@@ -3,19 +3,22 @@
 // The labelled embedding set the evaluation commands (calibrate, eval
 // identify, eval gallery-calibration) work on: read from --embeddings FILE,
 // or made by the Pipeline from a labelled folder (default
-// $CANDOR_DATA/faces/lfw) with the on-disk cache (default build/eval-cache).
+// $CANDOR_DATA/faces/lfw) with the on-disk cache (default build/eval-cache);
+// and the group labels of its identities.
 // Header-only; used only by the CLI.
 
 #ifndef CANDOR_CLI_EVAL_EMBEDDINGS_H_
 #define CANDOR_CLI_EVAL_EMBEDDINGS_H_
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #ifdef CANDOR_HAVE_PIPELINE
 #include "calibrate/embed_folder.h"
 #endif
 #include "calibrate/embedding_set.h"
+#include "calibrate/labelled_set.h"
 #include "common/paths.h"
 
 namespace candor::cli {
@@ -48,6 +51,19 @@ inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags&
 #else
   return UnimplementedError("built without the pipeline: pass --embeddings FILE");
 #endif
+}
+
+// Group labels for the demographic analysis: none with `no_labels`; from
+// `groups_csv` ("identity,key=value,...") when given; else LFW's protocol
+// folder (`lfw_protocol`, default $CANDOR_DATA/faces/lfw-protocol).
+inline StatusOr<std::optional<eval::GroupLabels>> LoadEvalGroups(const std::string& groups_csv,
+                                                                const std::string& lfw_protocol,
+                                                                bool no_labels) {
+  if (no_labels) return std::optional<eval::GroupLabels>();
+  auto l = groups_csv.empty() ? eval::LoadLfwGroups(DataOr(lfw_protocol, "faces/lfw-protocol"))
+                              : eval::LoadGroupsCsv(groups_csv);
+  if (!l.ok()) return l.status().WithContext("group labels (use --no-labels to skip)");
+  return std::optional<eval::GroupLabels>(std::move(*l));
 }
 
 }  // namespace candor::cli
