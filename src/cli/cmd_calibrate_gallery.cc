@@ -175,6 +175,10 @@ Status RunGalleryCalibrate(const GalleryCalibrateArgs& a, const GlobalOptions& g
   }
   for (const auto& row : out["thresholds"]) std::cout << "  " << row.dump() << "\n";
   for (const auto& row : out["groups"]) std::cout << "  group " << row.dump() << "\n";
+  for (const auto& row : out["groups_not_calibrated"]) {
+    std::cout << "  group " << row["group"].get<std::string>() << ": not calibrated ("
+              << row["note"].get<std::string>() << ")\n";
+  }
   return OkStatus();
 }
 

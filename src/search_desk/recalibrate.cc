@@ -99,6 +99,14 @@ json Summary(const GalleryCalibrationRun& run, const RecalibrationRequest& a) {
     }
     out["thresholds"].push_back(row);
   }
+  // Groups the attribute names but that could not be calibrated (too few
+  // subjects): said, so an operator is not left to guess why no rate is shown.
+  out["groups_not_calibrated"] = json::array();
+  for (const GroupCalibration& g : c.groups) {
+    if (g.calibration) continue;
+    out["groups_not_calibrated"].push_back(
+        {{"group", g.group}, {"sampled_subjects", g.sampled_subjects}, {"note", g.note}});
+  }
   for (const auto& r : c.group_rates) {
     out["groups"].push_back({{"group", r.group}, {"subjects", r.subjects},
                              {"fmr", {{"value", r.fmr.value}, {"lower95", r.fmr.lower},

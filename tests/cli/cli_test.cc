@@ -20,6 +20,7 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -801,10 +802,33 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   const std::string auth = r.Json().value("id", "");
   ASSERT_EQ(C({"authorization", "approve", "--as", "sup", "--id", auth}).exit_code, 0);
+  // Sealed attributes for per-group calibration: a key the store does not know is refused
+  // (naming the file and subject) before anything is enrolled.
+  std::ofstream(s / "bad-attributes.csv") << "# subject,attributes\n" << ids[0] << ",sex=female,eyes=blue\n";
   r = C({"--json", "enroll", "--gallery", "g", "--as", "enr", "--dir", in.string(), "--id-from",
-         "folder", "--workers", "2", "--failures", (s / "failures.csv").string()});
+         "folder", "--attributes", (s / "bad-attributes.csv").string()});
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.err.find("bad-attributes.csv, subject " + ids[0]), std::string::npos) << Describe(r);
+  {
+    std::ofstream attributes(s / "attributes.csv");
+    for (size_t i = 0; i < ids.size(); ++i) attributes << ids[i] << ",sex=" << (i % 2 ? "male" : "female") << "\n";
+  }
+  r = C({"--json", "enroll", "--gallery", "g", "--as", "enr", "--dir", in.string(), "--id-from",
+         "folder", "--workers", "2", "--failures", (s / "failures.csv").string(), "--attributes",
+         (s / "attributes.csv").string()});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   ASSERT_GE(r.Json().value("enrolled", -1), 16) << Describe(r);  // a photo may have no usable face
+  r = C({"--json", "calibrate", "--gallery", "g", "--as", "admin", "--duplicate-score", "0.9",
+         "--group-attribute", "sex", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  // 20 subjects are too few to calibrate a group (30): the run names both groups and says so.
+  std::set<std::string> groups;
+  const json not_calibrated = r.Json()["groups_not_calibrated"];  // a copy: Json() is a temporary
+  for (const auto& g : not_calibrated) {
+    groups.insert(g.value("group", ""));
+    EXPECT_NE(g.value("note", "").find("too few sampled subjects"), std::string::npos) << g.dump();
+  }
+  EXPECT_EQ(groups, (std::set<std::string>{"female", "male"})) << Describe(r);
 
   // Three searches, every candidate decided by the examiner.
   int decided = 0;
@@ -848,7 +872,7 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
     said += e.value("action", "") == "gallery.calibrate" && e.value("outcome", "") == "ok" &&
             e.dump().find("no reviewed outcomes") != std::string::npos;
   }
-  EXPECT_EQ(said, 2) << "both runs audited with what they found";
+  EXPECT_EQ(said, 3) << "all three runs (per sex, then twice pooled) audited with what they found";
 }
 
 // `candor audit verify` on a tampered copy of the log: a flipped byte (caught by the record
