@@ -35,15 +35,6 @@ void Row(const char* engine, long n, int threads, Lat l, int hit, int mate, int 
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-double RssGiB() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / (1024.0 * 1024.0);
-  }
-  return 0;
-}
-
 std::string Load() {
   double l[3] = {0, 0, 0};
   if (getloadavg(l, 3) < 0) return "?";

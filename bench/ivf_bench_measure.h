@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ivf_bench_probes.h"
+#include "process_rss.h"  // RssGiB
 
 namespace bench::ivf {
 
@@ -24,8 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 // Seconds since t.
 double Since(Clock::time_point t);
-// This process's resident set (VmRSS), GiB.
-double RssGiB();
 // "load 1.2": the host's 1-minute load average ("?" if unknown).
 std::string Load();
 // Bytes the files directly in `dir` occupy on disk.

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "candor/index.h"
+#include "process_rss.h"
 #include "search/cpu_features.h"
 #include "search/flat_index.h"
 #include "search/kernels.h"
@@ -99,14 +100,7 @@ double CpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-double RssGiB() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / (1024.0 * 1024.0);
-  }
-  return 0;
-}
+using bench::RssGiB;
 
 // --- memory read bandwidth -------------------------------------------------
 

@@ -3,9 +3,10 @@
 #include "calibrate/truth_corrections.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <sstream>
+
+#include "common/file_util.h"
 
 namespace candor::eval {
 namespace {
@@ -51,11 +52,10 @@ StatusOr<TruthCorrections> ParseTruthCorrections(std::string_view text) {
 }
 
 StatusOr<TruthCorrections> LoadTruthCorrections(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return NotFoundError("cannot read truth corrections " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseTruthCorrections(text.str());
+  auto bytes = ReadFile(file);
+  if (!bytes.ok()) return bytes.status().WithContext("truth corrections " + file.string());
+  return ParseTruthCorrections(
+      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
 }
 
 nlohmann::json TruthCorrectionReport::ToJson() const {

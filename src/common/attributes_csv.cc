@@ -2,9 +2,10 @@
 
 #include "common/attributes_csv.h"
 
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "common/file_util.h"
 
 namespace candor {
 namespace {
@@ -44,11 +45,10 @@ StatusOr<AttributesById> ParseAttributesCsv(std::string_view text, const std::st
 }
 
 StatusOr<AttributesById> ReadAttributesCsv(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return NotFoundError("cannot read attributes file " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseAttributesCsv(text.str(), file.string());
+  auto bytes = ReadFile(file);
+  if (!bytes.ok()) return bytes.status().WithContext("attributes file " + file.string());
+  return ParseAttributesCsv(
+      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), file.string());
 }
 
 }  // namespace candor
