@@ -1,7 +1,7 @@
 // Copyright 2026 The Candor Authors.
 //
 // candor eval gallery-calibration [--embeddings FILE | --data DIR --cache DIR]
-//     [--groups FILE] [--json-out FILE] [--sample N] [--group-attribute sex] ...
+//     [--groups FILE] [--truth-corrections FILE] [--json-out FILE] [--sample N] [--group-attribute sex] ...
 //
 // Does in-gallery calibration (no labels) predict the FPIR that labelled
 // non-mated searches measure? Protocol: src/calibrate/gallery_agreement.h;
@@ -26,7 +26,8 @@ struct Args {
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
+  nlohmann::json corrected;
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in, &corrected));
   CANDOR_ASSIGN_OR_RETURN(std::optional<eval::GroupLabels> labels,
                           LoadEvalGroups(a.groups, a.labels, a.no_labels));
   eval::GalleryAgreementOptions o = a.options;
@@ -40,6 +41,7 @@ Status Run(const Args& a, const GlobalOptions& global) {
   CANDOR_ASSIGN_OR_RETURN(nlohmann::json report,
                           eval::RunGalleryAgreement(set, labels ? &*labels : nullptr, o));
   report["command"] = "candor eval gallery-calibration";
+  if (!corrected.is_null()) report["truth_corrections"] = corrected;
   if (!a.json_out.empty()) CANDOR_RETURN_IF_ERROR(WriteFileAtomic(a.json_out, report.dump(1)));
   if (global.json) {
     std::cout << report.dump(1) << std::endl;
@@ -67,6 +69,7 @@ const bool kRegistered = RegisterCommand({
       auto a = std::make_shared<Args>();
       sub.add_option("--data", a->in.data, "Labelled folder (default $CANDOR_DATA/faces/lfw)");
       sub.add_option("--labels", a->labels, "LFW protocol folder (default $CANDOR_DATA/faces/lfw-protocol)");
+      AddTruthCorrectionsFlag(sub, &a->in);
       sub.add_option("--groups", a->groups,
                      "Group labels of your own set instead of LFW's: lines identity,key=value,... "
                      "(e.g. sex=female,group=...)");

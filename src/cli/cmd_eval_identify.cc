@@ -19,7 +19,6 @@
 
 #include "calibrate/identify_eval.h"
 #include "calibrate/report.h"
-#include "calibrate/truth_corrections.h"
 #include "cli/command.h"
 #include "cli/eval_embeddings.h"
 #include "common/file_util.h"
@@ -29,22 +28,17 @@ namespace {
 
 struct Args {
   EvalEmbeddingFlags in;
-  std::string labels, groups, json_out, html, calibration_out, truth_corrections;
+  std::string labels, groups, json_out, html, calibration_out;
   eval::IdentifyOptions options;
   bool no_labels = false;
   std::string impostors = "random";
 };
 
 Status Run(const Args& a, const GlobalOptions& global) {
-  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in));
   nlohmann::json corrected;
-  if (!a.truth_corrections.empty()) {
-    CANDOR_ASSIGN_OR_RETURN(auto c, eval::LoadTruthCorrections(a.truth_corrections));
-    corrected = eval::ApplyTruthCorrections(c, &set).ToJson();
-    corrected["file"] = a.truth_corrections;
-  }
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEvalEmbeddings(a.in, &corrected));
   eval::IdentifyOptions options = a.options;
-  if (!corrected.is_null()) options.dataset += " (ground truth corrected by " + a.truth_corrections + ")";
+  if (!corrected.is_null()) options.dataset += " (ground truth corrected by " + a.in.truth_corrections + ")";
   options.matched_impostors = a.impostors == "matched";
   if (options.matched_impostors && a.no_labels) {
     return InvalidArgumentError("--impostors matched needs the group labels (drop --no-labels)");
@@ -112,8 +106,7 @@ const bool kRegistered = RegisterCommand({
                      "pairs next to random pairs at the operating threshold")
           ->check(CLI::IsMember({"random", "matched"}));
       sub.add_option("--embeddings", a->in.embeddings, "Read this embeddings cache instead of running the pipeline");
-      sub.add_option("--truth-corrections", a->truth_corrections,
-                     "Apply these reviewed ground-truth corrections first (calibration/lfw-truth-corrections.tsv)");
+      AddTruthCorrectionsFlag(sub, &a->in);
       sub.add_option("--json-out", a->json_out, "Write the machine-readable result here");
       sub.add_option("--html", a->html, "Write the HTML report (inline SVG) here");
       sub.add_option("--calibration-out", a->calibration_out, "Also write the calibration built from the calibration identities");

@@ -10,7 +10,9 @@
 #ifndef CANDOR_CLI_EVAL_EMBEDDINGS_H_
 #define CANDOR_CLI_EVAL_EMBEDDINGS_H_
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -19,12 +21,14 @@
 #endif
 #include "calibrate/embedding_set.h"
 #include "calibrate/labelled_set.h"
+#include "calibrate/truth_corrections.h"
 #include "common/paths.h"
 
 namespace candor::cli {
 
 struct EvalEmbeddingFlags {
   std::string data, embeddings, cache_dir, model, models_dir;
+  std::string truth_corrections;  // reviewed ground-truth corrections, applied after loading
   int threads = 2;
   std::size_t max_images = 0;
 };
@@ -36,7 +40,7 @@ inline std::filesystem::path DataOr(const std::string& given, const char* rel) {
   return d ? *d / rel : std::filesystem::path("../shared/data") / rel;
 }
 
-inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags& f) {
+inline StatusOr<eval::EmbeddingSet> LoadEmbeddingsOnly(const EvalEmbeddingFlags& f) {
   if (!f.embeddings.empty()) return eval::LoadEmbeddingSet(f.embeddings);
 #ifdef CANDOR_HAVE_PIPELINE
   eval::FolderEmbedRequest r;
@@ -51,6 +55,26 @@ inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags&
 #else
   return UnimplementedError("built without the pipeline: pass --embeddings FILE");
 #endif
+}
+
+// The set with `f.truth_corrections` applied (calibrate/truth_corrections.h);
+// what was applied goes to `*applied` (null JSON when none were asked for).
+inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags& f,
+                                                       nlohmann::json* applied = nullptr) {
+  CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEmbeddingsOnly(f));
+  if (f.truth_corrections.empty()) return set;
+  CANDOR_ASSIGN_OR_RETURN(auto c, eval::LoadTruthCorrections(f.truth_corrections));
+  nlohmann::json done = eval::ApplyTruthCorrections(c, &set).ToJson();
+  done["file"] = f.truth_corrections;
+  if (applied) *applied = std::move(done);
+  return set;
+}
+
+// Registers --truth-corrections for `f`.
+inline void AddTruthCorrectionsFlag(CLI::App& sub, EvalEmbeddingFlags* f) {
+  sub.add_option("--truth-corrections", f->truth_corrections,
+                 "Apply these reviewed ground-truth corrections first "
+                 "(calibration/lfw-truth-corrections.tsv)");
 }
 
 // Group labels for the demographic analysis: none with `no_labels`; from
