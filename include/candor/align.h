@@ -31,10 +31,12 @@ enum class CanonicalCrop { kArcFace112, kDlibChip150 };
 
 // How the aligned crop is filled where it reaches outside the image: the edge
 // pixel repeated, black, the image mirrored about its edge (BORDER_REFLECT_101),
-// or mirrored and then blurred (Gaussian, sigma = crop size / 16, blended in
-// over 2 px) so that no mirrored facial detail enters the crop. A crop that
-// lies wholly inside the image is the same in every mode.
-enum class AlignBorder { kReplicate, kZero, kReflect, kReflectBlur };
+// mirrored and then blurred (Gaussian, sigma = crop size / 16, blended in over
+// 2 px) so that no mirrored facial detail enters the crop, or mid-grey (128,
+// which the embedders' input normalisation maps to about 0; measured worse than
+// black, kept as an evaluation variant). A crop that lies wholly inside the
+// image is the same in every mode.
+enum class AlignBorder { kReplicate, kZero, kReflect, kReflectBlur, kGrey };
 
 // Which facemesh points stand for the ArcFace five points when the face has a
 // mesh (468 points). kLandmarks uses `face.landmarks` as the landmarker set

@@ -155,10 +155,12 @@ cv::Mat AlignFace(const cv::Mat& bgr, const Face& face, CanonicalCrop crop, cons
   if (m.empty() || bgr.empty()) return {};
   const int size = CropSize(crop);
   cv::Mat out;
+  const cv::Scalar fill = o.border == AlignBorder::kGrey ? cv::Scalar(128, 128, 128) : cv::Scalar();
   cv::warpAffine(bgr, out, m, cv::Size(size, size), cv::INTER_LINEAR,
-                 o.border == AlignBorder::kReplicate ? cv::BORDER_REPLICATE
-                 : o.border == AlignBorder::kZero    ? cv::BORDER_CONSTANT
-                                                     : cv::BORDER_REFLECT_101);
+                 o.border == AlignBorder::kReplicate                                ? cv::BORDER_REPLICATE
+                 : o.border == AlignBorder::kZero || o.border == AlignBorder::kGrey ? cv::BORDER_CONSTANT
+                                                                                    : cv::BORDER_REFLECT_101,
+                 fill);
   if (o.border != AlignBorder::kReflectBlur) return out;
   // Weight 1 where the crop pixel comes from inside the image, 0 outside.
   cv::Mat inv;

@@ -85,6 +85,7 @@ PipelineOptions ParseBorder(const std::string& s) {
   if (s == "reflect") o.border = BorderHandling::kReflect, o.crop_fill = AlignBorder::kReflect;
   if (s == "reflect+zero") o.border = BorderHandling::kReflect, o.crop_fill = AlignBorder::kZero;
   if (s == "reflect+blur") o.border = BorderHandling::kReflect, o.crop_fill = AlignBorder::kReflectBlur;
+  if (s == "reflect+grey") o.border = BorderHandling::kReflect, o.crop_fill = AlignBorder::kGrey;
   return o;
 }
 
@@ -100,7 +101,7 @@ int Run(int argc, char** argv) {
   app.add_option("--max-images", max_images, "Images (evaluation identities, at most 4 each)");
   app.add_option("--cut", cuts, "Cut size in detector boxes (repeatable; default 1.0 and 1.2)");
   app.add_option("--border", borders, "Pipeline border handling: legacy, replicate, reflect, reflect+zero, reflect+blur (repeatable)")
-      ->check(CLI::IsMember({"legacy", "replicate", "reflect", "reflect+zero", "reflect+blur"}));
+      ->check(CLI::IsMember({"legacy", "replicate", "reflect", "reflect+zero", "reflect+blur", "reflect+grey"}));
   app.add_option("--calibration", calibration_file, "Calibration for the threshold (default calibration/<model>.json)");
   app.add_option("--fmr", fmr, "Target FMR of the operating threshold");
   app.add_option("--threads", threads, "Workers")->check(CLI::Range(1, 64));

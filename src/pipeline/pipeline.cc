@@ -107,7 +107,7 @@ std::string Pipeline::SettingsKey() const {
   if (o.inference != InferenceBackend::kOpenCv) key.append(":inf=").append(InferenceBackendName(o.inference));  // separate appends: GCC 12 -Wrestrict false positive on one chain
   if (o.border != BorderHandling::kLegacy) {
     key.append(o.border == BorderHandling::kReflect ? ":border=reflect2" : ":border=replicate2");
-    const char* fills[] = {"replicate", "zero", "reflect", "reflect-blur"};
+    const char* fills[] = {"replicate", "zero", "reflect", "reflect-blur", "grey"};
     key.append(",crop=").append(fills[static_cast<int>(o.crop_fill)]);
   }
   return key;
