@@ -70,6 +70,11 @@ std::string WithRetrainPolicy(std::string_view spec, int dim) {
   return std::string(spec) + "," + search::FormatRetrainPart(kStoreRetrainGrowth);
 }
 
+Status CheckIndexSpec(std::string_view spec, int dim) {
+  constexpr int kLargestDim = 4096;  // MakeIndex's
+  return MakeIndex(spec, dim > 0 ? dim : kLargestDim).status();
+}
+
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row) {
   return store_dir + "/index/" + std::to_string(gallery_row);
 }
@@ -93,6 +98,7 @@ bool HasPersistedIndex(const std::string& store_dir, int64_t gallery_row) {
 StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, const Key& master,
                                                  int64_t gallery_row, std::string_view spec, int dim) {
   if (!IsPersistentSpec(spec)) return MakeIndex(spec, dim);
+  CANDOR_RETURN_IF_ERROR(CheckIndexSpec(spec, dim));
   IndexFiles files = GalleryIndexFiles(store_dir, master, gallery_row, false);
   auto made = Fresh(files, WithRetrainPolicy(spec, dim), dim);
   sodium_memzero(files.key.data(), files.key.size());
@@ -102,6 +108,7 @@ StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, c
 StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key& master,
                                         int64_t gallery_row, std::string_view spec, int dim,
                                         bool read_only, const std::vector<int64_t>& template_ids) {
+  CANDOR_RETURN_IF_ERROR(CheckIndexSpec(spec, dim));
   GalleryIndex out;
   const bool on_disk = HasPersistedIndex(store_dir, gallery_row);
   const bool want_disk = IsPersistentSpec(spec) || (spec.empty() && on_disk);

@@ -45,8 +45,16 @@ bool IsPersistentSpec(std::string_view spec);
 inline constexpr int kStoreRetrainGrowth = 2;
 // `spec` with ",Retrain<kStoreRetrainGrowth>" appended if it is a compressed
 // spec for `dim` dimensions without a Retrain part (search::ParseIvfPqSpec);
-// any other spec unchanged (one that does not parse is CreateIndex's to refuse).
+// any other spec unchanged (one that does not parse is CheckIndexSpec's to refuse).
 std::string WithRetrainPolicy(std::string_view spec, int dim);
+
+// OK if `spec` (StoreOptions::index_spec; "" included) makes an index of `dim`
+// dimensions (MakeIndex); dim 0: of some dimension (the largest an index
+// takes), leaving PQ<m> <= dim to the check with the gallery's own. Else
+// INVALID_ARGUMENT naming the bad part. Touches nothing: the store calls it
+// before it removes or rebuilds any index files, so a spec that does not parse
+// never costs a gallery its index.
+[[nodiscard]] Status CheckIndexSpec(std::string_view spec, int dim);
 
 // DIR/index/<gallery row>.
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row);
@@ -70,8 +78,8 @@ struct GalleryIndex {
 };
 
 // A fresh index for a new gallery (or one whose model was just bound): on disk
-// for a persistent spec (any old files in its directory are removed first),
-// else in memory.
+// for a persistent spec (any old files in its directory are removed first,
+// after CheckIndexSpec), else in memory.
 StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, const Key& master,
                                                  int64_t gallery_row, std::string_view spec,
                                                  int dim);
@@ -83,7 +91,8 @@ StatusOr<std::unique_ptr<Index>> NewGalleryIndex(const std::string& store_dir, c
 // reason is in rebuilt_because) or reconciles the files; a Flat spec removes
 // them (the explicit choice of an in-memory index leaves no stale copy). A
 // reader (read_only) never writes: it uses the files only if they match the
-// metadata exactly, else it builds the index in memory.
+// metadata exactly, else it builds the index in memory. A spec CheckIndexSpec
+// refuses is refused before anything on disk is touched.
 StatusOr<GalleryIndex> OpenGalleryIndex(const std::string& store_dir, const Key& master,
                                         int64_t gallery_row, std::string_view spec, int dim,
                                         bool read_only, const std::vector<int64_t>& template_ids);

@@ -4,15 +4,19 @@
 // reopened without decrypting the segments, adds searchable at once, deletes
 // unfindable at once and after every crash window between the metadata commit
 // and the index (simulated by putting back the index files of before), a
-// reader beside the writer, damaged files rebuilt from the sealed segments.
+// reader beside the writer, damaged files rebuilt from the sealed segments, a
+// spec that does not parse refused before any file is touched.
 
 #include "gallery/persisted_index.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 
 #include "candor/gallery.h"
+#include "common/hash.h"
 #include "gallery/test_util.h"
 
 namespace candor {
@@ -254,7 +258,8 @@ TEST(PersistedIndex, TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest) {
   EXPECT_EQ(with_policy("IVF8,PQ16x4fs,Retrain0,Recall99"), "IVF8,PQ16x4fs,Retrain0,Recall99");
   EXPECT_EQ(with_policy("IVF8,PQ16x4fs,TrainAt20000"), "IVF8,PQ16x4fs,TrainAt20000,Retrain2");
   EXPECT_EQ(with_policy("Flat,int8"), "Flat,int8");
-  EXPECT_EQ(with_policy("IVF8,Bogus"), "IVF8,Bogus");  // CreateIndex refuses it
+  EXPECT_EQ(with_policy("IVF8,Bogus"), "IVF8,Bogus");  // CheckIndexSpec refuses it:
+  EXPECT_EQ(gallery::CheckIndexSpec("IVF8,Bogus", gallery::testing::kDim).code(), Code::kInvalidArgument);
   EXPECT_TRUE(gallery::IsPersistentSpec("Auto,Retrain3"));
 
   ScratchDir d;
@@ -301,6 +306,160 @@ TEST(PersistedIndex, TheStoresIndexesCarryARetrainPolicyAndRetuneOnRequest) {
   const Status st = exact->RetuneGallery("licences", true);
   EXPECT_EQ(st.code(), Code::kFailedPrecondition);
   EXPECT_NE(st.message().find("searched exactly"), std::string::npos) << st.ToString();
+}
+
+}  // namespace
+}  // namespace candor
+
+namespace candor {
+namespace {
+
+// Every file under `dir`: its path below it, size, SHA-256, inode and mtime.
+std::map<std::string, std::string> FilesOf(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    struct stat st {};
+    EXPECT_EQ(::stat(e.path().c_str(), &st), 0) << e.path();
+    auto sha = Sha256File(e.path());
+    EXPECT_TRUE(sha.ok()) << sha.status().ToString();
+    out[fs::relative(e.path(), dir).string()] =
+        std::to_string(st.st_size) + " " + (sha.ok() ? HexDigest(*sha) : "?") + " inode " +
+        std::to_string(st.st_ino) + " mtime " + std::to_string(st.st_mtim.tv_sec) + "." +
+        std::to_string(st.st_mtim.tv_nsec);
+  }
+  return out;
+}
+
+// The full candidate lists for subjects `ns`' own templates.
+std::vector<std::string> Answers(Store& store, const std::vector<int>& ns) {
+  std::vector<std::string> out;
+  for (int n : ns) {
+    IdentifyParams ip;
+    ip.k = 5;
+    auto r = store.Identify("licences", RandomTemplate(static_cast<uint64_t>(n) * 7 + 1), ip);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::string line;
+    if (r.ok()) {
+      for (const auto& c : r->candidates) line += c.subject_id + ":" + std::to_string(c.score) + " ";
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+// A spec that does not parse (or does not fit the gallery's dimension) is
+// refused with INVALID_ARGUMENT naming the bad part before anything on disk
+// is touched, by a writer and a reader alike: the index files stay
+// byte-identical (same inodes, same mtimes), and the next open with the good
+// spec, or with none, reuses them without a rebuild.
+TEST(PersistedIndex, ABadSpecIsRefusedBeforeTheIndexFilesAreTouched) {
+  ScratchDir d;
+  Fill(d.store(), 1200);
+  const std::vector<int> probes{0, 17, 611, 1199};
+  std::vector<std::string> answers;
+  {
+    auto store = OpenOrDie(d.store(), IvfOptions());
+    ASSERT_NE(store, nullptr);
+    answers = Answers(*store, probes);
+  }
+  const auto before = FilesOf(IndexDir(d));
+  ASSERT_TRUE(before.count("MANIFEST")) << before.size();
+  const std::pair<const char*, const char*> bad[] = {
+      {"IVF8,PQ16x4fs,TrainAt1000,Bogus", "'Bogus'"},
+      {"IVF4096,PQ64x4fs,Bogus", "'Bogus'"},
+      {"Retrain1", "'Retrain1'"},
+      {"IVF8,PQ256x4fs,TrainAt1000", "'PQ256x4fs'"},  // parses, but not for 128 dimensions
+      {"Flat,int4", "'Flat,int4'"},
+      {"Auto,TrainAt1000", "'TrainAt1000'"},
+  };
+  for (bool read_only : {false, true}) {
+    for (const auto& [spec, part] : bad) {
+      StoreOptions o = IvfOptions(spec);
+      o.read_only = read_only;
+      auto s = Store::Open(d.store(), o);
+      ASSERT_FALSE(s.ok()) << spec;
+      EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << s.status().ToString();
+      EXPECT_NE(s.status().message().find(part), std::string::npos) << s.status().ToString();
+      ASSERT_EQ(FilesOf(IndexDir(d)), before) << spec << (read_only ? " (reader)" : "");
+    }
+  }
+  StoreOptions none = IvfOptions("");
+  for (const StoreOptions& o : {IvfOptions(), none}) {
+    auto store = OpenOrDie(d.store(), o);
+    ASSERT_NE(store, nullptr);
+    EXPECT_TRUE(store->open_stats().index_rebuilt.empty()) << store->open_stats().index_rebuilt;
+    EXPECT_EQ(store->open_stats().templates_from_index, 1200);
+    EXPECT_EQ(store->open_stats().templates_loaded, 0);
+    EXPECT_EQ(Answers(*store, probes), answers);
+  }
+}
+
+// A spec that one gallery's dimension cannot take is refused before any
+// gallery's files change, also those of a gallery opened before it that could
+// take it (and would be rebuilt under it).
+TEST(PersistedIndex, ASpecOneGalleryCannotTakeChangesNoGallerysFiles) {
+  ScratchDir d;
+  Fill(d.store(), 1200);  // "licences", 128 dimensions
+  {
+    auto store = OpenOrDie(d.store(), IvfOptions());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->CreateGallery(TestGallery("zz")).ok());
+    EnrollRequest r;
+    r.subject_id = "narrow";
+    r.templates.push_back(Input(3, 32));
+    r.templates[0].tmpl = RandomTemplate(3, 32, "narrownet");
+    ASSERT_TRUE(store->Enroll("zz", std::vector<EnrollRequest>{r}).ok());
+  }
+  const auto before = FilesOf(d.store() + "/index");
+  ASSERT_EQ(before.count("1/MANIFEST") + before.count("2/MANIFEST"), 2u) << before.size();
+  {
+    auto s = Store::Open(d.store(), IvfOptions("IVF8,PQ64x4fs,TrainAt1000"));  // fits 128, not 32
+    EXPECT_EQ(s.status().code(), Code::kInvalidArgument) << s.status().ToString();
+    EXPECT_NE(s.status().message().find("gallery 'zz'"), std::string::npos) << s.status().ToString();
+    EXPECT_NE(s.status().message().find("'PQ64x4fs'"), std::string::npos) << s.status().ToString();
+  }
+  EXPECT_EQ(FilesOf(d.store() + "/index"), before);
+  auto store = OpenOrDie(d.store(), IvfOptions());
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->open_stats().index_rebuilt.empty()) << store->open_stats().index_rebuilt;
+  EXPECT_EQ(store->open_stats().templates_from_index, 1201);
+  EXPECT_EQ(Best(*store, 611), "s611");
+}
+
+// A new store is not created under a spec that does not parse.
+TEST(PersistedIndex, ABadSpecCreatesNoStore) {
+  ScratchDir d;
+  auto made = Store::Open(d.store(), IvfOptions("IVF8,Bogus"));
+  EXPECT_EQ(made.status().code(), Code::kInvalidArgument) << made.status().ToString();
+  EXPECT_NE(made.status().message().find("'Bogus'"), std::string::npos) << made.status().ToString();
+  EXPECT_FALSE(fs::exists(d.store()));
+}
+
+// A gallery bound to its model by its first enrollment refuses a spec that
+// does not fit the model's dimension before it stores anything (the store
+// opened under it: it had no bound gallery to check it against).
+TEST(PersistedIndex, AFirstEnrollmentRefusesASpecTheModelCannotTake) {
+  ScratchDir d;
+  {
+    auto store = OpenOrDie(d.store(), IvfOptions("IVF8,PQ256x4fs,TrainAt1000"));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+    const Status s = store->Enroll("licences", std::vector<EnrollRequest>{Subject(1)});
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("'PQ256x4fs'"), std::string::npos) << s.ToString();
+    auto g = store->GetGallery("licences");
+    ASSERT_TRUE(g.ok());
+    EXPECT_EQ(g->templates, 0);
+    EXPECT_EQ(g->subjects, 0);
+    EXPECT_TRUE(g->model_id.empty()) << g->model_id;  // not bound either
+  }
+  auto store = OpenOrDie(d.store(), IvfOptions());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetGallery("licences")->subjects, 0);
+  ASSERT_TRUE(store->Enroll("licences", std::vector<EnrollRequest>{Subject(1)}).ok());
+  EXPECT_EQ(Best(*store, 1), "s1");
 }
 
 }  // namespace

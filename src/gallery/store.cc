@@ -520,6 +520,12 @@ Status StoreImpl::LoadTemplates(std::map<uint32_t, uint64_t>& seg_ends) {
   // (only what they lack is decrypted below), or a new one filled from the
   // segments (persisted_index.h).
   std::vector<gallery::GalleryIndex> opened(galleries_.size());
+  // A spec one gallery cannot take is refused before any gallery's files change.
+  for (const auto& [name, g] : galleries_) {
+    if (g.info.dim <= 0) continue;
+    CANDOR_RETURN_IF_ERROR(gallery::CheckIndexSpec(options_.index_spec, g.info.dim)
+                               .WithContext("the index of gallery '" + name + "'"));
+  }
   size_t i = 0;
   int64_t min_id = std::numeric_limits<int64_t>::max();
   for (auto& [name, g] : galleries_) {
@@ -827,6 +833,9 @@ Status StoreImpl::Upgrade() {
 Status StoreImpl::Init() {
   const auto t0 = std::chrono::steady_clock::now();
   CANDOR_RETURN_IF_ERROR(gallery::InitCrypto());
+  // Before anything on disk is made or touched (each gallery's dimension is
+  // checked before any index is opened: LoadTemplates).
+  CANDOR_RETURN_IF_ERROR(gallery::CheckIndexSpec(options_.index_spec, 0));
   std::error_code ec;
   const bool exists = fs::exists(dir_ + "/store.db", ec);
   if (!exists) {
@@ -999,6 +1008,11 @@ Status StoreImpl::Enroll(const std::string& gallery_name, std::span<const Enroll
   GalleryInfo binding = g->info;
   std::vector<PreparedSubject> prepared(requests.size());
   CANDOR_RETURN_IF_ERROR(PrepareEnroll(*g, requests, binding, prepared));
+  if (!g->index && binding.dim > 0) {
+    // The batch binds the model: its index is built after the commit, so the
+    // spec must fit the model's dimension before anything is stored.
+    CANDOR_RETURN_IF_ERROR(gallery::CheckIndexSpec(options_.index_spec, binding.dim));
+  }
 
   // 1. Seal and append every record; one fsync for the whole batch.
   int64_t subject_row = next_subject_row_, template_id = next_template_id_;
