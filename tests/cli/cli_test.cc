@@ -1263,4 +1263,40 @@ TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   EXPECT_GE(searches, 5);  // the refused identify, the identify, two verifies, the blank
 }
 
+
+// --index: a spec that does not parse is refused (exit 2, the bad part named)
+// before the store's metadata is opened, by `gallery create` and `gallery
+// retune` alike (only the audit log records the refusal).
+TEST_F(CliTest, ABadIndexSpecIsRefusedBeforeTheStoreIsTouched) {
+  const fs::path s = scratch();
+  const fs::path store = s / "store", key = s / "store.key";
+  auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
+  CliRun r = C({"gallery", "keygen", "--out", key.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  const std::vector<std::string> create = {"gallery", "create", "--name", "g", "--description",
+                                           "cli test", "--legal-basis", "consent", "--retention",
+                                           "P1Y", "--search-basis", "warrant", "--as", "admin"};
+  std::vector<std::string> bad = create;
+  bad.insert(bad.end(), {"--index", "IVF8,PQ16x4fs,Bogus"});
+  const auto metadata = [&] {
+    auto sha = candor::Sha256File(store / "store.db");
+    return sha.ok() ? candor::HexDigest(*sha) : sha.status().ToString();
+  };
+  std::string before = metadata();
+  r = C(bad);
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("'Bogus'"), std::string::npos) << Describe(r);
+  EXPECT_EQ(metadata(), before);
+  ASSERT_EQ((r = C(create)).exit_code, 0) << Describe(r);
+  before = metadata();
+  r = C({"gallery", "retune", "g", "--as", "admin", "--index", "Retrain1"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("'Retrain1'"), std::string::npos) << Describe(r);
+  EXPECT_EQ(metadata(), before);
+  r = C({"--json", "gallery", "show", "g"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("name", ""), "g") << Describe(r);
+}
+
 }  // namespace
