@@ -166,6 +166,14 @@ std::vector<json> AuditEntries(const fs::path& log) {
 class CliTest : public ::testing::Test {
  protected:
   fs::path scratch() const { return tmp_.path(); }
+  // The store key scratch/store.key (`gallery keygen`) and the store
+  // scratch/store with its first admin, "admin" (`account bootstrap`).
+  void KeyAndAdmin() const {
+    CliRun r = InStore(scratch(), {"gallery", "keygen", "--out", (scratch() / "store.key").string()});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    r = InStore(scratch(), {"account", "bootstrap", "--username", "admin"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  }
   TempDir tmp_;
 };
 
@@ -767,7 +775,7 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
   CANDOR_REQUIRE_DATA(data);
   CANDOR_REQUIRE_MODEL("mobilefacenet.onnx");
   const fs::path s = scratch();
-  const fs::path store = s / "store", key = s / "store.key", in = s / "in";
+  const fs::path store = s / "store", in = s / "in";
   auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
   // 20 identities, first image enrolled; the second image of the first three searched.
   const fs::path lfw = data / "faces" / "lfw";
@@ -782,9 +790,8 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
     if (probes.size() < 3) probes.push_back(imgs[1]);
     ids.push_back(p.filename().string());
   }
-  CliRun r = C({"gallery", "keygen", "--out", key.string()});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_NO_FATAL_FAILURE(KeyAndAdmin());
+  CliRun r;
   for (const char* who : {"enroller", "investigator", "supervisor", "examiner"}) {
     r = C({"account", "create", "--as", "admin", "--username", std::string(who).substr(0, 3),
            "--role", who, "--training-expires", "2099-12-31"});
@@ -880,12 +887,10 @@ TEST_F(CliTest, GalleryCalibrationCountsTheStoresReviewedSearches) {
 // both exit 6 (DATA_LOSS) naming the entry and byte offset where the chain breaks.
 TEST_F(CliTest, AuditVerifyDetectsTampering) {
   const fs::path s = scratch();
-  const fs::path store = s / "store", key = s / "store.key";
+  const fs::path store = s / "store";
   auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
-  CliRun r = C({"gallery", "keygen", "--out", key.string()});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  r = C({"account", "bootstrap", "--username", "admin"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  ASSERT_NO_FATAL_FAILURE(KeyAndAdmin());
+  CliRun r;
   for (const char* u : {"alice", "bob", "carol"}) {
     ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", u, "--role",
                       "investigator", "--training-expires", "2099-12-31"}))
@@ -1083,11 +1088,10 @@ TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   const fs::path fvc = data / "fingerprints" / "fvc2002-db1-b";
   if (!fs::exists(fvc / "101_1.tif")) GTEST_SKIP() << "no FVC2002 DB1-B prints under " << fvc;
   const fs::path s = scratch();
-  const fs::path store = s / "store", key = s / "store.key";
+  const fs::path store = s / "store";
   auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
-  CliRun r = C({"gallery", "keygen", "--out", key.string()});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_NO_FATAL_FAILURE(KeyAndAdmin());
+  CliRun r;
   ASSERT_EQ((r = C({"account", "create", "--as", "admin", "--username", "enr", "--role",
                     "enroller", "--training-expires", "2099-12-31"}))
                 .exit_code,
@@ -1263,17 +1267,15 @@ TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   EXPECT_GE(searches, 5);  // the refused identify, the identify, two verifies, the blank
 }
 
-
 // --index: a spec that does not parse is refused (exit 2, the bad part named)
 // before the store's metadata is opened, by `gallery create` and `gallery
 // retune` alike (only the audit log records the refusal).
 TEST_F(CliTest, ABadIndexSpecIsRefusedBeforeTheStoreIsTouched) {
   const fs::path s = scratch();
-  const fs::path store = s / "store", key = s / "store.key";
+  const fs::path store = s / "store";
   auto C = [&](const std::vector<std::string>& args) { return InStore(s, args); };
-  CliRun r = C({"gallery", "keygen", "--out", key.string()});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  ASSERT_EQ((r = C({"account", "bootstrap", "--username", "admin"})).exit_code, 0) << Describe(r);
+  ASSERT_NO_FATAL_FAILURE(KeyAndAdmin());
+  CliRun r;
   const std::vector<std::string> create = {"gallery", "create", "--name", "g", "--description",
                                            "cli test", "--legal-basis", "consent", "--retention",
                                            "P1Y", "--search-basis", "warrant", "--as", "admin"};
