@@ -240,6 +240,9 @@ struct StoreOptions {
   // memory. "IVF...,PQ...x4fs..." / "Auto": kept on disk in DIR/index/<gallery>
   // (built once, reopened by mmap; a writer rebuilds it when the spec changes).
   // "Flat,int8" / "Flat,fp32": in memory; a writer removes any index files.
+  // A spec that does not parse, or that a gallery's dimension cannot take:
+  // INVALID_ARGUMENT naming the bad part, from Open (or from the Enroll that
+  // binds a gallery's model) before anything on disk is made or changed.
   std::string index_spec;
   uint64_t max_segment_bytes = 1ull << 30;
   bool check_metadata = true;         // PRAGMA quick_check at open
