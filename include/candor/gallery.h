@@ -89,9 +89,13 @@ struct GalleryInfo {
   Sha256Bytes model_sha256{};
   int dim = 0;
   // How a subject with several templates is scored (candor/subject_score.h):
-  // "max" (default) or "centroid"; face galleries only. Set at creation or by
-  // Store::SetSubjectScore; kept with the gallery.
-  std::string subject_score = kSubjectScoreMax;
+  // "max" or "centroid" (face galleries only). Empty at creation = the
+  // modality's default for a new gallery (DefaultSubjectScore: "centroid" for
+  // faces, "max" for fingers), resolved once by CreateGallery and recorded
+  // with the gallery; changed later by Store::SetSubjectScore. Never empty on
+  // a gallery the store returns; a gallery stored without a recorded rule
+  // (created before the default changed) reads as "max".
+  std::string subject_score;
   // Filled by the store on read.
   int64_t subjects = 0;
   int64_t templates = 0;
@@ -103,8 +107,19 @@ struct GalleryInfo {
   RecallReport index_recall;
 };
 
-// INVALID_ARGUMENT naming the first bad field, or OK.
+// INVALID_ARGUMENT naming the first bad field, or OK. An empty subject_score
+// is valid (the modality's default).
 Status ValidateGalleryInfo(const GalleryInfo& info);
+
+// The subject_score rule a new gallery of `modality` gets when its creator
+// leaves GalleryInfo::subject_score empty: "centroid" for faces (it measured
+// better on every LFW row and every model: docs/ACCURACY.md "Several
+// templates per subject as a gallery setting"), "max" for fingers (which fuse
+// by their own rule). Galleries that already exist keep their rule.
+const char* DefaultSubjectScore(std::string_view modality);
+
+// `info` with an empty subject_score replaced by DefaultSubjectScore(modality).
+GalleryInfo WithDefaultSubjectScore(GalleryInfo info);
 
 // Subject ids: 1-128 characters of [A-Za-z0-9._:@-], the first a letter or
 // digit (safe in a URL path segment, a file name and a CSV field without

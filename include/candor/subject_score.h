@@ -2,8 +2,10 @@
 //
 // How a face gallery scores a subject that holds several templates (a gallery
 // setting, GalleryInfo::subject_score; docs/STORE.md, docs/EVALUATION.md):
-//  - "max" (the default): the best cosine over the subject's templates.
-//  - "centroid": the cosine with the subject's centroid, the L2-normalised
+//  - "max": the best cosine over the subject's templates (the rule of galleries
+//    created before "centroid" became the face default, and of finger galleries).
+//  - "centroid" (the default for new face galleries, DefaultSubjectScore in
+//    candor/gallery.h): the cosine with the subject's centroid, the L2-normalised
 //    mean of its unit-norm templates (a subject with one template scores that
 //    template). One score per subject whatever its number of photos, so a
 //    subject enrolled five times does not get five chances to match a stranger

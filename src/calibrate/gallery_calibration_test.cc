@@ -136,6 +136,8 @@ TEST_F(GalleryCalibrationTest, PredictsFpirOfNeverEnrolledProbesWithinIntervals)
 // prediction agrees with never-enrolled probes searched through that Identify;
 // the same templates scored by max need (and get) a higher threshold.
 TEST_F(GalleryCalibrationTest, CentroidGalleryIsCalibratedOnTheScoresItsSearchesGive) {
+  // Calibrated first under max (explicitly: new face galleries default to centroid).
+  ASSERT_TRUE(store_->SetSubjectScore("g", kSubjectScoreMax).ok());
   std::vector<EnrollRequest> rs;
   for (int i = 0; i < 400; ++i) {
     const Template face = RandomTemplate(70000 + i);
@@ -263,8 +265,10 @@ TEST_F(GalleryCalibrationTest, StoredDocumentRoundTripsAndIsIntegrityChecked) {
   // A body changed outside Candor fails its row MAC.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_.store() + "/store.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE gallery_calibrations SET body = replace(body, "
-                             "'\"policy\": \"pooled\"', '\"policy\": \"worst-group\"')",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE gallery_calibrations SET body = replace(body, "
+                         "'\"policy\": \"pooled\"', '\"policy\": \"worst-group\"') "
+                         "WHERE kind = 'calibration'",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   EXPECT_EQ(sqlite3_changes(db), 1);

@@ -3,6 +3,8 @@
 // candor gallery create|list|show|set|retune|keygen|import: manage galleries in a store.
 //   create --as ADMIN --name G --description TEXT --legal-basis TEXT --retention P10Y
 //          --search-basis warrant [--search-basis ...]   (creates the store if missing)
+//          [--modality face|finger] [--subject-score centroid|max] (default: centroid
+//          for faces, max for fingers; GalleryInfo::subject_score)
 //          admin only, as the server's; audited ("gallery.create", refusals too)
 //   list                      every gallery with its counts
 //   show G                    one gallery's metadata
@@ -118,7 +120,11 @@ Status Run(const Args& a, const GlobalOptions& global) {
       CANDOR_RETURN_IF_ERROR(store->CreateGallery(a.info));
       return store->GetGallery(a.info.name);
     }();
-    CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.info.name, created.status(), ""));
+    // Like the API's, the audit entry names the rule a face gallery was created with.
+    const std::string detail = created.ok() && created->modality == kFaceModality
+                                   ? "subject_score=" + created->subject_score
+                                   : "";
+    CANDOR_RETURN_IF_ERROR(AuditAction(gate, action, a.info.name, created.status(), detail));
     PrintGallery(*created, global.json);
     return OkStatus();
   }
@@ -196,8 +202,9 @@ const bool kRegistered = RegisterCommand(
            ->check(CLI::IsMember({"face", "finger"}));
        a->create
            ->add_option("--subject-score", a->info.subject_score,
-                        "How a subject with several templates is scored: 'max' (best template, "
-                        "default) or 'centroid' (their normalised mean; docs/ACCURACY.md)")
+                        "How a subject with several templates is scored: 'centroid' (their "
+                        "normalised mean; the default for faces, docs/ACCURACY.md) or 'max' "
+                        "(best template); fingers use max")
            ->check(CLI::IsMember({kSubjectScoreMax, kSubjectScoreCentroid}));
        a->create
            ->add_option("--search-basis", a->info.allowed_search_bases,

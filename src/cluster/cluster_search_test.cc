@@ -92,7 +92,9 @@ TEST_F(ClusterTest, ASearchThresholdedByItsGalleryIsOneRequestPerShardAndEqualsO
 // template the same id, so a template id a search returned (the sealed search
 // record keeps it) names the same photo whichever replica is asked later.
 TEST_F(ClusterTest, TemplateIdsAreTheSameOnEveryReplicaAndAfterARebuild) {
-  ASSERT_TRUE(front_->CreateGallery(Info()).ok());
+  // Max: the search's template id is the matched template (under centroid it
+  // names the subject's first photo).
+  ASSERT_TRUE(front_->CreateGallery(MaxInfo()).ok());
   auto photo = [](int i, int t) {
     const std::string s = "photo " + std::to_string(i) + "/" + std::to_string(t);
     return std::vector<uint8_t>(s.begin(), s.end());
@@ -243,6 +245,58 @@ TEST_F(ClusterTest, CentroidSubjectScoreIsSetOnEveryShardAndMergesExactly) {
 
   EXPECT_EQ(front_->SetSubjectScore(kGallery, "mean").code(), Code::kInvalidArgument);
   EXPECT_EQ(front_->SetSubjectScore("nowhere", kSubjectScoreMax).code(), Code::kNotFound);
+}
+
+// A gallery created on the cluster without a rule gets the face default,
+// "centroid", on every replica of every shard (the front resolves it once and
+// logs it); one created with "max" keeps max everywhere, and a replica rebuilt
+// from the log ends with the same rules.
+TEST_F(ClusterTest, NewGalleriesGetTheCentroidDefaultOnEveryShardAndAnExplicitMaxIsKept) {
+  GalleryInfo g = Info();
+  ASSERT_TRUE(g.subject_score.empty());
+  ASSERT_TRUE(front_->CreateGallery(g).ok());
+  GalleryInfo m = Info();
+  m.name = "bookings";
+  m.subject_score = kSubjectScoreMax;
+  ASSERT_TRUE(front_->CreateGallery(m).ok());
+  EXPECT_EQ(front_->GetGallery(kGallery)->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(front_->GetGallery("bookings")->subject_score, kSubjectScoreMax);
+  auto rules_on = [&](ShardReplica& r) {
+    std::string rules;
+    for (const std::string& name : {std::string(kGallery), std::string("bookings")}) {
+      auto info = r.store().GetGallery(name);
+      rules += (info.ok() ? info->subject_score : info.status().ToString()) + ";";
+    }
+    return rules;
+  };
+  const std::string want = std::string(kSubjectScoreCentroid) + ";" + kSubjectScoreMax + ";";
+  for (int s = 0; s < kShards; ++s) {
+    for (int r = 0; r < kReplicas; ++r) {
+      for (int t = 0; t < 1000 && rules_on(*Replica(s, r)) != want; ++t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      EXPECT_EQ(rules_on(*Replica(s, r)), want) << "shard " << s << " replica " << r;
+    }
+  }
+  // Scored as the single node scores a centroid gallery.
+  GalleryInfo c = Info();
+  c.subject_score = kSubjectScoreCentroid;
+  ASSERT_TRUE(single_->CreateGallery(c).ok());
+  EnrollBoth(0, 30);  // every third subject holds two templates
+  for (int q = 0; q < 6; ++q) {
+    const Template probe = Probe(q * 3, 0.3f);
+    auto cr = front_->Identify(kGallery, probe, Params(5));
+    auto sr = single_->Identify(kGallery, probe, Params(5));
+    ASSERT_TRUE(cr.ok() && sr.ok()) << cr.status().ToString() << sr.status().ToString();
+    ExpectSameResult(*cr, *sr, "probe " + std::to_string(q));
+  }
+  Replica(1, 0).reset();
+  StartReplica(1, 0, /*rebuild=*/true, dir_.path() + "/rebuilt-1-0");
+  for (int t = 0; t < 1000 && !Replica(1, 0)->caught_up(); ++t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(Replica(1, 0)->caught_up());
+  EXPECT_EQ(rules_on(*Replica(1, 0)), want);
 }
 
 TEST_F(ClusterTest, FingerprintGalleriesAreRefusedClearly) {

@@ -209,9 +209,12 @@ Status FirstFailure(const std::vector<StatusOr<Json>>& rs, const std::string& wh
   return OkStatus();
 }
 
-Status ClusterStore::CreateGallery(const GalleryInfo& info) {
-  CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(info));
-  if (info.modality != kFaceModality) return UnimplementedError(kNoFingers);
+Status ClusterStore::CreateGallery(const GalleryInfo& requested) {
+  CANDOR_RETURN_IF_ERROR(ValidateGalleryInfo(requested));
+  if (requested.modality != kFaceModality) return UnimplementedError(kNoFingers);
+  // The default rule is resolved here, once: every shard's log gets the same
+  // explicit rule, whatever build each shard runs.
+  const GalleryInfo info = WithDefaultSubjectScore(requested);
   const std::string gtok = cluster::GalleryToken(bus_, info.name);
   const Json body = {{"gallery", info.name}, {"info", cluster::ToJson(info)}};
   for (int s = 0; s < o_.shards; ++s) {

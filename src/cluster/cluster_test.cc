@@ -235,8 +235,9 @@ TEST_F(ClusterTest, ASearchWithoutAReplicaOfEveryShardFailsUnavailableNeverParti
 }
 
 TEST_F(ClusterTest, TemplatesAddedToAnEnrolledSubjectAndReferencesThatDieWithIt) {
-  ASSERT_TRUE(front_->CreateGallery(Info()).ok());
-  ASSERT_TRUE(single_->CreateGallery(Info()).ok());
+  // Max: the added template, searched, scores 1 against its subject.
+  ASSERT_TRUE(front_->CreateGallery(MaxInfo()).ok());
+  ASSERT_TRUE(single_->CreateGallery(MaxInfo()).ok());
   EnrollBoth(0, 60);
   const std::string id = Subject(5).subject_id;  // one template
   auto ref = front_->SubjectRef(kGallery, id);

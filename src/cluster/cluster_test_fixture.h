@@ -44,6 +44,14 @@ inline GalleryInfo Info() {
   return g;
 }
 
+// Info() scored by the best template, for tests whose probe is one of a
+// subject's templates and whose candidate names that template.
+inline GalleryInfo MaxInfo() {
+  GalleryInfo g = Info();
+  g.subject_score = kSubjectScoreMax;
+  return g;
+}
+
 inline EnrollRequest Subject(int i) {
   EnrollRequest r;
   r.subject_id = "person-" + std::to_string(i);

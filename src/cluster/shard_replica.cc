@@ -360,6 +360,7 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
   std::string put_gallery;
   std::vector<EnrollRequest> puts;
   uint64_t last = applied_.load();
+  bool reached_end = false;  // the batch ends at the log's end
   std::vector<natsMsg*> done;
   for (int i = 0; i < list.Count; ++i) {
     natsMsg* m = list.Msgs[i];
@@ -439,7 +440,7 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
                     o_.replica, seq, e.what());
     }
     last = seq;
-    if (pending == 0 && i + 1 == list.Count) caught_up_ = true;
+    if (pending == 0 && i + 1 == list.Count) reached_end = true;
   }
   CANDOR_RETURN_IF_ERROR(FlushPuts(put_gallery, puts));
   CANDOR_RETURN_IF_ERROR(PersistApplied(last));
@@ -447,6 +448,9 @@ Status ShardReplicaImpl::ApplyBatch(natsMsgList& list) {
     std::lock_guard<std::mutex> lock(mu_);
     applied_ = last;
   }
+  // Caught up only once the batch's enrollments are in the store: a read
+  // between the last entry and FlushPuts saw a store without them.
+  if (reached_end) caught_up_ = true;
   cv_.notify_all();
   for (natsMsg* m : done) natsMsg_Ack(m, nullptr);
   return OkStatus();

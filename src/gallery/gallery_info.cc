@@ -45,6 +45,15 @@ Status ValidateSubjectId(std::string_view id) {
   return OkStatus();
 }
 
+const char* DefaultSubjectScore(std::string_view modality) {
+  return modality == kFingerModality ? kSubjectScoreMax : kSubjectScoreCentroid;
+}
+
+GalleryInfo WithDefaultSubjectScore(GalleryInfo info) {
+  if (info.subject_score.empty()) info.subject_score = DefaultSubjectScore(info.modality);
+  return info;
+}
+
 Status ValidateGalleryInfo(const GalleryInfo& info) {
   static const std::regex kName("[A-Za-z0-9._-]{1,64}");
   static const std::regex kRetention("P[1-9][0-9]{0,3}[DMY]|indefinite");
@@ -57,8 +66,9 @@ Status ValidateGalleryInfo(const GalleryInfo& info) {
     return InvalidArgumentError("gallery modality '" + info.modality +
                                 "' must be 'face' or 'finger'");
   }
-  CANDOR_RETURN_IF_ERROR(ValidateSubjectScore(info.subject_score));
-  if (info.modality == kFingerModality && info.subject_score != kSubjectScoreMax) {
+  if (!info.subject_score.empty()) CANDOR_RETURN_IF_ERROR(ValidateSubjectScore(info.subject_score));
+  if (info.modality == kFingerModality && !info.subject_score.empty() &&
+      info.subject_score != kSubjectScoreMax) {
     return InvalidArgumentError("a finger gallery fuses fingers by their mean; subject_score "
                                 "applies to face galleries only");
   }

@@ -66,8 +66,12 @@ std::string NowUtc() {
 }
 
 // A gallery's settings, kept as its "settings" document (one line
-// "subject_score=<rule>"); absent = the defaults.
+// "subject_score=<rule>"). Every gallery created since the face default became
+// "centroid" has one (CreateGallery records its resolved rule); absent = a
+// gallery from before, which keeps "max" (kLegacySubjectScore): its stored
+// in-gallery calibration was made under max.
 constexpr char kSettingsDocument[] = "settings";
+constexpr const char* kLegacySubjectScore = kSubjectScoreMax;
 std::string SettingsBody(const std::string& rule) { return "subject_score=" + rule + "\n"; }
 StatusOr<std::string> ParseSettingsBody(const std::string& body) {
   constexpr std::string_view kKey = "subject_score=";
@@ -480,6 +484,7 @@ Status StoreImpl::LoadGalleries() {
     g.info.dim = static_cast<int>(q.Int(8));
     g.info.created_at = q.Text(9);
     g.info.subjects = q.Int(10);
+    g.info.subject_score = kLegacySubjectScore;  // LoadSettings reads the recorded rule
     if (g.info.model_id == kFingerModelId) {
       g.info.modality = kFingerModality;
       g.fingers = std::make_unique<finger::FingerIndex>();
@@ -910,7 +915,7 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
     return AlreadyExistsError("gallery '" + info.name + "' already exists");
   }
   GalleryState g;
-  g.info = info;
+  g.info = WithDefaultSubjectScore(info);  // resolved once, recorded below
   g.info.subjects = g.info.templates = 0;
   g.info.created_at = NowUtc();
   if (g.is_finger()) {
@@ -940,8 +945,10 @@ Status StoreImpl::CreateGallery(const GalleryInfo& info) {
       s = up->Run();
     }
   }
-  if (s.ok() && g.info.subject_score != kSubjectScoreMax) {
-    s = PutDocumentRow(g.row, kSettingsDocument, SettingsBody(g.info.subject_score));
+  // The rule is recorded whatever it is, in the same transaction as the
+  // gallery: a gallery without a settings document reads as "max".
+  if (s.ok()) s = PutDocumentRow(g.row, kSettingsDocument, SettingsBody(g.info.subject_score));
+  if (s.ok() && g.info.subject_score == kSubjectScoreCentroid) {
     g.centroids = std::make_unique<gallery::SubjectCentroids>();
   }
   if (s.ok() && g.info.dim > 0) {
@@ -1803,7 +1810,13 @@ Status StoreImpl::LoadSettings() {
     CANDOR_ASSIGN_OR_RETURN(g.info.subject_score, ParseSettingsBody(d->body));
     if (g.info.subject_score == kSubjectScoreCentroid) {
       g.centroids = std::make_unique<gallery::SubjectCentroids>();
-      CANDOR_RETURN_IF_ERROR(LoadCentroids(g).WithContext("gallery '" + name + "' centroids"));
+      // Every subject holds at least one template (Enroll needs one, deletion
+      // takes the subject whole): as many templates as subjects means none
+      // holds two, and the scan for them is skipped (a gallery of one photo a
+      // subject opens as fast as under "max").
+      if (g.info.templates > g.info.subjects) {
+        CANDOR_RETURN_IF_ERROR(LoadCentroids(g).WithContext("gallery '" + name + "' centroids"));
+      }
     }
   }
   return OkStatus();
@@ -1864,6 +1877,10 @@ Status StoreImpl::RefreshCentroid(GalleryState& g, int64_t srow) {
 Status StoreImpl::RefreshCentroids(GalleryState& g, const std::vector<PreparedSubject>& prepared) {
   if (!g.centroids) return OkStatus();
   for (const PreparedSubject& p : prepared) {
+    // A new subject with one template has no centroid (the template index
+    // scores it): nothing to read back, which keeps bulk imports of one photo
+    // a subject as fast as under "max".
+    if (p.is_new && p.template_ids.size() == 1) continue;
     if (Status s = RefreshCentroid(g, p.subject_row); !s.ok()) {
       return InternalError("enrollment is durable but its subject's centroid was not updated: " +
                            s.ToString() + " (reopen the store to rebuild)");
@@ -2075,7 +2092,9 @@ StatusOr<IdentifyResult> StoreImpl::Identify(const std::string& gallery, const T
     }
     want *= 4;
   }
-  if (g->centroids) return MergeCentroidHits(*g, p, params, std::move(out));
+  if (g->centroids && g->centroids->size() > 0) {
+    return MergeCentroidHits(*g, p, params, std::move(out));
+  }
   out.no_candidate_above_threshold = out.candidates.empty();
   return out;
 }

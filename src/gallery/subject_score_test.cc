@@ -3,7 +3,9 @@
 // How a gallery scores a subject with several templates (candor/
 // subject_score.h): the rule itself, and the store's "centroid" galleries
 // (Identify, Verify, enrolment, appending, deletion, the setting kept across
-// reopen and changed by SetSubjectScore).
+// reopen and changed by SetSubjectScore); new face galleries default to
+// "centroid", finger galleries to "max", and a gallery stored without a
+// recorded rule (by an older build) keeps "max" and its scores.
 
 #include <gtest/gtest.h>
 
@@ -11,6 +13,7 @@
 
 #include "candor/gallery.h"
 #include "candor/subject_score.h"
+#include "common/sqlite.h"
 #include "gallery/test_util.h"
 
 namespace candor {
@@ -162,7 +165,9 @@ TEST(SubjectScore, CentroidGalleryScoresTwoTemplatesByTheirMeanAcrossReopen) {
 TEST(SubjectScore, AppendingAndDeletingKeepTheCentroidsCurrent) {
   ScratchDir dir;
   auto store = OpenOrDie(dir.store());
-  ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+  GalleryInfo g = TestGallery();
+  g.subject_score = kSubjectScoreMax;  // switched below: SetSubjectScore builds the centroids
+  ASSERT_TRUE(store->CreateGallery(g).ok());
   ASSERT_TRUE(store->SetSubjectScore("licences", kSubjectScoreCentroid).ok());
   const std::vector<float> a = RandomTemplate(31).values;
   const std::vector<float> b = OrthogonalTo(a, RandomTemplate(32).values);
@@ -202,13 +207,161 @@ TEST(SubjectScore, BadSettingsAreRefused) {
   ASSERT_TRUE(store->CreateGallery(f).ok());
   EXPECT_EQ(store->SetSubjectScore("prints", kSubjectScoreCentroid).code(),
             Code::kFailedPrecondition);
-  ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+  GalleryInfo m = TestGallery();
+  m.subject_score = kSubjectScoreMax;  // so that a write of "centroid" would show
+  ASSERT_TRUE(store->CreateGallery(m).ok());
   EXPECT_EQ(store->SetSubjectScore("licences", "mean").code(), Code::kInvalidArgument);
   EXPECT_EQ(store->SetSubjectScore("nope", kSubjectScoreCentroid).code(), Code::kNotFound);
   // The settings document is the store's own.
   EXPECT_EQ(store->PutGalleryDocument("licences", "settings", "subject_score=centroid\n").code(),
             Code::kInvalidArgument);
   EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreMax);
+}
+
+// A two-template subject "two" ({a, b}, orthogonal) and a one-template "one".
+struct TwoAndOne {
+  std::vector<float> a = RandomTemplate(61).values;
+  std::vector<float> b = OrthogonalTo(a, RandomTemplate(62).values);
+  std::vector<float> c = RandomTemplate(63).values;
+  std::vector<EnrollRequest> Batch() const {
+    return {SubjectWith("two", {a, b}, 600), SubjectWith("one", {c}, 700)};
+  }
+};
+
+// The library's default (GalleryInfo::subject_score left empty): "centroid"
+// for a new face gallery, recorded so that it holds across reopen; "max" for
+// a finger gallery; an explicit "max" is kept.
+TEST(SubjectScore, NewFaceGalleriesDefaultToCentroidFingersToMaxAnExplicitMaxIsKept) {
+  EXPECT_STREQ(DefaultSubjectScore(kFaceModality), kSubjectScoreCentroid);
+  EXPECT_STREQ(DefaultSubjectScore(kFingerModality), kSubjectScoreMax);
+  GalleryInfo unset = TestGallery();
+  ASSERT_TRUE(unset.subject_score.empty());
+  EXPECT_TRUE(ValidateGalleryInfo(unset).ok());
+  EXPECT_EQ(WithDefaultSubjectScore(unset).subject_score, kSubjectScoreCentroid);
+  unset.subject_score = kSubjectScoreMax;
+  EXPECT_EQ(WithDefaultSubjectScore(unset).subject_score, kSubjectScoreMax);
+
+  ScratchDir dir;
+  const TwoAndOne s;
+  {
+    auto store = OpenOrDie(dir.store());
+    ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+    GalleryInfo m = TestGallery("bookings");
+    m.subject_score = kSubjectScoreMax;
+    ASSERT_TRUE(store->CreateGallery(m).ok());
+    GalleryInfo f = TestGallery("prints");
+    f.modality = kFingerModality;
+    ASSERT_TRUE(store->CreateGallery(f).ok());
+    EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreCentroid);
+    EXPECT_EQ(store->GetGallery("bookings")->subject_score, kSubjectScoreMax);
+    EXPECT_EQ(store->GetGallery("prints")->subject_score, kSubjectScoreMax);
+    ASSERT_TRUE(store->Enroll("licences", s.Batch()).ok());
+    // Scored by the centroid: the probe equal to one template gets 1/sqrt(2), not 1.
+    EXPECT_NEAR(ScoreOf(*store, s.a, "two"), std::sqrt(0.5), 1e-5);
+    EXPECT_NEAR(ScoreOf(*store, s.c, "one"), 1.0, 1e-5);
+  }
+  auto store = OpenOrDie(dir.store());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(store->GetGallery("bookings")->subject_score, kSubjectScoreMax);
+  EXPECT_EQ(store->GetGallery("prints")->subject_score, kSubjectScoreMax);
+  EXPECT_NEAR(ScoreOf(*store, s.a, "two"), std::sqrt(0.5), 1e-5);
+  // Each new gallery records its rule, "max" included.
+  for (const char* name : {"licences", "bookings", "prints"}) {
+    auto doc = store->GetGalleryDocument(name, "settings");
+    ASSERT_TRUE(doc.ok()) << name << ": " << doc.status().ToString();
+    EXPECT_EQ(doc->body, "subject_score=" + store->GetGallery(name)->subject_score + "\n");
+  }
+}
+
+// A default ("centroid") gallery of one photo a subject has no centroid to
+// build at open; a subject that gains a second photo after a reopen is scored
+// by the centroid of both, before and after the next reopen.
+TEST(SubjectScore, OneTemplateSubjectsGetACentroidWhenTheyGainASecondAfterReopen) {
+  ScratchDir dir;
+  const std::vector<float> a = RandomTemplate(91).values;
+  const std::vector<float> b = OrthogonalTo(a, RandomTemplate(92).values);
+  {
+    auto store = OpenOrDie(dir.store());
+    ASSERT_TRUE(store->CreateGallery(TestGallery()).ok());
+    std::vector<EnrollRequest> singles = {SubjectWith("s", {a}, 950)};
+    for (int i = 0; i < 5; ++i) {
+      singles.push_back(
+          SubjectWith("o" + std::to_string(i), {RandomTemplate(93 + i).values}, 960 + 10 * i));
+    }
+    ASSERT_TRUE(store->Enroll("licences", singles).ok());
+  }
+  auto store = OpenOrDie(dir.store());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreCentroid);
+  EXPECT_NEAR(ScoreOf(*store, a, "s"), 1.0, 1e-5);
+  EnrollRequest more = SubjectWith("s", {b}, 990);
+  more.append_to_existing = true;
+  ASSERT_TRUE(store->Enroll("licences", std::vector<EnrollRequest>{more}).ok());
+  EXPECT_NEAR(ScoreOf(*store, a, "s"), std::sqrt(0.5), 1e-5);
+  store.reset();
+  store = OpenOrDie(dir.store());
+  EXPECT_NEAR(ScoreOf(*store, a, "s"), std::sqrt(0.5), 1e-5);
+  EXPECT_NEAR(ScoreOf(*store, Unit(Sum(a, b)), "s", 0.9f), 1.0, 1e-5);
+}
+
+// A gallery an older build wrote has no settings document: it was scored by
+// its best template and its stored calibration was made so. It reads as
+// "max" and scores exactly as before, while a gallery created next to it
+// gets the new default.
+TEST(SubjectScore, AGalleryStoredWithoutASettingsDocumentKeepsMaxAndItsScores) {
+  ScratchDir dir;
+  const TwoAndOne s;
+  const std::vector<float> between = Unit(Sum(s.a, s.b));
+  std::vector<std::vector<float>> probes = {s.a, s.b, between, s.c};
+  for (int i = 0; i < 4; ++i) probes.push_back(RandomTemplate(80 + i).values);
+  std::vector<double> before;
+  double verified = 0;
+  VerifyParams vp;
+  vp.threshold = 0.9f;
+  {
+    auto store = OpenOrDie(dir.store());
+    GalleryInfo g = TestGallery();
+    g.subject_score = kSubjectScoreMax;  // what every face gallery was, before
+    ASSERT_TRUE(store->CreateGallery(g).ok());
+    ASSERT_TRUE(store->Enroll("licences", s.Batch()).ok());
+    for (const auto& p : probes) before.push_back(ScoreOf(*store, p, "two"));
+    auto v = store->Verify("licences", "two", ProbeOf(s.a), vp);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    verified = v->score;
+  }
+  EXPECT_NEAR(before[0], 1.0, 1e-5);  // max: the probe equal to a template
+  {
+    // Older builds wrote no settings document for a "max" gallery.
+    auto db = sqlite::Db::Open(dir.store() + "/store.db", {.create = false});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("DELETE FROM gallery_calibrations WHERE kind = 'settings'").ok());
+    ASSERT_EQ((*db)->Changes(), 1);
+  }
+  auto store = OpenOrDie(dir.store());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetGalleryDocument("licences", "settings").status().code(), Code::kNotFound);
+  EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreMax);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    EXPECT_DOUBLE_EQ(ScoreOf(*store, probes[i], "two"), before[i]) << "probe " << i;
+  }
+  auto v = store->Verify("licences", "two", ProbeOf(s.a), vp);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_DOUBLE_EQ(v->score, verified);
+  EXPECT_TRUE(v->match);
+  // Appending to it keeps max too.
+  EnrollRequest more = SubjectWith("one", {s.a}, 900);
+  more.append_to_existing = true;
+  ASSERT_TRUE(store->Enroll("licences", std::vector<EnrollRequest>{more}).ok());
+  EXPECT_NEAR(ScoreOf(*store, s.a, "one"), 1.0, 1e-5);
+  // A new gallery beside it gets the new default; the old one stays as it was.
+  ASSERT_TRUE(store->CreateGallery(TestGallery("bookings")).ok());
+  EXPECT_EQ(store->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  store.reset();
+  store = OpenOrDie(dir.store());
+  EXPECT_EQ(store->GetGallery("licences")->subject_score, kSubjectScoreMax);
+  EXPECT_EQ(store->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  EXPECT_DOUBLE_EQ(ScoreOf(*store, probes[2], "two"), before[2]);
 }
 
 }  // namespace

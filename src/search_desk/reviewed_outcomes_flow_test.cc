@@ -200,6 +200,10 @@ TEST_F(ReviewedOutcomesFlowTest, RejectedCandidatesRaiseTheThresholdAndSaySo) {
 // A search made while the gallery scored by another rule says nothing of
 // the scores under the current one: left out and counted.
 TEST_F(ReviewedOutcomesFlowTest, SearchesUnderAnotherScoringRuleAreLeftOut) {
+  // Searched while the gallery scored by max (as every gallery created before
+  // the centroid default), then switched to centroid.
+  ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreMax).ok());
+  ASSERT_TRUE(Recalibrate(/*with_book=*/false).ok());  // the gallery side, under max
   FieldSearches(60, 0);
   ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreCentroid).ok());
   auto r = Recalibrate(true);

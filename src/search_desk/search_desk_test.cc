@@ -228,6 +228,9 @@ TEST_F(SearchDeskTest, TheSealedRecordNamesTheIndexThatAnswered) {
 }
 
 TEST_F(SearchDeskTest, GalleryCalibrationUnderAnotherSubjectScoreIsNotUsed) {
+  // A gallery scored by max (as every gallery created before the centroid
+  // default), calibrated, then switched to centroid.
+  ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreMax).ok());
   auto run = CalibrateAndSave();
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   ASSERT_TRUE(store_->SetSubjectScore("licences", kSubjectScoreCentroid).ok());

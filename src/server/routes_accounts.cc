@@ -199,7 +199,12 @@ ApiResponse HandleCreateGallery(Ctx& c) {
   info.retention_class = (*body)["retention_class"];
   info.allowed_search_bases = (*body)["allowed_search_bases"].get<std::vector<std::string>>();
   info.modality = body->value("modality", std::string(kFaceModality));
-  info.subject_score = body->value("subject_score", std::string(kSubjectScoreMax));
+  // Absent: the modality's default for a new gallery (DefaultSubjectScore:
+  // centroid for faces, max for fingers). Given, it must name a rule.
+  info.subject_score = body->value("subject_score", std::string());
+  if (body->contains("subject_score")) {
+    if (Status s = ValidateSubjectScore(info.subject_score); !s.ok()) return Refuse(c, action, s);
+  }
   // Two periods: `retention_class` (ISO-8601) is how long the gallery's own
   // records are held, kept by the store; `search_retention` is governance's
   // class for how long probes and results of searches in it are kept.
@@ -224,8 +229,11 @@ ApiResponse HandleCreateGallery(Ctx& c) {
     return ErrorResponse(s);
   }
   if (Status s = store.CreateGallery(info); !s.ok()) return ErrorResponse(s);
+  // The audit entry names the rule a face gallery was created with, given or defaulted.
   AuditOk(c, action, info.name,
-          body->contains("subject_score") ? "subject_score=" + info.subject_score : "");
+          info.modality == kFaceModality || body->contains("subject_score")
+              ? "subject_score=" + WithDefaultSubjectScore(info).subject_score
+              : "");
   auto g = store.GetGallery(info.name);
   if (!g.ok()) return ErrorResponse(g.status());
   return JsonResponse(201, GalleryWithPolicy(c, *g));

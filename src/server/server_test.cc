@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -734,9 +735,10 @@ TEST_F(ServerTest, GalleryRetuneIsAdminOnlyAuditedAndRefusedForAnExactGallery) {
 
 // A face gallery's subject_score rule over the API, as `candor gallery
 // create --subject-score` and `gallery set` on the CLI: POST /v1/galleries
-// takes it (validated), GET and the list report it, PATCH changes it (admin
-// only); every change and every refusal is audited, and a refused request
-// changes nothing.
+// takes it (validated; absent, a face gallery gets "centroid" and a finger
+// gallery "max"), GET and the list report it, PATCH changes it (admin only);
+// every change and every refusal is audited, the creation's entry names the
+// rule given or defaulted, and a refused request changes nothing.
 TEST_F(ServerTest, GallerySubjectScoreIsSetValidatedReportedAndAudited) {
   const std::string inv = Person("ivan", "investigator");
   json twos = {{"name", "twos"},
@@ -748,15 +750,19 @@ TEST_F(ServerTest, GallerySubjectScoreIsSetValidatedReportedAndAudited) {
   Reply bad = Post("/v1/galleries", admin_, twos);
   EXPECT_EQ(bad.status, 400) << bad.raw;
   EXPECT_NE(bad.raw.find("centroid"), std::string::npos) << bad.raw;
+  twos["subject_score"] = "";  // given, it must name a rule
+  bad = Post("/v1/galleries", admin_, twos);
+  EXPECT_EQ(bad.status, 400) << bad.raw;
   EXPECT_EQ(Call("GET", "/v1/galleries/twos", admin_).status, 404);
-  twos["subject_score"] = "centroid";
+  twos["subject_score"] = "max";  // an explicit max is kept
   Reply made = Post("/v1/galleries", admin_, twos);
   ASSERT_EQ(made.status, 201) << made.raw;
-  EXPECT_EQ(made.body["subject_score"], "centroid");
-  EXPECT_EQ(Call("GET", "/v1/galleries/twos", inv).body["subject_score"], "centroid");
-  EXPECT_EQ(store_->GetGallery("twos")->subject_score, kSubjectScoreCentroid);
-  Gallery("bookings", {"warrant"});  // the default
-  EXPECT_EQ(Call("GET", "/v1/galleries/bookings", inv).body["subject_score"], "max");
+  EXPECT_EQ(made.body["subject_score"], "max");
+  EXPECT_EQ(Call("GET", "/v1/galleries/twos", inv).body["subject_score"], "max");
+  EXPECT_EQ(store_->GetGallery("twos")->subject_score, kSubjectScoreMax);
+  Gallery("bookings", {"warrant"});  // no rule given: the face default
+  EXPECT_EQ(Call("GET", "/v1/galleries/bookings", inv).body["subject_score"], "centroid");
+  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
   json finger = {{"name", "prints"},
                  {"description", "ten-prints"},
                  {"legal_basis", "statute"},
@@ -769,47 +775,69 @@ TEST_F(ServerTest, GallerySubjectScoreIsSetValidatedReportedAndAudited) {
   Reply prints = Post("/v1/galleries", admin_, finger);
   ASSERT_EQ(prints.status, 201) << prints.raw;
   EXPECT_FALSE(prints.body.contains("subject_score")) << "a finger gallery fuses by its own rule";
+  EXPECT_EQ(store_->GetGallery("prints")->subject_score, kSubjectScoreMax);
   const int64_t created = AuditCount("gallery.create", "allow");
-  EXPECT_EQ(AuditCount("gallery.create", "deny"), 2);
+  EXPECT_EQ(AuditCount("gallery.create", "deny"), 3);
+  {
+    std::map<std::string, std::string> create_detail;
+    auto entries = ReadAuditEntries(gov_->audit_log_path());
+    ASSERT_TRUE(entries.ok());
+    for (const auto& e : *entries) {
+      if (e.action == "gallery.create" && e.decision == "allow") create_detail[e.gallery] = e.reason;
+    }
+    EXPECT_NE(create_detail["twos"].find("subject_score=max"), std::string::npos);
+    EXPECT_NE(create_detail["bookings"].find("subject_score=centroid"), std::string::npos)
+        << "the defaulted rule is audited: " << create_detail["bookings"];
+    EXPECT_EQ(create_detail["prints"].find("subject_score"), std::string::npos);
+  }
 
   auto patch = [&](const std::string& g, const std::string& token, const json& body) {
     return Call("PATCH", "/v1/galleries/" + g, token, body.dump());
   };
-  Reply changed = patch("bookings", admin_, {{"subject_score", "centroid"}});
+  Reply changed = patch("bookings", admin_, {{"subject_score", "max"}});
   ASSERT_EQ(changed.status, 200) << changed.raw;
-  EXPECT_EQ(changed.body["subject_score"], "centroid");
+  EXPECT_EQ(changed.body["subject_score"], "max");
   EXPECT_EQ(changed.body["name"], "bookings");
-  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreMax);
   EXPECT_EQ(AuditCount("gallery.set", "allow"), 1);
   bool detailed = false;
   auto entries = ReadAuditEntries(gov_->audit_log_path());
   ASSERT_TRUE(entries.ok());
   for (const auto& e : *entries) {
     detailed |= e.action == "gallery.set" && e.gallery == "bookings" &&
-                e.reason.find("subject_score=centroid") != std::string::npos;
+                e.reason.find("subject_score=max") != std::string::npos;
   }
   EXPECT_TRUE(detailed) << "the audit entry says what was set";
 
   // Refused, audited, nothing changed.
-  EXPECT_EQ(patch("bookings", inv, {{"subject_score", "max"}}).status, 403);
+  EXPECT_EQ(patch("bookings", inv, {{"subject_score", "centroid"}}).status, 403);
   EXPECT_EQ(patch("bookings", admin_, {{"subject_score", "avg"}}).status, 400);
-  EXPECT_EQ(patch("bookings", admin_, {{"subject_score", "max"}, {"index", "IVF"}}).status, 400);
+  EXPECT_EQ(patch("bookings", admin_, {{"subject_score", "centroid"}, {"index", "IVF"}}).status,
+            400);
   EXPECT_EQ(patch("bookings", admin_, json::object()).status, 400);
   EXPECT_EQ(patch("nowhere", admin_, {{"subject_score", "max"}}).status, 404);
   EXPECT_EQ(patch("prints", admin_, {{"subject_score", "centroid"}}).status, 412);
-  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreCentroid);
+  EXPECT_EQ(store_->GetGallery("bookings")->subject_score, kSubjectScoreMax);
   EXPECT_EQ(AuditCount("gallery.set", "deny"), 6);
   EXPECT_EQ(AuditCount("gallery.set", "allow"), 1);
   EXPECT_EQ(AuditCount("gallery.create", "allow"), created);
 
   // And back: the list reports the rule of each face gallery.
-  ASSERT_EQ(patch("bookings", admin_, {{"subject_score", "max"}}).status, 200);
+  ASSERT_EQ(patch("bookings", admin_, {{"subject_score", "centroid"}}).status, 200);
   Reply list = Call("GET", "/v1/galleries", inv);
   ASSERT_EQ(list.status, 200);
+  int listed = 0;
   for (const auto& g : list.body["galleries"]) {
-    if (g["name"] == "bookings") EXPECT_EQ(g["subject_score"], "max");
-    if (g["name"] == "twos") EXPECT_EQ(g["subject_score"], "centroid");
+    if (g["name"] == "bookings") {
+      EXPECT_EQ(g["subject_score"], "centroid");
+      ++listed;
+    }
+    if (g["name"] == "twos") {
+      EXPECT_EQ(g["subject_score"], "max");
+      ++listed;
+    }
   }
+  EXPECT_EQ(listed, 2);
 }
 
 // POST /v1/galleries takes governance's retention class for the gallery's

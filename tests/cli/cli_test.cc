@@ -485,20 +485,19 @@ TEST_F(CliTest, GalleryEnrollIdentifyVerifyDelete) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("subjects", -1), 8) << Describe(r);
   EXPECT_EQ(r.Json().value("templates", -1), 16) << Describe(r);
-  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
-  // gallery set --subject-score: admin only, audited, kept; back to max for what follows.
-  r = C({"--json", "gallery", "set", "g1", "--subject-score", "centroid", "--as", "enr"});
+  // Created without --subject-score: a new face gallery's default.
+  EXPECT_EQ(r.Json().value("subject_score", ""), "centroid") << Describe(r);
+  // gallery set --subject-score: admin only, audited, kept; max for what follows (its
+  // expectations below are max's: a subject's best photo).
+  r = C({"--json", "gallery", "set", "g1", "--subject-score", "max", "--as", "enr"});
   EXPECT_EQ(r.exit_code, 4) << Describe(r);
   r = C({"--json", "gallery", "set", "g1", "--subject-score", "mean", "--as", "admin"});
   EXPECT_NE(r.exit_code, 0) << Describe(r);
-  r = C({"--json", "gallery", "set", "g1", "--subject-score", "centroid", "--as", "admin"});
-  ASSERT_EQ(r.exit_code, 0) << Describe(r);
-  EXPECT_EQ(r.Json().value("subject_score", ""), "centroid") << Describe(r);
-  r = C({"gallery", "show", "g1"});
-  EXPECT_NE(r.out.find("subject score: centroid"), std::string::npos) << Describe(r);
   r = C({"--json", "gallery", "set", "g1", "--subject-score", "max", "--as", "admin"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  r = C({"gallery", "show", "g1"});
+  EXPECT_NE(r.out.find("subject score: max"), std::string::npos) << Describe(r);
   // gallery retune: admin only, audited; g1 is searched exactly, so there is no setting to
   // tune (the store's RetuneGallery test covers a compressed index), and the refusal says so.
   r = C({"--json", "gallery", "retune", "g1", "--as", "enr"});
@@ -1112,6 +1111,24 @@ TEST_F(CliTest, FingerGalleryEnrollSearchReviewAreGovernedAndAudited) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_EQ(r.Json().value("modality", ""), "face");
   EXPECT_NE(create("odd", "iris").exit_code, 0);
+  // Without --subject-score: the modality's default (centroid for faces, max for fingers),
+  // kept across runs; an explicit max is kept; centroid is refused for fingers.
+  r = C({"--json", "gallery", "show", "faces"});
+  EXPECT_EQ(r.Json().value("subject_score", ""), "centroid") << Describe(r);
+  r = C({"--json", "gallery", "show", "prints"});
+  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  r = C({"--json", "gallery", "create", "--name", "kept", "--description", "cli test",
+         "--legal-basis", "consent", "--retention", "P1Y", "--search-basis", "warrant",
+         "--subject-score", "max", "--as", "admin"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  r = C({"--json", "gallery", "show", "kept"});
+  EXPECT_EQ(r.Json().value("subject_score", ""), "max") << Describe(r);
+  r = C({"--json", "gallery", "create", "--name", "prints2", "--description", "cli test",
+         "--legal-basis", "consent", "--retention", "P1Y", "--search-basis", "warrant",
+         "--modality", "finger", "--subject-score", "centroid", "--as", "admin"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_EQ(C({"--json", "gallery", "show", "prints2"}).exit_code, 3);
 
   // Two subjects, each two fingers (FVC fingers 101..104 as positions 1 and 2).
   const auto print = [&](int finger, int impression) {
