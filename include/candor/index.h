@@ -156,6 +156,15 @@ class Index {
 // Errors: INVALID_ARGUMENT for an unknown spec or dim outside [1, 4096].
 StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim);
 
+// OK if MakeIndex(spec, dim) takes the spec and dimension, else its
+// INVALID_ARGUMENT (naming the bad part). Only parses: builds nothing, so a
+// caller can refuse a spec before it touches anything. Thread-safe.
+[[nodiscard]] Status ValidateIndexSpec(std::string_view spec, int dim);
+
+// True for the compressed specs ("IVF...", "Auto", "Auto,..."): the ones
+// CreateIndex keeps on disk.
+bool IsCompressedIndexSpec(std::string_view spec);
+
 // Where a persistent (compressed) index keeps its files, and the 32-byte key
 // they are encrypted with (ChaCha20, from the gallery store's master key; see
 // docs/STORE.md). An empty key keeps the files in plaintext (tests, benches).

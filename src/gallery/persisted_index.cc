@@ -32,9 +32,7 @@ std::vector<int64_t> Minus(const std::vector<int64_t>& a, const std::vector<int6
 
 }  // namespace
 
-bool IsPersistentSpec(std::string_view spec) {
-  return spec == "Auto" || spec.rfind("Auto,", 0) == 0 || spec.rfind("IVF", 0) == 0;
-}
+bool IsPersistentSpec(std::string_view spec) { return IsCompressedIndexSpec(spec); }
 
 namespace {
 
@@ -72,7 +70,7 @@ std::string WithRetrainPolicy(std::string_view spec, int dim) {
 
 Status CheckIndexSpec(std::string_view spec, int dim) {
   constexpr int kLargestDim = 4096;  // MakeIndex's
-  return MakeIndex(spec, dim > 0 ? dim : kLargestDim).status();
+  return ValidateIndexSpec(spec, dim > 0 ? dim : kLargestDim);
 }
 
 std::string GalleryIndexDir(const std::string& store_dir, int64_t gallery_row) {

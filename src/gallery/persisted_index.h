@@ -49,7 +49,7 @@ inline constexpr int kStoreRetrainGrowth = 2;
 std::string WithRetrainPolicy(std::string_view spec, int dim);
 
 // OK if `spec` (StoreOptions::index_spec; "" included) makes an index of `dim`
-// dimensions (MakeIndex); dim 0: of some dimension (the largest an index
+// dimensions (ValidateIndexSpec, candor/index.h: parsing only); dim 0: of some dimension (the largest an index
 // takes), leaving PQ<m> <= dim to the check with the gallery's own. Else
 // INVALID_ARGUMENT naming the bad part. Touches nothing: the store calls it
 // before it removes or rebuilds any index files, so a spec that does not parse
