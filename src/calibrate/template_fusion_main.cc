@@ -89,13 +89,12 @@ int main(int argc, char** argv) {
   }
   nlohmann::json corrected;
   if (!corrections.empty()) {
-    auto c = candor::eval::LoadTruthCorrections(corrections);
-    if (!c.ok()) {
-      std::cerr << c.status().ToString() << "\n";
+    auto applied = candor::eval::ApplyTruthCorrectionsFile(corrections, &*lfw);
+    if (!applied.ok()) {
+      std::cerr << applied.status().ToString() << "\n";
       return 1;
     }
-    corrected = candor::eval::ApplyTruthCorrections(*c, &*lfw).ToJson();
-    corrected["file"] = corrections;
+    corrected = *std::move(applied);
     std::printf("ground truth corrected by %s: %s\n", corrections.c_str(), corrected.dump().c_str());
   }
   std::optional<candor::eval::EmbeddingSet> w;

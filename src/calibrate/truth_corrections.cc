@@ -101,4 +101,12 @@ TruthCorrectionReport ApplyTruthCorrections(const TruthCorrections& c, Embedding
   return r;
 }
 
+StatusOr<nlohmann::json> ApplyTruthCorrectionsFile(const std::filesystem::path& file,
+                                                   EmbeddingSet* set) {
+  CANDOR_ASSIGN_OR_RETURN(TruthCorrections c, LoadTruthCorrections(file));
+  nlohmann::json applied = ApplyTruthCorrections(c, set).ToJson();
+  applied["file"] = file.string();
+  return applied;
+}
+
 }  // namespace candor::eval

@@ -74,6 +74,11 @@ struct TruthCorrectionReport {
 // under two names that are one person counts as filed twice under one).
 TruthCorrectionReport ApplyTruthCorrections(const TruthCorrections& c, EmbeddingSet* set);
 
+// Loads `file` and applies it to `set`: the report as JSON, with "file" added
+// (what the evaluation reports record). Errors: LoadTruthCorrections's.
+StatusOr<nlohmann::json> ApplyTruthCorrectionsFile(const std::filesystem::path& file,
+                                                   EmbeddingSet* set);
+
 }  // namespace candor::eval
 
 #endif  // CANDOR_CALIBRATE_TRUTH_CORRECTIONS_H_

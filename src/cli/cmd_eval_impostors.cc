@@ -32,17 +32,17 @@ struct Args {
 // The model calibration's threshold for the target, or a note why there is none.
 void AddModelThreshold(const Args& a, const eval::EmbeddingSet& set, eval::ImpostorEvalOptions* o,
                        std::vector<std::string>* notes) {
-  auto sha = ParseHexDigest(set.model_sha256);
-  auto cal = sha.ok() ? LoadCalibrationFor(a.calibration, set.model_id, *sha)
-                      : StatusOr<Calibration>(sha.status());
-  auto t = cal.ok() ? cal->ThresholdForFmr(o->target_fmr) : StatusOr<ThresholdChoice>(cal.status());
-  if (!t.ok()) {
-    notes->push_back("no model threshold: " + t.status().message());
+  auto threshold = [&]() -> StatusOr<ThresholdChoice> {
+    CANDOR_ASSIGN_OR_RETURN(Sha256Digest sha, ParseHexDigest(set.model_sha256));
+    CANDOR_ASSIGN_OR_RETURN(Calibration cal, LoadCalibrationFor(a.calibration, set.model_id, sha));
+    return cal.ThresholdForFmr(o->target_fmr);
+  }();
+  if (!threshold.ok()) {
+    notes->push_back("no model threshold: " + threshold.status().message());
     return;
   }
-  o->model_threshold = t->threshold;
-  o->model_threshold_source =
-      "the model calibration's threshold for FMR " + std::to_string(o->target_fmr);
+  o->model_threshold = threshold->threshold;
+  o->model_threshold_source = "the model calibration's threshold for FMR " + std::to_string(o->target_fmr);
 }
 
 void Print(const nlohmann::json& r) {

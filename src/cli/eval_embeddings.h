@@ -63,9 +63,7 @@ inline StatusOr<eval::EmbeddingSet> LoadEvalEmbeddings(const EvalEmbeddingFlags&
                                                        nlohmann::json* applied = nullptr) {
   CANDOR_ASSIGN_OR_RETURN(eval::EmbeddingSet set, LoadEmbeddingsOnly(f));
   if (f.truth_corrections.empty()) return set;
-  CANDOR_ASSIGN_OR_RETURN(auto c, eval::LoadTruthCorrections(f.truth_corrections));
-  nlohmann::json done = eval::ApplyTruthCorrections(c, &set).ToJson();
-  done["file"] = f.truth_corrections;
+  CANDOR_ASSIGN_OR_RETURN(nlohmann::json done, eval::ApplyTruthCorrectionsFile(f.truth_corrections, &set));
   if (applied) *applied = std::move(done);
   return set;
 }
