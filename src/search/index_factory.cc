@@ -24,7 +24,8 @@ Status ValidateIndexSpec(std::string_view spec, int dim) {
     return InvalidArgumentError("MakeIndex: dimension " + std::to_string(dim) +
                                 " outside [1, 4096]");
   }
-  if (spec.empty() || spec == "Flat" || spec == "Flat,int8" || spec == "Flat,fp32") return OkStatus();
+  if (spec.empty() || spec == "Flat" || spec == "Flat,int8" || spec == "Flat,fp32")
+    return OkStatus();
   if (IsCompressedIndexSpec(spec)) return search::ParseIvfPqSpec(spec, dim).status();
   return InvalidArgumentError("MakeIndex: unknown index spec '" + std::string(spec) +
                               "' (known: Flat,int8, Flat,fp32, IVF<n>,PQ<m>x4fs[,...], Auto)");
@@ -52,8 +53,10 @@ StatusOr<std::unique_ptr<Index>> MakeIndex(std::string_view spec, int dim) {
 StatusOr<std::unique_ptr<Index>> CreateIndex(std::string_view spec, int dim,
                                              const IndexFiles& files) {
   if (!IsCompressedIndexSpec(spec)) {
-    return InvalidArgumentError("CreateIndex: only the compressed index (IVF..., Auto) is "
-                                "persistent; got '" + std::string(spec) + "'");
+    return InvalidArgumentError(
+        "CreateIndex: only the compressed index (IVF..., Auto) is "
+        "persistent; got '" +
+        std::string(spec) + "'");
   }
   CANDOR_ASSIGN_OR_RETURN(auto index, search::IvfPqIndex::Create(spec, dim, &files));
   return std::unique_ptr<Index>(std::move(index));
